@@ -1,0 +1,211 @@
+"""Activities: plan and actual in one record, and the comments on them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from totonou.core.i18n import pick
+from totonou.core.models import TimeStampedModel, VersionedModel
+from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
+
+
+class ActivityType(models.Model):
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    counts_as_contact = models.BooleanField(
+        _("counts as contact"), default=True, help_text=_("A done activity of this type resets the uncontacted clock.")
+    )
+    is_face_to_face = models.BooleanField(_("face to face"), default=False)
+    is_customer_facing = models.BooleanField(_("customer facing"), default=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity type")
+        verbose_name_plural = _("activity types")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return pick(ja=self.name_ja, en=self.name_en)
+
+
+class ActivityQuerySet(OwnedQuerySet):
+    pass
+
+
+class Activity(VersionedModel):
+    """One activity, planned or logged after the fact.
+
+    ``planned_at`` is when it was first planned (null: logged after the fact, "unplanned");
+    ``original_starts_at`` keeps the first planned start so a move is measurable.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities", verbose_name=_("owner")
+    )
+    type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="activities", verbose_name=_("type"))
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("customer"),
+    )
+    deal = models.ForeignKey(
+        "deals.Deal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("deal"),
+    )
+    contacts = models.ManyToManyField(
+        "customers.Contact", blank=True, related_name="activities", verbose_name=_("contacts")
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    purpose = models.TextField(_("purpose"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    next_step = models.TextField(_("next step"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    planned_at = models.DateTimeField(_("planned at"), null=True, blank=True)
+    original_starts_at = models.DateTimeField(_("originally planned start"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancel reason"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-starts_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "starts_at"], name="activity_owner_start_idx"),
+            models.Index(fields=["customer", "starts_at"], name="activity_customer_start_idx"),
+            models.Index(fields=["deal", "starts_at"], name="activity_deal_start_idx"),
+            models.Index(fields=["starts_at", "id"], name="activity_start_idx"),
+            models.Index(fields=["status", "starts_at"], name="activity_status_start_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="activity_recent_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="activity_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "done", "cancelled"]), name="activity_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(completed_at__isnull=False), name="activity_done_has_completed_at"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | (~Q(cancel_reason="") & Q(cancelled_at__isnull=False)),
+                name="activity_cancelled_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="planned") | (Q(completed_at__isnull=True) & Q(cancelled_at__isnull=True)),
+                name="activity_planned_is_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(deal__isnull=True) | Q(customer__isnull=False), name="activity_deal_needs_customer"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_at__isnull=True) | Q(original_starts_at__isnull=False),
+                name="activity_plan_keeps_original_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_at__isnull=True) | Q(reviewed_by__isnull=False),
+                name="activity_review_has_reviewer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or f"{self.type_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_key_customer(self) -> bool:
+        return bool(self.customer_id and self.customer is not None and self.customer.is_key)
+
+    @property
+    def is_moved(self) -> bool:
+        return self.original_starts_at is not None and self.original_starts_at != self.starts_at
+
+    @property
+    def is_unplanned(self) -> bool:
+        return self.planned_at is None
+
+
+class CommentQuerySet(VisibleQuerySet):
+    def changeable_by(self, user: object) -> CommentQuerySet:
+        from totonou.users.permissions import owned_by_q
+
+        return self.filter(owned_by_q(user, "author"))
+
+
+class Comment(TimeStampedModel):
+    """A comment on an activity or a deal (exactly one), with @mentions."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments", verbose_name=_("author")
+    )
+    body = models.TextField(_("comment"))
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="comments", verbose_name=_("activity")
+    )
+    deal = models.ForeignKey(
+        "deals.Deal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("deal"),
+    )
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in", verbose_name=_("mentions")
+    )
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["activity", "created_at"], name="comment_activity_idx"),
+            models.Index(fields=["deal", "created_at"], name="comment_deal_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(activity__isnull=False) & Q(deal__isnull=True))
+                | (Q(activity__isnull=True) & Q(deal__isnull=False)),
+                name="comment_on_exactly_one",
+            ),
+            models.CheckConstraint(condition=~Q(body=""), name="comment_body_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:50]

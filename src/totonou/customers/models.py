@@ -1,0 +1,139 @@
+"""Customers (顧客), their segments (顧客群) and contacts (担当者)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from totonou.core.models import TimeStampedModel, VersionedModel
+from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
+
+
+class SegmentQuerySet(VisibleQuerySet):
+    pass
+
+
+class Segment(TimeStampedModel):
+    """A group of customers (顧客群) with its own contact cadence."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#6b7280")
+    cadence_days = models.PositiveIntegerField(
+        _("contact cadence (days)"), default=30, help_text=_("Days without real contact before a customer is uncontacted.")
+    )
+    key_cadence_days = models.PositiveIntegerField(
+        _("key customer cadence (days)"), default=14, help_text=_("The same for key customers (重点顧客).")
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    objects = SegmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cadence_days__gte=1), name="segment_cadence_positive"),
+            models.CheckConstraint(condition=Q(key_cadence_days__gte=1), name="segment_key_cadence_positive"),
+            models.CheckConstraint(condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="segment_color_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerQuerySet(OwnedQuerySet):
+    pass
+
+
+class Customer(VersionedModel):
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+
+    name = models.CharField(_("name"), max_length=200)
+    name_kana = models.CharField(_("name (kana)"), max_length=200, blank=True)
+    segment = models.ForeignKey(
+        Segment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("segment"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customers", verbose_name=_("owner")
+    )
+    is_key = models.BooleanField(_("key customer"), default=False)
+    cadence_days = models.PositiveIntegerField(
+        _("contact cadence override (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the segment's cadence."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name_kana", "name", "id"]
+        indexes = [
+            models.Index(fields=["name_kana", "name", "id"], name="customer_kana_idx"),
+            models.Index(fields=["segment", "name_kana"], name="customer_segment_idx"),
+            models.Index(fields=["owner", "name_kana"], name="customer_owner_idx"),
+            models.Index(fields=["is_key", "segment"], name="customer_key_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cadence_days__isnull=True) | Q(cadence_days__gte=1), name="customer_cadence_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["prospect", "active", "inactive"]), name="customer_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="customer_external_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactQuerySet(OwnedQuerySet):
+    owner_field = "customer__owner"
+
+
+class Contact(VersionedModel):
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_kana = models.CharField(_("name (kana)"), max_length=100, blank=True)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    is_decision_maker = models.BooleanField(_("decision maker"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["customer_id", "name_kana", "name", "id"]
+        indexes = [models.Index(fields=["customer", "name_kana"], name="contact_customer_idx")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,153 @@
+"""Deals (案件), the stages they move through, their stage history and loss reasons."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from totonou.core.i18n import pick
+from totonou.core.models import TimeStampedModel, VersionedModel
+from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
+
+
+class Stage(models.Model):
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    probability = models.PositiveSmallIntegerField(_("probability (%)"), default=0)
+    stagnation_days = models.PositiveIntegerField(
+        _("stalled after (days)"), default=30, help_text=_("A deal this long in the stage counts as stalled.")
+    )
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices, default=Kind.OPEN)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(probability__lte=100), name="stage_probability_percent"),
+            models.CheckConstraint(condition=Q(kind__in=["open", "won", "lost"]), name="stage_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return pick(ja=self.name_ja, en=self.name_en)
+
+
+class LossReason(models.Model):
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("loss reason")
+        verbose_name_plural = _("loss reasons")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return pick(ja=self.name_ja, en=self.name_en)
+
+
+class DealQuerySet(OwnedQuerySet):
+    pass
+
+
+class Deal(VersionedModel):
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="deals", verbose_name=_("customer")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals", verbose_name=_("owner")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    amount = models.BigIntegerField(_("amount"), default=0, help_text=_("In the team currency."))
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals", verbose_name=_("stage"))
+    stage_entered_at = models.DateTimeField(_("in stage since"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    loss_reason = models.ForeignKey(
+        LossReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deals",
+        verbose_name=_("loss reason"),
+    )
+    loss_note = models.TextField(_("loss note"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = DealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-updated_at"], name="deal_customer_idx"),
+            models.Index(fields=["owner", "stage"], name="deal_owner_stage_idx"),
+            models.Index(fields=["stage", "stage_entered_at"], name="deal_stage_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="deal_recent_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StageChange(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("deal"))
+    from_stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from stage")
+    )
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+", verbose_name=_("to stage"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["deal_id", "changed_at", "id"]
+        indexes = [
+            models.Index(fields=["deal", "changed_at"], name="stagechange_deal_idx"),
+            models.Index(fields=["to_stage", "changed_at"], name="stagechange_to_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}: {self.from_stage_id} → {self.to_stage_id}"
+
+
+__all__ = ["Deal", "LossReason", "Stage", "StageChange", "TimeStampedModel"]

@@ -1,0 +1,72 @@
+"""Who may change what. The one permission layer that views, the API and tasks all use.
+
+Everyone signed in may read (sharing is the point of Totonou). Reps change their own records,
+managers the records of the members of the teams they manage (and their own), admins everything.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from totonou.core.exceptions import PermissionDenied
+
+if TYPE_CHECKING:
+    from totonou.users.models import User
+
+
+def is_signed_in(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def managed_user_ids(user: User) -> set[int]:
+    """Ids of the users whose records ``user`` may change (cached on the user object per request)."""
+    cached: set[int] | None = getattr(user, "_totonou_managed_ids", None)
+    if cached is not None:
+        return cached
+    from totonou.users.models import User as UserModel
+
+    ids = {user.pk}
+    if user.role == UserModel.Role.MANAGER:
+        ids |= set(UserModel.objects.filter(team__managers=user).values_list("pk", flat=True))
+    user._totonou_managed_ids = ids  # type: ignore[attr-defined]
+    return ids
+
+
+def can_change_owned_by(user: Any, owner_id: int | None) -> bool:
+    if not is_signed_in(user):
+        return False
+    if user.role == "admin":
+        return True
+    return owner_id is not None and owner_id in managed_user_ids(user)
+
+
+def ensure_can_change_owned_by(user: Any, owner_id: int | None) -> None:
+    if not can_change_owned_by(user, owner_id):
+        raise PermissionDenied(_("You may not change records of another user."))
+
+
+def ensure_admin(user: Any) -> None:
+    if not (is_signed_in(user) and user.role == "admin"):
+        raise PermissionDenied(_("Only administrators may do this."))
+
+
+def ensure_manager_or_admin(user: Any) -> None:
+    if not (is_signed_in(user) and user.role in {"manager", "admin"}):
+        raise PermissionDenied(_("Only managers and administrators may do this."))
+
+
+def owned_by_q(user: Any, field: str = "owner") -> Q:
+    """A filter for records ``user`` may change, by their owner field."""
+    if not is_signed_in(user):
+        return Q(pk__in=[])
+    if user.role == "admin":
+        return Q()
+    return Q(**{f"{field}_id__in": managed_user_ids(user)})
+
+
+def visible(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    """What ``user`` may read: everything for a signed-in user, nothing for anyone else."""
+    return queryset if is_signed_in(user) else queryset.none()
