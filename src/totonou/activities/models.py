@@ -17,7 +17,9 @@ class ActivityType(models.Model):
     name_ja = models.CharField(_("name (Japanese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=60)
     counts_as_contact = models.BooleanField(
-        _("counts as contact"), default=True, help_text=_("A done activity of this type resets the uncontacted clock.")
+        _("counts as contact"),
+        default=True,
+        help_text=_("A done activity of this type resets the uncontacted clock."),
     )
     is_face_to_face = models.BooleanField(_("face to face"), default=False)
     is_customer_facing = models.BooleanField(_("customer facing"), default=True)
@@ -58,7 +60,9 @@ class Activity(VersionedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities", verbose_name=_("owner")
     )
-    type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="activities", verbose_name=_("type"))
+    type = models.ForeignKey(
+        ActivityType, on_delete=models.PROTECT, related_name="activities", verbose_name=_("type")
+    )
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.PROTECT,
@@ -115,23 +119,28 @@ class Activity(VersionedModel):
             models.Index(fields=["-updated_at", "-id"], name="activity_recent_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="activity_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=models.F("starts_at")), name="activity_ends_after_start"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["planned", "done", "cancelled"]), name="activity_status_valid"
             ),
             models.CheckConstraint(
-                condition=~Q(status="done") | Q(completed_at__isnull=False), name="activity_done_has_completed_at"
+                condition=~Q(status="done") | Q(completed_at__isnull=False),
+                name="activity_done_has_completed_at",
             ),
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | (~Q(cancel_reason="") & Q(cancelled_at__isnull=False)),
                 name="activity_cancelled_has_reason",
             ),
             models.CheckConstraint(
-                condition=~Q(status="planned") | (Q(completed_at__isnull=True) & Q(cancelled_at__isnull=True)),
+                condition=~Q(status="planned")
+                | (Q(completed_at__isnull=True) & Q(cancelled_at__isnull=True)),
                 name="activity_planned_is_open",
             ),
             models.CheckConstraint(
-                condition=Q(deal__isnull=True) | Q(customer__isnull=False), name="activity_deal_needs_customer"
+                condition=Q(deal__isnull=True) | Q(customer__isnull=False),
+                name="activity_deal_needs_customer",
             ),
             models.CheckConstraint(
                 condition=Q(planned_at__isnull=True) | Q(original_starts_at__isnull=False),
@@ -174,7 +183,12 @@ class Comment(TimeStampedModel):
     )
     body = models.TextField(_("comment"))
     activity = models.ForeignKey(
-        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="comments", verbose_name=_("activity")
+        Activity,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("activity"),
     )
     deal = models.ForeignKey(
         "deals.Deal",

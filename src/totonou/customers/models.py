@@ -21,7 +21,9 @@ class Segment(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
     color = models.CharField(_("colour"), max_length=7, default="#6b7280")
     cadence_days = models.PositiveIntegerField(
-        _("contact cadence (days)"), default=30, help_text=_("Days without real contact before a customer is uncontacted.")
+        _("contact cadence (days)"),
+        default=30,
+        help_text=_("Days without real contact before a customer is uncontacted."),
     )
     key_cadence_days = models.PositiveIntegerField(
         _("key customer cadence (days)"), default=14, help_text=_("The same for key customers (重点顧客).")
@@ -96,7 +98,8 @@ class Customer(VersionedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(cadence_days__isnull=True) | Q(cadence_days__gte=1), name="customer_cadence_positive"
+                condition=Q(cadence_days__isnull=True) | Q(cadence_days__gte=1),
+                name="customer_cadence_positive",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["prospect", "active", "inactive"]), name="customer_status_valid"

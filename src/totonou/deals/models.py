@@ -120,11 +120,15 @@ class Deal(VersionedModel):
 
 
 class StageChange(models.Model):
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("deal"))
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("deal")
+    )
     from_stage = models.ForeignKey(
         Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from stage")
     )
-    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+", verbose_name=_("to stage"))
+    to_stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, related_name="+", verbose_name=_("to stage")
+    )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -92,9 +92,13 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only its SHA-256 is stored; the token is shown once."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
     name = models.CharField(_("name"), max_length=100, blank=True)
-    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters, to tell tokens apart."))
+    prefix = models.CharField(
+        _("prefix"), max_length=12, help_text=_("The first characters, to tell tokens apart.")
+    )
     key_hash = models.CharField(_("hash"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)

@@ -1,0 +1,248 @@
+"""Writes for activities: plan, log, complete, move, cancel, review.
+
+Plan and actual live in one record. Completing keeps the plan's timestamps; moving keeps
+``original_starts_at``; cancelling needs a reason. An activity's deal belongs to its customer (checked
+here with a field message, and by a database trigger).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from totonou.activities.models import Activity, ActivityType
+from totonou.core.audit import audit_record, snapshot
+from totonou.core.exceptions import ConflictError, PermissionDenied, ValidationError
+from totonou.core.services import check_version, ensure_aware, lock, reject_unknown, save_changes
+from totonou.customers.models import Contact, Customer
+from totonou.deals.models import Deal
+from totonou.users.models import User
+from totonou.users.permissions import can_change_owned_by, ensure_can_change_owned_by, is_signed_in
+
+TEXT_FIELDS = {"subject", "purpose", "notes", "next_step"}
+UPDATE_FIELDS = {"owner", "type", "customer", "deal", "contacts", "starts_at", "ends_at", *TEXT_FIELDS}
+
+
+def _check_relations(
+    *,
+    customer: Customer | None,
+    deal: Deal | None,
+    contacts: Iterable[Contact],
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+) -> None:
+    ensure_aware(starts_at=starts_at, ends_at=ends_at)
+    errors: dict[str, list[str]] = {}
+    if ends_at < starts_at:
+        errors["ends_at"] = [_("The end must not be before the start.")]
+    if deal is not None and (customer is None or deal.customer_id != customer.pk):
+        errors["deal"] = [_("This deal belongs to another customer.")]
+    foreign = [contact for contact in contacts if customer is None or contact.customer_id != customer.pk]
+    if foreign:
+        errors["contacts"] = [
+            _("These contacts do not belong to the customer: %(names)s")
+            % {"names": ", ".join(contact.name for contact in foreign)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    actor: User,
+    type: ActivityType,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    owner: User | None = None,
+    customer: Customer | None = None,
+    deal: Deal | None = None,
+    contacts: Iterable[Contact] = (),
+    status: str = Activity.Status.PLANNED,
+    subject: str = "",
+    purpose: str = "",
+    notes: str = "",
+    next_step: str = "",
+) -> Activity:
+    """Plan an activity (``status="planned"``) or log one after the fact (``status="done"``)."""
+    owner = owner or actor
+    ensure_can_change_owned_by(actor, owner.pk)
+    contacts = list(contacts)
+    if customer is None and deal is not None:
+        customer = deal.customer
+    _check_relations(customer=customer, deal=deal, contacts=contacts, starts_at=starts_at, ends_at=ends_at)
+    now = timezone.now()
+    if status == Activity.Status.PLANNED:
+        timestamps: dict[str, Any] = {"planned_at": now, "original_starts_at": starts_at}
+    elif status == Activity.Status.DONE:
+        timestamps = {"completed_at": now}
+    else:
+        raise ValidationError({"status": [_("A new activity is either planned or done.")]})
+    activity = Activity(
+        owner=owner,
+        type=type,
+        customer=customer,
+        deal=deal,
+        status=status,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        subject=subject,
+        purpose=purpose,
+        notes=notes,
+        next_step=next_step,
+        **timestamps,
+    )
+    activity.full_clean()
+    activity.save()
+    if contacts:
+        activity.contacts.set(contacts)
+    audit_record(
+        actor=actor,
+        instance=activity,
+        action="create",
+        changes=snapshot(activity, ["owner", "type", "customer", "deal", "status", "starts_at", "ends_at"]),
+    )
+    return activity
+
+
+@transaction.atomic
+def activity_update(
+    *, actor: User, activity: Activity, version: int | None = None, **changes: Any
+) -> Activity:
+    """Edit an activity. Changing a planned activity's start moves it (the original start is kept)."""
+    reject_unknown(changes, UPDATE_FIELDS)
+    ensure_can_change_owned_by(actor, activity.owner_id)
+    activity = lock(activity)
+    check_version(activity, version)
+    new_owner = changes.get("owner")
+    if new_owner is not None and new_owner.pk != activity.owner_id:
+        ensure_can_change_owned_by(actor, new_owner.pk)
+    customer = changes.get("customer", activity.customer)
+    deal = changes.get("deal", activity.deal)
+    if (
+        "customer" in changes
+        and "deal" not in changes
+        and deal is not None
+        and (customer is None or deal.customer_id != customer.pk)
+    ):
+        raise ValidationError({"deal": [_("This deal belongs to another customer.")]})
+    contacts = changes.pop("contacts", None)
+    _check_relations(
+        customer=customer,
+        deal=deal,
+        contacts=contacts if contacts is not None else activity.contacts.all(),
+        starts_at=changes.get("starts_at", activity.starts_at),
+        ends_at=changes.get("ends_at", activity.ends_at),
+    )
+    changed = save_changes(instance=activity, changes=changes, actor=actor)
+    if contacts is not None:
+        before = sorted(activity.contacts.values_list("pk", flat=True))
+        after = sorted(contact.pk for contact in contacts)
+        if before != after:
+            activity.contacts.set(contacts)
+            if not changed:
+                Activity.objects.filter(pk=activity.pk).update(
+                    version=activity.version + 1, updated_at=timezone.now()
+                )
+                activity.version += 1
+            audit_record(
+                actor=actor, instance=activity, action="update", changes={"contacts": [before, after]}
+            )
+    return activity
+
+
+@transaction.atomic
+def activity_complete(
+    *,
+    actor: User,
+    activity: Activity,
+    notes: str | None = None,
+    next_step: str | None = None,
+    version: int | None = None,
+) -> Activity:
+    """Turn a plan into a result. The plan's timestamps stay as they were; ``completed_at`` is now."""
+    ensure_can_change_owned_by(actor, activity.owner_id)
+    activity = lock(activity)
+    check_version(activity, version)
+    if activity.status != Activity.Status.PLANNED:
+        raise ConflictError(_("Only a planned activity can be completed."))
+    changes: dict[str, Any] = {"status": Activity.Status.DONE, "completed_at": timezone.now()}
+    if notes is not None:
+        changes["notes"] = notes
+    if next_step is not None:
+        changes["next_step"] = next_step
+    save_changes(instance=activity, changes=changes, actor=actor)
+    return activity
+
+
+@transaction.atomic
+def activity_reschedule(
+    *,
+    actor: User,
+    activity: Activity,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime | None = None,
+    version: int | None = None,
+) -> Activity:
+    """Move a plan to a new time; without ``ends_at`` the duration is kept. ``original_starts_at`` stays."""
+    ensure_can_change_owned_by(actor, activity.owner_id)
+    ensure_aware(starts_at=starts_at, ends_at=ends_at)
+    activity = lock(activity)
+    check_version(activity, version)
+    if activity.status != Activity.Status.PLANNED:
+        raise ConflictError(_("Only a planned activity can be moved."))
+    if ends_at is None:
+        ends_at = starts_at + (activity.ends_at - activity.starts_at)
+    if ends_at < starts_at:
+        raise ValidationError({"ends_at": [_("The end must not be before the start.")]})
+    save_changes(instance=activity, changes={"starts_at": starts_at, "ends_at": ends_at}, actor=actor)
+    return activity
+
+
+@transaction.atomic
+def activity_cancel(*, actor: User, activity: Activity, reason: str, version: int | None = None) -> Activity:
+    ensure_can_change_owned_by(actor, activity.owner_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the activity is cancelled.")]})
+    activity = lock(activity)
+    check_version(activity, version)
+    if activity.status != Activity.Status.PLANNED:
+        raise ConflictError(_("Only a planned activity can be cancelled."))
+    save_changes(
+        instance=activity,
+        changes={
+            "status": Activity.Status.CANCELLED,
+            "cancel_reason": reason,
+            "cancelled_at": timezone.now(),
+        },
+        actor=actor,
+    )
+    return activity
+
+
+@transaction.atomic
+def activity_mark_reviewed(*, actor: User, activity: Activity) -> Activity:
+    """A manager (of the owner's team) or an admin marks an activity reviewed."""
+    if not (is_signed_in(actor) and actor.role in {"manager", "admin"}):
+        raise PermissionDenied(_("Only managers and administrators review activities."))
+    if not can_change_owned_by(actor, activity.owner_id):
+        raise PermissionDenied(_("You may only review activities of your teams."))
+    activity = lock(activity)
+    if activity.reviewed_at is None:
+        save_changes(
+            instance=activity, changes={"reviewed_by": actor, "reviewed_at": timezone.now()}, actor=actor
+        )
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, actor: User, activity: Activity) -> None:
+    ensure_can_change_owned_by(actor, activity.owner_id)
+    audit_record(actor=actor, instance=activity, action="delete")
+    activity.delete()

@@ -1,0 +1,40 @@
+"""Helpers for FilterSchemas: the same filter classes serve the UI lists and the API."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, TypeVar
+
+from django.http import QueryDict
+from django.utils import timezone
+from ninja import FilterSchema
+from pydantic import ValidationError as PydanticValidationError
+
+F = TypeVar("F", bound=FilterSchema)
+
+
+def aware(value: datetime.datetime | None) -> datetime.datetime | None:
+    """Naive datetimes from a query string are read in the active (user's) time zone."""
+    if value is None or timezone.is_aware(value):
+        return value
+    return timezone.make_aware(value)
+
+
+def filters_from_query(schema: type[F], query: QueryDict) -> tuple[F, dict[str, list[str]]]:
+    """Build ``schema`` from a page's query string. Invalid values are dropped and reported per field,
+    so a list page shows its field errors instead of failing."""
+    data: dict[str, Any] = {
+        key: value for key, value in query.items() if key in schema.model_fields and value != ""
+    }
+    errors: dict[str, list[str]] = {}
+    try:
+        return schema(**data), errors
+    except PydanticValidationError as exc:
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "__all__"
+            errors.setdefault(name, []).append(str(error["msg"]))
+            data.pop(name, None)
+    try:
+        return schema(**data), errors
+    except PydanticValidationError:
+        return schema(), errors

@@ -1,0 +1,47 @@
+"""Filters for customer and contact lists, shared by the UI and the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from django.db.models import Q
+from ninja import FilterLookup, FilterSchema
+
+
+class SegmentFilter(FilterSchema):
+    q: Annotated[str | None, FilterLookup("name__icontains")] = None
+
+
+class CustomerFilter(FilterSchema):
+    q: str | None = None
+    segment: int | None = None
+    owner: int | None = None
+    team: Annotated[int | None, FilterLookup("owner__team_id")] = None
+    is_key: bool | None = None
+    status: str | None = None
+
+    def filter_q(self, value: str | None) -> Q:
+        if not value:
+            return Q()
+        return Q(name__icontains=value) | Q(name_kana__icontains=value)
+
+    def filter_segment(self, value: int | None) -> Q:
+        return Q(segment_id=value) if value is not None else Q()
+
+    def filter_owner(self, value: int | None) -> Q:
+        return Q(owner_id=value) if value is not None else Q()
+
+
+class ContactFilter(FilterSchema):
+    q: str | None = None
+    customer: Annotated[int | None, FilterLookup("customer_id")] = None
+
+    def filter_q(self, value: str | None) -> Q:
+        if not value:
+            return Q()
+        return (
+            Q(name__icontains=value)
+            | Q(name_kana__icontains=value)
+            | Q(department__icontains=value)
+            | Q(title__icontains=value)
+        )

@@ -1,0 +1,149 @@
+"""Writes for deals. A stage change always writes a StageChange row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from totonou.core.audit import audit_record, snapshot
+from totonou.core.exceptions import ConflictError, ValidationError
+from totonou.core.services import check_version, lock, reject_unknown, save_changes
+from totonou.customers.models import Customer
+from totonou.deals.models import Deal, LossReason, Stage, StageChange
+from totonou.users.models import User
+from totonou.users.permissions import ensure_can_change_owned_by
+
+DEAL_FIELDS = {"customer", "owner", "title", "amount", "expected_close_date", "next_step", "notes"}
+
+
+def default_stage() -> Stage:
+    stage = Stage.objects.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("order", "id").first()
+    if stage is None:
+        raise ValidationError({"stage": [_("No open stage is configured.")]})
+    return stage
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    actor: User,
+    customer: Customer,
+    title: str,
+    owner: User | None = None,
+    stage: Stage | None = None,
+    loss_reason: LossReason | None = None,
+    **fields: Any,
+) -> Deal:
+    reject_unknown(fields, DEAL_FIELDS - {"customer", "owner", "title"})
+    owner = owner or actor
+    ensure_can_change_owned_by(actor, owner.pk)
+    stage = stage or default_stage()
+    now = timezone.now()
+    deal = Deal(
+        customer=customer,
+        owner=owner,
+        title=title,
+        stage=stage,
+        stage_entered_at=now,
+        closed_at=now if stage.kind != Stage.Kind.OPEN else None,
+        loss_reason=loss_reason if stage.kind == Stage.Kind.LOST else None,
+        **fields,
+    )
+    deal.full_clean()
+    deal.save()
+    StageChange.objects.create(deal=deal, from_stage=None, to_stage=stage, changed_by=actor, changed_at=now)
+    audit_record(
+        actor=actor,
+        instance=deal,
+        action="create",
+        changes=snapshot(deal, {"customer", "owner", "title", "stage", *fields}),
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_update(
+    *,
+    actor: User,
+    deal: Deal,
+    version: int | None = None,
+    stage: Stage | None = None,
+    loss_reason: LossReason | None = None,
+    loss_note: str | None = None,
+    **changes: Any,
+) -> Deal:
+    reject_unknown(changes, DEAL_FIELDS)
+    ensure_can_change_owned_by(actor, deal.owner_id)
+    deal = lock(deal)
+    check_version(deal, version)
+    new_owner = changes.get("owner")
+    if new_owner is not None and new_owner.pk != deal.owner_id:
+        ensure_can_change_owned_by(actor, new_owner.pk)
+    new_customer = changes.get("customer")
+    if new_customer is not None and new_customer.pk != deal.customer_id and deal.activities.exists():
+        raise ValidationError(
+            {
+                "customer": [
+                    _("This deal has activities with its customer; it cannot move to another customer.")
+                ]
+            }
+        )
+    save_changes(instance=deal, changes=changes, actor=actor)
+    if stage is not None and stage.pk != deal.stage_id:
+        _change_stage(actor=actor, deal=deal, stage=stage, loss_reason=loss_reason, loss_note=loss_note)
+    elif loss_reason is not None or loss_note is not None:
+        save_changes(
+            instance=deal,
+            changes={"loss_reason": loss_reason, "loss_note": loss_note or ""},
+            actor=actor,
+        )
+    return deal
+
+
+@transaction.atomic
+def deal_change_stage(
+    *,
+    actor: User,
+    deal: Deal,
+    stage: Stage,
+    loss_reason: LossReason | None = None,
+    loss_note: str | None = None,
+    version: int | None = None,
+) -> Deal:
+    ensure_can_change_owned_by(actor, deal.owner_id)
+    deal = lock(deal)
+    check_version(deal, version)
+    if stage.pk == deal.stage_id:
+        raise ConflictError(_("The deal is already in this stage."))
+    _change_stage(actor=actor, deal=deal, stage=stage, loss_reason=loss_reason, loss_note=loss_note)
+    return deal
+
+
+def _change_stage(
+    *, actor: User, deal: Deal, stage: Stage, loss_reason: LossReason | None, loss_note: str | None
+) -> None:
+    now = timezone.now()
+    from_stage_id = deal.stage_id
+    changes: dict[str, Any] = {
+        "stage": stage,
+        "stage_entered_at": now,
+        "closed_at": now if stage.kind != Stage.Kind.OPEN else None,
+        "loss_reason": loss_reason if stage.kind == Stage.Kind.LOST else None,
+        "loss_note": (loss_note or "") if stage.kind == Stage.Kind.LOST else "",
+    }
+    save_changes(instance=deal, changes=changes, actor=actor)
+    StageChange.objects.create(
+        deal=deal, from_stage_id=from_stage_id, to_stage=stage, changed_by=actor, changed_at=now
+    )
+
+
+@transaction.atomic
+def deal_delete(*, actor: User, deal: Deal) -> None:
+    ensure_can_change_owned_by(actor, deal.owner_id)
+    if deal.activities.exists():
+        raise ConflictError(_("This deal has activities; close it as lost instead of deleting it."))
+    audit_record(actor=actor, instance=deal, action="delete")
+    deal.delete()

@@ -1,0 +1,131 @@
+"""Writes for users, teams and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from totonou.core.audit import audit_record
+from totonou.core.exceptions import ValidationError
+from totonou.core.services import reject_unknown, save_changes
+from totonou.users.models import ApiToken, Team, User
+from totonou.users.permissions import ensure_admin, is_signed_in
+
+TOKEN_PREFIX = "tot_"  # noqa: S105 - a public marker, not a secret
+
+
+@transaction.atomic
+def team_create(*, actor: User | None, name: str) -> Team:
+    if actor is not None:
+        ensure_admin(actor)
+    team = Team(name=name)
+    team.full_clean()
+    team.save()
+    return team
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str | None,
+    role: str = User.Role.REP,
+    team: Team | None = None,
+    display_name: str = "",
+    email: str = "",
+    language: str = "",
+    time_zone: str = "Asia/Tokyo",
+    calendar_color: str = "#2f6fdd",
+) -> User:
+    """Create a user; ``actor`` None is the system (seeding, ``createsuperuser``-like commands)."""
+    if actor is not None:
+        ensure_admin(actor)
+    user = User(
+        username=username,
+        role=role,
+        team=team,
+        display_name=display_name,
+        email=email,
+        language=language,
+        time_zone=time_zone,
+        calendar_color=calendar_color,
+        is_staff=role == User.Role.ADMIN,
+        is_superuser=role == User.Role.ADMIN,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    if role == User.Role.MANAGER and team is not None:
+        team.managers.add(user)
+    return user
+
+
+PREFERENCE_FIELDS = {
+    "display_name",
+    "language",
+    "time_zone",
+    "calendar_color",
+    "slack_user_id",
+    "chatwork_account_id",
+}
+
+
+@transaction.atomic
+def user_update_preferences(*, actor: User, user: User, **changes: Any) -> User:
+    """A user changes their own preferences (admins may change anyone's)."""
+    if not is_signed_in(actor) or (actor.pk != user.pk and actor.role != User.Role.ADMIN):
+        from totonou.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("You may only change your own preferences."))
+    reject_unknown(changes, PREFERENCE_FIELDS)
+    save_changes(instance=user, changes=changes, actor=actor, exclude_clean=["password"])
+    return user
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token; the raw token is returned once and never stored."""
+    if not user.is_active:
+        raise ValidationError({"user": [_("This user is inactive.")]})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=_hash(raw))
+    audit_record(actor=user, instance=token, action="create", changes={"name": [None, name]})
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+    if actor.pk != token.user_id:
+        ensure_admin(actor)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user behind a raw bearer token, or None. Touches ``last_used_at`` at most once a minute."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
