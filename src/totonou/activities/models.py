@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.i18n import pick
@@ -32,6 +33,9 @@ class ActivityType(models.Model):
         verbose_name = _("activity type")
         verbose_name_plural = _("activity types")
         ordering = ["order", "id"]
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('activities:feed')}?type={self.slug}"
 
     def __str__(self) -> str:
         return self.name
@@ -152,6 +156,9 @@ class Activity(VersionedModel):
             ),
         ]
 
+    def get_absolute_url(self) -> str:
+        return reverse("activities:activity_detail", args=[self.pk])
+
     def __str__(self) -> str:
         return self.subject or f"{self.type_id} {self.starts_at:%Y-%m-%d %H:%M}"
 
@@ -220,6 +227,11 @@ class Comment(TimeStampedModel):
             ),
             models.CheckConstraint(condition=~Q(body=""), name="comment_body_not_empty"),
         ]
+
+    def get_absolute_url(self) -> str:
+        if self.activity_id:
+            return reverse("activities:activity_detail", args=[self.activity_id]) + f"#comment-{self.pk}"
+        return reverse("deals:deal_detail", args=[self.deal_id]) + f"#comment-{self.pk}"
 
     def __str__(self) -> str:
         return self.body[:50]

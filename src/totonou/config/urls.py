@@ -6,5 +6,8 @@ from totonou.config.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("customers/", include("totonou.customers.urls")),
+    path("deals/", include("totonou.deals.urls")),
+    path("", include("totonou.activities.urls")),
     path("", include("totonou.web.urls")),
 ]

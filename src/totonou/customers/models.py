@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.models import TimeStampedModel, VersionedModel
@@ -41,6 +42,9 @@ class Segment(TimeStampedModel):
             models.CheckConstraint(condition=Q(key_cadence_days__gte=1), name="segment_key_cadence_positive"),
             models.CheckConstraint(condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="segment_color_hex"),
         ]
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('customers:customer_list')}?segment={self.pk}"
 
     def __str__(self) -> str:
         return self.name
@@ -109,6 +113,9 @@ class Customer(VersionedModel):
             ),
         ]
 
+    def get_absolute_url(self) -> str:
+        return reverse("customers:customer_detail", args=[self.pk])
+
     def __str__(self) -> str:
         return self.name
 
@@ -137,6 +144,9 @@ class Contact(VersionedModel):
         verbose_name_plural = _("contacts")
         ordering = ["customer_id", "name_kana", "name", "id"]
         indexes = [models.Index(fields=["customer", "name_kana"], name="contact_customer_idx")]
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:customer_detail", args=[self.customer_id]) + f"#contact-{self.pk}"
 
     def __str__(self) -> str:
         return self.name

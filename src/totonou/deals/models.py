@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.i18n import pick
@@ -39,6 +40,9 @@ class Stage(models.Model):
             models.CheckConstraint(condition=Q(probability__lte=100), name="stage_probability_percent"),
             models.CheckConstraint(condition=Q(kind__in=["open", "won", "lost"]), name="stage_kind_valid"),
         ]
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('deals:deal_list')}?stage={self.pk}"
 
     def __str__(self) -> str:
         return self.name
@@ -114,6 +118,9 @@ class Deal(VersionedModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("deals:deal_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return self.title

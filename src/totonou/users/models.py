@@ -6,6 +6,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.models import TimeStampedModel
@@ -25,6 +26,9 @@ class Team(TimeStampedModel):
         verbose_name = _("team")
         verbose_name_plural = _("teams")
         ordering = ["name"]
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('activities:feed')}?team={self.pk}"
 
     def __str__(self) -> str:
         return self.name
@@ -72,6 +76,9 @@ class User(AbstractUser):
                 condition=models.Q(calendar_color__regex=r"^#[0-9a-fA-F]{6}$"), name="user_color_hex"
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('activities:calendar')}?members={self.pk}"
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
