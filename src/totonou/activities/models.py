@@ -34,11 +34,11 @@ class ActivityType(models.Model):
         verbose_name_plural = _("activity types")
         ordering = ["order", "id"]
 
-    def get_absolute_url(self) -> str:
-        return f"{reverse('activities:feed')}?type={self.slug}"
-
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('activities:feed')}?type={self.slug}"
 
     @property
     def name(self) -> str:
@@ -156,11 +156,11 @@ class Activity(VersionedModel):
             ),
         ]
 
-    def get_absolute_url(self) -> str:
-        return reverse("activities:activity_detail", args=[self.pk])
-
     def __str__(self) -> str:
         return self.subject or f"{self.type_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:activity_detail", args=[self.pk])
 
     @property
     def is_key_customer(self) -> bool:
@@ -228,10 +228,10 @@ class Comment(TimeStampedModel):
             models.CheckConstraint(condition=~Q(body=""), name="comment_body_not_empty"),
         ]
 
+    def __str__(self) -> str:
+        return self.body[:50]
+
     def get_absolute_url(self) -> str:
         if self.activity_id:
             return reverse("activities:activity_detail", args=[self.activity_id]) + f"#comment-{self.pk}"
         return reverse("deals:deal_detail", args=[self.deal_id]) + f"#comment-{self.pk}"
-
-    def __str__(self) -> str:
-        return self.body[:50]

@@ -43,11 +43,11 @@ class Segment(TimeStampedModel):
             models.CheckConstraint(condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="segment_color_hex"),
         ]
 
-    def get_absolute_url(self) -> str:
-        return f"{reverse('customers:customer_list')}?segment={self.pk}"
-
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('customers:customer_list')}?segment={self.pk}"
 
 
 class CustomerQuerySet(OwnedQuerySet):
@@ -113,11 +113,11 @@ class Customer(VersionedModel):
             ),
         ]
 
-    def get_absolute_url(self) -> str:
-        return reverse("customers:customer_detail", args=[self.pk])
-
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:customer_detail", args=[self.pk])
 
 
 class ContactQuerySet(OwnedQuerySet):
@@ -145,8 +145,8 @@ class Contact(VersionedModel):
         ordering = ["customer_id", "name_kana", "name", "id"]
         indexes = [models.Index(fields=["customer", "name_kana"], name="contact_customer_idx")]
 
-    def get_absolute_url(self) -> str:
-        return reverse("customers:customer_detail", args=[self.customer_id]) + f"#contact-{self.pk}"
-
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:customer_detail", args=[self.customer_id]) + f"#contact-{self.pk}"

@@ -41,11 +41,11 @@ class Stage(models.Model):
             models.CheckConstraint(condition=Q(kind__in=["open", "won", "lost"]), name="stage_kind_valid"),
         ]
 
-    def get_absolute_url(self) -> str:
-        return f"{reverse('deals:deal_list')}?stage={self.pk}"
-
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('deals:deal_list')}?stage={self.pk}"
 
     @property
     def name(self) -> str:
@@ -119,11 +119,11 @@ class Deal(VersionedModel):
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
         ]
 
-    def get_absolute_url(self) -> str:
-        return reverse("deals:deal_detail", args=[self.pk])
-
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("deals:deal_detail", args=[self.pk])
 
 
 class StageChange(models.Model):

@@ -27,11 +27,11 @@ class Team(TimeStampedModel):
         verbose_name_plural = _("teams")
         ordering = ["name"]
 
-    def get_absolute_url(self) -> str:
-        return f"{reverse('activities:feed')}?team={self.pk}"
-
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('activities:feed')}?team={self.pk}"
 
 
 class User(AbstractUser):
@@ -77,11 +77,11 @@ class User(AbstractUser):
             ),
         ]
 
-    def get_absolute_url(self) -> str:
-        return f"{reverse('activities:calendar')}?members={self.pk}"
-
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('activities:calendar')}?members={self.pk}"
 
     @property
     def name(self) -> str:
