@@ -44,3 +44,18 @@ def api_client(token_for):
         return Client(headers={"Authorization": f"Bearer {token_for(user)}"})
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness is for production; tests hash many demo passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service messages are asserted in English; tests of Japanese output override this themselves."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

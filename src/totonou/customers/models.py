@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -27,7 +28,10 @@ class Segment(TimeStampedModel):
         help_text=_("Days without real contact before a customer is uncontacted."),
     )
     key_cadence_days = models.PositiveIntegerField(
-        _("key customer cadence (days)"), default=14, help_text=_("The same for key customers (重点顧客).")
+        _("key customer cadence (days)"),
+        default=14,
+        validators=[MinValueValidator(1)],
+        help_text=_("The same for key customers (重点顧客)."),
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -77,6 +81,7 @@ class Customer(VersionedModel):
     cadence_days = models.PositiveIntegerField(
         _("contact cadence override (days)"),
         null=True,
+        validators=[MinValueValidator(1)],
         blank=True,
         help_text=_("Empty: the segment's cadence."),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -23,7 +24,9 @@ class Stage(models.Model):
     name_ja = models.CharField(_("name (Japanese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=60)
     order = models.PositiveIntegerField(_("order"), default=0)
-    probability = models.PositiveSmallIntegerField(_("probability (%)"), default=0)
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
     stagnation_days = models.PositiveIntegerField(
         _("stalled after (days)"), default=30, help_text=_("A deal this long in the stage counts as stalled.")
     )
@@ -86,7 +89,9 @@ class Deal(VersionedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals", verbose_name=_("owner")
     )
     title = models.CharField(_("title"), max_length=200)
-    amount = models.BigIntegerField(_("amount"), default=0, help_text=_("In the team currency."))
+    amount = models.BigIntegerField(
+        _("amount"), default=0, validators=[MinValueValidator(0)], help_text=_("In the team currency.")
+    )
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals", verbose_name=_("stage"))
     stage_entered_at = models.DateTimeField(_("in stage since"))

@@ -1,0 +1,55 @@
+# Totonou — two commands: `make run` serves the app with demo data, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= $(or $(TEST_DATABASE_URL),postgres://postgres@127.0.0.1:5432/totonou)
+PYTEST_ARGS ?=
+
+.PHONY: run install test lint typecheck checks test-sqlite test-postgres messages clean
+
+run: install  ## serve web + worker on http://127.0.0.1:8000 with demo data
+	./scripts/run.sh
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+test: install lint typecheck checks test-sqlite test-postgres  ## everything CI runs
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	$(BIN)/mypy
+
+checks: install
+	TOTONOU_VAR_DIR=$$(mktemp -d) $(BIN)/totonou makemigrations --check --dry-run
+	TOTONOU_VAR_DIR=$$(mktemp -d) $(BIN)/totonou check
+	TOTONOU_ENV=production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(60))') \
+	  ALLOWED_HOSTS=totonou.example.com TOTONOU_VAR_DIR=$$(mktemp -d) \
+	  $(BIN)/totonou check --deploy --fail-level WARNING
+
+test-sqlite: install
+	env -u DATABASE_URL TOTONOU_VAR_DIR=$$(mktemp -d) $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@if $(BIN)/python scripts/db_reachable.py "$(PG_TEST_URL)"; then \
+	  echo "== PostgreSQL: $(PG_TEST_URL)"; \
+	  DATABASE_URL="$(PG_TEST_URL)" TOTONOU_VAR_DIR=$$(mktemp -d) $(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ -n "$$TOTONOU_REQUIRE_POSTGRES" ]; then \
+	  echo "PostgreSQL is required (TOTONOU_REQUIRE_POSTGRES) but $(PG_TEST_URL) is not reachable"; exit 1; \
+	else echo "== PostgreSQL not reachable at $(PG_TEST_URL): skipped"; fi
+
+messages: install  ## regenerate and compile the ja/en catalogs
+	cd src/totonou && ../../$(BIN)/totonou makemessages -l ja -l en --no-obsolete --add-location file
+	cd src/totonou && ../../$(BIN)/totonou compilemessages
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
