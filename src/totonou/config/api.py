@@ -1,3 +1,41 @@
+"""The REST API at ``/api/v1/``: one NinjaAPI, one router per app, the same auth and errors everywhere.
+
+OpenAPI schema at ``/api/v1/openapi.json``, interactive docs at ``/api/v1/docs`` (Swagger UI from
+ninja's bundled static files, no CDN).
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Totonou API", version="1", urls_namespace="api")
+from totonou.activities.api import router as activities_router
+from totonou.core.api import BearerTokenAuth, SessionAuth, install_error_handlers, not_found_view
+from totonou.customers.api import router as customers_router
+from totonou.deals.api import router as deals_router
+from totonou.users.api import router as users_router
+from totonou.users.services import api_token_authenticate
+
+
+class TotonouAPI(NinjaAPI):
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        """The endpoints, then a JSON 404 for every other path under the API (not Django's HTML page)."""
+        return [*super()._get_urls(), re_path(r"^.*$", not_found_view, name="not-found")]
+
+
+api = TotonouAPI(
+    title="Totonou API",
+    version="1",
+    description=(
+        "Sales activities, customers and deals. Authenticate with `Authorization: Bearer <token>` "
+        "(from `totonou createtoken` or the profile page) or the browser session (with its CSRF token)."
+    ),
+    urls_namespace="api",
+    auth=[BearerTokenAuth(api_token_authenticate), SessionAuth()],
+)
+install_error_handlers(api)
+
+api.add_router("/", users_router)
+api.add_router("/", customers_router)
+api.add_router("/", deals_router)
+api.add_router("/", activities_router)

@@ -16,7 +16,7 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         self,
         request: HttpRequest,
         view_func: Callable[..., Any],
-        view_args: list[Any],
+        view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
         if request.path_info.startswith(self.open_prefixes):

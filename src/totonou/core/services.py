@@ -71,7 +71,7 @@ def save_changes(
     update_fields = list(changed)
     update_fields = [instance._meta.get_field(name).name for name in update_fields]
     if hasattr(instance, "version"):
-        instance.version += 1  # type: ignore[attr-defined]
+        instance.version += 1
         update_fields.append("version")
     if hasattr(instance, "updated_at"):
         update_fields.append("updated_at")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from totonou.core.models import TimeStampedModel
 
 
-def _time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(value)s"), params={"value": value}, code="invalid")
 
 
 class Team(TimeStampedModel):
@@ -57,12 +59,12 @@ class User(AbstractUser):
         choices=[("ja", "日本語"), ("en", "English")],
         help_text=_("Empty: the browser's language."),
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Tokyo", validators=[validate_time_zone]
+    )
     calendar_color = models.CharField(_("calendar colour"), max_length=7, default="#2f6fdd")
     slack_user_id = models.CharField(_("Slack user id"), max_length=32, blank=True)
     chatwork_account_id = models.CharField(_("Chatwork account id"), max_length=32, blank=True)
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")

@@ -1,0 +1,292 @@
+"""Web forms for activities. They parse input and call the activity services; the services decide."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from totonou.activities.models import Activity, ActivityType
+from totonou.activities.services import (
+    activity_cancel,
+    activity_complete,
+    activity_create,
+    activity_reschedule,
+    activity_update,
+)
+from totonou.core.forms import DateTimeLocalInput, ServiceErrorsMixin
+from totonou.customers.models import Contact, Customer
+from totonou.deals.models import Deal
+from totonou.users.models import User
+
+DEFAULT_DURATION_MINUTES = 60
+
+
+def _customer_choices(customers: Iterable[Customer]) -> list[tuple[Any, str]]:
+    return [("", _("No customer (internal)")), *((customer.pk, customer.name) for customer in customers)]
+
+
+def _now_minute() -> datetime.datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class VersionField(forms.IntegerField):
+    """The version the person read; a stale one makes the service answer with a conflict."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, min_value=1, **kwargs)
+
+
+class QuickLogForm(ServiceErrorsMixin, forms.Form):
+    """Log an activity in a few taps: customer, type, notes. Starts now, lasts 60 minutes, owned by you."""
+
+    service_field_map = {"ends_at": "duration", "deal": "customer", "contacts": "customer"}
+
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, label=_("Customer"))
+    type = forms.ModelChoiceField(queryset=ActivityType.objects.none(), label=_("Type"), empty_label=None)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3, "maxlength": 5000})
+    )
+    status = forms.ChoiceField(
+        label=_("Result or plan"),
+        choices=[("done", _("Done")), ("planned", _("Planned"))],
+        initial="done",
+        widget=forms.RadioSelect,
+    )
+    starts_at = forms.DateTimeField(label=_("Starts at"), required=False, widget=DateTimeLocalInput())
+    duration = forms.IntegerField(
+        label=_("Duration (minutes)"), required=False, min_value=0, max_value=24 * 60, initial=60
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        user: User,
+        customers: QuerySet[Customer],
+        types: QuerySet[ActivityType],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        customer_field: forms.ModelChoiceField = self.fields["customer"]  # type: ignore[assignment]
+        # Any customer the user may see is accepted; the list offers their own (and a preselected one).
+        customer_field.queryset = Customer.objects.visible_to(user)
+        offered = list(customers)
+        preselected = self.initial.get("customer")
+        if isinstance(preselected, Customer) and preselected.pk not in {c.pk for c in offered}:
+            offered.insert(0, preselected)
+        customer_field.choices = _customer_choices(offered)
+        type_field: forms.ModelChoiceField = self.fields["type"]  # type: ignore[assignment]
+        type_field.queryset = types
+        if not self.is_bound:
+            self.initial.setdefault("starts_at", _now_minute())
+            visit = next((t for t in types if t.slug == "visit"), None)
+            if visit is not None:
+                self.initial.setdefault("type", visit.pk)
+
+    def save(self) -> Activity | None:
+        """Create the activity through ``activity_create``; None (with errors on the form) when refused."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        starts_at = data["starts_at"] or _now_minute()
+        duration = data["duration"] if data["duration"] is not None else DEFAULT_DURATION_MINUTES
+        try:
+            return activity_create(
+                actor=self.user,
+                owner=self.user,
+                type=data["type"],
+                customer=data["customer"],
+                status=data["status"],
+                notes=data["notes"],
+                starts_at=starts_at,
+                ends_at=starts_at + datetime.timedelta(minutes=duration),
+            )
+        except ValidationError as error:
+            self.add_service_errors(error)
+            return None
+
+
+class ActivityEditForm(ServiceErrorsMixin, forms.Form):
+    """Edit an activity's details through ``activity_update`` (only the fields that changed are sent)."""
+
+    type = forms.ModelChoiceField(queryset=ActivityType.objects.none(), label=_("Type"), empty_label=None)
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, label=_("Customer"))
+    deal = forms.ModelChoiceField(queryset=Deal.objects.none(), required=False, label=_("Deal"))
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.none(),
+        required=False,
+        label=_("Contacts"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    subject = forms.CharField(label=_("Subject"), required=False, max_length=200)
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput())
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeLocalInput())
+    purpose = forms.CharField(label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    next_step = forms.CharField(
+        label=_("Next step"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = VersionField()
+
+    editable = ("type", "customer", "deal", "contacts", "subject", "starts_at", "ends_at")
+    editable_text = ("purpose", "notes", "next_step")
+
+    def __init__(
+        self,
+        *args: Any,
+        user: User,
+        activity: Activity,
+        customers: QuerySet[Customer],
+        types: QuerySet[ActivityType],
+        **kwargs: Any,
+    ) -> None:
+        initial = {
+            "type": activity.type_id,
+            "customer": activity.customer_id,
+            "deal": activity.deal_id,
+            "contacts": [contact.pk for contact in activity.contacts.all()],
+            "subject": activity.subject,
+            "starts_at": activity.starts_at,
+            "ends_at": activity.ends_at,
+            "purpose": activity.purpose,
+            "notes": activity.notes,
+            "next_step": activity.next_step,
+            "version": activity.version,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.user = user
+        self.activity = activity
+        fields = self.fields
+        fields["type"].queryset = types  # type: ignore[attr-defined]
+        fields["customer"].queryset = Customer.objects.visible_to(user)  # type: ignore[attr-defined]
+        offered = list(customers)
+        if activity.customer is not None and activity.customer.pk not in {c.pk for c in offered}:
+            offered.insert(0, activity.customer)
+        fields["customer"].choices = _customer_choices(offered)  # type: ignore[attr-defined]
+        fields["deal"].queryset = Deal.objects.visible_to(user)  # type: ignore[attr-defined]
+        deals = Deal.objects.visible_to(user).filter(customer_id=activity.customer_id).order_by("-updated_at")
+        fields["deal"].choices = [("", "---------"), *((d.pk, d.title) for d in deals)]  # type: ignore[attr-defined]
+        fields["contacts"].queryset = Contact.objects.visible_to(user).filter(  # type: ignore[attr-defined]
+            customer_id=activity.customer_id
+        )
+
+    def save(self) -> Activity | None:
+        if not self.is_valid():
+            return None
+        changes = {
+            name: self.cleaned_data[name]
+            for name in (*self.editable, *self.editable_text)
+            if name in self.changed_data
+        }
+        if "contacts" in changes:
+            changes["contacts"] = list(changes["contacts"])
+        try:
+            return activity_update(
+                actor=self.user, activity=self.activity, version=self.cleaned_data["version"], **changes
+            )
+        except ValidationError as error:
+            self.add_service_errors(error)
+            return None
+
+
+class ActivityCompleteForm(ServiceErrorsMixin, forms.Form):
+    """Turn a plan into a result: what happened and what comes next."""
+
+    notes = forms.CharField(label=_("Result notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    next_step = forms.CharField(
+        label=_("Next step"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = VersionField()
+
+    def __init__(self, *args: Any, user: User, activity: Activity, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {"notes": activity.notes, "next_step": activity.next_step, "version": activity.version},
+        )
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.activity = activity
+
+    def save(self) -> Activity | None:
+        if not self.is_valid():
+            return None
+        try:
+            return activity_complete(
+                actor=self.user,
+                activity=self.activity,
+                notes=self.cleaned_data["notes"],
+                next_step=self.cleaned_data["next_step"],
+                version=self.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            self.add_service_errors(error)
+            return None
+
+
+class ActivityRescheduleForm(ServiceErrorsMixin, forms.Form):
+    """Move a plan to a new time; without an end the duration stays the same."""
+
+    starts_at = forms.DateTimeField(label=_("New start"), widget=DateTimeLocalInput())
+    ends_at = forms.DateTimeField(label=_("New end"), required=False, widget=DateTimeLocalInput())
+    version = VersionField()
+
+    def __init__(self, *args: Any, user: User, activity: Activity, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"starts_at": activity.starts_at, "version": activity.version})
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.activity = activity
+
+    def save(self) -> Activity | None:
+        if not self.is_valid():
+            return None
+        try:
+            return activity_reschedule(
+                actor=self.user,
+                activity=self.activity,
+                starts_at=self.cleaned_data["starts_at"],
+                ends_at=self.cleaned_data["ends_at"],
+                version=self.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            self.add_service_errors(error)
+            return None
+
+
+class ActivityCancelForm(ServiceErrorsMixin, forms.Form):
+    """Cancel a plan. The reason is required by the service (the browser also asks for it)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )
+    version = VersionField()
+
+    def __init__(self, *args: Any, user: User, activity: Activity, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"version": activity.version})
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.activity = activity
+
+    def save(self) -> Activity | None:
+        if not self.is_valid():
+            return None
+        try:
+            return activity_cancel(
+                actor=self.user,
+                activity=self.activity,
+                reason=self.cleaned_data["reason"],
+                version=self.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            self.add_service_errors(error)
+            return None

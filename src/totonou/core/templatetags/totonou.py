@@ -1,0 +1,79 @@
+"""Template tags for the web interface: the key-customer marker, activity status badges, navigation."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@register.simple_tag
+def key_marker() -> SafeString:
+    """The ★ of a key customer (重点顧客), with an accessible name; never colour alone."""
+    label = _("Key customer")
+    return format_html('<span class="key-marker" role="img" aria-label="{}" title="{}">★</span>', label, label)
+
+
+def _is_overdue(activity: Any, now: datetime.datetime) -> bool:
+    return bool(activity.status == "planned" and activity.starts_at < now)
+
+
+@register.filter
+def is_overdue(activity: Any) -> bool:
+    """A plan whose start has passed and that has no result yet."""
+    return _is_overdue(activity, timezone.now())
+
+
+@register.simple_tag
+def activity_status(activity: Any) -> SafeString:
+    """A status badge: a symbol and a word (planned ○, done ✓, cancelled ✕, waiting for a result !)."""
+    if _is_overdue(activity, timezone.now()):
+        symbol, css, label = "!", "overdue", _("Waiting for result")
+    elif activity.status == "done":
+        symbol, css, label = "✓", "done", _("Done")
+    elif activity.status == "cancelled":
+        symbol, css, label = "✕", "cancelled", _("Cancelled")
+    else:
+        symbol, css, label = "○", "planned", _("Planned")
+    return format_html(
+        '<span class="status-badge status-badge--{}"><span aria-hidden="true">{}</span> {}</span>',
+        css,
+        symbol,
+        label,
+    )
+
+
+@register.filter
+def minutes_between(start: datetime.datetime | None, end: datetime.datetime | None) -> int:
+    if start is None or end is None:
+        return 0
+    return int((end - start).total_seconds() // 60)
+
+
+@register.filter
+def member_colour(value: str | None) -> str:
+    """A user's calendar colour, safe to put in a ``style`` attribute."""
+    return value if value and _HEX_COLOUR.match(value) else "#6b7280"
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context: template.Context, *names: str) -> SafeString:
+    """``aria-current="page"`` when the current view is one of ``names`` (``"customers:"`` = a namespace)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return mark_safe("")  # noqa: S308 - a constant
+    for name in names:
+        if (name.endswith(":") and match.namespace == name[:-1]) or match.view_name == name:
+            return mark_safe(' aria-current="page"')  # noqa: S308 - a constant
+    return mark_safe("")  # noqa: S308 - a constant

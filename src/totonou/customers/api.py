@@ -1,0 +1,173 @@
+"""REST API for segments (顧客群), customers (顧客) and contacts (担当者). Thin: parse, resolve ids,
+call the service, return the record as the selector reads it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from totonou.core.api import (
+    Id,
+    Page,
+    PageQuery,
+    References,
+    api_user,
+    body_data,
+    get_visible,
+    paginate,
+)
+from totonou.customers import services
+from totonou.customers.filters import ContactFilter, CustomerFilter, SegmentFilter
+from totonou.customers.models import Contact, Customer, Segment
+from totonou.customers.schemas import (
+    ContactIn,
+    ContactOut,
+    ContactPatch,
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    SegmentIn,
+    SegmentOut,
+    SegmentPatch,
+)
+from totonou.customers.selectors import contact_list, customer_list, segment_list
+from totonou.users.selectors import assignable_users
+
+router = Router(tags=["customers"])
+
+
+# --- Segments ---------------------------------------------------------------------------------------
+
+
+@router.get("/segments", response=Page[SegmentOut])
+def list_segments(
+    request: HttpRequest, filters: Query[SegmentFilter], pagination: Query[PageQuery]
+) -> dict[str, Any]:
+    return paginate(request, filters.filter(segment_list(user=api_user(request))), pagination)
+
+
+@router.get("/segments/{segment_id}", response=SegmentOut)
+def get_segment(request: HttpRequest, segment_id: Id) -> Segment:
+    return get_visible(segment_list(user=api_user(request)), api_user(request), segment_id)
+
+
+@router.post("/segments", response={201: SegmentOut})
+def create_segment(request: HttpRequest, payload: SegmentIn) -> Status[Segment]:
+    data, _version = body_data(payload)
+    return Status(201, services.segment_create(actor=api_user(request), **data))
+
+
+@router.patch("/segments/{segment_id}", response=SegmentOut)
+def update_segment(request: HttpRequest, segment_id: Id, payload: SegmentPatch) -> Segment:
+    user = api_user(request)
+    segment = get_visible(Segment.objects.all(), user, segment_id)
+    data, _version = body_data(payload)
+    return services.segment_update(actor=user, segment=segment, **data)
+
+
+@router.delete("/segments/{segment_id}", response={204: None})
+def delete_segment(request: HttpRequest, segment_id: Id) -> Status[None]:
+    user = api_user(request)
+    services.segment_delete(actor=user, segment=get_visible(Segment.objects.all(), user, segment_id))
+    return Status(204, None)
+
+
+# --- Customers --------------------------------------------------------------------------------------
+
+
+def _customer_references(user: Any, data: dict[str, Any]) -> None:
+    references = References(user)
+    references.replace(data, "segment", Segment.objects.all())
+    references.replace(data, "owner", assignable_users(user=user))
+    references.check()
+
+
+def _customer(user: Any, pk: int) -> Customer:
+    return get_visible(customer_list(user=user), user, pk)
+
+
+@router.get("/customers", response=Page[CustomerOut])
+def list_customers(
+    request: HttpRequest, filters: Query[CustomerFilter], pagination: Query[PageQuery]
+) -> dict[str, Any]:
+    return paginate(request, customer_list(user=api_user(request), filters=filters), pagination)
+
+
+@router.get("/customers/{customer_id}", response=CustomerOut)
+def get_customer(request: HttpRequest, customer_id: Id) -> Customer:
+    return _customer(api_user(request), customer_id)
+
+
+@router.post("/customers", response={201: CustomerOut})
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
+    user = api_user(request)
+    data, _version = body_data(payload)
+    _customer_references(user, data)
+    customer = services.customer_create(actor=user, **data)
+    return Status(201, _customer(user, customer.pk))
+
+
+@router.patch("/customers/{customer_id}", response=CustomerOut)
+def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerPatch) -> Customer:
+    user = api_user(request)
+    customer = get_visible(Customer.objects.all(), user, customer_id)
+    data, version = body_data(payload)
+    _customer_references(user, data)
+    services.customer_update(actor=user, customer=customer, version=version, **data)
+    return _customer(user, customer_id)
+
+
+@router.delete("/customers/{customer_id}", response={204: None})
+def delete_customer(request: HttpRequest, customer_id: Id) -> Status[None]:
+    user = api_user(request)
+    services.customer_delete(actor=user, customer=get_visible(Customer.objects.all(), user, customer_id))
+    return Status(204, None)
+
+
+# --- Contacts ---------------------------------------------------------------------------------------
+
+
+def _contact(user: Any, pk: int) -> Contact:
+    return get_visible(contact_list(user=user), user, pk)
+
+
+@router.get("/contacts", response=Page[ContactOut])
+def list_contacts(
+    request: HttpRequest, filters: Query[ContactFilter], pagination: Query[PageQuery]
+) -> dict[str, Any]:
+    return paginate(request, contact_list(user=api_user(request), filters=filters), pagination)
+
+
+@router.get("/contacts/{contact_id}", response=ContactOut)
+def get_contact(request: HttpRequest, contact_id: Id) -> Contact:
+    return _contact(api_user(request), contact_id)
+
+
+@router.post("/contacts", response={201: ContactOut})
+def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
+    user = api_user(request)
+    data, _version = body_data(payload)
+    references = References(user)
+    references.replace(data, "customer", Customer.objects.all())
+    references.check()
+    contact = services.contact_create(actor=user, **data)
+    return Status(201, _contact(user, contact.pk))
+
+
+@router.patch("/contacts/{contact_id}", response=ContactOut)
+def update_contact(request: HttpRequest, contact_id: Id, payload: ContactPatch) -> Contact:
+    user = api_user(request)
+    contact = get_visible(Contact.objects.select_related("customer"), user, contact_id)
+    data, version = body_data(payload)
+    services.contact_update(actor=user, contact=contact, version=version, **data)
+    return _contact(user, contact_id)
+
+
+@router.delete("/contacts/{contact_id}", response={204: None})
+def delete_contact(request: HttpRequest, contact_id: Id) -> Status[None]:
+    user = api_user(request)
+    contact = get_visible(Contact.objects.select_related("customer"), user, contact_id)
+    services.contact_delete(actor=user, contact=contact)
+    return Status(204, None)

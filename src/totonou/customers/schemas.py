@@ -1,0 +1,135 @@
+"""API shapes for segments, customers and contacts. Field names follow the models (DESIGN.md)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
+from totonou.customers.models import Contact, Customer
+
+
+class SegmentOut(WebObjectOut):
+    id: int
+    name: str
+    color: str
+    cadence_days: int
+    key_cadence_days: int
+    sort_order: int
+
+
+class SegmentIn(InputSchema):
+    name: str
+    color: str | None = None
+    cadence_days: int | None = None
+    key_cadence_days: int | None = None
+    sort_order: int | None = None
+
+
+class SegmentPatch(InputSchema):
+    name: str | None = None
+    color: str | None = None
+    cadence_days: int | None = None
+    key_cadence_days: int | None = None
+    sort_order: int | None = None
+
+
+class CustomerOut(WebObjectOut):
+    id: int
+    name: str
+    name_kana: str
+    segment: int | None
+    owner: int
+    is_key: bool
+    cadence_days: int | None
+    status: str
+    postal_code: str
+    address: str
+    phone: str
+    website: str
+    notes: str
+    external_id: str
+    version: int
+    created_at: ApiDateTime
+    updated_at: ApiDateTime
+
+    @staticmethod
+    def resolve_segment(obj: Customer) -> int | None:
+        return obj.segment_id
+
+    @staticmethod
+    def resolve_owner(obj: Customer) -> int:
+        return obj.owner_id
+
+
+class _CustomerFields(InputSchema):
+    nullable: ClassVar[frozenset[str]] = frozenset({"segment", "cadence_days", "version"})
+
+    name_kana: str | None = None
+    segment: Id | None = None
+    owner: Id | None = None
+    is_key: bool | None = None
+    cadence_days: int | None = None
+    status: str | None = None
+    postal_code: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    notes: str | None = None
+    external_id: str | None = None
+
+
+class CustomerIn(_CustomerFields):
+    """A new customer; ``owner`` defaults to the caller."""
+
+    name: str
+
+
+class CustomerPatch(_CustomerFields):
+    """The fields to change; ``version`` (optional) is the version read, 409 when it is stale."""
+
+    name: str | None = None
+    version: int | None = None
+
+
+class ContactOut(WebObjectOut):
+    id: int
+    customer: int
+    name: str
+    name_kana: str
+    department: str
+    title: str
+    email: str
+    phone: str
+    is_decision_maker: bool
+    notes: str
+    version: int
+    created_at: ApiDateTime
+    updated_at: ApiDateTime
+
+    @staticmethod
+    def resolve_customer(obj: Contact) -> int:
+        return obj.customer_id
+
+
+class _ContactFields(InputSchema):
+    nullable: ClassVar[frozenset[str]] = frozenset({"version"})
+
+    name_kana: str | None = None
+    department: str | None = None
+    title: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    is_decision_maker: bool | None = None
+    notes: str | None = None
+
+
+class ContactIn(_ContactFields):
+    customer: Id
+    name: str
+
+
+class ContactPatch(_ContactFields):
+    """The fields to change (a contact stays with its customer)."""
+
+    name: str | None = None
+    version: int | None = None
