@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= $(or $(TEST_DATABASE_URL),postgres://postgres@127.0.0.1:5432/totonou)
 PYTEST_ARGS ?=
 
-.PHONY: run install test lint typecheck checks test-sqlite test-postgres messages clean
+.PHONY: run install test lint typecheck checks test-sqlite test-postgres bench messages clean
 
 run: install  ## serve web + worker on http://127.0.0.1:8000 with demo data
 	./scripts/run.sh
@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml
 test: install lint typecheck checks test-sqlite test-postgres  ## everything CI runs
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
 	$(BIN)/mypy
@@ -46,6 +46,9 @@ test-postgres: install
 	elif [ -n "$$TOTONOU_REQUIRE_POSTGRES" ]; then \
 	  echo "PostgreSQL is required (TOTONOU_REQUIRE_POSTGRES) but $(PG_TEST_URL) is not reachable"; exit 1; \
 	else echo "== PostgreSQL not reachable at $(PG_TEST_URL): skipped"; fi
+
+bench: install  ## the benchmark harness at the large size on SQLite and PostgreSQL (not part of `make test`)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 messages: install  ## regenerate and compile the ja/en catalogs
 	cd src/totonou && ../../$(BIN)/totonou makemessages -l ja -l en --no-obsolete --add-location file

@@ -32,6 +32,10 @@ def _customer_choices(customers: Iterable[Customer]) -> list[tuple[Any, str]]:
     return [("", _("No customer (internal)")), *((customer.pk, customer.name) for customer in customers)]
 
 
+def _same_minute(first: datetime.datetime, second: datetime.datetime) -> bool:
+    return abs((first - second).total_seconds()) < 60
+
+
 def _now_minute() -> datetime.datetime:
     return timezone.localtime().replace(second=0, microsecond=0)
 
@@ -189,6 +193,10 @@ class ActivityEditForm(ServiceErrorsMixin, forms.Form):
         }
         if "contacts" in changes:
             changes["contacts"] = list(changes["contacts"])
+        # datetime-local has minute precision: an untouched time must not become a one-second move.
+        for name in ("starts_at", "ends_at"):
+            if name in changes and _same_minute(changes[name], getattr(self.activity, name)):
+                del changes[name]
         try:
             return activity_update(
                 actor=self.user, activity=self.activity, version=self.cleaned_data["version"], **changes

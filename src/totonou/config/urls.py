@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from totonou.config.api import api
+from totonou.core.views import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("customers/", include("totonou.customers.urls")),

@@ -243,9 +243,8 @@ class ErrorOut(Schema):
 
 
 class WebObjectOut(Schema):
-    """Every object in the API carries ``web_url``, its page in the UI."""
-
-    web_url: str
+    """Every object in the API carries ``web_url``, its page in the UI: subclasses declare the field
+    (last, after the record's own fields) and inherit how it is filled."""
 
     @staticmethod
     def resolve_web_url(obj: models.Model) -> str:

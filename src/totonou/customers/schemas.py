@@ -15,6 +15,7 @@ class SegmentOut(WebObjectOut):
     cadence_days: int
     key_cadence_days: int
     sort_order: int
+    web_url: str
 
 
 class SegmentIn(InputSchema):
@@ -51,6 +52,7 @@ class CustomerOut(WebObjectOut):
     version: int
     created_at: ApiDateTime
     updated_at: ApiDateTime
+    web_url: str
 
     @staticmethod
     def resolve_segment(obj: Customer) -> int | None:
@@ -105,6 +107,7 @@ class ContactOut(WebObjectOut):
     version: int
     created_at: ApiDateTime
     updated_at: ApiDateTime
+    web_url: str
 
     @staticmethod
     def resolve_customer(obj: Contact) -> int:

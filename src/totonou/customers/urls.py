@@ -5,6 +5,6 @@ from totonou.customers import views
 app_name = "customers"
 
 urlpatterns = [
-    path("", views.customer_list, name="customer_list"),
+    path("", views.customer_list_view, name="customer_list"),
     path("<int:pk>/", views.customer_detail, name="customer_detail"),
 ]

@@ -1,9 +1,62 @@
+"""Deal pages: the list by stage and owner, and a deal with its stage history and activities."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from totonou.activities.filters import ActivityFilter
+from totonou.activities.models import Comment
+from totonou.activities.selectors import activity_list
+from totonou.core.filters import filters_from_query
+from totonou.core.htmx import render_page
+from totonou.deals.filters import DealFilter
+from totonou.deals.models import Stage
+from totonou.deals.selectors import deal_list, deal_stage_history, stage_list
+from totonou.users.filters import UserFilter
+from totonou.users.selectors import user_list
+from totonou.web.http import signed_in_user
+
+DEAL_PAGE_SIZE = 25
+TIMELINE_PAGE_SIZE = 20
 
 
-def deal_list(request: HttpRequest) -> HttpResponse:  # replaced by the web UI work
-    return HttpResponse("deals")
+@require_GET
+def deal_list_view(request: HttpRequest) -> HttpResponse:
+    """Deals, most recently changed first, filtered by stage and owner (``DealFilter``)."""
+    user = signed_in_user(request)
+    filters, errors = filters_from_query(DealFilter, request.GET)
+    page = Paginator(deal_list(user=user, filters=filters), DEAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "filter_errors": errors,
+        "stages": stage_list(user=user),
+        "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by("display_name", "username"),
+        "kinds": Stage.Kind.choices,
+        "now": timezone.now(),
+    }
+    return render_page(
+        request, "deals/deal_list.html", context, fragments={"deal-results": "deals/_deal_results.html"}
+    )
 
 
+@require_GET
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(f"deal {pk}")
+    """A deal: stage, amount, stage history, comments and its activities."""
+    user = signed_in_user(request)
+    deal = get_object_or_404(deal_list(user=user), pk=pk)
+    timeline = activity_list(user=user, filters=ActivityFilter(deal=deal.pk))
+    days_in_stage = (timezone.now() - deal.stage_entered_at).days
+    context = {
+        "deal": deal,
+        "days_in_stage": days_in_stage,
+        "is_stalled": deal.stage.kind == Stage.Kind.OPEN and days_in_stage > deal.stage.stagnation_days,
+        "history": deal_stage_history(deal=deal),
+        "comments": Comment.objects.visible_to(user).filter(deal=deal).select_related("author"),
+        "page": Paginator(timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page")),
+    }
+    return render_page(request, "deals/deal_detail.html", context)

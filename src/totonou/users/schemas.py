@@ -17,6 +17,7 @@ class UserOut(WebObjectOut):
     language: str
     time_zone: str
     calendar_color: str
+    web_url: str
 
     @staticmethod
     def resolve_team(obj: User) -> int | None:
@@ -28,6 +29,7 @@ class TeamOut(WebObjectOut):
     name: str
     managers: list[int]
     members: list[int]
+    web_url: str
 
     @staticmethod
     def resolve_managers(obj: Team) -> list[int]:

@@ -1,0 +1,1 @@
+"""The Totonou benchmark harness: large data, page and API timings, throughput, budgets."""

@@ -1,0 +1,127 @@
+"""Measure every scenario in-process on one database: server time (median, p95) and query count.
+
+Run by ``python -m bench`` in a subprocess per database with ``DATABASE_URL`` set; prints JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from typing import Any
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "totonou.config.settings")
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench.scenarios import SCENARIOS, Context, Request, resolvable  # noqa: E402
+
+
+def build_context() -> Context:
+    from totonou.activities.models import Activity
+    from totonou.customers.models import Customer
+    from totonou.deals.models import Deal
+    from totonou.users.models import User
+    from totonou.users.services import api_token_create
+
+    manager = User.objects.filter(role="manager").order_by("pk").first()
+    rep = User.objects.filter(role="rep").order_by("pk").first()
+    if manager is None or rep is None:
+        raise SystemExit("the data set has no manager or rep: run `totonou seed` first")
+    team_members = list(User.objects.filter(role="rep").order_by("team_id", "pk")[:10])
+    busiest_customer_id = (
+        Activity.objects.filter(customer__isnull=False)
+        .values("customer_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+    busiest_deal_id = (
+        Activity.objects.filter(deal__isnull=False)
+        .values("deal_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("deal_id", flat=True)
+        .first()
+    )
+    customer = Customer.objects.get(pk=busiest_customer_id)
+    deal = Deal.objects.get(pk=busiest_deal_id) if busiest_deal_id else Deal.objects.order_by("pk").first()
+    _, token = api_token_create(user=rep, name="benchmark")
+    visit_customer_ids = list(Customer.objects.filter(owner=rep).values_list("pk", flat=True)[:50])
+    if not visit_customer_ids:
+        visit_customer_ids = [customer.pk]
+    return Context(manager, rep, team_members, customer, deal, token, visit_customer_ids)
+
+
+def client_for(who: str, ctx: Context) -> Client:
+    if who == "token":
+        return Client(headers={"Authorization": f"Bearer {ctx.token}"})
+    client = Client()
+    client.force_login(ctx.manager if who == "manager" else ctx.rep)
+    return client
+
+
+def send(client: Client, request: Request) -> Any:
+    if request.method == "GET":
+        return client.get(request.path)
+    return client.generic(request.method, request.path, request.body or "", content_type="application/json")
+
+
+def measure(scenario_name: str, client: Client, ctx: Context, runs: int, warmup: int) -> dict[str, Any]:
+    scenario = next(s for s in SCENARIOS if s.name == scenario_name)
+    times: list[float] = []
+    queries: list[int] = []
+    for index in range(warmup + runs):
+        request = resolvable(scenario, ctx)
+        assert request is not None
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = send(client, request)
+            elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != request.expect:
+            raise SystemExit(
+                f"{scenario.name}: {request.method} {request.path} answered {response.status_code}, "
+                f"expected {request.expect}: {response.content[:500]!r}"
+            )
+        if index >= warmup:
+            times.append(elapsed)
+            queries.append(len(captured))
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "group": scenario.group,
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(p95, 2),
+        "queries": max(queries),
+        "runs": runs,
+    }
+
+
+def main() -> None:
+    runs = int(os.environ.get("BENCH_RUNS", "15"))
+    warmup = int(os.environ.get("BENCH_WARMUP", "3"))
+    ctx = build_context()
+    results: dict[str, Any] = {}
+    for scenario in SCENARIOS:
+        if resolvable(scenario, ctx) is None:
+            results[scenario.name] = {"group": scenario.group, "absent": True}
+            continue
+        results[scenario.name] = measure(scenario.name, client_for(scenario.user, ctx), ctx, runs, warmup)
+    from totonou.activities.models import Activity
+    from totonou.customers.models import Customer
+
+    sizes = {"activities": Activity.objects.count(), "customers": Customer.objects.count()}
+    json.dump({"vendor": connection.vendor, "sizes": sizes, "scenarios": results}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""What the benchmark measures. A scenario whose URL does not exist yet is reported as absent:
+each issue that adds a page adds its scenario here and its budget in ``budgets.toml``."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+
+@dataclass
+class Context:
+    """Representative records of the seeded data, found once per run."""
+
+    manager: Any
+    rep: Any
+    team_members: list[Any]
+    customer: Any
+    deal: Any
+    token: str
+    visit_customer_ids: list[int]
+    counter: list[int] = field(default_factory=lambda: [0])
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: str | None = None
+    expect: int = 200
+
+
+@dataclass
+class Scenario:
+    name: str
+    group: str  # budgets come per group: page, api, insight, search
+    user: str  # "manager" | "rep" | "token"
+    build: Callable[[Context], Request]
+
+
+def url(name: str, *args: Any, query: str = "") -> str:
+    return reverse(name, args=args) + (f"?{query}" if query else "")
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _week_start() -> datetime.date:
+    today = _today()
+    return today - datetime.timedelta(days=today.weekday())
+
+
+def _members(ctx: Context) -> str:
+    return ",".join(str(user.pk) for user in ctx.team_members)
+
+
+def _api_create(ctx: Context) -> Request:
+    ctx.counter[0] += 1
+    customer_id = ctx.visit_customer_ids[ctx.counter[0] % len(ctx.visit_customer_ids)]
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=3, minutes=ctx.counter[0])
+    body = {
+        "type": "visit",
+        "customer": customer_id,
+        "subject": "ベンチマーク訪問",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=1)).isoformat(),
+    }
+    return Request("POST", url("api:activity_create"), json.dumps(body), expect=201)
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario("my_day", "page", "rep", lambda ctx: Request("GET", url("web:home"))),
+    Scenario(
+        "calendar_team_week",
+        "page",
+        "manager",
+        lambda ctx: Request(
+            "GET", url("activities:calendar", query=f"view=week&members={_members(ctx)}&date={_week_start()}")
+        ),
+    ),
+    Scenario(
+        "calendar_rep_month",
+        "page",
+        "manager",
+        lambda ctx: Request(
+            "GET", url("activities:calendar", query=f"view=month&members={ctx.rep.pk}&date={_today()}")
+        ),
+    ),
+    Scenario("feed_first_page", "page", "manager", lambda ctx: Request("GET", url("activities:feed"))),
+    Scenario("customer_list", "page", "manager", lambda ctx: Request("GET", url("customers:customer_list"))),
+    Scenario(
+        "customer_detail_long_timeline",
+        "page",
+        "manager",
+        lambda ctx: Request("GET", url("customers:customer_detail", ctx.customer.pk)),
+    ),
+    Scenario(
+        "deal_detail", "page", "manager", lambda ctx: Request("GET", url("deals:deal_detail", ctx.deal.pk))
+    ),
+    Scenario(
+        "api_activity_list",
+        "api",
+        "token",
+        lambda ctx: Request("GET", url("api:activity_list", query=f"owner={ctx.rep.pk}")),
+    ),
+    Scenario("api_activity_create", "api", "token", _api_create),
+]
+
+
+def resolvable(scenario: Scenario, ctx: Context) -> Request | None:
+    try:
+        return scenario.build(ctx)
+    except NoReverseMatch:
+        return None

@@ -1,0 +1,116 @@
+"""REST API for stages, loss reasons (read-only) and deals (案件). A stage sent in a PATCH goes through
+the service's stage change, which writes the StageChange history row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from totonou.core.api import (
+    Id,
+    Page,
+    PageQuery,
+    References,
+    api_user,
+    body_data,
+    get_visible,
+    paginate,
+)
+from totonou.customers.models import Customer
+from totonou.deals import services
+from totonou.deals.filters import DealFilter
+from totonou.deals.models import Deal, LossReason, Stage
+from totonou.deals.schemas import DealIn, DealOut, DealPatch, LossReasonOut, StageOut
+from totonou.deals.selectors import deal_list, stage_list
+from totonou.users.selectors import assignable_users
+
+router = Router(tags=["deals"])
+
+
+# --- Stages and loss reasons --------------------------------------------------------------------------
+
+
+@router.get("/stages", response=Page[StageOut])
+def list_stages(request: HttpRequest, pagination: Query[PageQuery]) -> dict[str, Any]:
+    return paginate(request, stage_list(user=api_user(request)), pagination)
+
+
+@router.get("/stages/{stage_id}", response=StageOut)
+def get_stage(request: HttpRequest, stage_id: Id) -> Stage:
+    return get_visible(Stage.objects.all(), api_user(request), stage_id)
+
+
+@router.get("/loss-reasons", response=Page[LossReasonOut])
+def list_loss_reasons(request: HttpRequest, pagination: Query[PageQuery]) -> dict[str, Any]:
+    queryset = LossReason.objects.visible_to(api_user(request)).filter(is_active=True).order_by("order", "id")
+    return paginate(request, queryset, pagination)
+
+
+@router.get("/loss-reasons/{loss_reason_id}", response=LossReasonOut)
+def get_loss_reason(request: HttpRequest, loss_reason_id: Id) -> LossReason:
+    return get_visible(LossReason.objects.all(), api_user(request), loss_reason_id)
+
+
+# --- Deals ------------------------------------------------------------------------------------------
+
+
+def _deal_references(user: Any, data: dict[str, Any], deal: Deal | None = None) -> None:
+    """Ids to records. Inactive stages and loss reasons are refused, except the ones the deal has."""
+    references = References(user)
+    references.replace(data, "customer", Customer.objects.all())
+    references.replace(data, "owner", assignable_users(user=user))
+    current_stage = Q(pk=deal.stage_id) if deal is not None else Q(pk__in=[])
+    references.replace(data, "stage", Stage.objects.filter(Q(is_active=True) | current_stage))
+    current_reason = Q(pk=deal.loss_reason_id) if deal is not None and deal.loss_reason_id else Q(pk__in=[])
+    references.replace(data, "loss_reason", LossReason.objects.filter(Q(is_active=True) | current_reason))
+    references.check()
+
+
+def _deal(user: Any, pk: int) -> Deal:
+    return get_visible(deal_list(user=user), user, pk)
+
+
+@router.get("/deals", response=Page[DealOut])
+def list_deals(
+    request: HttpRequest, filters: Query[DealFilter], pagination: Query[PageQuery]
+) -> dict[str, Any]:
+    return paginate(request, deal_list(user=api_user(request), filters=filters), pagination)
+
+
+@router.get("/deals/{deal_id}", response=DealOut)
+def get_deal(request: HttpRequest, deal_id: Id) -> Deal:
+    return _deal(api_user(request), deal_id)
+
+
+@router.post("/deals", response={201: DealOut})
+def create_deal(request: HttpRequest, payload: DealIn) -> Status[Deal]:
+    user = api_user(request)
+    data, _version = body_data(payload)
+    _deal_references(user, data)
+    deal = services.deal_create(actor=user, **data)
+    return Status(201, _deal(user, deal.pk))
+
+
+@router.patch("/deals/{deal_id}", response=DealOut)
+def update_deal(request: HttpRequest, deal_id: Id, payload: DealPatch) -> Deal:
+    user = api_user(request)
+    deal = get_visible(Deal.objects.all(), user, deal_id)
+    data, version = body_data(payload)
+    _deal_references(user, data, deal)
+    changes_stage = data.get("stage") is not None and data["stage"].pk != deal.stage_id
+    if not changes_stage and ("loss_reason" in data or "loss_note" in data):
+        # The service sets loss reason and note together: what the PATCH leaves out stays as it is.
+        data.setdefault("loss_reason", deal.loss_reason)
+        data.setdefault("loss_note", deal.loss_note)
+    services.deal_update(actor=user, deal=deal, version=version, **data)
+    return _deal(user, deal_id)
+
+
+@router.delete("/deals/{deal_id}", response={204: None})
+def delete_deal(request: HttpRequest, deal_id: Id) -> Status[None]:
+    user = api_user(request)
+    services.deal_delete(actor=user, deal=get_visible(Deal.objects.all(), user, deal_id))
+    return Status(204, None)

@@ -1,0 +1,77 @@
+"""Settings: the user's preferences and API tokens, with links to the API docs and the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from totonou.core.htmx import render_page
+from totonou.users.forms import ApiTokenCreateForm, PreferencesForm
+from totonou.users.models import ApiToken, User
+from totonou.users.services import api_token_revoke
+from totonou.web.http import signed_in_user
+from totonou.web.views.language import set_language_cookie
+
+
+def _render(
+    request: HttpRequest,
+    user: User,
+    *,
+    preferences: PreferencesForm | None = None,
+    token_form: ApiTokenCreateForm | None = None,
+    new_token: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "preferences_form": preferences or PreferencesForm(user=user),
+        "token_form": token_form or ApiTokenCreateForm(user=user),
+        "tokens": ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at"),
+        "new_token": new_token,
+    }
+    response = render_page(request, "web/settings.html", context, status=status)
+    if new_token:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """GET shows the settings; POST saves the preferences through ``user_update_preferences``."""
+    user = signed_in_user(request)
+    if request.method != "POST":
+        return _render(request, user)
+    form = PreferencesForm(request.POST, user=user)
+    if form.save() is None:
+        return _render(request, user, preferences=form)
+    messages.success(request, _("Your settings are saved."))
+    response = redirect("web:settings")
+    if user.language:
+        set_language_cookie(response, user.language)
+    return response
+
+
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Create an API token and show it once (it is never stored or shown again)."""
+    user = signed_in_user(request)
+    form = ApiTokenCreateForm(request.POST, user=user)
+    created = form.save()
+    if created is None:
+        return _render(request, user, token_form=form)
+    _token, raw = created
+    return _render(request, user, new_token=raw)
+
+
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    user = signed_in_user(request)
+    token = get_object_or_404(ApiToken.objects.filter(user=user), pk=pk)
+    if token.revoked_at is None:
+        api_token_revoke(actor=user, token=token)
+        messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name or token.prefix})
+    return redirect("web:settings")
