@@ -75,4 +75,6 @@ def pytest_collection_modifyitems(config, items):
             if required:
                 item.add_marker(pytest.mark.xfail(reason="chromium missing", strict=True, run=False))
             else:
-                item.add_marker(pytest.mark.skip(reason="chromium is not installed (apt-get install chromium)"))
+                item.add_marker(
+                    pytest.mark.skip(reason="chromium is not installed (apt-get install chromium)")
+                )

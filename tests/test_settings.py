@@ -61,7 +61,9 @@ def test_production_starts_with_secrets_and_passes_check_deploy(tmp_path):
 
 def test_local_generates_a_private_secret_key_once(tmp_path):
     first = run("from django.conf import settings; print(settings.SECRET_KEY)", tmp_path, TOTONOU_ENV="local")
-    second = run("from django.conf import settings; print(settings.SECRET_KEY)", tmp_path, TOTONOU_ENV="local")
+    second = run(
+        "from django.conf import settings; print(settings.SECRET_KEY)", tmp_path, TOTONOU_ENV="local"
+    )
     key_file = tmp_path / "secret_key"
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
@@ -98,5 +100,7 @@ def test_time_zone_and_language_from_the_environment(tmp_path):
         LANGUAGE_CODE="en",
     )
     assert result.stdout.split() == ["UTC", "en"]
-    default = run("from django.conf import settings; print(settings.TIME_ZONE, settings.LANGUAGE_CODE)", tmp_path)
+    default = run(
+        "from django.conf import settings; print(settings.TIME_ZONE, settings.LANGUAGE_CODE)", tmp_path
+    )
     assert default.stdout.split() == ["Asia/Tokyo", "ja"]

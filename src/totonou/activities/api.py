@@ -4,7 +4,7 @@ as the selector reads it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Q
 from django.http import HttpRequest
@@ -120,7 +120,7 @@ def delete_activity(request: HttpRequest, activity_id: Id) -> Status[None]:
 
 @router.post("/activities/{activity_id}/complete", response=ActivityOut)
 def complete_activity(
-    request: HttpRequest, activity_id: Id, payload: ActivityCompleteIn | None = Body(None)
+    request: HttpRequest, activity_id: Id, payload: Annotated[ActivityCompleteIn | None, Body()] = None
 ) -> Activity:
     """Record a plan's result: done. ``notes`` and ``next_step`` are optional."""
     user = api_user(request)

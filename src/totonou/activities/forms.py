@@ -228,11 +228,12 @@ class ActivityCompleteForm(ServiceErrorsMixin, forms.Form):
         if not self.is_valid():
             return None
         try:
+            # A field the request did not send (the one-tap "Done" on My day) leaves the text as it is.
             return activity_complete(
                 actor=self.user,
                 activity=self.activity,
-                notes=self.cleaned_data["notes"],
-                next_step=self.cleaned_data["next_step"],
+                notes=self.cleaned_data["notes"] if "notes" in self.data else None,
+                next_step=self.cleaned_data["next_step"] if "next_step" in self.data else None,
                 version=self.cleaned_data["version"],
             )
         except ValidationError as error:

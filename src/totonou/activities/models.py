@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.i18n import pick
@@ -206,7 +207,11 @@ class Comment(TimeStampedModel):
         verbose_name=_("deal"),
     )
     mentions = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in", verbose_name=_("mentions")
+        settings.AUTH_USER_MODEL,
+        through="Mention",
+        blank=True,
+        related_name="mentioned_in",
+        verbose_name=_("mentions"),
     )
 
     objects = CommentQuerySet.as_manager()
@@ -235,3 +240,100 @@ class Comment(TimeStampedModel):
         if self.activity_id:
             return reverse("activities:activity_detail", args=[self.activity_id]) + f"#comment-{self.pk}"
         return reverse("deals:deal_detail", args=[self.deal_id]) + f"#comment-{self.pk}"
+
+
+class Mention(models.Model):
+    """A user @mentioned in a comment; unread until the user opens their mentions."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="mention_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mention_rows")
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [models.UniqueConstraint(fields=["comment", "user"], name="mention_once_per_comment")]
+        indexes = [models.Index(fields=["user", "read_at"], name="mention_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} in {self.comment_id}"
+
+
+class Reaction(models.Model):
+    """A reaction to an activity (いいね), at most one of each kind per user."""
+
+    class Kind(models.TextChoices):
+        LIKE = "like", _("Like")
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="reactions", verbose_name=_("activity")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.LIKE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "user", "kind"], name="reaction_once_per_user"),
+            models.CheckConstraint(condition=Q(kind__in=["like"]), name="reaction_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.activity_id} by {self.user_id}"
+
+
+class ActivityEvent(models.Model):
+    """One line of the team feed: something that happened to an activity, as it happened."""
+
+    class Kind(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        LOGGED = "logged", _("Logged")
+        COMPLETED = "completed", _("Completed")
+        MOVED = "moved", _("Moved")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMMENTED = "commented", _("Commented")
+        REVIEWED = "reviewed", _("Reviewed")
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="events", verbose_name=_("activity")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("comment")
+    )
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity event")
+        verbose_name_plural = _("activity events")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["activity", "-id"], name="event_activity_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["planned", "logged", "completed", "moved", "cancelled", "commented", "reviewed"]
+                ),
+                name="event_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="commented") | Q(comment__isnull=False), name="event_comment_has_comment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.activity_id}"

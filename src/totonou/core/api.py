@@ -86,7 +86,9 @@ class BearerTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = self.authenticate_token(token)
         if user is None:
-            raise AuthenticationError(message=_("This API token is not valid (unknown, revoked or inactive)."))
+            raise AuthenticationError(
+                message=_("This API token is not valid (unknown, revoked or inactive).")
+            )
         request.user = user
         _activate_preferences(user)
         return user
@@ -178,37 +180,38 @@ def service_errors(exc: ValidationError) -> dict[str, list[str]]:
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    """Map every expected failure to JSON ``{"detail": ...}``; anything else stays a server error."""
+    """Map every expected failure to JSON ``{"detail": ...}``; anything else stays a server error.
+    (Handlers take ``exc: Any`` because ninja types each handler against the class it is added for.)"""
 
     def respond(request: HttpRequest, detail: Any, status: int) -> HttpResponse:
         return api.create_response(request, {"detail": detail}, status=status)
 
-    def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    def on_schema_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, schema_errors(exc.errors), 422)
 
-    def on_service_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def on_service_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, service_errors(exc), 422)
 
-    def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_permission_denied(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, str(exc) or _("You may not do this."), 403)
 
-    def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, _("Not found."), 404)
 
-    def on_conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    def on_conflict(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, exc.message, 409)
 
-    def on_integrity_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_integrity_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(
             request,
             _("This change conflicts with other records (something may still refer to this one). Reload."),
             409,
         )
 
-    def on_out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_out_of_range(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, {"__all__": [_("A value is out of range.")]}, 422)
 
-    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         if isinstance(exc, AuthenticationError) and exc.message == "Unauthorized":
             message = _("Authentication required: send an API token (Authorization: Bearer …) or sign in.")
         elif exc.status_code == 400:
@@ -305,7 +308,13 @@ def paginate(request: HttpRequest, queryset: QuerySet[M], params: PageQuery) -> 
         query = request.GET.copy()
         query["page"] = str(params.page + 1)
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-    return {"results": rows[:size], "page": params.page, "page_size": size, "has_next": has_next, "next": next_url}
+    return {
+        "results": rows[:size],
+        "page": params.page,
+        "page_size": size,
+        "has_next": has_next,
+        "next": next_url,
+    }
 
 
 # --- Looking up what a request refers to --------------------------------------------------------------

@@ -36,7 +36,9 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filter_errors": errors,
         "segments": segment_list(user=user),
-        "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by("display_name", "username"),
+        "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
+            "display_name", "username"
+        ),
     }
     return render_page(
         request,
@@ -68,5 +70,3 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": Paginator(timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page")),
     }
     return render_page(request, "customers/customer_detail.html", context)
-
-

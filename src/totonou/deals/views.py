@@ -35,7 +35,9 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filter_errors": errors,
         "stages": stage_list(user=user),
-        "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by("display_name", "username"),
+        "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
+            "display_name", "username"
+        ),
         "kinds": Stage.Kind.choices,
         "now": timezone.now(),
     }

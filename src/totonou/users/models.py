@@ -63,6 +63,12 @@ class User(AbstractUser):
         _("time zone"), max_length=64, default="Asia/Tokyo", validators=[validate_time_zone]
     )
     calendar_color = models.CharField(_("calendar colour"), max_length=7, default="#2f6fdd")
+    week_starts_on = models.PositiveSmallIntegerField(
+        _("week starts on"),
+        default=0,
+        choices=[(0, _("Monday")), (6, _("Sunday"))],
+        help_text=_("The first day of the week in the calendar."),
+    )
     slack_user_id = models.CharField(_("Slack user id"), max_length=32, blank=True)
     chatwork_account_id = models.CharField(_("Chatwork account id"), max_length=32, blank=True)
 

@@ -20,9 +20,11 @@ def user_list(*, user: Any, filters: UserFilter | None = None) -> QuerySet[User]
 
 def team_list(*, user: Any) -> QuerySet[Team]:
     people = User.objects.order_by("username", "id")
-    return visible(Team.objects.all(), user).prefetch_related(
-        Prefetch("members", queryset=people), Prefetch("managers", queryset=people)
-    ).order_by("name", "id")
+    return (
+        visible(Team.objects.all(), user)
+        .prefetch_related(Prefetch("members", queryset=people), Prefetch("managers", queryset=people))
+        .order_by("name", "id")
+    )
 
 
 def assignable_users(*, user: Any) -> QuerySet[User]:

@@ -37,20 +37,17 @@ def team_member_numbers(*, user: Any, team: Team, week: Period, month: Period) -
     done = Q(activities__status="done")
     planned = Q(activities__planned_at__isnull=False)
     members = visible(User.objects.filter(team=team, is_active=True), user)
-    return (
-        members.annotate(
-            done_week=Count("activities", filter=done & _in(week)),
-            planned_week=Count("activities", filter=planned & _in(week)),
-            planned_done_week=Count("activities", filter=planned & done & _in(week)),
-            planned_open_week=Count("activities", filter=planned & Q(activities__status="planned") & _in(week)),
-            cancelled_week=Count("activities", filter=Q(activities__status="cancelled") & _in(week)),
-            unplanned_week=Count("activities", filter=done & Q(activities__planned_at__isnull=True) & _in(week)),
-            key_visits_month=Count(
-                "activities",
-                filter=done
-                & Q(activities__customer__is_key=True, activities__type__is_face_to_face=True)
-                & _in(month),
-            ),
-        )
-        .order_by("display_name", "username", "id")
-    )
+    return members.annotate(
+        done_week=Count("activities", filter=done & _in(week)),
+        planned_week=Count("activities", filter=planned & _in(week)),
+        planned_done_week=Count("activities", filter=planned & done & _in(week)),
+        planned_open_week=Count("activities", filter=planned & Q(activities__status="planned") & _in(week)),
+        cancelled_week=Count("activities", filter=Q(activities__status="cancelled") & _in(week)),
+        unplanned_week=Count("activities", filter=done & Q(activities__planned_at__isnull=True) & _in(week)),
+        key_visits_month=Count(
+            "activities",
+            filter=done
+            & Q(activities__customer__is_key=True, activities__type__is_face_to_face=True)
+            & _in(month),
+        ),
+    ).order_by("display_name", "username", "id")

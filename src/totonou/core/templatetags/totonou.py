@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django import template
+from django.forms import BoundField
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -21,7 +22,9 @@ _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 def key_marker() -> SafeString:
     """The ★ of a key customer (重点顧客), with an accessible name; never colour alone."""
     label = _("Key customer")
-    return format_html('<span class="key-marker" role="img" aria-label="{}" title="{}">★</span>', label, label)
+    return format_html(
+        '<span class="key-marker" role="img" aria-label="{}" title="{}">★</span>', label, label
+    )
 
 
 def _is_overdue(activity: Any, now: datetime.datetime) -> bool:
@@ -77,3 +80,18 @@ def nav_current(context: template.Context, *names: str) -> SafeString:
         if (name.endswith(":") and match.namespace == name[:-1]) or match.view_name == name:
             return mark_safe(' aria-current="page"')  # noqa: S308 - a constant
     return mark_safe("")  # noqa: S308 - a constant
+
+
+@register.simple_tag
+def field_widget(field: BoundField) -> SafeString:
+    """A form field's widget, tied to its help text and errors for screen readers."""
+    attrs: dict[str, str] = {}
+    described_by = []
+    if field.help_text:
+        described_by.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        described_by.append(f"{field.auto_id}_errors")
+        attrs["aria-invalid"] = "true"
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    return field.as_widget(attrs=attrs)

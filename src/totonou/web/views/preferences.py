@@ -73,5 +73,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.filter(user=user), pk=pk)
     if token.revoked_at is None:
         api_token_revoke(actor=user, token=token)
-        messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name or token.prefix})
+        messages.success(
+            request, _("The token “%(name)s” is revoked.") % {"name": token.name or token.prefix}
+        )
     return redirect("web:settings")

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from totonou.activities.models import Activity, ActivityType
+from totonou.activities.models import Activity, ActivityEvent, ActivityType
 from totonou.core.audit import audit_record, snapshot
 from totonou.core.exceptions import ConflictError, PermissionDenied, ValidationError
 from totonou.core.services import check_version, ensure_aware, lock, reject_unknown, save_changes
@@ -101,6 +101,8 @@ def activity_create(
     activity.save()
     if contacts:
         activity.contacts.set(contacts)
+    kind = ActivityEvent.Kind.PLANNED if status == Activity.Status.PLANNED else ActivityEvent.Kind.LOGGED
+    ActivityEvent.objects.create(activity=activity, kind=kind, actor=actor)
     audit_record(
         actor=actor,
         instance=activity,
@@ -140,6 +142,8 @@ def activity_update(
         ends_at=changes.get("ends_at", activity.ends_at),
     )
     changed = save_changes(instance=activity, changes=changes, actor=actor)
+    if "starts_at" in changed and activity.status == Activity.Status.PLANNED:
+        _record_move(activity=activity, actor=actor, moved_from=changed["starts_at"][0])
     if contacts is not None:
         before = sorted(activity.contacts.values_list("pk", flat=True))
         after = sorted(contact.pk for contact in contacts)
@@ -177,6 +181,7 @@ def activity_complete(
     if next_step is not None:
         changes["next_step"] = next_step
     save_changes(instance=activity, changes=changes, actor=actor)
+    ActivityEvent.objects.create(activity=activity, kind=ActivityEvent.Kind.COMPLETED, actor=actor)
     return activity
 
 
@@ -200,8 +205,22 @@ def activity_reschedule(
         ends_at = starts_at + (activity.ends_at - activity.starts_at)
     if ends_at < starts_at:
         raise ValidationError({"ends_at": [_("The end must not be before the start.")]})
-    save_changes(instance=activity, changes={"starts_at": starts_at, "ends_at": ends_at}, actor=actor)
+    moved_from = activity.starts_at.isoformat()
+    changed = save_changes(
+        instance=activity, changes={"starts_at": starts_at, "ends_at": ends_at}, actor=actor
+    )
+    if "starts_at" in changed:
+        _record_move(activity=activity, actor=actor, moved_from=moved_from)
     return activity
+
+
+def _record_move(*, activity: Activity, actor: User, moved_from: str) -> None:
+    ActivityEvent.objects.create(
+        activity=activity,
+        kind=ActivityEvent.Kind.MOVED,
+        actor=actor,
+        data={"from": moved_from, "to": activity.starts_at.isoformat()},
+    )
 
 
 @transaction.atomic
@@ -223,6 +242,9 @@ def activity_cancel(*, actor: User, activity: Activity, reason: str, version: in
         },
         actor=actor,
     )
+    ActivityEvent.objects.create(
+        activity=activity, kind=ActivityEvent.Kind.CANCELLED, actor=actor, data={"reason": reason}
+    )
     return activity
 
 
@@ -238,6 +260,7 @@ def activity_mark_reviewed(*, actor: User, activity: Activity) -> Activity:
         save_changes(
             instance=activity, changes={"reviewed_by": actor, "reviewed_at": timezone.now()}, actor=actor
         )
+        ActivityEvent.objects.create(activity=activity, kind=ActivityEvent.Kind.REVIEWED, actor=actor)
     return activity
 
 

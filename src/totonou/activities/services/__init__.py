@@ -1,0 +1,33 @@
+"""Writes for activities and the conversation around them."""
+
+from totonou.activities.services.activity import (
+    activity_cancel,
+    activity_complete,
+    activity_create,
+    activity_delete,
+    activity_mark_reviewed,
+    activity_reschedule,
+    activity_update,
+)
+from totonou.activities.services.comment import (
+    comment_create,
+    comment_delete,
+    mentioned_users,
+    mentions_mark_read,
+    reaction_toggle,
+)
+
+__all__ = [
+    "activity_cancel",
+    "activity_complete",
+    "activity_create",
+    "activity_delete",
+    "activity_mark_reviewed",
+    "activity_reschedule",
+    "activity_update",
+    "comment_create",
+    "comment_delete",
+    "mentioned_users",
+    "mentions_mark_read",
+    "reaction_toggle",
+]

@@ -1,0 +1,1 @@
+"""Demo and benchmark data: ``totonou seed`` (deterministic, realistic, fast)."""
