@@ -87,7 +87,8 @@ def test_comment_with_mentions_creates_unread_mentions_and_an_event(team_a):
     comment = comment_create(
         actor=manager,
         activity=activity,
-        body=f"@{rep1.username} 良い提案です。@{rep2.username} も同行を。@retired @nobody @{manager.username}",
+        body=f"@{rep1.username} 良い提案です。@{rep2.username} も同行を。"
+        f"@retired @nobody @{manager.username}",
     )
     assert sorted(comment.mentions.values_list("username", flat=True)) == sorted(
         [rep1.username, rep2.username]
