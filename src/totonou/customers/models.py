@@ -92,6 +92,18 @@ class Customer(VersionedModel):
     website = models.URLField(_("website"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    # The latest real contact (a done activity whose type counts as contact), kept in step by the
+    # activity services so "uncontacted" lists never scan the activity history.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    last_contact_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("last contact by"),
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -104,6 +116,8 @@ class Customer(VersionedModel):
             models.Index(fields=["segment", "name_kana"], name="customer_segment_idx"),
             models.Index(fields=["owner", "name_kana"], name="customer_owner_idx"),
             models.Index(fields=["is_key", "segment"], name="customer_key_idx"),
+            models.Index(fields=["segment", "last_contact_at"], name="customer_segment_contact_idx"),
+            models.Index(fields=["last_contact_at", "id"], name="customer_contact_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -96,8 +96,8 @@ def customer_update(
     *, actor: User, customer: Customer, version: int | None = None, **changes: Any
 ) -> Customer:
     reject_unknown(changes, CUSTOMER_FIELDS)
-    ensure_can_change_owned_by(actor, customer.owner_id)
     customer = lock(customer)
+    ensure_can_change_owned_by(actor, customer.owner_id)
     check_version(customer, version)
     new_owner = changes.get("owner")
     if new_owner is not None and new_owner.pk != customer.owner_id:
@@ -108,6 +108,7 @@ def customer_update(
 
 @transaction.atomic
 def customer_delete(*, actor: User, customer: Customer) -> None:
+    customer = lock(customer)
     ensure_can_change_owned_by(actor, customer.owner_id)
     if customer.activities.exists() or customer.deals.exists():
         raise ConflictError(
@@ -136,8 +137,8 @@ def contact_create(*, actor: User, customer: Customer, **fields: Any) -> Contact
 @transaction.atomic
 def contact_update(*, actor: User, contact: Contact, version: int | None = None, **changes: Any) -> Contact:
     reject_unknown(changes, CONTACT_FIELDS)
-    ensure_can_change_owned_by(actor, contact.customer.owner_id)
     contact = lock(contact)
+    ensure_can_change_owned_by(actor, contact.customer.owner_id)
     check_version(contact, version)
     save_changes(instance=contact, changes=changes, actor=actor)
     return contact
@@ -145,6 +146,7 @@ def contact_update(*, actor: User, contact: Contact, version: int | None = None,
 
 @transaction.atomic
 def contact_delete(*, actor: User, contact: Contact) -> None:
+    contact = lock(contact)
     ensure_can_change_owned_by(actor, contact.customer.owner_id)
     audit_record(actor=actor, instance=contact, action="delete")
     contact.delete()

@@ -76,8 +76,8 @@ def deal_update(
     **changes: Any,
 ) -> Deal:
     reject_unknown(changes, DEAL_FIELDS)
-    ensure_can_change_owned_by(actor, deal.owner_id)
     deal = lock(deal)
+    ensure_can_change_owned_by(actor, deal.owner_id)
     check_version(deal, version)
     new_owner = changes.get("owner")
     if new_owner is not None and new_owner.pk != deal.owner_id:
@@ -113,8 +113,8 @@ def deal_change_stage(
     loss_note: str | None = None,
     version: int | None = None,
 ) -> Deal:
-    ensure_can_change_owned_by(actor, deal.owner_id)
     deal = lock(deal)
+    ensure_can_change_owned_by(actor, deal.owner_id)
     check_version(deal, version)
     if stage.pk == deal.stage_id:
         raise ConflictError(_("The deal is already in this stage."))
@@ -142,6 +142,7 @@ def _change_stage(
 
 @transaction.atomic
 def deal_delete(*, actor: User, deal: Deal) -> None:
+    deal = lock(deal)
     ensure_can_change_owned_by(actor, deal.owner_id)
     if deal.activities.exists():
         raise ConflictError(_("This deal has activities; close it as lost instead of deleting it."))

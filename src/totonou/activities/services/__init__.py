@@ -16,6 +16,7 @@ from totonou.activities.services.comment import (
     mentions_mark_read,
     reaction_toggle,
 )
+from totonou.activities.services.contact import customers_refresh_last_contact
 
 __all__ = [
     "activity_cancel",
@@ -27,6 +28,7 @@ __all__ = [
     "activity_update",
     "comment_create",
     "comment_delete",
+    "customers_refresh_last_contact",
     "mentioned_users",
     "mentions_mark_read",
     "reaction_toggle",

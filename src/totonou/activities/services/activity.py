@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.activities.models import Activity, ActivityEvent, ActivityType
+from totonou.activities.services.contact import customers_refresh_last_contact
 from totonou.core.audit import audit_record, snapshot
 from totonou.core.exceptions import ConflictError, PermissionDenied, ValidationError
 from totonou.core.services import check_version, ensure_aware, lock, reject_unknown, save_changes
@@ -103,6 +104,8 @@ def activity_create(
         activity.contacts.set(contacts)
     kind = ActivityEvent.Kind.PLANNED if status == Activity.Status.PLANNED else ActivityEvent.Kind.LOGGED
     ActivityEvent.objects.create(activity=activity, kind=kind, actor=actor)
+    if status == Activity.Status.DONE:
+        customers_refresh_last_contact(customer_ids=[activity.customer_id])
     audit_record(
         actor=actor,
         instance=activity,
@@ -118,8 +121,8 @@ def activity_update(
 ) -> Activity:
     """Edit an activity. Changing a planned activity's start moves it (the original start is kept)."""
     reject_unknown(changes, UPDATE_FIELDS)
-    ensure_can_change_owned_by(actor, activity.owner_id)
     activity = lock(activity)
+    ensure_can_change_owned_by(actor, activity.owner_id)
     check_version(activity, version)
     new_owner = changes.get("owner")
     if new_owner is not None and new_owner.pk != activity.owner_id:
@@ -141,7 +144,10 @@ def activity_update(
         starts_at=changes.get("starts_at", activity.starts_at),
         ends_at=changes.get("ends_at", activity.ends_at),
     )
+    previous_customer_id = activity.customer_id
     changed = save_changes(instance=activity, changes=changes, actor=actor)
+    if activity.status == Activity.Status.DONE and changed.keys() & {"customer", "type", "starts_at"}:
+        customers_refresh_last_contact(customer_ids=[previous_customer_id, activity.customer_id])
     if "starts_at" in changed and activity.status == Activity.Status.PLANNED:
         _record_move(activity=activity, actor=actor, moved_from=changed["starts_at"][0])
     if contacts is not None:
@@ -170,8 +176,8 @@ def activity_complete(
     version: int | None = None,
 ) -> Activity:
     """Turn a plan into a result. The plan's timestamps stay as they were; ``completed_at`` is now."""
-    ensure_can_change_owned_by(actor, activity.owner_id)
     activity = lock(activity)
+    ensure_can_change_owned_by(actor, activity.owner_id)
     check_version(activity, version)
     if activity.status != Activity.Status.PLANNED:
         raise ConflictError(_("Only a planned activity can be completed."))
@@ -182,6 +188,7 @@ def activity_complete(
         changes["next_step"] = next_step
     save_changes(instance=activity, changes=changes, actor=actor)
     ActivityEvent.objects.create(activity=activity, kind=ActivityEvent.Kind.COMPLETED, actor=actor)
+    customers_refresh_last_contact(customer_ids=[activity.customer_id])
     return activity
 
 
@@ -195,9 +202,9 @@ def activity_reschedule(
     version: int | None = None,
 ) -> Activity:
     """Move a plan to a new time; without ``ends_at`` the duration is kept. ``original_starts_at`` stays."""
-    ensure_can_change_owned_by(actor, activity.owner_id)
     ensure_aware(starts_at=starts_at, ends_at=ends_at)
     activity = lock(activity)
+    ensure_can_change_owned_by(actor, activity.owner_id)
     check_version(activity, version)
     if activity.status != Activity.Status.PLANNED:
         raise ConflictError(_("Only a planned activity can be moved."))
@@ -225,11 +232,11 @@ def _record_move(*, activity: Activity, actor: User, moved_from: str) -> None:
 
 @transaction.atomic
 def activity_cancel(*, actor: User, activity: Activity, reason: str, version: int | None = None) -> Activity:
+    activity = lock(activity)
     ensure_can_change_owned_by(actor, activity.owner_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the activity is cancelled.")]})
-    activity = lock(activity)
     check_version(activity, version)
     if activity.status != Activity.Status.PLANNED:
         raise ConflictError(_("Only a planned activity can be cancelled."))
@@ -253,9 +260,9 @@ def activity_mark_reviewed(*, actor: User, activity: Activity) -> Activity:
     """A manager (of the owner's team) or an admin marks an activity reviewed."""
     if not (is_signed_in(actor) and actor.role in {"manager", "admin"}):
         raise PermissionDenied(_("Only managers and administrators review activities."))
+    activity = lock(activity)
     if not can_change_owned_by(actor, activity.owner_id):
         raise PermissionDenied(_("You may only review activities of your teams."))
-    activity = lock(activity)
     if activity.reviewed_at is None:
         save_changes(
             instance=activity, changes={"reviewed_by": actor, "reviewed_at": timezone.now()}, actor=actor
@@ -266,6 +273,10 @@ def activity_mark_reviewed(*, actor: User, activity: Activity) -> Activity:
 
 @transaction.atomic
 def activity_delete(*, actor: User, activity: Activity) -> None:
+    activity = lock(activity)
     ensure_can_change_owned_by(actor, activity.owner_id)
     audit_record(actor=actor, instance=activity, action="delete")
+    customer_id, was_done = activity.customer_id, activity.status == Activity.Status.DONE
     activity.delete()
+    if was_done:
+        customers_refresh_last_contact(customer_ids=[customer_id])

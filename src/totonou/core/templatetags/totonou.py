@@ -75,11 +75,11 @@ def nav_current(context: template.Context, *names: str) -> SafeString:
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return mark_safe("")  # noqa: S308 - a constant
+        return mark_safe("")
     for name in names:
         if (name.endswith(":") and match.namespace == name[:-1]) or match.view_name == name:
-            return mark_safe(' aria-current="page"')  # noqa: S308 - a constant
-    return mark_safe("")  # noqa: S308 - a constant
+            return mark_safe(' aria-current="page"')
+    return mark_safe("")
 
 
 @register.simple_tag

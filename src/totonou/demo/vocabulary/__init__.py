@@ -8,7 +8,7 @@ in every language (the ``key`` ties them together), so mixed-language data stays
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,7 @@ class Vocabulary:
     customer_notes: tuple[str, ...]
     #: joins the sentences of a note ("" in Japanese, " " in English)
     sentence_separator: str
-    honorific: str = ""
-    area_codes: tuple[str, ...] = field(default=())
+    area_codes: tuple[str, ...] = ()
 
 
 def get_vocabulary(language: str) -> Vocabulary:
