@@ -48,7 +48,7 @@ def last(customer):
 
 
 def test_a_logged_contact_sets_it_and_the_latest_wins(team_a):
-    _, manager, (rep1, rep2) = team_a
+    _, _, (rep1, rep2) = team_a
     customer = CustomerFactory(owner=rep1)
     assert last(customer) == (None, None)
     create(rep1, customer, 10)
