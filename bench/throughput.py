@@ -26,12 +26,13 @@ CREATE_LUA = """
 counter = 0
 request = function()
   counter = counter + 1
-  local minute = (counter %% 50000)
-  local body = string.format('{"type": "visit", "customer": %d, "subject": "wrk", '
-    .. '"starts_at": "2030-01-01T09:%%02d:00+09:00", "ends_at": "2030-01-01T10:%%02d:00+09:00"}',
-    %d, minute %% 60, minute %% 60)
+  local minute = counter % 60
+  local hour = 8 + math.floor(counter / 60) % 10
+  local body = string.format('{"type": "visit", "customer": __CUSTOMER__, "subject": "wrk", '
+    .. '"starts_at": "2030-01-01T%02d:%02d:00+09:00", "ends_at": "2030-01-01T%02d:%02d:00+09:00"}',
+    hour, minute, hour + 1, minute)
   return wrk.format("POST", "/api/v1/activities", {["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer %s"}, body)
+    ["Authorization"] = "Bearer __TOKEN__"}, body)
 end
 """
 
@@ -134,7 +135,9 @@ def run(database_url: str, duration: int = 10, connections: int = 8) -> dict[str
             except OSError:
                 time.sleep(0.1)
         lua = var_dir / "create.lua"
-        lua.write_text(CREATE_LUA % (creds["customer"], creds["token"]))
+        lua.write_text(
+            CREATE_LUA.replace("__CUSTOMER__", str(creds["customer"])).replace("__TOKEN__", creds["token"])
+        )
         cookie = f"sessionid={creds['session']}"
         loads = {
             "ceiling_healthz": [

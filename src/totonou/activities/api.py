@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Body, Query, Router, Status
 
 from totonou.activities import services
@@ -43,20 +43,20 @@ router = Router(tags=["activities"])
 # --- Activity types ---------------------------------------------------------------------------------
 
 
-@router.get("/activity-types", response=Page[ActivityTypeOut])
+@router.get("/activity-types", response=Page[ActivityTypeOut], url_name="activity_type_list")
 def list_activity_types(request: HttpRequest, pagination: Query[PageQuery]) -> dict[str, Any]:
     queryset = ActivityType.objects.visible_to(api_user(request)).filter(is_active=True)
     return paginate(request, queryset.order_by("order", "id"), pagination)
 
 
-@router.get("/activity-types/{type_key}", response=ActivityTypeOut)
+@router.get("/activity-types/{type_key}", response=ActivityTypeOut, url_name="activity_type_detail")
 def get_activity_type(request: HttpRequest, type_key: str) -> ActivityType:
     """An activity type by its slug (as activities name it) or its id."""
     queryset = ActivityType.objects.visible_to(api_user(request))
     lookup = Q(pk=int(type_key)) if type_key.isdigit() and len(type_key) < 19 else Q(slug=type_key)
     instance = queryset.filter(lookup).first()
     if instance is None:
-        return get_visible(queryset.none(), api_user(request), 0)  # 404
+        raise Http404
     return instance
 
 
@@ -80,19 +80,19 @@ def _activity(user: Any, pk: int) -> Activity:
     return get_visible(activity_list(user=user), user, pk)
 
 
-@router.get("/activities", response=Page[ActivityOut])
+@router.get("/activities", response=Page[ActivityOut], url_name="activity_list")
 def list_activities(
     request: HttpRequest, filters: Query[ActivityFilter], pagination: Query[PageQuery]
 ) -> dict[str, Any]:
     return paginate(request, activity_list(user=api_user(request), filters=filters), pagination)
 
 
-@router.get("/activities/{activity_id}", response=ActivityOut)
+@router.get("/activities/{activity_id}", response=ActivityOut, url_name="activity_detail")
 def get_activity(request: HttpRequest, activity_id: Id) -> Activity:
     return _activity(api_user(request), activity_id)
 
 
-@router.post("/activities", response={201: ActivityOut})
+@router.post("/activities", response={201: ActivityOut}, url_name="activity_create")
 def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activity]:
     user = api_user(request)
     data, _version = body_data(payload)
@@ -101,7 +101,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activit
     return Status(201, _activity(user, activity.pk))
 
 
-@router.patch("/activities/{activity_id}", response=ActivityOut)
+@router.patch("/activities/{activity_id}", response=ActivityOut, url_name="activity_update")
 def update_activity(request: HttpRequest, activity_id: Id, payload: ActivityPatch) -> Activity:
     user = api_user(request)
     activity = get_visible(Activity.objects.select_related("customer", "deal"), user, activity_id)
@@ -111,14 +111,14 @@ def update_activity(request: HttpRequest, activity_id: Id, payload: ActivityPatc
     return _activity(user, activity_id)
 
 
-@router.delete("/activities/{activity_id}", response={204: None})
+@router.delete("/activities/{activity_id}", response={204: None}, url_name="activity_delete")
 def delete_activity(request: HttpRequest, activity_id: Id) -> Status[None]:
     user = api_user(request)
     services.activity_delete(actor=user, activity=get_visible(Activity.objects.all(), user, activity_id))
     return Status(204, None)
 
 
-@router.post("/activities/{activity_id}/complete", response=ActivityOut)
+@router.post("/activities/{activity_id}/complete", response=ActivityOut, url_name="activity_complete")
 def complete_activity(
     request: HttpRequest, activity_id: Id, payload: Annotated[ActivityCompleteIn | None, Body()] = None
 ) -> Activity:
@@ -130,7 +130,7 @@ def complete_activity(
     return _activity(user, activity_id)
 
 
-@router.post("/activities/{activity_id}/reschedule", response=ActivityOut)
+@router.post("/activities/{activity_id}/reschedule", response=ActivityOut, url_name="activity_reschedule")
 def reschedule_activity(request: HttpRequest, activity_id: Id, payload: ActivityRescheduleIn) -> Activity:
     """Move a plan to a new time; the first planned start stays in ``original_starts_at``."""
     user = api_user(request)
@@ -140,7 +140,7 @@ def reschedule_activity(request: HttpRequest, activity_id: Id, payload: Activity
     return _activity(user, activity_id)
 
 
-@router.post("/activities/{activity_id}/cancel", response=ActivityOut)
+@router.post("/activities/{activity_id}/cancel", response=ActivityOut, url_name="activity_cancel")
 def cancel_activity(request: HttpRequest, activity_id: Id, payload: ActivityCancelIn) -> Activity:
     """Record a plan's result: cancelled, with the reason."""
     user = api_user(request)

@@ -28,8 +28,16 @@ from totonou.users.models import User
 DEFAULT_DURATION_MINUTES = 60
 
 
-def _customer_choices(customers: Iterable[Customer]) -> list[tuple[Any, str]]:
+def _customer_choices(customers: Iterable[Customer]) -> list[tuple[Any, Any]]:
     return [("", _("No customer (internal)")), *((customer.pk, customer.name) for customer in customers)]
+
+
+def _set_type_choices(field: forms.Field, types: QuerySet[ActivityType]) -> list[ActivityType]:
+    """Validate against ``types``; render the options from one evaluated list (one query)."""
+    type_list = list(types)
+    field.queryset = types  # type: ignore[attr-defined]
+    field.choices = [(activity_type.pk, activity_type.name) for activity_type in type_list]  # type: ignore[attr-defined]
+    return type_list
 
 
 def _same_minute(first: datetime.datetime, second: datetime.datetime) -> bool:
@@ -88,11 +96,10 @@ class QuickLogForm(ServiceErrorsMixin, forms.Form):
         if isinstance(preselected, Customer) and preselected.pk not in {c.pk for c in offered}:
             offered.insert(0, preselected)
         customer_field.choices = _customer_choices(offered)
-        type_field: forms.ModelChoiceField = self.fields["type"]  # type: ignore[assignment]
-        type_field.queryset = types
+        type_list = _set_type_choices(self.fields["type"], types)
         if not self.is_bound:
             self.initial.setdefault("starts_at", _now_minute())
-            visit = next((t for t in types if t.slug == "visit"), None)
+            visit = next((t for t in type_list if t.slug == "visit"), None)
             if visit is not None:
                 self.initial.setdefault("type", visit.pk)
 
@@ -146,11 +153,13 @@ class ActivityEditForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(
         self,
-        *args: Any,
+        data: Any = None,
+        *,
         user: User,
         activity: Activity,
         customers: QuerySet[Customer],
         types: QuerySet[ActivityType],
+        initial: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         initial = {
@@ -165,12 +174,13 @@ class ActivityEditForm(ServiceErrorsMixin, forms.Form):
             "notes": activity.notes,
             "next_step": activity.next_step,
             "version": activity.version,
+            **(initial or {}),
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         self.user = user
         self.activity = activity
         fields = self.fields
-        fields["type"].queryset = types  # type: ignore[attr-defined]
+        _set_type_choices(fields["type"], types)
         fields["customer"].queryset = Customer.objects.visible_to(user)  # type: ignore[attr-defined]
         offered = list(customers)
         if activity.customer is not None and activity.customer.pk not in {c.pk for c in offered}:
@@ -220,6 +230,7 @@ class ActivityCompleteForm(ServiceErrorsMixin, forms.Form):
             "initial",
             {"notes": activity.notes, "next_step": activity.next_step, "version": activity.version},
         )
+        kwargs.setdefault("auto_id", "complete_%s")  # three forms share the activity page
         super().__init__(*args, **kwargs)
         self.user = user
         self.activity = activity
@@ -250,6 +261,7 @@ class ActivityRescheduleForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, user: User, activity: Activity, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"starts_at": activity.starts_at, "version": activity.version})
+        kwargs.setdefault("auto_id", "reschedule_%s")  # three forms share the activity page
         super().__init__(*args, **kwargs)
         self.user = user
         self.activity = activity
@@ -282,6 +294,7 @@ class ActivityCancelForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, user: User, activity: Activity, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"version": activity.version})
+        kwargs.setdefault("auto_id", "cancel_%s")  # three forms share the activity page
         super().__init__(*args, **kwargs)
         self.user = user
         self.activity = activity

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import jpholiday
@@ -54,10 +55,12 @@ def _filter_choices(user: User) -> dict[str, Any]:
 
 @require_GET
 def feed(request: HttpRequest) -> HttpResponse:
-    """Everyone's activities, newest first, filtered with the API's ``ActivityFilter``."""
+    """Everyone's activities as they happen (most recently planned, logged or changed first), filtered
+    with the API's ``ActivityFilter``. Ordered by ``updated_at`` so next month's plans do not bury
+    today's results (``activity_recent_idx`` serves this order)."""
     user = signed_in_user(request)
     filters, errors = filters_from_query(ActivityFilter, request.GET)
-    activities = activity_list(user=user, filters=filters)
+    activities = activity_list(user=user, filters=filters).order_by("-updated_at", "-id")
     page = Paginator(activities, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "filters": filters, "filter_errors": errors, **_filter_choices(user)}
     return render_page(
@@ -89,6 +92,18 @@ def _midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+@dataclass
+class CalendarDay:
+    date: datetime.date
+    is_today: bool
+    holiday: str | None
+    activities: list[Activity] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, day: datetime.date, today: datetime.date) -> CalendarDay:
+        return cls(date=day, is_today=day == today, holiday=jpholiday.is_holiday_name(day))
+
+
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
     """A week agenda (Monday first) of the selected members (default: the signed-in user)."""
@@ -107,19 +122,11 @@ def calendar(request: HttpRequest) -> HttpResponse:
         .order_by("starts_at", "id")
     )
     today = timezone.localdate()
-    days = [
-        {
-            "date": monday + datetime.timedelta(days=offset),
-            "is_today": monday + datetime.timedelta(days=offset) == today,
-            "holiday": jpholiday.is_holiday_name(monday + datetime.timedelta(days=offset)),
-            "activities": [],
-        }
-        for offset in range(7)
-    ]
+    days = [CalendarDay.of(monday + datetime.timedelta(days=offset), today) for offset in range(7)]
     for activity in activities:
         index = (timezone.localtime(activity.starts_at).date() - monday).days
         if 0 <= index < 7:
-            days[index]["activities"].append(activity)
+            days[index].activities.append(activity)
     members_query = ",".join(str(pk) for pk in selected_ids)
     team_ids = [m.pk for m in all_members if user.team_id is not None and m.team_id == user.team_id]
     context = {
@@ -238,10 +245,15 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _ensure_can_change(user, activity)
     customers = customer_list(user=user, filters=CustomerFilter(owner=activity.owner_id))
     types = ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id")
-    kwargs = {"user": user, "activity": activity, "customers": customers, "types": types}
+    form = ActivityEditForm(
+        request.POST if request.method == "POST" else None,
+        user=user,
+        activity=activity,
+        customers=customers,
+        types=types,
+    )
     status = 200
-    if request.method == "POST":
-        form = ActivityEditForm(request.POST, **kwargs)  # type: ignore[arg-type]
+    if form.is_bound:
         try:
             saved = form.save()
         except ConflictError as error:
@@ -250,8 +262,6 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if saved is not None:
             messages.success(request, _("The activity is saved."))
             return redirect(saved.get_absolute_url())
-    else:
-        form = ActivityEditForm(**kwargs)  # type: ignore[arg-type]
     return render_page(
         request, "activities/activity_form.html", {"activity": activity, "form": form}, status=status
     )

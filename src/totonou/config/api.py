@@ -10,7 +10,13 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
 from totonou.activities.api import router as activities_router
-from totonou.core.api import BearerTokenAuth, SessionAuth, install_error_handlers, not_found_view
+from totonou.core.api import (
+    BearerTokenAuth,
+    SessionAuth,
+    install_error_handlers,
+    json_method_not_allowed,
+    not_found_view,
+)
 from totonou.customers.api import router as customers_router
 from totonou.deals.api import router as deals_router
 from totonou.users.api import router as users_router
@@ -19,8 +25,15 @@ from totonou.users.services import api_token_authenticate
 
 class TotonouAPI(NinjaAPI):
     def _get_urls(self) -> list[URLResolver | URLPattern]:
-        """The endpoints, then a JSON 404 for every other path under the API (not Django's HTML page)."""
-        return [*super()._get_urls(), re_path(r"^.*$", not_found_view, name="not-found")]
+        """The endpoints (a wrong method answers JSON 405), then a JSON 404 for every other path under the
+        API instead of Django's HTML page."""
+        patterns: list[URLResolver | URLPattern] = [
+            URLPattern(item.pattern, json_method_not_allowed(item.callback), item.default_args, item.name)
+            if isinstance(item, URLPattern)
+            else item
+            for item in super()._get_urls()
+        ]
+        return [*patterns, re_path(r"^.*$", not_found_view, name="not-found")]
 
 
 api = TotonouAPI(

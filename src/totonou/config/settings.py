@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "totonou.customers",
     "totonou.deals",
     "totonou.activities",
+    "totonou.demo",
     "totonou.web",
 ]
 
@@ -192,6 +193,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+if not IS_PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it; `collectstatic` fills it
 
 # --- Background tasks (django-tasks, database backend) ----------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

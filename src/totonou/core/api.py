@@ -9,6 +9,7 @@ request schemas and from the services alike, are ``{"detail": {"<field>": ["mess
 from __future__ import annotations
 
 import datetime
+import functools
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
@@ -233,16 +234,29 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, on_http_error)
 
 
+def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers a method an endpoint lacks with a plain-text 405; give it the JSON error shape."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allowed = response.get("Allow", "")
+            response = JsonResponse({"detail": _("This method is not allowed here.")}, status=405)
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """JSON 404 for any path under the API that no endpoint answers."""
     return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
 # --- Schemas ----------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 class WebObjectOut(Schema):

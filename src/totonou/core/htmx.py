@@ -31,7 +31,7 @@ def htmx_target(request: HttpRequest) -> str | None:
     """The id of the element an htmx request will swap, or None for an ordinary request."""
     if not is_htmx(request):
         return None
-    return request.htmx.target  # type: ignore[attr-defined, no-any-return]
+    return request.htmx.target  # type: ignore[attr-defined]
 
 
 def render_page(

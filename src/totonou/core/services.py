@@ -54,10 +54,13 @@ def save_changes(
     changes: Mapping[str, Any],
     actor: Any,
     exclude_clean: Iterable[str] = (),
+    validate_constraints: bool = True,
 ) -> dict[str, list[Any]]:
     """Apply ``changes`` (already validated by the caller's rules), clean, save and audit them.
 
     The caller holds the row lock. Returns the audit diff; when nothing changed, nothing is written.
+    ``validate_constraints=False`` is for services that check their model's rules themselves (the
+    database constraints still hold); each check constraint costs a query in ``full_clean``.
     """
     scalar = {name: value for name, value in changes.items() if not _is_m2m(instance, name)}
     before = snapshot(instance, scalar)
@@ -67,7 +70,10 @@ def save_changes(
     changed = diff(before, after)
     if not changed:
         return {}
-    instance.full_clean(exclude=list(exclude_clean))
+    # Validate only what changed: unchanged foreign keys would cost a query each, and constraints
+    # that touch only unchanged fields cannot have become false.
+    unchanged = [field.name for field in instance._meta.concrete_fields if field.name not in changed]
+    instance.full_clean(exclude=[*unchanged, *exclude_clean], validate_constraints=validate_constraints)
     update_fields = list(changed)
     update_fields = [instance._meta.get_field(name).name for name in update_fields]
     if hasattr(instance, "version"):

@@ -41,25 +41,25 @@ router = Router(tags=["customers"])
 # --- Segments ---------------------------------------------------------------------------------------
 
 
-@router.get("/segments", response=Page[SegmentOut])
+@router.get("/segments", response=Page[SegmentOut], url_name="segment_list")
 def list_segments(
     request: HttpRequest, filters: Query[SegmentFilter], pagination: Query[PageQuery]
 ) -> dict[str, Any]:
     return paginate(request, filters.filter(segment_list(user=api_user(request))), pagination)
 
 
-@router.get("/segments/{segment_id}", response=SegmentOut)
+@router.get("/segments/{segment_id}", response=SegmentOut, url_name="segment_detail")
 def get_segment(request: HttpRequest, segment_id: Id) -> Segment:
     return get_visible(segment_list(user=api_user(request)), api_user(request), segment_id)
 
 
-@router.post("/segments", response={201: SegmentOut})
+@router.post("/segments", response={201: SegmentOut}, url_name="segment_create")
 def create_segment(request: HttpRequest, payload: SegmentIn) -> Status[Segment]:
     data, _version = body_data(payload)
     return Status(201, services.segment_create(actor=api_user(request), **data))
 
 
-@router.patch("/segments/{segment_id}", response=SegmentOut)
+@router.patch("/segments/{segment_id}", response=SegmentOut, url_name="segment_update")
 def update_segment(request: HttpRequest, segment_id: Id, payload: SegmentPatch) -> Segment:
     user = api_user(request)
     segment = get_visible(Segment.objects.all(), user, segment_id)
@@ -67,7 +67,7 @@ def update_segment(request: HttpRequest, segment_id: Id, payload: SegmentPatch) 
     return services.segment_update(actor=user, segment=segment, **data)
 
 
-@router.delete("/segments/{segment_id}", response={204: None})
+@router.delete("/segments/{segment_id}", response={204: None}, url_name="segment_delete")
 def delete_segment(request: HttpRequest, segment_id: Id) -> Status[None]:
     user = api_user(request)
     services.segment_delete(actor=user, segment=get_visible(Segment.objects.all(), user, segment_id))
@@ -88,19 +88,19 @@ def _customer(user: Any, pk: int) -> Customer:
     return get_visible(customer_list(user=user), user, pk)
 
 
-@router.get("/customers", response=Page[CustomerOut])
+@router.get("/customers", response=Page[CustomerOut], url_name="customer_list")
 def list_customers(
     request: HttpRequest, filters: Query[CustomerFilter], pagination: Query[PageQuery]
 ) -> dict[str, Any]:
     return paginate(request, customer_list(user=api_user(request), filters=filters), pagination)
 
 
-@router.get("/customers/{customer_id}", response=CustomerOut)
+@router.get("/customers/{customer_id}", response=CustomerOut, url_name="customer_detail")
 def get_customer(request: HttpRequest, customer_id: Id) -> Customer:
     return _customer(api_user(request), customer_id)
 
 
-@router.post("/customers", response={201: CustomerOut})
+@router.post("/customers", response={201: CustomerOut}, url_name="customer_create")
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
     user = api_user(request)
     data, _version = body_data(payload)
@@ -109,7 +109,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Custome
     return Status(201, _customer(user, customer.pk))
 
 
-@router.patch("/customers/{customer_id}", response=CustomerOut)
+@router.patch("/customers/{customer_id}", response=CustomerOut, url_name="customer_update")
 def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerPatch) -> Customer:
     user = api_user(request)
     customer = get_visible(Customer.objects.all(), user, customer_id)
@@ -119,7 +119,7 @@ def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerPatc
     return _customer(user, customer_id)
 
 
-@router.delete("/customers/{customer_id}", response={204: None})
+@router.delete("/customers/{customer_id}", response={204: None}, url_name="customer_delete")
 def delete_customer(request: HttpRequest, customer_id: Id) -> Status[None]:
     user = api_user(request)
     services.customer_delete(actor=user, customer=get_visible(Customer.objects.all(), user, customer_id))
@@ -133,19 +133,19 @@ def _contact(user: Any, pk: int) -> Contact:
     return get_visible(contact_list(user=user), user, pk)
 
 
-@router.get("/contacts", response=Page[ContactOut])
+@router.get("/contacts", response=Page[ContactOut], url_name="contact_list")
 def list_contacts(
     request: HttpRequest, filters: Query[ContactFilter], pagination: Query[PageQuery]
 ) -> dict[str, Any]:
     return paginate(request, contact_list(user=api_user(request), filters=filters), pagination)
 
 
-@router.get("/contacts/{contact_id}", response=ContactOut)
+@router.get("/contacts/{contact_id}", response=ContactOut, url_name="contact_detail")
 def get_contact(request: HttpRequest, contact_id: Id) -> Contact:
     return _contact(api_user(request), contact_id)
 
 
-@router.post("/contacts", response={201: ContactOut})
+@router.post("/contacts", response={201: ContactOut}, url_name="contact_create")
 def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
     user = api_user(request)
     data, _version = body_data(payload)
@@ -156,7 +156,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
     return Status(201, _contact(user, contact.pk))
 
 
-@router.patch("/contacts/{contact_id}", response=ContactOut)
+@router.patch("/contacts/{contact_id}", response=ContactOut, url_name="contact_update")
 def update_contact(request: HttpRequest, contact_id: Id, payload: ContactPatch) -> Contact:
     user = api_user(request)
     contact = get_visible(Contact.objects.select_related("customer"), user, contact_id)
@@ -165,7 +165,7 @@ def update_contact(request: HttpRequest, contact_id: Id, payload: ContactPatch) 
     return _contact(user, contact_id)
 
 
-@router.delete("/contacts/{contact_id}", response={204: None})
+@router.delete("/contacts/{contact_id}", response={204: None}, url_name="contact_delete")
 def delete_contact(request: HttpRequest, contact_id: Id) -> Status[None]:
     user = api_user(request)
     contact = get_visible(Contact.objects.select_related("customer"), user, contact_id)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.models import TimeStampedModel, VersionedModel
+from totonou.core.validators import HEX_COLOR
 from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
 
 
@@ -21,7 +22,7 @@ class Segment(TimeStampedModel):
     """A group of customers (顧客群) with its own contact cadence."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    color = models.CharField(_("colour"), max_length=7, default="#6b7280")
+    color = models.CharField(_("colour"), max_length=7, default="#6b7280", validators=[HEX_COLOR])
     cadence_days = models.PositiveIntegerField(
         _("contact cadence (days)"),
         default=30,

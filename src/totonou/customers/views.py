@@ -26,7 +26,7 @@ TIMELINE_PAGE_SIZE = 20
 
 @require_GET
 def customer_list_view(request: HttpRequest) -> HttpResponse:
-    """Customers by kana, filtered by segment / owner / key and searched by name or kana (``CustomerFilter``)."""
+    """Customers by kana, filtered by segment / owner / key, searched by name or kana (``CustomerFilter``)."""
     user = signed_in_user(request)
     filters, errors = filters_from_query(CustomerFilter, request.GET)
     customers = customer_list(user=user, filters=filters)

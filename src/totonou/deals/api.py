@@ -33,23 +33,23 @@ router = Router(tags=["deals"])
 # --- Stages and loss reasons --------------------------------------------------------------------------
 
 
-@router.get("/stages", response=Page[StageOut])
+@router.get("/stages", response=Page[StageOut], url_name="stage_list")
 def list_stages(request: HttpRequest, pagination: Query[PageQuery]) -> dict[str, Any]:
     return paginate(request, stage_list(user=api_user(request)), pagination)
 
 
-@router.get("/stages/{stage_id}", response=StageOut)
+@router.get("/stages/{stage_id}", response=StageOut, url_name="stage_detail")
 def get_stage(request: HttpRequest, stage_id: Id) -> Stage:
     return get_visible(Stage.objects.all(), api_user(request), stage_id)
 
 
-@router.get("/loss-reasons", response=Page[LossReasonOut])
+@router.get("/loss-reasons", response=Page[LossReasonOut], url_name="loss_reason_list")
 def list_loss_reasons(request: HttpRequest, pagination: Query[PageQuery]) -> dict[str, Any]:
     queryset = LossReason.objects.visible_to(api_user(request)).filter(is_active=True).order_by("order", "id")
     return paginate(request, queryset, pagination)
 
 
-@router.get("/loss-reasons/{loss_reason_id}", response=LossReasonOut)
+@router.get("/loss-reasons/{loss_reason_id}", response=LossReasonOut, url_name="loss_reason_detail")
 def get_loss_reason(request: HttpRequest, loss_reason_id: Id) -> LossReason:
     return get_visible(LossReason.objects.all(), api_user(request), loss_reason_id)
 
@@ -73,19 +73,19 @@ def _deal(user: Any, pk: int) -> Deal:
     return get_visible(deal_list(user=user), user, pk)
 
 
-@router.get("/deals", response=Page[DealOut])
+@router.get("/deals", response=Page[DealOut], url_name="deal_list")
 def list_deals(
     request: HttpRequest, filters: Query[DealFilter], pagination: Query[PageQuery]
 ) -> dict[str, Any]:
     return paginate(request, deal_list(user=api_user(request), filters=filters), pagination)
 
 
-@router.get("/deals/{deal_id}", response=DealOut)
+@router.get("/deals/{deal_id}", response=DealOut, url_name="deal_detail")
 def get_deal(request: HttpRequest, deal_id: Id) -> Deal:
     return _deal(api_user(request), deal_id)
 
 
-@router.post("/deals", response={201: DealOut})
+@router.post("/deals", response={201: DealOut}, url_name="deal_create")
 def create_deal(request: HttpRequest, payload: DealIn) -> Status[Deal]:
     user = api_user(request)
     data, _version = body_data(payload)
@@ -94,7 +94,7 @@ def create_deal(request: HttpRequest, payload: DealIn) -> Status[Deal]:
     return Status(201, _deal(user, deal.pk))
 
 
-@router.patch("/deals/{deal_id}", response=DealOut)
+@router.patch("/deals/{deal_id}", response=DealOut, url_name="deal_update")
 def update_deal(request: HttpRequest, deal_id: Id, payload: DealPatch) -> Deal:
     user = api_user(request)
     deal = get_visible(Deal.objects.all(), user, deal_id)
@@ -109,7 +109,7 @@ def update_deal(request: HttpRequest, deal_id: Id, payload: DealPatch) -> Deal:
     return _deal(user, deal_id)
 
 
-@router.delete("/deals/{deal_id}", response={204: None})
+@router.delete("/deals/{deal_id}", response={204: None}, url_name="deal_delete")
 def delete_deal(request: HttpRequest, deal_id: Id) -> Status[None]:
     user = api_user(request)
     services.deal_delete(actor=user, deal=get_visible(Deal.objects.all(), user, deal_id))

@@ -17,6 +17,7 @@ from totonou.users.models import User
 from totonou.users.permissions import ensure_can_change_owned_by
 
 DEAL_FIELDS = {"customer", "owner", "title", "amount", "expected_close_date", "next_step", "notes"}
+UNSET: Any = object()  # "not given", as opposed to None ("clear it")
 
 
 def default_stage() -> Stage:
@@ -35,6 +36,7 @@ def deal_create(
     owner: User | None = None,
     stage: Stage | None = None,
     loss_reason: LossReason | None = None,
+    loss_note: str = "",
     **fields: Any,
 ) -> Deal:
     reject_unknown(fields, DEAL_FIELDS - {"customer", "owner", "title"})
@@ -50,6 +52,7 @@ def deal_create(
         stage_entered_at=now,
         closed_at=now if stage.kind != Stage.Kind.OPEN else None,
         loss_reason=loss_reason if stage.kind == Stage.Kind.LOST else None,
+        loss_note=loss_note if stage.kind == Stage.Kind.LOST else "",
         **fields,
     )
     deal.full_clean()
@@ -71,10 +74,12 @@ def deal_update(
     deal: Deal,
     version: int | None = None,
     stage: Stage | None = None,
-    loss_reason: LossReason | None = None,
-    loss_note: str | None = None,
+    loss_reason: LossReason | None = UNSET,
+    loss_note: str | None = UNSET,
     **changes: Any,
 ) -> Deal:
+    """Edit a deal. A new ``stage`` goes through the stage change (with its history row); the loss
+    reason and note are changed only when given, and only a lost deal may have them."""
     reject_unknown(changes, DEAL_FIELDS)
     deal = lock(deal)
     ensure_can_change_owned_by(actor, deal.owner_id)
@@ -93,13 +98,26 @@ def deal_update(
         )
     save_changes(instance=deal, changes=changes, actor=actor)
     if stage is not None and stage.pk != deal.stage_id:
-        _change_stage(actor=actor, deal=deal, stage=stage, loss_reason=loss_reason, loss_note=loss_note)
-    elif loss_reason is not None or loss_note is not None:
-        save_changes(
-            instance=deal,
-            changes={"loss_reason": loss_reason, "loss_note": loss_note or ""},
+        _change_stage(
             actor=actor,
+            deal=deal,
+            stage=stage,
+            loss_reason=None if loss_reason is UNSET else loss_reason,
+            loss_note=None if loss_note is UNSET else loss_note,
         )
+        return deal
+    loss_changes: dict[str, Any] = {}
+    if loss_reason is not UNSET:
+        loss_changes["loss_reason"] = loss_reason
+    if loss_note is not UNSET:
+        loss_changes["loss_note"] = loss_note or ""
+    if (
+        loss_changes.get("loss_reason") or loss_changes.get("loss_note")
+    ) and deal.stage.kind != Stage.Kind.LOST:
+        field = "loss_reason" if loss_changes.get("loss_reason") else "loss_note"
+        raise ValidationError({field: [_("Only a lost deal has a loss reason.")]})
+    if loss_changes:
+        save_changes(instance=deal, changes=loss_changes, actor=actor)
     return deal
 
 

@@ -14,23 +14,23 @@ from totonou.users.selectors import team_list, user_list
 router = Router(tags=["users"])
 
 
-@router.get("/users", response=Page[UserOut])
+@router.get("/users", response=Page[UserOut], url_name="user_list")
 def list_users(
     request: HttpRequest, filters: Query[UserFilter], pagination: Query[PageQuery]
 ) -> dict[str, object]:
     return paginate(request, user_list(user=api_user(request), filters=filters), pagination)
 
 
-@router.get("/users/{user_id}", response=UserOut)
+@router.get("/users/{user_id}", response=UserOut, url_name="user_detail")
 def get_user(request: HttpRequest, user_id: Id) -> User:
     return get_visible(user_list(user=api_user(request)), api_user(request), user_id)
 
 
-@router.get("/teams", response=Page[TeamOut])
+@router.get("/teams", response=Page[TeamOut], url_name="team_list")
 def list_teams(request: HttpRequest, pagination: Query[PageQuery]) -> dict[str, object]:
     return paginate(request, team_list(user=api_user(request)), pagination)
 
 
-@router.get("/teams/{team_id}", response=TeamOut)
+@router.get("/teams/{team_id}", response=TeamOut, url_name="team_detail")
 def get_team(request: HttpRequest, team_id: Id) -> Team:
     return get_visible(team_list(user=api_user(request)), api_user(request), team_id)

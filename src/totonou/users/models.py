@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.models import TimeStampedModel
+from totonou.core.validators import HEX_COLOR
 
 
 def validate_time_zone(value: str) -> None:
@@ -62,7 +63,9 @@ class User(AbstractUser):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Tokyo", validators=[validate_time_zone]
     )
-    calendar_color = models.CharField(_("calendar colour"), max_length=7, default="#2f6fdd")
+    calendar_color = models.CharField(
+        _("calendar colour"), max_length=7, default="#2f6fdd", validators=[HEX_COLOR]
+    )
     week_starts_on = models.PositiveSmallIntegerField(
         _("week starts on"),
         default=0,

@@ -101,7 +101,9 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     if not user.is_active:
         raise ValidationError({"user": [_("This user is inactive.")]})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=_hash(raw))
+    token = ApiToken(user=user, name=name, prefix=raw[:12], key_hash=_hash(raw))
+    token.full_clean(exclude=["user"])
+    token.save()
     audit_record(actor=user, instance=token, action="create", changes={"name": [None, name]})
     return token, raw
 

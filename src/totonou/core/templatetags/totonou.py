@@ -85,7 +85,7 @@ def nav_current(context: template.Context, *names: str) -> SafeString:
 @register.simple_tag
 def field_widget(field: BoundField) -> SafeString:
     """A form field's widget, tied to its help text and errors for screen readers."""
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     described_by = []
     if field.help_text:
         described_by.append(f"{field.auto_id}_helptext")

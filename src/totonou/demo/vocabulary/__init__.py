@@ -54,6 +54,8 @@ class Vocabulary:
     loss_notes: tuple[str, ...]
     deal_next_steps: tuple[str, ...]
     manager_comments: tuple[str, ...]
+    #: extra comments for activities with key customers
+    manager_comments_key: tuple[str, ...]
     rep_replies: tuple[str, ...]
     deal_comments_open: tuple[str, ...]
     deal_comments_won: tuple[str, ...]
@@ -62,6 +64,10 @@ class Vocabulary:
     #: joins the sentences of a note ("" in Japanese, " " in English)
     sentence_separator: str
     area_codes: tuple[str, ...] = ()
+    #: (prefecture, city) for addresses; empty: Faker's addresses
+    address_cities: tuple[tuple[str, str], ...] = ()
+    #: the subject of an activity on a deal
+    deal_subject: str = "{deal}: {action}"
 
 
 def get_vocabulary(language: str) -> Vocabulary:

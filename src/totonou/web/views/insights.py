@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -37,7 +38,13 @@ def _default_team(user: User, teams: list[Team]) -> Team | None:
     if user.team_id in by_id:
         return by_id[user.team_id]
     managed = [team for team in teams if any(m.pk == user.pk for m in team.managers.all())]
-    return (managed or teams or [None])[0]
+    candidates = managed or teams
+    return candidates[0] if candidates else None
+
+
+def _rate(part: int, whole: int) -> int | None:
+    """``part`` as a whole percentage of ``whole`` (None when there is nothing to compare)."""
+    return round(100 * part / whole) if whole else None
 
 
 @require_GET
@@ -62,17 +69,14 @@ def insights(request: HttpRequest) -> HttpResponse:
         )
     }
     for member in members:
-        member.done_rate = (  # type: ignore[attr-defined]
-            round(100 * member.planned_done_week / member.planned_week) if member.planned_week else None
-        )
-    totals["done_rate"] = (
-        round(100 * totals["planned_done_week"] / totals["planned_week"]) if totals["planned_week"] else None
-    )
+        annotated: Any = member  # carries the annotations of team_member_numbers
+        annotated.done_rate = _rate(annotated.planned_done_week, annotated.planned_week)
+    totals_rate = _rate(totals["planned_done_week"], totals["planned_week"])
     context = {
         "teams": teams,
         "team": team,
         "members": members,
-        "totals": totals,
+        "totals": {**totals, "done_rate": totals_rate},
         "week_start": week.start,
         "week_last_day": (week.end - datetime.timedelta(days=1)),
         "month_start": month.start,

@@ -1,0 +1,378 @@
+"""Seeded activities: plans and results as reps really leave them.
+
+Per working day and member: a handful of activities laid out on the day (visits with travel time in
+between), each with a fate drawn like this in the past: done as planned, done after a move (the first
+planned start is kept), logged after the fact (no plan), cancelled with a reason, or, for a few recent
+ones, still waiting for a result (overdue). Today and later: plans, a few already moved or cancelled.
+Key customers are picked more often; customers going cold get no contact in their quiet days. Done
+activities of reps are reviewed by their manager, and some of those become comment threads.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from totonou.activities.models import Activity, ActivityType
+from totonou.demo.context import SeedContext
+from totonou.demo.deals import DealInfo, SeedDataMissing
+from totonou.demo.organisation import CustomerInfo, Member, Organisation
+from totonou.users.models import User
+
+TYPE_WEIGHTS: dict[str, dict[str, int]] = {
+    User.Role.REP: {
+        "visit": 34,
+        "call": 17,
+        "email": 12,
+        "web_meeting": 10,
+        "proposal": 6,
+        "demo": 3,
+        "internal": 15,
+        "other": 3,
+    },
+    User.Role.MANAGER: {"internal": 55, "visit": 25, "web_meeting": 10, "call": 10},
+}
+ROLE_FACTOR: dict[str, float] = {User.Role.REP: 1.0, User.Role.MANAGER: 0.35}
+DURATIONS = {
+    "visit": (60, 60, 90),
+    "web_meeting": (30, 60),
+    "call": (15, 15, 30),
+    "email": (15,),
+    "proposal": (60, 90),
+    "demo": (60, 90, 120),
+    "internal": (30, 60, 90),
+    "other": (60, 120),
+}
+#: minutes between the end of one activity and the next (travel after face-to-face ones)
+GAPS = {"visit": (30, 45, 60), "proposal": (30, 45, 60), "demo": (30, 60)}
+QUICK_GAPS = (0, 15, 30)
+#: share of done activities that were never planned (logged after the fact)
+UNPLANNED = {"call": 0.6, "email": 0.85, "internal": 0.3}
+PLAN_LEADS = (1, 1, 2, 2, 3, 3, 5, 7, 10)
+KEY_WEIGHT = 5
+DAY_START, DAY_END = 9 * 60, 19 * 60
+
+COLUMNS = (
+    "id",
+    "owner",
+    "type",
+    "customer",
+    "deal",
+    "subject",
+    "purpose",
+    "notes",
+    "next_step",
+    "status",
+    "starts_at",
+    "ends_at",
+    "planned_at",
+    "original_starts_at",
+    "completed_at",
+    "cancelled_at",
+    "cancel_reason",
+    "reviewed_by",
+    "reviewed_at",
+    "created_at",
+    "updated_at",
+    "version",
+)
+
+Moment = tuple[int, int]  # (working-day index, minute of the local day)
+
+
+@dataclass
+class CommentCandidate:
+    activity_id: int
+    owner: Member
+    reviewer_id: int
+    reviewed: Moment
+    segment: int
+    customer: str
+    is_key: bool
+    theme: str
+    title: str
+
+
+@dataclass
+class ActivityResult:
+    count: int = 0
+    contact_links: int = 0
+    #: how many ended up as what: done, moved, unplanned, cancelled, overdue, planned
+    kinds: Counter[str] = field(default_factory=Counter)
+    candidates: list[CommentCandidate] = field(default_factory=list)
+
+
+def day_weight(day: int) -> float:
+    """Plans thin out the further ahead they are."""
+    if day < 0:
+        return 1.0
+    if day == 0:
+        return 0.9
+    if day <= 5:
+        return 0.75
+    if day <= 10:
+        return 0.45
+    return 0.25
+
+
+class ActivityMaker:
+    def __init__(
+        self,
+        context: SeedContext,
+        organisation: Organisation,
+        customers: list[CustomerInfo],
+        deals: dict[int, list[DealInfo]],
+    ) -> None:
+        self.context = context
+        self.size = context.size
+        self.rng = context.rng("activities")
+        self.text = context.text(self.rng)
+        self.deals = deals
+        self.members = [m for m in organisation.members if m.role in ROLE_FACTOR]
+        found = dict(ActivityType.objects.values_list("slug", "id"))
+        missing = {slug for weights in TYPE_WEIGHTS.values() for slug in weights} - set(found)
+        if missing:
+            raise SeedDataMissing(f"activity types missing: {', '.join(sorted(missing))}")
+        self.type_ids: dict[str, int] = found
+        self.type_pools = {
+            role: [slug for slug, weight in weights.items() for _ in range(weight)]
+            for role, weights in TYPE_WEIGHTS.items()
+        }
+        self.pools = self._customer_pools(customers)
+        self.result = ActivityResult()
+        self.seen_candidates = 0
+
+    def _customer_pools(self, customers: list[CustomerInfo]) -> dict[int, list[CustomerInfo]]:
+        """Per member, customers to pick from: their own (key ones several times), for managers the key
+        customers of their reps (accompanied visits)."""
+        pools: dict[int, list[CustomerInfo]] = {m.id: [] for m in self.members}
+        reps_of: dict[int, set[int]] = {}
+        for member in self.members:
+            if member.manager_id is not None:
+                reps_of.setdefault(member.manager_id, set()).add(member.id)
+        managers = [m for m in self.members if m.role == User.Role.MANAGER]
+        head = managers[0].id if managers else None
+        for customer in customers:
+            if customer.never_contacted:
+                continue
+            if customer.owner_id in pools:
+                pools[customer.owner_id].extend([customer] * (KEY_WEIGHT if customer.is_key else 1))
+            if customer.is_key:
+                for manager in managers:
+                    if manager.id == head or customer.owner_id in reps_of.get(manager.id, ()):
+                        pools[manager.id].append(customer)
+        return pools
+
+    def run(self) -> ActivityResult:
+        size = self.size
+        days = range(-size.past_days, size.future_days)
+        total = sum(day_weight(day) for day in days) * sum(ROLE_FACTOR[m.role] for m in self.members)
+        rate = size.activities / total
+        next_id = self.context.next_id[Activity._meta.label]
+        for day in days:
+            rows: list[tuple[object, ...]] = []
+            links: list[tuple[int, int]] = []
+            weight = day_weight(day)
+            for member in self.members:
+                mean = rate * weight * ROLE_FACTOR[member.role]
+                count = int(mean * self.rng.uniform(0.6, 1.4) + self.rng.random())
+                cursor = DAY_START + self.rng.choice((0, 0, 15, 30))
+                for _ in range(count):
+                    cursor = self._activity(next_id, member, day, cursor, rows, links)
+                    next_id += 1
+            self.context.insert(Activity, COLUMNS, rows)
+            self.context.insert(Activity.contacts.through, ("activity", "contact"), links)
+            self.result.count += len(rows)
+            self.result.contact_links += len(links)
+        self.context.next_id[Activity._meta.label] = next_id
+        return self.result
+
+    def _customer(self, member: Member, day: int) -> CustomerInfo | None:
+        pool = self.pools[member.id]
+        if not pool:
+            return None
+        for _ in range(4):
+            customer = self.rng.choice(pool)
+            if customer.since <= day and (customer.quiet is None or day not in customer.quiet):
+                return customer
+        return None
+
+    def _fate(self, day: int, slug: str) -> str:
+        random_ = self.rng.random
+        if day >= 0:
+            roll = random_()
+            return "cancelled" if roll < 0.02 else "moved" if roll < 0.08 else "planned"
+        if random_() < UNPLANNED.get(slug, 0.08):
+            return "unplanned"
+        roll = random_()
+        overdue = 0.05 if day >= -10 else 0.002
+        if roll < overdue:
+            return "overdue"
+        if roll < overdue + 0.06:
+            return "cancelled"
+        if roll < overdue + 0.18:
+            return "moved"
+        return "done"
+
+    def _activity(
+        self,
+        activity_id: int,
+        member: Member,
+        day: int,
+        cursor: int,
+        rows: list[tuple[object, ...]],
+        links: list[tuple[int, int]],
+    ) -> int:
+        """Make one activity starting at or after ``cursor``; returns where the next one may start."""
+        rng, workdays = self.rng, self.context.workdays
+        slug = rng.choice(self.type_pools[member.role])
+        if day >= 0 and slug == "email":
+            slug = "call"
+        customer = self._customer(member, day) if slug != "internal" else None
+        if customer is None:
+            slug = "internal"
+        duration = rng.choice(DURATIONS[slug])
+        if cursor + duration > DAY_END:
+            cursor = DAY_START + 15 * rng.randrange(32)
+        start, end = cursor, cursor + duration
+        next_cursor = end + rng.choice(GAPS.get(slug, QUICK_GAPS))
+
+        deal = stage = None
+        contacts: list[tuple[int, str, str]] = []
+        if customer is not None:
+            customer_deals = self.deals.get(customer.id)
+            if customer_deals and rng.random() < 0.6:
+                current = [(d, s) for d in customer_deals if (s := d.stage_on(day)) is not None]
+                if current:
+                    deal, stage = rng.choice(current)
+            if customer.contacts:
+                roll = rng.random()
+                wanted = min(len(customer.contacts), 1 if roll < 0.65 else 2 if roll < 0.77 else 0)
+                contacts = rng.sample(customer.contacts, wanted) if wanted else []
+
+        fate = self._fate(day, slug)
+        status = {"done": "done", "moved": "done", "unplanned": "done", "cancelled": "cancelled"}.get(
+            fate, "planned"
+        )
+        if day >= 0 and fate == "moved":
+            status = "planned"
+        planned: Moment | None = None
+        original: Moment | None = None
+        completed: Moment | None = None
+        cancelled: Moment | None = None
+        if fate != "unplanned":
+            planned_day = min(day - rng.choice(PLAN_LEADS), -1)
+            original = (day, start)
+            if fate == "moved":
+                shift = rng.randint(1, 5) if rng.random() < 0.7 else -rng.randint(1, 3)
+                original = (day - shift, DAY_START + 15 * rng.randrange(36))
+                planned_day = min(planned_day, original[0] - 1, day - 1)
+            if fate == "cancelled":
+                if day < 0:
+                    cancelled_day = day - rng.choice((0, 0, 1, 2, 3))
+                    minute = (
+                        rng.randrange(7 * 60, max(7 * 60 + 1, start))
+                        if cancelled_day == day
+                        else rng.randrange(DAY_START, DAY_END)
+                    )
+                else:
+                    cancelled_day, minute = -rng.randint(1, 3), rng.randrange(DAY_START, DAY_END)
+                cancelled = (cancelled_day, minute)
+                planned_day = min(planned_day, cancelled_day - 1)
+            planned = (planned_day, rng.randrange(8 * 60, 20 * 60))
+        if status == "done":
+            completed = workdays.later(day, end, rng.choice((10, 15, 30, 60, 120, 240)))
+
+        text = self.text.activity(
+            type_slug=slug,
+            segment_index=customer.segment if customer else rng.randrange(self.size.segments),
+            status=status,
+            customer=customer.name if customer else "",
+            contact=(contacts[0][1], contacts[0][2]) if contacts else None,
+            deal=(deal.title, stage) if deal is not None and stage is not None else None,
+        )
+
+        reviewer_id = None
+        reviewed: Moment | None = None
+        if (
+            completed is not None
+            and member.role == User.Role.REP
+            and member.manager_id is not None
+            and day >= -self.size.review_days
+            and rng.random() < self.size.review_share * (0.3 if day >= -2 else 1.0)
+        ):
+            reviewer_id = member.manager_id
+            reviewed = workdays.later(*completed, rng.randrange(30, 1500))
+            if day >= -self.size.comment_days:
+                title = contacts[0][2] if contacts else ""
+                self._offer_comment(
+                    CommentCandidate(
+                        activity_id,
+                        member,
+                        reviewer_id,
+                        reviewed,
+                        customer.segment if customer else 0,
+                        customer.name if customer else "",
+                        customer.is_key if customer else False,
+                        text.theme,
+                        title,
+                    )
+                )
+
+        cancel_reason = text.cancel_reason
+        moments = [m for m in (planned, completed, cancelled, reviewed) if m is not None]
+        created = planned or completed
+        assert created is not None  # every activity is either planned or logged
+        version = (
+            1 + (fate == "moved") + (planned is not None and status != "planned") + (reviewed is not None)
+        )
+        at = workdays.at
+        rows.append(
+            (
+                activity_id,
+                member.id,
+                self.type_ids[slug],
+                customer.id if customer else None,
+                deal.id if deal is not None else None,
+                text.subject,
+                text.purpose,
+                text.notes,
+                text.next_step,
+                status,
+                at(day, start),
+                at(day, end),
+                at(*planned) if planned else None,
+                at(*original) if original else None,
+                at(*completed) if completed else None,
+                at(*cancelled) if cancelled else None,
+                cancel_reason,
+                reviewer_id,
+                at(*reviewed) if reviewed else None,
+                at(*created),
+                at(*max(moments)),
+                version,
+            )
+        )
+        links.extend((activity_id, contact[0]) for contact in contacts)
+        self.result.kinds[fate if day < 0 else "cancelled" if fate == "cancelled" else "planned"] += 1
+        return next_cursor
+
+    def _offer_comment(self, candidate: CommentCandidate) -> None:
+        """Reservoir sampling: every eligible activity has the same chance to get a comment thread."""
+        self.seen_candidates += 1
+        wanted = self.size.comments
+        if len(self.result.candidates) < wanted:
+            self.result.candidates.append(candidate)
+            return
+        slot = self.rng.randrange(self.seen_candidates)
+        if slot < wanted:
+            self.result.candidates[slot] = candidate
+
+
+def make_activities(
+    context: SeedContext,
+    organisation: Organisation,
+    customers: list[CustomerInfo],
+    deals: dict[int, list[DealInfo]],
+) -> ActivityResult:
+    return ActivityMaker(context, organisation, customers, deals).run()

@@ -1,0 +1,184 @@
+"""``seed()``: every phase in one transaction, timed, with a report for the command to print."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+
+from totonou.activities.models import Activity, Comment
+from totonou.customers.models import Contact, Customer, Segment
+from totonou.deals.models import Deal, StageChange
+from totonou.demo.activities import make_activities
+from totonou.demo.comments import make_comments
+from totonou.demo.context import SeedContext
+from totonou.demo.deals import make_deals
+from totonou.demo.organisation import (
+    DEMO_PASSWORD,
+    make_contacts,
+    make_customers,
+    make_organisation,
+    make_segments,
+)
+from totonou.demo.sizes import SeedSize
+from totonou.demo.writer import BulkWriter, next_ids
+from totonou.users.models import Team, User
+
+#: Records seeding creates with explicit primary keys (their sequences are reset afterwards).
+SEEDED_MODELS: tuple[type[models.Model], ...] = (
+    Team,
+    User,
+    Segment,
+    Customer,
+    Contact,
+    Deal,
+    StageChange,
+    Activity,
+    Comment,
+)
+#: Any of these holding a row means the database is in use.
+DOMAIN_MODELS: tuple[type[models.Model], ...] = (User, Team, Segment, Customer, Deal, Activity)
+#: Reference data the migrations seed (and Django's own); ``--flush`` keeps it and clears everything else.
+KEPT_MODELS = (
+    "contenttypes.ContentType",
+    "auth.Permission",
+    "auth.Group",
+    "deals.Stage",
+    "deals.LossReason",
+    "activities.ActivityType",
+)
+
+
+@dataclass
+class SeedReport:
+    size: str
+    language: str
+    seed: int
+    counts: dict[str, int] = field(default_factory=dict)
+    activity_kinds: Counter[str] = field(default_factory=Counter)
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+    password: str = DEMO_PASSWORD
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(seconds for _, seconds in self.timings)
+
+
+class Timer:
+    def __init__(self, report: SeedReport, progress: Callable[[str], None] | None) -> None:
+        self.report = report
+        self.progress = progress
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.add(name, time.perf_counter() - started)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.report.timings.append((name, seconds))
+        if self.progress is not None:
+            self.progress(f"  {name:<16} {seconds:8.2f} s")
+
+
+def has_data(using: str = DEFAULT_DB_ALIAS) -> bool:
+    return any(model._default_manager.using(using).exists() for model in DOMAIN_MODELS)
+
+
+def flush_domain_data(connection: BaseDatabaseWrapper) -> None:
+    """Empty every table except the reference data in ``KEPT_MODELS`` (inside the caller's transaction)."""
+    kept = set()
+    for label in KEPT_MODELS:
+        model = apps.get_model(label)
+        kept.add(model._meta.db_table)
+        kept.update(m2m.remote_field.through._meta.db_table for m2m in model._meta.local_many_to_many)
+    tables = [
+        table
+        for table in connection.introspection.django_table_names(only_existing=True, include_views=False)
+        if table not in kept
+    ]
+    statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=False)
+    if connection.vendor == "postgresql":
+        # TRUNCATE refuses tables with deferred foreign-key checks pending from earlier writes in the
+        # same transaction: run those checks now (Django's constraints are all initially deferred).
+        statements = ["SET CONSTRAINTS ALL IMMEDIATE", *statements, "SET CONSTRAINTS ALL DEFERRED"]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def analyze(connection: BaseDatabaseWrapper) -> None:
+    """Refresh the planner's statistics after a bulk load."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tables = [model._meta.db_table for model in SEEDED_MODELS]
+            tables += [Activity.contacts.through._meta.db_table, Comment.mentions.through._meta.db_table]
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=1000")
+            cursor.execute("ANALYZE")
+
+
+def seed(
+    *,
+    size: SeedSize,
+    language: str,
+    seed: int,
+    flush: bool = False,
+    progress: Callable[[str], None] | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> SeedReport:
+    """Generate and insert a whole data set. The caller checks that the database is empty (or flushes)."""
+    connection = connections[using]
+    report = SeedReport(size=size.name, language=language, seed=seed)
+    timer = Timer(report, progress)
+    writer = BulkWriter(connection)
+    with transaction.atomic(using=using):
+        if flush:
+            with timer.phase("flush"):
+                flush_domain_data(connection)
+        with timer.phase("prepare"):
+            context = SeedContext(
+                size=size,
+                language=language,
+                seed=seed,
+                today=timezone.localdate(),
+                time_zone=settings.TIME_ZONE,
+                writer=writer,
+                next_id=next_ids(connection, SEEDED_MODELS),
+            )
+        with timer.phase("users & teams"):
+            organisation = make_organisation(context)
+            segment_ids = make_segments(context)
+        with timer.phase("customers"):
+            customers = make_customers(context, organisation, segment_ids)
+        with timer.phase("contacts"):
+            make_contacts(context, customers)
+        with timer.phase("deals"):
+            deals = make_deals(context, customers)
+        with timer.phase("activities"):
+            activities = make_activities(context, organisation, customers, deals)
+        with timer.phase("comments"):
+            make_comments(context, organisation, activities.candidates, deals)
+        with timer.phase("sequences"):
+            writer.reset_sequences(SEEDED_MODELS)
+        committing = time.perf_counter()
+    timer.add("commit", time.perf_counter() - committing)
+    if size.analyze:
+        with timer.phase("analyze"):
+            analyze(connection)
+    report.counts = dict(writer.counts)
+    report.counts["key customers"] = sum(customer.is_key for customer in customers)
+    report.activity_kinds = activities.kinds
+    report.logins = [(member.username, member.role) for member in organisation.members]
+    return report

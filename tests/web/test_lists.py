@@ -1,0 +1,177 @@
+"""The list pages filter with the API's FilterSchemas and paginate."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import ActivityFactory, CustomerFactory, DealFactory, UserFactory, activity_type
+from tests.web.conftest import local_noon
+from tests.web.html import find_all
+from totonou.activities.models import Activity
+from totonou.activities.services import activity_complete
+from totonou.deals.models import Stage
+
+pytestmark = pytest.mark.django_db
+
+
+def shown(html: str, attr: str, *objects) -> list[bool]:
+    return [bool(find_all(html, attr, str(obj.pk))) for obj in objects]
+
+
+def test_feed_shows_the_latest_changes_first_and_paginates(world, client_for):
+    for index in range(30):
+        ActivityFactory(
+            owner=world.rep, customer=world.customer, starts_at=local_noon(-1) - datetime.timedelta(hours=index)
+        )
+    activity_complete(actor=world.rep, activity=world.key_activity)  # the latest change
+    client = client_for(world.rep)
+    first = client.get(reverse("activities:feed")).content.decode()
+    assert "32 activities" in first
+    assert first.index("data-activity=") == first.index(f'data-activity="{world.key_activity.pk}"')
+    assert first.count("data-activity=") == 25
+    second = client.get(reverse("activities:feed"), {"page": 2}).content.decode()
+    assert "Page 2 of 2" in second
+    assert second.count("data-activity=") == 7
+
+
+def test_feed_filters_by_member_team_type_and_key(world, client_for, team_b):
+    _team, _manager, (b_rep, _b2) = team_b
+    call = ActivityFactory(owner=world.other_rep, type=activity_type("call"), starts_at=local_noon())
+    elsewhere = ActivityFactory(owner=b_rep, starts_at=local_noon())
+    client = client_for(world.rep)
+
+    def feed(**query):
+        html = client.get(reverse("activities:feed"), query).content.decode()
+        return shown(html, "data-activity", world.key_activity, world.plain_activity, call, elsewhere)
+
+    assert feed() == [True, True, True, True]
+    assert feed(owner=world.other_rep.pk) == [False, False, True, False]
+    assert feed(team=world.rep.team_id) == [True, True, True, False]
+    assert feed(type="call") == [False, False, True, False]
+    assert feed(key_only="true") == [True, False, False, False]
+    assert feed(status="done") == [False, False, False, False]
+
+
+def test_calendar_shows_the_week_of_the_selected_members(world, client_for):
+    next_week = ActivityFactory(owner=world.rep, customer=world.customer, starts_at=local_noon(7))
+    colleague = ActivityFactory(owner=world.other_rep, starts_at=local_noon())
+    client = client_for(world.rep)
+
+    html = client.get(reverse("activities:calendar")).content.decode()
+    assert shown(html, "data-activity", world.key_activity, next_week, colleague) == [True, False, False]
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+    assert f'<time datetime="{monday:%Y-%m-%d}">' in html  # Monday starts the week
+    assert html.count('<li class="day') == 7
+
+    html = client.get(
+        reverse("activities:calendar"), {"members": f"{world.rep.pk},{world.other_rep.pk}"}
+    ).content.decode()
+    assert shown(html, "data-activity", world.key_activity, colleague) == [True, True]
+
+    following = monday + datetime.timedelta(days=7)
+    assert f"?week={following:%Y-%m-%d}&amp;members={world.rep.pk}" in html.replace(
+        f",{world.other_rep.pk}", ""
+    )
+    html = client.get(reverse("activities:calendar"), {"week": f"{following:%Y-%m-%d}"}).content.decode()
+    assert shown(html, "data-activity", world.key_activity, next_week) == [False, True]
+
+
+def test_calendar_marks_japanese_holidays(world, client_for):
+    html = client_for(world.rep).get(reverse("activities:calendar"), {"week": "2026-04-27"}).content.decode()
+    assert '<span class="day__holiday">昭和の日</span>' in html
+
+
+def test_calendar_members_can_be_checkboxes(world, client_for):
+    colleague = ActivityFactory(owner=world.other_rep, starts_at=local_noon())
+    html = (
+        client_for(world.rep)
+        .get(f"{reverse('activities:calendar')}?members={world.rep.pk}&members={world.other_rep.pk}")
+        .content.decode()
+    )
+    assert shown(html, "data-activity", world.key_activity, colleague) == [True, True]
+
+
+def test_customers_search_by_name_or_kana_and_filter(world, client_for):
+    other = CustomerFactory(owner=world.other_rep, name="株式会社さくら", name_kana="サクラ", segment=None)
+    client = client_for(world.rep)
+
+    def customers(**query):
+        html = client.get(reverse("customers:customer_list"), query).content.decode()
+        return shown(html, "data-customer", world.key_customer, world.customer, other)
+
+    assert customers() == [True, True, True]
+    assert customers(q="さくら") == [False, False, True]
+    assert customers(q="サクラ") == [False, False, True]
+    assert customers(q="key") == [True, False, False]
+    assert customers(owner=world.other_rep.pk) == [False, False, True]
+    assert customers(segment=world.key_customer.segment_id) == [True, True, False]
+    assert customers(is_key="true") == [True, False, False]
+
+
+def test_customer_page_shows_details_contacts_deals_and_timeline(world, client_for):
+    from tests.factories import ContactFactory
+
+    ContactFactory(customer=world.key_customer, name="田中 一郎", title="部長")
+    html = (
+        client_for(world.rep)
+        .get(reverse("customers:customer_detail", args=[world.key_customer.pk]))
+        .content.decode()
+    )
+    assert "田中 一郎" in html
+    assert "Spring fair" in html
+    assert f'data-activity="{world.key_activity.pk}"' in html
+    assert f'data-activity="{world.plain_activity.pk}"' not in html
+    assert f"{reverse('web:home')}?customer={world.key_customer.pk}" in html
+
+
+def test_deals_filter_by_stage_and_owner(world, client_for):
+    won = DealFactory(customer=world.customer, owner=world.other_rep, stage=Stage.objects.get(slug="won"))
+    client = client_for(world.rep)
+
+    def deals(**query):
+        html = client.get(reverse("deals:deal_list"), query).content.decode()
+        return shown(html, "data-deal", world.deal, won)
+
+    assert deals() == [True, True]
+    assert deals(stage=won.stage_id) == [False, True]
+    assert deals(owner=world.rep.pk) == [True, False]
+    assert deals(kind="open") == [True, False]
+
+
+def test_deal_page_shows_stage_history_and_activities(world, client_for):
+    from totonou.deals.services import deal_change_stage
+
+    deal_change_stage(actor=world.rep, deal=world.deal, stage=Stage.objects.get(slug="proposal"))
+    html = client_for(world.rep).get(reverse("deals:deal_detail", args=[world.deal.pk])).content.decode()
+    assert "Stage history" in html
+    assert "Proposal" in html
+    assert f'data-activity="{world.key_activity.pk}"' in html
+
+
+def test_insights_counts_this_week_and_key_visits_this_month(world, client_for):
+    from totonou.activities.services import activity_complete, activity_create
+
+    activity_complete(actor=world.rep, activity=world.key_activity)  # planned, done, key, visit
+    activity_create(
+        actor=world.rep,
+        type=activity_type("call"),
+        customer=world.customer,
+        status=Activity.Status.DONE,
+        starts_at=local_noon(),
+        ends_at=local_noon() + datetime.timedelta(minutes=30),
+    )
+    UserFactory(username="inactive", team=world.rep.team, is_active=False)
+    response = client_for(world.manager).get(reverse("web:insights"))
+    members = {member.pk: member for member in response.context["members"]}
+    assert set(members) == {world.rep.pk, world.other_rep.pk, world.manager.pk}
+    rep = members[world.rep.pk]
+    assert (rep.done_week, rep.planned_week, rep.planned_done_week, rep.planned_open_week) == (2, 2, 1, 1)
+    assert rep.unplanned_week == 1
+    assert rep.key_visits_month == 1
+    assert rep.done_rate == 50
+    assert response.context["totals"]["done_week"] == 2

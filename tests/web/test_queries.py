@@ -1,0 +1,87 @@
+"""Query budgets: a list page costs the same number of queries with 10 rows as with 50.
+
+The numbers are baselines (NetBox style): a change that adds a query per page shows up here, and
+one that adds a query per row fails the 10-versus-50 comparison.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import ActivityFactory, ContactFactory, CustomerFactory, DealFactory, SegmentFactory
+from tests.web.conftest import local_noon
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def add_activities(world, count: int, *, day: int = 0) -> None:
+    """``count`` activities of the rep today (every other one with a key customer, contacts, a deal)."""
+    for index in range(count):
+        customer = world.key_customer if index % 2 else world.customer
+        activity = ActivityFactory(
+            owner=world.rep if index % 3 else world.other_rep,
+            customer=customer,
+            deal=world.deal if customer == world.key_customer else None,
+            starts_at=local_noon(day) + datetime.timedelta(minutes=index),
+        )
+        activity.contacts.set([ContactFactory(customer=customer)])
+
+
+def add_customers(world, count: int) -> None:
+    segment = SegmentFactory(name="Drugstores")
+    for index in range(count):
+        CustomerFactory(
+            owner=world.rep if index % 2 else world.other_rep, segment=segment, is_key=index % 3 == 0
+        )
+
+
+def add_deals(world, count: int) -> None:
+    for _index in range(count):
+        DealFactory(customer=CustomerFactory(owner=world.rep), owner=world.rep)
+
+
+CASES: dict[str, tuple[Callable[..., str], Callable[..., None], int]] = {
+    # page: (url, rows added, queries)
+    "my day": (lambda w: reverse("web:home"), add_activities, 6),
+    "feed": (lambda w: reverse("activities:feed"), add_activities, 8),
+    "calendar": (
+        lambda w: reverse("activities:calendar") + f"?members={w.rep.pk},{w.other_rep.pk}",
+        add_activities,
+        4,
+    ),
+    "customers": (lambda w: reverse("customers:customer_list"), add_customers, 6),
+    "customer page": (
+        lambda w: reverse("customers:customer_detail", args=[w.key_customer.pk]),
+        add_activities,
+        9,
+    ),
+    "deals": (lambda w: reverse("deals:deal_list"), add_deals, 6),
+    "deal page": (lambda w: reverse("deals:deal_detail", args=[w.deal.pk]), add_activities, 8),
+    "insights": (lambda w: reverse("web:insights"), add_activities, 6),
+}
+
+
+@pytest.mark.parametrize("page", CASES)
+def test_query_count_does_not_grow_with_rows(world, client_for, page):
+    url_for, add, budget = CASES[page]
+    client = client_for(world.rep)
+    add(world, 8)  # with the world's own rows: 10 rows
+    with_10 = queries_for(client, url_for(world))
+    add(world, 40)  # 50 rows
+    with_50 = queries_for(client, url_for(world))
+    assert with_10 == with_50, f"{page}: {with_10} queries with 10 rows, {with_50} with 50"
+    assert with_50 == budget, f"{page}: {with_50} queries (baseline {budget})"
