@@ -219,3 +219,10 @@ def test_edit_shows_service_errors_on_the_field(world, client_for):
     activity.refresh_from_db()
     assert activity.deal is None
     assert activity.version == 1
+
+
+def test_move_or_cancel_link_opens_those_panels(world, client_for):
+    html = client_for(world.rep).get(world.key_activity.get_absolute_url(), {"open": "move"}).content.decode()
+    assert '<details class="action">\n      <summary><span aria-hidden="true">✓</span>' in html
+    assert '<details class="action" open>\n      <summary><span aria-hidden="true">↻</span>' in html
+    assert '<details class="action" open>\n      <summary><span aria-hidden="true">✕</span>' in html

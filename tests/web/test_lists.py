@@ -25,7 +25,9 @@ def shown(html: str, attr: str, *objects) -> list[bool]:
 def test_feed_shows_the_latest_changes_first_and_paginates(world, client_for):
     for index in range(30):
         ActivityFactory(
-            owner=world.rep, customer=world.customer, starts_at=local_noon(-1) - datetime.timedelta(hours=index)
+            owner=world.rep,
+            customer=world.customer,
+            starts_at=local_noon(-1) - datetime.timedelta(hours=index),
         )
     activity_complete(actor=world.rep, activity=world.key_activity)  # the latest change
     client = client_for(world.rep)

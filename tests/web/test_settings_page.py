@@ -39,17 +39,14 @@ def test_preferences_are_saved(client_for):
     assert 'class="account__name"' in page and "Hanako S." in page
 
 
-def test_a_value_the_service_refuses_is_shown_and_nothing_is_saved(client_for):
-    # The colour check is a database constraint without a field validator, so its message comes back
-    # as a form-level error (reported: the model would do better with a RegexValidator on the field).
+def test_a_value_the_service_refuses_is_shown_on_its_field_and_nothing_is_saved(client_for):
     user = UserFactory(username="hanako")
     response = client_for(user).post(
         reverse("web:settings"),
         {"display_name": "X", "language": "", "time_zone": "Asia/Tokyo", "calendar_color": "red"},
     )
     assert response.status_code == 200
-    assert b'<div class="form-errors" role="alert">' in response.content
-    assert b"user_color_hex" in response.content
+    assert b'id="id_calendar_color_errors"' in response.content
     user.refresh_from_db()
     assert user.display_name != "X"
 

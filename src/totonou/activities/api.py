@@ -1,18 +1,20 @@
-"""REST API for activity types (read-only) and activities, with the actions that record a plan's result:
-complete, reschedule (move) and cancel. Thin: parse, resolve ids, call the service, return the record
-as the selector reads it."""
+"""REST API for activity types (read-only) and activities, with the actions that record a plan's result
+(complete, reschedule (move), cancel), and the activity management around them: the team feed (with a
+cheap ``latest`` id for polling), comments with @mentions, reactions and the manager's review. Thin:
+parse, resolve ids, call the service, return the record as the selector reads it."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Body, Query, Router, Status
 
 from totonou.activities import services
-from totonou.activities.filters import ActivityFilter
-from totonou.activities.models import Activity, ActivityType
+from totonou.activities.filters import ActivityFilter, CommentFilter, FeedFilter, MentionFilter
+from totonou.activities.models import Activity, ActivityType, Comment, Reaction
 from totonou.activities.schemas import (
     ActivityCancelIn,
     ActivityCompleteIn,
@@ -21,8 +23,26 @@ from totonou.activities.schemas import (
     ActivityPatch,
     ActivityRescheduleIn,
     ActivityTypeOut,
+    CommentIn,
+    CommentOut,
+    CountOut,
+    FeedEventOut,
+    FeedLatestOut,
+    MentionOut,
+    MentionsMarkedOut,
+    MentionsReadIn,
+    ReactionIn,
+    ReactionOut,
 )
-from totonou.activities.selectors import activity_list
+from totonou.activities.selectors import (
+    activity_api_list,
+    comment_list,
+    feed_latest_id,
+    feed_list,
+    mention_list,
+    mention_unread_count,
+    reaction_count,
+)
 from totonou.core.api import (
     Id,
     Page,
@@ -77,14 +97,14 @@ def _activity_references(user: Any, data: dict[str, Any], activity: Activity | N
 
 
 def _activity(user: Any, pk: int) -> Activity:
-    return get_visible(activity_list(user=user), user, pk)
+    return get_visible(activity_api_list(user=user), user, pk)
 
 
 @router.get("/activities", response=Page[ActivityOut], url_name="activity_list")
 def list_activities(
     request: HttpRequest, filters: Query[ActivityFilter], pagination: Query[PageQuery]
 ) -> dict[str, Any]:
-    return paginate(request, activity_list(user=api_user(request), filters=filters), pagination)
+    return paginate(request, activity_api_list(user=api_user(request), filters=filters), pagination)
 
 
 @router.get("/activities/{activity_id}", response=ActivityOut, url_name="activity_detail")
@@ -148,3 +168,112 @@ def cancel_activity(request: HttpRequest, activity_id: Id, payload: ActivityCanc
     data, version = body_data(payload)
     services.activity_cancel(actor=user, activity=activity, version=version, **data)
     return _activity(user, activity_id)
+
+
+@router.post("/activities/{activity_id}/review", response=ActivityOut, url_name="activity_review")
+def review_activity(request: HttpRequest, activity_id: Id) -> Activity:
+    """Mark an activity reviewed (managers of the owner's team and admins); reviewing twice changes
+    nothing."""
+    user = api_user(request)
+    services.activity_mark_reviewed(
+        actor=user, activity=get_visible(Activity.objects.all(), user, activity_id)
+    )
+    return _activity(user, activity_id)
+
+
+@router.post("/activities/{activity_id}/reactions", response=ReactionOut, url_name="activity_reaction_toggle")
+def toggle_reaction(
+    request: HttpRequest, activity_id: Id, payload: Annotated[ReactionIn | None, Body()] = None
+) -> dict[str, Any]:
+    """Add the caller's reaction (``like`` by default), or take it back when it is already there."""
+    user = api_user(request)
+    activity = get_visible(Activity.objects.all(), user, activity_id)
+    kind = payload.kind if payload is not None else Reaction.Kind.LIKE.value
+    reacted = services.reaction_toggle(actor=user, activity=activity, kind=kind)
+    return {"kind": kind, "reacted": reacted, "count": reaction_count(activity=activity, kind=kind)}
+
+
+# --- The team feed ----------------------------------------------------------------------------------
+
+
+@router.get("/feed", response=Page[FeedEventOut], url_name="feed_list")
+def list_feed(
+    request: HttpRequest, filters: Query[FeedFilter], pagination: Query[PageQuery]
+) -> dict[str, Any]:
+    """Everything that happens to activities, newest first. Poll ``/feed/latest`` and fetch with
+    ``after`` only when it reports a newer id."""
+    return paginate(request, feed_list(user=api_user(request), filters=filters), pagination)
+
+
+@router.get("/feed/latest", response=FeedLatestOut, url_name="feed_latest")
+def latest_feed_event(request: HttpRequest, filters: Query[FeedFilter]) -> dict[str, int]:
+    """The newest event id with the same filters as ``/feed`` (0 when there is none): one query."""
+    return {"latest_id": feed_latest_id(user=api_user(request), filters=filters)}
+
+
+# --- Comments ---------------------------------------------------------------------------------------
+
+
+def _comment(user: Any, pk: int) -> Comment:
+    return get_visible(comment_list(user=user), user, pk)
+
+
+@router.get("/comments", response=Page[CommentOut], url_name="comment_list")
+def list_comments(
+    request: HttpRequest, filters: Query[CommentFilter], pagination: Query[PageQuery]
+) -> dict[str, Any]:
+    """The comments on one activity or one deal, oldest first."""
+    errors = filters.target_errors()
+    if errors:
+        raise ValidationError(errors)
+    return paginate(request, comment_list(user=api_user(request), filters=filters), pagination)
+
+
+@router.post("/comments", response={201: CommentOut}, url_name="comment_create")
+def create_comment(request: HttpRequest, payload: CommentIn) -> Status[Comment]:
+    user = api_user(request)
+    data, _version = body_data(payload)
+    references = References(user)
+    references.replace(data, "activity", Activity.objects.all())
+    references.replace(data, "deal", Deal.objects.all())
+    references.check()
+    comment = services.comment_create(actor=user, **data)
+    return Status(201, _comment(user, comment.pk))
+
+
+@router.get("/comments/{comment_id}", response=CommentOut, url_name="comment_detail")
+def get_comment(request: HttpRequest, comment_id: Id) -> Comment:
+    return _comment(api_user(request), comment_id)
+
+
+@router.delete("/comments/{comment_id}", response={204: None}, url_name="comment_delete")
+def delete_comment(request: HttpRequest, comment_id: Id) -> Status[None]:
+    """The author or an administrator deletes a comment (with its mentions and its feed event)."""
+    user = api_user(request)
+    services.comment_delete(actor=user, comment=get_visible(Comment.objects.all(), user, comment_id))
+    return Status(204, None)
+
+
+# --- Mentions ---------------------------------------------------------------------------------------
+
+
+@router.get("/mentions", response=Page[MentionOut], url_name="mention_list")
+def list_mentions(
+    request: HttpRequest, filters: Query[MentionFilter], pagination: Query[PageQuery]
+) -> dict[str, Any]:
+    """Where the caller was @mentioned, newest first; ``unread=true`` for the unread ones."""
+    return paginate(request, mention_list(user=api_user(request), filters=filters), pagination)
+
+
+@router.get("/mentions/unread-count", response=CountOut, url_name="mention_unread_count")
+def count_unread_mentions(request: HttpRequest) -> dict[str, int]:
+    return {"count": mention_unread_count(user=api_user(request))}
+
+
+@router.post("/mentions/read", response=MentionsMarkedOut, url_name="mention_mark_read")
+def mark_mentions_read(
+    request: HttpRequest, payload: Annotated[MentionsReadIn | None, Body()] = None
+) -> dict[str, int]:
+    """Mark the caller's unread mentions read: those in ``comment_ids``, or all of them."""
+    comment_ids = payload.comment_ids if payload is not None else None
+    return {"marked": services.mentions_mark_read(user=api_user(request), comment_ids=comment_ids)}

@@ -6,8 +6,10 @@ import datetime
 from typing import Annotated, Literal
 
 from django.db.models import Q
-from ninja import FilterLookup, FilterSchema
+from django.utils.translation import gettext as _
+from ninja import Field, FilterLookup, FilterSchema
 
+from totonou.core.api import MAX_ID
 from totonou.core.filters import aware
 
 
@@ -33,3 +35,47 @@ class ActivityFilter(FilterSchema):
     def filter_end(self, value: datetime.datetime | None) -> Q:
         """Activities that start before ``end``."""
         return Q(starts_at__lt=aware(value)) if value is not None else Q()
+
+
+# Ids in a query string are 64-bit like the rows they name; a larger number is a field error, not a 500.
+_Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+_EventId = Annotated[int, Field(ge=0, le=MAX_ID)]
+
+
+class FeedFilter(FilterSchema):
+    """The team feed (``ActivityEvent`` rows) by the activity they belong to, plus the polling window:
+    ``after`` (events newer than the id a client already has) and ``before`` (older, for paging)."""
+
+    owner: Annotated[_Id | None, FilterLookup("activity__owner_id")] = None
+    team: Annotated[_Id | None, FilterLookup("activity__owner__team_id")] = None
+    segment: Annotated[_Id | None, FilterLookup("activity__customer__segment_id")] = None
+    type: Annotated[str | None, FilterLookup("activity__type__slug")] = None
+    key_only: bool | None = None
+    unreviewed: bool | None = None
+    after: Annotated[_EventId | None, FilterLookup("id__gt")] = None
+    before: Annotated[_EventId | None, FilterLookup("id__lt")] = None
+
+    def filter_key_only(self, value: bool | None) -> Q:
+        return Q(activity__customer__is_key=True) if value else Q()
+
+    def filter_unreviewed(self, value: bool | None) -> Q:
+        """``true``: events of activities nobody has reviewed yet (the manager's review queue)."""
+        return Q(activity__reviewed_at__isnull=True) if value else Q()
+
+
+class CommentFilter(FilterSchema):
+    """Comments on one activity or one deal (the API requires exactly one; see ``target_errors``)."""
+
+    activity: Annotated[_Id | None, FilterLookup("activity_id")] = None
+    deal: Annotated[_Id | None, FilterLookup("deal_id")] = None
+
+    def target_errors(self) -> dict[str, list[str]]:
+        if (self.activity is None) == (self.deal is None):
+            return {"__all__": [_("Give exactly one of activity or deal.")]}
+        return {}
+
+
+class MentionFilter(FilterSchema):
+    """The caller's mentions: ``unread=true`` only the unread ones, ``unread=false`` only the read ones."""
+
+    unread: Annotated[bool | None, FilterLookup("read_at__isnull")] = None

@@ -1,12 +1,16 @@
-"""API shapes for activity types, activities and the activity actions (complete, reschedule, cancel).
-Field names follow the models (DESIGN.md); an activity's ``type`` is its ActivityType's slug."""
+"""API shapes for activity types, activities and the activity actions (complete, reschedule, cancel,
+review, reactions), comments, mentions and the team feed. Field names follow the models (DESIGN.md); an
+activity's ``type`` is its ActivityType's slug."""
 
 from __future__ import annotations
 
 import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from totonou.activities.models import Activity
+from ninja import Schema
+
+from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
+from totonou.activities.selectors import reaction_summary
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
 
 
@@ -46,6 +50,8 @@ class ActivityOut(WebObjectOut):
     is_key_customer: bool
     reviewed_by: int | None
     reviewed_at: ApiDateTime | None
+    reactions: dict[str, int]
+    reacted_by_me: list[str]
     version: int
     created_at: ApiDateTime
     updated_at: ApiDateTime
@@ -74,6 +80,16 @@ class ActivityOut(WebObjectOut):
     @staticmethod
     def resolve_reviewed_by(obj: Activity) -> int | None:
         return obj.reviewed_by_id
+
+    @staticmethod
+    def resolve_reactions(obj: Activity) -> dict[str, int]:
+        """``{kind: count}`` for every kind, zeros included (annotated by the selector)."""
+        return reaction_summary(obj)[0]
+
+    @staticmethod
+    def resolve_reacted_by_me(obj: Activity) -> list[str]:
+        """The kinds the caller gave this activity."""
+        return reaction_summary(obj)[1]
 
 
 class _ActivityFields(InputSchema):
@@ -131,3 +147,130 @@ class ActivityCancelIn(InputSchema):
 
     reason: str
     version: int | None = None
+
+
+class ReactionIn(InputSchema):
+    kind: str = Reaction.Kind.LIKE.value
+
+
+class ReactionOut(Schema):
+    """The caller's reaction after the toggle, and how many of that kind the activity now has."""
+
+    kind: str
+    reacted: bool
+    count: int
+
+
+# --- Comments and mentions --------------------------------------------------------------------------
+
+
+class CommentOut(WebObjectOut):
+    """A comment on an activity or a deal. ``weekly_report`` stays null until weekly reports exist (it is
+    part of the contract in DESIGN.md); ``mentions`` are the ids of the users it @mentions."""
+
+    id: int
+    author: int
+    body: str
+    activity: int | None
+    deal: int | None
+    weekly_report: int | None
+    mentions: list[int]
+    created_at: ApiDateTime
+    web_url: str
+
+    @staticmethod
+    def resolve_author(obj: Comment) -> int:
+        return obj.author_id
+
+    @staticmethod
+    def resolve_activity(obj: Comment) -> int | None:
+        return obj.activity_id
+
+    @staticmethod
+    def resolve_deal(obj: Comment) -> int | None:
+        return obj.deal_id
+
+    @staticmethod
+    def resolve_weekly_report(obj: Comment) -> int | None:
+        return None
+
+    @staticmethod
+    def resolve_mentions(obj: Comment) -> list[int]:
+        return [row.user_id for row in obj.mention_rows.all()]  # prefetched by the selector
+
+
+class CommentIn(InputSchema):
+    """A comment on exactly one activity or deal. ``@username`` in the body mentions that user."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"activity", "deal"})
+
+    body: str
+    activity: Id | None = None
+    deal: Id | None = None
+
+
+class MentionOut(WebObjectOut):
+    """The caller @mentioned in a comment; ``activity`` / ``deal`` are the comment's target."""
+
+    id: int
+    comment: CommentOut
+    activity: int | None
+    deal: int | None
+    read_at: ApiDateTime | None
+    web_url: str
+
+    @staticmethod
+    def resolve_activity(obj: Mention) -> int | None:
+        return obj.comment.activity_id
+
+    @staticmethod
+    def resolve_deal(obj: Mention) -> int | None:
+        return obj.comment.deal_id
+
+    @staticmethod
+    def resolve_web_url(obj: Any) -> str:
+        """A mention has no page of its own: it links to its comment."""
+        return WebObjectOut.resolve_web_url(obj.comment)
+
+
+class MentionsReadIn(InputSchema):
+    """Without ``comment_ids`` (or with null) every unread mention of the caller is marked read."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"comment_ids"})
+
+    comment_ids: list[Id] | None = None
+
+
+class MentionsMarkedOut(Schema):
+    marked: int
+
+
+class CountOut(Schema):
+    count: int
+
+
+# --- The team feed ----------------------------------------------------------------------------------
+
+
+class FeedEventOut(Schema):
+    """One line of the team feed: ``kind`` happened to ``activity``, done by ``actor`` (a user id, null
+    when that user was deleted); ``comment`` for ``commented``; ``data`` the details (``from`` / ``to``
+    of a move, the ``reason`` of a cancellation, the ``mentions`` of a comment)."""
+
+    id: int
+    kind: str
+    created_at: ApiDateTime
+    actor: int | None
+    activity: ActivityOut
+    comment: CommentOut | None
+    data: dict[str, Any]
+
+    @staticmethod
+    def resolve_actor(obj: ActivityEvent) -> int | None:
+        return obj.actor_id
+
+
+class FeedLatestOut(Schema):
+    """The newest event id the feed has with the same filters; 0 when it has none."""
+
+    latest_id: int

@@ -1,14 +1,17 @@
-"""Reads for activities, joined and prefetched so lists cost a fixed number of queries."""
+"""Reads for activities, the team feed, comments and mentions, joined and prefetched so lists cost a
+fixed number of queries."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from totonou.activities.filters import ActivityFilter
-from totonou.activities.models import Activity
+from totonou.activities.filters import ActivityFilter, CommentFilter, FeedFilter, MentionFilter
+from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
 from totonou.customers.models import Contact
+from totonou.users.permissions import is_signed_in
 
 
 def activity_list(*, user: Any, filters: ActivityFilter | None = None) -> QuerySet[Activity]:
@@ -20,3 +23,126 @@ def activity_list(*, user: Any, filters: ActivityFilter | None = None) -> QueryS
     if filters is not None:
         queryset = filters.filter(queryset)
     return queryset.order_by("-starts_at", "-id")
+
+
+# --- Reactions --------------------------------------------------------------------------------------
+
+
+def reaction_count_attribute(kind: str) -> str:
+    return f"reaction_count_{kind}"
+
+
+def reacted_attribute(kind: str) -> str:
+    return f"reacted_{kind}"
+
+
+def reaction_summary(activity: Activity) -> tuple[dict[str, int], list[str]]:
+    """``({kind: count}, [kinds the reader gave])`` from the annotations of ``activities_with_reactions``.
+    An activity read without them (a bare instance, e.g. for a webhook payload) costs one query for the
+    counts and has no reader."""
+    kinds = Reaction.Kind.values
+    if not hasattr(activity, reaction_count_attribute(kinds[0])):
+        given = dict(
+            Reaction.objects.filter(activity=activity)
+            .order_by()
+            .values_list("kind")
+            .annotate(count=Count("pk"))
+        )
+        for kind in kinds:
+            setattr(activity, reaction_count_attribute(kind), given.get(kind, 0))
+            setattr(activity, reacted_attribute(kind), False)
+    counts = {kind: getattr(activity, reaction_count_attribute(kind)) for kind in kinds}
+    return counts, [kind for kind in kinds if getattr(activity, reacted_attribute(kind))]
+
+
+def activities_with_reactions(queryset: QuerySet[Activity], *, user: Any) -> QuerySet[Activity]:
+    """Annotate each activity with its reaction count per kind and whether ``user`` gave that kind: two
+    correlated subqueries per kind (served by the unique index on activity, user, kind), no extra query."""
+    annotations: dict[str, Any] = {}
+    for kind in Reaction.Kind.values:
+        of_kind = Reaction.objects.filter(activity_id=OuterRef("pk"), kind=kind)
+        tally = of_kind.order_by().values("activity_id").annotate(count=Count("pk")).values("count")
+        annotations[reaction_count_attribute(kind)] = Coalesce(Subquery(tally), Value(0))
+        annotations[reacted_attribute(kind)] = (
+            Exists(of_kind.filter(user_id=user.pk)) if is_signed_in(user) else Value(False)
+        )
+    return queryset.annotate(**annotations)
+
+
+def reaction_count(*, activity: Activity, kind: str) -> int:
+    return Reaction.objects.filter(activity=activity, kind=kind).count()
+
+
+def activity_api_list(*, user: Any, filters: ActivityFilter | None = None) -> QuerySet[Activity]:
+    """``activity_list`` with the reactions the API's activity shape carries."""
+    return activities_with_reactions(activity_list(user=user, filters=filters), user=user)
+
+
+# --- Comments and mentions --------------------------------------------------------------------------
+
+
+def _mention_rows(lookup: str = "mention_rows") -> Prefetch[Any]:
+    """A comment's mentions in user order (the API's ``mentions`` list)."""
+    return Prefetch(lookup, queryset=Mention.objects.order_by("user_id"))
+
+
+def comment_list(*, user: Any, filters: CommentFilter | None = None) -> QuerySet[Comment]:
+    """Comments oldest first (a conversation reads down), with their authors and mentioned users."""
+    queryset = Comment.objects.visible_to(user).select_related("author").prefetch_related(_mention_rows())
+    if filters is not None:
+        queryset = filters.filter(queryset)
+    return queryset.order_by("created_at", "id")
+
+
+def mention_list(*, user: Any, filters: MentionFilter | None = None) -> QuerySet[Mention]:
+    """``user``'s own mentions, newest first, with the comment they are in."""
+    if not is_signed_in(user):
+        return Mention.objects.none()
+    queryset = (
+        Mention.objects.filter(user=user)
+        .select_related("comment", "comment__author")
+        .prefetch_related(_mention_rows("comment__mention_rows"))
+    )
+    if filters is not None:
+        queryset = filters.filter(queryset)
+    return queryset.order_by("-id")
+
+
+def mention_unread_count(*, user: Any) -> int:
+    """How many of ``user``'s mentions are unread (the header badge): one query, on ``mention_unread_idx``."""
+    if not is_signed_in(user):
+        return 0
+    return Mention.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- The team feed ----------------------------------------------------------------------------------
+
+
+def _feed_events(*, user: Any, filters: FeedFilter | None) -> QuerySet[ActivityEvent]:
+    queryset = ActivityEvent.objects.visible_to(user)
+    if filters is not None:
+        queryset = filters.filter(queryset)
+    return queryset
+
+
+def feed_list(*, user: Any, filters: FeedFilter | None = None) -> QuerySet[ActivityEvent]:
+    """The team feed: what happened to activities, newest first. Each event's activity comes in the
+    activity-list shape (owner, type, customer, deal, contacts and reactions) through one prefetch, so a
+    page costs the events, their activities, the activities' contacts and the comments' mentions."""
+    activities = activities_with_reactions(activity_list(user=user), user=user).order_by()
+    return (
+        _feed_events(user=user, filters=filters)
+        .select_related("actor", "comment", "comment__author")
+        .prefetch_related(
+            Prefetch("activity", queryset=activities),
+            _mention_rows("comment__mention_rows"),
+        )
+        .order_by("-id")
+    )
+
+
+def feed_latest_id(*, user: Any, filters: FeedFilter | None = None) -> int:
+    """The newest event id the feed would show with ``filters`` (0 when none): one small query, so a
+    client can poll "anything newer than N?" and fetch the feed only when there is."""
+    latest = _feed_events(user=user, filters=filters).aggregate(latest=Max("id"))["latest"]
+    return latest or 0

@@ -168,6 +168,7 @@ def _render_detail(
     activity: Activity,
     *,
     bound: ActionForm | None = None,
+    open_actions: frozenset[str] = frozenset({"complete_form"}),
     status: int = 200,
 ) -> HttpResponse:
     can_change = can_change_owned_by(user, activity.owner_id)
@@ -175,7 +176,7 @@ def _render_detail(
         "activity": activity,
         "can_change": can_change,
         "comments": Comment.objects.visible_to(user).filter(activity=activity).select_related("author"),
-        "open_action": "",
+        "open_actions": open_actions,
     }
     if can_change and activity.status == Activity.Status.PLANNED:
         forms: dict[str, ActionForm] = {
@@ -190,15 +191,20 @@ def _render_detail(
                 ActivityCancelForm: "cancel_form",
             }[type(bound)]
             forms[name] = bound
-            context["open_action"] = name
+            context["open_actions"] = {name}
         context.update(forms)
     return render_page(request, "activities/activity_detail.html", context, status=status)
+
+
+# ``?open=move`` (the "Move or cancel" link of My day) opens those two panels instead of "Done".
+OPEN_PANELS = {"move": frozenset({"reschedule_form", "cancel_form"})}
 
 
 @require_GET
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    return _render_detail(request, user, _get_activity(user, pk))
+    panels = OPEN_PANELS.get(request.GET.get("open", ""), frozenset({"complete_form"}))
+    return _render_detail(request, user, _get_activity(user, pk), open_actions=panels)
 
 
 def _run_action(

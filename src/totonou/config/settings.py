@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "totonou.customers",
     "totonou.deals",
     "totonou.activities",
+    "totonou.strategy",
+    "totonou.insights",
     "totonou.demo",
     "totonou.web",
 ]

@@ -1,0 +1,92 @@
+"""Filters for the insights, shared by the API and (later) the Insights page: each is a FilterSchema
+whose simple fields filter a queryset and whose other fields (periods, thresholds) the selectors read."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Literal
+
+from django.db.models import Q
+from ninja import Field, FilterLookup, FilterSchema
+
+from totonou.core.api import Id
+from totonou.insights.selectors.periods import MAX_PERIODS
+
+#: The longest threshold the ``days`` filter accepts (ten years).
+MAX_DAYS = 3650
+
+
+class UncontactedFilter(FilterSchema):
+    """Customers without a real contact: by default each one's own threshold; ``days`` overrides them."""
+
+    days: Annotated[int | None, Field(ge=1, le=MAX_DAYS)] = None
+    segment: Annotated[Id | None, FilterLookup("segment_id")] = None
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = None
+    team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
+    key_only: bool | None = None
+    planned: bool | None = Field(
+        None, description="true: only customers with a planned contact ahead; false: only those without."
+    )
+
+    def filter_days(self, value: int | None) -> Q:
+        return Q()  # the threshold is applied by the selector
+
+    def filter_key_only(self, value: bool | None) -> Q:
+        return Q(is_key=True) if value else Q()
+
+    def filter_planned(self, value: bool | None) -> Q:
+        return Q()  # applied by the selector (it needs "now")
+
+
+class MemberFilter(FilterSchema):
+    """Whose numbers: one user (``owner``), a team's members (``team``), or every active rep and manager."""
+
+    owner: Annotated[Id | None, FilterLookup("pk")] = None
+    team: Annotated[Id | None, FilterLookup("team_id")] = None
+
+
+class CoverageFilter(MemberFilter):
+    month: datetime.date | None = Field(
+        None, description="A day in the last month of the trend (default: today); 2026-04-01."
+    )
+    months: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 6
+
+    def filter_month(self, value: datetime.date | None) -> Q:
+        return Q()
+
+    def filter_months(self, value: int) -> Q:
+        return Q()
+
+
+class PlanVsActualFilter(MemberFilter):
+    period: Literal["week", "month"] = "week"
+    date: datetime.date | None = Field(None, description="A day in the last period (default: today).")
+    periods: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 1
+    type: str | None = Field(None, description="Only activities of this type (its slug).")
+
+    def filter_period(self, value: str) -> Q:
+        return Q()
+
+    def filter_date(self, value: datetime.date | None) -> Q:
+        return Q()
+
+    def filter_periods(self, value: int) -> Q:
+        return Q()
+
+    def filter_type(self, value: str | None) -> Q:
+        return Q()
+
+
+class StrategyAlignmentFilter(MemberFilter):
+    strategy: Id
+    date: datetime.date | None = Field(None, description="A day in the last week (default: today).")
+    weeks: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 4
+
+    def filter_strategy(self, value: int) -> Q:
+        return Q()
+
+    def filter_date(self, value: datetime.date | None) -> Q:
+        return Q()
+
+    def filter_weeks(self, value: int) -> Q:
+        return Q()

@@ -1,0 +1,121 @@
+"""Days, weeks and months in a user's time zone, as aware UTC-comparable boundaries.
+
+Every insight counts days where the viewing user is: an activity at 23:30 JST on 1 April belongs to
+1 April for a user in Asia/Tokyo. Boundaries are computed here, in Python, so the SQL only compares
+``starts_at`` with constants (no time-zone or date arithmetic in the database, and the indexes on
+``starts_at`` stay usable).
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+
+Granularity = Literal["week", "month"]
+
+#: How many weeks or months a trend may span.
+MAX_PERIODS = 26
+
+
+@dataclass(frozen=True)
+class Period:
+    """``[start, end)`` in UTC-aware datetimes: local midnight of ``first_day`` to the midnight after
+    ``last_day``."""
+
+    key: str  # "2026-04" for a month, the first day "2026-03-30" for a week
+    first_day: datetime.date
+    last_day: datetime.date
+    start: datetime.datetime
+    end: datetime.datetime
+
+
+def user_zone(user: Any) -> zoneinfo.ZoneInfo:
+    """The user's time zone; the active one when the user has none (or an unknown one)."""
+    name = getattr(user, "time_zone", "") or ""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        current = timezone.get_current_timezone()
+        return current if isinstance(current, zoneinfo.ZoneInfo) else zoneinfo.ZoneInfo("UTC")
+
+
+def local_today(zone: zoneinfo.ZoneInfo, now: datetime.datetime | None = None) -> datetime.date:
+    return (now or timezone.now()).astimezone(zone).date()
+
+
+def midnight(day: datetime.date, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
+    """The start of ``day`` in ``zone`` (aware)."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+
+
+def local_date(value: datetime.datetime, zone: zoneinfo.ZoneInfo) -> datetime.date:
+    return value.astimezone(zone).date()
+
+
+def day_period(first_day: datetime.date, last_day: datetime.date, zone: zoneinfo.ZoneInfo, key: str) -> Period:
+    return Period(
+        key=key,
+        first_day=first_day,
+        last_day=last_day,
+        start=midnight(first_day, zone),
+        end=midnight(last_day + datetime.timedelta(days=1), zone),
+    )
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_period(day: datetime.date, zone: zoneinfo.ZoneInfo) -> Period:
+    first = day.replace(day=1)
+    following = _add_months(first, 1)
+    return day_period(first, following - datetime.timedelta(days=1), zone, f"{first:%Y-%m}")
+
+
+def week_start(day: datetime.date, week_starts_on: int = 0) -> datetime.date:
+    """The first day of the week of ``day``; ``week_starts_on`` as ``date.weekday()`` (0 Monday, 6 Sunday)."""
+    return day - datetime.timedelta(days=(day.weekday() - week_starts_on) % 7)
+
+
+def week_period(day: datetime.date, zone: zoneinfo.ZoneInfo, week_starts_on: int = 0) -> Period:
+    first = week_start(day, week_starts_on)
+    return day_period(first, first + datetime.timedelta(days=6), zone, first.isoformat())
+
+
+def periods_until(
+    *,
+    last_day: datetime.date,
+    count: int,
+    granularity: Granularity,
+    zone: zoneinfo.ZoneInfo,
+    week_starts_on: int = 0,
+) -> list[Period]:
+    """``count`` consecutive weeks or months, oldest first, the last one containing ``last_day``."""
+    if granularity == "month":
+        first = last_day.replace(day=1)
+        return [month_period(_add_months(first, offset), zone) for offset in range(1 - count, 1)]
+    first = week_start(last_day, week_starts_on)
+    return [
+        week_period(first + datetime.timedelta(weeks=offset), zone, week_starts_on)
+        for offset in range(1 - count, 1)
+    ]
+
+
+def period_index(field: str, periods: Sequence[Period]) -> Case:
+    """An SQL expression giving the index of the period ``field`` falls in (for rows already limited to
+    ``[periods[0].start, periods[-1].end)``): plain comparisons with constants, so grouping by week or
+    month costs no time-zone function per row."""
+    whens = [When(**{f"{field}__lt": period.end}, then=Value(index)) for index, period in enumerate(periods)]
+    return Case(*whens[:-1], default=Value(len(periods) - 1), output_field=IntegerField())
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole`` rounded to four places (a share, 0–1), None when there is nothing to compare."""
+    return round(part / whole, 4) if whole else None

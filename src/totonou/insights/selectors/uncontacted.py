@@ -1,0 +1,281 @@
+"""Uncontacted customers (未接触顧客): no real contact for their threshold, grouped by segment.
+
+"Real contact" is a done activity whose type counts as contact; the activity services keep it in
+``Customer.last_contact_at`` / ``last_contact_by``, so nothing here scans the activity history except
+for the customers' future plans. Inactive customers are left out (inactive is how a customer is
+retired). A customer with a planned contact ahead (a planned activity of a contact type starting now
+or later) is still listed, flagged as planned and counted apart.
+
+The list is ordered by days since the last contact, longest first: never-contacted customers (by id)
+come first, then the others by ``last_contact_at`` and id. It is read in two index-ordered parts (never
+contacted / contacted) so that a page costs the same at 100 rows and at 100,000, on SQLite and on
+PostgreSQL (whose indexes keep NULLs last).
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from totonou.activities.models import Activity
+from totonou.customers.models import Customer, Segment
+from totonou.insights.filters import UncontactedFilter
+from totonou.insights.selectors.periods import local_date, local_today, user_zone
+from totonou.insights.selectors.thresholds import Thresholds, thresholds_in_force, uncontacted_q
+from totonou.users.models import User
+
+
+@dataclass
+class UncontactedGroup:
+    """The counts of one segment (``segment_id`` None: customers without a segment)."""
+
+    segment_id: int | None
+    name: str
+    color: str
+    cadence_days: int | None
+    key_cadence_days: int | None
+    uncontacted: int = 0
+    never_contacted: int = 0
+    planned: int = 0
+    key: int = 0
+    never_planned: int = 0
+
+    @property
+    def unplanned(self) -> int:
+        """Uncontacted with nothing planned: the ones that need a plan."""
+        return self.uncontacted - self.planned
+
+
+@dataclass
+class UncontactedRow:
+    customer: Customer
+    threshold_days: int
+    days_since_contact: int | None  # None: never contacted
+    next_planned_at: datetime.datetime | None
+    next_planned_activity_id: int | None
+
+    @property
+    def is_planned(self) -> bool:
+        return self.next_planned_at is not None
+
+    @property
+    def last_contact_at(self) -> datetime.datetime | None:
+        return self.customer.last_contact_at
+
+    @property
+    def last_contact_by(self) -> User | None:
+        return self.customer.last_contact_by
+
+
+def planned_contact_customers(now: datetime.datetime) -> QuerySet[Activity]:
+    """Ids of customers with a planned contact ahead: a planned activity of a type that counts as
+    contact, starting at ``now`` or later (an uncorrelated subquery, evaluated once)."""
+    return Activity.objects.filter(
+        status=Activity.Status.PLANNED,
+        starts_at__gte=now,
+        customer__isnull=False,
+        type__counts_as_contact=True,
+    ).values("customer_id")
+
+
+class UncontactedRows(Sequence[UncontactedRow]):
+    """The uncontacted customers as a lazy sequence: ``len()`` comes from the group counts (no COUNT
+    query), slicing reads one page (at most two index-ordered queries and one for the planned
+    activities of the page). Works with ``core.api.paginate`` and Django's ``Paginator``."""
+
+    def __init__(
+        self,
+        *,
+        never: QuerySet[Customer],
+        contacted: QuerySet[Customer],
+        never_count: int,
+        total: int,
+        thresholds: Thresholds | None,
+        days: int | None,
+        today: datetime.date,
+        zone: zoneinfo.ZoneInfo,
+        now: datetime.datetime,
+    ) -> None:
+        self.never, self.contacted = never, contacted
+        self.never_count, self.total = never_count, total
+        self.thresholds, self.days = thresholds, days
+        self.today, self.zone, self.now = today, zone, now
+
+    def __len__(self) -> int:
+        return self.total
+
+    def count(self, value: Any = None) -> int:  # type: ignore[override]
+        """The number of rows, for Django's ``Paginator`` (which calls ``count()``)."""
+        return self.total
+
+    @overload
+    def __getitem__(self, index: int) -> UncontactedRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[UncontactedRow]: ...
+
+    def __getitem__(self, index: int | slice) -> UncontactedRow | list[UncontactedRow]:
+        if isinstance(index, int):
+            rows = self[index : index + 1]
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        start, stop, step = index.indices(self.total if index.stop is None else max(self.total, index.stop))
+        if step != 1:
+            raise ValueError("Only contiguous slices.")
+        return self._page(start, max(start, stop))
+
+    def __iter__(self) -> Iterator[UncontactedRow]:
+        yield from self[0 : self.total]
+
+    def _page(self, start: int, stop: int) -> list[UncontactedRow]:
+        customers: list[Customer] = []
+        if start < self.never_count:
+            customers += list(self.never[start : min(stop, self.never_count)])
+        if stop > self.never_count:
+            offset = max(0, start - self.never_count)
+            customers += list(self.contacted[offset : stop - self.never_count])
+        return self._rows(customers)
+
+    def _rows(self, customers: list[Customer]) -> list[UncontactedRow]:
+        plans: dict[int, tuple[datetime.datetime, int]] = {}
+        if customers:
+            upcoming = (
+                Activity.objects.filter(
+                    customer_id__in=[customer.pk for customer in customers],
+                    status=Activity.Status.PLANNED,
+                    starts_at__gte=self.now,
+                    type__counts_as_contact=True,
+                )
+                .order_by("customer_id", "starts_at", "id")
+                .values_list("customer_id", "starts_at", "id")
+            )
+            for customer_id, starts_at, activity_id in upcoming:
+                plans.setdefault(customer_id, (starts_at, activity_id))
+        rows = []
+        for customer in customers:
+            plan = plans.get(customer.pk)
+            rows.append(
+                UncontactedRow(
+                    customer=customer,
+                    threshold_days=self.days
+                    or self.thresholds.for_customer(  # type: ignore[union-attr]
+                        cadence_days=customer.cadence_days,
+                        segment_id=customer.segment_id,
+                        is_key=customer.is_key,
+                    ),
+                    days_since_contact=(
+                        (self.today - local_date(customer.last_contact_at, self.zone)).days
+                        if customer.last_contact_at is not None
+                        else None
+                    ),
+                    next_planned_at=plan[0] if plan else None,
+                    next_planned_activity_id=plan[1] if plan else None,
+                )
+            )
+        return rows
+
+
+@dataclass
+class Uncontacted:
+    """Everything the uncontacted list shows: the day it is computed for, the groups and their totals,
+    and the rows (a lazy sequence, paged by the caller)."""
+
+    as_of: datetime.datetime
+    today: datetime.date
+    days: int | None
+    groups: list[UncontactedGroup]
+    totals: UncontactedGroup
+    rows: UncontactedRows
+
+
+def _scope(user: Any, filters: UncontactedFilter) -> QuerySet[Customer]:
+    customers = Customer.objects.visible_to(user).exclude(status=Customer.Status.INACTIVE)
+    return filters.filter(customers)
+
+
+def uncontacted_customers(
+    *, user: Any, filters: UncontactedFilter | None = None, now: datetime.datetime | None = None
+) -> Uncontacted:
+    """The uncontacted customers on the user's today, with counts per segment.
+
+    Queries: segments, overrides in use (not with ``days``), the group counts; then per page of rows
+    at most three (never-contacted part, contacted part, their planned activities).
+    """
+    filters = filters or UncontactedFilter()
+    now = now or timezone.now()
+    zone = user_zone(user)
+    today = local_today(zone, now)
+    segments = list(Segment.objects.order_by("sort_order", "name", "id"))
+    thresholds = None if filters.days is not None else thresholds_in_force(segments=segments)
+    scope = _scope(user, filters).filter(
+        uncontacted_q(thresholds=thresholds, days=filters.days, today=today, zone=zone)
+    )
+    planned = Q(pk__in=planned_contact_customers(now))
+    never = Q(last_contact_at__isnull=True)
+    counts = {
+        row["segment_id"]: row
+        for row in scope.order_by()
+        .values("segment_id")
+        .annotate(
+            uncontacted=Count("pk"),
+            never_contacted=Count("pk", filter=never),
+            planned=Count("pk", filter=planned),
+            never_planned=Count("pk", filter=never & planned),
+            key=Count("pk", filter=Q(is_key=True)),
+        )
+    }
+    groups = [
+        UncontactedGroup(
+            segment_id=segment.pk,
+            name=segment.name,
+            color=segment.color,
+            cadence_days=segment.cadence_days,
+            key_cadence_days=segment.key_cadence_days,
+        )
+        for segment in segments
+        if filters.segment is None or segment.pk == filters.segment
+    ]
+    if None in counts:
+        groups.append(
+            UncontactedGroup(
+                segment_id=None, name=_("No segment"), color="#6b7280", cadence_days=None, key_cadence_days=None
+            )
+        )
+    totals = UncontactedGroup(
+        segment_id=None, name=_("All segments"), color="#6b7280", cadence_days=None, key_cadence_days=None
+    )
+    for group in groups:
+        row = counts.get(group.segment_id)
+        if row is not None:
+            for name in ("uncontacted", "never_contacted", "planned", "never_planned", "key"):
+                setattr(group, name, row[name])
+                setattr(totals, name, getattr(totals, name) + row[name])
+    listed = scope.select_related("segment", "owner", "last_contact_by")
+    if filters.planned is True:
+        listed = listed.filter(planned)
+        total, never_count = totals.planned, totals.never_planned
+    elif filters.planned is False:
+        listed = listed.exclude(planned)
+        total, never_count = totals.unplanned, totals.never_contacted - totals.never_planned
+    else:
+        total, never_count = totals.uncontacted, totals.never_contacted
+    rows = UncontactedRows(
+        never=listed.filter(never).order_by("last_contact_at", "pk"),
+        contacted=listed.filter(last_contact_at__isnull=False).order_by("last_contact_at", "pk"),
+        never_count=never_count,
+        total=total,
+        thresholds=thresholds,
+        days=filters.days,
+        today=today,
+        zone=zone,
+        now=now,
+    )
+    return Uncontacted(as_of=now, today=today, days=filters.days, groups=groups, totals=totals, rows=rows)
