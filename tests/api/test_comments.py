@@ -264,3 +264,21 @@ def test_anonymous_is_401(people, anonymous, method, path):
     )
     assert response.status_code == 401
     assert written() == before
+
+
+def test_a_nul_character_is_refused_on_its_field_on_every_database(team_a, api_client):
+    from totonou.activities.models import Comment
+
+    _, manager, (rep, _) = team_a
+    from tests.factories import ActivityFactory
+
+    activity = ActivityFactory(owner=rep)
+    response = api_client(manager).post(
+        "/api/v1/comments",
+        {"activity": activity.pk, "body": "a\x00b"},
+        content_type="application/json",
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    assert response.json() == {"detail": {"body": ["Null characters are not allowed."]}}
+    assert Comment.objects.count() == 0

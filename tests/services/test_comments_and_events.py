@@ -57,7 +57,10 @@ def test_every_step_of_an_activity_is_an_event(team_a):
     activity_mark_reviewed(actor=manager, activity=activity)  # twice: one event
     assert kinds(activity) == ["planned", "moved", "moved", "completed", "reviewed"]
     first_move = ActivityEvent.objects.filter(activity=activity, kind="moved").order_by("id").first()
-    assert first_move.data == {"from": original.isoformat(), "to": (original + 2 * HOUR).isoformat()}
+    assert first_move.data == {
+        "from": original.astimezone(datetime.UTC).isoformat(),
+        "to": (original + 2 * HOUR).astimezone(datetime.UTC).isoformat(),
+    }
     assert first_move.actor == rep
 
 

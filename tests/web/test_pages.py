@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
+
+from tests.factories import ActivityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +91,13 @@ def test_the_stylesheet_and_htmx_are_served(client):
     html = client.get(reverse("login")).content.decode()
     assert '<link rel="stylesheet" href="/static/totonou/app.css">' in html
     assert "/static/django_htmx/htmx-2.min.js" in html
+
+
+def test_times_are_shown_in_the_users_time_zone(world, client_for):
+    tokyo_noon = datetime.datetime(2026, 1, 15, 12, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
+    activity = ActivityFactory(owner=world.rep, starts_at=tokyo_noon)
+    url = reverse("activities:activity_detail", args=[activity.pk])
+    assert "2026/01/15 12:00" in client_for(world.rep).get(url).content.decode()
+    world.other_rep.time_zone = "Europe/London"
+    world.other_rep.save(update_fields=["time_zone"])
+    assert "2026/01/15 03:00" in client_for(world.other_rep).get(url).content.decode()

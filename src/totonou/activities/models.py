@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -206,7 +208,7 @@ class Comment(TimeStampedModel):
         related_name="comments",
         verbose_name=_("deal"),
     )
-    mentions = models.ManyToManyField(
+    mentions: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Mention",
         blank=True,

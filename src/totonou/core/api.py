@@ -279,6 +279,9 @@ class InputSchema(Schema):
     def _reject_null(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None and info.field_name not in cls.nullable:
             raise ValueError(_("This field cannot be empty."))
+        if isinstance(value, str) and "\x00" in value:
+            # PostgreSQL cannot store NUL in text; SQLite would. Refuse it alike, on the field.
+            raise ValueError(_("Null characters are not allowed."))
         return value
 
 

@@ -12,13 +12,6 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
-from django_htmx.middleware import HtmxDetails
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request that went through ``django_htmx.middleware.HtmxMiddleware`` (for type checkers)."""
-
-    htmx: HtmxDetails
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -24,9 +24,10 @@ class UncontactedFilter(FilterSchema):
     owner: Annotated[Id | None, FilterLookup("owner_id")] = None
     team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
     key_only: bool | None = None
-    planned: bool | None = Field(
-        None, description="true: only customers with a planned contact ahead; false: only those without."
-    )
+    planned: Annotated[
+        bool | None,
+        Field(description="true: only customers with a planned contact ahead; false: only those without."),
+    ] = None
 
     def filter_days(self, value: int | None) -> Q:
         return Q()  # the threshold is applied by the selector
@@ -46,9 +47,9 @@ class MemberFilter(FilterSchema):
 
 
 class CoverageFilter(MemberFilter):
-    month: datetime.date | None = Field(
-        None, description="A day in the last month of the trend (default: today); 2026-04-01."
-    )
+    month: Annotated[
+        datetime.date | None, Field(description="A day in the last month of the trend (default: today).")
+    ] = None
     months: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 6
 
     def filter_month(self, value: datetime.date | None) -> Q:
@@ -60,9 +61,11 @@ class CoverageFilter(MemberFilter):
 
 class PlanVsActualFilter(MemberFilter):
     period: Literal["week", "month"] = "week"
-    date: datetime.date | None = Field(None, description="A day in the last period (default: today).")
+    date: Annotated[datetime.date | None, Field(description="A day in the last period (default: today).")] = (
+        None
+    )
     periods: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 1
-    type: str | None = Field(None, description="Only activities of this type (its slug).")
+    type: Annotated[str | None, Field(description="Only activities of this type (its slug).")] = None
 
     def filter_period(self, value: str) -> Q:
         return Q()
@@ -79,7 +82,9 @@ class PlanVsActualFilter(MemberFilter):
 
 class StrategyAlignmentFilter(MemberFilter):
     strategy: Id
-    date: datetime.date | None = Field(None, description="A day in the last week (default: today).")
+    date: Annotated[datetime.date | None, Field(description="A day in the last week (default: today).")] = (
+        None
+    )
     weeks: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 4
 
     def filter_strategy(self, value: int) -> Q:

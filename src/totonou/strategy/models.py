@@ -97,9 +97,12 @@ class Strategy(VersionedModel):
         ordering = ["-starts_on", "name", "id"]
         indexes = [models.Index(fields=["ends_on", "starts_on"], name="strategy_period_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="strategy_ends_after_start"),
             models.CheckConstraint(
-                condition=Q(target_share__gte=1) & Q(target_share__lte=100), name="strategy_target_share_percent"
+                condition=Q(ends_on__gte=F("starts_on")), name="strategy_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(target_share__gte=1) & Q(target_share__lte=100),
+                name="strategy_target_share_percent",
             ),
         ]
 

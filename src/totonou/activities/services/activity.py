@@ -151,7 +151,8 @@ def activity_update(
     if activity.status == Activity.Status.DONE and changed.keys() & {"customer", "type", "starts_at"}:
         customers_refresh_last_contact(customer_ids=[previous_customer_id, activity.customer_id])
     if "starts_at" in changed and activity.status == Activity.Status.PLANNED:
-        _record_move(activity=activity, actor=actor, moved_from=changed["starts_at"][0])
+        moved_from = datetime.datetime.fromisoformat(changed["starts_at"][0])
+        _record_move(activity=activity, actor=actor, moved_from=moved_from)
     if contacts is not None:
         before = sorted(activity.contacts.values_list("pk", flat=True))
         after = sorted(contact.pk for contact in contacts)
@@ -214,7 +215,7 @@ def activity_reschedule(
         ends_at = starts_at + (activity.ends_at - activity.starts_at)
     if ends_at < starts_at:
         raise ValidationError({"ends_at": [_("The end must not be before the start.")]})
-    moved_from = activity.starts_at.isoformat()
+    moved_from = activity.starts_at
     changed = save_changes(
         instance=activity, changes={"starts_at": starts_at, "ends_at": ends_at}, actor=actor
     )
@@ -223,12 +224,16 @@ def activity_reschedule(
     return activity
 
 
-def _record_move(*, activity: Activity, actor: User, moved_from: str) -> None:
+def _record_move(*, activity: Activity, actor: User, moved_from: datetime.datetime) -> None:
+    """The feed's "moved" line; both times in UTC so consumers compare like with like."""
     ActivityEvent.objects.create(
         activity=activity,
         kind=ActivityEvent.Kind.MOVED,
         actor=actor,
-        data={"from": moved_from, "to": activity.starts_at.isoformat()},
+        data={
+            "from": moved_from.astimezone(datetime.UTC).isoformat(),
+            "to": activity.starts_at.astimezone(datetime.UTC).isoformat(),
+        },
     )
 
 

@@ -32,7 +32,14 @@ from totonou.activities.models import Activity, ActivityType
 from totonou.core.exceptions import ValidationError
 from totonou.insights.filters import PlanVsActualFilter
 from totonou.insights.selectors.members import insight_members
-from totonou.insights.selectors.periods import Period, local_today, period_index, periods_until, rate, user_zone
+from totonou.insights.selectors.periods import (
+    Period,
+    local_today,
+    period_index,
+    periods_until,
+    rate,
+    user_zone,
+)
 from totonou.users.models import User
 
 
@@ -128,7 +135,9 @@ def plan_vs_actual(
     if filters.type is not None:
         chosen = [activity_type for activity_type in types if activity_type.slug == filters.type]
         if not chosen:
-            raise ValidationError({"type": [_("There is no activity type “%(slug)s”.") % {"slug": filters.type}]})
+            raise ValidationError(
+                {"type": [_("There is no activity type “%(slug)s”.") % {"slug": filters.type}]}
+            )
         activities = activities.filter(type=chosen[0])
     members = insight_members(user=user, filters=filters)
     rows = (
@@ -156,7 +165,9 @@ def plan_vs_actual(
         members=[
             MemberPlan(
                 user=member,
-                periods=[table.get((member.pk, index), PlanPeriod(period)) for index, period in enumerate(periods)],
+                periods=[
+                    table.get((member.pk, index), PlanPeriod(period)) for index, period in enumerate(periods)
+                ],
             )
             for member in members
         ],

@@ -16,6 +16,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -40,11 +41,13 @@ class Thresholds:
             return key if is_key else normal
         return self.default
 
-    def groups(self) -> dict[int, Q]:
-        """Threshold -> the customers that have it (a partition of all customers)."""
-        parts: dict[int, Q] = defaultdict(Q)
+    def groups(self, prefix: str = "") -> dict[int, Q]:
+        """Threshold -> the customers that have it (a partition of all customers). ``prefix`` is the
+        path to the customer from another model (``"customer__"`` for activities)."""
+        parts: dict[int, Q] = {}
 
-        def add(days: int, condition: Q) -> None:
+        def add(days: int, **lookups: Any) -> None:
+            condition = Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
             parts[days] = parts[days] | condition if days in parts else condition
 
         by_normal: dict[int, list[int]] = defaultdict(list)
@@ -52,15 +55,14 @@ class Thresholds:
         for segment_id, (normal, key) in self.segments.items():
             by_normal[normal].append(segment_id)
             by_key[key].append(segment_id)
-        inherit = Q(cadence_days__isnull=True)
         for days, ids in by_normal.items():
-            add(days, inherit & Q(is_key=False, segment_id__in=sorted(ids)))
+            add(days, cadence_days__isnull=True, is_key=False, segment_id__in=sorted(ids))
         for days, ids in by_key.items():
-            add(days, inherit & Q(is_key=True, segment_id__in=sorted(ids)))
-        add(self.default, inherit & Q(segment_id__isnull=True))
-        for days in self.overrides:
-            add(days, Q(cadence_days=days))
-        return dict(parts)
+            add(days, cadence_days__isnull=True, is_key=True, segment_id__in=sorted(ids))
+        add(self.default, cadence_days__isnull=True, segment_id__isnull=True)
+        for days in sorted(self.overrides):
+            add(days, cadence_days=days)
+        return parts
 
 
 def thresholds_in_force(*, segments: Iterable[Segment] | None = None) -> Thresholds:
@@ -75,9 +77,7 @@ def thresholds_in_force(*, segments: Iterable[Segment] | None = None) -> Thresho
         .values_list("cadence_days", flat=True)
         .distinct()
     )
-    return Thresholds(
-        default=settings.TOTONOU_DEFAULT_CADENCE_DAYS, segments=cadences, overrides=overrides
-    )
+    return Thresholds(default=settings.TOTONOU_DEFAULT_CADENCE_DAYS, segments=cadences, overrides=overrides)
 
 
 def contact_cutoff(today: datetime.date, days: int, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
@@ -85,7 +85,9 @@ def contact_cutoff(today: datetime.date, days: int, zone: zoneinfo.ZoneInfo) -> 
     return midnight(today - datetime.timedelta(days=days - 1), zone)
 
 
-def uncontacted_q(*, thresholds: Thresholds | None, days: int | None, today: datetime.date, zone: zoneinfo.ZoneInfo) -> Q:
+def uncontacted_q(
+    *, thresholds: Thresholds | None, days: int | None, today: datetime.date, zone: zoneinfo.ZoneInfo
+) -> Q:
     """Customers with no real contact for their threshold (or for ``days`` when given) on ``today``."""
     never = Q(last_contact_at__isnull=True)
     if days is not None:

@@ -74,7 +74,7 @@ class UncontactedRow:
         return self.customer.last_contact_by
 
 
-def planned_contact_customers(now: datetime.datetime) -> QuerySet[Activity]:
+def planned_contact_customers(now: datetime.datetime) -> QuerySet[Activity, dict[str, Any]]:
     """Ids of customers with a planned contact ahead: a planned activity of a type that counts as
     contact, starting at ``now`` or later (an uncorrelated subquery, evaluated once)."""
     return Activity.objects.filter(
@@ -111,7 +111,7 @@ class UncontactedRows(Sequence[UncontactedRow]):
     def __len__(self) -> int:
         return self.total
 
-    def count(self, value: Any = None) -> int:  # type: ignore[override]
+    def count(self, value: Any = None) -> int:
         """The number of rows, for Django's ``Paginator`` (which calls ``count()``)."""
         return self.total
 
@@ -133,7 +133,34 @@ class UncontactedRows(Sequence[UncontactedRow]):
         return self._page(start, max(start, stop))
 
     def __iter__(self) -> Iterator[UncontactedRow]:
-        yield from self[0 : self.total]
+        for chunk in self.chunks():
+            yield from chunk
+
+    def chunks(self, size: int = 500) -> Iterator[list[UncontactedRow]]:
+        """Every row, in order, ``size`` customers at a time, read by keyset (not by offset) so an
+        export of the whole list costs a query or three per chunk however long it is."""
+        last_pk = 0
+        while True:
+            never = list(self.never.filter(pk__gt=last_pk)[:size])
+            if never:
+                yield self._rows(never)
+                last_pk = never[-1].pk
+            if len(never) < size:
+                break
+        after: tuple[datetime.datetime, int] | None = None
+        while True:
+            queryset = self.contacted
+            if after is not None:
+                queryset = queryset.filter(
+                    Q(last_contact_at__gt=after[0]) | Q(last_contact_at=after[0], pk__gt=after[1])
+                )
+            contacted = list(queryset[:size])
+            if contacted:
+                yield self._rows(contacted)
+                last = contacted[-1]
+                after = (last.last_contact_at, last.pk)  # type: ignore[assignment]
+            if len(contacted) < size:
+                break
 
     def _page(self, start: int, stop: int) -> list[UncontactedRow]:
         customers: list[Customer] = []
@@ -246,7 +273,11 @@ def uncontacted_customers(
     if None in counts:
         groups.append(
             UncontactedGroup(
-                segment_id=None, name=_("No segment"), color="#6b7280", cadence_days=None, key_cadence_days=None
+                segment_id=None,
+                name=_("No segment"),
+                color="#6b7280",
+                cadence_days=None,
+                key_cadence_days=None,
             )
         )
     totals = UncontactedGroup(
