@@ -78,3 +78,30 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(
                     pytest.mark.skip(reason="chromium is not installed (apt-get install chromium)")
                 )
+
+
+# The reference rows the data migrations seed (activity types, stages, loss reasons). A transactional
+# test's flush removes them, so transactional tests seed them first and again after themselves.
+SEEDING_MIGRATIONS = (
+    "totonou.activities.migrations.0005_seed_types_and_deal_trigger",
+    "totonou.deals.migrations.0003_seed_stages",
+)
+
+
+def seed_reference_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for name in SEEDING_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)
+
+
+@pytest.fixture
+def live_reference_data(transactional_db, monkeypatch):
+    """For tests against ``live_server`` (browser tests): reference rows present, and Django's
+    async-safety check off because Playwright's sync API runs an event loop in this thread."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    seed_reference_data()
+    yield
+    seed_reference_data()

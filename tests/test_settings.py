@@ -10,11 +10,21 @@ from pathlib import Path
 
 import pytest
 
-SETUP = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)"
+SETUP = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.DEBUG, settings.ALLOWED_HOSTS)"
+)
 
 
 def run(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "TIME_ZONE", "LANGUAGE_CODE", "TOTONOU_ENV"}
+    unset = {
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "TIME_ZONE",
+        "LANGUAGE_CODE",
+        "TOTONOU_ENV",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     base = {key: value for key, value in os.environ.items() if key not in unset}
     base.update({"DJANGO_SETTINGS_MODULE": "totonou.config.settings", "TOTONOU_VAR_DIR": str(tmp_path)})
     base.update(env)

@@ -9,7 +9,7 @@ from django_tasks import TaskResultStatus, default_task_backend
 from tests.tasks import create_segment
 from totonou.customers.models import Segment
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_worker_runs_a_queued_task_once():

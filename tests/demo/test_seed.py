@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -248,9 +249,17 @@ def test_english_locale():
     check_rules()
 
 
+def schema() -> dict[str, set[str]]:
+    tables = [Activity._meta.db_table, Activity.contacts.through._meta.db_table, Customer._meta.db_table]
+    with connection.cursor() as cursor:
+        return {table: set(connection.introspection.get_constraints(cursor, table)) for table in tables}
+
+
 def test_tiny_size_runs_the_large_code_path():
+    before = schema()
     output = seed("--size", "tiny", "--seed", "3")
-    assert "analyze" in output
+    assert "build indexes" in output and "analyze" in output
+    assert schema() == before  # the indexes and foreign keys dropped for the load are back
     assert User.objects.count() == 10
     assert Team.objects.count() == 3
     assert Segment.objects.count() == 12

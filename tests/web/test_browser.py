@@ -3,17 +3,10 @@ see My day, log an activity with the quick form, switch to English and see the E
 
 from __future__ import annotations
 
-import importlib
-import os
-
 import pytest
-from django.apps import apps
 
 from tests.factories import CustomerFactory, UserFactory
 from totonou.activities.models import Activity
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are ordinary sync code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -29,28 +22,7 @@ CHROMIUM_ARGS = [
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
 ]
-
-
-# The reference rows the data migrations seed (activity types, stages). A transactional test's flush
-# removes them, so this test seeds them before it runs and again after, for whichever test follows.
-SEEDING_MIGRATIONS = (
-    "totonou.activities.migrations.0005_seed_types_and_deal_trigger",
-    "totonou.deals.migrations.0003_seed_stages",
-)
-
-
-def seed_reference_data() -> None:
-    for name in SEEDING_MIGRATIONS:
-        importlib.import_module(name).seed(apps, None)
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    seed_reference_data()
-    yield
-    seed_reference_data()
 
 
 @pytest.fixture
@@ -68,7 +40,7 @@ def browser_page():
 
 
 def test_rep_signs_in_logs_an_activity_and_switches_to_english(
-    live_server, reference_data, browser_page, settings
+    live_server, live_reference_data, browser_page, settings
 ):
     settings.LANGUAGE_CODE = "ja"
     expect = playwright_sync.expect

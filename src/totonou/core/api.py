@@ -29,7 +29,7 @@ from ninja.utils import check_csrf
 from pydantic import ConfigDict, PlainSerializer, ValidationInfo, field_validator
 
 from totonou.core.exceptions import ConflictError
-from totonou.core.urls import web_url
+from totonou.core.links import web_url
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -21,4 +21,10 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
     ) -> HttpResponseBase | None:
         if request.path_info.startswith(self.open_prefixes):
             return None
-        return super().process_view(request, view_func, view_args, view_kwargs)
+        response = super().process_view(request, view_func, view_args, view_kwargs)
+        if response is not None and request.headers.get("HX-Request") == "true":
+            # An expired session inside an htmx swap: send the whole page to sign-in, not a fragment.
+            redirect = HttpResponse(status=204)
+            redirect["HX-Redirect"] = response["Location"]
+            return redirect
+        return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.db.models import Q
 from ninja import FilterLookup, FilterSchema
@@ -18,7 +18,7 @@ class CustomerFilter(FilterSchema):
     owner: int | None = None
     team: Annotated[int | None, FilterLookup("owner__team_id")] = None
     is_key: bool | None = None
-    status: str | None = None
+    status: Literal["prospect", "active", "inactive"] | None = None
 
     def filter_q(self, value: str | None) -> Q:
         if not value:

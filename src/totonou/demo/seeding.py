@@ -30,7 +30,7 @@ from totonou.demo.organisation import (
     make_segments,
 )
 from totonou.demo.sizes import SeedSize
-from totonou.demo.writer import BulkWriter, next_ids
+from totonou.demo.writer import BulkWriter, DeferredIndexes, next_ids
 from totonou.users.models import Team, User
 
 #: Records seeding creates with explicit primary keys (their sequences are reset afterwards).
@@ -157,6 +157,10 @@ def seed(
                 writer=writer,
                 next_id=next_ids(connection, SEEDED_MODELS),
             )
+        deferred = DeferredIndexes(connection, SEEDED_MODELS) if size.defer_indexes else None
+        if deferred is not None:
+            with timer.phase("drop indexes"):
+                deferred.drop()
         with timer.phase("users & teams"):
             organisation = make_organisation(context)
             segment_ids = make_segments(context)
@@ -170,6 +174,9 @@ def seed(
             activities = make_activities(context, organisation, customers, deals)
         with timer.phase("comments"):
             make_comments(context, organisation, activities.candidates, deals)
+        if deferred is not None:
+            with timer.phase("build indexes"):
+                deferred.rebuild()
         with timer.phase("sequences"):
             writer.reset_sequences(SEEDED_MODELS)
         committing = time.perf_counter()

@@ -31,6 +31,8 @@ class SeedSize:
     comment_days: int
     #: share of notes written in the other language (the large set mixes Japanese and English)
     other_language_share: float
+    #: drop secondary indexes (and PostgreSQL foreign keys) for the load, build them afterwards
+    defer_indexes: bool
     #: run ANALYZE afterwards so the planner knows the new row counts
     analyze: bool
 
@@ -53,6 +55,7 @@ DEMO = SeedSize(
     review_share=0.5,
     comment_days=20,
     other_language_share=0.0,
+    defer_indexes=False,
     analyze=False,
 )
 
@@ -74,6 +77,7 @@ LARGE = SeedSize(
     review_share=0.2,
     comment_days=490,
     other_language_share=0.2,
+    defer_indexes=True,
     analyze=True,
 )
 
@@ -96,6 +100,7 @@ TINY = SeedSize(
     review_share=0.2,
     comment_days=30,
     other_language_share=0.2,
+    defer_indexes=True,
     analyze=True,
 )
 

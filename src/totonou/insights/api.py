@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from totonou.core.api import PageQuery, api_user, paginate
-from totonou.core.urls import web_url
+from totonou.core.links import web_url
 from totonou.insights.csv import csv_response
 from totonou.insights.filters import (
     CoverageFilter,

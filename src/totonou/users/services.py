@@ -74,9 +74,11 @@ PREFERENCE_FIELDS = {
     "language",
     "time_zone",
     "calendar_color",
+    "week_starts_on",
     "slack_user_id",
     "chatwork_account_id",
 }
+ADMIN_FIELDS = {"role", "team", "is_active", "email", "first_name", "last_name", *PREFERENCE_FIELDS}
 
 
 @transaction.atomic
@@ -89,6 +91,44 @@ def user_update_preferences(*, actor: User, user: User, **changes: Any) -> User:
     reject_unknown(changes, PREFERENCE_FIELDS)
     save_changes(instance=user, changes=changes, actor=actor, exclude_clean=["password"])
     return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, **changes: Any) -> User:
+    """An admin changes a user's role, team, active flag or preferences. Admin site access follows
+    the role, and a manager manages the team they are put in."""
+    ensure_admin(actor)
+    reject_unknown(changes, ADMIN_FIELDS)
+    if user.pk == actor.pk and (
+        changes.get("role", user.role) != User.Role.ADMIN or changes.get("is_active") is False
+    ):
+        raise ValidationError({"role": [_("You cannot remove your own administrator access.")]})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if "role" in changes:
+        changes["is_staff"] = changes["is_superuser"] = changes["role"] == User.Role.ADMIN
+    save_changes(instance=user, changes=changes, actor=actor, exclude_clean=["password"])
+    if user.role == User.Role.MANAGER and user.team_id is not None:
+        user.team.managers.add(user)  # type: ignore[union-attr]
+    if user.role != User.Role.MANAGER:
+        user.managed_teams.clear()
+    return user
+
+
+@transaction.atomic
+def team_update(
+    *, actor: User, team: Team, name: str | None = None, managers: list[User] | None = None
+) -> Team:
+    ensure_admin(actor)
+    if name is not None and name != team.name:
+        save_changes(instance=team, changes={"name": name}, actor=actor)
+    if managers is not None:
+        not_managers = [manager.username for manager in managers if manager.role != User.Role.MANAGER]
+        if not_managers:
+            raise ValidationError(
+                {"managers": [_("Not managers: %(names)s") % {"names": ", ".join(not_managers)}]}
+            )
+        team.managers.set(managers)
+    return team
 
 
 def _hash(raw: str) -> str:
@@ -114,6 +154,12 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> None:
         ensure_admin(actor)
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        instance=token,
+        action="update",
+        changes={"revoked_at": [None, token.revoked_at.isoformat()]},
+    )
 
 
 def api_token_authenticate(raw: str) -> User | None:
