@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-import jpholiday
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from totonou.activities.filters import ActivityFilter
 from totonou.activities.forms import (
     ActivityCancelForm,
     ActivityCompleteForm,
@@ -27,125 +21,17 @@ from totonou.activities.forms import (
 from totonou.activities.models import Activity, ActivityType, Comment
 from totonou.activities.selectors import activity_list
 from totonou.core.exceptions import ConflictError
-from totonou.core.filters import filters_from_query
 from totonou.core.htmx import render_page
 from totonou.customers.filters import CustomerFilter
 from totonou.customers.selectors import customer_list
-from totonou.users.filters import UserFilter
-from totonou.users.models import Team, User
-from totonou.users.permissions import can_change_owned_by, visible
-from totonou.users.selectors import user_list
+from totonou.users.models import User
+from totonou.users.permissions import can_change_owned_by
 from totonou.web.http import safe_next, signed_in_user
 
 FEED_PAGE_SIZE = 25
 
 # --- Feed -----------------------------------------------------------------------------------------
 
-
-def _filter_choices(user: User) -> dict[str, Any]:
-    """The choices of the member / team / type filters shared by the feed and the calendar."""
-    return {
-        "members": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
-            "team__name", "display_name", "username"
-        ),
-        "teams": visible(Team.objects.order_by("name", "id"), user),
-        "types": ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id"),
-    }
-
-
-@require_GET
-def feed(request: HttpRequest) -> HttpResponse:
-    """Everyone's activities as they happen (most recently planned, logged or changed first), filtered
-    with the API's ``ActivityFilter``. Ordered by ``updated_at`` so next month's plans do not bury
-    today's results (``activity_recent_idx`` serves this order)."""
-    user = signed_in_user(request)
-    filters, errors = filters_from_query(ActivityFilter, request.GET)
-    activities = activity_list(user=user, filters=filters).order_by("-updated_at", "-id")
-    page = Paginator(activities, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "filters": filters, "filter_errors": errors, **_filter_choices(user)}
-    return render_page(
-        request, "activities/feed.html", context, fragments={"feed-results": "activities/_feed_results.html"}
-    )
-
-
-# --- Calendar -------------------------------------------------------------------------------------
-
-
-def _parse_member_ids(request: HttpRequest) -> list[int]:
-    """``?members=1,2`` or ``?members=1&members=2`` (checkboxes); unknown values are ignored."""
-    ids: list[int] = []
-    for value in request.GET.getlist("members"):
-        ids.extend(int(part) for part in value.split(",") if part.strip().isdigit())
-    return list(dict.fromkeys(ids))
-
-
-def _parse_week(request: HttpRequest) -> datetime.date:
-    """The Monday of the week containing ``?week=YYYY-MM-DD`` (default: this week)."""
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = timezone.localdate()
-    return day - datetime.timedelta(days=day.weekday())
-
-
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-@dataclass
-class CalendarDay:
-    date: datetime.date
-    is_today: bool
-    holiday: str | None
-    activities: list[Activity] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, day: datetime.date, today: datetime.date) -> CalendarDay:
-        return cls(date=day, is_today=day == today, holiday=jpholiday.is_holiday_name(day))
-
-
-@require_GET
-def calendar(request: HttpRequest) -> HttpResponse:
-    """A week agenda (Monday first) of the selected members (default: the signed-in user)."""
-    user = signed_in_user(request)
-    monday = _parse_week(request)
-    choices = _filter_choices(user)
-    all_members = list(choices["members"])
-    requested = set(_parse_member_ids(request))
-    selected = [member for member in all_members if member.pk in requested] or [user]
-    selected_ids = [member.pk for member in selected]
-    start, end = _midnight(monday), _midnight(monday + datetime.timedelta(days=7))
-    activities = (
-        activity_list(user=user, filters=ActivityFilter(start=start, end=end))
-        .filter(owner_id__in=selected_ids)
-        .prefetch_related(None)
-        .order_by("starts_at", "id")
-    )
-    today = timezone.localdate()
-    days = [CalendarDay.of(monday + datetime.timedelta(days=offset), today) for offset in range(7)]
-    for activity in activities:
-        index = (timezone.localtime(activity.starts_at).date() - monday).days
-        if 0 <= index < 7:
-            days[index].activities.append(activity)
-    members_query = ",".join(str(pk) for pk in selected_ids)
-    team_ids = [m.pk for m in all_members if user.team_id is not None and m.team_id == user.team_id]
-    context = {
-        "days": days,
-        "monday": monday,
-        "sunday": monday + datetime.timedelta(days=6),
-        "selected_members": selected,
-        "selected_ids": selected_ids,
-        "members": all_members,
-        "members_query": members_query,
-        "team_members_query": ",".join(str(pk) for pk in team_ids),
-        "previous_week": monday - datetime.timedelta(days=7),
-        "next_week": monday + datetime.timedelta(days=7),
-        "this_week": today - datetime.timedelta(days=today.weekday()),
-    }
-    return render_page(request, "activities/calendar.html", context)
-
-
-# --- One activity ---------------------------------------------------------------------------------
 
 ActionForm = ActivityCompleteForm | ActivityRescheduleForm | ActivityCancelForm
 

@@ -1,0 +1,22 @@
+"""The member / team / type choices shared by the feed and the calendar filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from totonou.activities.models import ActivityType
+from totonou.users.filters import UserFilter
+from totonou.users.models import Team, User
+from totonou.users.permissions import visible
+from totonou.users.selectors import user_list
+
+
+def filter_choices(user: User) -> dict[str, Any]:
+    """The choices of the member / team / type filters shared by the feed and the calendar."""
+    return {
+        "members": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
+            "team__name", "display_name", "username"
+        ),
+        "teams": visible(Team.objects.order_by("name", "id"), user),
+        "types": ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id"),
+    }
