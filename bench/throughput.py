@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / "bench" / ".cache"
 
 CREATE_LUA = """
 counter = 0
@@ -105,10 +106,20 @@ def run(database_url: str, duration: int = 10, connections: int = 8) -> dict[str
             "TOTONOU_SSL_REDIRECT": "0",
             "TOTONOU_VAR_DIR": str(var_dir),
             "TOTONOU_LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "totonou.config.settings",
         }
+    )
+    # Production serves hashed static files from the manifest that collectstatic writes.
+    subprocess.run(
+        [sys.executable, "-m", "totonou", "collectstatic", "--noinput", "-v", "0"],
+        env=env,
+        check=True,
+        cwd=ROOT,
     )
     creds = _credentials(env)
     port = _free_port()
+    server_log = LOG_DIR / "gunicorn.log"
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(
         [
@@ -124,7 +135,7 @@ def run(database_url: str, duration: int = 10, connections: int = 8) -> dict[str
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=server_log.open("w"),  # a file, never a pipe nobody reads: a full pipe blocks the workers
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
+                "totonou.web.context_processors.social",
             ],
         },
     }
@@ -144,7 +145,8 @@ else:
     _database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "totonou.sqlite3")}
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["OPTIONS"] = {**SQLITE_OPTIONS, **_database.get("OPTIONS", {})}
-    _database["CONN_MAX_AGE"] = 0
+    _database["CONN_MAX_AGE"] = 600  # connections are cheap to keep; opening one re-reads the schema
+    _database["CONN_HEALTH_CHECKS"] = True
     _database["TEST"] = {"NAME": os.environ.get("TOTONOU_TEST_SQLITE_NAME") or None}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
