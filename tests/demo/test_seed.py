@@ -16,7 +16,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from tests.factories import UserFactory
-from totonou.activities.models import Activity, ActivityType, Comment
+from totonou.activities.models import Activity, ActivityEvent, ActivityType, Comment, Mention, Reaction
+from totonou.activities.services.contact import customers_refresh_last_contact
 from totonou.customers.models import Contact, Customer, Segment
 from totonou.deals.models import Deal, Stage, StageChange
 from totonou.users.models import Team, User
@@ -110,9 +111,53 @@ def check_rules() -> None:
     assert not activities.filter(
         deal__isnull=False, starts_at__lt=F("deal__created_at") - datetime.timedelta(days=1)
     ).exists()
-    # @mentions in the body are the mentions rows.
+    # @mentions in the body are the mentions rows; older ones read, recent ones not yet.
     for comment in Comment.objects.prefetch_related("mentions"):
         assert set(re.findall(r"@(\w+)", comment.body)) == {user.username for user in comment.mentions.all()}
+    assert not Mention.objects.filter(read_at__lt=F("comment__created_at")).exists()
+    assert Mention.objects.filter(read_at__isnull=True).exists()
+    assert Mention.objects.filter(read_at__isnull=False).exists()
+    check_feed()
+    # The denormalised last contact is what the activity services would compute.
+    before = list(Customer.objects.order_by("pk").values_list("last_contact_at", "last_contact_by"))
+    assert any(at is not None for at, _ in before)
+    customers_refresh_last_contact()
+    assert list(Customer.objects.order_by("pk").values_list("last_contact_at", "last_contact_by")) == before
+    # Likes: by teammates or the manager, never by the owner, after the result.
+    reactions = Reaction.objects.all()
+    assert reactions.exists()
+    assert not reactions.filter(user=F("activity__owner")).exists()
+    assert not reactions.filter(created_at__lt=F("activity__completed_at")).exists()
+
+
+def check_feed() -> None:
+    """Every step of every activity has its feed event, and event ids follow the clock."""
+    kinds: dict[int, set[str]] = {}
+    previous = None
+    for activity_id, kind, created_at in ActivityEvent.objects.order_by("id").values_list(
+        "activity_id", "kind", "created_at"
+    ):
+        kinds.setdefault(activity_id, set()).add(kind)
+        assert previous is None or created_at >= previous
+        previous = created_at
+    assert previous is not None and previous < timezone.now()
+    for activity in Activity.objects.only(
+        "status", "planned_at", "original_starts_at", "starts_at", "reviewed_at"
+    ):
+        events = kinds[activity.pk]
+        assert ("planned" in events) == (activity.planned_at is not None)
+        assert ("logged" in events) == (activity.status == "done" and activity.planned_at is None)
+        assert ("completed" in events) == (activity.status == "done" and activity.planned_at is not None)
+        assert ("cancelled" in events) == (activity.status == "cancelled")
+        assert ("moved" in events) == activity.is_moved
+        assert ("reviewed" in events) == (activity.reviewed_at is not None)
+    commented = ActivityEvent.objects.filter(kind="commented")
+    assert commented.count() == Comment.objects.filter(activity__isnull=False).count()
+    assert not commented.exclude(activity_id=F("comment__activity_id")).exists()
+    assert not commented.exclude(actor_id=F("comment__author_id")).exists()
+    moved = ActivityEvent.objects.filter(kind="moved").select_related("activity").first()
+    assert moved is not None
+    assert moved.data["to"] == moved.activity.starts_at.astimezone(datetime.UTC).isoformat()
 
 
 def test_demo_counts_and_logins():
@@ -178,7 +223,7 @@ def test_demo_counts_and_logins():
     assert customers.filter(activities__isnull=True).exists()
     # Timestamps are realistic, not the moment of seeding.
     assert customers.earliest("created_at").created_at < timezone.now() - datetime.timedelta(days=150)
-    assert Comment.objects.filter(author=manager).count() >= 30
+    assert Comment.objects.filter(author=manager).count() >= 40
     assert Comment.objects.exclude(author=manager).exists()
     assert activities.filter(reviewed_by=manager).count() > 100
     check_rules()

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.web.html import find_one
+from totonou.activities.models import ActivityEvent
 from totonou.activities.services import activity_cancel, activity_complete
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +26,15 @@ def pages(world) -> dict[str, str]:
     }
 
 
+def record_plans(world) -> None:
+    """The world's activities are built by factories: give them the "planned" feed event a service writes."""
+    for activity in (world.key_activity, world.plain_activity):
+        ActivityEvent.objects.create(activity=activity, kind="planned", actor=activity.owner)
+
+
 @pytest.mark.parametrize("page", ["my day", "feed", "calendar", "customer page (key)", "deal page"])
 def test_a_key_customers_activity_has_the_star_and_the_class(world, client_for, page):
+    record_plans(world)
     html = client_for(world.rep).get(pages(world)[page]).content.decode()
     item = find_one(html, "data-activity", str(world.key_activity.pk))
     assert "is-key" in item.classes
@@ -35,6 +43,7 @@ def test_a_key_customers_activity_has_the_star_and_the_class(world, client_for, 
 
 @pytest.mark.parametrize("page", ["my day", "feed", "calendar", "customer page (other)"])
 def test_other_activities_have_neither(world, client_for, page):
+    record_plans(world)
     html = client_for(world.rep).get(pages(world)[page]).content.decode()
     item = find_one(html, "data-activity", str(world.plain_activity.pk))
     assert "is-key" not in item.classes
@@ -42,6 +51,7 @@ def test_other_activities_have_neither(world, client_for, page):
 
 
 def test_the_label_is_translated(world, client_for):
+    record_plans(world)
     world.rep.language = "ja"
     world.rep.save(update_fields=["language"])
     html = client_for(world.rep).get(reverse("activities:feed")).content.decode()

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ActivityFactory
+from totonou.activities.models import ActivityEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,8 @@ def test_invalid_filter_values_show_a_field_error_instead_of_failing(world, clie
 
 
 def test_htmx_filter_request_gets_only_the_results_fragment(world, client_for):
+    for activity in (world.key_activity, world.plain_activity):  # the feed lists what happened to them
+        ActivityEvent.objects.create(activity=activity, kind="planned", actor=activity.owner)
     response = client_for(world.rep).get(
         reverse("activities:feed"),
         {"key_only": "true"},

@@ -15,6 +15,7 @@ from totonou.core.filters import aware
 
 class ActivityFilter(FilterSchema):
     owner: Annotated[int | None, FilterLookup("owner_id")] = None
+    owners: Annotated[list[int] | None, FilterLookup("owner_id__in")] = None
     team: Annotated[int | None, FilterLookup("owner__team_id")] = None
     customer: Annotated[int | None, FilterLookup("customer_id")] = None
     deal: Annotated[int | None, FilterLookup("deal_id")] = None

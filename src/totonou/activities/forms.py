@@ -24,6 +24,7 @@ from totonou.core.forms import DateTimeLocalInput, ServiceErrorsMixin
 from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal
 from totonou.users.models import User
+from totonou.users.permissions import managed_user_ids
 
 DEFAULT_DURATION_MINUTES = 60
 
@@ -126,10 +127,36 @@ class QuickLogForm(ServiceErrorsMixin, forms.Form):
             return None
 
 
-class ActivityEditForm(ServiceErrorsMixin, forms.Form):
-    """Edit an activity's details through ``activity_update`` (only the fields that changed are sent)."""
+def changeable_owners(user: User, *, also: int | None = None) -> QuerySet[User]:
+    """The people ``user`` may plan for: themselves and the members of the teams they manage, or
+    (admins) anyone active; ``also`` keeps one more (an activity's current owner) in the list."""
+    people = User.objects.filter(is_active=True)
+    if not user.is_admin:
+        people = people.filter(pk__in=managed_user_ids(user))
+    if also is not None:
+        people = people | User.objects.filter(pk=also)
+    return people.order_by("display_name", "username", "id")
 
-    type = forms.ModelChoiceField(queryset=ActivityType.objects.none(), label=_("Type"), empty_label=None)
+
+class ActivityForm(ServiceErrorsMixin, forms.Form):
+    """The fields of the activity form, shared by planning or logging (``ActivityCreateForm``) and
+    editing (``ActivityEditForm``).
+
+    The customer is picked from a short list (``customers``: search results, or the owner's own); only
+    that customer's deals and contacts are offered. Any customer, deal or contact the user may see is
+    accepted: whether they belong together is the service's rule, and its message lands on the field.
+    """
+
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=_("Owner"), empty_label=None, required=False
+    )
+    customer_q = forms.CharField(
+        label=_("Find a customer"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Type part of the name or its reading (kana)."),
+    )
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False, label=_("Customer"))
     deal = forms.ModelChoiceField(queryset=Deal.objects.none(), required=False, label=_("Deal"))
     contacts = forms.ModelMultipleChoiceField(
@@ -138,17 +165,155 @@ class ActivityEditForm(ServiceErrorsMixin, forms.Form):
         label=_("Contacts"),
         widget=forms.CheckboxSelectMultiple,
     )
+    type = forms.ModelChoiceField(queryset=ActivityType.objects.none(), label=_("Type"), empty_label=None)
     subject = forms.CharField(label=_("Subject"), required=False, max_length=200)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput())
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeLocalInput())
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        help_text=_("Empty: 60 minutes after the start."),
+    )
     purpose = forms.CharField(label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
     next_step = forms.CharField(
         label=_("Next step"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        user: User,
+        customers: Iterable[Customer],
+        types: QuerySet[ActivityType],
+        current_owner: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, **kwargs)
+        self.user = user
+        fields = self.fields
+        if self.owner_is_choosable:
+            fields["owner"].queryset = changeable_owners(user, also=current_owner)  # type: ignore[attr-defined]
+        else:
+            del fields["owner"]  # a rep plans for themselves; an owner sent anyway is ignored
+        self.type_list = _set_type_choices(fields["type"], types)
+        fields["customer"].queryset = Customer.objects.visible_to(user)  # type: ignore[attr-defined]
+        self.customer_options = list(customers)
+        fields["customer"].choices = _customer_choices(self.customer_options)  # type: ignore[attr-defined]
+        self.customer_id = self._chosen_customer_id()
+        fields["deal"].queryset = Deal.objects.visible_to(user)  # type: ignore[attr-defined]
+        fields["contacts"].queryset = Contact.objects.visible_to(user)  # type: ignore[attr-defined]
+        self.deal_choices: list[tuple[Any, Any]] = []
+        self.contact_choices: list[tuple[Any, Any]] = []
+        if self.customer_id is not None:
+            deals = (
+                Deal.objects.visible_to(user)
+                .filter(customer_id=self.customer_id)
+                .select_related("stage")
+                .order_by("closed_at", "-updated_at", "-id")
+            )
+            self.deal_choices = [(deal.pk, f"{deal.title} ({deal.stage.name})") for deal in deals]
+            contacts = Contact.objects.visible_to(user).filter(customer_id=self.customer_id)
+            self.contact_choices = [
+                (contact.pk, f"{contact.name} · {contact.title}" if contact.title else contact.name)
+                for contact in contacts.order_by("name_kana", "name", "id")
+            ]
+        fields["deal"].choices = [("", _("No deal")), *self.deal_choices]  # type: ignore[attr-defined]
+        fields["contacts"].choices = self.contact_choices  # type: ignore[attr-defined]
+
+    def _chosen_customer_id(self) -> int | None:
+        """The customer whose deals and contacts are offered: the one sent, else the initial one."""
+        raw = self.data.get("customer") if self.is_bound else self.initial.get("customer")
+        if isinstance(raw, Customer):
+            return raw.pk
+        if isinstance(raw, int):
+            return raw
+        return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+
+    @property
+    def customer_value(self) -> str:
+        """The chosen customer's id as the radio buttons compare it ("" for none)."""
+        return "" if self.customer_id is None else str(self.customer_id)
+
+    @property
+    def owner_is_choosable(self) -> bool:
+        """Managers and admins choose whom an activity is for; a rep plans for themselves."""
+        return self.user.role != User.Role.REP
+
+    def _end(self, starts_at: datetime.datetime, duration: datetime.timedelta) -> datetime.datetime:
+        ends_at: datetime.datetime | None = self.cleaned_data.get("ends_at")
+        return ends_at if ends_at is not None else starts_at + duration
+
+
+class ActivityCreateForm(ActivityForm):
+    """Plan an activity, or log one after the fact, through ``activity_create``.
+
+    Defaults: now, 60 minutes, the signed-in user, a visit."""
+
+    service_field_map = {"status": "mode"}
+
+    mode = forms.ChoiceField(
+        label=_("Plan or result"),
+        choices=[("plan", _("Plan")), ("log", _("Log a result (done)"))],
+        initial="plan",
+        widget=forms.RadioSelect,
+    )
+    field_order = ["mode", "owner"]
+
+    def __init__(self, data: Any = None, *, user: User, **kwargs: Any) -> None:
+        super().__init__(data, user=user, **kwargs)
+        if not self.is_bound:
+            starts_at = self.initial.setdefault("starts_at", _now_minute())
+            if isinstance(starts_at, datetime.datetime):
+                self.initial.setdefault(
+                    "ends_at", starts_at + datetime.timedelta(minutes=DEFAULT_DURATION_MINUTES)
+                )
+            self.initial.setdefault("owner", user.pk)
+            self.initial.setdefault("mode", "plan")
+            visit = next((t for t in self.type_list if t.slug == "visit"), None)
+            if visit is not None:
+                self.initial.setdefault("type", visit.pk)
+
+    @property
+    def is_log(self) -> bool:
+        mode = self.data.get("mode") if self.is_bound else self.initial.get("mode")
+        return mode == "log"
+
+    def save(self) -> Activity | None:
+        """Create the activity; None (with errors on the form) when it is refused."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        starts_at = data["starts_at"]
+        try:
+            return activity_create(
+                actor=self.user,
+                owner=data.get("owner") or self.user,
+                type=data["type"],
+                customer=data["customer"],
+                deal=data["deal"],
+                contacts=list(data["contacts"]),
+                status=Activity.Status.DONE if data["mode"] == "log" else Activity.Status.PLANNED,
+                subject=data["subject"],
+                purpose=data["purpose"],
+                notes=data["notes"],
+                next_step=data["next_step"],
+                starts_at=starts_at,
+                ends_at=self._end(starts_at, datetime.timedelta(minutes=DEFAULT_DURATION_MINUTES)),
+            )
+        except ValidationError as error:
+            self.add_service_errors(error)
+            return None
+
+
+class ActivityEditForm(ActivityForm):
+    """Edit an activity's details through ``activity_update`` (only the fields that changed are sent).
+    Changing a plan's start moves it; the service keeps the original start."""
+
     version = VersionField()
 
-    editable = ("type", "customer", "deal", "contacts", "subject", "starts_at", "ends_at")
+    editable = ("owner", "type", "customer", "deal", "contacts", "subject", "starts_at", "ends_at")
     editable_text = ("purpose", "notes", "next_step")
 
     def __init__(
@@ -157,12 +322,13 @@ class ActivityEditForm(ServiceErrorsMixin, forms.Form):
         *,
         user: User,
         activity: Activity,
-        customers: QuerySet[Customer],
+        customers: Iterable[Customer],
         types: QuerySet[ActivityType],
         initial: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         initial = {
+            "owner": activity.owner_id,
             "type": activity.type_id,
             "customer": activity.customer_id,
             "deal": activity.deal_id,
@@ -176,22 +342,19 @@ class ActivityEditForm(ServiceErrorsMixin, forms.Form):
             "version": activity.version,
             **(initial or {}),
         }
-        super().__init__(data, initial=initial, **kwargs)
-        self.user = user
-        self.activity = activity
-        fields = self.fields
-        _set_type_choices(fields["type"], types)
-        fields["customer"].queryset = Customer.objects.visible_to(user)  # type: ignore[attr-defined]
         offered = list(customers)
         if activity.customer is not None and activity.customer.pk not in {c.pk for c in offered}:
             offered.insert(0, activity.customer)
-        fields["customer"].choices = _customer_choices(offered)  # type: ignore[attr-defined]
-        fields["deal"].queryset = Deal.objects.visible_to(user)  # type: ignore[attr-defined]
-        deals = Deal.objects.visible_to(user).filter(customer_id=activity.customer_id).order_by("-updated_at")
-        fields["deal"].choices = [("", "---------"), *((d.pk, d.title) for d in deals)]  # type: ignore[attr-defined]
-        fields["contacts"].queryset = Contact.objects.visible_to(user).filter(  # type: ignore[attr-defined]
-            customer_id=activity.customer_id
+        super().__init__(
+            data,
+            user=user,
+            customers=offered,
+            types=types,
+            initial=initial,
+            current_owner=activity.owner_id,
+            **kwargs,
         )
+        self.activity = activity
 
     def save(self) -> Activity | None:
         if not self.is_valid():
@@ -201,6 +364,12 @@ class ActivityEditForm(ServiceErrorsMixin, forms.Form):
             for name in (*self.editable, *self.editable_text)
             if name in self.changed_data
         }
+        if "owner" in changes and changes["owner"] is None:
+            del changes["owner"]  # not sent: the owner stays
+        if "ends_at" in changes and changes["ends_at"] is None:
+            # An emptied end keeps the activity's length.
+            start = changes.get("starts_at", self.activity.starts_at)
+            changes["ends_at"] = start + (self.activity.ends_at - self.activity.starts_at)
         if "contacts" in changes:
             changes["contacts"] = list(changes["contacts"])
         # datetime-local has minute precision: an untouched time must not become a one-second move.

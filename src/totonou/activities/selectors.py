@@ -25,6 +25,23 @@ def activity_list(*, user: Any, filters: ActivityFilter | None = None) -> QueryS
     return queryset.order_by("-starts_at", "-id")
 
 
+def activity_timeline(*, user: Any, filters: ActivityFilter) -> QuerySet[Activity]:
+    """A customer's or a deal's activities, newest first, each with ``comment_count`` (a correlated
+    subquery on ``comment_activity_idx``): one query per page, however long the history."""
+    comments = (
+        Comment.objects.filter(activity_id=OuterRef("pk"))
+        .order_by()
+        .values("activity_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        activity_list(user=user, filters=filters)
+        .prefetch_related(None)
+        .annotate(comment_count=Coalesce(Subquery(comments), Value(0)))
+    )
+
+
 # --- Reactions --------------------------------------------------------------------------------------
 
 

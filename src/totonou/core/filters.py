@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import typing
 from typing import Any, TypeVar
 
 from django.http import QueryDict
@@ -20,12 +21,24 @@ def aware(value: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.make_aware(value)
 
 
+def _is_list(annotation: Any) -> bool:
+    """``list[int]`` or ``list[int] | None``: a field read with ``getlist`` (``?owners=1&owners=2``)."""
+    if typing.get_origin(annotation) is list:
+        return True
+    return any(typing.get_origin(arg) is list for arg in typing.get_args(annotation))
+
+
 def filters_from_query(schema: type[F], query: QueryDict) -> tuple[F, dict[str, list[str]]]:
     """Build ``schema`` from a page's query string. Invalid values are dropped and reported per field,
     so a list page shows its field errors instead of failing."""
-    data: dict[str, Any] = {
-        key: value for key, value in query.items() if key in schema.model_fields and value != ""
-    }
+    data: dict[str, Any] = {}
+    for key, field in schema.model_fields.items():
+        if _is_list(field.annotation):
+            values = [value for value in query.getlist(key) if value != ""]
+            if values:
+                data[key] = values
+        elif query.get(key, "") != "":
+            data[key] = query[key]
     errors: dict[str, list[str]] = {}
     try:
         return schema(**data), errors

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from django.db.models import Q
-from ninja import FilterLookup, FilterSchema
+from ninja import Field, FilterLookup, FilterSchema
 
 
 class SegmentFilter(FilterSchema):
@@ -19,6 +19,16 @@ class CustomerFilter(FilterSchema):
     team: Annotated[int | None, FilterLookup("owner__team_id")] = None
     is_key: bool | None = None
     status: Literal["prospect", "active", "inactive"] | None = None
+    sort: Annotated[
+        Literal["name", "last_contact"] | None,
+        Field(
+            description="name (the default): by kana, then name; last_contact: the longest without a real "
+            "contact first (never contacted first)."
+        ),
+    ] = None
+
+    def filter_sort(self, value: str | None) -> Q:
+        return Q()  # an order, applied by the selector
 
     def filter_q(self, value: str | None) -> Q:
         if not value:

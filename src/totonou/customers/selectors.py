@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
 from totonou.customers.filters import ContactFilter, CustomerFilter
 from totonou.customers.models import Contact, Customer, Segment
@@ -14,11 +16,30 @@ def segment_list(*, user: Any) -> QuerySet[Segment]:
     return Segment.objects.visible_to(user).order_by("sort_order", "name")
 
 
+#: The orders ``CustomerFilter.sort`` offers. "last_contact": the longest without a real contact first,
+#: never-contacted customers before all others (by kana among themselves).
+CUSTOMER_ORDERS: dict[str, tuple[Any, ...]] = {
+    "name": ("name_kana", "name", "id"),
+    "last_contact": (F("last_contact_at").asc(nulls_first=True), "name_kana", "name", "id"),
+}
+
+
 def customer_list(*, user: Any, filters: CustomerFilter | None = None) -> QuerySet[Customer]:
-    queryset = Customer.objects.visible_to(user).select_related("segment", "owner")
+    """Customers the user may see with their segment, owner and last contact's author, ordered by
+    ``filters.sort`` (kana by default)."""
+    queryset = Customer.objects.visible_to(user).select_related("segment", "owner", "last_contact_by")
     if filters is not None:
         queryset = filters.filter(queryset)
-    return queryset.order_by("name_kana", "name", "id")
+    order = CUSTOMER_ORDERS[(filters.sort if filters is not None else None) or "name"]
+    return queryset.order_by(*order)
+
+
+def days_since(moment: datetime.datetime | None, today: datetime.date) -> int | None:
+    """Whole days from ``moment`` to ``today``, counted in the active (the viewer's) time zone: a contact
+    at 23:30 yesterday is one day ago. None when there is no moment (never contacted)."""
+    if moment is None:
+        return None
+    return (today - timezone.localtime(moment).date()).days
 
 
 def contact_list(*, user: Any, filters: ContactFilter | None = None) -> QuerySet[Contact]:

@@ -2,39 +2,82 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
-from totonou.activities.selectors import activity_list
+from totonou.activities.selectors import activity_list, activity_timeline
 from totonou.core.filters import filters_from_query
-from totonou.core.htmx import render_page
+from totonou.core.htmx import htmx_target, render_page
 from totonou.customers.filters import ContactFilter, CustomerFilter
-from totonou.customers.selectors import contact_list, customer_list, segment_list
+from totonou.customers.models import Customer
+from totonou.customers.selectors import contact_list, customer_list, days_since, segment_list
 from totonou.deals.filters import DealFilter
 from totonou.deals.selectors import deal_list
+from totonou.insights.selectors.thresholds import Thresholds
 from totonou.users.filters import UserFilter
 from totonou.users.selectors import user_list
 from totonou.web.http import signed_in_user
+from totonou.web.views.home import plan_visit_url
 
 CUSTOMER_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 20
 
+#: The list's sort choices (``CustomerFilter.sort``); the first is the default.
+SORTS = ("name", "last_contact")
+
+
+#: "Show more" swaps its own list item (``#timeline-more``) for the next page's items.
+TIMELINE_MORE = "timeline-more"
+TIMELINE_FRAGMENTS = {TIMELINE_MORE: "customers/_timeline_items.html"}
+
+
+def timeline_page(request: HttpRequest, activities: Any) -> Page[Any]:
+    """One page of a timeline; "Show more" (htmx) appends the next page in place."""
+    return Paginator(activities, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _contact_status(customer: Customer) -> dict[str, Any]:
+    """Days since the last real contact (in the viewer's time zone), the customer's threshold, and
+    whether it is past it: the Uncontacted list's rule (never contacted, or days >= threshold)."""
+    segment = customer.segment
+    thresholds = Thresholds(
+        default=settings.TOTONOU_DEFAULT_CADENCE_DAYS,
+        segments={segment.pk: (segment.cadence_days, segment.key_cadence_days)} if segment else {},
+    )
+    threshold = thresholds.for_customer(
+        cadence_days=customer.cadence_days, segment_id=customer.segment_id, is_key=customer.is_key
+    )
+    days = days_since(customer.last_contact_at, timezone.localdate())
+    return {
+        "days_since_contact": days,
+        "threshold_days": threshold,
+        "is_due": customer.status != Customer.Status.INACTIVE and (days is None or days >= threshold),
+    }
+
 
 @require_GET
 def customer_list_view(request: HttpRequest) -> HttpResponse:
-    """Customers by kana, filtered by segment / owner / key, searched by name or kana (``CustomerFilter``)."""
+    """Customers filtered by segment / owner / key, searched by name or kana, sorted by kana or by last
+    contact (``CustomerFilter``, the API's filter), with the days since the last real contact."""
     user = signed_in_user(request)
     filters, errors = filters_from_query(CustomerFilter, request.GET)
     customers = customer_list(user=user, filters=filters)
     page = Paginator(customers, CUSTOMER_PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for customer in page.object_list:
+        customer.days_since_contact = days_since(customer.last_contact_at, today)
     context = {
         "page": page,
         "filters": filters,
         "filter_errors": errors,
+        "sort": filters.sort or SORTS[0],
         "segments": segment_list(user=user),
         "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
             "display_name", "username"
@@ -50,23 +93,26 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A customer: details, contacts, deals, the next planned activity and the activity timeline."""
+    """A customer: details, contacts, deals, the next planned activity, the days since the last real
+    contact and who made it, and the whole activity timeline a page at a time."""
     user = signed_in_user(request)
     customer = get_object_or_404(customer_list(user=user), pk=pk)
-    timeline = activity_list(user=user, filters=ActivityFilter(customer=customer.pk))
-    next_planned = (
-        activity_list(
-            user=user, filters=ActivityFilter(customer=customer.pk, status="planned", start=timezone.now())
+    page = timeline_page(request, activity_timeline(user=user, filters=ActivityFilter(customer=customer.pk)))
+    context: dict[str, Any] = {"customer": customer, "page": page}
+    if htmx_target(request) != TIMELINE_MORE:  # "Show more" needs the next page only
+        context.update(
+            {
+                "contacts": contact_list(user=user, filters=ContactFilter(customer=customer.pk)),
+                "deals": deal_list(user=user, filters=DealFilter(customer=customer.pk)),
+                "next_planned": activity_list(
+                    user=user,
+                    filters=ActivityFilter(customer=customer.pk, status="planned", start=timezone.now()),
+                )
+                .prefetch_related(None)
+                .order_by("starts_at", "id")
+                .first(),
+                "plan_url": plan_visit_url(customer_id=customer.pk),
+                **_contact_status(customer),
+            }
         )
-        .prefetch_related(None)
-        .order_by("starts_at", "id")
-        .first()
-    )
-    context = {
-        "customer": customer,
-        "contacts": contact_list(user=user, filters=ContactFilter(customer=customer.pk)),
-        "deals": deal_list(user=user, filters=DealFilter(customer=customer.pk)),
-        "next_planned": next_planned,
-        "page": Paginator(timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page")),
-    }
-    return render_page(request, "customers/customer_detail.html", context)
+    return render_page(request, "customers/customer_detail.html", context, fragments=TIMELINE_FRAGMENTS)

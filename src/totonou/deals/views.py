@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -10,9 +12,10 @@ from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.models import Comment
-from totonou.activities.selectors import activity_list
+from totonou.activities.selectors import activity_timeline
 from totonou.core.filters import filters_from_query
-from totonou.core.htmx import render_page
+from totonou.core.htmx import htmx_target, render_page
+from totonou.customers.views import TIMELINE_FRAGMENTS, TIMELINE_MORE, timeline_page
 from totonou.deals.filters import DealFilter
 from totonou.deals.models import Stage
 from totonou.deals.selectors import deal_list, deal_stage_history, stage_list
@@ -21,7 +24,6 @@ from totonou.users.selectors import user_list
 from totonou.web.http import signed_in_user
 
 DEAL_PAGE_SIZE = 25
-TIMELINE_PAGE_SIZE = 20
 
 
 @require_GET
@@ -48,17 +50,20 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A deal: stage, amount, stage history, comments and its activities."""
+    """A deal (案件): stage, amount, stage history, comments and its activity timeline a page at a time."""
     user = signed_in_user(request)
     deal = get_object_or_404(deal_list(user=user), pk=pk)
-    timeline = activity_list(user=user, filters=ActivityFilter(deal=deal.pk))
-    days_in_stage = (timezone.now() - deal.stage_entered_at).days
-    context = {
-        "deal": deal,
-        "days_in_stage": days_in_stage,
-        "is_stalled": deal.stage.kind == Stage.Kind.OPEN and days_in_stage > deal.stage.stagnation_days,
-        "history": deal_stage_history(deal=deal),
-        "comments": Comment.objects.visible_to(user).filter(deal=deal).select_related("author"),
-        "page": Paginator(timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page")),
-    }
-    return render_page(request, "deals/deal_detail.html", context)
+    page = timeline_page(request, activity_timeline(user=user, filters=ActivityFilter(deal=deal.pk)))
+    context: dict[str, Any] = {"deal": deal, "page": page}
+    if htmx_target(request) != TIMELINE_MORE:  # "Show more" needs the next page only
+        days_in_stage = (timezone.now() - deal.stage_entered_at).days
+        context.update(
+            {
+                "days_in_stage": days_in_stage,
+                "is_stalled": deal.stage.kind == Stage.Kind.OPEN
+                and days_in_stage > deal.stage.stagnation_days,
+                "history": deal_stage_history(deal=deal),
+                "comments": Comment.objects.visible_to(user).filter(deal=deal).select_related("author"),
+            }
+        )
+    return render_page(request, "deals/deal_detail.html", context, fragments=TIMELINE_FRAGMENTS)

@@ -5,7 +5,8 @@ between), each with a fate drawn like this in the past: done as planned, done af
 planned start is kept), logged after the fact (no plan), cancelled with a reason, or, for a few recent
 ones, still waiting for a result (overdue). Today and later: plans, a few already moved or cancelled.
 Key customers are picked more often; customers going cold get no contact in their quiet days. Done
-activities of reps are reviewed by their manager, and some of those become comment threads.
+activities of reps are reviewed by their manager, some get a comment thread or a like from the team,
+and every step leaves its event in the team feed.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from totonou.activities.models import Activity, ActivityType
+from totonou.activities.models import Activity, ActivityType, Reaction
+from totonou.demo.comments import CommentMaker
 from totonou.demo.context import SeedContext
 from totonou.demo.deals import DealInfo, SeedDataMissing
+from totonou.demo.events import LOOKBACK, EventLog, Moment, cancelled_data, moved_data
 from totonou.demo.organisation import CustomerInfo, Member, Organisation
 from totonou.users.models import User
 
@@ -51,6 +54,7 @@ UNPLANNED = {"call": 0.6, "email": 0.85, "internal": 0.3}
 PLAN_LEADS = (1, 1, 2, 2, 3, 3, 5, 7, 10)
 KEY_WEIGHT = 5
 DAY_START, DAY_END = 9 * 60, 19 * 60
+MINUTES = 24 * 60
 
 COLUMNS = (
     "id",
@@ -77,20 +81,15 @@ COLUMNS = (
     "version",
 )
 
-Moment = tuple[int, int]  # (working-day index, minute of the local day)
-
 
 @dataclass
-class CommentCandidate:
-    activity_id: int
-    owner: Member
-    reviewer_id: int
-    reviewed: Moment
-    segment: int
-    customer: str
-    is_key: bool
-    theme: str
-    title: str
+class Timeline:
+    status: str
+    planned: Moment | None = None
+    original: Moment | None = None
+    moved: Moment | None = None
+    completed: Moment | None = None
+    cancelled: Moment | None = None
 
 
 @dataclass
@@ -99,7 +98,7 @@ class ActivityResult:
     contact_links: int = 0
     #: how many ended up as what: done, moved, unplanned, cancelled, overdue, planned
     kinds: Counter[str] = field(default_factory=Counter)
-    candidates: list[CommentCandidate] = field(default_factory=list)
+    reactions: int = 0
 
 
 def day_weight(day: int) -> float:
@@ -122,8 +121,12 @@ class ActivityMaker:
         organisation: Organisation,
         customers: list[CustomerInfo],
         deals: dict[int, list[DealInfo]],
+        events: EventLog,
+        comments: CommentMaker,
     ) -> None:
         self.context = context
+        self.events = events
+        self.comments = comments
         self.size = context.size
         self.rng = context.rng("activities")
         self.text = context.text(self.rng)
@@ -139,8 +142,17 @@ class ActivityMaker:
             for role, weights in TYPE_WEIGHTS.items()
         }
         self.pools = self._customer_pools(customers)
+        # Who likes a rep's results: the teammates and the team's manager.
+        self.audience = {
+            member.id: [
+                other.id
+                for other in self.members
+                if other.id != member.id and (other.team == member.team or other.id == member.manager_id)
+            ]
+            for member in self.members
+        }
         self.result = ActivityResult()
-        self.seen_candidates = 0
+        self.reactions: list[tuple[object, ...]] = []
 
     def _customer_pools(self, customers: list[CustomerInfo]) -> dict[int, list[CustomerInfo]]:
         """Per member, customers to pick from: their own (key ones several times), for managers the key
@@ -172,6 +184,7 @@ class ActivityMaker:
         for day in days:
             rows: list[tuple[object, ...]] = []
             links: list[tuple[int, int]] = []
+            self.reactions = []
             weight = day_weight(day)
             for member in self.members:
                 mean = rate * weight * ROLE_FACTOR[member.role]
@@ -182,8 +195,12 @@ class ActivityMaker:
                     next_id += 1
             self.context.insert(Activity, COLUMNS, rows)
             self.context.insert(Activity.contacts.through, ("activity", "contact"), links)
+            self.context.insert(Reaction, ("activity", "user", "kind", "created_at"), self.reactions)
+            self.events.write(before=day - LOOKBACK)
             self.result.count += len(rows)
             self.result.contact_links += len(links)
+            self.result.reactions += len(self.reactions)
+        self.events.write()
         self.context.next_id[Activity._meta.label] = next_id
         return self.result
 
@@ -198,6 +215,7 @@ class ActivityMaker:
         return None
 
     def _fate(self, day: int, slug: str) -> str:
+        """done | moved | unplanned | cancelled | overdue in the past; planned | moved | cancelled ahead."""
         random_ = self.rng.random
         if day >= 0:
             roll = random_()
@@ -214,6 +232,81 @@ class ActivityMaker:
             return "moved"
         return "done"
 
+    def _timeline(self, day: int, start: int, end: int, fate: str) -> Timeline:
+        """When it was planned, first planned for, completed or cancelled; all before today."""
+        rng = self.rng
+        if fate == "cancelled":
+            status = Activity.Status.CANCELLED
+        elif day < 0 and fate in ("done", "moved", "unplanned"):
+            status = Activity.Status.DONE
+        else:
+            status = Activity.Status.PLANNED
+        timeline = Timeline(status)
+        if status == Activity.Status.DONE:
+            timeline.completed = self.context.workdays.later(day, end, rng.choice((10, 15, 30, 60, 120, 240)))
+        if fate == "unplanned":
+            return timeline
+        planned_day = min(day - rng.choice(PLAN_LEADS), -1)
+        timeline.original = (day, start)
+        if fate == "moved":
+            shift = rng.randint(1, 5) if rng.random() < 0.7 else -rng.randint(1, 3)  # postponed, or earlier
+            timeline.original = (day - shift, DAY_START + 15 * rng.randrange(36))
+            planned_day = min(planned_day, day - shift - 1, day - 1)
+            planned = (planned_day, rng.randrange(8 * 60, 20 * 60))
+            # Moved some time after it was planned, before either start, and before today.
+            moved_day = min(max(planned_day, min(day, day - shift) - 1), -1)
+            if moved_day == planned_day:
+                timeline.moved = (moved_day, min(planned[1] + rng.randrange(30, 240), MINUTES - 1))
+            else:
+                timeline.moved = (moved_day, rng.randrange(DAY_START, DAY_END))
+            timeline.planned = planned
+            return timeline
+        if fate == "cancelled":
+            if day >= 0:
+                cancelled_day, minute = -rng.randint(1, 3), rng.randrange(DAY_START, DAY_END)
+            else:
+                cancelled_day = day - rng.choice((0, 0, 1, 2, 3))
+                minute = (
+                    rng.randrange(7 * 60, max(7 * 60 + 1, start))  # the same morning, before it starts
+                    if cancelled_day == day
+                    else rng.randrange(DAY_START, DAY_END)
+                )
+            timeline.cancelled = (cancelled_day, minute)
+            planned_day = min(planned_day, cancelled_day - 1)
+        timeline.planned = (planned_day, rng.randrange(8 * 60, 20 * 60))
+        return timeline
+
+    def _partners(
+        self, customer: CustomerInfo, day: int
+    ) -> tuple[DealInfo | None, str, list[tuple[int, str, str]]]:
+        """A deal of the customer alive on ``day`` (often), with its stage then, and the people met."""
+        rng = self.rng
+        deal, stage = None, ""
+        customer_deals = self.deals.get(customer.id)
+        if customer_deals and rng.random() < 0.6:
+            current = [(d, s) for d in customer_deals if (s := d.stage_on(day)) is not None]
+            if current:
+                deal, stage = rng.choice(current)
+        contacts: list[tuple[int, str, str]] = []
+        if customer.contacts:
+            roll = rng.random()
+            wanted = min(len(customer.contacts), 1 if roll < 0.65 else 2 if roll < 0.77 else 0)
+            contacts = rng.sample(customer.contacts, wanted) if wanted else []
+        return deal, stage, contacts
+
+    def _review(self, member: Member, day: int, completed: Moment | None) -> Moment | None:
+        """Managers review a share of their reps' results, a day or so later (fewer of the last days)."""
+        size = self.size
+        if (
+            completed is None
+            or member.role != User.Role.REP
+            or member.manager_id is None
+            or day < -size.review_days
+            or self.rng.random() >= size.review_share * (0.3 if day >= -2 else 1.0)
+        ):
+            return None
+        return self.context.workdays.later(*completed, self.rng.randrange(30, 1500))
+
     def _activity(
         self,
         activity_id: int,
@@ -224,109 +317,58 @@ class ActivityMaker:
         links: list[tuple[int, int]],
     ) -> int:
         """Make one activity starting at or after ``cursor``; returns where the next one may start."""
-        rng, workdays = self.rng, self.context.workdays
+        rng = self.rng
         slug = rng.choice(self.type_pools[member.role])
         if day >= 0 and slug == "email":
-            slug = "call"
+            slug = "call"  # nobody plans an email weeks ahead
         customer = self._customer(member, day) if slug != "internal" else None
         if customer is None:
             slug = "internal"
         duration = rng.choice(DURATIONS[slug])
-        if cursor + duration > DAY_END:
+        if cursor + duration > DAY_END:  # a full day (only in the large set): double-book
             cursor = DAY_START + 15 * rng.randrange(32)
         start, end = cursor, cursor + duration
         next_cursor = end + rng.choice(GAPS.get(slug, QUICK_GAPS))
 
-        deal = stage = None
-        contacts: list[tuple[int, str, str]] = []
-        if customer is not None:
-            customer_deals = self.deals.get(customer.id)
-            if customer_deals and rng.random() < 0.6:
-                current = [(d, s) for d in customer_deals if (s := d.stage_on(day)) is not None]
-                if current:
-                    deal, stage = rng.choice(current)
-            if customer.contacts:
-                roll = rng.random()
-                wanted = min(len(customer.contacts), 1 if roll < 0.65 else 2 if roll < 0.77 else 0)
-                contacts = rng.sample(customer.contacts, wanted) if wanted else []
-
+        deal, stage, contacts = self._partners(customer, day) if customer else (None, "", [])
         fate = self._fate(day, slug)
-        status = {"done": "done", "moved": "done", "unplanned": "done", "cancelled": "cancelled"}.get(
-            fate, "planned"
-        )
-        if day >= 0 and fate == "moved":
-            status = "planned"
-        planned: Moment | None = None
-        original: Moment | None = None
-        completed: Moment | None = None
-        cancelled: Moment | None = None
-        if fate != "unplanned":
-            planned_day = min(day - rng.choice(PLAN_LEADS), -1)
-            original = (day, start)
-            if fate == "moved":
-                shift = rng.randint(1, 5) if rng.random() < 0.7 else -rng.randint(1, 3)
-                original = (day - shift, DAY_START + 15 * rng.randrange(36))
-                planned_day = min(planned_day, original[0] - 1, day - 1)
-            if fate == "cancelled":
-                if day < 0:
-                    cancelled_day = day - rng.choice((0, 0, 1, 2, 3))
-                    minute = (
-                        rng.randrange(7 * 60, max(7 * 60 + 1, start))
-                        if cancelled_day == day
-                        else rng.randrange(DAY_START, DAY_END)
-                    )
-                else:
-                    cancelled_day, minute = -rng.randint(1, 3), rng.randrange(DAY_START, DAY_END)
-                cancelled = (cancelled_day, minute)
-                planned_day = min(planned_day, cancelled_day - 1)
-            planned = (planned_day, rng.randrange(8 * 60, 20 * 60))
-        if status == "done":
-            completed = workdays.later(day, end, rng.choice((10, 15, 30, 60, 120, 240)))
-
+        timeline = self._timeline(day, start, end, fate)
         text = self.text.activity(
             type_slug=slug,
             segment_index=customer.segment if customer else rng.randrange(self.size.segments),
-            status=status,
+            status=timeline.status,
             customer=customer.name if customer else "",
             contact=(contacts[0][1], contacts[0][2]) if contacts else None,
-            deal=(deal.title, stage) if deal is not None and stage is not None else None,
+            deal=(deal.title, stage) if deal is not None else None,
         )
-
-        reviewer_id = None
-        reviewed: Moment | None = None
+        reviewed = self._review(member, day, timeline.completed)
+        self._record(activity_id, member, fate, timeline, (day, start), text.cancel_reason, reviewed)
         if (
-            completed is not None
-            and member.role == User.Role.REP
+            reviewed is not None
             and member.manager_id is not None
-            and day >= -self.size.review_days
-            and rng.random() < self.size.review_share * (0.3 if day >= -2 else 1.0)
+            and day >= -self.size.comment_days
+            and rng.random() < self.size.comment_share
         ):
-            reviewer_id = member.manager_id
-            reviewed = workdays.later(*completed, rng.randrange(30, 1500))
-            if day >= -self.size.comment_days:
-                title = contacts[0][2] if contacts else ""
-                self._offer_comment(
-                    CommentCandidate(
-                        activity_id,
-                        member,
-                        reviewer_id,
-                        reviewed,
-                        customer.segment if customer else 0,
-                        customer.name if customer else "",
-                        customer.is_key if customer else False,
-                        text.theme,
-                        title,
-                    )
-                )
+            self.comments.activity_thread(
+                activity_id=activity_id,
+                owner=member,
+                reviewer_id=member.manager_id,
+                reviewed=reviewed,
+                segment=customer.segment if customer else 0,
+                customer=customer.name if customer else "",
+                is_key=customer.is_key if customer else False,
+                theme=text.theme,
+                title=contacts[0][2] if contacts else "",
+            )
+        if timeline.completed is not None:
+            self._react(activity_id, member, day, timeline.completed)
 
-        cancel_reason = text.cancel_reason
-        moments = [m for m in (planned, completed, cancelled, reviewed) if m is not None]
+        planned, completed, cancelled = timeline.planned, timeline.completed, timeline.cancelled
         created = planned or completed
-        assert created is not None  # every activity is either planned or logged
-        version = (
-            1 + (fate == "moved") + (planned is not None and status != "planned") + (reviewed is not None)
-        )
-        at = workdays.at
+        assert created is not None  # every activity was either planned or logged
+        last_change = max(m for m in (planned, completed, cancelled, reviewed) if m is not None)
+        version = 1 + (fate == "moved") + (planned is not None and timeline.status != "planned")
+        at = self.context.workdays.at
         rows.append(
             (
                 activity_id,
@@ -338,35 +380,63 @@ class ActivityMaker:
                 text.purpose,
                 text.notes,
                 text.next_step,
-                status,
+                timeline.status,
                 at(day, start),
                 at(day, end),
                 at(*planned) if planned else None,
-                at(*original) if original else None,
+                at(*timeline.original) if timeline.original else None,
                 at(*completed) if completed else None,
                 at(*cancelled) if cancelled else None,
-                cancel_reason,
-                reviewer_id,
+                text.cancel_reason,
+                member.manager_id if reviewed else None,
                 at(*reviewed) if reviewed else None,
                 at(*created),
-                at(*max(moments)),
-                version,
+                at(*last_change),
+                version + (reviewed is not None),
             )
         )
         links.extend((activity_id, contact[0]) for contact in contacts)
         self.result.kinds[fate if day < 0 else "cancelled" if fate == "cancelled" else "planned"] += 1
         return next_cursor
 
-    def _offer_comment(self, candidate: CommentCandidate) -> None:
-        """Reservoir sampling: every eligible activity has the same chance to get a comment thread."""
-        self.seen_candidates += 1
-        wanted = self.size.comments
-        if len(self.result.candidates) < wanted:
-            self.result.candidates.append(candidate)
+    def _record(
+        self,
+        activity_id: int,
+        member: Member,
+        fate: str,
+        timeline: Timeline,
+        start: Moment,
+        cancel_reason: str,
+        reviewed: Moment | None,
+    ) -> None:
+        """The activity's steps as the services record them, for the feed."""
+        add = self.events.add
+        if timeline.planned is not None:
+            add(timeline.planned, activity_id, "planned", member.id)
+        if timeline.moved is not None and timeline.original is not None:
+            add(
+                timeline.moved,
+                activity_id,
+                "moved",
+                member.id,
+                data=moved_data(timeline.original, start, self.context),
+            )
+        if timeline.completed is not None:
+            add(timeline.completed, activity_id, "logged" if fate == "unplanned" else "completed", member.id)
+        if timeline.cancelled is not None:
+            add(timeline.cancelled, activity_id, "cancelled", member.id, data=cancelled_data(cancel_reason))
+        if reviewed is not None:
+            add(reviewed, activity_id, "reviewed", member.manager_id)
+
+    def _react(self, activity_id: int, member: Member, day: int, completed: Moment) -> None:
+        """A like or two from the team on some recent results."""
+        rng = self.rng
+        audience = self.audience[member.id]
+        if not audience or day < -self.size.review_days or rng.random() >= self.size.reaction_share:
             return
-        slot = self.rng.randrange(self.seen_candidates)
-        if slot < wanted:
-            self.result.candidates[slot] = candidate
+        for user_id in rng.sample(audience, min(len(audience), 1 if rng.random() < 0.6 else 2)):
+            moment = self.context.workdays.later(*completed, rng.randrange(30, 2000))
+            self.reactions.append((activity_id, user_id, "like", self.context.workdays.at(*moment)))
 
 
 def make_activities(
@@ -374,5 +444,8 @@ def make_activities(
     organisation: Organisation,
     customers: list[CustomerInfo],
     deals: dict[int, list[DealInfo]],
+    comments: CommentMaker,
 ) -> ActivityResult:
-    return ActivityMaker(context, organisation, customers, deals).run()
+    """Activities with their contacts, reviews, likes, comment threads (through ``comments``) and
+    feed events; returns what was made."""
+    return ActivityMaker(context, organisation, customers, deals, comments.events, comments).run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import random
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
@@ -97,19 +98,16 @@ def make_organisation(context: SeedContext) -> Organisation:
     for index in range(size.managers):
         username = "manager" if index == 0 else f"manager{index + 1}"
         members.append(Member(next(user_ids), username, User.Role.MANAGER, index % size.teams))
-    team_manager = {}
-    for team in range(size.teams):
-        team_manager[team] = next(
-            (m.id for m in members[2:] if m.team == team), members[1].id if size.managers else None
-        )
+    managers = members[1:]
+    head = managers[0].id if managers else None
+    # A team's own manager reviews its reps; the head manager covers teams without one.
+    team_manager = {
+        team: next((m.id for m in managers[1:] if m.team == team), head) for team in range(size.teams)
+    }
     for index in range(size.reps):
         team = index * size.teams // size.reps
         members.append(Member(next(user_ids), f"rep{index + 1}", User.Role.REP, team, team_manager[team]))
-    people: list[Person] = []
-    for person in context.people.persons:  # distinct family names: a team has one 佐藤 at most
-        if all(person.last_name != chosen.last_name for chosen in people):
-            people.append(person)
-    people = rng.sample(people, len(members))
+    people = _distinct_people(rng, context.people.persons, len(members))
     colors = calendar_colors(len(members))
     password = demo_password_hash()
     rows = []
@@ -157,15 +155,26 @@ def make_organisation(context: SeedContext) -> Organisation:
         ),
         rows,
     )
-    head = members[1].id if size.managers else None
     managed: list[tuple[int, int]] = []
     for team, team_id in enumerate(team_ids):
-        managers = {m.id for m in members if m.role == User.Role.MANAGER and m.team == team}
+        team_managers = {m.id for m in managers if m.team == team}
         if head is not None:
-            managers.add(head)
-        managed.extend((team_id, manager_id) for manager_id in sorted(managers))
+            team_managers.add(head)
+        managed.extend((team_id, manager_id) for manager_id in sorted(team_managers))
     context.insert(Team.managers.through, ("team", "user"), managed)
     return Organisation(members=members, team_ids=team_ids)
+
+
+def _distinct_people(rng: random.Random, persons: list[Person], count: int) -> list[Person]:
+    """``count`` people, with different family names as far as the pool allows (one 佐藤 per company)."""
+    distinct: list[Person] = []
+    others: list[Person] = []
+    names: set[str] = set()
+    for person in persons:
+        (others if person.last_name in names else distinct).append(person)
+        names.add(person.last_name)
+    chosen = rng.sample(distinct, min(count, len(distinct)))
+    return chosen + rng.sample(others, count - len(chosen))
 
 
 def make_segments(context: SeedContext) -> list[int]:
@@ -204,6 +213,8 @@ def make_customers(
     key_indexes = set(rng.sample(range(size.customers), key_count))
     owners_key = [rep.id for rep in reps]
     rng.shuffle(owners_key)
+    # Place + brand names ("横浜サンライズ…") add variety where plain names would repeat too often.
+    combined_share = 0.15 if size.customers <= 1000 else 0.6
     keys_assigned = 0
     seen: set[str] = set()
     customers: list[CustomerInfo] = []
@@ -218,7 +229,7 @@ def make_customers(
             pattern, kana_pattern = rng.choice(words.company_patterns)
             if words.uses_place:
                 core, kana = rng.choice(places)
-            elif rng.random() < 0.15:
+            elif rng.random() < combined_share:
                 (place, place_kana), (brand, brand_kana) = rng.choice(places), rng.choice(cores)
                 core, kana = (place + brand, place_kana + brand_kana) if kana_pattern else (brand, "")
             else:
@@ -241,7 +252,8 @@ def make_customers(
         if never:
             status = Customer.Status.PROSPECT
         elif is_key and rng.random() < 0.2:
-            quiet = range(-rng.randrange(8, 20), 0)  # a key customer going cold
+            # A key customer going cold, half of them with nothing planned either.
+            quiet = range(-rng.randrange(8, 20), 0 if rng.random() < 0.5 else size.future_days + 1)
         elif rng.random() < 0.03:
             status = Customer.Status.INACTIVE
             quiet = range(-rng.randrange(60, max(61, size.past_days)), size.future_days + 1)

@@ -15,13 +15,15 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
-from totonou.activities.models import Activity, Comment
+from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
+from totonou.activities.services.contact import customers_refresh_last_contact
 from totonou.customers.models import Contact, Customer, Segment
 from totonou.deals.models import Deal, StageChange
 from totonou.demo.activities import make_activities
-from totonou.demo.comments import make_comments
+from totonou.demo.comments import CommentMaker
 from totonou.demo.context import SeedContext
 from totonou.demo.deals import make_deals
+from totonou.demo.events import EventLog
 from totonou.demo.organisation import (
     DEMO_PASSWORD,
     make_contacts,
@@ -44,6 +46,9 @@ SEEDED_MODELS: tuple[type[models.Model], ...] = (
     StageChange,
     Activity,
     Comment,
+    Mention,
+    Reaction,
+    ActivityEvent,
 )
 #: Any of these holding a row means the database is in use.
 DOMAIN_MODELS: tuple[type[models.Model], ...] = (User, Team, Segment, Customer, Deal, Activity)
@@ -122,7 +127,7 @@ def analyze(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             tables = [model._meta.db_table for model in SEEDED_MODELS]
-            tables += [Activity.contacts.through._meta.db_table, Comment.mentions.through._meta.db_table]
+            tables.append(Activity.contacts.through._meta.db_table)
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
         elif connection.vendor == "sqlite":
             cursor.execute("PRAGMA analysis_limit=1000")
@@ -171,12 +176,16 @@ def seed(
         with timer.phase("deals"):
             deals = make_deals(context, customers)
         with timer.phase("activities"):
-            activities = make_activities(context, organisation, customers, deals)
+            comments = CommentMaker(context, organisation, EventLog(context))
+            activities = make_activities(context, organisation, customers, deals, comments)
         with timer.phase("comments"):
-            make_comments(context, organisation, activities.candidates, deals)
+            comments.deal_threads(deals)
+            comments.write()
         if deferred is not None:
             with timer.phase("build indexes"):
                 deferred.rebuild()
+        with timer.phase("last contacts"):
+            customers_refresh_last_contact()  # the activity services' own rule, over all customers
         with timer.phase("sequences"):
             writer.reset_sequences(SEEDED_MODELS)
         committing = time.perf_counter()

@@ -21,14 +21,17 @@ class SeedSize:
     future_days: int
     #: the number of activities to aim for (the result is within a few per cent)
     activities: int
-    #: activity comments by managers (some answered by the rep), and comments on deals
-    comments: int
+    #: share of reviewed activities that get a manager's comment (some answered by the rep), and how
+    #: many deals get a comment
+    comment_share: float
     deal_comments: int
     #: done activities of the last ``review_days`` working days reviewed by a manager, and the share
     review_days: int
     review_share: float
     #: comments go on activities of the last ``comment_days`` working days
     comment_days: int
+    #: share of reps' results in the review window liked by a teammate or the manager
+    reaction_share: float
     #: share of notes written in the other language (the large set mixes Japanese and English)
     other_language_share: float
     #: drop secondary indexes (and PostgreSQL foreign keys) for the load, build them afterwards
@@ -49,11 +52,12 @@ DEMO = SeedSize(
     past_days=82,  # about 120 calendar days (116-133 depending on holidays)
     future_days=15,  # about three weeks
     activities=4000,
-    comments=60,
+    comment_share=0.2,
     deal_comments=12,
     review_days=30,
     review_share=0.5,
     comment_days=20,
+    reaction_share=0.25,
     other_language_share=0.0,
     defer_indexes=False,
     analyze=False,
@@ -71,11 +75,12 @@ LARGE = SeedSize(
     past_days=490,  # two years of working days
     future_days=15,
     activities=2_000_000,
-    comments=20_000,
+    comment_share=0.06,
     deal_comments=3_000,
     review_days=490,
     review_share=0.2,
     comment_days=490,
+    reaction_share=0.05,
     other_language_share=0.2,
     defer_indexes=True,
     analyze=True,
@@ -94,11 +99,12 @@ TINY = SeedSize(
     past_days=30,
     future_days=10,
     activities=400,
-    comments=15,
+    comment_share=0.3,
     deal_comments=5,
     review_days=30,
     review_share=0.2,
     comment_days=30,
+    reaction_share=0.2,
     other_language_share=0.2,
     defer_indexes=True,
     analyze=True,

@@ -1,6 +1,6 @@
-"""Reads for web pages that no domain selector offers yet: the team numbers on Insights.
+"""Reads for web pages that no domain selector offers yet: the team numbers on Insights and My day.
 
-They move to ``totonou/insights/selectors.py`` when that app exists; each is one aggregate query.
+Each is a fixed number of queries whatever the number of rows: lists are capped and counted apart.
 """
 
 from __future__ import annotations
@@ -9,10 +9,18 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
+from totonou.activities.filters import ActivityFilter
+from totonou.activities.models import Activity
+from totonou.activities.selectors import activity_list
+from totonou.customers.models import Customer
+from totonou.customers.selectors import days_since
+from totonou.insights.selectors.thresholds import Thresholds
 from totonou.users.models import Team, User
-from totonou.users.permissions import visible
+from totonou.users.permissions import is_signed_in, managed_user_ids, visible
 
 
 @dataclass(frozen=True)
@@ -51,3 +59,133 @@ def team_member_numbers(*, user: Any, team: Team, week: Period, month: Period) -
             & _in(month),
         ),
     ).order_by("display_name", "username", "id")
+
+
+# --- My day -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capped:
+    """The first rows of a list and how many there are in all (counted only when the list overflows)."""
+
+    rows: list[Any]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def _capped(queryset: QuerySet[Any], limit: int) -> Capped:
+    rows = list(queryset[: limit + 1])
+    if len(rows) <= limit:
+        return Capped(rows, len(rows))
+    return Capped(rows[:limit], queryset.count())
+
+
+def my_day_members(*, user: Any) -> QuerySet[User]:
+    """Whose My day ``user`` may open: their own; a manager also every member of the teams they
+    manage; an admin every active user. Ordered by team, then name."""
+    people = User.objects.filter(is_active=True).select_related("team")
+    if not is_signed_in(user):
+        return people.none()
+    if user.role != User.Role.ADMIN:
+        people = people.filter(pk__in=managed_user_ids(user))
+    return people.order_by("team__name", "display_name", "username", "pk")
+
+
+def may_open_my_day_of(*, user: Any, member: User) -> bool:
+    if not is_signed_in(user):
+        return False
+    return member.pk == user.pk or user.role == User.Role.ADMIN or member.pk in managed_user_ids(user)
+
+
+def _activities(user: Any, filters: ActivityFilter) -> QuerySet[Activity]:
+    """The activity-list shape without the contacts prefetch (My day does not show contacts)."""
+    return activity_list(user=user, filters=filters).prefetch_related(None)
+
+
+def my_day_today(
+    *, user: Any, member: User, start: datetime.datetime, end: datetime.datetime
+) -> list[Activity]:
+    """``member``'s activities starting in ``[start, end)`` (their day), in time order."""
+    filters = ActivityFilter(owner=member.pk, start=start, end=end)
+    return list(_activities(user, filters).order_by("starts_at", "id"))
+
+
+def my_day_waiting(*, user: Any, member: User, before: datetime.datetime, limit: int) -> Capped:
+    """``member``'s plans that started before ``before`` (today's midnight) and have no result yet,
+    oldest first: the queue to turn into results."""
+    filters = ActivityFilter(owner=member.pk, status="planned", end=before)
+    return _capped(_activities(user, filters).order_by("starts_at", "id"), limit)
+
+
+def my_day_waiting_count(*, user: Any, member_id: int, before: datetime.datetime) -> int:
+    filters = ActivityFilter(owner=member_id, status="planned", end=before)
+    return filters.filter(Activity.objects.visible_to(user)).count()
+
+
+@dataclass(frozen=True)
+class KeyCustomerDue:
+    """A key customer past its contact threshold, and its next planned contact if there is one."""
+
+    customer: Customer
+    threshold_days: int
+    days_since_contact: int | None  # None: never contacted
+    next_planned: Activity | None
+
+
+def my_day_key_customers_due(*, user: Any, member: User, today: datetime.date) -> list[KeyCustomerDue]:
+    """``member``'s active key customers past their contact threshold on ``today`` (the viewer's day):
+    never contacted first, then the longest without a real contact. The Uncontacted list's rule: days
+    since the last real contact (in the viewer's time zone) >= the customer's threshold (its override,
+    else its segment's key cadence, else the default).
+
+    Two queries: one rep's key customers are few, so the threshold is applied here rather than in SQL;
+    then the next planned contact of those that are due.
+    """
+    customers = (
+        Customer.objects.visible_to(user)
+        .filter(owner=member, is_key=True)
+        .exclude(status=Customer.Status.INACTIVE)
+        .select_related("segment", "last_contact_by")
+        .order_by(F("last_contact_at").asc(nulls_first=True), "name_kana", "name", "id")
+    )
+    due: list[tuple[Customer, int, int | None]] = []
+    for customer in customers:
+        segment = customer.segment
+        threshold = Thresholds(
+            default=settings.TOTONOU_DEFAULT_CADENCE_DAYS,
+            segments={segment.pk: (segment.cadence_days, segment.key_cadence_days)} if segment else {},
+        ).for_customer(cadence_days=customer.cadence_days, segment_id=customer.segment_id, is_key=True)
+        days = days_since(customer.last_contact_at, today)
+        if days is None or days >= threshold:
+            due.append((customer, threshold, days))
+    plans: dict[int, Activity] = {}
+    if due:
+        upcoming = (
+            Activity.objects.visible_to(user)
+            .filter(
+                customer_id__in=[customer.pk for customer, _threshold, _days in due],
+                status=Activity.Status.PLANNED,
+                starts_at__gte=timezone.now(),
+                type__counts_as_contact=True,
+            )
+            .select_related("type", "owner")
+            .order_by("customer_id", "starts_at", "id")
+        )
+        for activity in upcoming:
+            plans.setdefault(activity.customer_id, activity)
+    return [
+        KeyCustomerDue(customer, threshold, days, plans.get(customer.pk)) for customer, threshold, days in due
+    ]
+
+
+def my_day_unreviewed(*, user: Any, owner_ids: set[int] | None, limit: int) -> Capped:
+    """Results (done or cancelled) nobody has reviewed yet, the latest recorded first (the feed's order,
+    on ``activity_recent_idx``): of ``owner_ids``, or of everyone when None (an admin)."""
+    queryset = _activities(user, ActivityFilter()).filter(reviewed_at__isnull=True)
+    queryset = queryset.exclude(status=Activity.Status.PLANNED)
+    if owner_ids is not None:
+        queryset = queryset.filter(owner_id__in=sorted(owner_ids))
+    return _capped(queryset.order_by("-updated_at", "-id"), limit)

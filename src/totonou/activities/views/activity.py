@@ -1,4 +1,4 @@
-"""Activity pages: the team feed, the week calendar, and an activity with its result actions."""
+"""An activity's page, its result actions (done / moved / cancelled) and its edit form."""
 
 from __future__ import annotations
 
@@ -27,11 +27,7 @@ from totonou.customers.selectors import customer_list
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 from totonou.web.http import safe_next, signed_in_user
-
-FEED_PAGE_SIZE = 25
-
-# --- Feed -----------------------------------------------------------------------------------------
-
+from totonou.web.views.home import my_day_target, plan_form_kwargs, plan_item_response
 
 ActionForm = ActivityCompleteForm | ActivityRescheduleForm | ActivityCancelForm
 
@@ -63,6 +59,9 @@ def _render_detail(
         "can_change": can_change,
         "comments": Comment.objects.visible_to(user).filter(activity=activity).select_related("author"),
         "open_actions": open_actions,
+        # A result form posted from My day without JavaScript comes back here on an error; once fixed,
+        # it returns to My day.
+        "result_next_url": safe_next(request, ""),
     }
     if can_change and activity.status == Activity.Status.PLANNED:
         forms: dict[str, ActionForm] = {
@@ -97,36 +96,56 @@ def _run_action(
     request: HttpRequest,
     pk: int,
     form_class: Callable[..., ActionForm],
+    action: str,
     success: str,
 ) -> HttpResponse:
+    """Run one result action. An htmx request from a My-day item gets that item back (with the form's
+    errors, a conflict, or the confirmation); any other request the activity page or a redirect."""
     user = signed_in_user(request)
     activity = _get_activity(user, pk)
     _ensure_can_change(user, activity)
-    form = form_class(request.POST, user=user, activity=activity)
+    list_name = my_day_target(request, pk)
+    form = form_class(
+        request.POST, user=user, activity=activity, **(plan_form_kwargs(pk, action) if list_name else {})
+    )
     try:
         result = form.save()
     except ConflictError as error:
+        if list_name:
+            current = _get_activity(user, pk)
+            return plan_item_response(
+                request, viewer=user, activity=current, list_name=list_name, error=error.message
+            )
         messages.error(request, error.message)
         return _render_detail(request, user, _get_activity(user, pk), status=409)
     if result is None:
+        if list_name:
+            return plan_item_response(
+                request, viewer=user, activity=activity, list_name=list_name, bound=form, open_action=action
+            )
         return _render_detail(request, user, activity, bound=form)
+    if list_name:
+        recorded = _get_activity(user, pk)
+        return plan_item_response(
+            request, viewer=user, activity=recorded, list_name=list_name, recorded_from=activity
+        )
     messages.success(request, success)
     return redirect(safe_next(request, result.get_absolute_url()))
 
 
 @require_POST
 def activity_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run_action(request, pk, ActivityCompleteForm, _("The activity is done."))
+    return _run_action(request, pk, ActivityCompleteForm, "complete", _("The activity is done."))
 
 
 @require_POST
 def activity_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run_action(request, pk, ActivityRescheduleForm, _("The activity is moved."))
+    return _run_action(request, pk, ActivityRescheduleForm, "reschedule", _("The activity is moved."))
 
 
 @require_POST
 def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run_action(request, pk, ActivityCancelForm, _("The activity is cancelled."))
+    return _run_action(request, pk, ActivityCancelForm, "cancel", _("The activity is cancelled."))
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,106 +1,408 @@
-"""Activity pages: the team feed, the week calendar, and an activity with its result actions."""
+"""The calendar: day, week and month views of one member, several, or a whole team.
+
+``?view=day|week|month&date=YYYY-MM-DD`` with ``&members=1,2`` (or ``me``) or ``&team=ID``. The grid is
+built here from one activity query, so a team's week costs the same number of queries with 10
+activities as with 100; the templates only lay it out. Times are placed in the reader's time zone.
+"""
 
 from __future__ import annotations
 
+import calendar as stdlib_calendar
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
-import jpholiday
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
-from totonou.activities.forms import (
-    ActivityCancelForm,
-    ActivityCompleteForm,
-    ActivityRescheduleForm,
-)
+from totonou.activities.holidays import holiday_names
 from totonou.activities.models import Activity
 from totonou.activities.selectors import activity_list
 from totonou.activities.views.choices import filter_choices
 from totonou.core.htmx import render_page
+from totonou.users.models import Team, User
+from totonou.users.permissions import can_change_owned_by
 from totonou.web.http import signed_in_user
 
-FEED_PAGE_SIZE = 25
-
-# --- Feed -----------------------------------------------------------------------------------------
-
-
-def _parse_member_ids(request: HttpRequest) -> list[int]:
-    """``?members=1,2`` or ``?members=1&members=2`` (checkboxes); unknown values are ignored."""
-    ids: list[int] = []
-    for value in request.GET.getlist("members"):
-        ids.extend(int(part) for part in value.split(",") if part.strip().isdigit())
-    return list(dict.fromkeys(ids))
+VIEWS = ("day", "week", "month")
+DEFAULT_VIEW = "week"
+FIRST_HOUR, LAST_HOUR = 8, 19  # a day shows at least these hours; earlier or later activities widen it
+PLAN_HOUR = 9  # "plan on this day" starts here (or at the next full hour today)
+MONTH_SHOWN = 4  # activities listed in a month cell before "+N more"
 
 
-def _parse_week(request: HttpRequest) -> datetime.date:
-    """The Monday of the week containing ``?week=YYYY-MM-DD`` (default: this week)."""
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = timezone.localdate()
-    return day - datetime.timedelta(days=day.weekday())
-
-
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+# --- What is shown --------------------------------------------------------------------------------
 
 
 @dataclass
-class CalendarDay:
-    date: datetime.date
-    is_today: bool
-    holiday: str | None
-    activities: list[Activity] = field(default_factory=list)
+class Entry:
+    """One activity in the grid, with its local start and whether the reader may drag it."""
 
-    @classmethod
-    def of(cls, day: datetime.date, today: datetime.date) -> CalendarDay:
-        return cls(date=day, is_today=day == today, holiday=jpholiday.is_holiday_name(day))
+    activity: Activity
+    start: datetime.datetime
+    can_move: bool
+
+    @property
+    def time(self) -> str:
+        return f"{self.start:%H:%M}"
+
+    @property
+    def start_value(self) -> str:
+        return f"{self.start:%Y-%m-%dT%H:%M}"
+
+
+@dataclass
+class Slot:
+    """One hour of one column: an empty slot links to the activity form with its start filled in."""
+
+    start: datetime.datetime
+    plan_url: str
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class Column:
+    """A day of the week view, or a member's column of the day view."""
+
+    day: datetime.date
+    member: User | None
+    holiday: str | None
+    is_today: bool
+    day_url: str
+    plan_url: str
+    slots: list[Slot] = field(default_factory=list)
+
+    @property
+    def is_off(self) -> bool:
+        return self.day.weekday() >= 5 or self.holiday is not None
+
+    @property
+    def entry_count(self) -> int:
+        return sum(len(slot.entries) for slot in self.slots)
+
+
+@dataclass
+class MonthDay:
+    day: datetime.date
+    in_month: bool
+    holiday: str | None
+    is_today: bool
+    day_url: str
+    plan_url: str
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def is_off(self) -> bool:
+        return self.day.weekday() >= 5 or self.holiday is not None
+
+    @property
+    def shown(self) -> list[Entry]:
+        """The first few; a "+1 more" line would take the room of the one it hides, so show all then."""
+        if len(self.entries) <= MONTH_SHOWN + 1:
+            return self.entries
+        return self.entries[:MONTH_SHOWN]
+
+    @property
+    def hidden_count(self) -> int:
+        return len(self.entries) - len(self.shown)
+
+
+@dataclass
+class Selection:
+    """Whose activities are shown: some members, or a whole team."""
+
+    members: list[User]
+    team: Team | None
+
+    @property
+    def ids(self) -> list[int]:
+        return [member.pk for member in self.members]
+
+    def query(self) -> dict[str, str]:
+        if self.team is not None:
+            return {"team": str(self.team.pk)}
+        return {"members": ",".join(str(pk) for pk in self.ids)}
+
+
+# --- Reading the request --------------------------------------------------------------------------
+
+
+def _requested_member_ids(request: HttpRequest, user: User) -> list[int]:
+    """``?members=1,2`` or ``?members=1&members=2`` (checkboxes); ``me`` is the reader; junk is ignored."""
+    ids: list[int] = []
+    for value in request.GET.getlist("members"):
+        for part in value.split(","):
+            part = part.strip()
+            if part == "me":
+                ids.append(user.pk)
+            elif part.isdigit():
+                ids.append(int(part))
+    return list(dict.fromkeys(ids))
+
+
+def _selection(request: HttpRequest, user: User, members: list[User]) -> Selection:
+    team_id = request.GET.get("team", "")
+    if team_id.isdigit():
+        team_members = [member for member in members if member.team_id == int(team_id)]
+        if team_members:
+            return Selection(members=team_members, team=team_members[0].team)
+    requested = _requested_member_ids(request, user)
+    by_id = {member.pk: member for member in members}
+    chosen = [by_id[pk] for pk in requested if pk in by_id]
+    return Selection(members=chosen or [user], team=None)
+
+
+def _requested_day(request: HttpRequest) -> datetime.date:
+    """``?date=`` (or the older ``?week=``); today when missing or not a date."""
+    for name in ("date", "week"):
+        try:
+            return datetime.date.fromisoformat(request.GET.get(name, ""))
+        except ValueError:
+            continue
+    return timezone.localdate()
+
+
+def _requested_view(request: HttpRequest) -> str:
+    view = request.GET.get("view", "")
+    return view if view in VIEWS else DEFAULT_VIEW
+
+
+# --- Dates ------------------------------------------------------------------------------------------
+
+
+def week_start(day: datetime.date, first_weekday: int) -> datetime.date:
+    """The first day of ``day``'s week; ``first_weekday`` as in ``date.weekday()`` (0 Monday, 6 Sunday)."""
+    return day - datetime.timedelta(days=(day.weekday() - first_weekday) % 7)
+
+
+def _days(first: datetime.date, count: int) -> list[datetime.date]:
+    return [first + datetime.timedelta(days=offset) for offset in range(count)]
+
+
+def _local(day: datetime.date, hour: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _shift_month(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.year * 12 + day.month - 1 + months
+    return datetime.date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def _range(view: str, day: datetime.date, first_weekday: int) -> tuple[datetime.date, datetime.date]:
+    """The first and last day the view shows (a month shows whole weeks)."""
+    if view == "day":
+        return day, day
+    if view == "week":
+        first = week_start(day, first_weekday)
+        return first, first + datetime.timedelta(days=6)
+    month_first = day.replace(day=1)
+    month_last = day.replace(day=stdlib_calendar.monthrange(day.year, day.month)[1])
+    return week_start(month_first, first_weekday), week_start(month_last, first_weekday) + datetime.timedelta(
+        days=6
+    )
+
+
+def _neighbours(view: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    if view == "day":
+        return day - datetime.timedelta(days=1), day + datetime.timedelta(days=1)
+    if view == "week":
+        return day - datetime.timedelta(days=7), day + datetime.timedelta(days=7)
+    return _shift_month(day, -1), _shift_month(day, 1)
+
+
+# --- Links ------------------------------------------------------------------------------------------
+
+
+class Links:
+    """Calendar and plan-form URLs that keep the selected members."""
+
+    def __init__(self, request: HttpRequest, user: User, selection: Selection, now: datetime.datetime):
+        self.user = user
+        self.selection = selection
+        self.now = now
+        self.here = request.get_full_path()
+        self.calendar = reverse("activities:calendar")
+        self.create = reverse("activities:activity_create")
+
+    def to(self, view: str, day: datetime.date) -> str:
+        query = {"view": view, "date": day.isoformat(), **self.selection.query()}
+        return f"{self.calendar}?{urlencode(query)}"
+
+    def plan(self, start: datetime.datetime, owner: User | None) -> str:
+        """The activity form at ``start``: a plan ahead, a result ("log") for a time that has passed."""
+        query = {
+            "starts_at": f"{start:%Y-%m-%dT%H:%M}",
+            "mode": "log" if start < self.now else "plan",
+            "next": self.here,
+        }
+        if owner is None and len(self.selection.members) == 1:
+            owner = self.selection.members[0]
+        if owner is not None and owner.pk != self.user.pk and can_change_owned_by(self.user, owner.pk):
+            query["owner"] = str(owner.pk)
+        return f"{self.create}?{urlencode(query)}"
+
+    def plan_day(self, day: datetime.date, owner: User | None) -> str:
+        hour = PLAN_HOUR
+        if day == self.now.date():
+            hour = min(max(PLAN_HOUR, self.now.hour + 1), 23)
+        return self.plan(_local(day, hour), owner)
+
+
+# --- Building the grid ------------------------------------------------------------------------------
+
+
+def _entries(user: User, selection: Selection, first: datetime.date, last: datetime.date) -> list[Entry]:
+    """The selected members' activities from ``first`` to ``last``, in one query."""
+    filters = ActivityFilter(
+        owners=selection.ids, start=_local(first), end=_local(last + datetime.timedelta(days=1))
+    )
+    activities = activity_list(user=user, filters=filters).prefetch_related(None).order_by("starts_at", "id")
+    return [
+        Entry(
+            activity=activity,
+            start=timezone.localtime(activity.starts_at),
+            can_move=activity.status == Activity.Status.PLANNED
+            and can_change_owned_by(user, activity.owner_id),
+        )
+        for activity in activities
+    ]
+
+
+def _hours(entries: list[Entry]) -> range:
+    starts = [entry.start.hour for entry in entries]
+    return range(min([FIRST_HOUR, *starts]), max([LAST_HOUR, *starts]) + 1)
+
+
+def _time_grid(
+    *,
+    days: list[datetime.date],
+    members: list[User | None],
+    entries: list[Entry],
+    holidays: dict[datetime.date, str],
+    links: Links,
+    today: datetime.date,
+) -> tuple[list[Column], range]:
+    """Columns (a day, or a member on one day) of hour slots; each activity goes in its start's hour."""
+    hours = _hours(entries)
+    columns: dict[tuple[datetime.date, int | None], Column] = {}
+    for day in days:
+        for member in members:
+            column = Column(
+                day=day,
+                member=member,
+                holiday=holidays.get(day),
+                is_today=day == today,
+                day_url=links.to("day", day),
+                plan_url=links.plan_day(day, member),
+            )
+            column.slots = [Slot(start=_local(day, hour), plan_url="") for hour in hours]
+            for slot in column.slots:
+                slot.plan_url = links.plan(slot.start, member)
+            columns[day, member.pk if member is not None else None] = column
+    by_member = any(member is not None for member in members)
+    for entry in entries:
+        key = (entry.start.date(), entry.activity.owner_id if by_member else None)
+        if key in columns:
+            columns[key].slots[entry.start.hour - hours.start].entries.append(entry)
+    return list(columns.values()), hours
+
+
+def _month_grid(
+    *,
+    first: datetime.date,
+    last: datetime.date,
+    month: int,
+    entries: list[Entry],
+    holidays: dict[datetime.date, str],
+    links: Links,
+    today: datetime.date,
+) -> list[list[MonthDay]]:
+    days = {
+        day: MonthDay(
+            day=day,
+            in_month=day.month == month,
+            holiday=holidays.get(day),
+            is_today=day == today,
+            day_url=links.to("day", day),
+            plan_url=links.plan_day(day, None),
+        )
+        for day in _days(first, (last - first).days + 1)
+    }
+    for entry in entries:
+        if entry.start.date() in days:
+            days[entry.start.date()].entries.append(entry)
+    ordered = list(days.values())
+    return [ordered[index : index + 7] for index in range(0, len(ordered), 7)]
+
+
+def _teams(members: list[User]) -> list[Team]:
+    """The teams of the listed members (from the members' own join: no extra query)."""
+    teams = {member.team.pk: member.team for member in members if member.team is not None}
+    return sorted(teams.values(), key=lambda team: (team.name, team.pk))
 
 
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
-    """A week agenda (Monday first) of the selected members (default: the signed-in user)."""
+    """Day, week or month of the selected members (default: the signed-in user's week)."""
     user = signed_in_user(request)
-    monday = _parse_week(request)
-    choices = filter_choices(user)
-    all_members = list(choices["members"])
-    requested = set(_parse_member_ids(request))
-    selected = [member for member in all_members if member.pk in requested] or [user]
-    selected_ids = [member.pk for member in selected]
-    start, end = _midnight(monday), _midnight(monday + datetime.timedelta(days=7))
-    activities = (
-        activity_list(user=user, filters=ActivityFilter(start=start, end=end))
-        .filter(owner_id__in=selected_ids)
-        .prefetch_related(None)
-        .order_by("starts_at", "id")
-    )
-    today = timezone.localdate()
-    days = [CalendarDay.of(monday + datetime.timedelta(days=offset), today) for offset in range(7)]
-    for activity in activities:
-        index = (timezone.localtime(activity.starts_at).date() - monday).days
-        if 0 <= index < 7:
-            days[index].activities.append(activity)
-    members_query = ",".join(str(pk) for pk in selected_ids)
-    team_ids = [m.pk for m in all_members if user.team_id is not None and m.team_id == user.team_id]
-    context = {
-        "days": days,
-        "monday": monday,
-        "sunday": monday + datetime.timedelta(days=6),
-        "selected_members": selected,
-        "selected_ids": selected_ids,
-        "members": all_members,
-        "members_query": members_query,
-        "team_members_query": ",".join(str(pk) for pk in team_ids),
-        "previous_week": monday - datetime.timedelta(days=7),
-        "next_week": monday + datetime.timedelta(days=7),
-        "this_week": today - datetime.timedelta(days=today.weekday()),
+    view = _requested_view(request)
+    day = _requested_day(request)
+    members = list(filter_choices(user)["members"])
+    selection = _selection(request, user, members)
+    now = timezone.localtime()
+    today = now.date()
+    links = Links(request, user, selection, now)
+    first, last = _range(view, day, user.week_starts_on)
+    entries = _entries(user, selection, first, last)
+    holidays = holiday_names(first, last)
+    previous_day, next_day = _neighbours(view, day)
+    teams = _teams(members)
+    here = {"view": view, "date": day.isoformat()}
+    context: dict[str, Any] = {
+        "view": view,
+        "day": day,
+        "first": first,
+        "last": last,
+        "today": today,
+        "selection": selection,
+        "selected_ids": selection.ids,
+        "show_owner": len(selection.members) > 1,
+        "members": members,
+        "me_url": f"{links.calendar}?{urlencode({**here, 'members': 'me'})}",
+        "team_urls": [(team, f"{links.calendar}?{urlencode({**here, 'team': str(team.pk)})}") for team in teams],
+        "view_urls": [(name, links.to(name, day)) for name in VIEWS],
+        "previous_url": links.to(view, previous_day),
+        "next_url": links.to(view, next_day),
+        "today_url": links.to(view, today),
+        "plan_url": links.plan_day(today if first <= today <= last else first, None),
+        "entry_count": len(entries),
     }
+    if view == "month":
+        context["weeks"] = _month_grid(
+            first=first,
+            last=last,
+            month=day.month,
+            entries=entries,
+            holidays=holidays,
+            links=links,
+            today=today,
+        )
+        context["weekdays"] = _days(first, 7)
+    else:
+        column_members: list[User | None] = [None]
+        if view == "day" and len(selection.members) > 1:
+            column_members = list(selection.members)
+        columns, hours = _time_grid(
+            days=_days(first, (last - first).days + 1),
+            members=column_members,
+            entries=entries,
+            holidays=holidays,
+            links=links,
+            today=today,
+        )
+        context.update(columns=columns, hours=hours, holiday=holidays.get(day))
     return render_page(request, "activities/calendar.html", context)
-
-
-# --- One activity ---------------------------------------------------------------------------------
-
-ActionForm = ActivityCompleteForm | ActivityRescheduleForm | ActivityCancelForm

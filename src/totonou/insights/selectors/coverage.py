@@ -14,8 +14,8 @@ current ones, as the key flag has no history):
   month ``covered`` is exactly the member's key customers that are not uncontacted;
 - ``coverage_rate`` = covered / key customers.
 
-Five queries whatever the number of members and months: the members, the segments, the overrides in use,
-the key customers per member, and one aggregate over the activities with those key customers.
+Four queries whatever the number of members and months: the members, the overrides in use, the key
+customers per member with their coverage, and one aggregate over the members' activities with them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,15 +34,15 @@ from totonou.customers.models import Customer
 from totonou.insights.filters import CoverageFilter
 from totonou.insights.selectors.members import insight_members
 from totonou.insights.selectors.periods import (
+    DayIndex,
     Period,
-    day_index,
     local_today,
     midnight,
     periods_until,
     rate,
     user_zone,
 )
-from totonou.insights.selectors.thresholds import Thresholds, contact_cutoff, thresholds_in_force
+from totonou.insights.selectors.thresholds import thresholds_in_force
 from totonou.users.models import User
 
 
@@ -78,18 +78,6 @@ class Coverage:
     totals: list[CoverageMonth]  # all the members together (key_days summed over members)
 
 
-def _cutoff(thresholds: Thresholds, day: datetime.date, zone: Any) -> Case:
-    """Per activity, the start of its customer's threshold window ending on ``day``."""
-    return Case(
-        *[
-            When(customers, then=Value(contact_cutoff(day, days, zone)))
-            for days, customers in sorted(thresholds.groups(prefix="customer__").items())
-        ],
-        default=Value(contact_cutoff(day, thresholds.default, zone)),
-        output_field=DateTimeField(),
-    )
-
-
 def key_customer_coverage(
     *, user: Any, filters: CoverageFilter | None = None, now: datetime.datetime | None = None
 ) -> Coverage:
@@ -107,68 +95,75 @@ def key_customer_coverage(
     members = insight_members(user=user, filters=filters)
     member_ids = [member.pk for member in members]
     thresholds = thresholds_in_force()
-    key_customers = dict(
-        Customer.objects.filter(owner__in=member_ids, is_key=True)
+    key_customers = (
+        Customer.objects.visible_to(user)
+        .filter(owner__in=member_ids, is_key=True)
         .exclude(status=Customer.Status.INACTIVE)
+    )
+    # Covered: per key customer and month, a real contact in its threshold window ending on the day the
+    # month is judged (its last day; today for this month). This month reads ``last_contact_at``, like
+    # the uncontacted list; earlier months look for a contact in the window (an index seek per customer).
+    covered: dict[str, Count] = {}
+    cutoffs: dict[str, Any] = {}
+    for index, period in enumerate(periods):
+        if period.last_day >= today:
+            covered[f"covered_{index}"] = Count(
+                "pk", filter=Q(last_contact_at__gte=thresholds.cutoff(today, zone))
+            )
+            continue
+        cutoffs[f"cutoff_{index}"] = thresholds.cutoff(period.last_day, zone)
+        contacts = Activity.objects.filter(
+            customer_id=OuterRef("pk"),
+            starts_at__gte=OuterRef(f"cutoff_{index}"),
+            starts_at__lt=period.end,
+            status=Activity.Status.DONE,
+            type__counts_as_contact=True,
+        )
+        covered[f"covered_{index}"] = Count("pk", filter=Q(Exists(contacts)))
+    customer_rows = {
+        row["owner_id"]: row
+        for row in key_customers.annotate(**cutoffs)
         .order_by()
-        .values_list("owner_id")
-        .annotate(count=Count("pk"))
-    )
-    # The day each month is judged on (its last day; today for this month), and where its contacts end.
-    judged = [min(period.last_day, today) for period in periods]
-    ends = [midnight(day + datetime.timedelta(days=1), zone) for day in judged]
-    longest = max(
-        [thresholds.default, *thresholds.overrides, *(key for _, key in thresholds.segments.values())]
-    )
-    window_start = min(periods[0].start, contact_cutoff(judged[0], longest, zone))
-    contact = Q(status=Activity.Status.DONE, type__counts_as_contact=True)
-    own = Q(owner_id=F("customer__owner_id"))
-    days = day_index(
+        .values("owner_id")
+        .annotate(key_customers=Count("pk"), **covered)
+    }
+    # Touches and key days: the member's own activities with their key customers, per month.
+    ends = [min(period.end, midnight(today + datetime.timedelta(days=1), zone)) for period in periods]
+    days = DayIndex(
         "starts_at", periods[0].first_day, (periods[-1].last_day - periods[0].first_day).days + 1, zone
     )
-    aggregates: dict[str, Count] = {}
+    contact = Q(status=Activity.Status.DONE, type__counts_as_contact=True)
+    face_to_face = Q(status=Activity.Status.DONE, type__is_face_to_face=True)
+    work: dict[str, Count] = {}
     for index, period in enumerate(periods):
         in_month = Q(starts_at__gte=period.start, starts_at__lt=ends[index])
-        aggregates[f"covered_{index}"] = Count(
-            "customer_id",
-            distinct=True,
-            filter=contact
-            & Q(starts_at__lt=ends[index])
-            & Q(starts_at__gte=_cutoff(thresholds, judged[index], zone)),
-        )
-        aggregates[f"touches_{index}"] = Count("pk", filter=contact & own & in_month)
-        aggregates[f"key_days_{index}"] = Count(
-            days,
-            distinct=True,
-            filter=Q(status=Activity.Status.DONE, type__is_face_to_face=True) & own & in_month,
-        )
-    rows = {
-        row["customer__owner_id"]: row
+        work[f"touches_{index}"] = Count("pk", filter=contact & in_month)
+        work[f"key_days_{index}"] = Count(days, distinct=True, filter=face_to_face & in_month)
+    activity_rows = {
+        row["owner_id"]: row
         for row in Activity.objects.visible_to(user)
         .filter(
-            customer__owner__in=member_ids,
-            customer__is_key=True,
-            starts_at__gte=window_start,
+            customer__in=key_customers,
+            owner_id=F("customer__owner_id"),
+            starts_at__gte=periods[0].start,
             starts_at__lt=max(ends),
         )
-        .exclude(customer__status=Customer.Status.INACTIVE)
         .order_by()
-        .values("customer__owner_id")
-        .annotate(**aggregates)
+        .values("owner_id")
+        .annotate(**work)
     }
     totals = [CoverageMonth(period) for period in periods]
     result = []
     for member in members:
-        owned = key_customers.get(member.pk, 0)
-        row = rows.get(member.pk, {})
+        owned = customer_rows.get(member.pk, {}).get("key_customers", 0)
         months = []
         for index, period in enumerate(periods):
             month = CoverageMonth(
                 period,
                 key_customers=owned,
-                touches=row.get(f"touches_{index}", 0),
-                key_days=row.get(f"key_days_{index}", 0),
-                covered=row.get(f"covered_{index}", 0),
+                touches=activity_rows.get(member.pk, {}).get(f"touches_{index}", 0),
+                key_days=activity_rows.get(member.pk, {}).get(f"key_days_{index}", 0),
+                covered=customer_rows.get(member.pk, {}).get(f"covered_{index}", 0),
             )
             months.append(month)
             total = totals[index]

@@ -22,16 +22,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import (
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    Sum,
-)
+from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from totonou.activities.models import Activity
@@ -126,27 +117,23 @@ def _title_q(keywords: list[str], path: str) -> Q:
     return condition
 
 
-def activity_matches(strategy: Strategy, segment_ids: list[int]) -> Q:
-    """The activities that follow ``strategy``."""
+def _titled_contact(keywords: list[str], *, activity: bool) -> Subquery:
+    """A contact of the activity (``activity=True``) or of its customer whose title contains one of the
+    keywords, or NULL. A correlated scalar subquery with LIMIT 1 on purpose: PostgreSQL would turn an
+    EXISTS into a semi-join or a hash of every contact with the title, and it underestimates how many
+    titles match ``UPPER(title) LIKE``; this way each row of the (small) set is checked by index."""
+    if activity:
+        through = Activity.contacts.through.objects.filter(activity_id=OuterRef("pk"))
+        return Subquery(through.filter(_title_q(keywords, "contact__title")).values("contact_id")[:1])
+    contacts = Contact.objects.filter(customer_id=OuterRef("customer_id"))
+    return Subquery(contacts.filter(_title_q(keywords, "title")).values("pk")[:1])
+
+
+def _matching(segment_ids: list[int], keywords: list[str]) -> Q:
+    """Rows (annotated with ``titled_contact`` when there are keywords) that match the strategy."""
     condition = Q(customer__segment_id__in=segment_ids)
-    keywords = list(strategy.title_keywords or [])
     if keywords:
-        through = Activity.contacts.through.objects.filter(activity_id=OuterRef("pk")).filter(
-            _title_q(keywords, "contact__title")
-        )
-        condition &= Q(Exists(through))
-    return condition
-
-
-def customer_matches(strategy: Strategy, segment_ids: list[int], path: str = "customer") -> Q:
-    """The customers ``strategy`` targets, from a model that refers to them through ``path``."""
-    condition = Q(**{f"{path}__segment_id__in": segment_ids})
-    keywords = list(strategy.title_keywords or [])
-    if keywords:
-        contacts = Contact.objects.filter(customer_id=OuterRef(f"{path}_id")).filter(
-            _title_q(keywords, "title")
-        )
-        condition &= Q(Exists(contacts))
+        condition &= Q(titled_contact__isnull=False)
     return condition
 
 
@@ -170,6 +157,7 @@ def strategy_alignment(
     zone = user_zone(user)
     strategy = strategy_list(user=user).get(pk=filters.strategy)
     segment_ids = [segment.pk for segment in strategy.segments.all()]
+    keywords = [keyword for keyword in strategy.title_keywords or [] if keyword]
     last_day = filters.date or min(local_today(zone, now), strategy.ends_on)
     weeks = periods_until(
         last_day=last_day,
@@ -179,37 +167,13 @@ def strategy_alignment(
         week_starts_on=getattr(user, "week_starts_on", 0) or 0,
     )
     periods = _clipped(weeks, strategy, zone)
-    member_filters = filters
     if filters.owner is None and filters.team is None and strategy.team_id is not None:
-        member_filters = MemberFilter(team=strategy.team_id)  # type: ignore[assignment]
-    members = insight_members(user=user, filters=member_filters)
+        members = insight_members(user=user, filters=MemberFilter(team=strategy.team_id))
+    else:
+        members = insight_members(user=user, filters=filters)
     member_ids = [member.pk for member in members]
-    low, high = weeks[0].start, weeks[-1].end
-    low = max(low, midnight(strategy.starts_on, zone))
-    high = min(high, midnight(strategy.ends_on + datetime.timedelta(days=1), zone))
-    duration = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
-    matches = activity_matches(strategy, segment_ids)
-    activity_rows = (
-        Activity.objects.visible_to(user)
-        .filter(
-            owner__in=member_ids,
-            status=Activity.Status.DONE,
-            type__is_customer_facing=True,
-            starts_at__gte=low,
-            starts_at__lt=high,
-        )
-        .annotate(period=period_index("starts_at", weeks))
-        .order_by()
-        .values("owner_id", "period")
-        .annotate(
-            activities=Count("pk"),
-            matching=Count("pk", filter=matches),
-            duration=Sum(duration),
-            matching_duration=Sum(duration, filter=matches),
-        )
-        if low < high
-        else []
-    )
+    low = max(weeks[0].start, midnight(strategy.starts_on, zone))
+    high = min(weeks[-1].end, midnight(strategy.ends_on + datetime.timedelta(days=1), zone))
     table: dict[tuple[int, int], AlignmentWeek] = {}
 
     def cell(owner_id: int, index: int) -> AlignmentWeek:
@@ -217,13 +181,9 @@ def strategy_alignment(
             (owner_id, index), AlignmentWeek(periods[index], target_share=strategy.target_share)
         )
 
-    for row in activity_rows:
-        week = cell(row["owner_id"], row["period"])
-        week.activities, week.matching = row["activities"], row["matching"]
-        week.hours = _hours(row["duration"])
-        week.matching_hours = _hours(row["matching_duration"])
-    if low < high:
-        _add_deals(strategy, segment_ids, member_ids, weeks, low, high, cell)
+    if low < high and member_ids:
+        _add_activities(user, member_ids, weeks, low, high, segment_ids, keywords, cell)
+        _add_deals(member_ids, weeks, low, high, segment_ids, keywords, cell)
     totals = [AlignmentWeek(period, target_share=strategy.target_share) for period in periods]
     result = []
     for member in members:
@@ -238,37 +198,73 @@ def _hours(value: datetime.timedelta | None) -> float:
     return round(value.total_seconds() / 3600, 2) if value else 0.0
 
 
-def _add_deals(
-    strategy: Strategy,
-    segment_ids: list[int],
+def _add_activities(
+    user: Any,
     member_ids: list[int],
     weeks: list[Period],
     low: datetime.datetime,
     high: datetime.datetime,
+    segment_ids: list[int],
+    keywords: list[str],
     cell: Any,
 ) -> None:
-    matching = customer_matches(strategy, segment_ids)
+    """Customer-facing done activities per member and week: all, and those that match."""
+    duration = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
+    matching = _matching(segment_ids, keywords)
+    activities = Activity.objects.visible_to(user).filter(
+        owner__in=member_ids,
+        status=Activity.Status.DONE,
+        type__is_customer_facing=True,
+        starts_at__gte=low,
+        starts_at__lt=high,
+    )
+    if keywords:
+        activities = activities.annotate(titled_contact=_titled_contact(keywords, activity=True))
+    rows = (
+        activities.annotate(period=period_index("starts_at", weeks))
+        .order_by()
+        .values("owner_id", "period")
+        .annotate(
+            activities=Count("pk"),
+            duration=Sum(duration),
+            matching=Count("pk", filter=matching),
+            matching_duration=Sum(duration, filter=matching),
+        )
+    )
+    for row in rows:
+        week = cell(row["owner_id"], row["period"])
+        week.activities, week.hours = row["activities"], _hours(row["duration"])
+        week.matching, week.matching_hours = row["matching"], _hours(row["matching_duration"])
+
+
+def _add_deals(
+    member_ids: list[int],
+    weeks: list[Period],
+    low: datetime.datetime,
+    high: datetime.datetime,
+    segment_ids: list[int],
+    keywords: list[str],
+    cell: Any,
+) -> None:
+    """Deals created and amounts won per member and week: from matching customers and from the others."""
     created = Q(created_at__gte=low, created_at__lt=high)
     won = Q(stage__kind=Stage.Kind.WON, closed_at__gte=low, closed_at__lt=high)
+    matching = _matching(segment_ids, keywords)
     aggregates: dict[str, Any] = {}
     for index, week in enumerate(weeks):
         created_in = created & Q(created_at__gte=week.start, created_at__lt=week.end)
         won_in = won & Q(closed_at__gte=week.start, closed_at__lt=week.end)
+        aggregates[f"created_{index}"] = Count("pk", filter=created_in)
+        aggregates[f"won_{index}"] = Sum("amount", filter=won_in)
         aggregates[f"created_matching_{index}"] = Count("pk", filter=created_in & matching)
-        aggregates[f"created_other_{index}"] = Count("pk", filter=created_in & ~matching)
         aggregates[f"won_matching_{index}"] = Sum("amount", filter=won_in & matching)
-        aggregates[f"won_other_{index}"] = Sum("amount", filter=won_in & ~matching)
-    rows = (
-        Deal.objects.filter(owner__in=member_ids)
-        .filter(created | won)
-        .order_by()
-        .values("owner_id")
-        .annotate(**aggregates)
-    )
-    for row in rows:
+    deals = Deal.objects.filter(owner__in=member_ids).filter(created | won)
+    if keywords:
+        deals = deals.annotate(titled_contact=_titled_contact(keywords, activity=False))
+    for row in deals.order_by().values("owner_id").annotate(**aggregates):
         for index in range(len(weeks)):
             week = cell(row["owner_id"], index)
             week.deals_created_matching = row[f"created_matching_{index}"]
-            week.deals_created_other = row[f"created_other_{index}"]
+            week.deals_created_other = row[f"created_{index}"] - week.deals_created_matching
             week.won_amount_matching = row[f"won_matching_{index}"] or 0
-            week.won_amount_other = row[f"won_other_{index}"] or 0
+            week.won_amount_other = (row[f"won_{index}"] or 0) - week.won_amount_matching

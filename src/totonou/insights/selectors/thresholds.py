@@ -1,12 +1,13 @@
 """Contact thresholds: how many days without a real contact make a customer uncontacted.
 
 A customer's threshold is its own ``cadence_days`` override, else its segment's key cadence (key
-customers) or normal cadence, else ``TOTONOU_DEFAULT_CADENCE_DAYS``. Customers are grouped by threshold
-so the SQL compares ``last_contact_at`` with one constant cutoff per distinct threshold.
+customers) or normal cadence, else ``TOTONOU_DEFAULT_CADENCE_DAYS``.
 
 A customer is uncontacted on day D (in the user's time zone) when it was never contacted, or when its
 last real contact was on day D − threshold or earlier: ``days since contact >= threshold``. The cutoff
-for a threshold T is therefore the local midnight that starts day D − T + 1.
+for a threshold T is therefore the local midnight that starts day D − T + 1, computed here in Python for
+each distinct threshold; the SQL picks the customer's cutoff with a CASE over its override, key flag and
+segment and compares ``last_contact_at`` with it (no date arithmetic in the database).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import DateTimeField, Expression, F, Q
+from django.utils.functional import cached_property
 
 from totonou.customers.models import Customer, Segment
 from totonou.insights.selectors.periods import midnight
@@ -41,28 +43,90 @@ class Thresholds:
             return key if is_key else normal
         return self.default
 
-    def groups(self, prefix: str = "") -> dict[int, Q]:
-        """Threshold -> the customers that have it (a partition of all customers). ``prefix`` is the
-        path to the customer from another model (``"customer__"`` for activities)."""
-        parts: dict[int, Q] = {}
+    @property
+    def longest(self) -> int:
+        return max([self.default, *self.overrides, *(max(pair) for pair in self.segments.values())])
 
-        def add(days: int, **lookups: Any) -> None:
-            condition = Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
-            parts[days] = parts[days] | condition if days in parts else condition
+    def cutoff(self, day: datetime.date, zone: zoneinfo.ZoneInfo, prefix: str = "") -> ThresholdCutoff:
+        """Per customer, the instant before which its last contact makes it uncontacted on ``day``.
+        ``prefix`` is the path to the customer from another model (``"customer__"`` for activities)."""
+        return ThresholdCutoff(self, day, zone, prefix)
 
-        by_normal: dict[int, list[int]] = defaultdict(list)
-        by_key: dict[int, list[int]] = defaultdict(list)
-        for segment_id, (normal, key) in self.segments.items():
-            by_normal[normal].append(segment_id)
-            by_key[key].append(segment_id)
-        for days, ids in by_normal.items():
-            add(days, cadence_days__isnull=True, is_key=False, segment_id__in=sorted(ids))
-        for days, ids in by_key.items():
-            add(days, cadence_days__isnull=True, is_key=True, segment_id__in=sorted(ids))
-        add(self.default, cadence_days__isnull=True, segment_id__isnull=True)
-        for days in sorted(self.overrides):
-            add(days, cadence_days=days)
-        return parts
+
+class ThresholdCutoff(Expression):
+    """SQL: the customer's cutoff, a CASE over its override, its key flag and its segment that picks one
+    of the cutoffs computed in Python. (Written as SQL here: the same thing as nested ``Case`` objects
+    costs Django more to compile than the database to run.)"""
+
+    def __init__(
+        self, thresholds: Thresholds, day: datetime.date, zone: zoneinfo.ZoneInfo, prefix: str
+    ) -> None:
+        super().__init__(output_field=DateTimeField())
+        self.thresholds, self.day, self.zone = thresholds, day, zone
+        self.columns: list[Any] = [F(f"{prefix}cadence_days"), F(f"{prefix}is_key"), F(f"{prefix}segment_id")]
+
+    @cached_property
+    def identity(self) -> tuple[Any, ...]:
+        thresholds = self.thresholds
+        return (
+            type(self),
+            self.day,
+            str(self.zone),
+            tuple(str(column) for column in self.columns),
+            thresholds.default,
+            tuple(sorted(thresholds.segments.items())),
+            tuple(sorted(thresholds.overrides)),
+        )
+
+    def get_source_expressions(self) -> list[Any]:
+        return self.columns
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        self.columns = list(exprs)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        (cadence, cadence_params), (is_key, key_params), (segment, segment_params) = (
+            compiler.compile(column) for column in self.columns
+        )
+        thresholds = self.thresholds
+        sql: list[str] = []
+        params: list[Any] = []
+
+        def cutoff(days: int) -> Any:
+            return connection.ops.adapt_datetimefield_value(contact_cutoff(self.day, days, self.zone))
+
+        def by_segment(index: int) -> None:
+            segments: dict[int, list[int]] = defaultdict(list)
+            for segment_id, pair in thresholds.segments.items():
+                segments[pair[index]].append(segment_id)
+            if not segments:
+                sql.append("%s")
+                params.append(cutoff(thresholds.default))
+                return
+            sql.append("CASE")
+            for days, ids in sorted(segments.items()):
+                sql.append(f"WHEN {segment} IN ({', '.join(str(int(pk)) for pk in sorted(ids))}) THEN %s")
+                params.extend([*segment_params, cutoff(days)])
+            sql.append("ELSE %s END")
+            params.append(cutoff(thresholds.default))
+
+        sql.append(f"CASE WHEN {cadence} IS NOT NULL THEN")
+        params.extend(cadence_params)
+        if thresholds.overrides:
+            sql.append("CASE")
+            for days in sorted(thresholds.overrides):
+                sql.append(f"WHEN {cadence} = {int(days)} THEN %s")
+                params.extend([*cadence_params, cutoff(days)])
+            sql.append("END")
+        else:
+            sql.append("NULL")
+        sql.append(f"WHEN {is_key} THEN")
+        params.extend(key_params)
+        by_segment(1)
+        sql.append("ELSE")
+        by_segment(0)
+        sql.append("END")
+        return f"({' '.join(sql)})", params
 
 
 def thresholds_in_force(*, segments: Iterable[Segment] | None = None) -> Thresholds:
@@ -94,7 +158,4 @@ def uncontacted_q(
         return never | Q(last_contact_at__lt=contact_cutoff(today, days, zone))
     if thresholds is None:
         raise ValueError("Give the thresholds in force or a number of days.")
-    condition = never
-    for threshold, customers in sorted(thresholds.groups().items()):
-        condition |= customers & Q(last_contact_at__lt=contact_cutoff(today, threshold, zone))
-    return condition
+    return never | Q(last_contact_at__lt=thresholds.cutoff(today, zone))

@@ -1,30 +1,65 @@
-"""My day: the signed-in user's activities today, their plans waiting for a result, and quick log."""
+"""My day: a member's activities today, their plans waiting for a result (each turned into a result in
+one step), their key customers going cold, a quick log, and for managers the results not reviewed yet.
+
+A rep sees their own day; a manager the day of any member of the teams they manage (``?member=ID``);
+an admin anyone's. The result forms post to the activity actions (one write path per action), which
+answer an htmx request aimed at a My-day item with that item alone (``plan_item_response``).
+"""
 
 from __future__ import annotations
 
 import datetime
+import re
+import secrets
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from totonou.activities.filters import ActivityFilter
-from totonou.activities.forms import QuickLogForm
+from totonou.activities.forms import (
+    ActivityCancelForm,
+    ActivityCompleteForm,
+    ActivityRescheduleForm,
+    QuickLogForm,
+)
 from totonou.activities.models import Activity, ActivityType
-from totonou.activities.selectors import activity_list
+from totonou.core.exceptions import PermissionDenied
 from totonou.core.htmx import is_htmx, render_page
 from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import customer_list
 from totonou.users.models import User
+from totonou.users.permissions import can_change_owned_by, managed_user_ids
 from totonou.web.http import signed_in_user
+from totonou.web.selectors import (
+    KeyCustomerDue,
+    may_open_my_day_of,
+    my_day_key_customers_due,
+    my_day_members,
+    my_day_today,
+    my_day_unreviewed,
+    my_day_waiting,
+    my_day_waiting_count,
+)
 
-OVERDUE_SHOWN = 50
+WAITING_SHOWN = 20
+KEY_CUSTOMERS_SHOWN = 8
+UNREVIEWED_SHOWN = 5
+
+ActionForm = ActivityCompleteForm | ActivityRescheduleForm | ActivityCancelForm
+ACTIONS = ("complete", "reschedule", "cancel")
+
+# The element an htmx result form swaps: ``today-<pk>`` or ``waiting-<pk>`` (one My-day item).
+_ITEM_TARGET = re.compile(r"(?P<list>today|waiting)-(?P<pk>[0-9]+)")
 
 
 def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -34,59 +69,295 @@ def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime
     return start, end
 
 
+def my_day_url(*, viewer: User, member_id: int) -> str:
+    url = reverse("web:home")
+    return url if member_id == viewer.pk else f"{url}?{urlencode({'member': member_id})}"
+
+
+def plan_visit_url(*, customer_id: int, owner_id: int | None = None) -> str:
+    """The activity form, planning a visit to the customer (for ``owner_id`` when it is not the viewer).
+    Until that form exists, My day's quick log with the customer chosen and "planned" selected."""
+    query: dict[str, int | str] = {"customer": customer_id, "mode": "plan"}
+    try:
+        base = reverse("activities:activity_create")
+    except NoReverseMatch:
+        return f"{reverse('web:home')}?{urlencode(query)}#quick-log-title"
+    if owner_id is not None:
+        query["owner"] = owner_id
+    return f"{base}?{urlencode(query)}"
+
+
+# --- One My-day item: a plan with its three result forms ----------------------------------------------
+
+
+def my_day_target(request: HttpRequest, pk: int) -> str | None:
+    """``"today"`` or ``"waiting"`` when an htmx request aims at the My-day item of activity ``pk``."""
+    if not is_htmx(request):
+        return None
+    match = _ITEM_TARGET.fullmatch(request.htmx.target or "")  # type: ignore[attr-defined]
+    if match is None or int(match["pk"]) != pk:
+        return None
+    return match["list"]
+
+
+def plan_form_kwargs(pk: int, action: str) -> dict[str, Any]:
+    """Ids unique on a page that lists many plans, each with the same three forms."""
+    return {"auto_id": f"plan{pk}_{action}_%s"}
+
+
+def _suggested_start(activity: Activity) -> datetime.datetime:
+    """A missed plan moves to tomorrow at the same time by default; a plan ahead keeps its time."""
+    if activity.starts_at >= timezone.now():
+        return activity.starts_at
+    local = timezone.localtime(activity.starts_at)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(tomorrow, local.time().replace(second=0)))
+
+
+def activity_label(activity: Activity) -> str:
+    """ "Key Mart 4/10 14:00": which plan a button or a confirmation is about."""
+    name = activity.customer.name if activity.customer is not None else _("Internal work")
+    return f"{name} {formats.date_format(timezone.localtime(activity.starts_at), 'n/j H:i')}"
+
+
+@dataclass
+class PlanItem:
+    """An activity in My day's lists; a plan the viewer may change carries its three result forms."""
+
+    activity: Activity
+    list_name: str
+    next_url: str
+    forms: dict[str, ActionForm] | None = None
+    open: str = ""
+    result: str = ""
+    error: str = ""
+    # The exclusive-accordion group of the three forms (``<details name>``). An htmx swap inserts the new
+    # item before it removes the old one, and a browser closes an inserted open panel whose group is
+    # already open; so each swapped-in item gets a group of its own.
+    group_suffix: str = ""
+
+    @property
+    def dom_id(self) -> str:
+        return f"{self.list_name}-{self.activity.pk}"
+
+    @property
+    def group(self) -> str:
+        return f"plan-{self.activity.pk}{self.group_suffix}"
+
+    @property
+    def show_date(self) -> bool:
+        return self.list_name == "waiting"
+
+    @property
+    def show_activity(self) -> bool:
+        """A recorded waiting plan leaves the list (only the confirmation stays); today's stays."""
+        return not (self.result and self.list_name == "waiting")
+
+    @property
+    def label(self) -> str:
+        return activity_label(self.activity)
+
+
+def plan_item(
+    *,
+    viewer: User,
+    activity: Activity,
+    list_name: str,
+    next_url: str,
+    bound: ActionForm | None = None,
+    open_action: str = "",
+    result: str = "",
+    error: str = "",
+) -> PlanItem:
+    item = PlanItem(activity, list_name, next_url, open=open_action, result=result, error=error)
+    if activity.status == Activity.Status.PLANNED and can_change_owned_by(viewer, activity.owner_id):
+        pk = activity.pk
+        item.forms = {
+            "complete": ActivityCompleteForm(
+                user=viewer, activity=activity, **plan_form_kwargs(pk, "complete")
+            ),
+            "reschedule": ActivityRescheduleForm(
+                user=viewer,
+                activity=activity,
+                initial={"starts_at": _suggested_start(activity), "version": activity.version},
+                **plan_form_kwargs(pk, "reschedule"),
+            ),
+            "cancel": ActivityCancelForm(user=viewer, activity=activity, **plan_form_kwargs(pk, "cancel")),
+        }
+        if bound is not None and open_action in item.forms:
+            item.forms[open_action] = bound
+    return item
+
+
+def result_message(activity: Activity, label: str) -> str:
+    """What a plan became: done, cancelled, or moved (to when)."""
+    if activity.status == Activity.Status.DONE:
+        return _("%(activity)s: recorded as done.") % {"activity": label}
+    if activity.status == Activity.Status.CANCELLED:
+        return _("%(activity)s: cancelled.") % {"activity": label}
+    when = formats.date_format(timezone.localtime(activity.starts_at), "n/j (D) H:i")
+    return _("%(activity)s: moved to %(when)s.") % {"activity": label, "when": when}
+
+
+def plan_item_response(
+    request: HttpRequest,
+    *,
+    viewer: User,
+    activity: Activity,
+    list_name: str,
+    bound: ActionForm | None = None,
+    open_action: str = "",
+    error: str = "",
+    recorded_from: Activity | None = None,
+) -> TemplateResponse:
+    """The My-day item alone, for htmx: with the bound form and its errors, with a conflict message,
+    or (``recorded_from``: the plan as it was) the confirmation of the result. Always 200, because
+    htmx swaps only successful responses; the refusal (403) happens before anything is read."""
+    next_url = request.POST.get("next") or reverse("web:home")
+    result = result_message(activity, activity_label(recorded_from)) if recorded_from else ""
+    item = plan_item(
+        viewer=viewer,
+        activity=activity,
+        list_name=list_name,
+        next_url=next_url,
+        bound=bound,
+        open_action=open_action,
+        result=result,
+        error=error,
+    )
+    item.group_suffix = f"-{secrets.token_hex(4)}"
+    context: dict[str, Any] = {"item": item}
+    if result and list_name == "waiting":
+        before, _end = day_bounds(timezone.localdate())
+        context["waiting_count"] = my_day_waiting_count(
+            user=viewer, member_id=activity.owner_id, before=before
+        )
+    return TemplateResponse(request, "web/_my_day_item.html", context)
+
+
+# --- The page ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyCustomerItem:
+    due: KeyCustomerDue
+    plan_url: str
+
+
+def _member(request: HttpRequest, viewer: User) -> User:
+    """The member whose day is shown: ``?member=ID`` within what the viewer may open, else the viewer."""
+    raw = request.GET.get("member", "")
+    if request.method != "GET" or raw in ("", str(viewer.pk)):
+        return viewer
+    member = User.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 else None
+    if member is None:
+        raise Http404(_("No such member."))
+    if not may_open_my_day_of(user=viewer, member=member):
+        raise PermissionDenied(_("You may open the day of the members of the teams you manage only."))
+    return member
+
+
 def _quick_log_choices(user: User) -> tuple[QuerySet[Customer], QuerySet[ActivityType]]:
     customers = customer_list(user=user, filters=CustomerFilter(owner=user.pk)).exclude(status="inactive")
     types = ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id")
     return customers, types
 
 
-def _preselected_customer(request: HttpRequest, user: User) -> Customer | None:
+def _quick_log_initial(request: HttpRequest, user: User) -> dict[str, Any]:
+    """``?customer=ID`` chooses the customer (any the user may see); ``&mode=plan`` selects "planned"."""
+    initial: dict[str, Any] = {}
     raw = request.GET.get("customer", "")
-    if not raw.isdigit():
-        return None
-    return Customer.objects.visible_to(user).filter(pk=int(raw)).first()
+    if raw.isdigit() and len(raw) < 19:
+        customer = Customer.objects.visible_to(user).filter(pk=int(raw)).first()
+        if customer is not None:
+            initial["customer"] = customer
+    if request.GET.get("mode") == "plan":
+        initial["status"] = Activity.Status.PLANNED
+    return initial
 
 
-def _my_day_context(user: User, form: QuickLogForm) -> dict[str, Any]:
+def _unreviewed_scope(viewer: User, member: User) -> tuple[set[int] | None, str]:
+    """Whose results wait for the viewer's review, and the feed's review queue for them."""
+    feed = reverse("activities:feed")
+    if member.pk != viewer.pk:
+        return {member.pk}, f"{feed}?{urlencode({'unreviewed': 'true', 'owner': member.pk})}"
+    if viewer.role == User.Role.ADMIN:
+        return None, f"{feed}?unreviewed=true"
+    teams = list(viewer.managed_teams.order_by("name", "pk").values_list("pk", flat=True)[:2])
+    query = {"unreviewed": "true", **({"team": teams[0]} if len(teams) == 1 else {})}
+    return managed_user_ids(viewer) - {viewer.pk}, f"{feed}?{urlencode(query)}"
+
+
+def _my_day_context(
+    viewer: User, member: User, form: QuickLogForm | None, *, plan_mode: bool = False
+) -> dict[str, Any]:
     today = timezone.localdate()
     start, end = day_bounds(today)
-    todays = activity_list(user=user, filters=ActivityFilter(owner=user.pk, start=start, end=end))
-    overdue = list(
-        activity_list(user=user, filters=ActivityFilter(owner=user.pk, status="planned", end=start))
-        .prefetch_related(None)
-        .order_by("starts_at", "id")[: OVERDUE_SHOWN + 1]
-    )
-    return {
+    own = member.pk == viewer.pk
+    next_url = my_day_url(viewer=viewer, member_id=member.pk)
+
+    def items(activities: list[Activity], list_name: str) -> list[PlanItem]:
+        return [
+            plan_item(viewer=viewer, activity=a, list_name=list_name, next_url=next_url) for a in activities
+        ]
+
+    waiting = my_day_waiting(user=viewer, member=member, before=start, limit=WAITING_SHOWN)
+    key_due = my_day_key_customers_due(user=viewer, member=member, today=today)
+    owner_id = None if own else member.pk
+    context: dict[str, Any] = {
         "today": today,
-        "todays_activities": todays.prefetch_related(None).order_by("starts_at", "id"),
-        "overdue_activities": overdue[:OVERDUE_SHOWN],
-        "overdue_has_more": len(overdue) > OVERDUE_SHOWN,
-        "overdue_query": f"owner={user.pk}&status=planned&end={start:%Y-%m-%dT%H:%M}",
+        "member": member,
+        "own": own,
         "form": form,
+        "plan_mode": plan_mode,
+        "todays": items(my_day_today(user=viewer, member=member, start=start, end=end), "today"),
+        "waiting": items(waiting.rows, "waiting"),
+        "waiting_count": waiting.total,
+        "waiting_more": waiting.more,
+        "key_customers": [
+            KeyCustomerItem(due, plan_visit_url(customer_id=due.customer.pk, owner_id=owner_id))
+            for due in key_due[:KEY_CUSTOMERS_SHOWN]
+        ],
+        "key_customers_total": len(key_due),
+        "key_customers_url": f"{reverse('customers:customer_list')}?"
+        + urlencode({"owner": member.pk, "is_key": "true", "sort": "last_contact"}),
+        "is_reviewer": viewer.role in {User.Role.MANAGER, User.Role.ADMIN},
     }
+    if context["is_reviewer"]:
+        owner_ids, context["unreviewed_url"] = _unreviewed_scope(viewer, member)
+        context["unreviewed"] = my_day_unreviewed(user=viewer, owner_ids=owner_ids, limit=UNREVIEWED_SHOWN)
+        context["members"] = my_day_members(user=viewer)
+    return context
 
 
 @require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
-    """GET shows the day; POST logs (or plans) an activity with the quick form."""
+    """GET shows the day (``?member=ID``: a member's); POST logs (or plans) an activity with the quick
+    form, always the signed-in user's own."""
     user = signed_in_user(request)
-    customers, types = _quick_log_choices(user)
+    member = _member(request, user)
+    form: QuickLogForm | None = None
+    plan_mode = False
     status_message = ""
-    if request.method == "POST":
-        form = QuickLogForm(request.POST, user=user, customers=customers, types=types)
-        activity = form.save()
-        if activity is not None:
-            status_message = (
-                _("Activity logged.") if activity.status == Activity.Status.DONE else _("Activity planned.")
-            )
-            if not is_htmx(request):
-                messages.success(request, status_message)
-                return redirect("web:home")
-            form = QuickLogForm(user=user, customers=customers, types=types)
-    else:
-        preselected = _preselected_customer(request, user)
-        initial = {"customer": preselected} if preselected is not None else {}
-        form = QuickLogForm(user=user, customers=customers, types=types, initial=initial)
-    context = _my_day_context(user, form)
+    if member.pk == user.pk:
+        customers, types = _quick_log_choices(user)
+        if request.method == "POST":
+            form = QuickLogForm(request.POST, user=user, customers=customers, types=types)
+            activity = form.save()
+            if activity is not None:
+                status_message = (
+                    _("Activity logged.")
+                    if activity.status == Activity.Status.DONE
+                    else _("Activity planned.")
+                )
+                if not is_htmx(request):
+                    messages.success(request, status_message)
+                    return redirect("web:home")
+                form = QuickLogForm(user=user, customers=customers, types=types)
+        else:
+            initial = _quick_log_initial(request, user)
+            form = QuickLogForm(user=user, customers=customers, types=types, initial=initial)
+            plan_mode = initial.get("status") == Activity.Status.PLANNED
+    context = _my_day_context(user, member, form, plan_mode=plan_mode)
     context["status_message"] = status_message
     return render_page(request, "web/home.html", context, fragments={"my-day": "web/_my_day.html"})

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from totonou.core.htmx import render_page
@@ -18,17 +20,35 @@ from totonou.web.http import signed_in_user
 from totonou.web.views.language import set_language_cookie
 
 
+class SettingsPreferencesForm(PreferencesForm):
+    """The preferences form plus the calendar's first day of the week (``week_starts_on``). A post
+    without it (an older page, a script) leaves the user's choice as it is."""
+
+    week_starts_on = forms.TypedChoiceField(
+        label=gettext_lazy("Week starts on"),
+        coerce=int,
+        choices=User._meta.get_field("week_starts_on").flatchoices,
+        help_text=gettext_lazy("The first day of the week in the calendar."),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.initial.setdefault("week_starts_on", user.week_starts_on)
+        if self.is_bound and "week_starts_on" not in self.data:
+            self.data = {**dict(self.data.items()), "week_starts_on": str(user.week_starts_on)}
+
+
 def _render(
     request: HttpRequest,
     user: User,
     *,
-    preferences: PreferencesForm | None = None,
+    preferences: SettingsPreferencesForm | None = None,
     token_form: ApiTokenCreateForm | None = None,
     new_token: str = "",
     status: int = 200,
 ) -> HttpResponse:
     context: dict[str, Any] = {
-        "preferences_form": preferences or PreferencesForm(user=user),
+        "preferences_form": preferences or SettingsPreferencesForm(user=user),
         "token_form": token_form or ApiTokenCreateForm(user=user),
         "tokens": ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at"),
         "new_token": new_token,
@@ -45,7 +65,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     if request.method != "POST":
         return _render(request, user)
-    form = PreferencesForm(request.POST, user=user)
+    form = SettingsPreferencesForm(request.POST, user=user)
     if form.save() is None:
         return _render(request, user, preferences=form)
     messages.success(request, _("Your settings are saved."))

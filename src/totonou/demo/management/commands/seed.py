@@ -70,11 +70,14 @@ class Command(BaseCommand):
         write(f"  deals {counts.get('deals.Deal', 0)}, stage changes {counts.get('deals.StageChange', 0)}")
         kinds = ", ".join(f"{report.activity_kinds.get(key, 0)} {label}" for key, label in ACTIVITY_KINDS)
         write(f"  activities {counts.get('activities.Activity', 0)}: {kinds}")
-        write(f"  comments {counts.get('activities.Comment', 0)}")
-        shown = [(username, role) for username, role in report.logins if not username.startswith("rep")]
-        reps = [username for username, role in report.logins if username.startswith("rep")]
-        if reps:
-            shown.append((f"{reps[0]} … {reps[-1]}" if len(reps) > 1 else reps[0], "rep"))
+        write(
+            f"  comments {counts.get('activities.Comment', 0)}, likes {counts.get('activities.Reaction', 0)}, "
+            f"feed events {counts.get('activities.ActivityEvent', 0)}"
+        )
         write(f"Logins (password “{report.password}”):")
-        for username, role in shown:
-            write(f"  {username:<20} {role}")
+        by_role: dict[str, list[str]] = {}
+        for username, role in report.logins:
+            by_role.setdefault(role, []).append(username)
+        for role, usernames in by_role.items():
+            shown = usernames[0] if len(usernames) == 1 else f"{usernames[0]} … {usernames[-1]}"
+            write(f"  {shown:<20} {role}")

@@ -1,0 +1,50 @@
+"""Context for every page: the header's unread-mentions badge and the teammates a comment can
+@mention. Both are computed only when a template reads them, at most once per response, so a
+fragment or a page without a comment box pays nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db.models import Q
+from django.http import HttpRequest
+
+from totonou.activities.selectors import mention_unread_count
+from totonou.users.models import Team, User
+from totonou.users.permissions import is_signed_in
+
+T = TypeVar("T")
+MENTION_HINTS = 12
+
+
+def _once(compute: Callable[[], T]) -> Callable[[], T]:
+    """A template calls a callable context value; this one computes on the first read only."""
+    return cache(compute)
+
+
+def mention_hint_users(user: User) -> list[User]:
+    """The people of the user's teams (the one they belong to and those they manage): who a comment
+    most likely @mentions. One query."""
+    teams = Team.objects.filter(Q(pk=user.team_id) | Q(managers=user)).values("pk")
+    people = (
+        User.objects.filter(is_active=True)
+        .filter(Q(team__in=teams) | Q(managed_teams__in=teams))
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("username")
+    )
+    return list(people[:MENTION_HINTS])
+
+
+def social(request: HttpRequest) -> dict[str, Any]:
+    def unread() -> int:
+        user = getattr(request, "user", None)
+        return mention_unread_count(user=user) if is_signed_in(user) else 0
+
+    def hints() -> list[User]:
+        user = getattr(request, "user", None)
+        return mention_hint_users(user) if is_signed_in(user) else []  # type: ignore[arg-type]
+
+    return {"unread_mention_count": _once(unread), "mention_hints": _once(hints)}

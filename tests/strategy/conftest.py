@@ -1,0 +1,1 @@
+from tests.api.conftest import anonymous, api, people  # noqa: F401  (fixtures)
