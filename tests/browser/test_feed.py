@@ -126,7 +126,7 @@ def test_a_managers_mention_reaches_the_rep(live_server, browser, team):
 
 
 def test_the_manager_works_the_review_queue_and_switches_language(live_server, browser, team):
-    manager, rep, activity = team
+    manager, _rep, activity = team
     page = signed_in(browser, live_server, manager, PHONE)
     page.goto(f"{live_server.url}/feed/")
     page.get_by_label("Not reviewed yet").check()  # htmx applies the filter in place

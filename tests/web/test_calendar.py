@@ -109,6 +109,14 @@ def test_one_member_several_or_a_whole_team(world, client_for, team_b):
     assert shown(page(client, team=world.rep.team_id), *everyone) == [True, True, True, False]
 
 
+def test_a_manager_sees_their_team_unless_they_choose_otherwise(world, client_for):
+    colleague = ActivityFactory(owner=world.other_rep, starts_at=local_noon())
+    client = client_for(world.manager)
+    assert shown(page(client), world.key_activity, colleague) == [True, True]
+    assert shown(page(client, members="me"), world.key_activity, colleague) == [False, False]
+    assert shown(page(client, members=world.rep.pk), world.key_activity, colleague) == [True, False]
+
+
 def test_several_members_each_show_a_colour_bar_and_their_name(world, client_for):
     world.other_rep.calendar_color = "#aa3300"
     world.other_rep.save(update_fields=["calendar_color"])
@@ -275,14 +283,15 @@ def test_a_moved_plan_is_marked(world, client_for):
     assert "cal-item__moved" in find_one(html, "data-activity", str(moved.pk)).html
 
 
-def test_month_cells_list_a_few_and_link_to_the_rest(world, client_for):
-    for minute in range(7):
-        ActivityFactory(owner=world.rep, starts_at=at("2026-04-14", 9, minute))
+def test_month_cells_list_a_few_and_link_to_the_rest_counting_key_customers(world, client_for):
+    for minute in range(6):
+        ActivityFactory(owner=world.rep, customer=world.customer, starts_at=at("2026-04-14", 9, minute))
+    ActivityFactory(owner=world.rep, customer=world.key_customer, starts_at=at("2026-04-14", 17))
     html = page(client_for(world.rep), view="month", date="2026-04-14")
     (cell,) = find_all(html, "data-drop-date", "2026-04-14")
     assert cell.html.count("data-activity=") == 4
     more = find_one(cell.html, "class", "cal-day__more")
-    assert more.text == "+3 more"
+    assert more.text.startswith("+3 more (★1), 1 of them with a key customer")
     assert parse_qs(urlsplit(more.attrs["href"]).query)["view"] == ["day"]
 
 

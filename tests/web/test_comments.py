@@ -92,6 +92,16 @@ def test_an_empty_comment_shows_the_error_at_the_field_and_writes_nothing(world,
     assert written() == before
 
 
+def test_a_comment_is_shown_as_text(world, client_for):
+    services.comment_create(
+        actor=world.rep, body="<script>alert(1)</script> @nobody", activity=world.key_activity
+    )
+    for url in (reverse("activities:feed"), world.key_activity.get_absolute_url()):
+        html = client_for(world.manager).get(url).content.decode()
+        assert "<script>alert(1)</script>" not in html, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+
+
 def test_a_too_long_comment_keeps_what_was_written(world, client_for):
     body = "x" * 4001
     response = client_for(world.rep).post(comment_url(world.key_activity), {"body": body})

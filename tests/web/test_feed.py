@@ -283,6 +283,7 @@ def test_polling_returns_only_the_new_items_to_prepend(world, client_for):
     poller = find_one(html, "id", "feed-poll")  # replaces the old one, with the new newest id
     assert poller.attrs["hx-get"] == f"{NEW}?key_only=true&after={new_events[0].pk}"
     assert html.index('id="feed-poll"') < html.index("data-event=")  # it stays on top of the list
+    assert 'name="next" value="/feed/?key_only=true"' in html  # forms go back to the page, not the poll
     live = find_one(html, "id", "feed-live")
     assert live.attrs["hx-swap-oob"] == "innerHTML" and "2 new items" in live.text
 

@@ -132,3 +132,23 @@ def test_the_mentioned_user_sees_the_comment_in_the_feed_marked_for_them(world, 
         str(event.pk),
     )
     assert "Mentions you" not in other_item.text
+
+
+def test_the_list_costs_the_same_queries_for_few_and_many_mentions(world, client_for):
+    client = client_for(world.rep)
+
+    def queries() -> int:
+        Mention.objects.update(read_at=None)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(MENTIONS).status_code == 200
+        return len(captured.captured_queries)
+
+    for _index in range(3):
+        mention(world)
+        mention(world, deal=world.deal)
+    with_few = queries()
+    for _index in range(20):
+        mention(world)
+        mention(world, deal=world.deal)
+    # session, user, count, page, the comments' mentions, marking read, the badge
+    assert with_few == queries() == 7

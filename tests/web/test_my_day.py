@@ -443,3 +443,43 @@ def test_the_quick_log_still_needs_only_customer_type_and_notes(world, client_fo
     )
     assert response.status_code == 302
     assert Activity.objects.filter(owner=user, customer=customer, notes="Quick", status="done").count() == 1
+
+
+@pytest.mark.parametrize("member", ["own", "member"])
+def test_a_managers_my_day_costs_the_same_with_10_and_100_activities(world, client_for, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.manager)
+    url = reverse("web:home") + (f"?member={world.rep.pk}" if member == "member" else "")
+
+    def add(count: int) -> None:
+        for index in range(count):
+            ActivityFactory(  # waiting plans, and results waiting for review
+                owner=world.rep,
+                customer=world.key_customer if index % 2 else world.customer,
+                starts_at=local_noon(-1 - index % 20),
+                **({"status": Activity.Status.DONE, "completed_at": timezone.now()} if index % 3 else {}),
+            )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    add(8)
+    with_10 = count()
+    add(90)
+    assert count() == with_10
+
+
+def test_moving_a_todays_plan_to_another_day_takes_it_out_of_today(world, client_for):
+    activity = world.plain_activity
+    response = client_for(world.rep).post(
+        reverse("activities:activity_reschedule", args=[activity.pk]),
+        {"starts_at": "2030-05-13T10:00", "version": 1},
+        headers=htmx(f"today-{activity.pk}"),
+    )
+    html = response.content.decode()
+    assert "moved to 5/13 (Mon) 10:00." in html
+    assert f'data-activity="{activity.pk}"' not in html

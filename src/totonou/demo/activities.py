@@ -196,10 +196,12 @@ class ActivityMaker:
             self.context.insert(Activity, COLUMNS, rows)
             self.context.insert(Activity.contacts.through, ("activity", "contact"), links)
             self.context.insert(Reaction, ("activity", "user", "kind", "created_at"), self.reactions)
+            self.comments.write()
             self.events.write(before=day - LOOKBACK)
             self.result.count += len(rows)
             self.result.contact_links += len(links)
             self.result.reactions += len(self.reactions)
+        self.comments.write()
         self.events.write()
         self.context.next_id[Activity._meta.label] = next_id
         return self.result

@@ -24,6 +24,7 @@ class CommentMaker:
         self.members = organisation.by_id()
         self.rows: list[tuple[object, ...]] = []
         self.mentions: list[tuple[int, int, object]] = []
+        self.count = 0
 
     def _add(self, author: int, mentioned: int, body: str, moment: Moment, **target: int) -> int:
         workdays = self.context.workdays
@@ -99,8 +100,14 @@ class CommentMaker:
             body = self.text.pick(templates, deal.customer.segment, rep=owner.username)
             self._add(owner.manager_id, owner.id, body, moment, deal=deal.id)
 
-    def write(self) -> tuple[int, int]:
-        """Insert the comments and their mentions; returns how many of each."""
+    def write(self) -> None:
+        """Insert the comments made so far and their mentions.
+
+        Called after each day's activities and before their feed events: rows go in after the rows they
+        refer to, so no foreign-key check stays pending (SQLite would otherwise look for orphans on every
+        later insert, by full scan while the indexes are dropped).
+        """
         self.context.insert(Comment, COLUMNS, self.rows)
         self.context.insert(Mention, ("comment", "user", "read_at"), self.mentions)
-        return len(self.rows), len(self.mentions)
+        self.count += len(self.rows)
+        self.rows, self.mentions = [], []

@@ -6,7 +6,7 @@ import colorsys
 import datetime
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 from faker import Faker
@@ -17,8 +17,29 @@ from totonou.demo.vocabulary import Vocabulary, get_vocabulary
 from totonou.demo.workdays import Workdays
 from totonou.demo.writer import BulkWriter
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsLenAndGetItem
+
+T = TypeVar("T")
+
 #: How far before the activity window records (customers, users) may have been created, in working days.
 HISTORY_DAYS = 250
+
+
+class SeedRandom(random.Random):
+    """``random.Random`` with cheaper ``choice`` and ``randrange``: one float instead of rejection
+    sampling. The bias (under one part in 2**50) does not matter for made-up data; the speed does when
+    millions of rows each take a dozen picks."""
+
+    def choice(self, seq: SupportsLenAndGetItem[T]) -> T:
+        return seq[int(self.random() * len(seq))]
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        if stop is None:
+            start, stop = 0, start
+        if step != 1 or stop <= start:
+            return super().randrange(start, stop, step)
+        return start + int(self.random() * (stop - start))
 
 
 @dataclass(frozen=True)
@@ -127,7 +148,7 @@ class SeedContext:
 
     def rng(self, phase: str) -> random.Random:
         """An independent, reproducible random stream per phase (changing one phase leaves the others)."""
-        return random.Random(f"{self.seed}/{self.size.name}/{self.language}/{phase}")
+        return SeedRandom(f"{self.seed}/{self.size.name}/{self.language}/{phase}")
 
     def text(self, rng: random.Random) -> TextMaker:
         other = get_vocabulary("en" if self.language == "ja" else "ja")

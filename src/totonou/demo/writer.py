@@ -5,6 +5,10 @@ through ``bulk_create`` costs several times the insert itself. Rows are tuples i
 given columns (field names or attnames); every other concrete field gets its default, so a field added
 to a model later does not break seeding. Timestamps are written as given (``auto_now``/``auto_now_add``
 do not apply), which lets seeded records carry realistic ``created_at``/``updated_at`` values.
+
+Callers insert rows after the rows they refer to. Foreign keys are checked at commit, but while a check
+is pending SQLite looks for orphans on every later insert into the parent table: a full scan per row
+once the indexes are dropped for a large load.
 """
 
 from __future__ import annotations

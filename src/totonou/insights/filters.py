@@ -10,10 +10,11 @@ from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema
 
 from totonou.core.api import Id
-from totonou.insights.selectors.periods import MAX_PERIODS
 
 #: The longest threshold the ``days`` filter accepts (ten years).
 MAX_DAYS = 3650
+#: How many weeks or months a trend may span.
+MAX_PERIODS = 26
 
 
 class UncontactedFilter(FilterSchema):

@@ -66,7 +66,7 @@ def team_member_numbers(*, user: Any, team: Team, week: Period, month: Period) -
 
 @dataclass(frozen=True)
 class Capped:
-    """The first rows of a list and how many there are in all (counted only when the list overflows)."""
+    """The first rows of a list and how many there are in all."""
 
     rows: list[Any]
     total: int
@@ -77,10 +77,8 @@ class Capped:
 
 
 def _capped(queryset: QuerySet[Any], limit: int) -> Capped:
-    rows = list(queryset[: limit + 1])
-    if len(rows) <= limit:
-        return Capped(rows, len(rows))
-    return Capped(rows[:limit], queryset.count())
+    """Two queries, always: the page stays within the same budget however long the list is."""
+    return Capped(list(queryset[:limit]), queryset.count())
 
 
 def my_day_members(*, user: Any) -> QuerySet[User]:

@@ -110,6 +110,11 @@ class MonthDay:
     def hidden_count(self) -> int:
         return len(self.entries) - len(self.shown)
 
+    @property
+    def hidden_key_count(self) -> int:
+        """Key-customer activities behind "+N more": counted, so none goes unnoticed."""
+        return sum(1 for entry in self.entries[len(self.shown) :] if entry.activity.is_key_customer)
+
 
 @dataclass
 class Selection:
@@ -145,7 +150,10 @@ def _requested_member_ids(request: HttpRequest, user: User) -> list[int]:
 
 
 def _selection(request: HttpRequest, user: User, members: list[User]) -> Selection:
+    """``?team=`` or ``?members=``; without either, a manager sees their team and anyone else themselves."""
     team_id = request.GET.get("team", "")
+    if not team_id and "members" not in request.GET and user.is_manager and user.team_id is not None:
+        team_id = str(user.team_id)
     if team_id.isdigit():
         team_members = [member for member in members if member.team_id == int(team_id)]
         if team_members:
@@ -370,7 +378,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "today": today,
         "selection": selection,
         "selected_ids": selection.ids,
-        "show_owner": len(selection.members) > 1,
+        # A day with a column per member names them in the column heads, not on every activity.
+        "show_owner": len(selection.members) > 1 and view != "day",
         "members": members,
         "me_url": f"{links.calendar}?{urlencode({**here, 'members': 'me'})}",
         "team_urls": [(team, f"{links.calendar}?{urlencode({**here, 'team': str(team.pk)})}") for team in teams],

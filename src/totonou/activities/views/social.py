@@ -44,9 +44,10 @@ class CommentForm(forms.Form):
     )
 
 
-def _box(request: HttpRequest, default: str) -> str:
+def _box(request: HttpRequest) -> str:
+    """The posting box's id prefix ("page" on the activity and deal pages, "e<event id>" in the feed)."""
     value = request.POST.get("box", "")
-    return value if BOX.match(value) else default
+    return value if BOX.match(value) else "page"
 
 
 def _visible_activity(user: User, pk: int) -> Activity:
@@ -78,7 +79,7 @@ def _comment_box(
         "activity": activity,
         "deal": deal,
         "comments": comment_list(user=user, filters=filters),
-        "box": _box(request, "page"),
+        "box": _box(request),
         "in_feed": request.POST.get("in_feed") == "1",
         "comment_form": form,
         "next_url": safe_next(request, target.get_absolute_url()),

@@ -14,8 +14,9 @@ current ones, as the key flag has no history):
   month ``covered`` is exactly the member's key customers that are not uncontacted;
 - ``coverage_rate`` = covered / key customers.
 
-Four queries whatever the number of members and months: the members, the overrides in use, the key
-customers per member with their coverage, and one aggregate over the members' activities with them.
+Five queries whatever the number of members and months: the members, the segments, the overrides in
+use, the key customers per member with their coverage (an index seek per key customer and past month),
+and the members' own activities with them per member and local day.
 """
 
 from __future__ import annotations
@@ -127,31 +128,40 @@ def key_customer_coverage(
         .values("owner_id")
         .annotate(key_customers=Count("pk"), **covered)
     }
-    # Touches and key days: the member's own activities with their key customers, per month.
-    ends = [min(period.end, midnight(today + datetime.timedelta(days=1), zone)) for period in periods]
-    days = DayIndex(
-        "starts_at", periods[0].first_day, (periods[-1].last_day - periods[0].first_day).days + 1, zone
-    )
-    contact = Q(status=Activity.Status.DONE, type__counts_as_contact=True)
-    face_to_face = Q(status=Activity.Status.DONE, type__is_face_to_face=True)
-    work: dict[str, Count] = {}
-    for index, period in enumerate(periods):
-        in_month = Q(starts_at__gte=period.start, starts_at__lt=ends[index])
-        work[f"touches_{index}"] = Count("pk", filter=contact & in_month)
-        work[f"key_days_{index}"] = Count(days, distinct=True, filter=face_to_face & in_month)
-    activity_rows = {
-        row["owner_id"]: row
-        for row in Activity.objects.visible_to(user)
+    # Touches and key days: the member's own activities with their key customers, counted per member and
+    # local day (at most members x days rows), then summed per month here.
+    end = min(periods[-1].end, midnight(today + datetime.timedelta(days=1), zone))
+    first_day = periods[0].first_day
+    days = DayIndex("starts_at", first_day, (periods[-1].last_day - first_day).days + 1, zone)
+    month_of_day = {
+        (period.first_day - first_day).days + offset: index
+        for index, period in enumerate(periods)
+        for offset in range((period.last_day - period.first_day).days + 1)
+    }
+    work: dict[int, dict[str, list[int]]] = {}
+    for row in (
+        Activity.objects.visible_to(user)
         .filter(
             customer__in=key_customers,
             owner_id=F("customer__owner_id"),
+            status=Activity.Status.DONE,
             starts_at__gte=periods[0].start,
-            starts_at__lt=max(ends),
+            starts_at__lt=end,
         )
+        .annotate(day=days)
         .order_by()
-        .values("owner_id")
-        .annotate(**work)
-    }
+        .values("owner_id", "day")
+        .annotate(
+            touches=Count("pk", filter=Q(type__counts_as_contact=True)),
+            face_to_face=Count("pk", filter=Q(type__is_face_to_face=True)),
+        )
+    ):
+        month = month_of_day[row["day"]]
+        counted = work.setdefault(
+            row["owner_id"], {"touches": [0] * len(periods), "key_days": [0] * len(periods)}
+        )
+        counted["touches"][month] += row["touches"]
+        counted["key_days"][month] += 1 if row["face_to_face"] else 0
     totals = [CoverageMonth(period) for period in periods]
     result = []
     for member in members:
@@ -161,8 +171,8 @@ def key_customer_coverage(
             month = CoverageMonth(
                 period,
                 key_customers=owned,
-                touches=activity_rows.get(member.pk, {}).get(f"touches_{index}", 0),
-                key_days=activity_rows.get(member.pk, {}).get(f"key_days_{index}", 0),
+                touches=work[member.pk]["touches"][index] if member.pk in work else 0,
+                key_days=work[member.pk]["key_days"][index] if member.pk in work else 0,
                 covered=customer_rows.get(member.pk, {}).get(f"covered_{index}", 0),
             )
             months.append(month)

@@ -19,10 +19,6 @@ from django.utils import timezone
 
 Granularity = Literal["week", "month"]
 
-#: How many weeks or months a trend may span.
-MAX_PERIODS = 26
-
-
 @dataclass(frozen=True)
 class Period:
     """``[start, end)`` in UTC-aware datetimes: local midnight of ``first_day`` to the midnight after

@@ -39,7 +39,7 @@ from totonou.customers.models import Customer
 from totonou.customers.selectors import customer_list
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by, managed_user_ids
-from totonou.web.http import signed_in_user
+from totonou.web.http import safe_next, signed_in_user
 from totonou.web.selectors import (
     KeyCustomerDue,
     may_open_my_day_of,
@@ -115,7 +115,7 @@ def _suggested_start(activity: Activity) -> datetime.datetime:
 
 
 def activity_label(activity: Activity) -> str:
-    """ "Key Mart 4/10 14:00": which plan a button or a confirmation is about."""
+    """Which plan a button or a confirmation is about: the customer and the start, "Key Mart 4/10 14:00"."""
     name = activity.customer.name if activity.customer is not None else _("Internal work")
     return f"{name} {formats.date_format(timezone.localtime(activity.starts_at), 'n/j H:i')}"
 
@@ -150,8 +150,12 @@ class PlanItem:
 
     @property
     def show_activity(self) -> bool:
-        """A recorded waiting plan leaves the list (only the confirmation stays); today's stays."""
-        return not (self.result and self.list_name == "waiting")
+        """A recorded plan leaves the waiting list (only the confirmation stays); one of today's stays
+        in Today with its result, unless it was moved to another day."""
+        if not self.result:
+            return True
+        starts_today = timezone.localtime(self.activity.starts_at).date() == timezone.localdate()
+        return self.list_name == "today" and starts_today
 
     @property
     def label(self) -> str:
@@ -213,7 +217,7 @@ def plan_item_response(
     """The My-day item alone, for htmx: with the bound form and its errors, with a conflict message,
     or (``recorded_from``: the plan as it was) the confirmation of the result. Always 200, because
     htmx swaps only successful responses; the refusal (403) happens before anything is read."""
-    next_url = request.POST.get("next") or reverse("web:home")
+    next_url = safe_next(request, reverse("web:home"))
     result = result_message(activity, activity_label(recorded_from)) if recorded_from else ""
     item = plan_item(
         viewer=viewer,

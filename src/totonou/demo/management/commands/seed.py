@@ -70,9 +70,9 @@ class Command(BaseCommand):
         write(f"  deals {counts.get('deals.Deal', 0)}, stage changes {counts.get('deals.StageChange', 0)}")
         kinds = ", ".join(f"{report.activity_kinds.get(key, 0)} {label}" for key, label in ACTIVITY_KINDS)
         write(f"  activities {counts.get('activities.Activity', 0)}: {kinds}")
+        comments, likes = counts.get("activities.Comment", 0), counts.get("activities.Reaction", 0)
         write(
-            f"  comments {counts.get('activities.Comment', 0)}, likes {counts.get('activities.Reaction', 0)}, "
-            f"feed events {counts.get('activities.ActivityEvent', 0)}"
+            f"  comments {comments}, likes {likes}, feed events {counts.get('activities.ActivityEvent', 0)}"
         )
         write(f"Logins (password “{report.password}”):")
         by_role: dict[str, list[str]] = {}
