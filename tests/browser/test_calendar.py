@@ -27,18 +27,6 @@ TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _live_server_closes_its_connections():
-    """The live server's request threads would keep their connections (``CONN_MAX_AGE``), and
-    PostgreSQL then refuses to drop the test database at the end of the run."""
-    from django.db import connection
-
-    kept = connection.settings_dict["CONN_MAX_AGE"]
-    connection.settings_dict["CONN_MAX_AGE"] = 0
-    yield
-    connection.settings_dict["CONN_MAX_AGE"] = kept
-
-
 @pytest.fixture
 def browser():
     with playwright_sync.sync_playwright() as playwright:

@@ -380,3 +380,15 @@ def test_the_edit_form_offers_the_customers_deals_and_contacts(world, client_for
     assert option_values(html, "deal") == ["", str(world.deal.pk)]
     assert option_values(html, "contacts") == [str(contact.pk)]
     assert 'name="version" value="1"' in html
+
+
+def test_without_a_query_the_owners_own_customers_are_offered(world, client_for, team_b):
+    _team, _manager, (stranger, _) = team_b
+    CustomerFactory(owner=stranger, name="Stranger's customer")
+    client = client_for(world.manager)
+    html = client.get(CUSTOMERS, {"owner": world.rep.pk}).content.decode()
+    assert option_values(html, "customer") == ["", str(world.key_customer.pk), str(world.customer.pk)]
+    # An owner the manager may not plan for falls back to the manager's own customers (none here).
+    html = client.get(CUSTOMERS, {"owner": stranger.pk}).content.decode()
+    assert option_values(html, "customer") == [""]
+    assert "Type a name to find a customer." in html

@@ -416,13 +416,16 @@ def test_the_team_calendar_costs_the_same_with_10_and_100_activities(world, clie
 
 
 def test_the_team_week_query_baseline(world, client_for):
-    """Session, user, members (with their teams), the manager's team, the activities — and whatever the
-    base template asks for every page (the unread mentions badge)."""
+    """Session, user, members (with their teams), the members the manager may change (who can be
+    dragged), the activities — and what the base template asks on every page (the unread mentions
+    badge). Holidays cost no query."""
     add_week_of_activities(world, 20)
+    client = client_for(world.manager)
     with CaptureQueriesContext(connection) as captured:
-        client_for(world.manager).get(CALENDAR, {"team": world.rep.team_id})
+        client.get(CALENDAR, {"team": world.rep.team_id})
     activity_queries = [q for q in captured.captured_queries if 'FROM "activities_activity"' in q["sql"]]
     assert len(activity_queries) == 1
+    assert len(captured.captured_queries) == 6
 
 
 # --- Settings: the first day of the week ------------------------------------------------------------

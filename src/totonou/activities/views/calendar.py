@@ -382,7 +382,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "show_owner": len(selection.members) > 1 and view != "day",
         "members": members,
         "me_url": f"{links.calendar}?{urlencode({**here, 'members': 'me'})}",
-        "team_urls": [(team, f"{links.calendar}?{urlencode({**here, 'team': str(team.pk)})}") for team in teams],
+        "team_urls": [
+            (team, f"{links.calendar}?{urlencode({**here, 'team': str(team.pk)})}") for team in teams
+        ],
         "view_urls": [(name, links.to(name, day)) for name in VIEWS],
         "previous_url": links.to(view, previous_day),
         "next_url": links.to(view, next_day),

@@ -156,17 +156,17 @@ def key_customer_coverage(
             face_to_face=Count("pk", filter=Q(type__is_face_to_face=True)),
         )
     ):
-        month = month_of_day[row["day"]]
+        in_month = month_of_day[row["day"]]
         counted = work.setdefault(
             row["owner_id"], {"touches": [0] * len(periods), "key_days": [0] * len(periods)}
         )
-        counted["touches"][month] += row["touches"]
-        counted["key_days"][month] += 1 if row["face_to_face"] else 0
+        counted["touches"][in_month] += row["touches"]
+        counted["key_days"][in_month] += 1 if row["face_to_face"] else 0
     totals = [CoverageMonth(period) for period in periods]
     result = []
     for member in members:
         owned = customer_rows.get(member.pk, {}).get("key_customers", 0)
-        months = []
+        months: list[CoverageMonth] = []
         for index, period in enumerate(periods):
             month = CoverageMonth(
                 period,

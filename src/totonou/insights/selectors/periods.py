@@ -19,6 +19,7 @@ from django.utils import timezone
 
 Granularity = Literal["week", "month"]
 
+
 @dataclass(frozen=True)
 class Period:
     """``[start, end)`` in UTC-aware datetimes: local midnight of ``first_day`` to the midnight after
