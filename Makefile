@@ -51,7 +51,7 @@ bench: install  ## the benchmark harness at the large size on SQLite and Postgre
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 messages: install  ## regenerate and compile the ja/en catalogs
-	cd src/totonou && ../../$(BIN)/totonou makemessages -l ja -l en --no-obsolete --add-location file
+	cd src/totonou && ../../$(BIN)/totonou makemessages -l ja -l en --no-obsolete --add-location file --ignore 'demo/*'
 	cd src/totonou && ../../$(BIN)/totonou compilemessages
 
 clean:

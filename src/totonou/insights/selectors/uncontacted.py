@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,15 +75,26 @@ class UncontactedRow:
         return self.customer.last_contact_by
 
 
-def planned_contact_customers(now: datetime.datetime) -> QuerySet[Activity, dict[str, Any]]:
-    """Ids of customers with a planned contact ahead: a planned activity of a type that counts as
-    contact, starting at ``now`` or later (an uncorrelated subquery, evaluated once)."""
+def planned_contacts(now: datetime.datetime) -> QuerySet[Activity]:
+    """Planned activities of a type that counts as contact, starting at ``now`` or later."""
     return Activity.objects.filter(
         status=Activity.Status.PLANNED,
         starts_at__gte=now,
         customer__isnull=False,
         type__counts_as_contact=True,
-    ).values("customer_id")
+    )
+
+
+def planned_contact_customers(now: datetime.datetime) -> QuerySet[Activity, dict[str, Any]]:
+    """Ids of customers with a planned contact ahead, as an uncorrelated subquery: read once for a pass
+    over every customer (SQLite materialises it, PostgreSQL hashes it)."""
+    return planned_contacts(now).values("customer_id")
+
+
+def has_planned_contact(now: datetime.datetime) -> Exists:
+    """The same, per customer (an index seek on the customer's activities): for the few rows of a page,
+    cheaper than reading every plan."""
+    return Exists(planned_contacts(now).filter(customer_id=OuterRef("pk")))
 
 
 class UncontactedRows(Sequence[UncontactedRow]):
@@ -321,10 +332,10 @@ def uncontacted_customers(
     groups, totals = _groups(segments, filters, _counts(scope, planned=planned, never=never))
     listed = scope.select_related("segment", "owner", "last_contact_by")
     if filters.planned is True:
-        listed = listed.filter(planned)
+        listed = listed.filter(has_planned_contact(now))
         size, never_count = totals.planned, totals.never_planned
     elif filters.planned is False:
-        listed = listed.exclude(planned)
+        listed = listed.exclude(has_planned_contact(now))
         size, never_count = totals.unplanned, totals.never_contacted - totals.never_planned
     else:
         size, never_count = totals.uncontacted, totals.never_contacted
