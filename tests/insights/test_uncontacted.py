@@ -250,3 +250,13 @@ def test_queries_do_not_grow_with_rows(world):
             owner=world.rep1, customer=CustomerFactory(segment=world.seg_b), starts_at=jst(2026, 3, 1)
         )
     assert _queries(world.manager) == (6, 50)
+
+
+def test_chunks_keep_ties_in_order(world):
+    """Two customers contacted at the same instant across a chunk boundary: neither lost nor repeated."""
+    twin = CustomerFactory(name="twin", segment=world.seg_a, owner=world.rep1)
+    make_activity(owner=world.rep1, customer=twin, starts_at=jst(2026, 3, 31))  # the same start as day30
+    result = uncontacted_customers(user=world.manager, now=NOW)
+    expected = [*NEVER, "no_segment", "day30", "twin", "overdue", "key_a", "normal_b", "override7"]
+    for size in (1, 2, 7):
+        assert [row.customer.name for chunk in result.rows.chunks(size=size) for row in chunk] == expected

@@ -71,6 +71,8 @@ def links(html: str, attr: str, value: str) -> list[dict[str, list[str]]]:
         {"view": "day", "members": "me"},
         {"view": "nonsense", "date": "not a date", "members": "x,,99999", "team": "abc"},
         {"week": "2026-04-27"},  # the older week link
+        {"view": "week", "date": "0001-01-01"},  # out of range: today, not an overflow
+        {"view": "month", "date": "9999-12-31"},
     ],
 )
 def test_every_view_answers(world, client_for, query):

@@ -127,6 +127,20 @@ class QuickLogForm(ServiceErrorsMixin, forms.Form):
             return None
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+
+def within_years(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A typing slip like 0202 or 20266 is an error on the field, not an overflow further on."""
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(
+            _("Give a date between the years %(first)s and %(last)s."),
+            params={"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+            code="out_of_range",
+        )
+    return value
+
+
 def changeable_owners(user: User, *, also: int | None = None) -> QuerySet[User]:
     """The people ``user`` may plan for: themselves and the members of the teams they manage, or
     (admins) anyone active; ``also`` keeps one more (an activity's current owner) in the list."""
@@ -221,6 +235,12 @@ class ActivityForm(ServiceErrorsMixin, forms.Form):
             ]
         fields["deal"].choices = [("", _("No deal")), *self.deal_choices]  # type: ignore[attr-defined]
         fields["contacts"].choices = self.contact_choices  # type: ignore[attr-defined]
+
+    def clean_starts_at(self) -> datetime.datetime | None:
+        return within_years(self.cleaned_data.get("starts_at"))
+
+    def clean_ends_at(self) -> datetime.datetime | None:
+        return within_years(self.cleaned_data.get("ends_at"))
 
     def _chosen_customer_id(self) -> int | None:
         """The customer whose deals and contacts are offered: the one sent, else the initial one."""

@@ -99,6 +99,8 @@ class ActivityResult:
     #: how many ended up as what: done, moved, unplanned, cancelled, overdue, planned
     kinds: Counter[str] = field(default_factory=Counter)
     reactions: int = 0
+    #: per customer id: the latest real contact as (day, minute, activity id, owner id)
+    last_contacts: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
 
 
 def day_weight(day: int) -> float:
@@ -137,6 +139,9 @@ class ActivityMaker:
         if missing:
             raise SeedDataMissing(f"activity types missing: {', '.join(sorted(missing))}")
         self.type_ids: dict[str, int] = found
+        self.counts_as_contact = set(
+            ActivityType.objects.filter(counts_as_contact=True).values_list("slug", flat=True)
+        )
         self.type_pools = {
             role: [slug for slug, weight in weights.items() for _ in range(weight)]
             for role, weights in TYPE_WEIGHTS.items()
@@ -364,6 +369,12 @@ class ActivityMaker:
             )
         if timeline.completed is not None:
             self._react(activity_id, member, day, timeline.completed)
+            if customer is not None and slug in self.counts_as_contact:
+                # The customer's latest real contact, ordered like the activity services order it.
+                contact = (day, start, activity_id, member.id)
+                last = self.result.last_contacts.get(customer.id)
+                if last is None or contact[:3] > last[:3]:
+                    self.result.last_contacts[customer.id] = contact
 
         planned, completed, cancelled = timeline.planned, timeline.completed, timeline.cancelled
         created = planned or completed

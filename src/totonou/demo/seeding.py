@@ -16,7 +16,6 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
-from totonou.activities.services.contact import customers_refresh_last_contact
 from totonou.customers.models import Contact, Customer, Segment
 from totonou.deals.models import Deal, StageChange
 from totonou.demo.activities import make_activities
@@ -185,7 +184,15 @@ def seed(
             with timer.phase("build indexes"):
                 deferred.rebuild()
         with timer.phase("last contacts"):
-            customers_refresh_last_contact()  # the activity services' own rule, over all customers
+            at = context.workdays.at
+            writer.update(
+                Customer,
+                ("last_contact_at", "last_contact_by"),
+                (
+                    (customer_id, at(day, minute), owner_id)
+                    for customer_id, (day, minute, _id, owner_id) in activities.last_contacts.items()
+                ),
+            )
         with timer.phase("sequences"):
             writer.reset_sequences(SEEDED_MODELS)
         committing = time.perf_counter()

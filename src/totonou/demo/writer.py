@@ -117,6 +117,30 @@ class BulkWriter:
                 count += len(batch)
         return count
 
+    def update(self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Row]) -> int:
+        """Set ``columns`` of the rows whose primary key comes first in each of ``rows``."""
+        meta = model._meta
+        fields = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in columns]
+        quote = self.connection.ops.quote_name
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        # Quoted names from the models' metadata: no outside input reaches this SQL.
+        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+        datetimes = [i for i, field in enumerate(fields) if field.get_internal_type() == "DateTimeField"]
+        utc = self.connection.timezone
+        count = 0
+        with self.connection.cursor() as cursor:
+            for batch in batched(rows, self.batch_size):
+                params = []
+                for key, *values in batch:
+                    if not self.is_postgresql:
+                        for i in datetimes:
+                            if values[i] is not None:
+                                values[i] = values[i].astimezone(utc).replace(tzinfo=None).isoformat(" ")
+                    params.append((*values, key))
+                cursor.executemany(sql, params)
+                count += len(params)
+        return count
+
     def reset_sequences(self, models_: Sequence[type[models.Model]]) -> None:
         """After explicit primary keys: move the sequences past them (PostgreSQL; a no-op elsewhere)."""
         statements = self.connection.ops.sequence_reset_sql(no_style(), list(models_))

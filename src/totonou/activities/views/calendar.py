@@ -33,6 +33,7 @@ DEFAULT_VIEW = "week"
 FIRST_HOUR, LAST_HOUR = 8, 19  # a day shows at least these hours; earlier or later activities widen it
 PLAN_HOUR = 9  # "plan on this day" starts here (or at the next full hour today)
 MONTH_SHOWN = 4  # activities listed in a month cell before "+N more"
+EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)  # a month either side stays valid
 
 
 # --- What is shown --------------------------------------------------------------------------------
@@ -165,12 +166,14 @@ def _selection(request: HttpRequest, user: User, members: list[User]) -> Selecti
 
 
 def _requested_day(request: HttpRequest) -> datetime.date:
-    """``?date=`` (or the older ``?week=``); today when missing or not a date."""
+    """``?date=`` (or the older ``?week=``); today when missing, not a date, or out of range."""
     for name in ("date", "week"):
         try:
-            return datetime.date.fromisoformat(request.GET.get(name, ""))
+            day = datetime.date.fromisoformat(request.GET.get(name, ""))
         except ValueError:
             continue
+        if EARLIEST <= day <= LATEST:
+            return day
     return timezone.localdate()
 
 

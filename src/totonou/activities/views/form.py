@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from totonou.activities.forms import ActivityCreateForm, ActivityEditForm, ActivityForm
+from totonou.activities.forms import ActivityCreateForm, ActivityEditForm, ActivityForm, within_years
 from totonou.activities.models import Activity, ActivityType
 from totonou.activities.selectors import activity_list
 from totonou.core.exceptions import ConflictError
@@ -141,7 +141,7 @@ def _initial_from_query(request: HttpRequest, user: User) -> dict[str, Any]:
     if query.get("mode") in {"plan", "log"}:
         initial["mode"] = query["mode"]
     try:
-        starts_at = forms.DateTimeField().clean(query.get("starts_at", ""))
+        starts_at = within_years(forms.DateTimeField().clean(query.get("starts_at", "")))
     except forms.ValidationError:
         starts_at = None
     if starts_at is not None:

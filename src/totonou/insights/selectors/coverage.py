@@ -95,12 +95,12 @@ def key_customer_coverage(
     )
     members = insight_members(user=user, filters=filters)
     member_ids = [member.pk for member in members]
-    thresholds = thresholds_in_force()
     key_customers = (
         Customer.objects.visible_to(user)
         .filter(owner__in=member_ids, is_key=True)
         .exclude(status=Customer.Status.INACTIVE)
     )
+    thresholds = thresholds_in_force(customers=key_customers)
     # Covered: per key customer and month, a real contact in its threshold window ending on the day the
     # month is judged (its last day; today for this month). This month reads ``last_contact_at``, like
     # the uncontacted list; earlier months look for a contact in the window (an index seek per customer).

@@ -124,9 +124,11 @@ def _titled_contact(keywords: list[str], *, activity: bool) -> Subquery:
     titles match ``UPPER(title) LIKE``; this way each row of the (small) set is checked by index."""
     if activity:
         through = Activity.contacts.through.objects.filter(activity_id=OuterRef("pk"))
-        return Subquery(through.filter(_title_q(keywords, "contact__title")).values("contact_id")[:1])
+        return Subquery(
+            through.filter(_title_q(keywords, "contact__title")).order_by().values("contact_id")[:1]
+        )
     contacts = Contact.objects.filter(customer_id=OuterRef("customer_id"))
-    return Subquery(contacts.filter(_title_q(keywords, "title")).values("pk")[:1])
+    return Subquery(contacts.filter(_title_q(keywords, "title")).order_by().values("pk")[:1])
 
 
 def _matching(segment_ids: list[int], keywords: list[str]) -> Q:

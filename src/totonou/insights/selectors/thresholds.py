@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import DateTimeField, Expression, F, Q, Value
+from django.db.models import DateTimeField, Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils.functional import cached_property
@@ -131,14 +131,19 @@ class ThresholdCutoff(Expression):
         return f"({' '.join(sql)})", params
 
 
-def thresholds_in_force(*, segments: Iterable[Segment] | None = None) -> Thresholds:
-    """The segments' cadences (one query unless ``segments`` are given) and the distinct overrides the
-    customers use (one query)."""
+def thresholds_in_force(
+    *, segments: Iterable[Segment] | None = None, customers: QuerySet[Customer] | None = None
+) -> Thresholds:
+    """The segments' cadences (one query unless ``segments`` are given) and the distinct overrides of
+    ``customers`` (default: all; one query). Only the customers a selector looks at need their override
+    known: a narrower set (one owner's, a team's, the key customers) is found through its index, where
+    all customers cost a full scan (there is no index on the override)."""
     if segments is None:
         segments = Segment.objects.all()
     cadences = {segment.pk: (segment.cadence_days, segment.key_cadence_days) for segment in segments}
+    customers = Customer.objects.all() if customers is None else customers
     overrides = frozenset(
-        Customer.objects.filter(cadence_days__isnull=False)
+        customers.filter(cadence_days__isnull=False)
         .order_by()
         .values_list("cadence_days", flat=True)
         .distinct()
