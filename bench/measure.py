@@ -59,7 +59,51 @@ def build_context() -> Context:
     visit_customer_ids = list(Customer.objects.filter(owner=rep).values_list("pk", flat=True)[:50])
     if not visit_customer_ids:
         visit_customer_ids = [customer.pk]
-    return Context(manager, rep, team_members, customer, deal, token, visit_customer_ids)
+    segment_id = (
+        Customer.objects.filter(segment__isnull=False)
+        .values_list("segment_id", flat=True)
+        .order_by("segment_id")
+        .first()
+    )
+    team_id = rep.team_id or manager.team_id
+    return Context(
+        manager,
+        rep,
+        team_members,
+        customer,
+        deal,
+        token,
+        visit_customer_ids,
+        segment_id or 0,
+        team_id or 0,
+        _strategy(manager, segment_id).pk,
+    )
+
+
+def _strategy(manager: Any, segment_id: int | None) -> Any:
+    """The benchmark's strategy hypothesis: this quarter, one segment, buyers."""
+    import datetime
+
+    from django.utils import timezone
+
+    from totonou.customers.models import Segment
+    from totonou.strategy.models import Strategy
+    from totonou.strategy.services import strategy_create
+
+    existing = Strategy.objects.filter(name="Benchmark").first()
+    if existing is not None:
+        return existing
+    today = timezone.localdate()
+    return strategy_create(
+        actor=manager,
+        name="Benchmark",
+        hypothesis="食品スーパーのバイヤーこそが狙うべき顧客だ",
+        starts_on=today - datetime.timedelta(days=60),
+        ends_on=today + datetime.timedelta(days=30),
+        target_share=40,
+        segments=Segment.objects.filter(pk=segment_id),
+        title_keywords=["バイヤー"],
+    )
 
 
 def client_for(who: str, ctx: Context) -> Client:

@@ -24,6 +24,9 @@ class Context:
     deal: Any
     token: str
     visit_customer_ids: list[int]
+    segment_id: int
+    team_id: int
+    strategy_id: int
     counter: list[int] = field(default_factory=lambda: [0])
 
 
@@ -110,6 +113,40 @@ SCENARIOS: list[Scenario] = [
         lambda ctx: Request("GET", url("api:activity_list", query=f"owner={ctx.rep.pk}")),
     ),
     Scenario("api_activity_create", "api", "token", _api_create),
+    # Insights exist in the API so far; the dashboard page joins when it lands.
+    Scenario(
+        "uncontacted_all_segments",
+        "insight",
+        "token",
+        lambda ctx: Request("GET", url("api:insights_uncontacted")),
+    ),
+    Scenario(
+        "uncontacted_one_segment",
+        "insight",
+        "token",
+        lambda ctx: Request("GET", url("api:insights_uncontacted", query=f"segment={ctx.segment_id}")),
+    ),
+    Scenario(
+        "key_customer_coverage",
+        "insight",
+        "token",
+        lambda ctx: Request("GET", url("api:insights_coverage", query=f"team={ctx.team_id}")),
+    ),
+    Scenario(
+        "plan_vs_actual",
+        "insight",
+        "token",
+        lambda ctx: Request("GET", url("api:insights_plan_vs_actual", query=f"team={ctx.team_id}")),
+    ),
+    Scenario(
+        "strategy_alignment",
+        "insight",
+        "token",
+        lambda ctx: Request(
+            "GET",
+            url("api:insights_strategy_alignment", query=f"strategy={ctx.strategy_id}&team={ctx.team_id}"),
+        ),
+    ),
 ]
 
 

@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.factories import ActivityFactory, CustomerFactory, DealFactory, UserFactory, activity_type
 from tests.web.conftest import local_noon
@@ -22,36 +21,6 @@ def shown(html: str, attr: str, *objects) -> list[bool]:
 
 
 # The feed's filters and paging are tested in test_feed.py (it lists events, not activities).
-
-
-def test_calendar_shows_the_week_of_the_selected_members(world, client_for):
-    next_week = ActivityFactory(owner=world.rep, customer=world.customer, starts_at=local_noon(7))
-    colleague = ActivityFactory(owner=world.other_rep, starts_at=local_noon())
-    client = client_for(world.rep)
-
-    html = client.get(reverse("activities:calendar")).content.decode()
-    assert shown(html, "data-activity", world.key_activity, next_week, colleague) == [True, False, False]
-    today = timezone.localdate()
-    monday = today - datetime.timedelta(days=today.weekday())
-    assert f'<time datetime="{monday:%Y-%m-%d}">' in html  # Monday starts the week
-    assert html.count('<li class="day') == 7
-
-    html = client.get(
-        reverse("activities:calendar"), {"members": f"{world.rep.pk},{world.other_rep.pk}"}
-    ).content.decode()
-    assert shown(html, "data-activity", world.key_activity, colleague) == [True, True]
-
-    following = monday + datetime.timedelta(days=7)
-    assert f"?week={following:%Y-%m-%d}&amp;members={world.rep.pk}" in html.replace(
-        f",{world.other_rep.pk}", ""
-    )
-    html = client.get(reverse("activities:calendar"), {"week": f"{following:%Y-%m-%d}"}).content.decode()
-    assert shown(html, "data-activity", world.key_activity, next_week) == [False, True]
-
-
-def test_calendar_marks_japanese_holidays(world, client_for):
-    html = client_for(world.rep).get(reverse("activities:calendar"), {"week": "2026-04-27"}).content.decode()
-    assert '<span class="day__holiday">昭和の日</span>' in html
 
 
 def test_calendar_members_can_be_checkboxes(world, client_for):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TimeStampedModel(models.Model):
@@ -29,7 +30,7 @@ class AuditEntry(models.Model):
     """Who changed what, when: one row per create, update or delete made through a service."""
 
     class Action(models.TextChoices):
-        CREATE = "create", _("Created")
+        CREATE = "create", pgettext_lazy("audit action", "Created")
         UPDATE = "update", _("Updated")
         DELETE = "delete", _("Deleted")
 

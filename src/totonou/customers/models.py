@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.core.validators import HEX_COLOR
@@ -119,6 +120,10 @@ class Customer(VersionedModel):
             models.Index(fields=["is_key", "segment"], name="customer_key_idx"),
             models.Index(fields=["segment", "last_contact_at"], name="customer_segment_contact_idx"),
             models.Index(fields=["last_contact_at", "id"], name="customer_contact_idx"),
+            # Which override cadences exist, without scanning every customer (uncontacted thresholds).
+            models.Index(
+                fields=["cadence_days"], condition=Q(cadence_days__isnull=False), name="customer_override_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -151,7 +156,7 @@ class Contact(VersionedModel):
     name = models.CharField(_("name"), max_length=100)
     name_kana = models.CharField(_("name (kana)"), max_length=100, blank=True)
     department = models.CharField(_("department"), max_length=100, blank=True)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_decision_maker = models.BooleanField(_("decision maker"), default=False)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from totonou.core.i18n import pick
 from totonou.core.models import TimeStampedModel, VersionedModel
@@ -16,7 +17,7 @@ from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
 
 class Stage(models.Model):
     class Kind(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("deal stage kind", "Open")
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
 
@@ -88,7 +89,7 @@ class Deal(VersionedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals", verbose_name=_("owner")
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("deal", "title"), max_length=200)
     amount = models.BigIntegerField(
         _("amount"), default=0, validators=[MinValueValidator(0)], help_text=_("In the team currency.")
     )

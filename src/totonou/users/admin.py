@@ -16,6 +16,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UsernameField
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from totonou.core.admin import AdminOnlyMixin, ReadOnlyModelAdmin, ServiceModelAdmin
 from totonou.users.models import ApiToken, Team, User
@@ -163,7 +164,11 @@ class ApiTokenAdmin(ReadOnlyModelAdmin):
         for token in queryset.filter(revoked_at__isnull=True):
             api_token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
             count += 1
-        self.message_user(request, _("%(count)d tokens revoked.") % {"count": count}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count) % {"count": count},
+            messages.SUCCESS,
+        )
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Read-only models hide actions (no change permission); revoking is this admin's one write.

@@ -10,20 +10,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from totonou.activities.forms import (
     ActivityCancelForm,
     ActivityCompleteForm,
-    ActivityEditForm,
     ActivityRescheduleForm,
 )
-from totonou.activities.models import Activity, ActivityType, Comment
+from totonou.activities.models import Activity, Comment
 from totonou.activities.selectors import activity_list
 from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import render_page
-from totonou.customers.filters import CustomerFilter
-from totonou.customers.selectors import customer_list
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 from totonou.web.http import safe_next, signed_in_user
@@ -146,33 +143,3 @@ def activity_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _run_action(request, pk, ActivityCancelForm, "cancel", _("The activity is cancelled."))
-
-
-@require_http_methods(["GET", "POST"])
-def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Edit an activity's details (owner, their manager or an admin)."""
-    user = signed_in_user(request)
-    activity = _get_activity(user, pk)
-    _ensure_can_change(user, activity)
-    customers = customer_list(user=user, filters=CustomerFilter(owner=activity.owner_id))
-    types = ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id")
-    form = ActivityEditForm(
-        request.POST if request.method == "POST" else None,
-        user=user,
-        activity=activity,
-        customers=customers,
-        types=types,
-    )
-    status = 200
-    if form.is_bound:
-        try:
-            saved = form.save()
-        except ConflictError as error:
-            messages.error(request, error.message)
-            saved, status = None, 409
-        if saved is not None:
-            messages.success(request, _("The activity is saved."))
-            return redirect(saved.get_absolute_url())
-    return render_page(
-        request, "activities/activity_form.html", {"activity": activity, "form": form}, status=status
-    )
