@@ -3,13 +3,14 @@ from django.urls import path
 from totonou.activities import views
 from totonou.activities.views import form as activity_form
 from totonou.activities.views import social
-from totonou.activities.views.feed import feed_new
+from totonou.activities.views.feed import feed_comments, feed_new
 
 app_name = "activities"
 
 urlpatterns = [
     path("feed/", views.feed, name="feed"),
     path("feed/new/", feed_new, name="feed_new"),
+    path("feed/<int:pk>/comments/", feed_comments, name="feed_comments"),
     path("mentions/", social.mentions, name="mentions"),
     path("mentions/read/", social.mentions_mark_read, name="mentions_mark_read"),
     path("activities/<int:pk>/comments/", social.comment_create, name="comment_create"),

@@ -123,12 +123,11 @@ class ActivityMaker:
         organisation: Organisation,
         customers: list[CustomerInfo],
         deals: dict[int, list[DealInfo]],
-        events: EventLog,
         comments: CommentMaker,
     ) -> None:
         self.context = context
-        self.events = events
         self.comments = comments
+        self.events: EventLog = comments.events
         self.size = context.size
         self.rng = context.rng("activities")
         self.text = context.text(self.rng)
@@ -157,6 +156,9 @@ class ActivityMaker:
             for member in self.members
         }
         self.result = ActivityResult()
+        # The current day's rows
+        self.rows: list[tuple[object, ...]] = []
+        self.links: list[tuple[int, int]] = []
         self.reactions: list[tuple[object, ...]] = []
 
     def _customer_pools(self, customers: list[CustomerInfo]) -> dict[int, list[CustomerInfo]]:
@@ -187,24 +189,23 @@ class ActivityMaker:
         rate = size.activities / total
         next_id = self.context.next_id[Activity._meta.label]
         for day in days:
-            rows: list[tuple[object, ...]] = []
-            links: list[tuple[int, int]] = []
-            self.reactions = []
+            self.rows, self.links, self.reactions = [], [], []
             weight = day_weight(day)
             for member in self.members:
                 mean = rate * weight * ROLE_FACTOR[member.role]
                 count = int(mean * self.rng.uniform(0.6, 1.4) + self.rng.random())
                 cursor = DAY_START + self.rng.choice((0, 0, 15, 30))
                 for _ in range(count):
-                    cursor = self._activity(next_id, member, day, cursor, rows, links)
+                    cursor = self._activity(next_id, member, day, cursor)
                     next_id += 1
-            self.context.insert(Activity, COLUMNS, rows)
-            self.context.insert(Activity.contacts.through, ("activity", "contact"), links)
+            # Parents before children: activities, then what refers to them.
+            self.context.insert(Activity, COLUMNS, self.rows)
+            self.context.insert(Activity.contacts.through, ("activity", "contact"), self.links)
             self.context.insert(Reaction, ("activity", "user", "kind", "created_at"), self.reactions)
             self.comments.write()
             self.events.write(before=day - LOOKBACK)
-            self.result.count += len(rows)
-            self.result.contact_links += len(links)
+            self.result.count += len(self.rows)
+            self.result.contact_links += len(self.links)
             self.result.reactions += len(self.reactions)
         self.comments.write()
         self.events.write()
@@ -314,15 +315,7 @@ class ActivityMaker:
             return None
         return self.context.workdays.later(*completed, self.rng.randrange(30, 1500))
 
-    def _activity(
-        self,
-        activity_id: int,
-        member: Member,
-        day: int,
-        cursor: int,
-        rows: list[tuple[object, ...]],
-        links: list[tuple[int, int]],
-    ) -> int:
+    def _activity(self, activity_id: int, member: Member, day: int, cursor: int) -> int:
         """Make one activity starting at or after ``cursor``; returns where the next one may start."""
         rng = self.rng
         slug = rng.choice(self.type_pools[member.role])
@@ -382,7 +375,7 @@ class ActivityMaker:
         last_change = max(m for m in (planned, completed, cancelled, reviewed) if m is not None)
         version = 1 + (fate == "moved") + (planned is not None and timeline.status != "planned")
         at = self.context.workdays.at
-        rows.append(
+        self.rows.append(
             (
                 activity_id,
                 member.id,
@@ -408,7 +401,7 @@ class ActivityMaker:
                 version + (reviewed is not None),
             )
         )
-        links.extend((activity_id, contact[0]) for contact in contacts)
+        self.links.extend((activity_id, contact[0]) for contact in contacts)
         self.result.kinds[fate if day < 0 else "cancelled" if fate == "cancelled" else "planned"] += 1
         return next_cursor
 
@@ -461,4 +454,4 @@ def make_activities(
 ) -> ActivityResult:
     """Activities with their contacts, reviews, likes, comment threads (through ``comments``) and
     feed events; returns what was made."""
-    return ActivityMaker(context, organisation, customers, deals, comments.events, comments).run()
+    return ActivityMaker(context, organisation, customers, deals, comments).run()

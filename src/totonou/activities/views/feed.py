@@ -1,28 +1,44 @@
 """The team feed: every plan, result, move, cancellation and comment as it happens (``ActivityEvent``
 rows, newest first), filtered with the API's ``FeedFilter``. New items come in by polling
-``feed_new``, which costs one small query when there is nothing new."""
+``feed_new``, which costs one small query when there is nothing new.
+
+Each item shows its comment count and a comment form; the thread itself (and the @mention hints)
+loads only when the reader opens the item's comments (``feed_comments``), so a page renders no
+comment threads at all."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.views.decorators.http import require_GET
 
-from totonou.activities.filters import FeedFilter
-from totonou.activities.models import ActivityEvent, Comment
-from totonou.activities.selectors import feed_latest_id, feed_list
+from totonou.activities.filters import CommentFilter, FeedFilter
+from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
+from totonou.activities.selectors import (
+    activities_with_reactions,
+    comment_list,
+    feed_latest_id,
+    feed_list,
+    reacted_attribute,
+    reaction_count_attribute,
+)
+from totonou.activities.templatetags.activity_social import feed_time
 from totonou.activities.views.choices import filter_choices
 from totonou.core.filters import filters_from_query
-from totonou.core.htmx import render_page
+from totonou.core.htmx import is_htmx, render_page
 from totonou.customers.models import Segment
 from totonou.users.models import User
+from totonou.users.permissions import can_change_owned_by
 from totonou.web.http import signed_in_user
 
 FEED_PAGE_SIZE = 25
@@ -33,9 +49,30 @@ WINDOW_PARAMETERS = ("after", "before")
 
 
 def feed_events(*, user: User, filters: FeedFilter) -> QuerySet[ActivityEvent]:
-    """``feed_list`` plus each activity's comment thread (one more query), for the feed's comment boxes."""
-    thread = Comment.objects.select_related("author").order_by("created_at", "id")
-    return feed_list(user=user, filters=filters).prefetch_related(Prefetch("activity__comments", thread))
+    """``feed_list`` in the shape the page shows, in two queries: the events, and their activities
+    (owner, type, customer, deal, reviewer, with the like counts and the comment count annotated; no
+    contacts, which the page does not show). Whether a comment mentions the viewer is an ``EXISTS`` on
+    each event; the comment threads load on demand (``feed_comments``)."""
+    comments = (
+        Comment.objects.filter(activity_id=OuterRef("pk"))
+        .order_by()
+        .values("activity_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    activities = (
+        activities_with_reactions(Activity.objects.visible_to(user), user=user)
+        .select_related("owner", "type", "customer", "deal", "reviewed_by")
+        .annotate(comment_count=Coalesce(Subquery(comments), Value(0)))
+        .order_by()
+    )
+    mentioned = Mention.objects.filter(comment_id=OuterRef("comment_id"), user_id=user.pk)
+    return (
+        feed_list(user=user, filters=filters)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("activity", queryset=activities))
+        .annotate(viewer_mentioned=Exists(mentioned))
+    )
 
 
 def _moment(value: Any) -> datetime.datetime | None:
@@ -49,18 +86,70 @@ def _moment(value: Any) -> datetime.datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+_URL_SENTINEL = 987654321
+
+
+def _pk_url(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for many pks at the cost of one ``reverse``: the URL of a sentinel
+    pk, split around it (the feed builds five URLs per item)."""
+    prefix, suffix = reverse(name, args=[_URL_SENTINEL]).split(str(_URL_SENTINEL), 1)
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+def _clock(value: datetime.datetime) -> dict[str, str]:
+    """What the item shows of a time, in the viewer's zone: the same strings as the template filters
+    ``date:'c'``, ``date:"n/j"`` (with ``date:"D"``) and ``time:"H:i"``, without a ``DateFormat`` each."""
+    local = timezone.localtime(value)
+    return {
+        "iso": local.isoformat(),
+        "day": f"{local.month}/{local.day} ({WEEKDAYS_ABBR[local.weekday()]})",
+        "time": f"{local.hour:02}:{local.minute:02}",
+    }
+
+
 def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[ActivityEvent]:
-    """Read the details templates show from each event's JSON, once: the times of a move (shown in the
-    viewer's zone by the template), whether a comment mentions the viewer, and the id prefix of the
-    item's comment box. No queries."""
+    """Work out once, in Python, what the item template would otherwise compute per item: the times of
+    a move (shown in the viewer's zone by the template), whether a comment mentions the viewer, the id
+    prefix of the item's comment box, the like state, whether the viewer may review the activity, and
+    the URLs of its forms and links, and its times as the viewer reads them. No queries."""
     prepared = list(events)
+    like = Reaction.Kind.LIKE.value
+    may_review = viewer.role in {"manager", "admin"}
+    detail_url, toggle_url, review_url, comment_url, thread_url = (
+        _pk_url(f"activities:{name}")
+        for name in (
+            "activity_detail",
+            "reaction_toggle",
+            "activity_review",
+            "comment_create",
+            "feed_comments",
+        )
+    )
     for event in prepared:
+        activity = event.activity
+        activity.urls = {  # type: ignore[attr-defined]
+            "detail": detail_url(activity.pk),
+            "reaction": toggle_url(activity.pk),
+            "review": review_url(activity.pk),
+            "comment": comment_url(activity.pk),
+        }
+        activity.starts = _clock(activity.starts_at)  # type: ignore[attr-defined]
+        activity.ends = _clock(activity.ends_at)  # type: ignore[attr-defined]
+        created = {
+            "iso": timezone.localtime(event.created_at).isoformat(),
+            "label": feed_time(event.created_at),
+        }
+        event.created = created  # type: ignore[attr-defined]
+        event.thread_url = thread_url(event.pk)  # type: ignore[attr-defined]  # an activity may have several events
+        activity.like = {  # type: ignore[attr-defined]  # the annotations of activities_with_reactions
+            "count": getattr(activity, reaction_count_attribute(like), 0),
+            "reacted": bool(getattr(activity, reacted_attribute(like), False)),
+        }
+        # the rule of ``reviewable_by`` (the managed ids are cached per request user)
+        activity.can_review = may_review and can_change_owned_by(viewer, activity.owner_id)  # type: ignore[attr-defined]
         event.moved_from = _moment(event.data.get("from"))  # type: ignore[attr-defined]
         event.moved_to = _moment(event.data.get("to"))  # type: ignore[attr-defined]
-        mentioned = event.comment is not None and any(
-            row.user_id == viewer.pk for row in event.comment.mention_rows.all()
-        )
-        event.mentions_viewer = mentioned  # type: ignore[attr-defined]
+        event.mentions_viewer = event.comment_id is not None and event.viewer_mentioned  # type: ignore[attr-defined]
         event.box = f"e{event.pk}"  # type: ignore[attr-defined]  # the id prefix of its comment box
     return prepared
 
@@ -139,3 +228,29 @@ def feed_new(request: HttpRequest) -> HttpResponse:
         "is_new": True,
     }
     return render(request, "activities/_feed_new.html", context)
+
+
+@require_GET
+def feed_comments(request: HttpRequest, pk: int) -> HttpResponse:
+    """The comment thread of feed item ``pk`` (an event id), loaded by htmx when its comments are first
+    opened; with it, out of band, the @mention hints of the item's form and its current comment count.
+    An event the user may not see, or one without a comment box (a review), is 404; a request without
+    htmx goes to the activity page, where the thread is."""
+    user = signed_in_user(request)
+    queryset = ActivityEvent.objects.visible_to(user).exclude(kind=ActivityEvent.Kind.REVIEWED)
+    event = get_object_or_404(queryset.select_related("activity"), pk=pk)
+    activity = event.activity
+    if not is_htmx(request):
+        return redirect(f"{activity.get_absolute_url()}#page-comments")
+    comments = list(comment_list(user=user, filters=CommentFilter(activity=activity.pk)))
+    box = f"e{event.pk}"
+    page = request.htmx.current_url_abs_path or ""  # type: ignore[attr-defined]
+    context = {
+        "activity": activity,
+        "comments": comments,
+        "box": box,
+        "in_feed": True,
+        "hints_id": f"{box}-hints",
+        "next_url": page if page.startswith(reverse("activities:feed")) else reverse("activities:feed"),
+    }
+    return render(request, "activities/_feed_thread.html", context)
