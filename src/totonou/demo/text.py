@@ -19,6 +19,11 @@ NUMBERS = ("10", "20", "30", "50", "100", "200", "300")
 STORES = ("3", "5", "8", "12", "20", "30", "50")
 
 
+def capitalise(text: str) -> str:
+    """Upper-case the first letter ("{product} demo" → "Baby food demo"); Japanese is unaffected."""
+    return text[:1].upper() + text[1:]
+
+
 class Slots(dict[str, str]):
     """Template values, each made on first use."""
 
@@ -105,24 +110,33 @@ class TextMaker:
         if contact is not None:
             given["contact"], given["title"] = contact
         slots = self.slots(vocabulary, segment_index, **given)
-        if deal is not None:
+        purpose = notes = next_step = cancel_reason = ""
+        if type_slug == "internal":
+            subject, note = rng.choice(vocabulary.internal_work)
+            if status == "done":
+                notes = note.format_map(slots)
+        elif deal is not None:
             action = rng.choice(vocabulary.deal_actions[deal[1]])
             subject = vocabulary.deal_subject.format(deal=deal[0], action=action)
         else:
             subject = rng.choice(vocabulary.subjects[type_slug]).format_map(slots)
-        purpose = notes = next_step = cancel_reason = ""
         if type_slug != "internal" and (status != "done" or rng.random() < 0.3):
             purpose = rng.choice(vocabulary.purposes).format_map(slots)
         if status == "done":
-            if type_slug == "internal":
-                notes = rng.choice(vocabulary.internal_notes).format_map(slots)
-            else:
+            if type_slug != "internal":
                 notes = self._notes(vocabulary, slots, type_slug, has_contact=contact is not None)
                 if rng.random() < 0.75:
                     next_step = rng.choice(vocabulary.next_steps).format_map(slots)
         elif status == "cancelled":
             cancel_reason = rng.choice(vocabulary.cancel_reasons)
-        return ActivityText(subject, purpose, notes, next_step, cancel_reason, slots["theme"])
+        return ActivityText(
+            capitalise(subject),
+            capitalise(purpose),
+            notes,
+            capitalise(next_step),
+            cancel_reason,
+            slots["theme"],
+        )
 
     def _notes(self, vocabulary: Vocabulary, slots: Slots, type_slug: str, *, has_contact: bool) -> str:
         rng = self.rng
@@ -138,7 +152,9 @@ class TextMaker:
                 sentences.append(sentence)
         if not brief or rng.random() < 0.5:
             sentences.append(rng.choice(vocabulary.reactions))
-        return vocabulary.sentence_separator.join(sentence.format_map(slots) for sentence in sentences)
+        return vocabulary.sentence_separator.join(
+            capitalise(sentence.format_map(slots)) for sentence in sentences
+        )
 
     def pick(self, templates: tuple[str, ...], segment_index: int, **given: Any) -> str:
         """One template of ``templates`` (from the main vocabulary) filled in."""

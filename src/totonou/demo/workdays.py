@@ -15,6 +15,7 @@ import zoneinfo
 import jpholiday
 
 MINUTES_PER_DAY = 24 * 60
+EVENING = 21 * 60
 
 
 def is_working_day(day: datetime.date) -> bool:
@@ -67,11 +68,13 @@ class Workdays:
     def later(self, index: int, minute: int, delta: int, *, latest: int = -1) -> tuple[int, int]:
         """``delta`` minutes after (index, minute); past 21:00 it rolls to the next working morning.
 
-        Never goes beyond the end of working day ``latest`` (by default the last one before today).
+        Never beyond working day ``latest`` (by default the last one before today): on that day it
+        stops at 21:00, or just after ``minute`` when that is later still.
         """
-        minute += delta
-        if minute >= 21 * 60:
-            index, minute = index + 1, 8 * 60 + 30 + (minute - 21 * 60) % 90
-        if index > latest:
-            return latest, MINUTES_PER_DAY - 1
-        return index, min(minute, MINUTES_PER_DAY - 1)
+        moved = minute + delta
+        next_index = index
+        if moved >= EVENING:
+            next_index, moved = index + 1, 8 * 60 + 30 + (moved - EVENING) % 90
+        if next_index > latest:
+            return latest, min(max(minute + 1, EVENING), MINUTES_PER_DAY - 1)
+        return next_index, min(moved, MINUTES_PER_DAY - 1)

@@ -48,7 +48,8 @@ class Vocabulary:
     openers_without_contact: dict[str, tuple[str, ...]]
     findings: tuple[str, ...]
     reactions: tuple[str, ...]
-    internal_notes: tuple[str, ...]
+    #: (subject, note when done) of internal work
+    internal_work: tuple[tuple[str, str], ...]
     next_steps: tuple[str, ...]
     cancel_reasons: tuple[str, ...]
     loss_notes: tuple[str, ...]
