@@ -85,11 +85,11 @@ VOCABULARY = Vocabulary(
         "next month",
         "in two months",
         "this autumn",
-        "the holiday season",
+        "for the holiday season",
         "early next year",
         "next fiscal year",
-        "spring",
-        "summer",
+        "in spring",
+        "in summer",
         "before the Obon holidays",
     ),
     competitors=("Competitor A", "Competitor B", "Competitor C", "a national wholesaler", "a local maker"),
@@ -142,7 +142,7 @@ VOCABULARY = Vocabulary(
         "Introduce {product} and leave samples",
         "Check the shelf and gather material for {theme}",
         "Learn about the competition",
-        "Confirm the {when} schedule for {theme}",
+        "Confirm the schedule for {theme} {when}",
     ),
     openers_with_contact={
         "visit": (
@@ -183,7 +183,7 @@ VOCABULARY = Vocabulary(
         "The buyer is about to change roles; we should meet the successor early.",
         "The decision needs the {title}'s approval.",
         "{competitor} seems to visit them often.",
-        "{theme} is a priority for them too; they want a decision by {when}.",
+        "{theme} is a priority for them too; they want to decide {when}.",
         "They asked for a shorter delivery lead time.",
     ),
     reactions=(
@@ -204,7 +204,7 @@ VOCABULARY = Vocabulary(
         ("Product training", "Product training on {product}: features and competitor comparison."),
         ("1-on-1", "1-on-1 with my manager: how to approach key customers and {theme}."),
         ("Visit planning", "Planned next week's key-customer visits."),
-        ("Trade show preparation", "Planned the booth for the {when} trade show."),
+        ("Trade show preparation", "Planned the booth for the trade show {when}."),
         ("Promotion planning", "Worked out a promotion for {theme} with marketing."),
     ),
     next_steps=(

@@ -42,7 +42,7 @@ SEGMENTS = (
         ),
         deal_titles=(
             "{product} core range listing",
-            "{when} shelf reset: new items",
+            "Shelf reset ({when}): new items",
             "Private-label {product}",
             "Deli ingredients rollout",
             "{place} area: {stores} new stores",
@@ -59,12 +59,12 @@ SEGMENTS = (
             ("Management", "Director", True),
         ),
         findings=(
-            "{product} is up {percent}% year on year; they may add a shelf in the {when} reset.",
+            "{product} is up {percent}% year on year; they may add a shelf at the reset {when}.",
             "{competitor} seems to be offering {percent}% off on {product}.",
             "The promotion runs in {stores} stores; quantities are confirmed next week.",
             "With the deli expansion they are interested in a catering pack of {product}.",
             "They are moving to private label and will likely ask us for a quote.",
-            "The shelf reset is planned for {when}; proposals are due at the end of the month.",
+            "The shelf reset is planned {when}; proposals are due at the end of the month.",
             "On the shelf, {product} had lost two facings.",
             "The new {place} store is being prepared; they asked for advice on the opening range.",
         ),
@@ -114,7 +114,7 @@ SEGMENTS = (
         ),
         findings=(
             "They are growing the food aisle and have room for {product} in {stores} stores.",
-            "The {when} seasonal shelf is leaning towards {competitor}; we need to catch up.",
+            "The seasonal shelf {when} is leaning towards {competitor}; we need to catch up.",
             "Tourist demand pushed {product} up {percent}% year on year.",
             "A head-office listing would mean {stores} stores at once.",
             "{product} was out of stock in store; we should suggest new reorder points.",
@@ -210,7 +210,7 @@ SEGMENTS = (
         findings=(
             "Driver-hour rules mean they want deliveries {number} minutes earlier.",
             "We are close to adding our {place} route to the shared delivery.",
-            "Frozen storage is tight until {when}.",
+            "Frozen storage is tight; it should ease {when}.",
             "They asked for a {percent}% rate increase; we need an alternative internally.",
         ),
         amount_range=(20_000, 500_000),
@@ -246,7 +246,7 @@ SEGMENTS = (
             "{product}: all restaurants",
             "New menu ingredients: annual contract",
             "Central kitchen ingredients",
-            "{when} seasonal menu supply",
+            "Seasonal menu supply ({when})",
         ),
         positions=(
             ("Purchasing", "Purchasing Director", True),
@@ -257,7 +257,7 @@ SEGMENTS = (
         ),
         findings=(
             "Staff shortages make prep time the issue; they like ready-to-use items such as {product}.",
-            "{product} is the favourite for the {when} seasonal menu; they asked for a trial batch.",
+            "{product} is the favourite for the seasonal menu {when}; they asked for a trial batch.",
             "They want purchase prices {percent}% lower; we will requote on combined volumes.",
             "The central kitchen runs at capacity; they want {number} more cases a week.",
         ),
@@ -298,7 +298,7 @@ SEGMENTS = (
             ("General Affairs", "Clerk", False),
         ),
         findings=(
-            "The emergency stock renewal is budgeted for {when}; they asked for comments on the draft spec.",
+            "The emergency stock renewal is budgeted {when}; they asked for comments on the draft spec.",
             "Our tender registration must be renewed next month.",
             "The meal center would like to taste the allergen-free {product}.",
         ),
@@ -326,7 +326,7 @@ SEGMENTS = (
             "protein drinks",
             "frozen sweets",
         ),
-        deal_titles=("{product}: all stores", "{when} new product fair", "Ready-meal ingredients"),
+        deal_titles=("{product}: all stores", "New product fair ({when})", "Ready-meal ingredients"),
         positions=(
             ("Merchandising", "Merchandiser", False),
             ("Merchandising", "Director", True),
@@ -385,7 +385,7 @@ SEGMENTS = (
             "meal kits",
         ),
         deal_titles=(
-            "Catalogue listing ({when} issue)",
+            "Catalogue listing ({when})",
             "{product} member campaign",
             "More farm-direct produce",
         ),
@@ -410,7 +410,7 @@ SEGMENTS = (
             "wagyu products",
             "pastries",
         ),
-        deal_titles=("{when} gift catalogue", "{place} food fair booth", "{product} in the food hall"),
+        deal_titles=("Gift catalogue ({when})", "{place} food fair booth", "{product} in the food hall"),
         positions=(
             ("Food Division", "Buyer", False),
             ("Food Division", "Director", True),
@@ -455,7 +455,7 @@ SEGMENTS = (
         company_patterns=(("{core} Online", ""), ("{core} Commerce", "")),
         themes=("online-only items", "subscriptions", "the big sale", "shipping costs", "reviews"),
         products=("bulk packs", "subscription meal kits", "gift boxes", "emergency food sets"),
-        deal_titles=("{product} online-only set", "Subscription supply", "{when} sale plan"),
+        deal_titles=("{product} online-only set", "Subscription supply", "Sale plan ({when})"),
         positions=(
             ("Merchandising", "MD Manager", True),
             ("Merchandising", "Coordinator", False),
