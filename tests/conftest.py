@@ -98,10 +98,16 @@ def seed_reference_data() -> None:
 
 
 @pytest.fixture
-def live_reference_data(transactional_db, monkeypatch):
-    """For tests against ``live_server`` (browser tests): reference rows present, and Django's
-    async-safety check off because Playwright's sync API runs an event loop in this thread."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def transactional_reference_data(transactional_db):
+    """For tests whose code commits or closes connections (the worker, live servers): a real
+    transactional database with the reference rows present before and restored after."""
     seed_reference_data()
     yield
     seed_reference_data()
+
+
+@pytest.fixture
+def live_reference_data(transactional_reference_data, monkeypatch):
+    """For tests against ``live_server`` (browser tests): reference rows present, and Django's
+    async-safety check off because Playwright's sync API runs an event loop in this thread."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 from django.core.management import call_command
 from django_tasks import TaskResultStatus, default_task_backend
 
 from tests.tasks import create_segment
 from totonou.customers.models import Segment
 
-pytestmark = pytest.mark.django_db
 
-
-def test_worker_runs_a_queued_task_once():
+def test_worker_runs_a_queued_task_once(transactional_reference_data):
+    # The worker commits and closes its connections, so this needs a real transactional database.
     result = create_segment.enqueue("物流")
     assert not Segment.objects.filter(name="物流").exists()
 

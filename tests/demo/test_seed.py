@@ -9,6 +9,7 @@ from collections import Counter
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -20,6 +21,7 @@ from totonou.activities.models import Activity, ActivityEvent, ActivityType, Com
 from totonou.activities.services.contact import customers_refresh_last_contact
 from totonou.customers.models import Contact, Customer, Segment
 from totonou.deals.models import Deal, Stage, StageChange
+from totonou.strategy.models import Strategy
 from totonou.users.models import Team, User
 from totonou.users.services import team_create
 
@@ -226,6 +228,10 @@ def test_demo_counts_and_logins():
     assert Comment.objects.filter(author=manager).count() >= 40
     assert Comment.objects.exclude(author=manager).exists()
     assert activities.filter(reviewed_by=manager).count() > 100
+    strategies = Strategy.objects.all()
+    assert strategies.count() == 3
+    assert not strategies.filter(starts_on__gt=today).exists()
+    assert strategies.filter(ends_on__gte=today).count() == 2
     check_rules()
 
 
@@ -266,11 +272,21 @@ def test_existing_data_is_left_alone():
 
 
 def test_flush_replaces_data_and_keeps_reference_data():
+    def rows() -> dict[str, set[object]]:
+        return {
+            model._meta.label: set(model._default_manager.values_list("pk", flat=True))
+            for model in apps.get_models()
+            if model._default_manager.exists()
+        }
+
+    seeded_by_migrations = rows()
+    assert {"deals.Stage", "activities.ActivityType"} <= set(seeded_by_migrations)
     UserFactory(username="someone")
-    stages, types = Stage.objects.count(), ActivityType.objects.count()
     seed("--flush")
     assert set(User.objects.values_list("username", flat=True)) == DEMO_USERS
-    assert (Stage.objects.count(), ActivityType.objects.count()) == (stages, types)
+    after = rows()
+    for label, keys in seeded_by_migrations.items():
+        assert after[label] == keys, f"--flush changed {label}"
     # New rows get fresh primary keys after the explicit ones.
     team = team_create(actor=None, name="Team after seeding")
     assert team.pk > max(Team.objects.exclude(pk=team.pk).values_list("pk", flat=True))

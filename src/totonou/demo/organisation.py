@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import math
 import random
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
 from totonou.customers.models import Contact, Customer, Segment
@@ -32,9 +34,13 @@ SEGMENT_WEIGHTS = {
 }
 
 
-@functools.cache
 def demo_password_hash() -> str:
     """One hash for every demo user: hashing costs ~0.5 s each and they share the password anyway."""
+    return _password_hash(tuple(settings.PASSWORD_HASHERS))
+
+
+@functools.cache
+def _password_hash(hashers: tuple[str, ...]) -> str:
     return make_password(DEMO_PASSWORD)
 
 
@@ -190,6 +196,49 @@ def make_segments(context: SeedContext) -> list[int]:
         ],
     )
     return ids
+
+
+def make_strategies(context: SeedContext, organisation: Organisation, segment_ids: list[int]) -> int:
+    """The manager's strategy hypotheses for this quarter (one per team) and the last one, through the
+    strategy service: a handful of rows, written the way the product writes them."""
+    from totonou.strategy.services import strategy_create  # the seed is optional for the strategy app
+
+    managers = organisation.managers
+    if not managers:
+        return 0
+    manager = User.objects.get(pk=managers[0].id)
+    segments = {words.key: pk for words, pk in zip(context.vocabulary.segments, segment_ids, strict=False)}
+    today = context.today
+    quarter_start = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    next_quarter = (quarter_start + datetime.timedelta(days=92)).replace(day=1)
+    last_quarter = (quarter_start - datetime.timedelta(days=1)).replace(day=1)
+    last_quarter = last_quarter.replace(month=3 * ((last_quarter.month - 1) // 3) + 1)
+    teams = {team.pk: team for team in Team.objects.filter(pk__in=organisation.team_ids)}
+    periods: list[tuple[datetime.date, datetime.date, int | None]] = [
+        (quarter_start, next_quarter - datetime.timedelta(days=1), team_id)
+        for team_id in organisation.team_ids
+    ]
+    periods.append((last_quarter, quarter_start - datetime.timedelta(days=1), None))
+    count = 0
+    for index, (starts_on, ends_on, team_id) in enumerate(periods):
+        name, hypothesis, segment_key, keywords, share = context.vocabulary.strategies[
+            index % len(context.vocabulary.strategies)
+        ]
+        if segment_key not in segments:
+            continue
+        strategy_create(
+            actor=manager,
+            name=name,
+            hypothesis=hypothesis,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            target_share=share,
+            segments=Segment.objects.filter(pk=segments[segment_key]),
+            title_keywords=keywords,
+            team=teams.get(team_id) if team_id is not None else None,
+        )
+        count += 1
+    return count
 
 
 def _company_names(context: SeedContext) -> list[tuple[str, str]]:

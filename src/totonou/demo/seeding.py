@@ -29,6 +29,7 @@ from totonou.demo.organisation import (
     make_customers,
     make_organisation,
     make_segments,
+    make_strategies,
 )
 from totonou.demo.sizes import SeedSize
 from totonou.demo.writer import BulkWriter, DeferredIndexes, next_ids
@@ -51,15 +52,8 @@ SEEDED_MODELS: tuple[type[models.Model], ...] = (
 )
 #: Any of these holding a row means the database is in use.
 DOMAIN_MODELS: tuple[type[models.Model], ...] = (User, Team, Segment, Customer, Deal, Activity)
-#: Reference data the migrations seed (and Django's own); ``--flush`` keeps it and clears everything else.
-KEPT_MODELS = (
-    "contenttypes.ContentType",
-    "auth.Permission",
-    "auth.Group",
-    "deals.Stage",
-    "deals.LossReason",
-    "activities.ActivityType",
-)
+#: Not tied to the domain by foreign keys, but naming users and records by id: cleared with them.
+TRANSIENT_MODELS = ("sessions.Session", "django_tasks_database.DBTaskResult")
 
 
 @dataclass
@@ -99,18 +93,34 @@ def has_data(using: str = DEFAULT_DB_ALIAS) -> bool:
     return any(model._default_manager.using(using).exists() for model in DOMAIN_MODELS)
 
 
+def domain_models() -> set[type[models.Model]]:
+    """Users, teams, segments and customers, and every model that refers to one of them, directly or
+    through others. What refers to none (stages, activity types, content types: the reference data
+    migrations seed) is not domain data."""
+    found: set[type[models.Model]] = {User, Team, Segment, Customer}
+    candidates = apps.get_models(include_auto_created=True)
+    grown = True
+    while grown:
+        grown = False
+        for model in candidates:
+            if model not in found and any(
+                field.is_relation and field.related_model in found for field in model._meta.concrete_fields
+            ):
+                found.add(model)
+                grown = True
+    return found
+
+
 def flush_domain_data(connection: BaseDatabaseWrapper) -> None:
-    """Empty every table except the reference data in ``KEPT_MODELS`` (inside the caller's transaction)."""
-    kept = set()
-    for label in KEPT_MODELS:
-        model = apps.get_model(label)
-        kept.add(model._meta.db_table)
-        kept.update(m2m.remote_field.through._meta.db_table for m2m in model._meta.local_many_to_many)
-    tables = [
-        table
-        for table in connection.introspection.django_table_names(only_existing=True, include_views=False)
-        if table not in kept
-    ]
+    """Empty the domain tables, sessions and queued tasks (inside the caller's transaction)."""
+    flushed = domain_models()
+    for label in TRANSIENT_MODELS:
+        try:
+            flushed.add(apps.get_model(label))
+        except LookupError:
+            continue
+    existing = set(connection.introspection.table_names(include_views=False))
+    tables = sorted(model._meta.db_table for model in flushed if model._meta.db_table in existing)
     statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=False)
     if connection.vendor == "postgresql":
         # TRUNCATE refuses tables with deferred foreign-key checks pending from earlier writes in the
@@ -195,12 +205,14 @@ def seed(
             )
         with timer.phase("sequences"):
             writer.reset_sequences(SEEDED_MODELS)
+        with timer.phase("strategies"):
+            report.counts["strategies"] = make_strategies(context, organisation, segment_ids)
         committing = time.perf_counter()
     timer.add("commit", time.perf_counter() - committing)
     if size.analyze:
         with timer.phase("analyze"):
             analyze(connection)
-    report.counts = dict(writer.counts)
+    report.counts.update(writer.counts)
     report.counts["key customers"] = sum(customer.is_key for customer in customers)
     report.activity_kinds = activities.kinds
     report.logins = [(member.username, member.role) for member in organisation.members]

@@ -62,6 +62,8 @@ class Vocabulary:
     deal_comments_won: tuple[str, ...]
     deal_comments_lost: tuple[str, ...]
     customer_notes: tuple[str, ...]
+    #: strategy hypotheses: (name, hypothesis, segment key, contact-title keywords, target share %)
+    strategies: tuple[tuple[str, str, str, tuple[str, ...], int], ...]
     #: joins the sentences of a note ("" in Japanese, " " in English)
     sentence_separator: str
     area_codes: tuple[str, ...] = ()

@@ -277,6 +277,22 @@ VOCABULARY = Vocabulary(
         "Store refit planned {when}.",
         "",
     ),
+    strategies=(
+        (
+            "Win the supermarket buyers",
+            "More time with supermarket buyers means more new items listed at shelf resets.",
+            "supermarket",
+            ("Buyer", "Senior Buyer"),
+            40,
+        ),
+        (
+            "Drugstores growing their food aisle",
+            "Drugstores growing their food aisle list us in every store if we get in through merchandising.",
+            "drugstore",
+            ("Buyer", "Category Manager"),
+            25,
+        ),
+    ),
     sentence_separator=" ",
     area_codes=("212", "312", "415", "503", "617", "713", "206", "305"),
 )

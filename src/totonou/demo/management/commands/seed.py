@@ -67,7 +67,10 @@ class Command(BaseCommand):
             f"  customers {counts.get('customers.Customer', 0)} ({counts.get('key customers', 0)} key), "
             f"contacts {counts.get('customers.Contact', 0)}"
         )
-        write(f"  deals {counts.get('deals.Deal', 0)}, stage changes {counts.get('deals.StageChange', 0)}")
+        write(
+            f"  deals {counts.get('deals.Deal', 0)}, stage changes {counts.get('deals.StageChange', 0)}, "
+            f"strategies {counts.get('strategies', 0)}"
+        )
         kinds = ", ".join(f"{report.activity_kinds.get(key, 0)} {label}" for key, label in ACTIVITY_KINDS)
         write(f"  activities {counts.get('activities.Activity', 0)}: {kinds}")
         comments, likes = counts.get("activities.Comment", 0), counts.get("activities.Reaction", 0)
