@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -261,8 +261,19 @@ def _member(request: HttpRequest, viewer: User) -> User:
     return member
 
 
+QUICK_LOG_CUSTOMERS = 50
+
+
 def _quick_log_choices(user: User) -> tuple[QuerySet[Customer], QuerySet[ActivityType]]:
-    customers = customer_list(user=user, filters=CustomerFilter(owner=user.pk)).exclude(status="inactive")
+    """The quick log offers the customers a rep is most likely at: key ones, then the most recently
+    contacted, at most ``QUICK_LOG_CUSTOMERS`` (a rep may own thousands; the full form searches them all)."""
+    customers = (
+        customer_list(user=user, filters=CustomerFilter(owner=user.pk))
+        .exclude(status="inactive")
+        .order_by("-is_key", F("last_contact_at").desc(nulls_last=True), "name_kana", "id")[
+            :QUICK_LOG_CUSTOMERS
+        ]
+    )
     types = ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id")
     return customers, types
 
