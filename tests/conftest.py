@@ -107,7 +107,11 @@ def transactional_reference_data(transactional_db):
 
 
 @pytest.fixture
-def live_reference_data(transactional_reference_data, monkeypatch):
+def live_reference_data(transactional_db, monkeypatch):
     """For tests against ``live_server`` (browser tests): reference rows present, and Django's
-    async-safety check off because Playwright's sync API runs an event loop in this thread."""
+    async-safety check off because Playwright's sync API runs an event loop in this thread (set
+    first: another fixture may already have started Playwright)."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    seed_reference_data()
+    yield
+    seed_reference_data()
