@@ -35,7 +35,8 @@ from totonou.demo.sizes import SeedSize
 from totonou.demo.writer import BulkWriter, DeferredIndexes, next_ids
 from totonou.users.models import Team, User
 
-#: Records seeding creates with explicit primary keys (their sequences are reset afterwards).
+#: The tables seeding loads: primary keys are given where other rows refer to them (the sequences are
+#: reset afterwards), and a large load defers these tables' indexes.
 SEEDED_MODELS: tuple[type[models.Model], ...] = (
     Team,
     User,
