@@ -4,6 +4,7 @@ statuses, holidays, the week start, slots that plan, movable plans, and a query 
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 from urllib.parse import parse_qs, urlsplit
 
@@ -285,16 +286,75 @@ def test_a_moved_plan_is_marked(world, client_for):
     assert "cal-item__moved" in find_one(html, "data-activity", str(moved.pk)).html
 
 
-def test_month_cells_list_a_few_and_link_to_the_rest_counting_key_customers(world, client_for):
-    for minute in range(6):
+def test_month_cells_list_a_few_key_customers_first_and_link_to_the_rest(world, client_for):
+    normal = [
         ActivityFactory(owner=world.rep, customer=world.customer, starts_at=at("2026-04-14", 9, minute))
-    ActivityFactory(owner=world.rep, customer=world.key_customer, starts_at=at("2026-04-14", 17))
+        for minute in range(6)
+    ]
+    key = ActivityFactory(owner=world.rep, customer=world.key_customer, starts_at=at("2026-04-14", 17))
+    html = page(client_for(world.rep), view="month", date="2026-04-14")
+    (cell,) = find_all(html, "data-drop-date", "2026-04-14")
+    shown = [int(pk) for pk in re.findall(r'data-activity="([0-9]+)"', cell.html)]
+    # The key customer's visit is listed although it is the day's last; the rest in time order.
+    assert shown == [normal[0].pk, normal[1].pk, normal[2].pk, key.pk]
+    more = find_one(cell.html, "class", "cal-more")
+    assert more.text == "+3 more"
+    assert parse_qs(urlsplit(more.attrs["href"]).query)["view"] == ["day"]
+
+
+def test_month_cells_count_key_customers_behind_more(world, client_for):
+    for minute in range(7):
+        ActivityFactory(owner=world.rep, customer=world.key_customer, starts_at=at("2026-04-14", 9, minute))
+    ActivityFactory(owner=world.rep, customer=world.customer, starts_at=at("2026-04-14", 8))
     html = page(client_for(world.rep), view="month", date="2026-04-14")
     (cell,) = find_all(html, "data-drop-date", "2026-04-14")
     assert cell.html.count("data-activity=") == 4
-    more = find_one(cell.html, "class", "cal-day__more")
-    assert more.text.startswith("+3 more (★1), 1 of them with a key customer")
-    assert parse_qs(urlsplit(more.attrs["href"]).query)["view"] == ["day"]
+    assert cell.html.count("is-key") == 4
+    more = find_one(cell.html, "class", "cal-more")
+    assert more.text == "+4 more (★3), 3 of them with key customers"
+
+
+def test_five_in_a_month_cell_are_all_listed_rather_than_one_hidden(world, client_for):
+    for minute in range(5):
+        ActivityFactory(owner=world.rep, customer=world.customer, starts_at=at("2026-04-14", 9, minute))
+    html = page(client_for(world.rep), view="month", date="2026-04-14")
+    (cell,) = find_all(html, "data-drop-date", "2026-04-14")
+    assert cell.html.count("data-activity=") == 5
+    assert "cal-more" not in cell.html
+
+
+def test_a_busy_hour_of_the_week_lists_three_and_links_to_that_day(world, client_for):
+    for minute in range(5):
+        ActivityFactory(owner=world.rep, customer=world.customer, starts_at=at("2026-04-14", 10, minute * 10))
+    key = ActivityFactory(owner=world.rep, customer=world.key_customer, starts_at=at("2026-04-14", 10, 55))
+    html = page(client_for(world.rep), view="week", date="2026-04-14")
+    slot = slot_at(html, "2026-04-14", 10)
+    assert slot.html.count("data-activity=") == 3
+    assert f'data-activity="{key.pk}"' in slot.html
+    more = find_one(slot.html, "class", "cal-more")
+    assert more.text == "+3 more"
+    query = parse_qs(urlsplit(more.attrs["href"]).query)
+    assert query["view"] == ["day"] and query["date"] == ["2026-04-14"]
+    # One member's day lists every activity of that hour.
+    day = page(client_for(world.rep), view="day", date="2026-04-14")
+    assert slot_at(day, "2026-04-14", 10).html.count("data-activity=") == 6
+    assert "cal-more" not in day
+
+
+def test_several_members_day_caps_each_members_hour_and_links_to_their_own_day(world, client_for):
+    for minute in range(5):
+        ActivityFactory(owner=world.rep, customer=world.customer, starts_at=at("2026-04-14", 11, minute * 10))
+    ActivityFactory(owner=world.other_rep, customer=world.customer, starts_at=at("2026-04-14", 11))
+    html = page(client_for(world.manager), view="day", date="2026-04-14", team=world.rep.team_id)
+    busy = slot_at(html, "2026-04-14", 11, member=world.rep)
+    assert busy.html.count("data-activity=") == 3
+    more = find_one(busy.html, "class", "cal-more")
+    assert more.text == "+2 more"
+    query = parse_qs(urlsplit(more.attrs["href"]).query)
+    assert query == {"view": ["day"], "date": ["2026-04-14"], "members": [str(world.rep.pk)]}
+    quiet = slot_at(html, "2026-04-14", 11, member=world.other_rep)
+    assert quiet.html.count("data-activity=") == 1
+    assert "cal-more" not in quiet.html
 
 
 # --- Planning from a slot ---------------------------------------------------------------------------
@@ -419,15 +479,15 @@ def test_the_team_calendar_costs_the_same_with_10_and_100_activities(world, clie
 
 def test_the_team_week_query_baseline(world, client_for):
     """Session, user, members (with their teams), the members the manager may change (who can be
-    dragged), the activities — and what the base template asks on every page (the unread mentions
-    badge). Holidays cost no query."""
+    dragged), the activities shown (at most a few per hour, cut in SQL) and every hour's counts — and
+    what the base template asks on every page (the unread mentions badge). Holidays cost no query."""
     add_week_of_activities(world, 20)
     client = client_for(world.manager)
     with CaptureQueriesContext(connection) as captured:
         client.get(CALENDAR, {"team": world.rep.team_id})
     activity_queries = [q for q in captured.captured_queries if 'FROM "activities_activity"' in q["sql"]]
-    assert len(activity_queries) == 1
-    assert len(captured.captured_queries) == 6
+    assert len(activity_queries) == 2
+    assert len(captured.captured_queries) == 7
 
 
 # --- Settings: the first day of the week ------------------------------------------------------------

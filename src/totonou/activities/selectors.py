@@ -3,10 +3,25 @@ fixed number of queries."""
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncHour
+from django.utils import timezone
 
 from totonou.activities.filters import ActivityFilter, CommentFilter, FeedFilter, MentionFilter
 from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
@@ -163,3 +178,77 @@ def feed_latest_id(*, user: Any, filters: FeedFilter | None = None) -> int:
     client can poll "anything newer than N?" and fetch the feed only when there is."""
     latest = _feed_events(user=user, filters=filters).aggregate(latest=Max("id"))["latest"]
     return latest or 0
+
+
+# --- Calendar ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellCount:
+    """How many activities a calendar cell holds, and how many of them are with key customers."""
+
+    total: int
+    key: int
+
+
+CellKey = tuple[datetime.date, int | None, int | None]  # (local day, local hour or None, owner or None)
+
+
+def calendar_activities(
+    *,
+    user: Any,
+    owner_ids: list[int],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    by_hour: bool,
+    by_owner: bool,
+    shown: int | None,
+) -> tuple[list[Activity], dict[CellKey, CellCount]]:
+    """The activities of ``owner_ids`` starting in ``[start, end)``, bucketed into calendar cells (a local
+    day, or an hour of it; per owner or together), with each cell's counts.
+
+    With ``shown`` a cell returns at most ``shown + 1`` activities (key customers first, then by time), cut
+    in SQL with a window function, so a busy team's week costs two queries and a few hundred rows however
+    many activities it holds; the view shows ``shown`` and a "+N more" line from the counts (or all of
+    them when only one would be hidden). Without ``shown`` every activity is returned and counted here.
+    """
+    zone = timezone.get_current_timezone()
+    bucket = TruncHour("starts_at", tzinfo=zone) if by_hour else TruncDate("starts_at", tzinfo=zone)
+    filters = ActivityFilter(owners=owner_ids, start=start, end=end)
+    base = filters.filter(Activity.objects.visible_to(user))
+    rows = base.select_related("owner", "type", "customer", "deal")
+    if shown is not None:
+        partition: list[Any] = [bucket, F("owner_id")] if by_owner else [bucket]
+        rank = Window(
+            RowNumber(),
+            partition_by=partition,
+            order_by=[F("customer__is_key").desc(nulls_last=True), F("starts_at").asc(), F("id").asc()],
+        )
+        rows = rows.annotate(cell_rank=rank).filter(cell_rank__lte=shown + 1)
+    activities = list(rows.order_by("starts_at", "id"))
+
+    def key_of(local_start: datetime.datetime, owner_id: int | None) -> CellKey:
+        return (local_start.date(), local_start.hour if by_hour else None, owner_id if by_owner else None)
+
+    counts: dict[CellKey, CellCount] = {}
+    if shown is None:
+        for activity in activities:
+            key = key_of(timezone.localtime(activity.starts_at, zone), activity.owner_id)
+            previous = counts.get(key, CellCount(0, 0))
+            counts[key] = CellCount(previous.total + 1, previous.key + int(activity.is_key_customer))
+        return activities, counts
+    grouped = (
+        base.annotate(cell=bucket)
+        .values("cell", *(["owner_id"] if by_owner else []))
+        .annotate(total=Count("id"), key=Count("id", filter=Q(customer__is_key=True)))
+        .order_by()
+    )
+    for row in grouped:
+        cell = row["cell"]
+        local = (
+            timezone.localtime(cell, zone)
+            if isinstance(cell, datetime.datetime)
+            else datetime.datetime.combine(cell, datetime.time())
+        )
+        counts[key_of(local, row.get("owner_id"))] = CellCount(row["total"], row["key"])
+    return activities, counts

@@ -18,10 +18,9 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from totonou.activities.filters import ActivityFilter
 from totonou.activities.holidays import holiday_names
 from totonou.activities.models import Activity
-from totonou.activities.selectors import activity_list
+from totonou.activities.selectors import CellCount, CellKey, calendar_activities
 from totonou.activities.views.choices import filter_choices
 from totonou.core.htmx import render_page
 from totonou.users.models import Team, User
@@ -33,6 +32,7 @@ DEFAULT_VIEW = "week"
 FIRST_HOUR, LAST_HOUR = 8, 19  # a day shows at least these hours; earlier or later activities widen it
 PLAN_HOUR = 9  # "plan on this day" starts here (or at the next full hour today)
 MONTH_SHOWN = 4  # activities listed in a month cell before "+N more"
+SLOT_SHOWN = 3  # activities listed in an hour of the week (or of one member's column) before "+N more"
 EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)  # a month either side stays valid
 
 
@@ -57,12 +57,21 @@ class Entry:
 
 
 @dataclass
-class Slot:
+class Cell:
+    """What a calendar cell shows of its activities, and what it only counts ("+N more")."""
+
+    entries: list[Entry] = field(default_factory=list)
+    hidden_count: int = 0
+    hidden_key_count: int = 0  # key-customer activities behind "+N more": counted, so none goes unnoticed
+    more_url: str = ""
+
+
+@dataclass
+class Slot(Cell):
     """One hour of one column: an empty slot links to the activity form with its start filled in."""
 
-    start: datetime.datetime
-    plan_url: str
-    entries: list[Entry] = field(default_factory=list)
+    start: datetime.datetime = field(default_factory=timezone.now)
+    plan_url: str = ""
 
 
 @dataclass
@@ -83,38 +92,21 @@ class Column:
 
     @property
     def entry_count(self) -> int:
-        return sum(len(slot.entries) for slot in self.slots)
+        return sum(len(slot.entries) + slot.hidden_count for slot in self.slots)
 
 
 @dataclass
-class MonthDay:
-    day: datetime.date
-    in_month: bool
-    holiday: str | None
-    is_today: bool
-    day_url: str
-    plan_url: str
-    entries: list[Entry] = field(default_factory=list)
+class MonthDay(Cell):
+    day: datetime.date = EARLIEST
+    in_month: bool = True
+    holiday: str | None = None
+    is_today: bool = False
+    day_url: str = ""
+    plan_url: str = ""
 
     @property
     def is_off(self) -> bool:
         return self.day.weekday() >= 5 or self.holiday is not None
-
-    @property
-    def shown(self) -> list[Entry]:
-        """The first few; a "+1 more" line would take the room of the one it hides, so show all then."""
-        if len(self.entries) <= MONTH_SHOWN + 1:
-            return self.entries
-        return self.entries[:MONTH_SHOWN]
-
-    @property
-    def hidden_count(self) -> int:
-        return len(self.entries) - len(self.shown)
-
-    @property
-    def hidden_key_count(self) -> int:
-        """Key-customer activities behind "+N more": counted, so none goes unnoticed."""
-        return sum(1 for entry in self.entries[len(self.shown) :] if entry.activity.is_key_customer)
 
 
 @dataclass
@@ -243,6 +235,11 @@ class Links:
         query = {"view": view, "date": day.isoformat(), **self.selection.query()}
         return f"{self.calendar}?{urlencode(query)}"
 
+    def member_day(self, day: datetime.date, member: User) -> str:
+        """One member's day: every activity of it, uncapped."""
+        query = {"view": "day", "date": day.isoformat(), "members": str(member.pk)}
+        return f"{self.calendar}?{urlencode(query)}"
+
     def plan(self, start: datetime.datetime, owner: User | None) -> str:
         """The activity form at ``start``: a plan ahead, a result ("log") for a time that has passed."""
         query = {
@@ -266,40 +263,89 @@ class Links:
 # --- Building the grid ------------------------------------------------------------------------------
 
 
-def _entries(user: User, selection: Selection, first: datetime.date, last: datetime.date) -> list[Entry]:
-    """The selected members' activities from ``first`` to ``last``, in one query."""
-    filters = ActivityFilter(
-        owners=selection.ids, start=_local(first), end=_local(last + datetime.timedelta(days=1))
+@dataclass
+class Cells:
+    """The selected members' activities in the shown range, bucketed the way the view lays them out."""
+
+    by_hour: bool
+    by_owner: bool
+    shown: int | None
+    entries: dict[CellKey, list[Entry]]
+    counts: dict[CellKey, CellCount]
+
+    def key(self, day: datetime.date, hour: int | None = None, owner_id: int | None = None) -> CellKey:
+        return (day, hour if self.by_hour else None, owner_id if self.by_owner else None)
+
+    @property
+    def total(self) -> int:
+        return sum(count.total for count in self.counts.values())
+
+    @property
+    def hours(self) -> range:
+        """Working hours, widened to every hour that holds an activity (shown or not)."""
+        starts = [hour for _, hour, _ in self.counts if hour is not None]
+        return range(min([FIRST_HOUR, *starts]), max([LAST_HOUR, *starts]) + 1)
+
+    def fill(self, cell: Cell, key: CellKey, more_url: str) -> None:
+        """The cell's entries in time order: all of them, or the ``shown`` first in rank (key customers
+        first) when more than one would be hidden; the rest counted."""
+        entries = self.entries.get(key, [])
+        count = self.counts.get(key, CellCount(0, 0))
+        if self.shown is not None and count.total > self.shown + 1:
+            entries = [entry for entry in entries if getattr(entry.activity, "cell_rank", 0) <= self.shown]
+        cell.entries = entries
+        cell.hidden_count = count.total - len(entries)
+        cell.hidden_key_count = count.key - sum(1 for entry in entries if entry.activity.is_key_customer)
+        cell.more_url = more_url if cell.hidden_count else ""
+
+
+def _cells(
+    user: User,
+    selection: Selection,
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    by_hour: bool,
+    by_owner: bool,
+    shown: int | None,
+) -> Cells:
+    """Two queries: the shown activities (at most ``shown + 1`` per cell, cut in SQL) and every cell's
+    counts, so a team's busy week renders a few hundred items, not thousands."""
+    activities, counts = calendar_activities(
+        user=user,
+        owner_ids=selection.ids,
+        start=_local(first),
+        end=_local(last + datetime.timedelta(days=1)),
+        by_hour=by_hour,
+        by_owner=by_owner,
+        shown=shown,
     )
-    activities = activity_list(user=user, filters=filters).prefetch_related(None).order_by("starts_at", "id")
-    return [
-        Entry(
+    cells = Cells(by_hour=by_hour, by_owner=by_owner, shown=shown, entries={}, counts=counts)
+    for activity in activities:
+        start = timezone.localtime(activity.starts_at)
+        entry = Entry(
             activity=activity,
-            start=timezone.localtime(activity.starts_at),
+            start=start,
             can_move=activity.status == Activity.Status.PLANNED
             and can_change_owned_by(user, activity.owner_id),
         )
-        for activity in activities
-    ]
-
-
-def _hours(entries: list[Entry]) -> range:
-    starts = [entry.start.hour for entry in entries]
-    return range(min([FIRST_HOUR, *starts]), max([LAST_HOUR, *starts]) + 1)
+        cells.entries.setdefault(cells.key(start.date(), start.hour, activity.owner_id), []).append(entry)
+    return cells
 
 
 def _time_grid(
     *,
     days: list[datetime.date],
     members: list[User | None],
-    entries: list[Entry],
+    cells: Cells,
     holidays: dict[datetime.date, str],
     links: Links,
     today: datetime.date,
 ) -> tuple[list[Column], range]:
-    """Columns (a day, or a member on one day) of hour slots; each activity goes in its start's hour."""
-    hours = _hours(entries)
-    columns: dict[tuple[datetime.date, int | None], Column] = {}
+    """Columns (a day, or a member on one day) of hour slots; each activity goes in its start's hour.
+    "+N more" in a slot opens that day (a member's own day when the columns are members)."""
+    hours = cells.hours
+    columns: list[Column] = []
     for day in days:
         for member in members:
             column = Column(
@@ -310,16 +356,14 @@ def _time_grid(
                 day_url=links.to("day", day),
                 plan_url=links.plan_day(day, member),
             )
-            column.slots = [Slot(start=_local(day, hour), plan_url="") for hour in hours]
-            for slot in column.slots:
+            more_url = links.member_day(day, member) if member is not None else column.day_url
+            for hour in hours:
+                slot = Slot(start=_local(day, hour))
                 slot.plan_url = links.plan(slot.start, member)
-            columns[day, member.pk if member is not None else None] = column
-    by_member = any(member is not None for member in members)
-    for entry in entries:
-        key = (entry.start.date(), entry.activity.owner_id if by_member else None)
-        if key in columns:
-            columns[key].slots[entry.start.hour - hours.start].entries.append(entry)
-    return list(columns.values()), hours
+                cells.fill(slot, cells.key(day, hour, member.pk if member is not None else None), more_url)
+                column.slots.append(slot)
+            columns.append(column)
+    return columns, hours
 
 
 def _month_grid(
@@ -327,13 +371,14 @@ def _month_grid(
     first: datetime.date,
     last: datetime.date,
     month: int,
-    entries: list[Entry],
+    cells: Cells,
     holidays: dict[datetime.date, str],
     links: Links,
     today: datetime.date,
 ) -> list[list[MonthDay]]:
-    days = {
-        day: MonthDay(
+    ordered: list[MonthDay] = []
+    for day in _days(first, (last - first).days + 1):
+        cell = MonthDay(
             day=day,
             in_month=day.month == month,
             holiday=holidays.get(day),
@@ -341,12 +386,8 @@ def _month_grid(
             day_url=links.to("day", day),
             plan_url=links.plan_day(day, None),
         )
-        for day in _days(first, (last - first).days + 1)
-    }
-    for entry in entries:
-        if entry.start.date() in days:
-            days[entry.start.date()].entries.append(entry)
-    ordered = list(days.values())
+        cells.fill(cell, cells.key(day), cell.day_url)
+        ordered.append(cell)
     return [ordered[index : index + 7] for index in range(0, len(ordered), 7)]
 
 
@@ -368,7 +409,14 @@ def calendar(request: HttpRequest) -> HttpResponse:
     today = now.date()
     links = Links(request, user, selection, now)
     first, last = _range(view, day, user.week_starts_on)
-    entries = _entries(user, selection, first, last)
+    several = len(selection.members) > 1
+    if view == "month":
+        cells = _cells(user, selection, first, last, by_hour=False, by_owner=False, shown=MONTH_SHOWN)
+    elif view == "week":
+        cells = _cells(user, selection, first, last, by_hour=True, by_owner=False, shown=SLOT_SHOWN)
+    else:  # one member's day shows everything; several members' columns are capped like the week
+        shown = SLOT_SHOWN if several else None
+        cells = _cells(user, selection, first, last, by_hour=True, by_owner=several, shown=shown)
     holidays = holiday_names(first, last)
     previous_day, next_day = _neighbours(view, day)
     teams = _teams(members)
@@ -393,14 +441,14 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "next_url": links.to(view, next_day),
         "today_url": links.to(view, today),
         "plan_url": links.plan_day(today if first <= today <= last else first, None),
-        "entry_count": len(entries),
+        "entry_count": cells.total,
     }
     if view == "month":
         context["weeks"] = _month_grid(
             first=first,
             last=last,
             month=day.month,
-            entries=entries,
+            cells=cells,
             holidays=holidays,
             links=links,
             today=today,
@@ -408,12 +456,12 @@ def calendar(request: HttpRequest) -> HttpResponse:
         context["weekdays"] = _days(first, 7)
     else:
         column_members: list[User | None] = [None]
-        if view == "day" and len(selection.members) > 1:
+        if view == "day" and several:
             column_members = list(selection.members)
         columns, hours = _time_grid(
             days=_days(first, (last - first).days + 1),
             members=column_members,
-            entries=entries,
+            cells=cells,
             holidays=holidays,
             links=links,
             today=today,
