@@ -153,9 +153,12 @@ def measure(scenario_name: str, client: Client, ctx: Context, runs: int, warmup:
 def main() -> None:
     runs = int(os.environ.get("BENCH_RUNS", "15"))
     warmup = int(os.environ.get("BENCH_WARMUP", "3"))
+    only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}  # for profiling one page
     ctx = build_context()
     results: dict[str, Any] = {}
     for scenario in SCENARIOS:
+        if only and scenario.name not in only:
+            continue
         if resolvable(scenario, ctx) is None:
             results[scenario.name] = {"group": scenario.group, "absent": True}
             continue
