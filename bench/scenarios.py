@@ -113,7 +113,7 @@ SCENARIOS: list[Scenario] = [
         lambda ctx: Request("GET", url("api:activity_list", query=f"owner={ctx.rep.pk}")),
     ),
     Scenario("api_activity_create", "api", "token", _api_create),
-    # Insights exist in the API so far; the dashboard page joins when it lands.
+    # The insights: the API, and the Insights page (the four together, as a manager sees their team).
     Scenario(
         "uncontacted_all_segments",
         "insight",
@@ -137,6 +137,12 @@ SCENARIOS: list[Scenario] = [
         "insight",
         "token",
         lambda ctx: Request("GET", url("api:insights_plan_vs_actual", query=f"team={ctx.team_id}")),
+    ),
+    Scenario(
+        "insights_dashboard",
+        "insight",
+        "manager",
+        lambda ctx: Request("GET", url("web:insights", query=f"team={ctx.team_id}")),
     ),
     Scenario(
         "strategy_alignment",

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
-from tests.factories import ActivityFactory, CustomerFactory, DealFactory, UserFactory, activity_type
+from tests.factories import ActivityFactory, CustomerFactory, DealFactory
 from tests.web.conftest import local_noon
 from tests.web.html import find_all
-from totonou.activities.models import Activity
 from totonou.deals.models import Stage
 
 pytestmark = pytest.mark.django_db
@@ -90,25 +87,3 @@ def test_deal_page_shows_stage_history_and_activities(world, client_for):
     assert f'data-activity="{world.key_activity.pk}"' in html
 
 
-def test_insights_counts_this_week_and_key_visits_this_month(world, client_for):
-    from totonou.activities.services import activity_complete, activity_create
-
-    activity_complete(actor=world.rep, activity=world.key_activity)  # planned, done, key, visit
-    activity_create(
-        actor=world.rep,
-        type=activity_type("call"),
-        customer=world.customer,
-        status=Activity.Status.DONE,
-        starts_at=local_noon(),
-        ends_at=local_noon() + datetime.timedelta(minutes=30),
-    )
-    UserFactory(username="inactive", team=world.rep.team, is_active=False)
-    response = client_for(world.manager).get(reverse("web:insights"))
-    members = {member.pk: member for member in response.context["members"]}
-    assert set(members) == {world.rep.pk, world.other_rep.pk, world.manager.pk}
-    rep = members[world.rep.pk]
-    assert (rep.done_week, rep.planned_week, rep.planned_done_week, rep.planned_open_week) == (2, 2, 1, 1)
-    assert rep.unplanned_week == 1
-    assert rep.key_visits_month == 1
-    assert rep.done_rate == 50
-    assert response.context["totals"]["done_week"] == 2

@@ -61,7 +61,7 @@ CASES: dict[str, tuple[Callable[..., str], Callable[..., None], int]] = {
     "calendar": (
         lambda w: reverse("activities:calendar") + f"?members={w.rep.pk},{w.other_rep.pk}",
         add_activities,
-        5,
+        7,  # the activities are read in three: per-hour ranks, the shown rows, every hour's counts
     ),
     "customers": (lambda w: reverse("customers:customer_list"), add_customers, 7),
     "customer page": (
@@ -71,7 +71,8 @@ CASES: dict[str, tuple[Callable[..., str], Callable[..., None], int]] = {
     ),
     "deals": (lambda w: reverse("deals:deal_list"), add_deals, 7),
     "deal page": (lambda w: reverse("deals:deal_detail", args=[w.deal.pk]), add_activities, 9),
-    "insights": (lambda w: reverse("web:insights"), add_activities, 7),
+    # the four insights of a rep (uncontacted, coverage, plan vs actual, strategy), see tests/insights
+    "insights": (lambda w: reverse("web:insights"), add_activities, 18),
 }
 
 

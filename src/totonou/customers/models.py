@@ -120,6 +120,13 @@ class Customer(VersionedModel):
             models.Index(fields=["is_key", "segment"], name="customer_key_idx"),
             models.Index(fields=["segment", "last_contact_at"], name="customer_segment_contact_idx"),
             models.Index(fields=["last_contact_at", "id"], name="customer_contact_idx"),
+            # Covers the uncontacted counts and the coverage's key customers: every column they read, owner
+            # first (a rep's or a team's customers), so both databases scan this narrow index instead of the
+            # wide table (an index-only scan on PostgreSQL).
+            models.Index(
+                fields=["owner", "segment", "is_key", "cadence_days", "status", "last_contact_at", "id"],
+                name="customer_uncontacted_idx",
+            ),
             # Which override cadences exist, without scanning every customer (uncontacted thresholds).
             models.Index(
                 fields=["cadence_days"], condition=Q(cadence_days__isnull=False), name="customer_override_idx"

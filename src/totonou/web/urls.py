@@ -12,6 +12,8 @@ web_patterns = (
     [
         path("", views.home, name="home"),
         path("insights/", views.insights, name="insights"),
+        path("insights/uncontacted/", views.uncontacted_list, name="insights_uncontacted"),
+        path("insights/uncontacted/<int:pk>/plan/", views.uncontacted_plan, name="insights_uncontacted_plan"),
         path("settings/", views.settings_page, name="settings"),
         path("settings/tokens/", views.token_create, name="token_create"),
         path("settings/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),

@@ -80,10 +80,18 @@ class Coverage:
 
 
 def key_customer_coverage(
-    *, user: Any, filters: CoverageFilter | None = None, now: datetime.datetime | None = None
+    *,
+    user: Any,
+    filters: CoverageFilter | None = None,
+    now: datetime.datetime | None = None,
+    touches_months: int | None = None,
 ) -> Coverage:
     """Coverage of each member's key customers for the last ``filters.months`` months up to the month
-    of ``filters.month`` (default: this month)."""
+    of ``filters.month`` (default: this month).
+
+    ``touches_months``: count ``touches`` and ``key_days`` only in the last that many months (0: in
+    none), leaving them at 0 in the earlier ones; the activities are the costly part, and a trend of
+    the coverage rate with the touches of the last month (the Insights page) needs one month of them."""
     filters = filters or CoverageFilter()
     now = now or timezone.now()
     zone = user_zone(user)
@@ -131,6 +139,7 @@ def key_customer_coverage(
     # Touches and key days: the member's own activities with their key customers, counted per member and
     # local day (at most members x days rows), then summed per month here.
     end = min(periods[-1].end, midnight(today + datetime.timedelta(days=1), zone))
+    counted_periods = periods if touches_months is None else periods[len(periods) - touches_months :]
     first_day = periods[0].first_day
     days = DayIndex("starts_at", first_day, (periods[-1].last_day - first_day).days + 1, zone)
     month_of_day = {
@@ -139,13 +148,13 @@ def key_customer_coverage(
         for offset in range((period.last_day - period.first_day).days + 1)
     }
     work: dict[int, dict[str, list[int]]] = {}
-    for row in (
+    activities = (
         Activity.objects.visible_to(user)
         .filter(
             customer__in=key_customers,
             owner_id=F("customer__owner_id"),
             status=Activity.Status.DONE,
-            starts_at__gte=periods[0].start,
+            starts_at__gte=counted_periods[0].start if counted_periods else end,
             starts_at__lt=end,
         )
         .annotate(day=days)
@@ -155,7 +164,8 @@ def key_customer_coverage(
             touches=Count("pk", filter=Q(type__counts_as_contact=True)),
             face_to_face=Count("pk", filter=Q(type__is_face_to_face=True)),
         )
-    ):
+    )
+    for row in activities if counted_periods else ():
         in_month = month_of_day[row["day"]]
         counted = work.setdefault(
             row["owner_id"], {"touches": [0] * len(periods), "key_days": [0] * len(periods)}

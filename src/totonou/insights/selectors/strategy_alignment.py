@@ -22,11 +22,22 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.utils import timezone
 
 from totonou.activities.models import Activity
-from totonou.customers.models import Contact
+from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal, Stage
 from totonou.insights.filters import MemberFilter, StrategyAlignmentFilter
 from totonou.insights.selectors.members import insight_members
@@ -131,9 +142,18 @@ def _titled_contact(keywords: list[str], *, activity: bool) -> Subquery:
     return Subquery(contacts.filter(_title_q(keywords, "title")).order_by().values("pk")[:1])
 
 
-def _matching(segment_ids: list[int], keywords: list[str]) -> Q:
-    """Rows (annotated with ``titled_contact`` when there are keywords) that match the strategy."""
-    condition = Q(customer__segment_id__in=segment_ids)
+def _matching(segment_ids: list[int], keywords: list[str], *, by_subquery: bool = False) -> Q:
+    """Rows (annotated with ``titled_contact`` when there are keywords) that match the strategy.
+
+    ``by_subquery``: the customers of the target segments as an uncorrelated subquery rather than a
+    join, for the activities (read once through the segment index: SQLite materialises the list,
+    PostgreSQL hashes it, where a join made PostgreSQL hash every customer to find each row's segment).
+    The deals keep the join: their aggregate repeats the condition per week, and each repetition of a
+    subquery would be hashed again."""
+    if by_subquery:
+        condition = Q(customer_id__in=Customer.objects.filter(segment_id__in=segment_ids).values("pk"))
+    else:
+        condition = Q(customer__segment_id__in=segment_ids)
     if keywords:
         condition &= Q(titled_contact__isnull=False)
     return condition
@@ -196,8 +216,29 @@ def strategy_alignment(
     return StrategyAlignment(strategy=strategy, as_of=now, periods=periods, members=result, totals=totals)
 
 
-def _hours(value: datetime.timedelta | None) -> float:
-    return round(value.total_seconds() / 3600, 2) if value else 0.0
+class Seconds(Func):
+    """``ends_at - starts_at`` in seconds, computed by the database on both backends: a DurationField
+    subtraction on SQLite calls a Python function per row, slower than the rest of the query."""
+
+    output_field = FloatField()
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    arg_joiner = " - "
+
+    def __init__(self, end: str, start: str) -> None:
+        super().__init__(F(end), F(start))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def _hours(seconds: float | None) -> float:
+    return round(seconds / 3600, 2) if seconds else 0.0
 
 
 def _add_activities(
@@ -210,9 +251,10 @@ def _add_activities(
     keywords: list[str],
     cell: Any,
 ) -> None:
-    """Customer-facing done activities per member and week: all, and those that match."""
-    duration = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
-    matching = _matching(segment_ids, keywords)
+    """Customer-facing done activities per member and week: all, and those that match. Grouped by
+    member, week and "matches" so that the (costly) match is computed once per activity rather than
+    once per aggregate that filters on it."""
+    matching = _matching(segment_ids, keywords, by_subquery=True)
     activities = Activity.objects.visible_to(user).filter(
         owner__in=member_ids,
         status=Activity.Status.DONE,
@@ -223,20 +265,26 @@ def _add_activities(
     if keywords:
         activities = activities.annotate(titled_contact=_titled_contact(keywords, activity=True))
     rows = (
-        activities.annotate(period=period_index("starts_at", weeks))
-        .order_by()
-        .values("owner_id", "period")
-        .annotate(
-            activities=Count("pk"),
-            duration=Sum(duration),
-            matching=Count("pk", filter=matching),
-            matching_duration=Sum(duration, filter=matching),
+        activities.annotate(
+            period=period_index("starts_at", weeks),
+            matches=ExpressionWrapper(matching, output_field=BooleanField()),
         )
+        .order_by()
+        .values("owner_id", "period", "matches")
+        .annotate(activities=Count("pk"), seconds=Sum(Seconds("ends_at", "starts_at")))
     )
+    seconds: dict[tuple[int, int], list[float]] = {}
     for row in rows:
         week = cell(row["owner_id"], row["period"])
-        week.activities, week.hours = row["activities"], _hours(row["duration"])
-        week.matching, week.matching_hours = row["matching"], _hours(row["matching_duration"])
+        total = seconds.setdefault((row["owner_id"], row["period"]), [0.0, 0.0])
+        week.activities += row["activities"]
+        total[0] += row["seconds"] or 0.0
+        if row["matches"]:
+            week.matching += row["activities"]
+            total[1] += row["seconds"] or 0.0
+    for (owner_id, period), (all_seconds, matching_seconds) in seconds.items():
+        week = cell(owner_id, period)
+        week.hours, week.matching_hours = _hours(all_seconds), _hours(matching_seconds)
 
 
 def _add_deals(

@@ -1,84 +1,421 @@
-"""Insights: a team's numbers this week and this month (simple tables; the full analysis comes later)."""
+"""Insights pages: the manager dashboard (the four insights at a glance), the uncontacted list with its
+CSV download, and the one-click "plan a visit".
+
+Thin: the query string is parsed by the API's FilterSchemas (``filters_from_query``), so a page and
+``/api/v1/insights/...`` given the same query show the same numbers; the selectors compute; the charts'
+geometry comes from ``insights.charts``. Without ``team`` or ``owner`` in the query, a rep sees their own
+numbers and a manager those of their team (see docs/adr/0009-insights-dashboard-scope.md).
+"""
 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from ninja import FilterSchema
 
-from totonou.core.htmx import render_page
+from totonou.core.exceptions import ValidationError
+from totonou.core.filters import filters_from_query
+from totonou.core.htmx import is_htmx, render_page
+from totonou.customers.models import Customer
+from totonou.customers.selectors import segment_list
+from totonou.insights import charts
+from totonou.insights.filters import (
+    CoverageFilter,
+    MemberFilter,
+    PlanVsActualFilter,
+    StrategyAlignmentFilter,
+    UncontactedFilter,
+)
+from totonou.insights.selectors.coverage import key_customer_coverage
+from totonou.insights.selectors.members import insight_members
+from totonou.insights.selectors.plan_vs_actual import PlanVsActual, plan_vs_actual
+from totonou.insights.selectors.strategy_alignment import StrategyAlignment, strategy_alignment
+from totonou.insights.selectors.uncontacted import uncontacted_customers
+from totonou.insights.services import uncontacted_plan_visit
+from totonou.strategy.models import Strategy
+from totonou.strategy.selectors import strategy_list
 from totonou.users.models import Team, User
-from totonou.users.selectors import team_list
-from totonou.web.http import signed_in_user
-from totonou.web.selectors import Period, team_member_numbers
+from totonou.users.permissions import visible
+from totonou.web.http import safe_next, signed_in_user
+from totonou.web.views.home import plan_visit_url
+
+UNCONTACTED_PAGE_SIZE = 50
+#: The query parameters the dashboard's filter form and links carry over.
+DASHBOARD_KEYS = ("team", "owner", "period", "segment", "key_only", "strategy")
+#: The uncontacted list's own parameters (``UncontactedFilter``).
+UNCONTACTED_KEYS = ("days", "segment", "owner", "team", "key_only", "planned")
+
+F = TypeVar("F", bound=FilterSchema)
+R = TypeVar("R")
 
 
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+# --- Scope and filters ------------------------------------------------------------------------------
 
 
-def week_of(day: datetime.date) -> Period:
-    """Monday 00:00 to the next Monday 00:00 in the user's time zone."""
-    monday = day - datetime.timedelta(days=day.weekday())
-    return Period(_midnight(monday), _midnight(monday + datetime.timedelta(days=7)))
+def _teams(user: User) -> list[Team]:
+    return list(visible(Team.objects.all(), user).order_by("name", "pk"))
 
 
-def month_of(day: datetime.date) -> Period:
-    first = day.replace(day=1)
-    following = (first + datetime.timedelta(days=32)).replace(day=1)
-    return Period(_midnight(first), _midnight(following))
+def default_scope(user: User, teams: list[Team]) -> dict[str, str]:
+    """Whose numbers a page shows when the query names no team and no member: a rep their own; a
+    manager their team (else the first team they manage); an admin everyone's."""
+    if user.role == User.Role.REP:
+        return {"owner": str(user.pk)}
+    if user.role == User.Role.ADMIN:
+        return {}
+    known = {team.pk for team in teams}
+    if user.team_id in known:
+        return {"team": str(user.team_id)}
+    managed = list(user.managed_teams.order_by("name", "pk").values_list("pk", flat=True)[:1])
+    return {"team": str(managed[0])} if managed else {}
 
 
-def _default_team(user: User, teams: list[Team]) -> Team | None:
-    """The user's own team, else the first team they manage, else the first team."""
-    by_id = {team.pk: team for team in teams}
-    if user.team_id in by_id:
-        return by_id[user.team_id]
-    managed = [team for team in teams if any(m.pk == user.pk for m in team.managers.all())]
-    candidates = managed or teams
-    return candidates[0] if candidates else None
+def scoped_query(request: HttpRequest, user: User, teams: list[Team]) -> QueryDict:
+    """The request's query, with the default scope when it names neither ``team`` nor ``owner`` (an
+    empty value, "everyone", counts as named)."""
+    query = request.GET.copy()
+    if "team" not in query and "owner" not in query:
+        for key, value in default_scope(user, teams).items():
+            query[key] = value
+    return query
 
 
-def _rate(part: int, whole: int) -> int | None:
-    """``part`` as a whole percentage of ``whole`` (None when there is nothing to compare)."""
-    return round(100 * part / whole) if whole else None
+def _parse(schema: type[F], query: QueryDict, errors: dict[str, list[str]]) -> F:
+    filters, found = filters_from_query(schema, query)
+    for name, messages_ in found.items():
+        errors.setdefault(name, []).extend(
+            message for message in messages_ if message not in errors.get(name, [])
+        )
+    return filters
+
+
+def _computed(compute: Callable[[F], R], filters: F, fallback: F, errors: dict[str, list[str]]) -> R:
+    """The selector's result; when it refuses the filters (a month ahead), its field errors and the
+    result for ``fallback`` instead."""
+    try:
+        return compute(filters)
+    except ValidationError as error:
+        for name, found in error.message_dict.items():
+            errors.setdefault(name, []).extend(found)
+        return compute(fallback)
+
+
+def _strategy_id(
+    query: QueryDict, strategies: list[Strategy], today: datetime.date, team_id: int | None
+) -> int | None:
+    """The strategy asked for, else the latest one running today for the team in scope, else the
+    latest one running for everyone, else the latest one running, else the latest one."""
+    raw = query.get("strategy", "")
+    known = {strategy.pk for strategy in strategies}
+    if raw.isdigit() and int(raw) in known:
+        return int(raw)
+    running = [strategy for strategy in strategies if strategy.starts_on <= today <= strategy.ends_on]
+    for candidates in (
+        [strategy for strategy in running if team_id is not None and strategy.team_id == team_id],
+        [strategy for strategy in running if strategy.team_id is None],
+        running,
+        strategies,
+    ):
+        if candidates:
+            return candidates[0].pk
+    return None
+
+
+def _scope_team(query: QueryDict, members: list[User]) -> int | None:
+    """The team in scope: the ``team`` asked for, else the team of the ``owner`` asked for."""
+    for key in ("team", "owner"):
+        raw = query.get(key, "")
+        if not raw.isdigit():
+            continue
+        if key == "team":
+            return int(raw)
+        return next((member.team_id for member in members if member.pk == int(raw)), None)
+    return None
+
+
+def link(name: str, **query: Any) -> str:
+    """A URL with the query's non-empty values."""
+    values = {key: value for key, value in query.items() if value not in (None, "", False)}
+    values = {key: ("true" if value is True else value) for key, value in values.items()}
+    return f"{reverse(name)}?{urlencode(values)}" if values else reverse(name)
+
+
+# --- Dashboard --------------------------------------------------------------------------------------
+
+
+def _scope_query(filters: UncontactedFilter | MemberFilter) -> dict[str, Any]:
+    return {"team": filters.team, "owner": filters.owner}
+
+
+def _calendar(view: str, day: datetime.date, member_id: int) -> str:
+    return link("activities:calendar", view=view, date=day.isoformat(), members=member_id)
+
+
+def _plan_rows(result: PlanVsActual) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Per member, the numbers of the last period and its stacked bar; the team line."""
+    labels = {
+        "done_as_planned": _("Done as planned"),
+        "done_moved": _("Done after a move"),
+        "cancelled": _("Cancelled"),
+        "overdue": _("Overdue"),
+        "upcoming": _("Upcoming"),
+        "unplanned": _("Unplanned"),
+    }
+    cells = [(member.user, member.periods[-1]) for member in result.members]
+    scale = max([cell.numbers.planned + cell.numbers.unplanned for _user, cell in cells] + [1])
+    view = "month" if result.granularity == "month" else "week"
+    period = result.periods[-1]
+    rows = []
+    for user, cell in cells:
+        numbers = cell.numbers
+        parts = [(name, label, getattr(numbers, name)) for name, label in labels.items()]
+        rows.append(
+            {
+                "user": user,
+                "numbers": numbers,
+                "bar": charts.stacked(parts, scale),
+                "url": _calendar(view, period.first_day, user.pk),
+            }
+        )
+    total = result.totals[-1].numbers
+    return rows, {"numbers": total, "labels": labels}
+
+
+def _strategy_context(result: StrategyAlignment) -> dict[str, Any]:
+    weeks = result.totals
+    chart = charts.share_bars(
+        [week.period for week in weeks], [week.share for week in weeks], result.strategy.target_share
+    )
+    last = len(result.periods) - 1
+    members = [
+        {
+            "user": member.user,
+            "week": member.weeks[last],
+            "url": _calendar("week", result.periods[last].first_day, member.user.pk),
+        }
+        for member in result.members
+    ]
+    return {"result": result, "chart": chart, "weeks": weeks, "members": members, "last": weeks[last]}
 
 
 @require_GET
 def insights(request: HttpRequest) -> HttpResponse:
+    """The dashboard: uncontacted customers per segment, key-customer coverage over months, plan vs
+    actual per member, and the strategy's share against its target, each number linking to its list."""
     user = signed_in_user(request)
-    teams = list(team_list(user=user))
-    raw = request.GET.get("team", "")
-    team = next((t for t in teams if raw.isdigit() and t.pk == int(raw)), None) or _default_team(user, teams)
+    teams = _teams(user)
+    query = scoped_query(request, user, teams)
+    errors: dict[str, list[str]] = {}
     today = timezone.localdate()
-    week, month = week_of(today), month_of(today)
-    members = list(team_member_numbers(user=user, team=team, week=week, month=month)) if team else []
-    totals = {
-        name: sum(getattr(member, name) for member in members)
-        for name in (
-            "done_week",
-            "planned_week",
-            "planned_done_week",
-            "planned_open_week",
-            "cancelled_week",
-            "unplanned_week",
-            "key_visits_month",
-        )
+    strategies = list(strategy_list(user=user))
+    members = insight_members(user=user, filters=MemberFilter())
+    strategy_id = _strategy_id(query, strategies, today, _scope_team(query, members))
+    if strategy_id is not None:
+        query["strategy"] = str(strategy_id)
+
+    uncontacted_filters = _parse(UncontactedFilter, query, errors)
+    uncontacted = uncontacted_customers(user=user, filters=uncontacted_filters)
+    coverage_filters = _parse(CoverageFilter, query, errors)
+    # The trend shows the coverage rate per month; touches and key days only for the last month, so the
+    # activities are read for one month, not for the whole trend.
+    coverage = _computed(
+        lambda f: key_customer_coverage(user=user, filters=f, touches_months=1),
+        coverage_filters,
+        CoverageFilter(
+            team=coverage_filters.team, owner=coverage_filters.owner, months=coverage_filters.months
+        ),
+        errors,
+    )
+    plan_filters = _parse(PlanVsActualFilter, query, errors)
+    plans = _computed(
+        lambda f: plan_vs_actual(user=user, filters=f),
+        plan_filters,
+        PlanVsActualFilter(team=plan_filters.team, owner=plan_filters.owner, period=plan_filters.period),
+        errors,
+    )
+    strategy: dict[str, Any] | None = None
+    if strategy_id is not None:
+        strategy_filters = _parse(StrategyAlignmentFilter, query, errors)
+        strategy = _strategy_context(strategy_alignment(user=user, filters=strategy_filters))
+
+    scope = _scope_query(uncontacted_filters)
+    uncontacted_scope = {
+        **scope,
+        "segment": uncontacted_filters.segment,
+        "key_only": uncontacted_filters.key_only,
     }
-    for member in members:
-        annotated: Any = member  # carries the annotations of team_member_numbers
-        annotated.done_rate = _rate(annotated.planned_done_week, annotated.planned_week)
-    totals_rate = _rate(totals["planned_done_week"], totals["planned_week"])
+    scale = max([group.uncontacted for group in uncontacted.groups] + [1])
+    segments = [
+        {
+            "group": group,
+            "bar": charts.stacked(
+                [("unplanned", _("Needs a plan"), group.unplanned), ("planned", _("Planned"), group.planned)],
+                scale,
+            ),
+            "url": link("web:insights_uncontacted", **{**uncontacted_scope, "segment": group.segment_id}),
+            "unplanned_url": link(
+                "web:insights_uncontacted",
+                **{**uncontacted_scope, "segment": group.segment_id, "planned": "false"},
+            ),
+            "planned_url": link(
+                "web:insights_uncontacted",
+                **{**uncontacted_scope, "segment": group.segment_id, "planned": "true"},
+            ),
+        }
+        for group in uncontacted.groups
+    ]
+    last_month = coverage.periods[-1]
+    coverage_members = [
+        {
+            "member": member,
+            "month": member.months[-1],
+            "customers_url": link(
+                "customers:customer_list", owner=member.user.pk, is_key=True, sort="last_contact"
+            ),
+            "touches_url": _calendar("month", last_month.first_day, member.user.pk),
+            "uncovered_url": link("web:insights_uncontacted", owner=member.user.pk, key_only=True),
+        }
+        for member in coverage.members
+    ]
+    plan_rows, plan_totals = _plan_rows(plans)
     context = {
         "teams": teams,
-        "team": team,
         "members": members,
-        "totals": {**totals, "done_rate": totals_rate},
-        "week_start": week.start,
-        "week_last_day": (week.end - datetime.timedelta(days=1)),
-        "month_start": month.start,
+        "segment_choices": list(segment_list(user=user)),
+        "strategies": strategies,
+        "query": query,
+        "scope": scope,
+        "filter_errors": errors,
+        "uncontacted": uncontacted,
+        "uncontacted_segments": segments,
+        "uncontacted_url": link("web:insights_uncontacted", **uncontacted_scope),
+        "uncontacted_planned_url": link("web:insights_uncontacted", **uncontacted_scope, planned="true"),
+        "uncontacted_unplanned_url": link("web:insights_uncontacted", **uncontacted_scope, planned="false"),
+        "uncontacted_filters": uncontacted_filters,
+        "coverage": coverage,
+        "coverage_chart": charts.rate_line(
+            coverage.periods, [month.coverage_rate for month in coverage.totals]
+        ),
+        "coverage_members": coverage_members,
+        "coverage_last": coverage.totals[-1],
+        "plans": plans,
+        "plan_rows": plan_rows,
+        "plan_totals": plan_totals,
+        "plan_period": plans.periods[-1],
+        "strategy": strategy,
+        "strategy_id": strategy_id,
+        "api_query": urlencode([(key, value) for key, value in query.items() if key in DASHBOARD_KEYS]),
     }
     return render_page(request, "web/insights.html", context)
+
+
+# --- Uncontacted list -------------------------------------------------------------------------------
+
+
+@require_GET
+def uncontacted_list(request: HttpRequest) -> HttpResponse:
+    """Every uncontacted customer in scope: counts per segment, then the list, longest without a real
+    contact first; planned ones flagged (or, with ``planned``, shown alone); a CSV of the same list."""
+    user = signed_in_user(request)
+    teams = _teams(user)
+    query = scoped_query(request, user, teams)
+    errors: dict[str, list[str]] = {}
+    filters = _parse(UncontactedFilter, query, errors)
+    result = uncontacted_customers(user=user, filters=filters)
+    page = Paginator(result.rows, UNCONTACTED_PAGE_SIZE).get_page(request.GET.get("page"))
+    kept = {key: query[key] for key in UNCONTACTED_KEYS if query.get(key, "") != ""}
+    without_planned = {key: value for key, value in kept.items() if key != "planned"}
+    next_url = request.get_full_path()
+    rows = [
+        {
+            "row": row,
+            "plan_url": plan_visit_url(customer_id=row.customer.pk, owner_id=row.customer.owner_id),
+        }
+        for row in page.object_list
+    ]
+    context = {
+        "result": result,
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "filter_errors": errors,
+        "teams": teams,
+        "members": insight_members(user=user, filters=MemberFilter()),
+        "segment_choices": list(segment_list(user=user)),
+        "query": query,
+        "next": next_url,
+        "csv_url": link("api:insights_uncontacted_csv", **kept),
+        "api_url": link("api:insights_uncontacted", **kept),
+        "tab_urls": {
+            "all": link("web:insights_uncontacted", **without_planned),
+            "unplanned": link("web:insights_uncontacted", **without_planned, planned="false"),
+            "planned": link("web:insights_uncontacted", **without_planned, planned="true"),
+        },
+        "groups": [
+            {
+                "group": group,
+                "url": link("web:insights_uncontacted", **{**kept, "segment": group.segment_id})
+                if group.segment_id is not None
+                else "",
+            }
+            for group in result.groups
+        ],
+    }
+    return render_page(
+        request,
+        "web/insights_uncontacted.html",
+        context,
+        fragments={"uncontacted-results": "web/_insights_uncontacted_results.html"},
+    )
+
+
+@require_POST
+def uncontacted_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click: plan a visit to customer ``pk`` in its owner's next free slot (nothing when a contact
+    is already planned). htmx gets the row's plan cell; a plain form post goes back to the list."""
+    user = signed_in_user(request)
+    customer = get_object_or_404(Customer.objects.visible_to(user), pk=pk)
+    try:
+        planned = uncontacted_plan_visit(actor=user, customer=customer)
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        if is_htmx(request):
+            context = {"customer": customer, "error": message}
+            return TemplateResponse(request, "web/_insights_plan_cell.html", context)
+        messages.error(request, message)
+        return redirect(safe_next(request, reverse("web:insights_uncontacted")))
+    activity = planned.activity
+    when = formats.date_format(timezone.localtime(activity.starts_at), "n/j (D) H:i")
+    if planned.created:
+        message = _("Visit to %(customer)s planned for %(when)s (%(owner)s).") % {
+            "customer": customer.name,
+            "when": when,
+            "owner": activity.owner,
+        }
+    else:
+        message = _("%(customer)s already has a contact planned for %(when)s: nothing was added.") % {
+            "customer": customer.name,
+            "when": when,
+        }
+    if is_htmx(request):
+        context = {
+            "customer": customer,
+            "planned_at": activity.starts_at,
+            "planned_id": activity.pk,
+            "message": message,
+        }
+        return TemplateResponse(request, "web/_insights_plan_cell.html", context)
+    messages.success(request, message)
+    return redirect(safe_next(request, reverse("web:insights_uncontacted")))

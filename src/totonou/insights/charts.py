@@ -1,0 +1,122 @@
+"""Geometry for the dashboard's server-rendered charts (SVG and HTML bars), no database.
+
+Each function turns a selector's numbers into what a template draws: coordinates in a fixed SVG
+``viewBox`` or percentages for HTML bars. The numbers themselves are always printed as text beside the
+chart too (a chart is never the only way to read a figure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: The SVG charts' drawing area (viewBox units); the SVG scales to its container's width.
+WIDTH, HEIGHT = 320, 140
+LEFT, RIGHT, TOP, BOTTOM = 34, 8, 10, 24
+
+
+def _x(index: int, count: int) -> float:
+    inner = WIDTH - LEFT - RIGHT
+    return round(LEFT + (inner * (index + 0.5) / count), 1)
+
+
+def _y(share: float) -> float:
+    inner = HEIGHT - TOP - BOTTOM
+    return round(TOP + inner * (1 - max(0.0, min(1.0, share))), 1)
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    period: Any
+    value: float | None
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """A rate (0–1) per period: a polyline through the periods that have a value."""
+
+    points: list[Point]
+    polyline: str
+    gridlines: list[tuple[float, int]]  # (y, percent)
+    baseline: float
+
+
+def rate_line(periods: Sequence[Any], rates: Sequence[float | None]) -> LineChart:
+    points = [
+        Point(_x(index, len(periods)), _y(value if value is not None else 0.0), period, value)
+        for index, (period, value) in enumerate(zip(periods, rates, strict=True))
+    ]
+    drawn = " ".join(f"{point.x},{point.y}" for point in points if point.value is not None)
+    return LineChart(points, drawn, [(_y(p / 100), p) for p in (0, 50, 100)], _y(0))
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    period: Any
+    value: float | None
+    on_track: bool | None
+
+    @property
+    def center(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
+
+@dataclass(frozen=True)
+class ShareChart:
+    """A share (0–1) per week as bars, and the target as a horizontal line."""
+
+    bars: list[Bar]
+    target_y: float
+    target: int  # percent
+    gridlines: list[tuple[float, int]]
+    baseline: float
+
+
+def share_bars(periods: Sequence[Any], shares: Sequence[float | None], target_percent: int) -> ShareChart:
+    count = len(periods)
+    slot = (WIDTH - LEFT - RIGHT) / count
+    width = round(min(36.0, slot * 0.6), 1)
+    bars = []
+    for index, (period, share) in enumerate(zip(periods, shares, strict=True)):
+        top = _y(share or 0.0)
+        on_track = None if share is None else share * 100 >= target_percent
+        bars.append(
+            Bar(
+                round(_x(index, count) - width / 2, 1),
+                top,
+                width,
+                round(_y(0) - top, 1),
+                period,
+                share,
+                on_track,
+            )
+        )
+    return ShareChart(
+        bars, _y(target_percent / 100), target_percent, [(_y(p / 100), p) for p in (0, 50, 100)], _y(0)
+    )
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a stacked HTML bar: a CSS class, its count and its width in percent of the scale."""
+
+    name: str
+    label: str
+    count: int
+    percent: float
+
+
+def stacked(parts: Sequence[tuple[str, str, int]], scale: int) -> list[Segment]:
+    """``parts`` as (css name, label, count), each as a share of ``scale`` (the longest bar)."""
+    return [
+        Segment(name, label, count, round(100 * count / scale, 2) if scale else 0.0)
+        for name, label, count in parts
+        if count
+    ]
