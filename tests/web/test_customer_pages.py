@@ -177,7 +177,8 @@ def test_days_since_contact_are_counted_in_the_viewers_time_zone(world, client_f
 
 
 def test_the_next_planned_activity_is_the_earliest_plan_ahead(world, client_for):
-    customer = world.customer
+    # A customer of its own: the world's visits are today at noon and 14:00, ahead or not by the clock.
+    customer = CustomerFactory(owner=world.rep, name="Fresh Greens")
     ActivityFactory(owner=world.rep, customer=customer, starts_at=local_noon(-2))  # overdue, not ahead
     ActivityFactory(
         owner=world.rep,

@@ -40,7 +40,7 @@ class ActivityTypeAdmin(AdminOnlyModelAdmin):
 @admin.register(Activity)
 class ActivityAdmin(ServiceModelAdmin):
     list_display = ("__str__", "owner", "type", "customer", "status", "starts_at")
-    list_filter = ("status", "type", "customer__is_key", "owner__team")
+    list_filter = ("status", "type", "is_key_customer", "owner__team")
     search_fields = ("subject", "notes", "customer__name", "customer__name_kana", "owner__username")
     list_select_related = ("owner", "type", "customer")
     autocomplete_fields = ("owner", "customer", "deal", "contacts")

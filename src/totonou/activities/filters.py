@@ -27,7 +27,7 @@ class ActivityFilter(FilterSchema):
     end: datetime.datetime | None = None
 
     def filter_key_only(self, value: bool | None) -> Q:
-        return Q(customer__is_key=True) if value else Q()
+        return Q(is_key_customer=True) if value else Q()
 
     def filter_start(self, value: datetime.datetime | None) -> Q:
         """Activities that start at or after ``start`` (a date means its midnight in the user's zone)."""
@@ -57,7 +57,7 @@ class FeedFilter(FilterSchema):
     before: Annotated[_EventId | None, FilterLookup("id__lt")] = None
 
     def filter_key_only(self, value: bool | None) -> Q:
-        return Q(activity__customer__is_key=True) if value else Q()
+        return Q(activity__is_key_customer=True) if value else Q()
 
     def filter_unreviewed(self, value: bool | None) -> Q:
         """``true``: events of activities nobody has reviewed yet (the manager's review queue)."""

@@ -15,7 +15,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from totonou.activities.holidays import holiday_names
@@ -68,10 +70,13 @@ class Cell:
 
 @dataclass
 class Slot(Cell):
-    """One hour of one column: an empty slot links to the activity form with its start filled in."""
+    """One hour of one column: an empty slot links to the activity form with its start filled in.
+    Its words are made here once per day, not by template filters in every one of a week's slots."""
 
     start: datetime.datetime = field(default_factory=timezone.now)
     plan_url: str = ""
+    day_value: str = ""  # 2026-04-14
+    plan_label: str = ""  # "Plan at 09:00, 4/14 (Tue) (member)", for screen readers
 
 
 @dataclass
@@ -309,8 +314,8 @@ def _cells(
     by_owner: bool,
     shown: int | None,
 ) -> Cells:
-    """Two queries: the shown activities (at most ``shown + 1`` per cell, cut in SQL) and every cell's
-    counts, so a team's busy week renders a few hundred items, not thousands."""
+    """The shown activities (at most ``shown + 1`` per cell, ranked in SQL) and every cell's counts, so a
+    team's busy week renders a few hundred items, not thousands."""
     activities, counts = calendar_activities(
         user=user,
         owner_ids=selection.ids,
@@ -357,9 +362,13 @@ def _time_grid(
                 plan_url=links.plan_day(day, member),
             )
             more_url = links.member_day(day, member) if member is not None else column.day_url
+            day_label = date_format(day, "n/j (D)")
+            whose = f" ({member})" if member is not None else ""
             for hour in hours:
-                slot = Slot(start=_local(day, hour))
+                slot = Slot(start=_local(day, hour), day_value=day.isoformat())
                 slot.plan_url = links.plan(slot.start, member)
+                slot.plan_label = _("Plan at %(time)s, %(day)s") % {"time": f"{hour:02}:00", "day": day_label}
+                slot.plan_label += whose
                 cells.fill(slot, cells.key(day, hour, member.pk if member is not None else None), more_url)
                 column.slots.append(slot)
             columns.append(column)
