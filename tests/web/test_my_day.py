@@ -109,6 +109,30 @@ def test_key_customers_past_their_threshold_exactly_never_contacted_first(key_cu
     assert '<span class="count">7</span>' in html
 
 
+def test_past_eight_key_customers_the_first_eight_are_listed_and_all_counted(key_customers, client_for):
+    rep, customers = key_customers
+    extra = [
+        CustomerFactory(name=f"Cold {index}", name_kana=f"コールド{index}", owner=rep, is_key=True)
+        for index in range(3)
+    ]
+    for index, customer in enumerate(extra):
+        contact(rep, customer, 100 + index)  # colder than every hand-built one
+    html = section(client_for(rep).get(reverse("web:home")).content.decode(), "key-due-title")
+    listed = [int(item.attrs["data-customer"]) for item in find_all(html, "class", "due is-key")]
+    coldest = ["never_b", "never"]
+    assert listed == [
+        *(customers[name].pk for name in coldest),
+        extra[2].pk,
+        extra[1].pk,
+        extra[0].pk,
+        customers["emailed_only"].pk,
+        customers["no_segment_at_30"].pk,
+        customers["at_14"].pk,
+    ]
+    assert '<span class="count">10</span>' in html
+    assert "See all 10 key customers by last contact" in html
+
+
 def test_each_key_customer_shows_days_since_contact_threshold_and_one_click_plan(key_customers, client_for):
     rep, customers = key_customers
     html = section(client_for(rep).get(reverse("web:home")).content.decode(), "key-due-title")
@@ -421,9 +445,9 @@ def test_the_waiting_list_is_capped_oldest_first_and_says_how_many_more(world, c
     ]
     html = section(client_for(world.rep).get(reverse("web:home")).content.decode(), "overdue-title")
     shown = [int(item.attrs["data-plan"]) for item in find_all(html, "class", "plan-item plan-item--open")]
-    assert shown == [plan.pk for plan in plans[:20]]
+    assert shown == [plan.pk for plan in plans[:10]]
     assert '<span id="waiting-count" class="count">23</span>' in html
-    assert "3 more plans are waiting" in html
+    assert "13 more plans are waiting" in html
 
 
 def test_a_users_day_follows_their_time_zone(world, client_for):

@@ -94,50 +94,62 @@ class KeyCustomerDue:
     next_planned: Activity | None
 
 
-def my_day_key_customers_due(*, user: Any, member: User, today: datetime.date) -> list[KeyCustomerDue]:
-    """``member``'s active key customers past their contact threshold on ``today`` (the viewer's day):
-    never contacted first, then the longest without a real contact. The Uncontacted list's rule: days
-    since the last real contact (in the viewer's time zone) >= the customer's threshold (its override,
-    else its segment's key cadence, else the default).
+def my_day_key_customers_due(
+    *, user: Any, member: User, today: datetime.date, limit: int
+) -> tuple[list[KeyCustomerDue], int]:
+    """The first ``limit`` of ``member``'s active key customers past their contact threshold on ``today``
+    (the viewer's day), and how many there are: never contacted first, then the longest without a real
+    contact. The Uncontacted list's rule: days since the last real contact (in the viewer's time zone)
+    >= the customer's threshold (its override, else its segment's key cadence, else the default).
 
-    Two queries: one rep's key customers are few, so the threshold is applied here rather than in SQL;
-    then the next planned contact of those that are due.
+    Three queries: narrow rows of all the member's key customers (a rep may have hundreds), to apply the
+    threshold here; then the shown few in full, and their next planned contact.
     """
-    customers = (
+    rows = (
         Customer.objects.visible_to(user)
         .filter(owner=member, is_key=True)
         .exclude(status=Customer.Status.INACTIVE)
-        .select_related("segment", "last_contact_by")
         .order_by(F("last_contact_at").asc(nulls_first=True), "name_kana", "name", "id")
-    )
-    due: list[tuple[Customer, int, int | None]] = []
-    for customer in customers:
-        segment = customer.segment
-        threshold = Thresholds(
-            default=settings.TOTONOU_DEFAULT_CADENCE_DAYS,
-            segments={segment.pk: (segment.cadence_days, segment.key_cadence_days)} if segment else {},
-        ).for_customer(cadence_days=customer.cadence_days, segment_id=customer.segment_id, is_key=True)
-        days = days_since(customer.last_contact_at, today)
-        if days is None or days >= threshold:
-            due.append((customer, threshold, days))
-    plans: dict[int, Activity] = {}
-    if due:
-        upcoming = (
-            Activity.objects.visible_to(user)
-            .filter(
-                customer_id__in=[customer.pk for customer, _threshold, _days in due],
-                status=Activity.Status.PLANNED,
-                starts_at__gte=timezone.now(),
-                type__counts_as_contact=True,
-            )
-            .select_related("type", "owner")
-            .order_by("customer_id", "starts_at", "id")
+        .values_list(
+            "pk",
+            "cadence_days",
+            "last_contact_at",
+            "segment_id",
+            "segment__cadence_days",
+            "segment__key_cadence_days",
         )
-        for activity in upcoming:
-            plans.setdefault(activity.customer_id, activity)
-    return [
-        KeyCustomerDue(customer, threshold, days, plans.get(customer.pk)) for customer, threshold, days in due
-    ]
+    )
+    default = settings.TOTONOU_DEFAULT_CADENCE_DAYS
+    due: list[tuple[int, int, int | None]] = []
+    for pk, cadence_days, last_contact_at, segment_id, normal, key in rows:
+        segments = {segment_id: (normal, key)} if segment_id is not None else {}
+        threshold = Thresholds(default=default, segments=segments).for_customer(
+            cadence_days=cadence_days, segment_id=segment_id, is_key=True
+        )
+        days = days_since(last_contact_at, today)
+        if days is None or days >= threshold:
+            due.append((pk, threshold, days))
+    shown = due[:limit]
+    if not shown:
+        return [], len(due)
+    ids = [pk for pk, _threshold, _days in shown]
+    customers = Customer.objects.select_related("segment", "last_contact_by").in_bulk(ids)
+    plans: dict[int, Activity] = {}
+    upcoming = (
+        Activity.objects.visible_to(user)
+        .filter(
+            customer_id__in=ids,
+            status=Activity.Status.PLANNED,
+            starts_at__gte=timezone.now(),
+            type__counts_as_contact=True,
+        )
+        .select_related("type", "owner")
+        .order_by("customer_id", "starts_at", "id")
+    )
+    for activity in upcoming:
+        plans.setdefault(activity.customer_id, activity)
+    items = [KeyCustomerDue(customers[pk], threshold, days, plans.get(pk)) for pk, threshold, days in shown]
+    return items, len(due)
 
 
 def my_day_unreviewed(*, user: Any, owner_ids: set[int] | None, limit: int) -> Capped:

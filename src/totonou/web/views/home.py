@@ -51,7 +51,7 @@ from totonou.web.selectors import (
     my_day_waiting_count,
 )
 
-WAITING_SHOWN = 20
+WAITING_SHOWN = 10  # a phone screen of plans to close; the rest follow as these are recorded
 KEY_CUSTOMERS_SHOWN = 8
 UNREVIEWED_SHOWN = 5
 
@@ -317,7 +317,9 @@ def _my_day_context(
         ]
 
     waiting = my_day_waiting(user=viewer, member=member, before=start, limit=WAITING_SHOWN)
-    key_due = my_day_key_customers_due(user=viewer, member=member, today=today)
+    key_due, key_due_total = my_day_key_customers_due(
+        user=viewer, member=member, today=today, limit=KEY_CUSTOMERS_SHOWN
+    )
     owner_id = None if own else member.pk
     context: dict[str, Any] = {
         "today": today,
@@ -331,9 +333,9 @@ def _my_day_context(
         "waiting_more": waiting.more,
         "key_customers": [
             KeyCustomerItem(due, plan_visit_url(customer_id=due.customer.pk, owner_id=owner_id))
-            for due in key_due[:KEY_CUSTOMERS_SHOWN]
+            for due in key_due
         ],
-        "key_customers_total": len(key_due),
+        "key_customers_total": key_due_total,
         "key_customers_url": f"{reverse('customers:customer_list')}?"
         + urlencode({"owner": member.pk, "is_key": "true", "sort": "last_contact"}),
         "is_reviewer": viewer.role in {User.Role.MANAGER, User.Role.ADMIN},
