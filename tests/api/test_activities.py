@@ -47,6 +47,32 @@ def test_detail_shape(people, api):
         assert isinstance(row[name], str)
 
 
+@pytest.mark.parametrize("with_contacts", [False, True])
+def test_the_create_answer_is_exactly_what_reading_it_back_answers(people, api, with_contacts):
+    """The create is answered from the service's instance, not read back: it must not differ."""
+    customer = CustomerFactory(owner=people.owner, is_key=True)
+    contacts = [ContactFactory(customer=customer, name_kana=kana) for kana in ("イ", "ア")]
+    deal = DealFactory(customer=customer)
+    body = {
+        "type": "visit",
+        "customer": customer.pk,
+        "deal": deal.pk,
+        "subject": "見積の説明",
+        "starts_at": "2030-05-13T10:00:00+09:00",
+        "ends_at": "2030-05-13T11:00:00.250000+09:00",
+    }
+    if with_contacts:
+        body["contacts"] = [contact.pk for contact in contacts]
+    client = api(people.owner)
+    created = client.post("/activities", body)
+    assert created.status_code == 201
+    row = created.json()
+    assert row == client.get(f"/activities/{row['id']}").json()
+    assert row["is_key_customer"] is True
+    assert row["contacts"] == ([contacts[1].pk, contacts[0].pk] if with_contacts else [])
+    assert row["reactions"] == {"like": 0} and row["reacted_by_me"] == []
+
+
 def test_list_filters(people, api):
     segment = SegmentFactory()
     key_customer = CustomerFactory(owner=people.owner, is_key=True, segment=segment)

@@ -85,5 +85,3 @@ def test_deal_page_shows_stage_history_and_activities(world, client_for):
     assert "Stage history" in html
     assert "Proposal" in html
     assert f'data-activity="{world.key_activity.pk}"' in html
-
-

@@ -36,6 +36,7 @@ from totonou.activities.schemas import (
 )
 from totonou.activities.selectors import (
     activity_api_list,
+    activity_as_created,
     comment_list,
     feed_latest_id,
     feed_list,
@@ -118,7 +119,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activit
     data, _version = body_data(payload)
     _activity_references(user, data)
     activity = services.activity_create(actor=user, **data)
-    return Status(201, _activity(user, activity.pk))
+    return Status(201, activity_as_created(activity, has_contacts=bool(data.get("contacts"))))
 
 
 @router.patch("/activities/{activity_id}", response=ActivityOut, url_name="activity_update")

@@ -19,6 +19,7 @@ from django.db.models import (
     Subquery,
     Value,
     Window,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncHour
 from django.utils import timezone
@@ -29,11 +30,15 @@ from totonou.customers.models import Contact
 from totonou.users.permissions import is_signed_in
 
 
+def _contacts_prefetch() -> Prefetch[Any]:
+    return Prefetch("contacts", queryset=Contact.objects.order_by("name_kana", "id"))
+
+
 def activity_list(*, user: Any, filters: ActivityFilter | None = None) -> QuerySet[Activity]:
     queryset = (
         Activity.objects.visible_to(user)
         .select_related("owner", "type", "customer", "customer__segment", "deal", "reviewed_by")
-        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("name_kana", "id")))
+        .prefetch_related(_contacts_prefetch())
     )
     if filters is not None:
         queryset = filters.filter(queryset)
@@ -99,6 +104,20 @@ def activities_with_reactions(queryset: QuerySet[Activity], *, user: Any) -> Que
             Exists(of_kind.filter(user_id=user.pk)) if is_signed_in(user) else Value(False)
         )
     return queryset.annotate(**annotations)
+
+
+def activity_as_created(activity: Activity, *, has_contacts: bool) -> Activity:
+    """A just-created activity in ``activity_api_list``'s shape without reading it back (the API answers
+    a create from the instance the service returns): no reactions yet; its contacts prefetched in the
+    list's order — no query when it has none (``activity.contacts.set`` leaves nothing to read then)."""
+    for kind in Reaction.Kind.values:
+        setattr(activity, reaction_count_attribute(kind), 0)
+        setattr(activity, reacted_attribute(kind), False)
+    if has_contacts:
+        prefetch_related_objects([activity], _contacts_prefetch())
+    else:
+        activity._prefetched_objects_cache = {"contacts": Contact.objects.none()}  # type: ignore[attr-defined]  # the prefetch cache
+    return activity
 
 
 def reaction_count(*, activity: Activity, kind: str) -> int:
