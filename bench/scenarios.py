@@ -41,7 +41,7 @@ class Request:
 @dataclass
 class Scenario:
     name: str
-    group: str  # budgets come per group: page, api, insight, search
+    group: str  # budgets come per group: page, api, insight, search, dashboard
     user: str  # "manager" | "rep" | "token"
     build: Callable[[Context], Request]
 
@@ -140,7 +140,7 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         "insights_dashboard",
-        "insight",
+        "dashboard",
         "manager",
         lambda ctx: Request("GET", url("web:insights", query=f"team={ctx.team_id}")),
     ),
