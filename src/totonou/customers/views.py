@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
-from totonou.activities.selectors import activity_list, activity_timeline
+from totonou.activities.selectors import activity_next, activity_timeline
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import htmx_target, render_page
 from totonou.customers.filters import ContactFilter, CustomerFilter
@@ -104,13 +104,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "contacts": contact_list(user=user, filters=ContactFilter(customer=customer.pk)),
                 "deals": deal_list(user=user, filters=DealFilter(customer=customer.pk)),
-                "next_planned": activity_list(
+                "next_planned": activity_next(
                     user=user,
                     filters=ActivityFilter(customer=customer.pk, status="planned", start=timezone.now()),
-                )
-                .prefetch_related(None)
-                .order_by("starts_at", "id")
-                .first(),
+                ),
                 "plan_url": plan_visit_url(customer_id=customer.pk),
                 **_contact_status(customer),
             }

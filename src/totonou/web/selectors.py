@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.models import Activity
-from totonou.activities.selectors import activity_list
+from totonou.activities.selectors import ITEM_RELATIONS, activity_list
 from totonou.customers.models import Customer
 from totonou.customers.selectors import days_since
 from totonou.insights.selectors.thresholds import Thresholds
@@ -61,7 +61,12 @@ def may_open_my_day_of(*, user: Any, member: User) -> bool:
 
 def _activities(user: Any, filters: ActivityFilter) -> QuerySet[Activity]:
     """The activity-list shape without the contacts prefetch (My day does not show contacts)."""
-    return activity_list(user=user, filters=filters).prefetch_related(None)
+    return (
+        activity_list(user=user, filters=filters)
+        .select_related(None)
+        .select_related(*ITEM_RELATIONS)
+        .prefetch_related(None)
+    )
 
 
 def my_day_today(
