@@ -341,6 +341,44 @@ def test_a_busy_hour_of_the_week_lists_three_and_links_to_that_day(world, client
     assert "cal-more" not in day
 
 
+@pytest.mark.parametrize("view", ["week", "month"])
+def test_cells_follow_the_readers_zone_across_a_daylight_saving_change(world, client_for, view):
+    """New York moves its clocks on 2026-03-08: cells are still the reader's local days and hours
+    (the fixed-offset shortcut must not be taken), and 23:30 local stays on its own day."""
+    world.rep.time_zone = "America/New_York"
+    world.rep.save(update_fields=["time_zone"])
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    before = ActivityFactory(
+        owner=world.rep,
+        customer=world.customer,
+        starts_at=datetime.datetime(2026, 3, 7, 23, 30, tzinfo=new_york),
+    )
+    after = ActivityFactory(
+        owner=world.rep,
+        customer=world.customer,
+        starts_at=datetime.datetime(2026, 3, 8, 10, 0, tzinfo=new_york),
+    )
+    html = page(client_for(world.rep), view=view, date="2026-03-08", members="me")
+    if view == "week":
+        assert f'data-activity="{before.pk}"' in slot_at(html, "2026-03-07", 23).html
+        assert f'data-activity="{after.pk}"' in slot_at(html, "2026-03-08", 10).html
+    else:
+        (saturday,) = find_all(html, "data-drop-date", "2026-03-07")
+        (sunday,) = find_all(html, "data-drop-date", "2026-03-08")
+        assert f'data-activity="{before.pk}"' in saturday.html
+        assert f'data-activity="{after.pk}"' in sunday.html
+
+
+def test_a_fixed_zone_puts_late_evening_on_its_own_local_day(world, client_for):
+    late = ActivityFactory(owner=world.rep, customer=world.customer, starts_at=at("2026-04-14", 23, 30))
+    html = page(client_for(world.rep), view="week", date="2026-04-14")
+    assert f'data-activity="{late.pk}"' in slot_at(html, "2026-04-14", 23).html
+    (cell,) = find_all(
+        page(client_for(world.rep), view="month", date="2026-04-14"), "data-drop-date", "2026-04-14"
+    )
+    assert f'data-activity="{late.pk}"' in cell.html
+
+
 def test_several_members_day_caps_each_members_hour_and_links_to_their_own_day(world, client_for):
     for minute in range(5):
         ActivityFactory(owner=world.rep, customer=world.customer, starts_at=at("2026-04-14", 11, minute * 10))
