@@ -153,6 +153,40 @@ SCENARIOS: list[Scenario] = [
             url("api:insights_strategy_alignment", query=f"strategy={ctx.strategy_id}&team={ctx.team_id}"),
         ),
     ),
+    # Search, first page: a frequent 2-character word (見積), a 5-character word (販促企画書) and an
+    # English word (Web, as in Web会議) from the demo vocabulary.
+    Scenario(
+        "search_page_2char_ja",
+        "search",
+        "manager",
+        lambda ctx: Request("GET", url("search:search", query="q=%E8%A6%8B%E7%A9%8D")),
+    ),
+    Scenario(
+        "search_page_5char_ja",
+        "search",
+        "manager",
+        lambda ctx: Request(
+            "GET", url("search:search", query="q=%E8%B2%A9%E4%BF%83%E4%BC%81%E7%94%BB%E6%9B%B8")
+        ),
+    ),
+    Scenario(
+        "search_page_english",
+        "search",
+        "manager",
+        lambda ctx: Request("GET", url("search:search", query="q=web")),
+    ),
+    Scenario(
+        "api_search_2char_ja",
+        "search",
+        "token",
+        lambda ctx: Request("GET", url("api:search", query="q=%E8%A6%8B%E7%A9%8D")),
+    ),
+    Scenario(
+        "api_search_english_activities",
+        "search",
+        "token",
+        lambda ctx: Request("GET", url("api:search", query="q=web&type=activity")),
+    ),
 ]
 
 

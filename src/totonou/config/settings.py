@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "totonou.deals",
     "totonou.activities",
     "totonou.strategy",
+    "totonou.search",
+    "totonou.notifications",
     "totonou.insights",
     "totonou.demo",
     "totonou.web",
@@ -98,6 +100,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Inputs, textareas and selects are written in Python, the same markup as Django's widget templates.
+FORM_RENDERER = "totonou.core.form_renderer.FastTemplates"
 
 ROOT_URLCONF = "totonou.config.urls"
 WSGI_APPLICATION = "totonou.config.wsgi.application"
@@ -240,3 +245,27 @@ LOGGING = {
 TOTONOU_DEFAULT_CADENCE_DAYS = int(os.environ.get("TOTONOU_DEFAULT_CADENCE_DAYS", "30"))
 TOTONOU_API_PAGE_SIZE = 50
 TOTONOU_API_MAX_PAGE_SIZE = 200
+# What the search index holds, one source per kind of document, in the order results are grouped.
+TOTONOU_SEARCH_SOURCES = [
+    "totonou.activities.search_documents.activities",
+    "totonou.customers.search_documents.customers",
+    "totonou.customers.search_documents.contacts",
+    "totonou.deals.search_documents.deals",
+]
+
+# --- Chat channels and webhooks (notifications) -------------------------------------------------------
+# Outbound HTTP refuses loopback and private addresses unless this is on (local receivers, tests).
+TOTONOU_WEBHOOK_ALLOW_PRIVATE = env_bool("TOTONOU_WEBHOOK_ALLOW_PRIVATE", False)
+TOTONOU_WEBHOOK_TIMEOUT = float(os.environ.get("TOTONOU_WEBHOOK_TIMEOUT", "10"))
+TOTONOU_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("TOTONOU_DELIVERY_MAX_ATTEMPTS", "8"))
+TOTONOU_DELIVERY_BACKOFF_SECONDS = float(os.environ.get("TOTONOU_DELIVERY_BACKOFF_SECONDS", "10"))
+TOTONOU_DELIVERY_BACKOFF_MAX_SECONDS = float(os.environ.get("TOTONOU_DELIVERY_BACKOFF_MAX_SECONDS", "3600"))
+# How long a worker owns the deliveries it claimed; a worker that died loses them after this.
+TOTONOU_DELIVERY_LEASE_SECONDS = float(os.environ.get("TOTONOU_DELIVERY_LEASE_SECONDS", "120"))
+TOTONOU_DELIVERY_POLL_SECONDS = float(os.environ.get("TOTONOU_DELIVERY_POLL_SECONDS", "1"))
+TOTONOU_CHATWORK_API_BASE = os.environ.get("TOTONOU_CHATWORK_API_BASE", "").rstrip("/") or (
+    "https://api.chatwork.com/v2"
+)
+SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
+# Makes the daily digest and the uncontacted alert (domain knowledge, outside the notifications app).
+TOTONOU_SCHEDULED_EVENT_BUILDER = "totonou.insights.digest.scheduled_event"

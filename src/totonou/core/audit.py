@@ -16,7 +16,7 @@ from totonou.core.models import AuditEntry
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
-    if isinstance(value, datetime.datetime | datetime.date):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

@@ -11,6 +11,12 @@ from totonou.core.audit import audit_record, snapshot
 from totonou.core.exceptions import ConflictError
 from totonou.core.services import check_version, lock, reject_unknown, save_changes
 from totonou.customers.models import Contact, Customer, Segment
+from totonou.customers.search_documents import (
+    contact_index,
+    contact_unindex,
+    customer_index,
+    customer_unindex,
+)
 from totonou.users.models import User
 from totonou.users.permissions import ensure_can_change_owned_by, ensure_manager_or_admin
 
@@ -85,6 +91,7 @@ def customer_create(*, actor: User, owner: User | None = None, **fields: Any) ->
     customer = Customer(owner=owner, **fields)
     customer.full_clean()
     customer.save()
+    customer_index(customer)
     audit_record(
         actor=actor, instance=customer, action="create", changes=snapshot(customer, {"owner", *fields})
     )
@@ -102,7 +109,8 @@ def customer_update(
     new_owner = changes.get("owner")
     if new_owner is not None and new_owner.pk != customer.owner_id:
         ensure_can_change_owned_by(actor, new_owner.pk)
-    save_changes(instance=customer, changes=changes, actor=actor)
+    if save_changes(instance=customer, changes=changes, actor=actor):
+        customer_index(customer)
     return customer
 
 
@@ -115,6 +123,7 @@ def customer_delete(*, actor: User, customer: Customer) -> None:
             _("This customer has activities or deals; set its status to inactive instead of deleting it.")
         )
     audit_record(actor=actor, instance=customer, action="delete")
+    customer_unindex(customer.pk)
     customer.delete()
 
 
@@ -128,6 +137,7 @@ def contact_create(*, actor: User, customer: Customer, **fields: Any) -> Contact
     contact = Contact(customer=customer, **fields)
     contact.full_clean()
     contact.save()
+    contact_index(contact)
     audit_record(
         actor=actor, instance=contact, action="create", changes=snapshot(contact, {"customer", *fields})
     )
@@ -140,7 +150,8 @@ def contact_update(*, actor: User, contact: Contact, version: int | None = None,
     contact = lock(contact)
     ensure_can_change_owned_by(actor, contact.customer.owner_id)
     check_version(contact, version)
-    save_changes(instance=contact, changes=changes, actor=actor)
+    if save_changes(instance=contact, changes=changes, actor=actor):
+        contact_index(contact)
     return contact
 
 
@@ -149,4 +160,5 @@ def contact_delete(*, actor: User, contact: Contact) -> None:
     contact = lock(contact)
     ensure_can_change_owned_by(actor, contact.customer.owner_id)
     audit_record(actor=actor, instance=contact, action="delete")
+    contact_unindex(contact.pk)
     contact.delete()

@@ -13,6 +13,8 @@ from totonou.core.exceptions import ConflictError, ValidationError
 from totonou.core.services import check_version, lock, reject_unknown, save_changes
 from totonou.customers.models import Customer
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
+from totonou.deals.notifications import deal_stage_notify
+from totonou.deals.search_documents import deal_index, deal_unindex
 from totonou.users.models import User
 from totonou.users.permissions import ensure_can_change_owned_by
 
@@ -57,6 +59,7 @@ def deal_create(
     )
     deal.full_clean()
     deal.save()
+    deal_index(deal)
     StageChange.objects.create(deal=deal, from_stage=None, to_stage=stage, changed_by=actor, changed_at=now)
     audit_record(
         actor=actor,
@@ -96,7 +99,8 @@ def deal_update(
                 ]
             }
         )
-    save_changes(instance=deal, changes=changes, actor=actor)
+    if save_changes(instance=deal, changes=changes, actor=actor):
+        deal_index(deal)
     if stage is not None and stage.pk != deal.stage_id:
         _change_stage(
             actor=actor,
@@ -156,6 +160,7 @@ def _change_stage(
     StageChange.objects.create(
         deal=deal, from_stage_id=from_stage_id, to_stage=stage, changed_by=actor, changed_at=now
     )
+    deal_stage_notify(deal=deal, actor=actor, from_stage_id=from_stage_id)
 
 
 @transaction.atomic
@@ -165,4 +170,5 @@ def deal_delete(*, actor: User, deal: Deal) -> None:
     if deal.activities.exists():
         raise ConflictError(_("This deal has activities; close it as lost instead of deleting it."))
     audit_record(actor=actor, instance=deal, action="delete")
+    deal_unindex(deal.pk)
     deal.delete()

@@ -33,6 +33,7 @@ from totonou.demo.organisation import (
 )
 from totonou.demo.sizes import SeedSize
 from totonou.demo.writer import BulkWriter, DeferredIndexes, next_ids
+from totonou.search.services import documents_rebuild
 from totonou.users.models import Team, User
 
 #: The tables seeding loads: primary keys are given where other rows refer to them (the sequences are
@@ -210,6 +211,8 @@ def seed(
             report.counts["strategies"] = make_strategies(context, organisation, segment_ids)
         committing = time.perf_counter()
     timer.add("commit", time.perf_counter() - committing)
+    with timer.phase("search index"):
+        documents_rebuild(using=using)  # seeded rows bypass the services that feed the index
     if size.analyze:
         with timer.phase("analyze"):
             analyze(connection)

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.activities.models import Activity, ActivityEvent, ActivityType
+from totonou.activities.notifications import activity_notify
+from totonou.activities.search_documents import activity_index, activity_unindex
 from totonou.activities.services.contact import customers_refresh_last_contact
 from totonou.core.audit import audit_record, snapshot
 from totonou.core.exceptions import ConflictError, PermissionDenied, ValidationError
@@ -96,6 +98,7 @@ def activity_create(
         purpose=purpose,
         notes=notes,
         next_step=next_step,
+        is_key_customer=customer is not None and customer.is_key,  # the database keeps it (ADR 0012)
         **timestamps,
     )
     # The relations were given as records and the rules above are checked explicitly; skip the
@@ -106,8 +109,10 @@ def activity_create(
         activity.contacts.set(contacts)
     kind = ActivityEvent.Kind.PLANNED if status == Activity.Status.PLANNED else ActivityEvent.Kind.LOGGED
     ActivityEvent.objects.create(activity=activity, kind=kind, actor=actor)
+    activity_notify(name="activity.completed" if status == "done" else "activity.planned", activity=activity)
     if status == Activity.Status.DONE:
         customers_refresh_last_contact(customer_ids=[activity.customer_id])
+    activity_index(activity)
     audit_record(
         actor=actor,
         instance=activity,
@@ -148,6 +153,10 @@ def activity_update(
     )
     previous_customer_id = activity.customer_id
     changed = save_changes(instance=activity, changes=changes, actor=actor, validate_constraints=False)
+    if "customer" in changed:
+        activity.is_key_customer = activity.customer is not None and activity.customer.is_key
+    if changed:
+        activity_index(activity)
     if activity.status == Activity.Status.DONE and changed.keys() & {"customer", "type", "starts_at"}:
         customers_refresh_last_contact(customer_ids=[previous_customer_id, activity.customer_id])
     if "starts_at" in changed and activity.status == Activity.Status.PLANNED:
@@ -191,6 +200,8 @@ def activity_complete(
         changes["next_step"] = next_step
     save_changes(instance=activity, changes=changes, actor=actor, validate_constraints=False)
     ActivityEvent.objects.create(activity=activity, kind=ActivityEvent.Kind.COMPLETED, actor=actor)
+    activity_notify(name="activity.completed", activity=activity)
+    activity_index(activity)
     customers_refresh_last_contact(customer_ids=[activity.customer_id])
     return activity
 
@@ -221,6 +232,7 @@ def activity_reschedule(
     )
     if "starts_at" in changed:
         _record_move(activity=activity, actor=actor, moved_from=moved_from)
+        activity_index(activity)
     return activity
 
 
@@ -235,6 +247,7 @@ def _record_move(*, activity: Activity, actor: User, moved_from: datetime.dateti
             "to": activity.starts_at.astimezone(datetime.UTC).isoformat(),
         },
     )
+    activity_notify(name="activity.moved", activity=activity, moved_from=moved_from)
 
 
 @transaction.atomic
@@ -260,6 +273,7 @@ def activity_cancel(*, actor: User, activity: Activity, reason: str, version: in
     ActivityEvent.objects.create(
         activity=activity, kind=ActivityEvent.Kind.CANCELLED, actor=actor, data={"reason": reason}
     )
+    activity_notify(name="activity.cancelled", activity=activity, reason=reason)
     return activity
 
 
@@ -288,6 +302,7 @@ def activity_delete(*, actor: User, activity: Activity) -> None:
     ensure_can_change_owned_by(actor, activity.owner_id)
     audit_record(actor=actor, instance=activity, action="delete")
     customer_id, was_done = activity.customer_id, activity.status == Activity.Status.DONE
+    activity_unindex(activity.pk)
     activity.delete()
     if was_done:
         customers_refresh_last_contact(customer_ids=[customer_id])

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
+from totonou.activities.notifications import comment_notify
 from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.deals.models import Deal
 from totonou.users.models import User
@@ -53,6 +54,7 @@ def comment_create(
             comment=comment,
             data={"mentions": [user.pk for user in users]},
         )
+    comment_notify(comment=comment, mentions=users)
     return comment
 
 

@@ -1,0 +1,1 @@
+"""Chat channels and signed webhooks: the outbox (events, deliveries, attempts) and its delivery."""

@@ -1,0 +1,33 @@
+"""Google Chat incoming webhook: a text message (Google Chat's own markup: *bold*, <url|label>)."""
+
+from __future__ import annotations
+
+from totonou.notifications.formats import OutboundRequest
+from totonou.notifications.formats._json import JSON_HEADERS, json_body
+from totonou.notifications.formats.message import Message, message_for
+from totonou.notifications.models import Channel, Delivery
+
+MAX_TEXT = 4000
+
+
+def text(message: Message) -> str:
+    lines = [f"*{message.title}*"]
+    if message.text:
+        lines.append(message.text)
+    for heading, items in message.sections:
+        if heading:
+            lines.append(f"*{heading}*")
+        lines.extend(f"• {item}" for item in items)
+    names = " ".join(f"@{mention.name}" for mention in message.mentions)
+    if names:
+        lines.append(names)
+    if message.link:
+        lines.append(f"<{message.link}|{message.link_label}>")
+    return "\n".join(lines)[:MAX_TEXT]
+
+
+def render(channel: Channel, delivery: Delivery, timestamp: int) -> OutboundRequest:
+    message = message_for(delivery.event_name, delivery.event.context, language=channel.language)
+    return OutboundRequest(
+        url=channel.url, body=json_body({"text": text(message)}), headers=dict(JSON_HEADERS)
+    )

@@ -1,0 +1,108 @@
+"""The channel form: kind-specific fields, secrets write-only (blank keeps the stored one)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from totonou.customers.models import Segment
+from totonou.notifications.models import Channel, Delivery, EventName
+from totonou.notifications.services import channel_create, channel_update
+from totonou.users.models import Team, User
+
+FILTERS = {"team": "team_id", "segment": "segment_id", "owner": "owner_id"}
+
+
+class ChannelForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Channel.Kind.choices)
+    url = forms.URLField(
+        label=_("Webhook URL"),
+        max_length=2000,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Slack incoming webhook, Teams Workflows webhook, Google Chat webhook or your endpoint."),
+    )
+    room_id = forms.CharField(label=_("Chatwork room id"), max_length=32, required=False)
+    token = forms.CharField(
+        label=_("Chatwork API token"), max_length=200, required=False, widget=forms.PasswordInput
+    )
+    secret = forms.CharField(
+        label=_("Signing secret (webhook)"), max_length=200, required=False, widget=forms.PasswordInput
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Channel.Language.choices)
+    events = forms.MultipleChoiceField(
+        label=_("Events"), choices=EventName.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False)
+    segment = forms.ModelChoiceField(
+        label=_("Segment"), queryset=Segment.objects.order_by("sort_order", "name"), required=False
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.filter(is_active=True).order_by("username"), required=False
+    )
+    key_only = forms.BooleanField(label=_("Key customers only"), required=False)
+    digest_time = forms.TimeField(label=_("Daily digest time"), help_text=_("Local time, e.g. 08:30."))
+    time_zone = forms.ChoiceField(label=_("Time zone"))
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+
+    def __init__(self, *args: Any, actor: User, channel: Channel | None = None, **kwargs: Any) -> None:
+        self.actor, self.channel = actor, channel
+        super().__init__(*args, **kwargs)
+        zones = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+        self.fields["time_zone"].choices = zones  # type: ignore[attr-defined]
+        if channel is None:
+            self.initial.update(
+                {"language": "ja", "events": Channel._meta.get_field("events").get_default(), "enabled": True}
+            )
+            self.initial.update({"digest_time": "08:30", "time_zone": "Asia/Tokyo"})
+        else:
+            self.initial.update(
+                {
+                    name: getattr(channel, name)
+                    for name in ("name", "kind", "url", "room_id", "language", "events", "key_only")
+                }
+            )
+            self.initial.update(
+                {
+                    "digest_time": channel.digest_time,
+                    "time_zone": channel.time_zone,
+                    "enabled": channel.enabled,
+                    **{name: getattr(channel, field) for name, field in FILTERS.items()},
+                }
+            )
+            for name in ("token", "secret"):
+                if getattr(channel, name):
+                    self.fields[name].help_text = _("Set. Leave blank to keep it; it is never shown again.")
+
+    def save(self) -> Channel | None:
+        """The saved channel, or None with the service's errors on the form."""
+        if not self.is_valid():
+            return None
+        data = dict(self.cleaned_data)
+        for name, field in FILTERS.items():
+            value = data.pop(name)
+            data[field] = value.pk if value is not None else None
+        try:
+            if self.channel is None:
+                return channel_create(actor=self.actor, **data)
+            return channel_update(actor=self.actor, channel=self.channel, **data)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                field = {v: k for k, v in FILTERS.items()}.get(field, field)
+                self.add_error(field if field in self.fields else None, messages)
+            return None
+
+
+class DeliveryFilterForm(forms.Form):
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.order_by("name"), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any")), *Delivery.Status.choices], required=False
+    )
+    event = forms.ChoiceField(label=_("Event"), choices=[("", _("Any")), *EventName.choices], required=False)

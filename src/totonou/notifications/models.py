@@ -1,0 +1,242 @@
+"""The notifications outbox: channels, events, deliveries (one per event and channel) and their attempts.
+
+This app is infrastructure: it knows no domain model. An event carries its payload (the API
+representation of the object, made when the event was recorded) and a small ``context`` for the chat
+text (names, the key-customer flag, the link); the channel filters (team, segment, owner) are plain ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from totonou.core.models import TimeStampedModel
+
+
+class EventName(models.TextChoices):
+    ACTIVITY_PLANNED = "activity.planned", _("Activity planned")
+    ACTIVITY_COMPLETED = "activity.completed", _("Activity completed")
+    ACTIVITY_MOVED = "activity.moved", _("Activity moved")
+    ACTIVITY_CANCELLED = "activity.cancelled", _("Activity cancelled")
+    COMMENT_CREATED = "comment.created", _("Comment")
+    DEAL_STAGE_CHANGED = "deal.stage_changed", _("Deal stage changed")
+    DEAL_WON = "deal.won", _("Deal won")
+    DEAL_LOST = "deal.lost", _("Deal lost")
+    DIGEST_DAILY = "digest.daily", _("Daily digest")
+    ALERT_UNCONTACTED = "alert.uncontacted", _("Uncontacted key customers")
+
+
+#: Scheduled events: made by the worker's scheduler, once per channel and local day.
+SCHEDULED_EVENTS = (EventName.DIGEST_DAILY.value, EventName.ALERT_UNCONTACTED.value)
+#: The test message a user sends from the channel settings (not a subscribable event).
+TEST_EVENT = "channel.test"
+
+
+def default_events() -> list[str]:
+    return [
+        EventName.ACTIVITY_COMPLETED.value,
+        EventName.COMMENT_CREATED.value,
+        EventName.DEAL_WON.value,
+        EventName.DIGEST_DAILY.value,
+    ]
+
+
+class Channel(TimeStampedModel):
+    """Where messages go: a Slack, Teams, Google Chat or generic webhook URL, or a Chatwork room."""
+
+    class Kind(models.TextChoices):
+        SLACK = "slack", "Slack"
+        TEAMS = "teams", "Microsoft Teams"
+        CHATWORK = "chatwork", "Chatwork"
+        GOOGLE_CHAT = "google_chat", "Google Chat"
+        WEBHOOK = "webhook", _("Webhook (signed JSON)")
+
+    class Language(models.TextChoices):
+        JA = "ja", "日本語"
+        EN = "en", "English"
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    url = models.URLField(_("URL"), max_length=2000, blank=True)
+    room_id = models.CharField(_("Chatwork room id"), max_length=32, blank=True)
+    token = models.CharField(_("Chatwork API token"), max_length=200, blank=True)
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.JA)
+    events = models.JSONField(_("events"), default=default_events, blank=True)
+    # Filters, as plain ids (this app knows no domain model); null means any.
+    team_id = models.BigIntegerField(_("team"), null=True, blank=True)
+    segment_id = models.BigIntegerField(_("segment"), null=True, blank=True)
+    owner_id = models.BigIntegerField(_("owner"), null=True, blank=True)
+    key_only = models.BooleanField(_("key customers only"), default=False)
+    digest_time = models.TimeField(_("daily digest time"), default="08:30")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["slack", "teams", "chatwork", "google_chat", "webhook"]),
+                name="channel_kind_valid",
+            ),
+            models.CheckConstraint(condition=Q(language__in=["ja", "en"]), name="channel_language_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("notifications:channel_edit", args=[self.pk])
+
+    def wants(self, name: str, *, filters: dict[str, object]) -> bool:
+        """Whether an event ``name`` with ``filters`` (team, segment, owner, is_key) goes to this channel."""
+        if not self.enabled or name not in (self.events or []):
+            return False
+        if self.key_only and not filters.get("is_key"):
+            return False
+        return all(
+            expected is None or filters.get(name_) == expected
+            for name_, expected in (
+                ("team", self.team_id),
+                ("segment", self.segment_id),
+                ("owner", self.owner_id),
+            )
+        )
+
+
+class Event(models.Model):
+    """Something that happened, recorded in the transaction that made it happen."""
+
+    uid = models.UUIDField(_("id"), default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("event"), max_length=40)
+    payload = models.JSONField(_("payload"), default=dict)
+    context = models.JSONField(_("context"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.uid}"
+
+
+class Delivery(models.Model):
+    """One event to one channel. The worker claims it (``claimed_until``: a lease), sends it, and
+    records every attempt; ``dedupe_key`` makes the pair unique."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Delivered")
+        FAILED = "failed", _("Failed")
+        DEAD = "dead", _("Dead (gave up)")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("channel")
+    )
+    event_name = models.CharField(_("event"), max_length=40)
+    dedupe_key = models.CharField(_("de-duplication key"), max_length=100, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
+    attempt_limit = models.PositiveIntegerField(
+        _("attempt limit"), default=8, help_text=_("After this many attempts the delivery is dead.")
+    )
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(_("last status code"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+            models.Index(fields=["channel", "-created_at"], name="delivery_channel_idx"),
+            models.Index(fields=["-created_at", "-id"], name="delivery_recent_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "succeeded", "failed", "dead"]),
+                name="delivery_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="pending") | Q(next_attempt_at__isnull=False),
+                name="delivery_pending_has_due_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.dedupe_key
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('notifications:delivery_list')}?channel={self.channel_id}#delivery-{self.pk}"
+
+
+class DeliveryAttempt(models.Model):
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("delivery")
+    )
+    number = models.PositiveIntegerField(_("attempt"))
+    started_at = models.DateTimeField(_("started at"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    status_code = models.PositiveIntegerField(_("status code"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    worker = models.CharField(_("worker"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="delivery_attempt_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} #{self.number}"
+
+
+class ScheduledRun(models.Model):
+    """A scheduled event (daily digest, uncontacted alert) made for a channel and local day: the unique
+    row is what makes it happen once, with any number of workers and after restarts."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="scheduled_runs")
+    event_name = models.CharField(max_length=40)
+    local_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "event_name", "local_date"], name="scheduled_run_once_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.event_name} {self.local_date}"

@@ -1,0 +1,127 @@
+"""The database side of the index: the SQL that differs between SQLite (FTS5) and PostgreSQL (GIN over
+``tsvector``). Everything else in the search app is the same on both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from totonou.search import text
+
+TABLE = "search_document"
+FTS_TABLE = "search_document_fts"
+#: One GIN index per kind (partial), so a rare word's postings are those of the kind searched.
+KINDS = ("activity", "customer", "contact", "deal")
+GIN_INDEXES = {kind: f"search_document_tokens_{kind}_idx" for kind in KINDS}
+#: PostgreSQL first looks for matches among this many of the newest documents per wanted result.
+PROBE_FACTOR = 100
+
+# Constant names only: no outside input reaches this SQL.
+SQLITE_TRIGGERS = (
+    f"""CREATE TRIGGER IF NOT EXISTS search_document_ai AFTER INSERT ON {TABLE} BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, tokens) VALUES (new.id, new.tokens);
+    END""",  # noqa: S608
+    f"""CREATE TRIGGER IF NOT EXISTS search_document_ad AFTER DELETE ON {TABLE} BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, tokens) VALUES ('delete', old.id, old.tokens);
+    END""",  # noqa: S608
+    f"""CREATE TRIGGER IF NOT EXISTS search_document_au AFTER UPDATE ON {TABLE} BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, tokens) VALUES ('delete', old.id, old.tokens);
+        INSERT INTO {FTS_TABLE}(rowid, tokens) VALUES (new.id, new.tokens);
+    END""",  # noqa: S608
+)
+SQLITE_DROP_TRIGGERS = tuple(
+    f"DROP TRIGGER IF EXISTS search_document_{suffix}" for suffix in ("ai", "ad", "au")
+)
+
+
+def install_sql(vendor: str) -> list[str]:
+    """The token index for ``vendor`` (migration 0002). On SQLite a migration that remakes the table must
+    run this again: the triggers go with the old table."""
+    if vendor == "sqlite":
+        return [
+            # The tokens are already normalised and separated by spaces: the ascii tokenizer splits on
+            # them and keeps every non-ASCII character as part of a token.
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(tokens, content='{TABLE}', "
+            "content_rowid='id', tokenize='ascii')",
+            *SQLITE_TRIGGERS,
+        ]
+    if vendor == "postgresql":
+        return [
+            f"CREATE INDEX IF NOT EXISTS {name} ON {TABLE} USING gin (tokens) WHERE kind = '{kind}'"
+            for kind, name in GIN_INDEXES.items()
+        ]
+    return []
+
+
+def uninstall_sql(vendor: str) -> list[str]:
+    if vendor == "sqlite":
+        return [*SQLITE_DROP_TRIGGERS, f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+    if vendor == "postgresql":
+        return [f"DROP INDEX IF EXISTS {name}" for name in GIN_INDEXES.values()]
+    return []
+
+
+def tokens_value(connection: BaseDatabaseWrapper, source: str) -> str:
+    """What goes into the ``tokens`` column for a document's text."""
+    if connection.vendor == "postgresql":
+        return text.tsvector_literal(source)
+    return text.token_text(source)
+
+
+def tokens_placeholder(connection: BaseDatabaseWrapper) -> str:
+    return "%s::tsvector" if connection.vendor == "postgresql" else "%s"
+
+
+COLUMNS = "d.id, d.object_id, d.title, d.body, d.date, d.owner_id, d.customer_id"
+
+
+def page_sql(
+    connection: BaseDatabaseWrapper,
+    *,
+    kind: str,
+    query_terms: list[text.Term],
+    low: int,
+    high: int,
+    conditions: list[str],
+    params: list[Any],
+    limit: int,
+    offset: int,
+) -> tuple[str, list[Any]]:
+    """One page of the documents of ``kind`` matching every term, newest first, keys in
+    ``[low, high]`` and the extra ``conditions`` on ``d`` (with ``params``): the SQL and its parameters.
+    Rows are ``(id, object_id, title, body, date, owner_id, customer_id)``."""
+    extra = "".join(f" AND {condition}" for condition in conditions)
+    if connection.vendor != "postgresql":
+        # FTS5 walks its index in rowid order (either way) and honours rowid ranges: with the order on
+        # f.rowid the query stops at the LIMIT, and the join follows it row by row.
+        sql = (
+            f"SELECT {COLUMNS} FROM {FTS_TABLE} f JOIN {TABLE} d ON d.id = f.rowid "  # noqa: S608
+            f"WHERE {FTS_TABLE} MATCH %s AND f.rowid BETWEEN %s AND %s{extra} "
+            "ORDER BY f.rowid DESC LIMIT %s OFFSET %s"
+        )
+        return sql, [text.fts5_query(query_terms), low, high, *params, limit, offset]
+    # PostgreSQL cannot estimate how many documents a phrase matches, and the two good plans are far
+    # apart: a frequent word is found fastest by walking the key backwards, a rare one through the GIN
+    # index. Do both in one statement: look among the newest documents first, and only when that finds
+    # too few (a one-time filter) ask the kind's GIN index (ORDER BY id + 0 keeps the planner from
+    # walking the key instead).
+    need = offset + limit
+    probe = max(need * PROBE_FACTOR, 2000)
+    query = text.tsquery_literal(query_terms)
+    kind_literal = f"'{KINDS[KINDS.index(kind)]}'"  # one of the fixed kinds, never request input
+    sql = (
+        f"WITH probe AS MATERIALIZED (SELECT {COLUMNS} FROM ("  # noqa: S608
+        f"SELECT d.* FROM {TABLE} d WHERE d.id BETWEEN %s AND %s{extra} "
+        f"ORDER BY d.id DESC LIMIT %s) d WHERE d.tokens @@ %s::tsquery ORDER BY d.id DESC LIMIT %s) "
+        "SELECT * FROM probe UNION "
+        f"SELECT * FROM (SELECT {COLUMNS} FROM {TABLE} d WHERE d.kind = {kind_literal} "
+        f"AND d.tokens @@ %s::tsquery AND d.id BETWEEN %s AND %s{extra} ORDER BY d.id + 0 DESC LIMIT %s) g "
+        "WHERE (SELECT count(*) FROM probe) < %s "
+        "ORDER BY 1 DESC LIMIT %s OFFSET %s"
+    )
+    return sql, [
+        low, high, *params, probe, query, need,
+        query, low, high, *params, need,
+        need, limit, offset,
+    ]  # fmt: skip

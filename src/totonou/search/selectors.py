@@ -1,0 +1,145 @@
+"""Reads from the search index: one query per kind, newest first, stopping after the page (no COUNT).
+
+Everyone signed in reads everything (as ``users.querysets.VisibleQuerySet``); anyone else finds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
+
+from totonou.core.links import absolute_url
+from totonou.search import backend, text
+from totonou.search.models import Document, Kind
+from totonou.search.services import key_range
+from totonou.search.sources import sources
+
+#: Longest query accepted (characters).
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass
+class SearchQuery:
+    q: str
+    #: The kinds to search; empty means all.
+    kinds: list[str] = field(default_factory=list)
+    owner: int | None = None
+    customer: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+
+@dataclass
+class Hit:
+    kind: str
+    object_id: int
+    title: str
+    title_highlights: list[tuple[int, int]]
+    snippet: str
+    highlights: list[tuple[int, int]]
+    date: datetime.datetime
+    owner_id: int | None
+    customer_id: int | None
+    path: str
+
+    @property
+    def web_url(self) -> str:
+        return absolute_url(self.path)
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str
+    hits: list[Hit]
+    has_next: bool
+    #: The page's link to more of this kind (set by the view).
+    more_url: str | None = None
+
+
+def _is_signed_in(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight of ``day`` in the active (user's) time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def search(
+    *, user: Any, query: SearchQuery, page: int = 1, page_size: int = 10, using: str = DEFAULT_DB_ALIAS
+) -> list[Group]:
+    """Page ``page`` of each wanted kind, in the kinds' order; empty groups are left out."""
+    query_terms = text.query_terms(query.q)
+    if not _is_signed_in(user) or not query_terms:
+        return []
+    connection = connections[using]
+    start = _day_start(query.date_from) if query.date_from else None
+    end = _day_start(query.date_to + datetime.timedelta(days=1)) if query.date_to else None
+    labels = dict(Kind.choices)
+    registered = sources()
+    groups = []
+    for kind in [kind for kind in Kind.values if not query.kinds or kind in query.kinds]:
+        low, high = key_range(kind, start, end)
+        conditions: list[str] = []
+        params: list[Any] = []
+        if query.owner is not None:
+            conditions.append("d.owner_id = %s")
+            params.append(query.owner)
+        if query.customer is not None:
+            conditions.append("d.customer_id = %s")
+            params.append(query.customer)
+        sql, sql_params = backend.page_sql(
+            connection,
+            kind=kind,
+            query_terms=query_terms,
+            low=low,
+            high=high,
+            conditions=conditions,
+            params=params,
+            limit=page_size + 1,
+            offset=(page - 1) * page_size,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, sql_params)
+            rows = [row[1:] for row in cursor.fetchall()]
+        if not rows:
+            continue
+        hits = [_hit(connection, kind, row, query_terms, registered[kind].url) for row in rows[:page_size]]
+        groups.append(Group(kind=kind, label=str(labels[kind]), hits=hits, has_next=len(rows) > page_size))
+    return groups
+
+
+def _hit(connection: Any, kind: str, row: tuple[Any, ...], query_terms: list[text.Term], url: Any) -> Hit:
+    object_id, title, body, date, owner_id, customer_id = row
+    if isinstance(date, str):  # SQLite: naive UTC text
+        date = datetime.datetime.fromisoformat(date).replace(tzinfo=datetime.UTC)
+    elif timezone.is_naive(date):
+        date = date.replace(tzinfo=datetime.UTC)
+    snippet, highlights = text.snippet(body, query_terms)
+    return Hit(
+        kind=kind,
+        object_id=object_id,
+        title=title,
+        title_highlights=text.highlights(title, query_terms),
+        snippet=snippet,
+        highlights=highlights,
+        date=date,
+        owner_id=owner_id,
+        customer_id=customer_id,
+        path=url(object_id, customer_id),
+    )
+
+
+def document_title(*, kind: str, object_id: int, using: str = DEFAULT_DB_ALIAS) -> str | None:
+    """A document's title (to name a filter's customer without asking the customers app)."""
+    return (
+        Document.objects.using(using)
+        .filter(kind=kind, object_id=object_id)
+        .values_list("title", flat=True)
+        .first()
+    )

@@ -1,0 +1,73 @@
+"""A manager adds a Slack channel in the UI, presses "Send test message" (htmx shows the result), and
+from then on a completed activity arrives, with every attempt in the delivery log."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import UserFactory
+from tests.notifications.helpers import plan_visit, pump_all
+from totonou.activities.services import activity_complete
+from totonou.notifications.models import Channel
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page():
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(locale="en-US")
+        opened = context.new_page()
+        opened.set_default_timeout(15_000)
+        try:
+            yield opened
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_manager_sets_up_slack_and_sees_the_delivery_log(
+    live_server, live_reference_data, page, receiver, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    expect = playwright_sync.expect
+    UserFactory(username="boss", display_name="Boss", role="manager", language="en")
+    rep = UserFactory(username="rep1", display_name="Sato", language="en")
+
+    page.goto(f"{live_server.url}/settings/")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", "pw")
+    page.click("main form button[type=submit]")
+    page.goto(f"{live_server.url}/settings/")
+    page.click("text=Chat channels")
+    page.click("text=Add a channel")
+    page.fill("input[name=name]", "#sales")
+    page.select_option("select[name=kind]", "slack")
+    page.fill("input[name=url]", receiver.url + "/services/T/B/x")
+    page.select_option("select[name=language]", "en")
+    page.click("button:has-text('Save channel')")
+    expect(page.locator("#channel-" + str(Channel.objects.get().pk))).to_contain_text("#sales")
+
+    page.evaluate("window.__not_reloaded = true")
+    page.click("button:has-text('Send test message')")
+    expect(page.locator(".test-result")).to_contain_text("Delivered.")
+    assert page.evaluate("window.__not_reloaded") is True
+    assert "Totonou test message" in receiver.requests[0].json()["text"]
+
+    activity = plan_visit(rep)
+    activity_complete(actor=rep, activity=activity, notes="次回デモ")
+    assert pump_all() == 1
+    assert receiver.requests[-1].json()["blocks"][0]["text"]["text"].startswith("*Sato completed Visit ★")
+
+    page.click("text=Delivery log")
+    rows = page.locator("tr.delivery")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("activity.completed")
+    expect(rows.first).to_contain_text("#1")
