@@ -10,7 +10,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -18,79 +18,92 @@ from totonou.core.templatetags.totonou import key_marker, member_colour
 
 register = template.Library()
 
-_STATUS = '<span class="cal-status"><span class="cal-status__symbol" aria-hidden="true">{}</span><span class="cal-status__word">{}</span></span>'  # noqa: E501
+_SENTINEL = 987654321  # a pk no URL contains otherwise: reverse once, then fill in each item's pk
 
 
-def _status(activity: Any, overdue: bool) -> SafeString:
-    if overdue:
-        return format_html(_STATUS, "!", _("Waiting for result"))
-    if activity.status == "done":
-        return format_html(_STATUS, "✓", _("Done"))
-    if activity.status == "cancelled":
-        return format_html(_STATUS, "✕", _("Cancelled"))
-    return format_html(_STATUS, "○", _("Planned"))
+def _words() -> dict[str, str]:
+    """The item's fixed words, escaped, in the active language."""
+    return {
+        "overdue": escape(_("Waiting for result")),
+        "done": escape(_("Done")),
+        "cancelled": escape(_("Cancelled")),
+        "planned": escape(_("Planned")),
+        "moved": escape(_("Moved")),
+        "internal": escape(_("Internal work")),
+        "key": str(key_marker()),
+    }
+
+
+def _url_parts(name: str) -> tuple[str, str]:
+    head, tail = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL))
+    return head, tail
 
 
 @register.simple_tag(takes_context=True)
 def calendar_item(context: template.Context, entry: Any) -> SafeString:
     """One ``Entry`` of the calendar grid or month: ``<li class="cal-item …">`` with its link, time, status
-    (symbol and word), ★ for a key customer, ↻ for a moved plan, customer, subject, type and owner."""
+    (symbol and word), ★ for a key customer, ↻ for a moved plan, customer, subject, type and owner.
+
+    The words and URL shapes are made once per page (kept in the render context), every value is escaped
+    here: a week renders a few hundred of these."""
+    shared = context.render_context.get("calendar_items")
+    if shared is None:
+        shared = context.render_context["calendar_items"] = {
+            "words": _words(),
+            "detail": _url_parts("activities:activity_detail"),
+            "reschedule": _url_parts("activities:activity_reschedule"),
+            "now": timezone.now(),
+        }
+    words = shared["words"]
     activity = entry.activity
-    overdue = activity.status == "planned" and activity.starts_at < timezone.now()
-    classes = f"cal-item activity--{activity.status}"
+    pk = activity.pk
+    overdue = activity.status == "planned" and activity.starts_at < shared["now"]
+    classes = f"cal-item activity--{escape(activity.status)}"
     classes += " is-key" * activity.is_key_customer + " is-overdue" * overdue + " is-movable" * entry.can_move
-    colour = member_colour(activity.owner.calendar_color)
-    drag = SafeString("")
+    drag = ""
     if entry.can_move:
-        drag = format_html(
-            ' draggable="true" data-reschedule-url="{}" data-version="{}" data-owner="{}" data-start="{}"'
-            ' data-time="{}"',
-            reverse("activities:activity_reschedule", args=[activity.pk]),
-            activity.version,
-            activity.owner_id,
-            entry.start_value,
-            entry.time,
+        head, tail = shared["reschedule"]
+        drag = (
+            f' draggable="true" data-reschedule-url="{head}{pk}{tail}" data-version="{activity.version}"'
+            f' data-owner="{activity.owner_id}" data-start="{entry.start_value}" data-time="{entry.time}"'
         )
-    moved = SafeString("")
+    if overdue:
+        symbol, word = "!", words["overdue"]
+    elif activity.status == "done":
+        symbol, word = "✓", words["done"]
+    elif activity.status == "cancelled":
+        symbol, word = "✕", words["cancelled"]
+    else:
+        symbol, word = "○", words["planned"]
+    status = (
+        f'<span class="cal-status"><span class="cal-status__symbol" aria-hidden="true">{symbol}</span>'
+        f'<span class="cal-status__word">{word}</span></span>'
+    )
+    moved = ""
     if activity.status == "planned" and activity.is_moved:
-        word = _("Moved")
-        moved = format_html(
-            '<span class="cal-item__moved" title="{}"><span aria-hidden="true">↻</span>'
-            '<span class="visually-hidden">{}</span></span>',
-            word,
-            word,
+        moved = (
+            f'<span class="cal-item__moved" title="{words["moved"]}"><span aria-hidden="true">↻</span>'
+            f'<span class="visually-hidden">{words["moved"]}</span></span>'
         )
-    title = activity.customer.name if activity.customer is not None else _("Internal work")
-    subject = SafeString("")
-    if activity.subject:
-        subject = format_html('<span class="cal-item__subject"> — {}</span>', activity.subject)
-    owner = SafeString("")
+    title = escape(activity.customer.name) if activity.customer is not None else words["internal"]
+    subject = (
+        f'<span class="cal-item__subject"> — {escape(activity.subject)}</span>' if activity.subject else ""
+    )
+    owner = ""
     if context.get("show_owner"):
-        owner = format_html(
-            '<span class="cal-item__owner"><span class="cal-member__bar" aria-hidden="true"></span>{}</span>',
-            str(activity.owner),
+        owner = (
+            '<span class="cal-item__owner"><span class="cal-member__bar" aria-hidden="true"></span>'
+            f"{escape(str(activity.owner))}</span>"
         )
-    return format_html(
-        '<li class="{}" data-activity="{}" style="--member-color: {}"{}>'
-        '<a class="cal-item__link" href="{}" draggable="false">'
-        '<span class="cal-item__line"><time class="cal-item__time" datetime="{}">{}'
-        '<span class="cal-item__end">–{}</span></time>{}{}{}</span>'
-        '<span class="cal-item__title">{}{}</span>'
-        '<span class="cal-item__meta"><span class="cal-item__type">{}</span>{}</span>'
-        "</a></li>",
-        classes,
-        activity.pk,
-        colour,
-        drag,
-        activity.get_absolute_url(),
-        entry.start.isoformat(),
-        entry.time,
-        f"{timezone.localtime(activity.ends_at):%H:%M}",
-        _status(activity, overdue),
-        key_marker() if activity.is_key_customer else mark_safe(""),
-        moved,
-        title,
-        subject,
-        activity.type.name,
-        owner,
+    head, tail = shared["detail"]
+    return mark_safe(  # noqa: S308 — every value is escaped or made here
+        f'<li class="{classes}" data-activity="{pk}" style="--member-color: '
+        f'{escape(member_colour(activity.owner.calendar_color))}"{drag}>'
+        f'<a class="cal-item__link" href="{head}{pk}{tail}" draggable="false">'
+        f'<span class="cal-item__line"><time class="cal-item__time" datetime="{entry.start.isoformat()}">'
+        f'{entry.time}<span class="cal-item__end">–{timezone.localtime(activity.ends_at):%H:%M}</span></time>'
+        f"{status}{words['key'] if activity.is_key_customer else ''}{moved}</span>"
+        f'<span class="cal-item__title">{title}{subject}</span>'
+        f'<span class="cal-item__meta"><span class="cal-item__type">{escape(activity.type.name)}</span>'
+        f"{owner}</span></a></li>"
     )
