@@ -130,6 +130,12 @@ class Activity(VersionedModel):
                 fields=["status", "starts_at", "customer", "type"], name="activity_status_start_idx"
             ),
             models.Index(fields=["-updated_at", "-id"], name="activity_recent_idx"),
+            # A member's plans waiting for a result (My day): only open plans, by start.
+            models.Index(
+                fields=["owner", "starts_at", "id"],
+                condition=Q(status="planned"),
+                name="activity_owner_planned_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
