@@ -100,7 +100,7 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     type = factory.LazyFunction(activity_type)
     customer = factory.SubFactory(CustomerFactory, owner=factory.SelfAttribute("..owner"))
-    # The database sets it from the customer (ADR 0012); the same here, so the instance agrees.
+    # The database sets it from the customer (ADR 0011); the same here, so the instance agrees.
     is_key_customer = factory.LazyAttribute(lambda o: o.customer is not None and o.customer.is_key)
     subject = factory.Sequence(lambda n: f"Activity {n}")
     status = Activity.Status.PLANNED

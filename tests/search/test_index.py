@@ -198,3 +198,19 @@ def test_a_rebuild_gives_the_same_index(corpus: Corpus) -> None:
         == rows
     )
     assert {q: found(corpus.rep1, q) for q in queries} == before
+
+
+def test_results_do_not_depend_on_how_far_postgresql_probes(corpus: Corpus, monkeypatch) -> None:
+    """PostgreSQL looks among the newest documents first and asks the GIN index when that finds too
+    few: the results are the same either way (SQLite ignores these settings)."""
+    from totonou.search import backend
+
+    queries = ["見積", "リプレース", "firmware", "株式会社", "維"]
+    wide = {q: found(corpus.rep1, q) for q in queries}
+    monkeypatch.setattr(backend, "PROBE_FACTOR", 0)
+    monkeypatch.setattr(backend, "PROBE_MINIMUM", {})
+    monkeypatch.setattr(backend, "PROBE_DEFAULT_MINIMUM", 1)
+    assert {q: found(corpus.rep1, q) for q in queries} == wide
+    assert {q: found(corpus.rep1, q, kinds=["activity"]) for q in queries} == {
+        q: {"activity": wide[q]["activity"]} if "activity" in wide[q] else {} for q in queries
+    }

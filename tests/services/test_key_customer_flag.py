@@ -1,5 +1,5 @@
 """``Activity.is_key_customer`` is kept by the database from the customer's key flag, whatever writes the
-rows (ADR 0012): services, plain ORM inserts like the seed writer's, and a customer's flag changing."""
+rows (ADR 0011): services, plain ORM inserts like the seed writer's, and a customer's flag changing."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ class Activity(VersionedModel):
         related_name="activities",
         verbose_name=_("deal"),
     )
-    # The customer's 重点顧客 flag, kept by database triggers on both tables (ADR 0012), so calendars,
+    # The customer's 重点顧客 flag, kept by database triggers on both tables (ADR 0011), so calendars,
     # feeds and counts mark and rank key customers without joining 100,000 customers.
     is_key_customer = models.BooleanField(_("key customer"), default=False, editable=False)
     contacts = models.ManyToManyField(

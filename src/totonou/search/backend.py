@@ -14,8 +14,11 @@ FTS_TABLE = "search_document_fts"
 #: One GIN index per kind (partial), so a rare word's postings are those of the kind searched.
 KINDS = ("activity", "customer", "contact", "deal")
 GIN_INDEXES = {kind: f"search_document_tokens_{kind}_idx" for kind in KINDS}
-#: PostgreSQL first looks for matches among this many of the newest documents per wanted result.
+#: PostgreSQL first looks for matches among the newest documents: this many per wanted result, at least
+#: the minimum. Activities start with the plans ahead, which have no notes yet: they look further.
 PROBE_FACTOR = 100
+PROBE_MINIMUM = {"activity": 50_000}
+PROBE_DEFAULT_MINIMUM = 2000
 
 # Constant names only: no outside input reaches this SQL.
 SQLITE_TRIGGERS = (
@@ -107,7 +110,7 @@ def page_sql(
     # too few (a one-time filter) ask the kind's GIN index (ORDER BY id + 0 keeps the planner from
     # walking the key instead).
     need = offset + limit
-    probe = max(need * PROBE_FACTOR, 2000)
+    probe = max(need * PROBE_FACTOR, PROBE_MINIMUM.get(kind, PROBE_DEFAULT_MINIMUM))
     query = text.tsquery_literal(query_terms)
     kind_literal = f"'{KINDS[KINDS.index(kind)]}'"  # one of the fixed kinds, never request input
     sql = (

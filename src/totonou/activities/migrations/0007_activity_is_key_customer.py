@@ -1,5 +1,5 @@
 """``Activity.is_key_customer``: the customer's key flag, copied onto its activities and kept in step by
-triggers on both tables (ADR 0012), whatever writes the rows (services, the seed writer, imports).
+triggers on both tables (ADR 0011), whatever writes the rows (services, the seed writer, imports).
 
 On SQLite, adding a NOT NULL column rebuilds the table (copy, drop, rename), which drops the triggers on
 it and trips the deals trigger that names it: those of 0005 are dropped first and made again after.

@@ -98,7 +98,7 @@ def activity_create(
         purpose=purpose,
         notes=notes,
         next_step=next_step,
-        is_key_customer=customer is not None and customer.is_key,  # the database keeps it (ADR 0012)
+        is_key_customer=customer is not None and customer.is_key,  # the database keeps it (ADR 0011)
         **timestamps,
     )
     # The relations were given as records and the rules above are checked explicitly; skip the
