@@ -238,6 +238,20 @@ class CellCount:
     key: int
 
 
+OWNER_NAME_FIELDS = ("display_name", "first_name", "last_name", "username", "calendar_color")
+CALENDAR_FIELDS = (
+    "owner",
+    "type",
+    "customer",
+    "deal",
+    "status",
+    "starts_at",
+    "ends_at",
+    "original_starts_at",
+    "subject",
+    "is_key_customer",
+    "version",
+)
 CellKey = tuple[datetime.date, int | None, int | None]  # (local day, local hour or None, owner or None)
 
 
@@ -294,7 +308,19 @@ def calendar_activities(
     bucket = _bucket(zone, start, end, by_hour=by_hour)
     filters = ActivityFilter(owners=owner_ids, start=start, end=end)
     base = filters.filter(Activity.objects.visible_to(user))
-    rows = base.select_related("owner", "type", "customer", "deal")
+    # Only what a calendar item shows: a week reads a few hundred rows, and each unused column (a dozen
+    # datetimes per row) costs time to convert.
+    rows = base.select_related("owner", "type", "customer").only(
+        *CALENDAR_FIELDS,
+        *(
+            f"owner__{name}"
+            for name in ("display_name", "first_name", "last_name", "username", "calendar_color")
+        ),
+        "type__name_ja",
+        "type__name_en",
+        "type__slug",
+        "customer__name",
+    )
     if shown is not None:
         # Rank narrow rows (no joins) in a subquery; only the chosen few are read in full.
         partition: list[Any] = [bucket, F("owner_id")] if by_owner else [bucket]
