@@ -9,35 +9,19 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from tests.browser_support import PHONE, chromium_page
 from tests.factories import ActivityFactory, CustomerFactory, SegmentFactory, UserFactory, make_team
 from totonou.activities.models import Activity
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def phone():
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page(viewport=PHONE) as page:
+        yield page
 
 
 def test_manager_follows_a_number_and_plans_a_visit(live_server, live_reference_data, phone, settings):

@@ -8,14 +8,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from tests.browser_support import PHONE, chromium_page
 from tests.factories import UserFactory
 from totonou.activities.models import ActivityType
 from totonou.activities.services import activity_create
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,25 +28,19 @@ def test_search_from_the_header_on_a_phone(live_server, live_reference_data, set
         actor=rep, type=visit, starts_at=start, ends_at=start, subject="定例訪問", notes="見積を依頼された"
     )
     activity_create(actor=rep, type=visit, starts_at=start, ends_at=start, subject="Lunch", notes="雑談のみ")
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US").new_page()
-        page.set_default_timeout(15_000)
-        try:
-            page.goto(f"{live_server.url}/")
-            page.fill("input[name=username]", "rep1")
-            page.fill("input[name=password]", "pw")
-            page.click("main form button[type=submit]")
-            box = page.locator("#site-search-q")
-            expect(box).to_be_visible()
-            box.fill("見積")
-            box.press("Enter")
-            expect(page).to_have_url(f"{live_server.url}/search?q=%E8%A6%8B%E7%A9%8D")
-            hits = page.locator(".search-hit")
-            expect(hits).to_have_count(1)
-            expect(hits.locator("mark")).to_have_text("見積")
-            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-            hits.locator("a").click()
-            expect(page).to_have_url(f"{live_server.url}/activities/{quote.pk}/")
-        finally:
-            browser.close()
+    with chromium_page(viewport=PHONE) as page:
+        page.goto(f"{live_server.url}/")
+        page.fill("input[name=username]", "rep1")
+        page.fill("input[name=password]", "pw")
+        page.click("main form button[type=submit]")
+        box = page.locator("#site-search-q")
+        expect(box).to_be_visible()
+        box.fill("見積")
+        box.press("Enter")
+        expect(page).to_have_url(f"{live_server.url}/search?q=%E8%A6%8B%E7%A9%8D")
+        hits = page.locator(".search-hit")
+        expect(hits).to_have_count(1)
+        expect(hits.locator("mark")).to_have_text("見積")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        hits.locator("a").click()
+        expect(page).to_have_url(f"{live_server.url}/activities/{quote.pk}/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser_support import chromium_page
 from tests.factories import UserFactory
 from tests.notifications.helpers import plan_visit, pump_all
 from totonou.activities.services import activity_complete
@@ -12,25 +13,13 @@ from totonou.notifications.models import Channel
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def page():
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(locale="en-US")
-        opened = context.new_page()
-        opened.set_default_timeout(15_000)
-        try:
-            yield opened
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page() as opened:
+        yield opened
 
 
 def test_manager_sets_up_slack_and_sees_the_delivery_log(
