@@ -80,6 +80,14 @@ def team(live_reference_data, settings):
     return manager, rep, activity
 
 
+def htmx_idle(page) -> None:
+    """Wait until htmx has no request in flight and has settled what it swapped in: a control in content
+    it has not processed yet submits its form the old way (a full page load)."""
+    page.wait_for_function(
+        "() => window.htmx && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def feed_item(page, activity: Activity):
     return page.locator(f"li.feed-item[data-activity='{activity.pk}']").first
 
@@ -131,6 +139,7 @@ def test_the_manager_works_the_review_queue_and_switches_language(live_server, b
     page.goto(f"{live_server.url}/feed/")
     page.get_by_label("Not reviewed yet").check()  # htmx applies the filter in place
     expect(page).to_have_url(f"{live_server.url}/feed/?owner=&team=&segment=&type=&unreviewed=true")
+    htmx_idle(page)
     item = feed_item(page, activity)
     button = item.get_by_role("button", name="Mark reviewed")
     button.focus()
