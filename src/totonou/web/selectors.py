@@ -110,7 +110,7 @@ def my_day_key_customers_due(
     Three queries: narrow rows of all the member's key customers (a rep may have hundreds), to apply the
     threshold here; then the shown few in full, and their next planned contact.
     """
-    rows = (
+    rows = list(
         Customer.objects.visible_to(user)
         .filter(owner=member, is_key=True)
         .exclude(status=Customer.Status.INACTIVE)
@@ -124,13 +124,13 @@ def my_day_key_customers_due(
             "segment__key_cadence_days",
         )
     )
-    default = settings.TOTONOU_DEFAULT_CADENCE_DAYS
+    thresholds = Thresholds(
+        default=settings.TOTONOU_DEFAULT_CADENCE_DAYS,
+        segments={row[3]: (row[4], row[5]) for row in rows if row[3] is not None},
+    )
     due: list[tuple[int, int, int | None]] = []
-    for pk, cadence_days, last_contact_at, segment_id, normal, key in rows:
-        segments = {segment_id: (normal, key)} if segment_id is not None else {}
-        threshold = Thresholds(default=default, segments=segments).for_customer(
-            cadence_days=cadence_days, segment_id=segment_id, is_key=True
-        )
+    for pk, cadence_days, last_contact_at, segment_id, _normal, _key in rows:
+        threshold = thresholds.for_customer(cadence_days=cadence_days, segment_id=segment_id, is_key=True)
         days = days_since(last_contact_at, today)
         if days is None or days >= threshold:
             due.append((pk, threshold, days))
