@@ -22,9 +22,10 @@ $(STAMP): pyproject.toml
 
 test: install lint typecheck checks test-sqlite test-postgres  ## everything CI runs
 
-lint: install
+lint: install  ## ruff, and the import contracts of docs/architecture.md (import-linter)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy

@@ -58,7 +58,7 @@ def test_every_widget_renders_the_same_markup(value):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "module",
-    ["totonou.activities.forms", "totonou.users.forms", "totonou.core.forms"],
+    ["totonou.web.forms.activities", "totonou.web.forms.preferences", "totonou.core.forms"],
 )
 def test_the_apps_forms_render_the_same_markup(module, team_a):
     _team, manager, _reps = team_a

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from tests.factories import CustomerFactory, activity_type
 from totonou.activities.services import activity_create
+from totonou.integrations.services import channel_create
 from totonou.notifications.delivery import deliveries_pump
 from totonou.notifications.models import Channel
-from totonou.notifications.services import channel_create
 
 HOUR = datetime.timedelta(hours=1)
 

@@ -9,8 +9,8 @@ from tests.api.conftest import JsonClient, detail
 from tests.notifications.helpers import make_channel, plan_visit, pump_all
 from tests.notifications.receivers import Receiver
 from totonou.core.models import AuditEntry
+from totonou.integrations.services import channel_create
 from totonou.notifications.models import Channel, Delivery
-from totonou.notifications.services import channel_create
 
 pytestmark = pytest.mark.django_db
 

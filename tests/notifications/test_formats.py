@@ -88,7 +88,7 @@ def test_chatwork_room_message_with_token_header_and_notation(team_a, receiver, 
     settings.TOTONOU_CHATWORK_API_BASE = f"{receiver.url}/v2"
     rep.chatwork_account_id = "12345"
     rep.save(update_fields=["chatwork_account_id"])
-    from totonou.notifications.services import channel_create
+    from totonou.integrations.services import channel_create
 
     channel_create(
         actor=manager,

@@ -39,7 +39,7 @@ RESET = textwrap.dedent(
     from totonou.activities.services import activity_create
     from totonou.customers.services import customer_create
     from totonou.activities.models import ActivityType
-    from totonou.notifications.services import channel_create
+    from totonou.integrations.services import channel_create
     from totonou.users.models import User
     ScheduledRun.objects.all().delete(); Delivery.objects.all().delete(); Event.objects.all().delete()
     Channel.objects.all().delete()

@@ -143,7 +143,7 @@ def test_page_escapes_before_marking(corpus: Corpus, client: Client) -> None:
 
 def test_page_more_links_and_type_pages(corpus: Corpus, client: Client, settings) -> None:
     client.force_login(corpus.rep1)
-    from totonou.search import views
+    from totonou.web.views import search as views
 
     settings.DEBUG = False
     original = views.OVERVIEW_PAGE_SIZE, views.TYPE_PAGE_SIZE

@@ -16,7 +16,7 @@ from tests.web.conftest import local_noon
 from tests.web.html import find_all, find_one
 from totonou.activities import services
 from totonou.activities.models import Activity, ActivityEvent
-from totonou.activities.views.feed import FEED_PAGE_SIZE
+from totonou.web.views.feed import FEED_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from tests.web.html import find_all, find_one
 from totonou.activities import services
 from totonou.activities.models import ActivityEvent, Mention
-from totonou.activities.views.social import MENTIONS_PAGE_SIZE
+from totonou.web.views.social import MENTIONS_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "totonou.strategy",
     "totonou.search",
     "totonou.notifications",
+    "totonou.integrations",
     "totonou.insights",
     "totonou.demo",
     "totonou.web",
@@ -110,7 +111,7 @@ WSGI_APPLICATION = "totonou.config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        "DIRS": [PACKAGE_DIR / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -1,28 +1,115 @@
-"""URLs of the web interface.
+"""Every page of Totonou, by area. URL names keep their namespaces (``activities:feed``,
+``customers:customer_detail``, ``notifications:channel_list``, ``search:search``, ``web:home``), so
+links and ``reverse()`` calls do not depend on where the view module lives.
 
 This URLconf is included without a namespace so the sign-in URLs keep the global names Django's
-settings use (``LOGIN_URL = "login"``); the pages themselves are in the ``web`` namespace.
+settings use (``LOGIN_URL = "login"``).
 """
 
 from django.urls import include, path
 
-from totonou.web import views
+from totonou.web.views import (
+    activity,
+    activity_form,
+    calendar,
+    channels,
+    customers,
+    deals,
+    feed,
+    search,
+    social,
+)
+from totonou.web.views.home import home
+from totonou.web.views.insights import insights, uncontacted_list, uncontacted_plan
+from totonou.web.views.language import set_language
+from totonou.web.views.preferences import settings_page, token_create, token_revoke
+from totonou.web.views.slack_command import slack_command
 
 web_patterns = (
     [
-        path("", views.home, name="home"),
-        path("insights/", views.insights, name="insights"),
-        path("insights/uncontacted/", views.uncontacted_list, name="insights_uncontacted"),
-        path("insights/uncontacted/<int:pk>/plan/", views.uncontacted_plan, name="insights_uncontacted_plan"),
-        path("settings/", views.settings_page, name="settings"),
-        path("settings/tokens/", views.token_create, name="token_create"),
-        path("settings/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
-        path("language/", views.set_language, name="set_language"),
+        path("", home, name="home"),
+        path("insights/", insights, name="insights"),
+        path("insights/uncontacted/", uncontacted_list, name="insights_uncontacted"),
+        path("insights/uncontacted/<int:pk>/plan/", uncontacted_plan, name="insights_uncontacted_plan"),
+        path("settings/", settings_page, name="settings"),
+        path("settings/tokens/", token_create, name="token_create"),
+        path("settings/tokens/<int:pk>/revoke/", token_revoke, name="token_revoke"),
+        path("language/", set_language, name="set_language"),
     ],
     "web",
 )
 
+activity_patterns = (
+    [
+        path("feed/", feed.feed, name="feed"),
+        path("feed/new/", feed.feed_new, name="feed_new"),
+        path("feed/<int:pk>/comments/", feed.feed_comments, name="feed_comments"),
+        path("mentions/", social.mentions, name="mentions"),
+        path("mentions/read/", social.mentions_mark_read, name="mentions_mark_read"),
+        path("activities/<int:pk>/comments/", social.comment_create, name="comment_create"),
+        path("activities/<int:pk>/reactions/", social.reaction_toggle, name="reaction_toggle"),
+        path("activities/<int:pk>/review/", social.activity_review, name="activity_review"),
+        path("deals/<int:pk>/comments/", social.deal_comment_create, name="deal_comment_create"),
+        path("comments/<int:pk>/delete/", social.comment_delete, name="comment_delete"),
+        path("calendar/", calendar.calendar, name="calendar"),
+        path("activities/<int:pk>/", activity.activity_detail, name="activity_detail"),
+        path("activities/new/", activity_form.activity_create, name="activity_create"),
+        path(
+            "activities/new/customers/",
+            activity_form.activity_form_customers,
+            name="activity_form_customers",
+        ),
+        path(
+            "activities/new/relations/",
+            activity_form.activity_form_relations,
+            name="activity_form_relations",
+        ),
+        path("activities/<int:pk>/edit/", activity_form.activity_edit, name="activity_edit"),
+        path("activities/<int:pk>/complete/", activity.activity_complete, name="activity_complete"),
+        path("activities/<int:pk>/reschedule/", activity.activity_reschedule, name="activity_reschedule"),
+        path("activities/<int:pk>/cancel/", activity.activity_cancel, name="activity_cancel"),
+    ],
+    "activities",
+)
+
+customer_patterns = (
+    [
+        path("", customers.customer_list_view, name="customer_list"),
+        path("<int:pk>/", customers.customer_detail, name="customer_detail"),
+    ],
+    "customers",
+)
+
+deal_patterns = (
+    [
+        path("", deals.deal_list_view, name="deal_list"),
+        path("<int:pk>/", deals.deal_detail, name="deal_detail"),
+    ],
+    "deals",
+)
+
+channel_patterns = (
+    [
+        path("channels/", channels.channel_index, name="channel_list"),
+        path("channels/new/", channels.channel_edit, name="channel_create"),
+        path("channels/<int:pk>/", channels.channel_edit, name="channel_edit"),
+        path("channels/<int:pk>/delete/", channels.channel_delete, name="channel_delete"),
+        path("channels/<int:pk>/test/", channels.channel_test, name="channel_test"),
+        path("deliveries/", channels.delivery_index, name="delivery_list"),
+        path("deliveries/<int:pk>/retry/", channels.delivery_retry, name="delivery_retry"),
+    ],
+    "notifications",
+)
+
+search_patterns = ([path("", search.search_page, name="search")], "search")
+
 urlpatterns = [
-    path("accounts/", include("totonou.users.urls")),
+    path("accounts/", include("totonou.web.urls_accounts")),
+    path("customers/", include(customer_patterns)),
+    path("deals/", include(deal_patterns)),
+    path("settings/", include(channel_patterns)),
+    path("integrations/slack/command", slack_command, name="slack_command"),
+    path("search", include(search_patterns)),
+    path("", include(activity_patterns)),
     path("", include(web_patterns)),
 ]

@@ -25,21 +25,22 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from totonou.activities.forms import (
-    ActivityCancelForm,
-    ActivityCompleteForm,
-    ActivityRescheduleForm,
-    QuickLogForm,
-)
 from totonou.activities.models import Activity, ActivityType
 from totonou.core.exceptions import PermissionDenied
 from totonou.core.htmx import is_htmx, render_page
+from totonou.core.request import safe_next
 from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import customer_list
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by, managed_user_ids
-from totonou.web.http import safe_next, signed_in_user
+from totonou.users.request import signed_in_user
+from totonou.web.forms.activities import (
+    ActivityCancelForm,
+    ActivityCompleteForm,
+    ActivityRescheduleForm,
+    QuickLogForm,
+)
 from totonou.web.selectors import (
     KeyCustomerDue,
     may_open_my_day_of,

@@ -28,6 +28,7 @@ from ninja import FilterSchema
 from totonou.core.exceptions import ValidationError
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
+from totonou.core.request import safe_next
 from totonou.customers.models import Customer
 from totonou.customers.selectors import segment_list
 from totonou.insights import charts
@@ -48,7 +49,7 @@ from totonou.strategy.models import Strategy
 from totonou.strategy.selectors import strategy_list
 from totonou.users.models import Team, User
 from totonou.users.permissions import visible
-from totonou.web.http import safe_next, signed_in_user
+from totonou.users.request import signed_in_user
 from totonou.web.views.home import plan_visit_url
 
 UNCONTACTED_PAGE_SIZE = 50

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
-from totonou.users.forms import LanguageForm
+from totonou.core.request import safe_next
 from totonou.users.models import User
 from totonou.users.services import user_update_preferences
-from totonou.web.http import safe_next
+from totonou.web.forms.preferences import LanguageForm
 
 
 def set_language_cookie(response: HttpResponse, language: str) -> None:

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from totonou.core.htmx import render_page
-from totonou.users.forms import ApiTokenCreateForm, PreferencesForm
 from totonou.users.models import ApiToken, User
+from totonou.users.request import signed_in_user
 from totonou.users.services import api_token_revoke
-from totonou.web.http import signed_in_user
+from totonou.web.forms.preferences import ApiTokenCreateForm, PreferencesForm
 from totonou.web.views.language import set_language_cookie
 
 

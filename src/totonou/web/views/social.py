@@ -25,9 +25,10 @@ from totonou.activities.filters import CommentFilter
 from totonou.activities.models import Activity, Comment, Reaction
 from totonou.activities.selectors import comment_list, mention_list, reaction_count
 from totonou.core.htmx import is_htmx
+from totonou.core.request import safe_next
 from totonou.deals.models import Deal
 from totonou.users.models import User
-from totonou.web.http import safe_next, signed_in_user
+from totonou.users.request import signed_in_user
 
 MENTIONS_PAGE_SIZE = 25
 COMMENT_MAX_LENGTH = 4000

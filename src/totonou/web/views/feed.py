@@ -32,14 +32,14 @@ from totonou.activities.selectors import (
     reacted_attribute,
     reaction_count_attribute,
 )
-from totonou.activities.templatetags.activity_social import feed_time
-from totonou.activities.views.choices import filter_choices
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
 from totonou.customers.models import Segment
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
-from totonou.web.http import signed_in_user
+from totonou.users.request import signed_in_user
+from totonou.web.templatetags.activity_social import feed_time
+from totonou.web.views.choices import filter_choices
 
 FEED_PAGE_SIZE = 25
 # Seconds between two "anything new?" polls of an open feed (tests shorten it with the setting).

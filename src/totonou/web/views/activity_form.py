@@ -22,17 +22,18 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from totonou.activities.forms import ActivityCreateForm, ActivityEditForm, ActivityForm, within_years
 from totonou.activities.models import Activity, ActivityType
 from totonou.activities.selectors import activity_list
 from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import render_page
+from totonou.core.request import safe_next
 from totonou.customers.models import Customer
 from totonou.customers.selectors import customer_list
 from totonou.deals.models import Deal
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
-from totonou.web.http import safe_next, signed_in_user
+from totonou.users.request import signed_in_user
+from totonou.web.forms.activities import ActivityCreateForm, ActivityEditForm, ActivityForm, within_years
 
 CUSTOMERS_SHOWN = 20
 REFRESH = "_refresh"  # the no-JavaScript "Search" button: show the form again, save nothing

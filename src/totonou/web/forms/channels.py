@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from totonou.customers.models import Segment
+from totonou.integrations.services import channel_create, channel_update
 from totonou.notifications.models import Channel, Delivery, EventName
-from totonou.notifications.services import channel_create, channel_update
 from totonou.users.models import Team, User
 
 FILTERS = {"team": "team_id", "segment": "segment_id", "owner": "owner_id"}

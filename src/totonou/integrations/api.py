@@ -9,11 +9,11 @@ from ninja import Query, Router, Status
 
 from totonou.core.api import Id, Page, PageQuery, References, api_user, body_data, paginate
 from totonou.customers.models import Segment
-from totonou.notifications import services
+from totonou.integrations import services
+from totonou.integrations.schemas import ChannelIn, ChannelOut, ChannelPatch, ChannelTestOut, DeliveryOut
+from totonou.integrations.selectors import channel_list, delivery_list
 from totonou.notifications.filters import DeliveryFilter
 from totonou.notifications.models import Channel, Delivery
-from totonou.notifications.schemas import ChannelIn, ChannelOut, ChannelPatch, ChannelTestOut, DeliveryOut
-from totonou.notifications.selectors import channel_list, delivery_list
 from totonou.users.models import Team, User
 
 router = Router(tags=["channels"])

@@ -22,8 +22,8 @@ from totonou.deals.filters import DealFilter
 from totonou.deals.selectors import deal_list
 from totonou.insights.selectors.thresholds import Thresholds
 from totonou.users.filters import UserFilter
+from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
-from totonou.web.http import signed_in_user
 from totonou.web.views.home import plan_visit_url
 
 CUSTOMER_PAGE_SIZE = 25

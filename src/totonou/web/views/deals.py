@@ -15,13 +15,13 @@ from totonou.activities.models import Comment
 from totonou.activities.selectors import activity_timeline
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import htmx_target, render_page
-from totonou.customers.views import TIMELINE_FRAGMENTS, TIMELINE_MORE, timeline_page
 from totonou.deals.filters import DealFilter
 from totonou.deals.models import Stage
 from totonou.deals.selectors import deal_list, deal_stage_history, stage_list
 from totonou.users.filters import UserFilter
+from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
-from totonou.web.http import signed_in_user
+from totonou.web.views.customers import TIMELINE_FRAGMENTS, TIMELINE_MORE, timeline_page
 
 DEAL_PAGE_SIZE = 25
 

@@ -14,7 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from totonou.core.templatetags.totonou import key_marker, member_colour
+from totonou.web.templatetags.totonou import key_marker, member_colour
 
 register = template.Library()
 

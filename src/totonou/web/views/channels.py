@@ -15,13 +15,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from totonou.core.exceptions import ValidationError
 from totonou.core.htmx import is_htmx, render_page
-from totonou.notifications import services
+from totonou.core.request import safe_next
+from totonou.integrations import services
+from totonou.integrations.selectors import channel_list, delivery_list
 from totonou.notifications.filters import DeliveryFilter
-from totonou.notifications.forms import ChannelForm, DeliveryFilterForm
 from totonou.notifications.models import Delivery
-from totonou.notifications.selectors import channel_list, delivery_list
 from totonou.users.models import User
-from totonou.web.http import safe_next, signed_in_user
+from totonou.users.request import signed_in_user
+from totonou.web.forms.channels import ChannelForm, DeliveryFilterForm
 
 DELIVERY_PAGE_SIZE = 50
 

@@ -23,11 +23,11 @@ from django.views.decorators.http import require_GET
 from totonou.activities.holidays import holiday_names
 from totonou.activities.models import Activity
 from totonou.activities.selectors import CellCount, CellKey, calendar_activities
-from totonou.activities.views.choices import filter_choices
 from totonou.core.htmx import render_page
 from totonou.users.models import Team, User
 from totonou.users.permissions import can_change_owned_by
-from totonou.web.http import signed_in_user
+from totonou.users.request import signed_in_user
+from totonou.web.views.choices import filter_choices
 
 VIEWS = ("day", "week", "month")
 DEFAULT_VIEW = "week"

@@ -12,18 +12,19 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from totonou.activities.forms import (
-    ActivityCancelForm,
-    ActivityCompleteForm,
-    ActivityRescheduleForm,
-)
 from totonou.activities.models import Activity, Comment
 from totonou.activities.selectors import activity_list
 from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import render_page
+from totonou.core.request import safe_next
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
-from totonou.web.http import safe_next, signed_in_user
+from totonou.users.request import signed_in_user
+from totonou.web.forms.activities import (
+    ActivityCancelForm,
+    ActivityCompleteForm,
+    ActivityRescheduleForm,
+)
 from totonou.web.views.home import my_day_target, plan_form_kwargs, plan_item_response
 
 ActionForm = ActivityCompleteForm | ActivityRescheduleForm | ActivityCancelForm

@@ -1,0 +1,1 @@
+"""Web forms: the pages' forms over the domain services."""
