@@ -1,5 +1,5 @@
 """API shapes for activity types, activities and the activity actions (complete, reschedule, cancel,
-review, reactions), comments, mentions and the team feed. Field names follow the models (DESIGN.md); an
+review, reactions), comments, mentions and the team feed. Field names follow the models (docs/architecture.md); an
 activity's ``type`` is its ActivityType's slug."""
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ class ReactionOut(Schema):
 
 class CommentOut(WebObjectOut):
     """A comment on an activity or a deal. ``weekly_report`` stays null until weekly reports exist (it is
-    part of the contract in DESIGN.md); ``mentions`` are the ids of the users it @mentions."""
+    part of the API contract in docs/architecture.md); ``mentions`` are the ids of the users it @mentions."""
 
     id: int
     author: int

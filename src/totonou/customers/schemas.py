@@ -1,4 +1,4 @@
-"""API shapes for segments, customers and contacts. Field names follow the models (DESIGN.md)."""
+"""API shapes for segments, customers and contacts. Field names follow the models (docs/architecture.md, "API contract")."""
 
 from __future__ import annotations
 
