@@ -1,6 +1,6 @@
 """API shapes for activity types, activities and the activity actions (complete, reschedule, cancel,
-review, reactions), comments, mentions and the team feed. Field names follow the models (docs/architecture.md); an
-activity's ``type`` is its ActivityType's slug."""
+review, reactions), comments, mentions and the team feed. Field names follow the models
+(docs/architecture.md); an activity's ``type`` is its ActivityType's slug."""
 
 from __future__ import annotations
 

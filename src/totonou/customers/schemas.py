@@ -1,4 +1,4 @@
-"""API shapes for segments, customers and contacts. Field names follow the models (docs/architecture.md, "API contract")."""
+"""API shapes for segments, customers and contacts. Field names follow the models (docs/architecture.md)."""
 
 from __future__ import annotations
 

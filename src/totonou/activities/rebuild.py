@@ -1,0 +1,90 @@
+"""Recompute every derived field and index from the records, after a bulk load or a restore.
+
+Derived data in Totonou, and what keeps it in step during normal work:
+
+- ``Customer.last_contact_at`` / ``last_contact_by`` — the latest real contact; the activity services
+  refresh it per change (``customers_refresh_last_contact``);
+- ``Activity.is_key_customer`` — the customer's key flag copied onto its activities by triggers
+  (ADR 0011);
+- the search index — fed by the services (ADR 0012);
+- the planner's statistics — the database's own ``ANALYZE``.
+
+Rows loaded outside the services (SQL, a restore, the seed writer, an import that bypasses services)
+leave these behind. ``derived_data_rebuild`` makes them true again, in an order that stays fast on a
+freshly loaded PostgreSQL database: statistics first (without them the per-customer update walks every
+activity for every customer), then the last contacts in chunks, the key flags set-based, the search
+index, and statistics again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from totonou.activities.models import Activity
+from totonou.activities.services.contact import customers_refresh_last_contact
+from totonou.customers.models import Customer
+from totonou.search.services import documents_rebuild
+
+#: Customers per last-contact UPDATE: bounded transactions, and progress a person can follow.
+CHUNK = 5_000
+
+Progress = Callable[[str, int], None]
+
+
+def database_analyze(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Refresh the query planner's statistics (PostgreSQL ``ANALYZE``, SQLite ``ANALYZE`` with a sample
+    limit so it stays quick on millions of rows)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=1000")
+        cursor.execute("ANALYZE")
+
+
+def last_contacts_rebuild(*, using: str = DEFAULT_DB_ALIAS, progress: Progress | None = None) -> int:
+    """Every customer's last real contact, through the one rule (``customers_refresh_last_contact``), a
+    chunk of customers per transaction."""
+    ids = list(Customer.objects.using(using).order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        with transaction.atomic(using=using):
+            done += customers_refresh_last_contact(customer_ids=chunk)
+        if progress:
+            progress("last contact", done)
+    return done
+
+
+def key_flags_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """``Activity.is_key_customer`` equal to its customer's ``is_key`` (false without a customer), in
+    three set-based updates that touch only the rows that differ."""
+    activities = Activity.objects.using(using)
+    key_ids = Customer.objects.using(using).filter(is_key=True).values("pk")
+    with transaction.atomic(using=using):
+        changed = activities.filter(customer_id__in=key_ids, is_key_customer=False).update(
+            is_key_customer=True
+        )
+        changed += (
+            activities.filter(is_key_customer=True)
+            .exclude(customer_id__in=key_ids)
+            .update(is_key_customer=False)
+        )
+    return changed
+
+
+def derived_data_rebuild(
+    *, using: str = DEFAULT_DB_ALIAS, progress: Progress | None = None
+) -> dict[str, int]:
+    """All of the above, in order. Returns what each step counted."""
+    database_analyze(using=using)
+    counts = {
+        "last_contacts": last_contacts_rebuild(using=using, progress=progress),
+        "key_flags_changed": key_flags_rebuild(using=using),
+    }
+    if progress:
+        progress("key flags", counts["key_flags_changed"])
+    counts["search_documents"] = sum(documents_rebuild(using=using, progress=progress).values())
+    database_analyze(using=using)
+    return counts
