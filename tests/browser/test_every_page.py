@@ -1,0 +1,152 @@
+"""Every page of the app, found by walking ``web/urls.py``, answers and fits the screen.
+
+The URLconf is the list of pages: a new page is checked without touching this file, unless its URL
+needs an id of a kind this test does not know yet — then the test fails and names the pattern, so no
+page slips through unchecked. Each page is opened once per language as each kind of user who may see it;
+the viewport is then resized through every width a person uses (phone to wide desktop) and the document
+may never be wider than the window.
+
+Screenshots of every page at every width land in ``$TOTONOU_SCREENSHOTS`` (default: a temporary
+directory; never in git) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.browser_support import chromium_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (320, 390, 1024, 1280, 1366, 1920)
+LANGUAGES = ("ja", "en")
+SCREENSHOTS = Path(os.environ.get("TOTONOU_SCREENSHOTS") or tempfile.mkdtemp(prefix="totonou-pages-"))
+
+#: Patterns that are not pages a person opens (POST-only actions answer 405 to GET and are skipped by
+#: the walk itself); these answer GET but are not screens.
+NOT_PAGES = {
+    "healthz",
+    "slack_command",
+    "logout",
+    "activities:feed_new",  # the feed's polling answer (needs ?after=), a fragment
+    "activities:activity_form_customers",  # the activity form's customer picker, a fragment
+    "activities:activity_form_relations",  # the activity form's contacts and deals, a fragment
+}
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    """(route, name) of every named URL pattern outside the API and the Django admin."""
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith(("api/", "admin/")):
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, route, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield route, f"{namespace}{entry.name}"
+
+
+def _ids() -> dict[str, int | None]:
+    """An existing object per URL prefix: the pk that fills ``<int:pk>`` in a page's route."""
+    from totonou.activities.models import Activity, Comment
+    from totonou.customers.models import Customer
+    from totonou.deals.models import Deal
+    from totonou.notifications.models import Channel, Delivery
+
+    return {
+        "insights/uncontacted": Customer.objects.order_by("pk").values_list("pk", flat=True).first(),
+        "customers": Customer.objects.order_by("pk").values_list("pk", flat=True).first(),
+        "deals": Deal.objects.order_by("pk").values_list("pk", flat=True).first(),
+        "activities": Activity.objects.order_by("pk").values_list("pk", flat=True).first(),
+        "feed": Activity.objects.order_by("pk").values_list("pk", flat=True).first(),
+        "comments": Comment.objects.order_by("pk").values_list("pk", flat=True).first(),
+        "settings/channels": Channel.objects.order_by("pk").values_list("pk", flat=True).first(),
+        "settings/deliveries": Delivery.objects.order_by("pk").values_list("pk", flat=True).first(),
+        "settings/tokens": None,  # revoking a token is an action (POST), not a page
+    }
+
+
+def _url(route: str, ids: dict[str, int | None]) -> str | None:
+    """The route with its ids filled in, or None when the route needs an id this test cannot name."""
+    if "<" not in route:
+        return "/" + route.replace("^", "").replace("$", "")
+    prefix = route.split("<", 1)[0].rstrip("/")
+    for known, pk in sorted(ids.items(), key=lambda item: -len(item[0])):
+        if prefix == known or prefix.startswith(known + "/"):
+            if pk is None:
+                return None
+            return "/" + re.sub(r"<int:\w+>", str(pk), route)
+    raise AssertionError(f"No object to fill {route!r}: add its prefix to _ids() in {__file__}")
+
+
+def _pages(client: Client) -> list[str]:
+    ids = _ids()
+    urls: list[str] = []
+    failures: list[tuple[str, int]] = []
+    for route, name in _walk(get_resolver().url_patterns):
+        if name in NOT_PAGES:
+            continue
+        url = _url(route, ids)
+        if url is None:
+            continue
+        response = client.get(url)
+        if response.status_code in {405, 302} or response.get("HX-Redirect"):
+            continue  # an action (POST only) or a redirect, not a page
+        if response.status_code == 403:
+            continue  # not this user's page (a rep on the channel settings): the refusal is tested elsewhere
+        if response.status_code != 200:
+            failures.append((url, response.status_code))
+            continue
+        if not response["Content-Type"].startswith("text/html") or b"<html" not in response.content[:400]:
+            continue  # a fragment for htmx or a download
+        urls.append(url)
+    assert not failures, failures
+    return sorted(set(urls))
+
+
+def _sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("username", ["manager", "rep1"])
+def test_every_page_answers_and_fits_every_width(live_server, live_reference_data, username):
+    from totonou.users.models import User
+
+    call_command("seed", "--size", "demo", "--locale", "ja", "--if-empty", verbosity=0)
+    client = Client()
+    client.login(username=username, password="demo")
+    pages = _pages(client)
+    assert len(pages) >= 12, pages  # the walk found the app's pages, not an empty list
+    overflowing: list[str] = []
+    with chromium_page(viewport={"width": WIDTHS[0], "height": 900}) as page:
+        _sign_in(page, live_server.url, username)
+        for language in LANGUAGES:
+            User.objects.filter(username=username).update(language=language)  # the user's language wins
+            for url in pages:
+                page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+                page.goto(f"{live_server.url}{url}")
+                assert page.locator("html").get_attribute("lang") == language, url
+                for width in WIDTHS:
+                    page.set_viewport_size({"width": width, "height": 900})
+                    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+                    name = f"{username}-{language}-{url.strip('/').replace('/', '_') or 'home'}-{width}.png"
+                    page.screenshot(path=str(SCREENSHOTS / name))
+                    if scroll_width > width:
+                        overflowing.append(f"{language} {url} at {width}px: {scroll_width}px wide")
+    assert not overflowing, "\n".join(overflowing)
