@@ -85,6 +85,54 @@ def activity_timeline(*, user: Any, filters: ActivityFilter) -> QuerySet[Activit
     )
 
 
+# --- Planned contacts ahead ------------------------------------------------------------------------
+# "A contact is planned ahead": a planned activity of a type that counts as contact, with a customer,
+# starting now or later. Defined once here; the uncontacted list, My day's key customers and the
+# one-click "plan a visit" all read it through these functions.
+
+
+def planned_contacts_ahead(
+    now: datetime.datetime, *, activities: QuerySet[Activity] | None = None
+) -> QuerySet[Activity]:
+    """The planned contacts starting at ``now`` or later (of ``activities``, default all)."""
+    base = Activity.objects.all() if activities is None else activities
+    return base.filter(
+        status=Activity.Status.PLANNED,
+        starts_at__gte=now,
+        customer__isnull=False,
+        type__counts_as_contact=True,
+    )
+
+
+def planned_contact_customers(now: datetime.datetime) -> QuerySet[Activity, Any]:
+    """Ids of customers with a planned contact ahead, as an uncorrelated subquery (``pk__in=``): read
+    once for a pass over every customer (SQLite materialises it, PostgreSQL hashes it)."""
+    return planned_contacts_ahead(now).order_by().values("customer_id")
+
+
+def planned_contact_ahead(now: datetime.datetime, customer: Any = None) -> Subquery:
+    """Per customer (``customer``: the customer id expression, default ``OuterRef("pk")``), one of its
+    planned contacts ahead, or NULL: ``IsNull(planned_contact_ahead(now), False)`` is "has one". For the
+    few rows of a page an index seek per customer is cheaper than reading every plan. A scalar subquery
+    with LIMIT 1 rather than an EXISTS, which PostgreSQL would turn into an anti-join over every plan (it
+    underestimates how many plans lie ahead: status and start are correlated)."""
+    customer = OuterRef("pk") if customer is None else customer
+    plans = planned_contacts_ahead(now).filter(customer_id=customer).order_by().values("pk")
+    return Subquery(plans[:1])
+
+
+def next_planned_contacts(
+    *, customer_ids: list[int], now: datetime.datetime, activities: QuerySet[Activity] | None = None
+) -> QuerySet[Activity]:
+    """The planned contacts ahead of ``customer_ids``, by customer and then start: the first of each
+    customer is its next one. One query."""
+    return (
+        planned_contacts_ahead(now, activities=activities)
+        .filter(customer_id__in=customer_ids)
+        .order_by("customer_id", "starts_at", "id")
+    )
+
+
 # --- Reactions --------------------------------------------------------------------------------------
 
 

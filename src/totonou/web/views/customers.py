@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -20,7 +19,7 @@ from totonou.customers.models import Customer
 from totonou.customers.selectors import contact_list, customer_list, days_since, segment_list
 from totonou.deals.filters import DealFilter
 from totonou.deals.selectors import deal_list
-from totonou.insights.selectors.thresholds import Thresholds
+from totonou.insights.selectors.thresholds import Thresholds, contact_status
 from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
@@ -45,20 +44,16 @@ def timeline_page(request: HttpRequest, activities: Any) -> Page[Any]:
 
 def _contact_status(customer: Customer) -> dict[str, Any]:
     """Days since the last real contact (in the viewer's time zone), the customer's threshold, and
-    whether it is past it: the Uncontacted list's rule (never contacted, or days >= threshold)."""
+    whether it is due (``contact_status``, the Uncontacted list's rule; a retired customer never is)."""
     segment = customer.segment
-    thresholds = Thresholds(
-        default=settings.TOTONOU_DEFAULT_CADENCE_DAYS,
-        segments={segment.pk: (segment.cadence_days, segment.key_cadence_days)} if segment else {},
+    thresholds = Thresholds.of_segments(
+        {segment.pk: (segment.cadence_days, segment.key_cadence_days)} if segment else {}
     )
-    threshold = thresholds.for_customer(
-        cadence_days=customer.cadence_days, segment_id=customer.segment_id, is_key=customer.is_key
-    )
-    days = days_since(customer.last_contact_at, timezone.localdate())
+    status = contact_status(customer, thresholds=thresholds, today=timezone.localdate())
     return {
-        "days_since_contact": days,
-        "threshold_days": threshold,
-        "is_due": customer.status != Customer.Status.INACTIVE and (days is None or days >= threshold),
+        "days_since_contact": status.days_since_contact,
+        "threshold_days": status.threshold_days,
+        "is_due": customer.status != Customer.Status.INACTIVE and status.is_due,
     }
 
 
