@@ -197,10 +197,14 @@ def uncontacted_q(
 class ContactFacts(Protocol):
     """What the rule reads of a customer (a ``Customer``, or any row with these attributes)."""
 
-    cadence_days: int | None
-    segment_id: int | None
-    is_key: bool
-    last_contact_at: datetime.datetime | None
+    @property
+    def cadence_days(self) -> int | None: ...
+    @property
+    def segment_id(self) -> int | None: ...
+    @property
+    def is_key(self) -> bool: ...
+    @property
+    def last_contact_at(self) -> datetime.datetime | None: ...
 
 
 @dataclass(frozen=True)
