@@ -34,6 +34,11 @@ def customer_list(*, user: Any, filters: CustomerFilter | None = None) -> QueryS
     return queryset.order_by(*order)
 
 
+def customer_get(*, user: Any, pk: int) -> Customer | None:
+    """Customer ``pk`` if the user may see it, else None (the bare row: nothing joined)."""
+    return Customer.objects.visible_to(user).filter(pk=pk).first()
+
+
 def days_since(moment: datetime.datetime | None, today: datetime.date) -> int | None:
     """Whole days from ``moment`` to ``today``, counted in the active (the viewer's) time zone: a contact
     at 23:30 yesterday is one day ago. None when there is no moment (never contacted)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from totonou.users.filters import UserFilter
 from totonou.users.models import Team, User
@@ -30,3 +30,28 @@ def team_list(*, user: Any) -> QuerySet[Team]:
 def assignable_users(*, user: Any) -> QuerySet[User]:
     """Users a record can be given to (as its owner): the active ones."""
     return visible(User.objects.filter(is_active=True), user)
+
+
+def user_get(*, pk: int) -> User | None:
+    """The user ``pk`` (active or not), or None. Who may open what of theirs is the caller's check."""
+    return User.objects.filter(pk=pk).first()
+
+
+def managed_team_ids(*, user: Any, limit: int | None = None) -> list[int]:
+    """The teams ``user`` manages, by name (the first ``limit``)."""
+    teams = user.managed_teams.order_by("name", "pk").values_list("pk", flat=True)
+    return list(teams[:limit] if limit is not None else teams)
+
+
+def mention_hint_users(*, user: Any, limit: int) -> list[User]:
+    """The people of the user's teams (the one they belong to and those they manage): who a comment
+    most likely @mentions, by username, at most ``limit``. One query."""
+    teams = Team.objects.filter(Q(pk=user.team_id) | Q(managers=user)).values("pk")
+    people = (
+        User.objects.filter(is_active=True)
+        .filter(Q(team__in=teams) | Q(managed_teams__in=teams))
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("username")
+    )
+    return list(people[:limit])

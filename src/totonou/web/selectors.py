@@ -15,7 +15,9 @@ from django.utils import timezone
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.models import Activity
 from totonou.activities.selectors import ITEM_RELATIONS, activity_list, next_planned_contacts
+from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
+from totonou.customers.selectors import customer_list
 from totonou.insights.selectors.thresholds import ContactStatus, Thresholds, contact_status
 from totonou.users.models import User
 from totonou.users.permissions import is_signed_in, managed_user_ids
@@ -38,6 +40,19 @@ class Capped:
 def _capped(queryset: QuerySet[Any], limit: int) -> Capped:
     """Two queries, always: the page stays within the same budget however long the list is."""
     return Capped(list(queryset[:limit]), queryset.count())
+
+
+def quick_log_customers(*, user: Any, limit: int) -> QuerySet[Customer]:
+    """The customers My day's quick log offers: the user's own active ones a rep is most likely at, key
+    ones first, then the most recently contacted, at most ``limit`` (a rep may own thousands; the full
+    form searches them all). An option is a name: nothing else is read."""
+    return (
+        customer_list(user=user, filters=CustomerFilter(owner=user.pk))
+        .exclude(status="inactive")
+        .order_by("-is_key", F("last_contact_at").desc(nulls_last=True), "name_kana", "id")
+        .select_related(None)
+        .only("id", "name")[:limit]
+    )
 
 
 def my_day_members(*, user: Any) -> QuerySet[User]:

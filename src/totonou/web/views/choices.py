@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from totonou.activities.models import ActivityType
+from totonou.activities.selectors import activity_type_choices
 from totonou.users.filters import UserFilter
 from totonou.users.models import Team, User
 from totonou.users.permissions import visible
@@ -18,5 +18,5 @@ def filter_choices(user: User) -> dict[str, Any]:
             "team__name", "display_name", "username"
         ),
         "teams": visible(Team.objects.order_by("name", "id"), user),
-        "types": ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id"),
+        "types": activity_type_choices(user=user),
     }

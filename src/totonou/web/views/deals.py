@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
-from totonou.activities.models import Comment
-from totonou.activities.selectors import activity_timeline
+from totonou.activities.selectors import activity_timeline, comment_thread
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import htmx_target, render_page
 from totonou.deals.filters import DealFilter
@@ -63,7 +62,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "is_stalled": deal.stage.kind == Stage.Kind.OPEN
                 and days_in_stage > deal.stage.stagnation_days,
                 "history": deal_stage_history(deal=deal),
-                "comments": Comment.objects.visible_to(user).filter(deal=deal).select_related("author"),
+                "comments": comment_thread(user=user, deal=deal),
             }
         )
     return render_page(request, "deals/deal_detail.html", context, fragments=TIMELINE_FRAGMENTS)

@@ -50,6 +50,7 @@ from totonou.strategy.selectors import strategy_list
 from totonou.users.models import Team, User
 from totonou.users.permissions import visible
 from totonou.users.request import signed_in_user
+from totonou.users.selectors import managed_team_ids
 from totonou.web.views.home import plan_visit_url
 
 UNCONTACTED_PAGE_SIZE = 50
@@ -79,7 +80,7 @@ def default_scope(user: User, teams: list[Team]) -> dict[str, str]:
     known = {team.pk for team in teams}
     if user.team_id in known:
         return {"team": str(user.team_id)}
-    managed = list(user.managed_teams.order_by("name", "pk").values_list("pk", flat=True)[:1])
+    managed = managed_team_ids(user=user, limit=1)
     return {"team": str(managed[0])} if managed else {}
 
 
