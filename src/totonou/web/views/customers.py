@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.selectors import activity_next, activity_timeline
-from totonou.core.filters import filters_from_query
 from totonou.core.htmx import htmx_target, render_page
+from totonou.core.list_page import ListPage
 from totonou.customers.filters import ContactFilter, CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import contact_list, customer_list, days_since, segment_list
@@ -57,32 +57,42 @@ def _contact_status(customer: Customer) -> dict[str, Any]:
     }
 
 
+CUSTOMERS = ListPage(
+    template="customers/customer_list.html",
+    results_id="customer-results",
+    results_template="customers/_customer_results.html",
+    filter_schema=CustomerFilter,
+    page_size=CUSTOMER_PAGE_SIZE,
+)
+
+
+def _days_since_contact(page: Page[Any]) -> dict[str, Any]:
+    today = timezone.localdate()
+    for customer in page.object_list:
+        customer.days_since_contact = days_since(customer.last_contact_at, today)
+    return {}
+
+
 @require_GET
 def customer_list_view(request: HttpRequest) -> HttpResponse:
     """Customers filtered by segment / owner / key, searched by name or kana, sorted by kana or by last
     contact (``CustomerFilter``, the API's filter), with the days since the last real contact."""
     user = signed_in_user(request)
-    filters, errors = filters_from_query(CustomerFilter, request.GET)
-    customers = customer_list(user=user, filters=filters)
-    page = Paginator(customers, CUSTOMER_PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    for customer in page.object_list:
-        customer.days_since_contact = days_since(customer.last_contact_at, today)
+    filters, errors = CUSTOMERS.filters(request)
     context = {
-        "page": page,
-        "filters": filters,
-        "filter_errors": errors,
         "sort": filters.sort or SORTS[0],
         "segments": segment_list(user=user),
         "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
             "display_name", "username"
         ),
     }
-    return render_page(
+    return CUSTOMERS.render(
         request,
-        "customers/customer_list.html",
-        context,
-        fragments={"customer-results": "customers/_customer_results.html"},
+        customer_list(user=user, filters=filters),
+        filters=filters,
+        errors=errors,
+        context=context,
+        prepare=_days_since_contact,
     )
 
 
