@@ -90,6 +90,17 @@ def activity_type_choices(*, user: Any) -> QuerySet[ActivityType]:
     return ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id")
 
 
+def activity_type_by_word(word: str) -> ActivityType | None:
+    """The active type a person names in a word: its slug or English name (any case) or its Japanese
+    name; the first in order when several match."""
+    return (
+        ActivityType.objects.filter(is_active=True)
+        .filter(Q(slug__iexact=word) | Q(name_ja=word) | Q(name_en__iexact=word))
+        .order_by("order", "id")
+        .first()
+    )
+
+
 def activity_conversation_list(*, user: Any) -> QuerySet[Activity]:
     """Activities as the conversation actions (comment, reaction, review) answer with them: owner, type,
     customer and reviewer joined; no contacts, no reactions annotated."""

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from totonou.users.filters import UserFilter
-from totonou.users.models import Team, User
+from totonou.users.models import ApiToken, Team, User
 from totonou.users.permissions import visible
 
 
@@ -55,3 +55,20 @@ def mention_hint_users(*, user: Any, limit: int) -> list[User]:
         .order_by("username")
     )
     return list(people[:limit])
+
+
+def team_choices(*, user: Any) -> QuerySet[Team]:
+    """The teams a filter offers, by name (nothing prefetched)."""
+    return visible(Team.objects.all(), user).order_by("name", "pk")
+
+
+def user_by_slack_id(slack_user_id: str) -> User | None:
+    """The active user linked to a Slack user id, or None."""
+    if not slack_user_id:
+        return None
+    return User.objects.filter(slack_user_id=slack_user_id, is_active=True).first()
+
+
+def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
+    """``user``'s own API tokens: the active ones first, the newest first."""
+    return ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at")

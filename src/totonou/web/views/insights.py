@@ -30,8 +30,7 @@ from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
 from totonou.core.list_page import ListPage
 from totonou.core.request import safe_next
-from totonou.customers.models import Customer
-from totonou.customers.selectors import segment_list
+from totonou.customers.selectors import customer_list, segment_list
 from totonou.insights import charts
 from totonou.insights.filters import (
     CoverageFilter,
@@ -49,9 +48,8 @@ from totonou.insights.services import uncontacted_plan_visit
 from totonou.strategy.models import Strategy
 from totonou.strategy.selectors import strategy_list
 from totonou.users.models import Team, User
-from totonou.users.permissions import visible
 from totonou.users.request import signed_in_user
-from totonou.users.selectors import managed_team_ids
+from totonou.users.selectors import managed_team_ids, team_choices
 from totonou.web.views.home import plan_visit_url
 
 UNCONTACTED_PAGE_SIZE = 50
@@ -68,7 +66,7 @@ R = TypeVar("R")
 
 
 def _teams(user: User) -> list[Team]:
-    return list(visible(Team.objects.all(), user).order_by("name", "pk"))
+    return list(team_choices(user=user))
 
 
 def default_scope(user: User, teams: list[Team]) -> dict[str, str]:
@@ -393,7 +391,7 @@ def uncontacted_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """One click: plan a visit to customer ``pk`` in its owner's next free slot (nothing when a contact
     is already planned). htmx gets the row's plan cell; a plain form post goes back to the list."""
     user = signed_in_user(request)
-    customer = get_object_or_404(Customer.objects.visible_to(user), pk=pk)
+    customer = get_object_or_404(customer_list(user=user), pk=pk)
     try:
         planned = uncontacted_plan_visit(actor=user, customer=customer)
     except ValidationError as error:
