@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncHour
 from django.utils import timezone
 
 from totonou.activities.filters import ActivityFilter, CommentFilter, FeedFilter, MentionFilter
-from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
+from totonou.activities.models import Activity, ActivityEvent, ActivityType, Comment, Mention, Reaction
 from totonou.customers.models import Contact
 from totonou.users.permissions import is_signed_in
 
@@ -82,6 +82,76 @@ def activity_timeline(*, user: Any, filters: ActivityFilter) -> QuerySet[Activit
         .select_related(*ITEM_RELATIONS)
         .prefetch_related(None)
         .annotate(comment_count=Coalesce(Subquery(comments), Value(0)))
+    )
+
+
+def activity_type_choices(*, user: Any) -> QuerySet[ActivityType]:
+    """The activity types a form offers: the active ones, in their order."""
+    return ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id")
+
+
+def activity_type_by_word(word: str) -> ActivityType | None:
+    """The active type a person names in a word: its slug or English name (any case) or its Japanese
+    name; the first in order when several match."""
+    return (
+        ActivityType.objects.filter(is_active=True)
+        .filter(Q(slug__iexact=word) | Q(name_ja=word) | Q(name_en__iexact=word))
+        .order_by("order", "id")
+        .first()
+    )
+
+
+def activity_conversation_list(*, user: Any) -> QuerySet[Activity]:
+    """Activities as the conversation actions (comment, reaction, review) answer with them: owner, type,
+    customer and reviewer joined; no contacts, no reactions annotated."""
+    return Activity.objects.visible_to(user).select_related("owner", "type", "customer", "reviewed_by")
+
+
+# --- Planned contacts ahead ------------------------------------------------------------------------
+# "A contact is planned ahead": a planned activity of a type that counts as contact, with a customer,
+# starting now or later. Defined once here; the uncontacted list, My day's key customers and the
+# one-click "plan a visit" all read it through these functions.
+
+
+def planned_contacts_ahead(
+    now: datetime.datetime, *, activities: QuerySet[Activity] | None = None
+) -> QuerySet[Activity]:
+    """The planned contacts starting at ``now`` or later (of ``activities``, default all)."""
+    base = Activity.objects.all() if activities is None else activities
+    return base.filter(
+        status=Activity.Status.PLANNED,
+        starts_at__gte=now,
+        customer__isnull=False,
+        type__counts_as_contact=True,
+    )
+
+
+def planned_contact_customers(now: datetime.datetime) -> QuerySet[Activity, Any]:
+    """Ids of customers with a planned contact ahead, as an uncorrelated subquery (``pk__in=``): read
+    once for a pass over every customer (SQLite materialises it, PostgreSQL hashes it)."""
+    return planned_contacts_ahead(now).order_by().values("customer_id")
+
+
+def planned_contact_ahead(now: datetime.datetime, customer: Any = None) -> Subquery:
+    """Per customer (``customer``: the customer id expression, default ``OuterRef("pk")``), one of its
+    planned contacts ahead, or NULL: ``IsNull(planned_contact_ahead(now), False)`` is "has one". For the
+    few rows of a page an index seek per customer is cheaper than reading every plan. A scalar subquery
+    with LIMIT 1 rather than an EXISTS, which PostgreSQL would turn into an anti-join over every plan (it
+    underestimates how many plans lie ahead: status and start are correlated)."""
+    customer = OuterRef("pk") if customer is None else customer
+    plans = planned_contacts_ahead(now).filter(customer_id=customer).order_by().values("pk")
+    return Subquery(plans[:1])
+
+
+def next_planned_contacts(
+    *, customer_ids: list[int], now: datetime.datetime, activities: QuerySet[Activity] | None = None
+) -> QuerySet[Activity]:
+    """The planned contacts ahead of ``customer_ids``, by customer and then start: the first of each
+    customer is its next one. One query."""
+    return (
+        planned_contacts_ahead(now, activities=activities)
+        .filter(customer_id__in=customer_ids)
+        .order_by("customer_id", "starts_at", "id")
     )
 
 
@@ -173,6 +243,15 @@ def comment_list(*, user: Any, filters: CommentFilter | None = None) -> QuerySet
     return queryset.order_by("created_at", "id")
 
 
+def comment_thread(*, user: Any, activity: Any = None, deal: Any = None) -> QuerySet[Comment]:
+    """The comments on one activity or one deal, oldest first, with their authors: what a record page
+    shows under "Comments" (no mention rows, which it does not show)."""
+    filters = CommentFilter(
+        activity=activity.pk if activity is not None else None, deal=deal.pk if deal is not None else None
+    )
+    return comment_list(user=user, filters=filters).prefetch_related(None)
+
+
 def mention_list(*, user: Any, filters: MentionFilter | None = None) -> QuerySet[Mention]:
     """``user``'s own mentions, newest first, with the comment they are in."""
     if not is_signed_in(user):
@@ -225,6 +304,43 @@ def feed_latest_id(*, user: Any, filters: FeedFilter | None = None) -> int:
     client can poll "anything newer than N?" and fetch the feed only when there is."""
     latest = _feed_events(user=user, filters=filters).aggregate(latest=Max("id"))["latest"]
     return latest or 0
+
+
+def feed_events(*, user: Any, filters: FeedFilter) -> QuerySet[ActivityEvent]:
+    """``feed_list`` in the shape the feed page shows, in two queries: the events, and their activities
+    (owner, type, customer, deal, reviewer, with the like counts and the comment count annotated; no
+    contacts, which the page does not show). Whether a comment mentions the viewer is an ``EXISTS`` on
+    each event (``viewer_mentioned``); the comment threads load on demand (``comment_list``)."""
+    comments = (
+        Comment.objects.filter(activity_id=OuterRef("pk"))
+        .order_by()
+        .values("activity_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    activities = (
+        activities_with_reactions(Activity.objects.visible_to(user), user=user)
+        .select_related("owner", "type", "customer", "deal", "reviewed_by")
+        .annotate(comment_count=Coalesce(Subquery(comments), Value(0)))
+        .order_by()
+    )
+    mentioned = Mention.objects.filter(comment_id=OuterRef("comment_id"), user_id=user.pk)
+    return (
+        feed_list(user=user, filters=filters)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("activity", queryset=activities))
+        .annotate(viewer_mentioned=Exists(mentioned))
+    )
+
+
+def feed_event_with_thread(*, user: Any) -> QuerySet[ActivityEvent]:
+    """The feed items that have a comment thread (every kind but a review), with their activity: the
+    feed opens a thread by the item's id."""
+    return (
+        ActivityEvent.objects.visible_to(user)
+        .exclude(kind=ActivityEvent.Kind.REVIEWED)
+        .select_related("activity")
+    )
 
 
 # --- Calendar ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ here and is shown next to the field it names (or above the form when no field sh
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -41,3 +41,26 @@ class ServiceErrorsMixin:
             target = field if field in form.fields else None
             for message in messages:
                 form.add_error(target, message)
+
+
+T = TypeVar("T")
+
+
+class ServiceForm(ServiceErrorsMixin, forms.Form, Generic[T]):
+    """A form that hands its cleaned data to one service: ``save()`` validates, calls ``submit()`` and
+    returns what the service returned, or None with the errors on the form (its own, or the service's
+    ``ValidationError`` mapped to the fields by ``service_field_map``). Subclasses write ``submit()``
+    only: the call of the service with ``self.cleaned_data``. Other service errors (``ConflictError``,
+    ``PermissionDenied``) go through to the view."""
+
+    def submit(self) -> T:
+        raise NotImplementedError
+
+    def save(self) -> T | None:
+        if not self.is_valid():
+            return None
+        try:
+            return self.submit()
+        except ValidationError as error:
+            self.add_service_errors(error)
+            return None

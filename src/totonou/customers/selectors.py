@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from totonou.customers.filters import ContactFilter, CustomerFilter
@@ -32,6 +32,23 @@ def customer_list(*, user: Any, filters: CustomerFilter | None = None) -> QueryS
         queryset = filters.filter(queryset)
     order = CUSTOMER_ORDERS[(filters.sort if filters is not None else None) or "name"]
     return queryset.order_by(*order)
+
+
+def customer_get(*, user: Any, pk: int) -> Customer | None:
+    """Customer ``pk`` if the user may see it, else None (the bare row: nothing joined)."""
+    return Customer.objects.visible_to(user).filter(pk=pk).first()
+
+
+def customer_matches(*, user: Any, name: str) -> list[Customer]:
+    """Active customers the user may see named ``name``: the exact name or kana (at most two, to tell
+    one from several), else those containing it (at most six, by name)."""
+    active = Customer.objects.visible_to(user).exclude(status=Customer.Status.INACTIVE)
+    exact = list(active.filter(Q(name=name) | Q(name_kana=name))[:2])
+    if exact:
+        return exact
+    return list(
+        active.filter(Q(name__icontains=name) | Q(name_kana__icontains=name)).order_by("name", "id")[:6]
+    )
 
 
 def days_since(moment: datetime.datetime | None, today: datetime.date) -> int | None:

@@ -1,7 +1,7 @@
 """REST API for the insights, under ``/api/v1/insights/``. Read-only: everyone signed in reads them.
 
 Thin: the FilterSchemas parse and validate the query (422 with field messages), a selector computes,
-and the functions here only shape the selector's result into the response schema.
+and the response schemas (``insights.schemas``) read the selector's dataclasses as they are.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from totonou.core.api import PageQuery, api_user, paginate
-from totonou.core.links import web_url
 from totonou.insights.csv import csv_response
 from totonou.insights.filters import (
     CoverageFilter,
@@ -28,61 +27,15 @@ from totonou.insights.schemas import (
     StrategyAlignmentOut,
     UncontactedOut,
 )
-from totonou.insights.selectors.coverage import CoverageMonth, key_customer_coverage
-from totonou.insights.selectors.periods import Period
-from totonou.insights.selectors.plan_vs_actual import PlanNumbers, PlanPeriod, plan_vs_actual
-from totonou.insights.selectors.strategy_alignment import AlignmentWeek, strategy_alignment
-from totonou.insights.selectors.uncontacted import UncontactedGroup, UncontactedRow, uncontacted_customers
-from totonou.users.models import User
+from totonou.insights.selectors.coverage import Coverage, key_customer_coverage
+from totonou.insights.selectors.plan_vs_actual import PlanVsActual, plan_vs_actual
+from totonou.insights.selectors.strategy_alignment import StrategyAlignment, strategy_alignment
+from totonou.insights.selectors.uncontacted import uncontacted_customers
 
 router = Router(tags=["insights"])
 
 
-def _period(period: Period) -> dict[str, Any]:
-    return {
-        "key": period.key,
-        "first_day": period.first_day,
-        "last_day": period.last_day,
-        "start": period.start,
-        "end": period.end,
-    }
-
-
-def _member(user: User) -> dict[str, Any]:
-    return {"id": user.pk, "name": str(user)}
-
-
 # --- Uncontacted ------------------------------------------------------------------------------------
-
-
-def _counts(group: UncontactedGroup) -> dict[str, int]:
-    return {
-        "uncontacted": group.uncontacted,
-        "never_contacted": group.never_contacted,
-        "planned": group.planned,
-        "unplanned": group.unplanned,
-        "key": group.key,
-    }
-
-
-def _uncontacted_row(row: UncontactedRow) -> dict[str, Any]:
-    customer = row.customer
-    return {
-        "customer": customer.pk,
-        "name": customer.name,
-        "name_kana": customer.name_kana,
-        "segment": customer.segment_id,
-        "owner": customer.owner_id,
-        "is_key": customer.is_key,
-        "threshold_days": row.threshold_days,
-        "days_since_contact": row.days_since_contact,
-        "last_contact_at": customer.last_contact_at,
-        "last_contact_by": customer.last_contact_by_id,
-        "is_planned": row.is_planned,
-        "next_planned_at": row.next_planned_at,
-        "next_planned_activity": row.next_planned_activity_id,
-        "web_url": web_url(customer),
-    }
 
 
 @router.get("/insights/uncontacted", response=UncontactedOut, url_name="insights_uncontacted")
@@ -97,20 +50,9 @@ def uncontacted(
         "as_of": result.as_of,
         "today": result.today,
         "days": result.days,
-        "groups": [
-            {
-                "segment": group.segment_id,
-                "name": group.name,
-                "color": group.color,
-                "cadence_days": group.cadence_days,
-                "key_cadence_days": group.key_cadence_days,
-                **_counts(group),
-            }
-            for group in result.groups
-        ],
-        "totals": _counts(result.totals),
+        "groups": result.groups,
+        "totals": result.totals,
         **page,
-        "results": [_uncontacted_row(row) for row in page["results"]],
     }
 
 
@@ -161,120 +103,30 @@ def uncontacted_csv(request: HttpRequest, filters: Query[UncontactedFilter]) -> 
 # --- Coverage ---------------------------------------------------------------------------------------
 
 
-def _coverage_month(month: CoverageMonth) -> dict[str, Any]:
-    return {
-        "period": month.period.key,
-        "key_customers": month.key_customers,
-        "touches": month.touches,
-        "touches_per_key_customer": month.touches_per_key_customer,
-        "key_days": month.key_days,
-        "covered": month.covered,
-        "coverage_rate": month.coverage_rate,
-    }
-
-
 @router.get("/insights/coverage", response=CoverageOut, url_name="insights_coverage")
-def coverage(request: HttpRequest, filters: Query[CoverageFilter]) -> dict[str, Any]:
+def coverage(request: HttpRequest, filters: Query[CoverageFilter]) -> Coverage:
     """Key-customer coverage per member and month, for the last ``months`` months."""
-    result = key_customer_coverage(user=api_user(request), filters=filters)
-    return {
-        "as_of": result.as_of,
-        "periods": [_period(period) for period in result.periods],
-        "members": [
-            {
-                "user": _member(member.user),
-                "key_customers": member.key_customers,
-                "months": [_coverage_month(month) for month in member.months],
-            }
-            for member in result.members
-        ],
-        "totals": [_coverage_month(month) for month in result.totals],
-    }
+    return key_customer_coverage(user=api_user(request), filters=filters)
 
 
 # --- Plan vs actual ---------------------------------------------------------------------------------
 
 
-def _numbers(numbers: PlanNumbers) -> dict[str, Any]:
-    return {
-        "planned": numbers.planned,
-        "done_as_planned": numbers.done_as_planned,
-        "done_moved": numbers.done_moved,
-        "cancelled": numbers.cancelled,
-        "overdue": numbers.overdue,
-        "upcoming": numbers.upcoming,
-        "moved": numbers.moved,
-        "unplanned": numbers.unplanned,
-        "done": numbers.done,
-        "adherence_rate": numbers.adherence_rate,
-    }
-
-
-def _plan_period(cell: PlanPeriod, slugs: list[str]) -> dict[str, Any]:
-    return {
-        "period": cell.period.key,
-        **_numbers(cell.numbers),
-        "by_type": [{"type": slug, **_numbers(cell.by_type[slug])} for slug in slugs if slug in cell.by_type],
-    }
-
-
 @router.get("/insights/plan-vs-actual", response=PlanVsActualOut, url_name="insights_plan_vs_actual")
-def plan_vs_actual_view(request: HttpRequest, filters: Query[PlanVsActualFilter]) -> dict[str, Any]:
+def plan_vs_actual_view(request: HttpRequest, filters: Query[PlanVsActualFilter]) -> PlanVsActual:
     """Plans and results per member and week or month, in total and per activity type."""
-    result = plan_vs_actual(user=api_user(request), filters=filters)
-    slugs = [activity_type.slug for activity_type in result.types]
-    return {
-        "as_of": result.as_of,
-        "granularity": result.granularity,
-        "periods": [_period(period) for period in result.periods],
-        "types": [{"slug": item.slug, "name": item.name} for item in result.types],
-        "members": [
-            {"user": _member(member.user), "periods": [_plan_period(cell, slugs) for cell in member.periods]}
-            for member in result.members
-        ],
-        "totals": [_plan_period(cell, slugs) for cell in result.totals],
-    }
+    return plan_vs_actual(user=api_user(request), filters=filters)
 
 
 # --- Strategy alignment -----------------------------------------------------------------------------
 
 
-def _week(week: AlignmentWeek) -> dict[str, Any]:
-    return {
-        "period": week.period.key,
-        "first_day": week.period.first_day,
-        "last_day": week.period.last_day,
-        "activities": week.activities,
-        "matching": week.matching,
-        "other": week.other,
-        "share": week.share,
-        "hours": week.hours,
-        "matching_hours": week.matching_hours,
-        "other_hours": week.other_hours,
-        "hours_share": week.hours_share,
-        "on_track": week.on_track,
-        "deals_created_matching": week.deals_created_matching,
-        "deals_created_other": week.deals_created_other,
-        "won_amount_matching": week.won_amount_matching,
-        "won_amount_other": week.won_amount_other,
-    }
-
-
 @router.get(
     "/insights/strategy-alignment", response=StrategyAlignmentOut, url_name="insights_strategy_alignment"
 )
-def strategy_alignment_view(request: HttpRequest, filters: Query[StrategyAlignmentFilter]) -> dict[str, Any]:
+def strategy_alignment_view(
+    request: HttpRequest, filters: Query[StrategyAlignmentFilter]
+) -> StrategyAlignment:
     """Per member and week: the share of customer-facing activities that follow the strategy, on or off
     track against its target share, and the deals from matching and other customers."""
-    result = strategy_alignment(user=api_user(request), filters=filters)
-    return {
-        "as_of": result.as_of,
-        "strategy": result.strategy,
-        "target_share": result.strategy.target_share,
-        "periods": [_period(period) for period in result.periods],
-        "members": [
-            {"user": _member(member.user), "weeks": [_week(week) for week in member.weeks]}
-            for member in result.members
-        ],
-        "totals": [_week(week) for week in result.totals],
-    }
+    return strategy_alignment(user=api_user(request), filters=filters)

@@ -1,14 +1,26 @@
 """API shapes for the insights. Rates are shares from 0 to 1 (None when there is nothing to divide);
-periods are named by ``key`` ("2026-04" for a month, the first day "2026-03-30" for a week)."""
+periods are named by ``key`` ("2026-04" for a month, the first day "2026-03-30" for a week).
+
+The schemas read the selectors' dataclasses directly (ninja validates from attributes): a field
+whose value sits deeper names its path (``validation_alias=AliasPath("period", "key")``), and the few
+computed ones have a ``resolve_`` method. The endpoints return the selector's result as it is."""
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
+from pydantic import AliasPath
 
 from totonou.core.api import ApiDateTime
+from totonou.core.links import web_url
 from totonou.strategy.schemas import StrategyOut
+
+
+def _path(*names: str) -> Any:
+    """A field read from an attribute of an attribute: ``period: str = _path("period", "key")``."""
+    return Field(validation_alias=AliasPath(*names))
 
 
 class PeriodOut(Schema):
@@ -19,9 +31,13 @@ class PeriodOut(Schema):
     end: ApiDateTime
 
 
-class MemberOut(Schema):
+class MemberOut(Schema):  # read from a User
     id: int
     name: str
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
 
 
 # --- Uncontacted ------------------------------------------------------------------------------------
@@ -36,7 +52,7 @@ class UncontactedCountsOut(Schema):
 
 
 class UncontactedGroupOut(UncontactedCountsOut):
-    segment: int | None
+    segment: int | None = Field(validation_alias="segment_id")
     name: str
     color: str
     cadence_days: int | None
@@ -44,20 +60,24 @@ class UncontactedGroupOut(UncontactedCountsOut):
 
 
 class UncontactedRowOut(Schema):
-    customer: int
-    name: str
-    name_kana: str
-    segment: int | None
-    owner: int
-    is_key: bool
+    customer: int = _path("customer", "pk")
+    name: str = _path("customer", "name")
+    name_kana: str = _path("customer", "name_kana")
+    segment: int | None = _path("customer", "segment_id")
+    owner: int = _path("customer", "owner_id")
+    is_key: bool = _path("customer", "is_key")
     threshold_days: int
     days_since_contact: int | None
     last_contact_at: ApiDateTime | None
-    last_contact_by: int | None
+    last_contact_by: int | None = _path("customer", "last_contact_by_id")
     is_planned: bool
     next_planned_at: ApiDateTime | None
-    next_planned_activity: int | None
+    next_planned_activity: int | None = Field(validation_alias="next_planned_activity_id")
     web_url: str
+
+    @staticmethod
+    def resolve_web_url(obj: Any) -> str:
+        return web_url(obj.customer)
 
 
 class UncontactedOut(Schema):
@@ -77,7 +97,7 @@ class UncontactedOut(Schema):
 
 
 class CoverageMonthOut(Schema):
-    period: str
+    period: str = _path("period", "key")
     key_customers: int
     touches: int
     touches_per_key_customer: float | None
@@ -102,17 +122,17 @@ class CoverageOut(Schema):
 # --- Plan vs actual ---------------------------------------------------------------------------------
 
 
-class PlanNumbersOut(Schema):
-    planned: int
-    done_as_planned: int
-    done_moved: int
-    cancelled: int
-    overdue: int
-    upcoming: int
-    moved: int
-    unplanned: int
-    done: int
-    adherence_rate: float | None
+class PlanNumbersOut(Schema):  # the numbers of a PlanPeriod (or of one type in it)
+    planned: int = _path("numbers", "planned")
+    done_as_planned: int = _path("numbers", "done_as_planned")
+    done_moved: int = _path("numbers", "done_moved")
+    cancelled: int = _path("numbers", "cancelled")
+    overdue: int = _path("numbers", "overdue")
+    upcoming: int = _path("numbers", "upcoming")
+    moved: int = _path("numbers", "moved")
+    unplanned: int = _path("numbers", "unplanned")
+    done: int = _path("numbers", "done")
+    adherence_rate: float | None = _path("numbers", "adherence_rate")
 
 
 class PlanTypeOut(PlanNumbersOut):
@@ -120,8 +140,13 @@ class PlanTypeOut(PlanNumbersOut):
 
 
 class PlanPeriodOut(PlanNumbersOut):
-    period: str
+    period: str = _path("period", "key")
     by_type: list[PlanTypeOut]
+
+    @staticmethod
+    def resolve_by_type(obj: Any) -> list[dict[str, Any]]:
+        """Per type, in the order of the types (``PlanPeriod.by_type`` keeps it)."""
+        return [{"type": slug, "numbers": numbers} for slug, numbers in obj.by_type.items()]
 
 
 class MemberPlanOut(Schema):
@@ -147,9 +172,9 @@ class PlanVsActualOut(Schema):
 
 
 class AlignmentWeekOut(Schema):
-    period: str
-    first_day: datetime.date
-    last_day: datetime.date
+    period: str = _path("period", "key")
+    first_day: datetime.date = _path("period", "first_day")
+    last_day: datetime.date = _path("period", "last_day")
     activities: int
     matching: int
     other: int
@@ -173,7 +198,7 @@ class MemberAlignmentOut(Schema):
 class StrategyAlignmentOut(Schema):
     as_of: ApiDateTime
     strategy: StrategyOut
-    target_share: int
+    target_share: int = _path("strategy", "target_share")
     periods: list[PeriodOut]
     members: list[MemberAlignmentOut]
     totals: list[AlignmentWeekOut]

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.activities.models import Activity, ActivityType
+from totonou.activities.selectors import planned_contacts_ahead
 from totonou.activities.services import activity_create
 from totonou.core.exceptions import ValidationError
 from totonou.customers.models import Customer
 from totonou.insights.selectors.periods import user_zone
 from totonou.insights.selectors.slots import next_free_slot
-from totonou.insights.selectors.uncontacted import planned_contacts
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 
@@ -44,7 +44,7 @@ def uncontacted_plan_visit(
     now = now or timezone.now()
     Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
     existing = (
-        planned_contacts(now)
+        planned_contacts_ahead(now)
         .filter(customer=customer)
         .select_related("owner", "type")
         .order_by("starts_at", "pk")

@@ -13,12 +13,10 @@ from totonou.integrations import services
 from totonou.integrations.schemas import ChannelIn, ChannelOut, ChannelPatch, ChannelTestOut, DeliveryOut
 from totonou.integrations.selectors import channel_list, delivery_list
 from totonou.notifications.filters import DeliveryFilter
-from totonou.notifications.models import Channel, Delivery
+from totonou.notifications.models import CHANNEL_FILTERS, Channel, Delivery
 from totonou.users.models import Team, User
 
 router = Router(tags=["channels"])
-
-FILTER_FIELDS = {"team": "team_id", "segment": "segment_id", "owner": "owner_id"}
 
 
 def _data(user: Any, payload: Any) -> dict[str, Any]:
@@ -30,7 +28,7 @@ def _data(user: Any, payload: Any) -> dict[str, Any]:
     references.one("segment", Segment.objects.all(), data.get("segment"))
     references.one("owner", User.objects.filter(is_active=True), data.get("owner"))
     references.check()
-    for name, field in FILTER_FIELDS.items():
+    for name, field in CHANNEL_FILTERS.items():
         if name in data:
             data[field] = data.pop(name)
     return data

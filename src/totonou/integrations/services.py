@@ -16,7 +16,7 @@ from totonou.core.audit import audit_record, snapshot
 from totonou.core.exceptions import ValidationError
 from totonou.core.http import OutboundError, check_url
 from totonou.core.services import lock, reject_unknown, save_changes
-from totonou.notifications.models import TEST_EVENT, Channel, Delivery, Event, EventName
+from totonou.notifications.models import CHANNEL_FILTERS, TEST_EVENT, Channel, Delivery, Event, EventName
 from totonou.notifications.services import deliveries_create
 from totonou.users.permissions import ensure_manager_or_admin
 
@@ -29,9 +29,7 @@ CHANNEL_FIELDS = {
     "secret",
     "language",
     "events",
-    "team_id",
-    "segment_id",
-    "owner_id",
+    *CHANNEL_FILTERS.values(),
     "key_only",
     "digest_time",
     "time_zone",

@@ -46,6 +46,11 @@ def default_events() -> list[str]:
     ]
 
 
+#: A channel's filters: the name the API, the settings form and the events use -> the column that holds
+#: the plain id (null: any). The one definition; ``Channel.filter_ids`` reads them.
+CHANNEL_FILTERS: dict[str, str] = {"team": "team_id", "segment": "segment_id", "owner": "owner_id"}
+
+
 class Channel(TimeStampedModel):
     """Where messages go: a Slack, Teams, Google Chat or generic webhook URL, or a Chatwork room."""
 
@@ -104,6 +109,10 @@ class Channel(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("notifications:channel_edit", args=[self.pk])
 
+    def filter_ids(self) -> dict[str, int | None]:
+        """``{"team": id or None, "segment": ..., "owner": ...}`` (``CHANNEL_FILTERS``)."""
+        return {name: getattr(self, column) for name, column in CHANNEL_FILTERS.items()}
+
     def wants(self, name: str, *, filters: dict[str, object]) -> bool:
         """Whether an event ``name`` with ``filters`` (team, segment, owner, is_key) goes to this channel."""
         if not self.enabled or name not in (self.events or []):
@@ -112,11 +121,7 @@ class Channel(TimeStampedModel):
             return False
         return all(
             expected is None or filters.get(name_) == expected
-            for name_, expected in (
-                ("team", self.team_id),
-                ("segment", self.segment_id),
-                ("owner", self.owner_id),
-            )
+            for name_, expected in self.filter_ids().items()
         )
 
 

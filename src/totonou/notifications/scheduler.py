@@ -49,12 +49,7 @@ def due_day(channel: Channel, now: datetime.datetime) -> datetime.date | None:
 
 
 def channel_filters(channel: Channel) -> dict[str, Any]:
-    return {
-        "team": channel.team_id,
-        "segment": channel.segment_id,
-        "owner": channel.owner_id,
-        "key_only": channel.key_only,
-    }
+    return {**channel.filter_ids(), "key_only": channel.key_only}
 
 
 def scheduled_event_create(*, channel: Channel, name: str, day: datetime.date, builder: Builder) -> bool:

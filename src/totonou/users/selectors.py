@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from totonou.users.filters import UserFilter
-from totonou.users.models import Team, User
+from totonou.users.models import ApiToken, Team, User
 from totonou.users.permissions import visible
 
 
@@ -30,3 +30,45 @@ def team_list(*, user: Any) -> QuerySet[Team]:
 def assignable_users(*, user: Any) -> QuerySet[User]:
     """Users a record can be given to (as its owner): the active ones."""
     return visible(User.objects.filter(is_active=True), user)
+
+
+def user_get(*, pk: int) -> User | None:
+    """The user ``pk`` (active or not), or None. Who may open what of theirs is the caller's check."""
+    return User.objects.filter(pk=pk).first()
+
+
+def managed_team_ids(*, user: Any, limit: int | None = None) -> list[int]:
+    """The teams ``user`` manages, by name (the first ``limit``)."""
+    teams = user.managed_teams.order_by("name", "pk").values_list("pk", flat=True)
+    return list(teams[:limit] if limit is not None else teams)
+
+
+def mention_hint_users(*, user: Any, limit: int) -> list[User]:
+    """The people of the user's teams (the one they belong to and those they manage): who a comment
+    most likely @mentions, by username, at most ``limit``. One query."""
+    teams = Team.objects.filter(Q(pk=user.team_id) | Q(managers=user)).values("pk")
+    people = (
+        User.objects.filter(is_active=True)
+        .filter(Q(team__in=teams) | Q(managed_teams__in=teams))
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("username")
+    )
+    return list(people[:limit])
+
+
+def team_choices(*, user: Any) -> QuerySet[Team]:
+    """The teams a filter offers, by name (nothing prefetched)."""
+    return visible(Team.objects.all(), user).order_by("name", "pk")
+
+
+def user_by_slack_id(slack_user_id: str) -> User | None:
+    """The active user linked to a Slack user id, or None."""
+    if not slack_user_id:
+        return None
+    return User.objects.filter(slack_user_id=slack_user_id, is_active=True).first()
+
+
+def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
+    """``user``'s own API tokens: the active ones first, the newest first."""
+    return ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at")

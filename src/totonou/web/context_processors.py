@@ -8,12 +8,12 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db.models import Q
 from django.http import HttpRequest
 
 from totonou.activities.selectors import mention_unread_count
-from totonou.users.models import Team, User
+from totonou.users.models import User
 from totonou.users.permissions import is_signed_in
+from totonou.users.selectors import mention_hint_users
 
 T = TypeVar("T")
 MENTION_HINTS = 12
@@ -24,20 +24,6 @@ def _once(compute: Callable[[], T]) -> Callable[[], T]:
     return cache(compute)
 
 
-def mention_hint_users(user: User) -> list[User]:
-    """The people of the user's teams (the one they belong to and those they manage): who a comment
-    most likely @mentions. One query."""
-    teams = Team.objects.filter(Q(pk=user.team_id) | Q(managers=user)).values("pk")
-    people = (
-        User.objects.filter(is_active=True)
-        .filter(Q(team__in=teams) | Q(managed_teams__in=teams))
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("username")
-    )
-    return list(people[:MENTION_HINTS])
-
-
 def social(request: HttpRequest) -> dict[str, Any]:
     def unread() -> int:
         user = getattr(request, "user", None)
@@ -45,6 +31,6 @@ def social(request: HttpRequest) -> dict[str, Any]:
 
     def hints() -> list[User]:
         user = getattr(request, "user", None)
-        return mention_hint_users(user) if is_signed_in(user) else []  # type: ignore[arg-type]
+        return mention_hint_users(user=user, limit=MENTION_HINTS) if is_signed_in(user) else []
 
     return {"unread_mention_count": _once(unread), "mention_hints": _once(hints)}

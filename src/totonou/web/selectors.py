@@ -9,16 +9,16 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.models import Activity
-from totonou.activities.selectors import ITEM_RELATIONS, activity_list
+from totonou.activities.selectors import ITEM_RELATIONS, activity_list, next_planned_contacts
+from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
-from totonou.customers.selectors import days_since
-from totonou.insights.selectors.thresholds import Thresholds
+from totonou.customers.selectors import customer_list
+from totonou.insights.selectors.thresholds import ContactStatus, Thresholds, contact_status
 from totonou.users.models import User
 from totonou.users.permissions import is_signed_in, managed_user_ids
 
@@ -40,6 +40,19 @@ class Capped:
 def _capped(queryset: QuerySet[Any], limit: int) -> Capped:
     """Two queries, always: the page stays within the same budget however long the list is."""
     return Capped(list(queryset[:limit]), queryset.count())
+
+
+def quick_log_customers(*, user: Any, limit: int) -> QuerySet[Customer]:
+    """The customers My day's quick log offers: the user's own active ones a rep is most likely at, key
+    ones first, then the most recently contacted, at most ``limit`` (a rep may own thousands; the full
+    form searches them all). An option is a name: nothing else is read."""
+    return (
+        customer_list(user=user, filters=CustomerFilter(owner=user.pk))
+        .exclude(status="inactive")
+        .order_by("-is_key", F("last_contact_at").desc(nulls_last=True), "name_kana", "id")
+        .select_related(None)
+        .only("id", "name")[:limit]
+    )
 
 
 def my_day_members(*, user: Any) -> QuerySet[User]:
@@ -90,6 +103,16 @@ def my_day_waiting_count(*, user: Any, member_id: int, before: datetime.datetime
 
 
 @dataclass(frozen=True)
+class _KeyCustomerFacts:
+    """What ``contact_status`` reads, from the narrow rows of ``my_day_key_customers_due``."""
+
+    cadence_days: int | None
+    segment_id: int | None
+    is_key: bool
+    last_contact_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
 class KeyCustomerDue:
     """A key customer past its contact threshold, and its next planned contact if there is one."""
 
@@ -104,8 +127,7 @@ def my_day_key_customers_due(
 ) -> tuple[list[KeyCustomerDue], int]:
     """The first ``limit`` of ``member``'s active key customers past their contact threshold on ``today``
     (the viewer's day), and how many there are: never contacted first, then the longest without a real
-    contact. The Uncontacted list's rule: days since the last real contact (in the viewer's time zone)
-    >= the customer's threshold (its override, else its segment's key cadence, else the default).
+    contact. The Uncontacted list's rule, ``contact_status`` (in the viewer's, the active, time zone).
 
     Three queries: narrow rows of all the member's key customers (a rep may have hundreds), to apply the
     threshold here; then the shown few in full, and their next planned contact.
@@ -124,36 +146,28 @@ def my_day_key_customers_due(
             "segment__key_cadence_days",
         )
     )
-    thresholds = Thresholds(
-        default=settings.TOTONOU_DEFAULT_CADENCE_DAYS,
-        segments={row[3]: (row[4], row[5]) for row in rows if row[3] is not None},
-    )
-    due: list[tuple[int, int, int | None]] = []
+    thresholds = Thresholds.of_segments({row[3]: (row[4], row[5]) for row in rows if row[3] is not None})
+    due: list[tuple[int, ContactStatus]] = []
     for pk, cadence_days, last_contact_at, segment_id, _normal, _key in rows:
-        threshold = thresholds.for_customer(cadence_days=cadence_days, segment_id=segment_id, is_key=True)
-        days = days_since(last_contact_at, today)
-        if days is None or days >= threshold:
-            due.append((pk, threshold, days))
+        facts = _KeyCustomerFacts(cadence_days, segment_id, True, last_contact_at)
+        status = contact_status(facts, thresholds=thresholds, today=today)
+        if status.is_due:
+            due.append((pk, status))
     shown = due[:limit]
     if not shown:
         return [], len(due)
-    ids = [pk for pk, _threshold, _days in shown]
+    ids = [pk for pk, _status in shown]
     customers = Customer.objects.select_related("segment", "last_contact_by").in_bulk(ids)
     plans: dict[int, Activity] = {}
-    upcoming = (
-        Activity.objects.visible_to(user)
-        .filter(
-            customer_id__in=ids,
-            status=Activity.Status.PLANNED,
-            starts_at__gte=timezone.now(),
-            type__counts_as_contact=True,
-        )
-        .select_related("type", "owner")
-        .order_by("customer_id", "starts_at", "id")
-    )
+    upcoming = next_planned_contacts(
+        customer_ids=ids, now=timezone.now(), activities=Activity.objects.visible_to(user)
+    ).select_related("type", "owner")
     for activity in upcoming:
-        plans.setdefault(activity.customer_id, activity)
-    items = [KeyCustomerDue(customers[pk], threshold, days, plans.get(pk)) for pk, threshold, days in shown]
+        plans.setdefault(activity.customer_id, activity)  # type: ignore[arg-type]
+    items = [
+        KeyCustomerDue(customers[pk], status.threshold_days, status.days_since_contact, plans.get(pk))
+        for pk, status in shown
+    ]
     return items, len(due)
 
 

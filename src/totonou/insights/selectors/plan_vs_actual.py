@@ -75,7 +75,7 @@ COUNTED = [item.name for item in fields(PlanNumbers)]
 class PlanPeriod:
     period: Period
     numbers: PlanNumbers = field(default_factory=PlanNumbers)
-    by_type: dict[str, PlanNumbers] = field(default_factory=dict)  # type slug -> numbers
+    by_type: dict[str, PlanNumbers] = field(default_factory=dict)  # type slug -> numbers, in type order
 
 
 @dataclass
@@ -157,6 +157,8 @@ def plan_vs_actual(
         total = totals[row["period"]]
         total.numbers.add(numbers)
         total.by_type.setdefault(slugs[row["type_id"]], PlanNumbers()).add(numbers)
+    for cell in [*table.values(), *totals]:  # by_type in the order of the types
+        cell.by_type = {slug: cell.by_type[slug] for slug in slugs.values() if slug in cell.by_type}
     return PlanVsActual(
         granularity=filters.period,
         as_of=now,

@@ -1,10 +1,17 @@
 """Contact thresholds: how many days without a real contact make a customer uncontacted.
 
+The rule "due for contact" lives here, once, in its two forms: ``uncontacted_q`` (SQL, for lists and
+counts over many customers) and ``contact_status`` (Python, for customers already read: a customer
+page, My day's key customers, the rows of a page of the uncontacted list).
+``tests/insights/test_contact_rule.py`` runs both over a grid of cases and requires the same answers.
+
 A customer's threshold is its own ``cadence_days`` override, else its segment's key cadence (key
 customers) or normal cadence, else ``TOTONOU_DEFAULT_CADENCE_DAYS``.
 
 A customer is uncontacted on day D (in the user's time zone) when it was never contacted, or when its
-last real contact was on day D − threshold or earlier: ``days since contact >= threshold``. The cutoff
+last real contact was on day D − threshold or earlier: ``days since contact >= threshold``. A real
+contact is a done activity of a type that counts as contact (``Customer.last_contact_at``, kept by the
+activity services); plans, internal work and cancellations never count. The cutoff
 for a threshold T is therefore the local midnight that starts day D − T + 1, computed here in Python for
 each distinct threshold; the SQL picks the customer's cutoff with a CASE over its override, key flag and
 segment and compares ``last_contact_at`` with it (no date arithmetic in the database).
@@ -17,16 +24,17 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db.models import DateTimeField, Expression, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from totonou.customers.models import Customer, Segment
-from totonou.insights.selectors.periods import midnight
+from totonou.insights.selectors.periods import local_date, midnight
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,12 @@ class Thresholds:
             normal, key = self.segments[segment_id]
             return key if is_key else normal
         return self.default
+
+    @classmethod
+    def of_segments(cls, segments: dict[int, tuple[int, int]]) -> Thresholds:
+        """The thresholds of these segments' cadences and the default (no overrides known: enough for
+        ``contact_status``, which reads a customer's own override)."""
+        return cls(default=settings.TOTONOU_DEFAULT_CADENCE_DAYS, segments=segments)
 
     @property
     def longest(self) -> int:
@@ -175,3 +189,61 @@ def uncontacted_q(
         raise ValueError("Give the thresholds in force or a number of days.")
     last_contact = Coalesce("last_contact_at", Value(NEVER, output_field=DateTimeField()))
     return Q(LessThan(last_contact, cutoff))
+
+
+# --- The same rule in Python ------------------------------------------------------------------------
+
+
+class ContactFacts(Protocol):
+    """What the rule reads of a customer (a ``Customer``, or any row with these attributes)."""
+
+    @property
+    def cadence_days(self) -> int | None: ...
+    @property
+    def segment_id(self) -> int | None: ...
+    @property
+    def is_key(self) -> bool: ...
+    @property
+    def last_contact_at(self) -> datetime.datetime | None: ...
+
+
+@dataclass(frozen=True)
+class ContactStatus:
+    """A customer's contact clock on one day."""
+
+    threshold_days: int
+    days_since_contact: int | None  # None: never contacted
+
+    @property
+    def is_due(self) -> bool:
+        """Due for contact (uncontacted): never contacted, or ``days since contact >= threshold``."""
+        return self.days_since_contact is None or self.days_since_contact >= self.threshold_days
+
+
+def contact_status(
+    customer: ContactFacts,
+    *,
+    thresholds: Thresholds,
+    today: datetime.date | None = None,
+    zone: zoneinfo.ZoneInfo | None = None,
+    days: int | None = None,
+) -> ContactStatus:
+    """``uncontacted_q`` for one customer already read: its threshold (``days`` when given, as the
+    uncontacted list's ``days`` filter), the whole days since its last real contact counted in ``zone``
+    (default: the active, the viewer's, time zone) up to ``today`` (default: today there), and so whether
+    it is due. No query."""
+    zone = zone or _active_zone()
+    today = today or timezone.now().astimezone(zone).date()
+    threshold = days or thresholds.for_customer(
+        cadence_days=customer.cadence_days, segment_id=customer.segment_id, is_key=customer.is_key
+    )
+    last = customer.last_contact_at
+    return ContactStatus(
+        threshold_days=threshold,
+        days_since_contact=None if last is None else (today - local_date(last, zone)).days,
+    )
+
+
+def _active_zone() -> zoneinfo.ZoneInfo:
+    current = timezone.get_current_timezone()
+    return current if isinstance(current, zoneinfo.ZoneInfo) else zoneinfo.ZoneInfo(str(current))

@@ -20,17 +20,26 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from totonou.activities.models import Activity
+from totonou.activities.selectors import (
+    next_planned_contacts,
+    planned_contact_ahead,
+    planned_contact_customers,
+)
 from totonou.customers.models import Customer, Segment
 from totonou.insights.filters import UncontactedFilter
-from totonou.insights.selectors.periods import local_date, local_today, user_zone
-from totonou.insights.selectors.thresholds import Thresholds, thresholds_in_force, uncontacted_q
+from totonou.insights.selectors.periods import local_today, user_zone
+from totonou.insights.selectors.thresholds import (
+    Thresholds,
+    contact_status,
+    thresholds_in_force,
+    uncontacted_q,
+)
 from totonou.users.models import User
 
 
@@ -74,30 +83,6 @@ class UncontactedRow:
     @property
     def last_contact_by(self) -> User | None:
         return self.customer.last_contact_by
-
-
-def planned_contacts(now: datetime.datetime) -> QuerySet[Activity]:
-    """Planned activities of a type that counts as contact, starting at ``now`` or later."""
-    return Activity.objects.filter(
-        status=Activity.Status.PLANNED,
-        starts_at__gte=now,
-        customer__isnull=False,
-        type__counts_as_contact=True,
-    )
-
-
-def planned_contact_customers(now: datetime.datetime) -> QuerySet[Activity, Any]:
-    """Ids of customers with a planned contact ahead, as an uncorrelated subquery: read once for a pass
-    over every customer (SQLite materialises it, PostgreSQL hashes it)."""
-    return planned_contacts(now).order_by().values("customer_id")
-
-
-def first_planned_contact(now: datetime.datetime) -> Subquery:
-    """Per customer, one of its planned contacts ahead (or NULL): for the few rows of a page, an index
-    seek per customer is cheaper than reading every plan. A scalar subquery with LIMIT 1 rather than
-    an EXISTS, which PostgreSQL would turn into an anti-join over every plan (it underestimates how many
-    plans lie ahead: status and start are correlated)."""
-    return Subquery(planned_contacts(now).filter(customer_id=OuterRef("pk")).order_by().values("pk")[:1])
 
 
 class UncontactedRows(Sequence[UncontactedRow]):
@@ -190,35 +175,24 @@ class UncontactedRows(Sequence[UncontactedRow]):
     def _rows(self, customers: list[Customer]) -> list[UncontactedRow]:
         plans: dict[int, tuple[datetime.datetime, int]] = {}
         if customers:
-            upcoming = (
-                Activity.objects.filter(
-                    customer_id__in=[customer.pk for customer in customers],
-                    status=Activity.Status.PLANNED,
-                    starts_at__gte=self.now,
-                    type__counts_as_contact=True,
-                )
-                .order_by("customer_id", "starts_at", "id")
-                .values_list("customer_id", "starts_at", "id")
-            )
+            upcoming = next_planned_contacts(
+                customer_ids=[customer.pk for customer in customers], now=self.now
+            ).values_list("customer_id", "starts_at", "id")
             for customer_id, starts_at, activity_id in upcoming:
                 plans.setdefault(customer_id, (starts_at, activity_id))
         rows = []
+        # Without ``days`` the thresholds are known (``uncontacted_customers``).
+        thresholds = self.thresholds or Thresholds.of_segments({})
         for customer in customers:
             plan = plans.get(customer.pk)
+            status = contact_status(
+                customer, thresholds=thresholds, today=self.today, zone=self.zone, days=self.days
+            )
             rows.append(
                 UncontactedRow(
                     customer=customer,
-                    threshold_days=self.days
-                    or self.thresholds.for_customer(  # type: ignore[union-attr]
-                        cadence_days=customer.cadence_days,
-                        segment_id=customer.segment_id,
-                        is_key=customer.is_key,
-                    ),
-                    days_since_contact=(
-                        (self.today - local_date(customer.last_contact_at, self.zone)).days
-                        if customer.last_contact_at is not None
-                        else None
-                    ),
+                    threshold_days=status.threshold_days,
+                    days_since_contact=status.days_since_contact,
                     next_planned_at=plan[0] if plan else None,
                     next_planned_activity_id=plan[1] if plan else None,
                 )
@@ -337,10 +311,10 @@ def uncontacted_customers(
     groups, totals = _groups(segments, filters, _counts(scope, planned=planned, never=never))
     listed = scope.select_related("segment", "owner", "last_contact_by")
     if filters.planned is True:
-        listed = listed.filter(IsNull(first_planned_contact(now), False))
+        listed = listed.filter(IsNull(planned_contact_ahead(now), False))
         size, never_count = totals.planned, totals.never_planned
     elif filters.planned is False:
-        listed = listed.filter(IsNull(first_planned_contact(now), True))
+        listed = listed.filter(IsNull(planned_contact_ahead(now), True))
         size, never_count = totals.unplanned, totals.never_contacted - totals.never_planned
     else:
         size, never_count = totals.uncontacted, totals.never_contacted

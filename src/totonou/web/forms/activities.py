@@ -20,7 +20,7 @@ from totonou.activities.services import (
     activity_reschedule,
     activity_update,
 )
-from totonou.core.forms import DateTimeLocalInput, ServiceErrorsMixin
+from totonou.core.forms import DateTimeLocalInput, ServiceForm
 from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal
 from totonou.users.models import User
@@ -58,7 +58,7 @@ class VersionField(forms.IntegerField):
         super().__init__(required=False, min_value=1, **kwargs)
 
 
-class QuickLogForm(ServiceErrorsMixin, forms.Form):
+class QuickLogForm(ServiceForm[Activity]):
     """Log an activity in a few taps: customer, type, notes. Starts now, lasts 60 minutes, owned by you."""
 
     service_field_map = {"ends_at": "duration", "deal": "customer", "contacts": "customer"}
@@ -104,27 +104,21 @@ class QuickLogForm(ServiceErrorsMixin, forms.Form):
             if visit is not None:
                 self.initial.setdefault("type", visit.pk)
 
-    def save(self) -> Activity | None:
-        """Create the activity through ``activity_create``; None (with errors on the form) when refused."""
-        if not self.is_valid():
-            return None
+    def submit(self) -> Activity:
+        """Create the activity through ``activity_create``."""
         data = self.cleaned_data
         starts_at = data["starts_at"] or _now_minute()
         duration = data["duration"] if data["duration"] is not None else DEFAULT_DURATION_MINUTES
-        try:
-            return activity_create(
-                actor=self.user,
-                owner=self.user,
-                type=data["type"],
-                customer=data["customer"],
-                status=data["status"],
-                notes=data["notes"],
-                starts_at=starts_at,
-                ends_at=starts_at + datetime.timedelta(minutes=duration),
-            )
-        except ValidationError as error:
-            self.add_service_errors(error)
-            return None
+        return activity_create(
+            actor=self.user,
+            owner=self.user,
+            type=data["type"],
+            customer=data["customer"],
+            status=data["status"],
+            notes=data["notes"],
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(minutes=duration),
+        )
 
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
@@ -152,7 +146,7 @@ def changeable_owners(user: User, *, also: int | None = None) -> QuerySet[User]:
     return people.order_by("display_name", "username", "id")
 
 
-class ActivityForm(ServiceErrorsMixin, forms.Form):
+class ActivityForm(ServiceForm[Activity]):
     """The fields of the activity form, shared by planning or logging (``ActivityCreateForm``) and
     editing (``ActivityEditForm``).
 
@@ -300,31 +294,25 @@ class ActivityCreateForm(ActivityForm):
         mode = self.data.get("mode") if self.is_bound else self.initial.get("mode")
         return mode == "log"
 
-    def save(self) -> Activity | None:
-        """Create the activity; None (with errors on the form) when it is refused."""
-        if not self.is_valid():
-            return None
+    def submit(self) -> Activity:
+        """Create the activity through ``activity_create``."""
         data = self.cleaned_data
         starts_at = data["starts_at"]
-        try:
-            return activity_create(
-                actor=self.user,
-                owner=data.get("owner") or self.user,
-                type=data["type"],
-                customer=data["customer"],
-                deal=data["deal"],
-                contacts=list(data["contacts"]),
-                status=Activity.Status.DONE if data["mode"] == "log" else Activity.Status.PLANNED,
-                subject=data["subject"],
-                purpose=data["purpose"],
-                notes=data["notes"],
-                next_step=data["next_step"],
-                starts_at=starts_at,
-                ends_at=self._end(starts_at, datetime.timedelta(minutes=DEFAULT_DURATION_MINUTES)),
-            )
-        except ValidationError as error:
-            self.add_service_errors(error)
-            return None
+        return activity_create(
+            actor=self.user,
+            owner=data.get("owner") or self.user,
+            type=data["type"],
+            customer=data["customer"],
+            deal=data["deal"],
+            contacts=list(data["contacts"]),
+            status=Activity.Status.DONE if data["mode"] == "log" else Activity.Status.PLANNED,
+            subject=data["subject"],
+            purpose=data["purpose"],
+            notes=data["notes"],
+            next_step=data["next_step"],
+            starts_at=starts_at,
+            ends_at=self._end(starts_at, datetime.timedelta(minutes=DEFAULT_DURATION_MINUTES)),
+        )
 
 
 class ActivityEditForm(ActivityForm):
@@ -376,9 +364,7 @@ class ActivityEditForm(ActivityForm):
         )
         self.activity = activity
 
-    def save(self) -> Activity | None:
-        if not self.is_valid():
-            return None
+    def submit(self) -> Activity:
         changes = {
             name: self.cleaned_data[name]
             for name in (*self.editable, *self.editable_text)
@@ -396,16 +382,12 @@ class ActivityEditForm(ActivityForm):
         for name in ("starts_at", "ends_at"):
             if name in changes and _same_minute(changes[name], getattr(self.activity, name)):
                 del changes[name]
-        try:
-            return activity_update(
-                actor=self.user, activity=self.activity, version=self.cleaned_data["version"], **changes
-            )
-        except ValidationError as error:
-            self.add_service_errors(error)
-            return None
+        return activity_update(
+            actor=self.user, activity=self.activity, version=self.cleaned_data["version"], **changes
+        )
 
 
-class ActivityCompleteForm(ServiceErrorsMixin, forms.Form):
+class ActivityCompleteForm(ServiceForm[Activity]):
     """Turn a plan into a result: what happened and what comes next."""
 
     notes = forms.CharField(label=_("Result notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -424,24 +406,18 @@ class ActivityCompleteForm(ServiceErrorsMixin, forms.Form):
         self.user = user
         self.activity = activity
 
-    def save(self) -> Activity | None:
-        if not self.is_valid():
-            return None
-        try:
-            # A field the request did not send (the one-tap "Done" on My day) leaves the text as it is.
-            return activity_complete(
-                actor=self.user,
-                activity=self.activity,
-                notes=self.cleaned_data["notes"] if "notes" in self.data else None,
-                next_step=self.cleaned_data["next_step"] if "next_step" in self.data else None,
-                version=self.cleaned_data["version"],
-            )
-        except ValidationError as error:
-            self.add_service_errors(error)
-            return None
+    def submit(self) -> Activity:
+        # A field the request did not send (the one-tap "Done" on My day) leaves the text as it is.
+        return activity_complete(
+            actor=self.user,
+            activity=self.activity,
+            notes=self.cleaned_data["notes"] if "notes" in self.data else None,
+            next_step=self.cleaned_data["next_step"] if "next_step" in self.data else None,
+            version=self.cleaned_data["version"],
+        )
 
 
-class ActivityRescheduleForm(ServiceErrorsMixin, forms.Form):
+class ActivityRescheduleForm(ServiceForm[Activity]):
     """Move a plan to a new time; without an end the duration stays the same."""
 
     starts_at = forms.DateTimeField(label=_("New start"), widget=DateTimeLocalInput())
@@ -455,23 +431,17 @@ class ActivityRescheduleForm(ServiceErrorsMixin, forms.Form):
         self.user = user
         self.activity = activity
 
-    def save(self) -> Activity | None:
-        if not self.is_valid():
-            return None
-        try:
-            return activity_reschedule(
-                actor=self.user,
-                activity=self.activity,
-                starts_at=self.cleaned_data["starts_at"],
-                ends_at=self.cleaned_data["ends_at"],
-                version=self.cleaned_data["version"],
-            )
-        except ValidationError as error:
-            self.add_service_errors(error)
-            return None
+    def submit(self) -> Activity:
+        return activity_reschedule(
+            actor=self.user,
+            activity=self.activity,
+            starts_at=self.cleaned_data["starts_at"],
+            ends_at=self.cleaned_data["ends_at"],
+            version=self.cleaned_data["version"],
+        )
 
 
-class ActivityCancelForm(ServiceErrorsMixin, forms.Form):
+class ActivityCancelForm(ServiceForm[Activity]):
     """Cancel a plan. The reason is required by the service (the browser also asks for it)."""
 
     reason = forms.CharField(
@@ -488,16 +458,10 @@ class ActivityCancelForm(ServiceErrorsMixin, forms.Form):
         self.user = user
         self.activity = activity
 
-    def save(self) -> Activity | None:
-        if not self.is_valid():
-            return None
-        try:
-            return activity_cancel(
-                actor=self.user,
-                activity=self.activity,
-                reason=self.cleaned_data["reason"],
-                version=self.cleaned_data["version"],
-            )
-        except ValidationError as error:
-            self.add_service_errors(error)
-            return None
+    def submit(self) -> Activity:
+        return activity_cancel(
+            actor=self.user,
+            activity=self.activity,
+            reason=self.cleaned_data["reason"],
+            version=self.cleaned_data["version"],
+        )

@@ -6,18 +6,19 @@ import zoneinfo
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from totonou.core.forms import ServiceForm
 from totonou.customers.models import Segment
 from totonou.integrations.services import channel_create, channel_update
-from totonou.notifications.models import Channel, Delivery, EventName
+from totonou.notifications.models import CHANNEL_FILTERS, Channel, Delivery, EventName
 from totonou.users.models import Team, User
 
-FILTERS = {"team": "team_id", "segment": "segment_id", "owner": "owner_id"}
 
+class ChannelForm(ServiceForm[Channel]):
+    # The service names a filter by its column (``team_id``); the form by the filter (``team``).
+    service_field_map = {column: name for name, column in CHANNEL_FILTERS.items()}
 
-class ChannelForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=Channel.Kind.choices)
     url = forms.URLField(
@@ -72,30 +73,21 @@ class ChannelForm(forms.Form):
                     "digest_time": channel.digest_time,
                     "time_zone": channel.time_zone,
                     "enabled": channel.enabled,
-                    **{name: getattr(channel, field) for name, field in FILTERS.items()},
+                    **channel.filter_ids(),
                 }
             )
             for name in ("token", "secret"):
                 if getattr(channel, name):
                     self.fields[name].help_text = _("Set. Leave blank to keep it; it is never shown again.")
 
-    def save(self) -> Channel | None:
-        """The saved channel, or None with the service's errors on the form."""
-        if not self.is_valid():
-            return None
+    def submit(self) -> Channel:
         data = dict(self.cleaned_data)
-        for name, field in FILTERS.items():
+        for name, column in CHANNEL_FILTERS.items():
             value = data.pop(name)
-            data[field] = value.pk if value is not None else None
-        try:
-            if self.channel is None:
-                return channel_create(actor=self.actor, **data)
-            return channel_update(actor=self.actor, channel=self.channel, **data)
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                field = {v: k for k, v in FILTERS.items()}.get(field, field)
-                self.add_error(field if field in self.fields else None, messages)
-            return None
+            data[column] = value.pk if value is not None else None
+        if self.channel is None:
+            return channel_create(actor=self.actor, **data)
+        return channel_update(actor=self.actor, channel=self.channel, **data)
 
 
 class DeliveryFilterForm(forms.Form):

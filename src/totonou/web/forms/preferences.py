@@ -8,10 +8,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from totonou.core.forms import ServiceErrorsMixin
+from totonou.core.forms import ServiceForm
 from totonou.users.models import ApiToken, User
 from totonou.users.services import api_token_create, user_update_preferences
 
@@ -25,7 +24,7 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, str(name)) for code, name in settings.LANGUAGES]
 
 
-class PreferencesForm(ServiceErrorsMixin, forms.Form):
+class PreferencesForm(ServiceForm[User]):
     """A user's display name, language, time zone and calendar colour (``user_update_preferences``)."""
 
     display_name = forms.CharField(label=_("Display name"), required=False, max_length=100)
@@ -53,15 +52,9 @@ class PreferencesForm(ServiceErrorsMixin, forms.Form):
         ]
         self.fields["time_zone"].choices = time_zone_choices()  # type: ignore[attr-defined]
 
-    def save(self) -> User | None:
-        if not self.is_valid():
-            return None
+    def submit(self) -> User:
         changes = {name: self.cleaned_data[name] for name in self.changed_data}
-        try:
-            return user_update_preferences(actor=self.user, user=self.user, **changes)
-        except ValidationError as error:
-            self.add_service_errors(error)
-            return None
+        return user_update_preferences(actor=self.user, user=self.user, **changes)
 
 
 class LanguageForm(forms.Form):
@@ -70,7 +63,7 @@ class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=language_choices)
 
 
-class ApiTokenCreateForm(ServiceErrorsMixin, forms.Form):
+class ApiTokenCreateForm(ServiceForm[tuple[ApiToken, str]]):
     name = forms.CharField(
         label=_("Token name"),
         required=False,
@@ -82,12 +75,6 @@ class ApiTokenCreateForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def save(self) -> tuple[ApiToken, str] | None:
-        """The new token and its raw value (shown once), or None with errors on the form."""
-        if not self.is_valid():
-            return None
-        try:
-            return api_token_create(user=self.user, name=self.cleaned_data["name"])
-        except ValidationError as error:
-            self.add_service_errors(error)
-            return None
+    def submit(self) -> tuple[ApiToken, str]:
+        """The new token and its raw value (shown once)."""
+        return api_token_create(user=self.user, name=self.cleaned_data["name"])

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from totonou.activities.models import Activity, Comment
-from totonou.activities.selectors import activity_list
+from totonou.activities.models import Activity
+from totonou.activities.selectors import activity_list, comment_thread
 from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import render_page
 from totonou.core.request import safe_next
@@ -55,7 +55,7 @@ def _render_detail(
     context: dict[str, Any] = {
         "activity": activity,
         "can_change": can_change,
-        "comments": Comment.objects.visible_to(user).filter(activity=activity).select_related("author"),
+        "comments": comment_thread(user=user, activity=activity),
         "open_actions": open_actions,
         # A result form posted from My day without JavaScript comes back here on an error; once fixed,
         # it returns to My day.

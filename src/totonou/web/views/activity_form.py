@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from totonou.activities.models import Activity, ActivityType
-from totonou.activities.selectors import activity_list
+from totonou.activities.selectors import activity_list, activity_type_choices
 from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import render_page
 from totonou.core.request import safe_next
@@ -99,7 +99,7 @@ def _owner_id(user: User, raw: Any) -> int:
 
 
 def _types(user: User) -> Any:
-    return ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id")
+    return activity_type_choices(user=user)
 
 
 # --- Rendering --------------------------------------------------------------------------------------

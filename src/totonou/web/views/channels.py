@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from totonou.core.exceptions import ValidationError
 from totonou.core.htmx import is_htmx, render_page
+from totonou.core.list_page import ListPage
 from totonou.core.request import safe_next
 from totonou.integrations import services
 from totonou.integrations.selectors import channel_list, delivery_list
@@ -85,26 +83,36 @@ def channel_test(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("notifications:channel_list")
 
 
+#: The delivery log. Its filter form is a Django form (channel choices by name); its cleaned data
+#: becomes the API's ``DeliveryFilter``.
+DELIVERIES = ListPage(
+    template="notifications/delivery_list.html",
+    results_id="delivery-results",
+    results_template="notifications/_delivery_results.html",
+    filter_schema=DeliveryFilter,
+    page_size=DELIVERY_PAGE_SIZE,
+)
+
+
+def _delivery_filters(form: DeliveryFilterForm) -> DeliveryFilter:
+    if not form.is_valid():
+        return DeliveryFilter()
+    data = form.cleaned_data
+    return DeliveryFilter(
+        channel=data["channel"].pk if data.get("channel") else None,
+        status=data.get("status") or None,
+        event=data.get("event") or None,
+    )
+
+
 def delivery_index(request: HttpRequest) -> HttpResponse:
     user = _manager(request)
     form = DeliveryFilterForm(request.GET or None)
-    filters = DeliveryFilter()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = DeliveryFilter(
-            channel=data["channel"].pk if data.get("channel") else None,
-            status=data.get("status") or None,
-            event=data.get("event") or None,
-        )
-    page = Paginator(delivery_list(user=user, filters=filters), DELIVERY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    context: dict[str, Any] = {"form": form, "page": page, "deliveries": page.object_list}
-    return render_page(
+    return DELIVERIES.render(
         request,
-        "notifications/delivery_list.html",
-        context,
-        fragments={"delivery-results": "notifications/_delivery_results.html"},
+        delivery_list(user=user, filters=_delivery_filters(form)),
+        context={"form": form},
+        prepare=lambda page: {"deliveries": page.object_list},
     )
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from totonou.activities.models import ActivityType
+from totonou.activities.selectors import activity_type_choices
 from totonou.users.filters import UserFilter
-from totonou.users.models import Team, User
-from totonou.users.permissions import visible
-from totonou.users.selectors import user_list
+from totonou.users.models import User
+from totonou.users.selectors import team_choices, user_list
 
 
 def filter_choices(user: User) -> dict[str, Any]:
@@ -17,6 +16,6 @@ def filter_choices(user: User) -> dict[str, Any]:
         "members": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
             "team__name", "display_name", "username"
         ),
-        "teams": visible(Team.objects.order_by("name", "id"), user),
-        "types": ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id"),
+        "teams": team_choices(user=user),
+        "types": activity_type_choices(user=user),
     }

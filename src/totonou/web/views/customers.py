@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -13,14 +12,14 @@ from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.selectors import activity_next, activity_timeline
-from totonou.core.filters import filters_from_query
 from totonou.core.htmx import htmx_target, render_page
+from totonou.core.list_page import ListPage
 from totonou.customers.filters import ContactFilter, CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import contact_list, customer_list, days_since, segment_list
 from totonou.deals.filters import DealFilter
 from totonou.deals.selectors import deal_list
-from totonou.insights.selectors.thresholds import Thresholds
+from totonou.insights.selectors.thresholds import Thresholds, contact_status
 from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
@@ -45,21 +44,33 @@ def timeline_page(request: HttpRequest, activities: Any) -> Page[Any]:
 
 def _contact_status(customer: Customer) -> dict[str, Any]:
     """Days since the last real contact (in the viewer's time zone), the customer's threshold, and
-    whether it is past it: the Uncontacted list's rule (never contacted, or days >= threshold)."""
+    whether it is due (``contact_status``, the Uncontacted list's rule; a retired customer never is)."""
     segment = customer.segment
-    thresholds = Thresholds(
-        default=settings.TOTONOU_DEFAULT_CADENCE_DAYS,
-        segments={segment.pk: (segment.cadence_days, segment.key_cadence_days)} if segment else {},
+    thresholds = Thresholds.of_segments(
+        {segment.pk: (segment.cadence_days, segment.key_cadence_days)} if segment else {}
     )
-    threshold = thresholds.for_customer(
-        cadence_days=customer.cadence_days, segment_id=customer.segment_id, is_key=customer.is_key
-    )
-    days = days_since(customer.last_contact_at, timezone.localdate())
+    status = contact_status(customer, thresholds=thresholds, today=timezone.localdate())
     return {
-        "days_since_contact": days,
-        "threshold_days": threshold,
-        "is_due": customer.status != Customer.Status.INACTIVE and (days is None or days >= threshold),
+        "days_since_contact": status.days_since_contact,
+        "threshold_days": status.threshold_days,
+        "is_due": customer.status != Customer.Status.INACTIVE and status.is_due,
     }
+
+
+CUSTOMERS = ListPage(
+    template="customers/customer_list.html",
+    results_id="customer-results",
+    results_template="customers/_customer_results.html",
+    filter_schema=CustomerFilter,
+    page_size=CUSTOMER_PAGE_SIZE,
+)
+
+
+def _days_since_contact(page: Page[Any]) -> dict[str, Any]:
+    today = timezone.localdate()
+    for customer in page.object_list:
+        customer.days_since_contact = days_since(customer.last_contact_at, today)
+    return {}
 
 
 @require_GET
@@ -67,27 +78,21 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     """Customers filtered by segment / owner / key, searched by name or kana, sorted by kana or by last
     contact (``CustomerFilter``, the API's filter), with the days since the last real contact."""
     user = signed_in_user(request)
-    filters, errors = filters_from_query(CustomerFilter, request.GET)
-    customers = customer_list(user=user, filters=filters)
-    page = Paginator(customers, CUSTOMER_PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    for customer in page.object_list:
-        customer.days_since_contact = days_since(customer.last_contact_at, today)
+    filters, errors = CUSTOMERS.filters(request)
     context = {
-        "page": page,
-        "filters": filters,
-        "filter_errors": errors,
         "sort": filters.sort or SORTS[0],
         "segments": segment_list(user=user),
         "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
             "display_name", "username"
         ),
     }
-    return render_page(
+    return CUSTOMERS.render(
         request,
-        "customers/customer_list.html",
-        context,
-        fragments={"customer-results": "customers/_customer_results.html"},
+        customer_list(user=user, filters=filters),
+        filters=filters,
+        errors=errors,
+        context=context,
+        prepare=_days_since_contact,
     )
 
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
-from totonou.activities.models import Comment
-from totonou.activities.selectors import activity_timeline
-from totonou.core.filters import filters_from_query
+from totonou.activities.selectors import activity_timeline, comment_thread
 from totonou.core.htmx import htmx_target, render_page
+from totonou.core.list_page import ListPage
 from totonou.deals.filters import DealFilter
 from totonou.deals.models import Stage
 from totonou.deals.selectors import deal_list, deal_stage_history, stage_list
@@ -26,16 +24,21 @@ from totonou.web.views.customers import TIMELINE_FRAGMENTS, TIMELINE_MORE, timel
 DEAL_PAGE_SIZE = 25
 
 
+DEALS = ListPage(
+    template="deals/deal_list.html",
+    results_id="deal-results",
+    results_template="deals/_deal_results.html",
+    filter_schema=DealFilter,
+    page_size=DEAL_PAGE_SIZE,
+)
+
+
 @require_GET
 def deal_list_view(request: HttpRequest) -> HttpResponse:
     """Deals, most recently changed first, filtered by stage and owner (``DealFilter``)."""
     user = signed_in_user(request)
-    filters, errors = filters_from_query(DealFilter, request.GET)
-    page = Paginator(deal_list(user=user, filters=filters), DEAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters, errors = DEALS.filters(request)
     context = {
-        "page": page,
-        "filters": filters,
-        "filter_errors": errors,
         "stages": stage_list(user=user),
         "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
             "display_name", "username"
@@ -43,8 +46,8 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
         "kinds": Stage.Kind.choices,
         "now": timezone.now(),
     }
-    return render_page(
-        request, "deals/deal_list.html", context, fragments={"deal-results": "deals/_deal_results.html"}
+    return DEALS.render(
+        request, deal_list(user=user, filters=filters), filters=filters, errors=errors, context=context
     )
 
 
@@ -63,7 +66,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "is_stalled": deal.stage.kind == Stage.Kind.OPEN
                 and days_in_stage > deal.stage.stagnation_days,
                 "history": deal_stage_history(deal=deal),
-                "comments": Comment.objects.visible_to(user).filter(deal=deal).select_related("author"),
+                "comments": comment_thread(user=user, deal=deal),
             }
         )
     return render_page(request, "deals/deal_detail.html", context, fragments=TIMELINE_FRAGMENTS)

@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,18 +21,18 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import CommentFilter, FeedFilter
-from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
+from totonou.activities.models import ActivityEvent, Reaction
 from totonou.activities.selectors import (
-    activities_with_reactions,
     comment_list,
+    feed_event_with_thread,
+    feed_events,
     feed_latest_id,
-    feed_list,
     reacted_attribute,
     reaction_count_attribute,
 )
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
-from totonou.customers.models import Segment
+from totonou.customers.selectors import segment_list
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
@@ -46,33 +44,6 @@ FEED_PAGE_SIZE = 25
 FEED_POLL_SECONDS = 15
 # Query parameters that move the window over the feed rather than filter it.
 WINDOW_PARAMETERS = ("after", "before")
-
-
-def feed_events(*, user: User, filters: FeedFilter) -> QuerySet[ActivityEvent]:
-    """``feed_list`` in the shape the page shows, in two queries: the events, and their activities
-    (owner, type, customer, deal, reviewer, with the like counts and the comment count annotated; no
-    contacts, which the page does not show). Whether a comment mentions the viewer is an ``EXISTS`` on
-    each event; the comment threads load on demand (``feed_comments``)."""
-    comments = (
-        Comment.objects.filter(activity_id=OuterRef("pk"))
-        .order_by()
-        .values("activity_id")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    activities = (
-        activities_with_reactions(Activity.objects.visible_to(user), user=user)
-        .select_related("owner", "type", "customer", "deal", "reviewed_by")
-        .annotate(comment_count=Coalesce(Subquery(comments), Value(0)))
-        .order_by()
-    )
-    mentioned = Mention.objects.filter(comment_id=OuterRef("comment_id"), user_id=user.pk)
-    return (
-        feed_list(user=user, filters=filters)
-        .prefetch_related(None)
-        .prefetch_related(Prefetch("activity", queryset=activities))
-        .annotate(viewer_mentioned=Exists(mentioned))
-    )
 
 
 def _moment(value: Any) -> datetime.datetime | None:
@@ -196,7 +167,7 @@ def feed(request: HttpRequest) -> HttpResponse:
         "poll_url": _poll_url(query, newest_id) if filters.before is None else "",
         "poll_seconds": poll_seconds(),
         "next_url": _feed_url(query),
-        "segments": Segment.objects.visible_to(user).order_by("sort_order", "name"),
+        "segments": segment_list(user=user),
         **filter_choices(user),
     }
     return render_page(
@@ -237,8 +208,7 @@ def feed_comments(request: HttpRequest, pk: int) -> HttpResponse:
     An event the user may not see, or one without a comment box (a review), is 404; a request without
     htmx goes to the activity page, where the thread is."""
     user = signed_in_user(request)
-    queryset = ActivityEvent.objects.visible_to(user).exclude(kind=ActivityEvent.Kind.REVIEWED)
-    event = get_object_or_404(queryset.select_related("activity"), pk=pk)
+    event = get_object_or_404(feed_event_with_thread(user=user), pk=pk)
     activity = event.activity
     if not is_htmx(request):
         return redirect(f"{activity.get_absolute_url()}#page-comments")

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,15 +26,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from totonou.activities.models import Activity, ActivityType
+from totonou.activities.selectors import activity_type_choices
 from totonou.core.exceptions import PermissionDenied
 from totonou.core.htmx import is_htmx, render_page
 from totonou.core.request import safe_next
-from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
-from totonou.customers.selectors import customer_list
+from totonou.customers.selectors import customer_get
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by, managed_user_ids
 from totonou.users.request import signed_in_user
+from totonou.users.selectors import managed_team_ids, user_get
 from totonou.web.forms.activities import (
     ActivityCancelForm,
     ActivityCompleteForm,
@@ -50,6 +51,7 @@ from totonou.web.selectors import (
     my_day_unreviewed,
     my_day_waiting,
     my_day_waiting_count,
+    quick_log_customers,
 )
 
 WAITING_SHOWN = 10  # a phone screen of plans to close; the rest follow as these are recorded
@@ -254,7 +256,7 @@ def _member(request: HttpRequest, viewer: User) -> User:
     raw = request.GET.get("member", "")
     if request.method != "GET" or raw in ("", str(viewer.pk)):
         return viewer
-    member = User.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 else None
+    member = user_get(pk=int(raw)) if raw.isdigit() and len(raw) < 19 else None
     if member is None:
         raise Http404(_("No such member."))
     if not may_open_my_day_of(user=viewer, member=member):
@@ -266,17 +268,7 @@ QUICK_LOG_CUSTOMERS = 50
 
 
 def _quick_log_choices(user: User) -> tuple[QuerySet[Customer], QuerySet[ActivityType]]:
-    """The quick log offers the customers a rep is most likely at: key ones, then the most recently
-    contacted, at most ``QUICK_LOG_CUSTOMERS`` (a rep may own thousands; the full form searches them all)."""
-    customers = (
-        customer_list(user=user, filters=CustomerFilter(owner=user.pk))
-        .exclude(status="inactive")
-        .order_by("-is_key", F("last_contact_at").desc(nulls_last=True), "name_kana", "id")
-        .select_related(None)
-        .only("id", "name")[:QUICK_LOG_CUSTOMERS]  # an option is a name; nothing else is read
-    )
-    types = ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id")
-    return customers, types
+    return quick_log_customers(user=user, limit=QUICK_LOG_CUSTOMERS), activity_type_choices(user=user)
 
 
 def _quick_log_initial(request: HttpRequest, user: User) -> dict[str, Any]:
@@ -284,7 +276,7 @@ def _quick_log_initial(request: HttpRequest, user: User) -> dict[str, Any]:
     initial: dict[str, Any] = {}
     raw = request.GET.get("customer", "")
     if raw.isdigit() and len(raw) < 19:
-        customer = Customer.objects.visible_to(user).filter(pk=int(raw)).first()
+        customer = customer_get(user=user, pk=int(raw))
         if customer is not None:
             initial["customer"] = customer
     if request.GET.get("mode") == "plan":
@@ -299,7 +291,7 @@ def _unreviewed_scope(viewer: User, member: User) -> tuple[set[int] | None, str]
         return {member.pk}, f"{feed}?{urlencode({'unreviewed': 'true', 'owner': member.pk})}"
     if viewer.role == User.Role.ADMIN:
         return None, f"{feed}?unreviewed=true"
-    teams = list(viewer.managed_teams.order_by("name", "pk").values_list("pk", flat=True)[:2])
+    teams = managed_team_ids(user=viewer, limit=2)
     query = {"unreviewed": "true", **({"team": teams[0]} if len(teams) == 1 else {})}
     return managed_user_ids(viewer) - {viewer.pk}, f"{feed}?{urlencode(query)}"
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -28,9 +28,9 @@ from ninja import FilterSchema
 from totonou.core.exceptions import ValidationError
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
+from totonou.core.list_page import ListPage
 from totonou.core.request import safe_next
-from totonou.customers.models import Customer
-from totonou.customers.selectors import segment_list
+from totonou.customers.selectors import customer_list, segment_list
 from totonou.insights import charts
 from totonou.insights.filters import (
     CoverageFilter,
@@ -48,8 +48,8 @@ from totonou.insights.services import uncontacted_plan_visit
 from totonou.strategy.models import Strategy
 from totonou.strategy.selectors import strategy_list
 from totonou.users.models import Team, User
-from totonou.users.permissions import visible
 from totonou.users.request import signed_in_user
+from totonou.users.selectors import managed_team_ids, team_choices
 from totonou.web.views.home import plan_visit_url
 
 UNCONTACTED_PAGE_SIZE = 50
@@ -66,7 +66,7 @@ R = TypeVar("R")
 
 
 def _teams(user: User) -> list[Team]:
-    return list(visible(Team.objects.all(), user).order_by("name", "pk"))
+    return list(team_choices(user=user))
 
 
 def default_scope(user: User, teams: list[Team]) -> dict[str, str]:
@@ -79,7 +79,7 @@ def default_scope(user: User, teams: list[Team]) -> dict[str, str]:
     known = {team.pk for team in teams}
     if user.team_id in known:
         return {"team": str(user.team_id)}
-    managed = list(user.managed_teams.order_by("name", "pk").values_list("pk", flat=True)[:1])
+    managed = managed_team_ids(user=user, limit=1)
     return {"team": str(managed[0])} if managed else {}
 
 
@@ -325,20 +325,17 @@ def insights(request: HttpRequest) -> HttpResponse:
 # --- Uncontacted list -------------------------------------------------------------------------------
 
 
-@require_GET
-def uncontacted_list(request: HttpRequest) -> HttpResponse:
-    """Every uncontacted customer in scope: counts per segment, then the list, longest without a real
-    contact first; planned ones flagged (or, with ``planned``, shown alone); a CSV of the same list."""
-    user = signed_in_user(request)
-    teams = _teams(user)
-    query = scoped_query(request, user, teams)
-    errors: dict[str, list[str]] = {}
-    filters = _parse(UncontactedFilter, query, errors)
-    result = uncontacted_customers(user=user, filters=filters)
-    page = Paginator(result.rows, UNCONTACTED_PAGE_SIZE).get_page(request.GET.get("page"))
-    kept = {key: query[key] for key in UNCONTACTED_KEYS if query.get(key, "") != ""}
-    without_planned = {key: value for key, value in kept.items() if key != "planned"}
-    next_url = request.get_full_path()
+UNCONTACTED = ListPage(
+    template="web/insights_uncontacted.html",
+    results_id="uncontacted-results",
+    results_template="web/_insights_uncontacted_results.html",
+    filter_schema=UncontactedFilter,
+    page_size=UNCONTACTED_PAGE_SIZE,
+)
+
+
+def _uncontacted_rows(page: Page[Any]) -> dict[str, Any]:
+    """Each row of the page with the URL that plans a visit for its owner."""
     rows = [
         {
             "row": row,
@@ -346,17 +343,27 @@ def uncontacted_list(request: HttpRequest) -> HttpResponse:
         }
         for row in page.object_list
     ]
+    return {"rows": rows}
+
+
+@require_GET
+def uncontacted_list(request: HttpRequest) -> HttpResponse:
+    """Every uncontacted customer in scope: counts per segment, then the list, longest without a real
+    contact first; planned ones flagged (or, with ``planned``, shown alone); a CSV of the same list."""
+    user = signed_in_user(request)
+    teams = _teams(user)
+    query = scoped_query(request, user, teams)
+    filters, errors = UNCONTACTED.filters(request, query)
+    result = uncontacted_customers(user=user, filters=filters)
+    kept = {key: query[key] for key in UNCONTACTED_KEYS if query.get(key, "") != ""}
+    without_planned = {key: value for key, value in kept.items() if key != "planned"}
     context = {
         "result": result,
-        "page": page,
-        "rows": rows,
-        "filters": filters,
-        "filter_errors": errors,
         "teams": teams,
         "members": insight_members(user=user, filters=MemberFilter()),
         "segment_choices": list(segment_list(user=user)),
         "query": query,
-        "next": next_url,
+        "next": request.get_full_path(),
         "csv_url": link("api:insights_uncontacted_csv", **kept),
         "api_url": link("api:insights_uncontacted", **kept),
         "tab_urls": {
@@ -374,11 +381,8 @@ def uncontacted_list(request: HttpRequest) -> HttpResponse:
             for group in result.groups
         ],
     }
-    return render_page(
-        request,
-        "web/insights_uncontacted.html",
-        context,
-        fragments={"uncontacted-results": "web/_insights_uncontacted_results.html"},
+    return UNCONTACTED.render(
+        request, result.rows, filters=filters, errors=errors, context=context, prepare=_uncontacted_rows
     )
 
 
@@ -387,7 +391,7 @@ def uncontacted_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """One click: plan a visit to customer ``pk`` in its owner's next free slot (nothing when a contact
     is already planned). htmx gets the row's plan cell; a plain form post goes back to the list."""
     user = signed_in_user(request)
-    customer = get_object_or_404(Customer.objects.visible_to(user), pk=pk)
+    customer = get_object_or_404(customer_list(user=user), pk=pk)
     try:
         planned = uncontacted_plan_visit(actor=user, customer=customer)
     except ValidationError as error:

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from totonou.core.htmx import render_page
-from totonou.users.models import ApiToken, User
+from totonou.users.models import User
 from totonou.users.request import signed_in_user
+from totonou.users.selectors import api_token_list
 from totonou.users.services import api_token_revoke
 from totonou.web.forms.preferences import ApiTokenCreateForm, PreferencesForm
 from totonou.web.views.language import set_language_cookie
@@ -50,7 +51,7 @@ def _render(
     context: dict[str, Any] = {
         "preferences_form": preferences or SettingsPreferencesForm(user=user),
         "token_form": token_form or ApiTokenCreateForm(user=user),
-        "tokens": ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at"),
+        "tokens": api_token_list(user=user),
         "new_token": new_token,
     }
     response = render_page(request, "web/settings.html", context, status=status)
@@ -90,7 +91,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    token = get_object_or_404(ApiToken.objects.filter(user=user), pk=pk)
+    token = get_object_or_404(api_token_list(user=user), pk=pk)
     if token.revoked_at is None:
         api_token_revoke(actor=user, token=token)
         messages.success(

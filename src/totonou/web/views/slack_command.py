@@ -20,19 +20,19 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from totonou.activities.models import Activity, ActivityType
+from totonou.activities.models import Activity
+from totonou.activities.selectors import activity_type_by_word
 from totonou.activities.services import activity_create
 from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.core.links import web_url
-from totonou.customers.models import Customer
-from totonou.users.models import User
+from totonou.customers.selectors import customer_matches
+from totonou.users.selectors import user_by_slack_id
 
 MAX_AGE_SECONDS = 5 * 60
 COMMAND = re.compile(r"^\s*(?P<type>\S+)\s+(?P<customer>[^:：]+?)\s*(?:[:：]\s*(?P<notes>.*))?$", re.S)
@@ -55,25 +55,6 @@ def _reply(text: str, status: int = 200) -> JsonResponse:
     return JsonResponse({"response_type": "ephemeral", "text": text}, status=status)
 
 
-def _type(word: str) -> ActivityType | None:
-    return (
-        ActivityType.objects.filter(is_active=True)
-        .filter(Q(slug__iexact=word) | Q(name_ja=word) | Q(name_en__iexact=word))
-        .order_by("order", "id")
-        .first()
-    )
-
-
-def _customers(user: User, name: str) -> list[Customer]:
-    visible = Customer.objects.visible_to(user).exclude(status=Customer.Status.INACTIVE)
-    exact = list(visible.filter(Q(name=name) | Q(name_kana=name))[:2])
-    if exact:
-        return exact
-    return list(
-        visible.filter(Q(name__icontains=name) | Q(name_kana__icontains=name)).order_by("name", "id")[:6]
-    )
-
-
 @csrf_exempt
 @login_not_required
 @require_POST
@@ -86,7 +67,7 @@ def slack_command(request: HttpRequest) -> HttpResponse:
     ):
         return JsonResponse({"detail": "invalid signature"}, status=401)
     slack_user_id = request.POST.get("user_id", "")
-    user = User.objects.filter(slack_user_id=slack_user_id, is_active=True).first() if slack_user_id else None
+    user = user_by_slack_id(slack_user_id)
     if user is None:
         return _reply(
             _(
@@ -98,10 +79,10 @@ def slack_command(request: HttpRequest) -> HttpResponse:
         match = COMMAND.match(request.POST.get("text", ""))
         if match is None:
             return _reply(_("Usage: /totonou visit 株式会社サンプル: notes"))
-        activity_type = _type(match["type"])
+        activity_type = activity_type_by_word(match["type"])
         if activity_type is None:
             return _reply(_("Unknown activity type “%(type)s”.") % {"type": match["type"]})
-        customers = _customers(user, match["customer"].strip())
+        customers = customer_matches(user=user, name=match["customer"].strip())
         if len(customers) != 1:
             if not customers:
                 return _reply(_("No customer matches “%(name)s”.") % {"name": match["customer"].strip()})

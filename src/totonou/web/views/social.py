@@ -22,11 +22,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from totonou.activities import services
 from totonou.activities.filters import CommentFilter
-from totonou.activities.models import Activity, Comment, Reaction
-from totonou.activities.selectors import comment_list, mention_list, reaction_count
+from totonou.activities.models import Activity, Reaction
+from totonou.activities.selectors import (
+    activity_conversation_list,
+    comment_list,
+    mention_list,
+    reaction_count,
+)
 from totonou.core.htmx import is_htmx
 from totonou.core.request import safe_next
 from totonou.deals.models import Deal
+from totonou.deals.selectors import deal_list
 from totonou.users.models import User
 from totonou.users.request import signed_in_user
 
@@ -52,8 +58,7 @@ def _box(request: HttpRequest) -> str:
 
 
 def _visible_activity(user: User, pk: int) -> Activity:
-    queryset = Activity.objects.visible_to(user).select_related("owner", "type", "customer", "reviewed_by")
-    return get_object_or_404(queryset, pk=pk)
+    return get_object_or_404(activity_conversation_list(user=user), pk=pk)
 
 
 def _redirect_back(request: HttpRequest, fallback: str, anchor: str = "") -> HttpResponse:
@@ -119,7 +124,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def deal_comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    deal = get_object_or_404(Deal.objects.visible_to(user).select_related("customer"), pk=pk)
+    deal = get_object_or_404(deal_list(user=user), pk=pk)
     return _post_comment(request, user, deal=deal)
 
 
@@ -127,7 +132,7 @@ def deal_comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """The author or an administrator deletes a comment (403 for anyone else); htmx removes its line."""
     user = signed_in_user(request)
-    comment = get_object_or_404(Comment.objects.visible_to(user), pk=pk)
+    comment = get_object_or_404(comment_list(user=user).prefetch_related(None), pk=pk)
     fallback = comment.get_absolute_url().split("#", 1)[0]
     services.comment_delete(actor=user, comment=comment)
     if is_htmx(request):

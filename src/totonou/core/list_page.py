@@ -1,0 +1,98 @@
+"""The one way a list page is written: filters from the query → a selector → a page of rows → the full
+page, or only its results for htmx.
+
+A list page is declared once, at module level, and its view stays a few lines::
+
+    CUSTOMERS = ListPage(
+        template="customers/customer_list.html",
+        results_id="customer-results",
+        results_template="customers/_customer_results.html",
+        filter_schema=CustomerFilter,
+        page_size=25,
+    )
+
+    def customer_list_view(request):
+        user = signed_in_user(request)
+        filters, errors = CUSTOMERS.filters(request)
+        return CUSTOMERS.render(
+            request, customer_list(user=user, filters=filters), filters=filters, errors=errors,
+            context={"segments": segment_list(user=user)},
+        )
+
+- ``filters`` parses the query with the FilterSchema the API list uses (``filters_from_query``): a
+  page and its API list given the same query show the same rows; invalid values are dropped and
+  reported per field (``filter_errors``), never a 500.
+- The selector returns the rows (a QuerySet, or any sequence with ``len``/``count`` and slicing, such
+  as the uncontacted list's lazy rows); ``render`` pages them with Django's ``Paginator``
+  (``?page=``, out-of-range pages fall back to the last) and puts ``page``, ``filters`` and
+  ``filter_errors`` in the context with the view's own ``context``.
+- ``prepare`` (optional) works on the page's rows only, after paging (days since contact, a URL per
+  row): its dict joins the context.
+- htmx: a request aimed at ``#<results_id>`` gets ``results_template`` alone (``core.htmx.render_page``);
+  the full template includes the same fragment, so there is one markup and the page works without
+  JavaScript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, QueryDict
+from django.template.response import TemplateResponse
+from ninja import FilterSchema
+
+from totonou.core.filters import filters_from_query
+from totonou.core.htmx import render_page
+
+F = TypeVar("F", bound=FilterSchema)
+
+
+@dataclass(frozen=True)
+class ListPage(Generic[F]):
+    """A list page: its template, the fragment htmx swaps, its FilterSchema and its page size."""
+
+    template: str
+    results_id: str
+    results_template: str
+    filter_schema: type[F]
+    page_size: int
+
+    def filters(self, request: HttpRequest, query: QueryDict | None = None) -> tuple[F, dict[str, list[str]]]:
+        """The filters in the query (``request.GET`` unless ``query`` is given) and the errors of the
+        values that were dropped."""
+        return filters_from_query(self.filter_schema, request.GET if query is None else query)
+
+    def page(self, request: HttpRequest, rows: Any) -> Page[Any]:
+        """The page ``?page=`` asks for (the first when it is missing or not a number, the last when it
+        is past the end)."""
+        return Paginator(rows, self.page_size).get_page(request.GET.get("page"))
+
+    def render(
+        self,
+        request: HttpRequest,
+        rows: Any,
+        *,
+        filters: F | None = None,
+        errors: Mapping[str, list[str]] | None = None,
+        context: Mapping[str, Any] | None = None,
+        prepare: Callable[[Page[Any]], Mapping[str, Any]] | None = None,
+        status: int = 200,
+    ) -> TemplateResponse:
+        """The full page, or the results fragment for htmx, for one page of ``rows``."""
+        page = self.page(request, rows)
+        values: dict[str, Any] = {"page": page}
+        if filters is not None:
+            values.update({"filters": filters, "filter_errors": dict(errors or {})})
+        values.update(context or {})
+        if prepare is not None:
+            values.update(prepare(page))
+        return render_page(
+            request,
+            self.template,
+            values,
+            fragments={self.results_id: self.results_template},
+            status=status,
+        )
