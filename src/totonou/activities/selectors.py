@@ -217,6 +217,21 @@ def reaction_count(*, activity: Activity, kind: str) -> int:
     return Reaction.objects.filter(activity=activity, kind=kind).count()
 
 
+def reaction_state(*, activity: Activity, kind: str, user: Any) -> dict[str, Any]:
+    """``{"count": n, "reacted": bool}`` for reactions of ``kind`` on ``activity``: from the annotations
+    of ``activities_with_reactions`` when it has them (no query), else one aggregate query."""
+    if hasattr(activity, reaction_count_attribute(kind)):
+        return {
+            "count": getattr(activity, reaction_count_attribute(kind)),
+            "reacted": bool(getattr(activity, reacted_attribute(kind))),
+        }
+    user_id = user.pk if is_signed_in(user) else None
+    totals = Reaction.objects.filter(activity_id=activity.pk, kind=kind).aggregate(
+        count=Count("pk"), mine=Count("pk", filter=Q(user_id=user_id))
+    )
+    return {"count": totals["count"], "reacted": bool(totals["mine"])}
+
+
 def activity_api_list(*, user: Any, filters: ActivityFilter | None = None) -> QuerySet[Activity]:
     """The API's activity shape: the rows with their type (for its slug), contacts and reactions. Owner,
     customer and deal are ids and the key flag is a column, so nothing else is joined: on PostgreSQL the

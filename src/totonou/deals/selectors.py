@@ -21,5 +21,10 @@ def deal_list(*, user: Any, filters: DealFilter | None = None) -> QuerySet[Deal]
     return queryset.order_by("-updated_at", "-id")
 
 
+def deal_customer_id(*, user: Any, pk: int) -> int | None:
+    """The customer of deal ``pk`` if the user may see the deal, else None: one narrow query."""
+    return Deal.objects.visible_to(user).filter(pk=pk).values_list("customer_id", flat=True).first()
+
+
 def deal_stage_history(*, deal: Deal) -> QuerySet[StageChange]:
     return StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "changed_by")

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from django import template
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape, linebreaks
@@ -15,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from totonou.activities.models import Reaction
-from totonou.activities.selectors import reacted_attribute, reaction_count_attribute
+from totonou.activities.selectors import reaction_state
 from totonou.activities.services.comment import MENTION
 from totonou.users.permissions import can_change_owned_by, is_signed_in
 
@@ -27,18 +26,7 @@ def like_state(context: template.Context, activity: Any) -> dict[str, Any]:
     """``{"count": n, "reacted": bool}`` for the いいね of ``activity``. Lists read it from the
     annotations of ``activities_with_reactions`` (no query); a bare activity (the activity page) costs
     one aggregate query."""
-    kind = Reaction.Kind.LIKE.value
-    if hasattr(activity, reaction_count_attribute(kind)):
-        return {
-            "count": getattr(activity, reaction_count_attribute(kind)),
-            "reacted": bool(getattr(activity, reacted_attribute(kind))),
-        }
-    user: Any = context.get("user")
-    user_id = user.pk if is_signed_in(user) else None
-    totals = Reaction.objects.filter(activity_id=activity.pk, kind=kind).aggregate(
-        count=Count("pk"), mine=Count("pk", filter=Q(user_id=user_id))
-    )
-    return {"count": totals["count"], "reacted": bool(totals["mine"])}
+    return reaction_state(activity=activity, kind=Reaction.Kind.LIKE.value, user=context.get("user"))
 
 
 @register.filter

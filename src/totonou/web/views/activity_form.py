@@ -29,7 +29,7 @@ from totonou.core.htmx import render_page
 from totonou.core.request import safe_next
 from totonou.customers.models import Customer
 from totonou.customers.selectors import customer_list
-from totonou.deals.models import Deal
+from totonou.deals.selectors import deal_customer_id
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
@@ -149,9 +149,9 @@ def _initial_from_query(request: HttpRequest, user: User) -> dict[str, Any]:
         initial["starts_at"] = starts_at
     deal_id = _int(query.get("deal"))
     if deal_id is not None:
-        deal = Deal.objects.visible_to(user).filter(pk=deal_id).values("pk", "customer_id").first()
-        if deal is not None:
-            initial.update(deal=deal["pk"], customer=deal["customer_id"])
+        deal_customer = deal_customer_id(user=user, pk=deal_id)
+        if deal_customer is not None:
+            initial.update(deal=deal_id, customer=deal_customer)
     customer_id = _int(query.get("customer"))
     if customer_id is not None and "customer" not in initial:
         initial["customer"] = customer_id
