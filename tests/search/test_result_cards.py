@@ -56,7 +56,10 @@ def test_an_activity_hit_is_an_activity_card(corpus: Corpus, reader: Client) -> 
     assert {"activity--done"} <= done.classes and "is-overdue" not in done.classes
     assert '<span aria-hidden="true">✓</span> Done' in done.html
     assert "Done on 2026/4/2 (Thu) 10:00" in done.text
-    assert '<p class="search-hit__snippet">関係維持 新商品のサンプル提供 <mark>見積</mark>を作成</p>' in done.html
+    assert (
+        '<p class="search-hit__snippet">関係維持 新商品のサンプル提供 <mark>見積</mark>を作成</p>'
+        in done.html
+    )
 
     # the other kinds label their dates too
     overview = reader.get("/search", {"q": "見積"}).content.decode()
