@@ -390,9 +390,13 @@ def search_hit(hit: Any, activity: Any, k: Kit) -> SafeString:
     line = f"{status(activity, k)} "
     if activity.is_key_customer:
         line += f"{k.key} "
+    if hit.title:  # without a subject, the heading already names the type and customer
+        line += (
+            f'<span class="search-card__customer">{customer(activity, k)}</span> '
+            f"{type_name(activity, 'search-card')} "
+        )
     line += (
-        f'<span class="search-card__customer">{customer(activity, k)}</span> '
-        f"{type_name(activity, 'search-card')} {owner(activity, 'search-card')} "
+        f"{owner(activity, 'search-card')} "
         f'<time class="search-card__when" datetime="{start.isoformat()}">{label}</time>'
     )
     snippet = ""
