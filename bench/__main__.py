@@ -1,8 +1,8 @@
 """``python -m bench`` (``make bench``): seed or reuse the data set, measure, report, check budgets.
 
-Options: ``--size large|tiny`` (default large), ``--databases sqlite,postgresql``, ``--no-throughput``,
-``--duration SECONDS`` (per throughput load). Results go to ``bench/results/<database>.json`` (tiny runs to
-``bench/results/tiny-<database>.json``); the exit status is 1 when a budget is missed.
+Options: ``--size large|tiny|demo`` (default large), ``--databases sqlite,postgresql``, ``--no-throughput``,
+``--duration SECONDS`` (per throughput load). Results go to ``bench/results/<database>.json`` (tiny and demo
+runs to ``bench/results/<size>-<database>.json``); the exit status is 1 when a budget is missed.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--size", choices=["large", "tiny"], default="large")
+    parser.add_argument("--size", choices=["large", "tiny", "demo"], default="large")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--duration", type=int, default=10)

@@ -4,6 +4,7 @@ fixed number of queries."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,16 @@ def activity_next(*, user: Any, filters: ActivityFilter) -> Activity | None:
         activity_list(user=user).select_related(None).select_related(*ITEM_RELATIONS).prefetch_related(None)
     )
     return rows.filter(pk__in=Subquery(first)).first()
+
+
+def activities_by_id(*, user: Any, ids: Iterable[int]) -> dict[int, Activity]:
+    """The activities among ``ids`` that ``user`` may see, with what an activity card shows (owner, type,
+    customer): one query, whatever the number (search results show their activity hits as cards)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = Activity.objects.visible_to(user).select_related("owner", "type", "customer").filter(pk__in=wanted)
+    return {activity.pk: activity for activity in rows}
 
 
 def activity_timeline(*, user: Any, filters: ActivityFilter) -> QuerySet[Activity]:

@@ -22,7 +22,8 @@ router = Router(tags=["search"])
 def search_documents(
     request: HttpRequest, filters: Query[SearchFilter], pagination: Query[PageQuery]
 ) -> dict[str, Any]:
-    """Results grouped by type (activities, customers, contacts, deals), newest first within a type.
+    """Results grouped by type (activities, customers, contacts, deals), newest first within a type; on
+    the first page a customer named exactly by ``q`` comes first, with its type's group.
     With ``type`` a page holds that type only; without it, a page holds up to ``page_size`` results of
     each type, and ``has_next`` says whether any type has more. No totals are counted."""
     maximum = settings.TOTONOU_API_MAX_PAGE_SIZE

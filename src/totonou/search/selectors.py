@@ -73,7 +73,8 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 def search(
     *, user: Any, query: SearchQuery, page: int = 1, page_size: int = 10, using: str = DEFAULT_DB_ALIAS
 ) -> list[Group]:
-    """Page ``page`` of each wanted kind, in the kinds' order; empty groups are left out."""
+    """Page ``page`` of each wanted kind, in the kinds' order (but customers first on the first page when
+    one is named exactly by the query); empty groups are left out."""
     query_terms = text.query_terms(query.q)
     if not _is_signed_in(user) or not query_terms:
         return []
@@ -111,6 +112,22 @@ def search(
             continue
         hits = [_hit(connection, kind, row, query_terms, registered[kind].url) for row in rows[:page_size]]
         groups.append(Group(kind=kind, label=str(labels[kind]), hits=hits, has_next=len(rows) > page_size))
+    return _exact_names_first(groups, query.q) if page == 1 else groups
+
+
+def _exact_names_first(groups: list[Group], q: str) -> list[Group]:
+    """A customer whose name is exactly the query (ignoring width, case, legal form and spaces) comes
+    first: its group before the activities that merely mention it, and itself first in its group.
+    Only the hits of the page are compared (no extra query)."""
+    wanted = text.name_key(q)
+    for index, group in enumerate(groups):
+        if group.kind != Kind.CUSTOMER:
+            continue
+        exact = [hit for hit in group.hits if text.name_key(hit.title) == wanted]
+        if not exact:
+            return groups
+        group.hits = exact + [hit for hit in group.hits if hit not in exact]
+        return [group, *groups[:index], *groups[index + 1 :]]
     return groups
 
 

@@ -81,6 +81,13 @@ def query_terms(query: str) -> list[Term]:
     return named or found
 
 
+def name_key(text: str) -> str:
+    """A name as compared for an exact match: normalised, without legal forms and spaces, so
+    "株式会社サンプル", "サンプル (株)" and "ｻﾝﾌﾟﾙ" all read "サンプル"."""
+    normalized = normalize(text)
+    return "".join(part for part in normalized.split() if part not in LEGAL_FORMS)
+
+
 _BIGRAMS = re.compile(r"(?=(..))", re.DOTALL)
 
 

@@ -3,57 +3,34 @@
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Any
 
 from django import template
 from django.forms import BoundField
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
+
+from totonou.web import activity_card
 
 register = template.Library()
-
-_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @register.simple_tag
 def key_marker() -> SafeString:
     """The ★ of a key customer (重点顧客), with an accessible name; never colour alone."""
-    label = _("Key customer")
-    return format_html(
-        '<span class="key-marker" role="img" aria-label="{}" title="{}">★</span>', label, label
-    )
-
-
-def _is_overdue(activity: Any, now: datetime.datetime) -> bool:
-    return bool(activity.status == "planned" and activity.starts_at < now)
+    return activity_card.key_marker_html()
 
 
 @register.filter
 def is_overdue(activity: Any) -> bool:
     """A plan whose start has passed and that has no result yet."""
-    return _is_overdue(activity, timezone.now())
+    return activity_card.is_overdue(activity)
 
 
 @register.simple_tag
 def activity_status(activity: Any) -> SafeString:
-    """A status badge: a symbol and a word (planned ○, done ✓, cancelled ✕, waiting for a result !)."""
-    if _is_overdue(activity, timezone.now()):
-        symbol, css, label = "!", "overdue", _("Waiting for result")
-    elif activity.status == "done":
-        symbol, css, label = "✓", "done", _("Done")
-    elif activity.status == "cancelled":
-        symbol, css, label = "✕", "cancelled", _("Cancelled")
-    else:
-        symbol, css, label = "○", "planned", _("Planned")
-    return format_html(
-        '<span class="status-badge status-badge--{}"><span aria-hidden="true">{}</span> {}</span>',
-        css,
-        symbol,
-        label,
-    )
+    """A status badge: a symbol and a word (``activity_card.STATUSES``)."""
+    return activity_card.status_badge(activity)
 
 
 @register.filter
@@ -66,7 +43,7 @@ def minutes_between(start: datetime.datetime | None, end: datetime.datetime | No
 @register.filter
 def member_colour(value: str | None) -> str:
     """A user's calendar colour, safe to put in a ``style`` attribute."""
-    return value if value and _HEX_COLOUR.match(value) else "#6b7280"
+    return activity_card.member_colour(value)
 
 
 @register.simple_tag(takes_context=True)

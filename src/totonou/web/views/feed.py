@@ -17,7 +17,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, Query
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import WEEKDAYS_ABBR
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import CommentFilter, FeedFilter
@@ -67,22 +66,12 @@ def _pk_url(name: str) -> Callable[[int], str]:
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
-def _clock(value: datetime.datetime) -> dict[str, str]:
-    """What the item shows of a time, in the viewer's zone: the same strings as the template filters
-    ``date:'c'``, ``date:"n/j"`` (with ``date:"D"``) and ``time:"H:i"``, without a ``DateFormat`` each."""
-    local = timezone.localtime(value)
-    return {
-        "iso": local.isoformat(),
-        "day": f"{local.month}/{local.day} ({WEEKDAYS_ABBR[local.weekday()]})",
-        "time": f"{local.hour:02}:{local.minute:02}",
-    }
-
-
 def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[ActivityEvent]:
     """Work out once, in Python, what the item template would otherwise compute per item: the times of
     a move (shown in the viewer's zone by the template), whether a comment mentions the viewer, the id
     prefix of the item's comment box, the like state, whether the viewer may review the activity, and
-    the URLs of its forms and links, and its times as the viewer reads them. No queries."""
+    the URLs of its forms and links, and the item's classes. No queries (the activity card is
+    ``totonou.web.activity_card``)."""
     prepared = list(events)
     like = Reaction.Kind.LIKE.value
     may_review = viewer.role in {"manager", "admin"}
@@ -104,8 +93,6 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
             "review": review_url(activity.pk),
             "comment": comment_url(activity.pk),
         }
-        activity.starts = _clock(activity.starts_at)  # type: ignore[attr-defined]
-        activity.ends = _clock(activity.ends_at)  # type: ignore[attr-defined]
         created = {
             "iso": timezone.localtime(event.created_at).isoformat(),
             "label": feed_time(event.created_at),
@@ -121,6 +108,8 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
         event.moved_from = _moment(event.data.get("from"))  # type: ignore[attr-defined]
         event.moved_to = _moment(event.data.get("to"))  # type: ignore[attr-defined]
         event.mentions_viewer = event.comment_id is not None and event.viewer_mentioned  # type: ignore[attr-defined]
+        event.item_class = f"feed-item--{event.kind}"  # type: ignore[attr-defined]
+        event.has_notes = event.kind != ActivityEvent.Kind.REVIEWED  # type: ignore[attr-defined]
         event.box = f"e{event.pk}"  # type: ignore[attr-defined]  # the id prefix of its comment box
     return prepared
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.http import require_GET
 from pydantic import ValidationError as PydanticValidationError
 
+from totonou.activities.selectors import activities_by_id
 from totonou.core.htmx import render_page
 from totonou.search.filters import SearchFilter
 from totonou.search.models import Kind
@@ -68,6 +69,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
             group.more_url = _link(request.GET, page=page + 1) if group.has_next else None
         else:
             group.more_url = _link(request.GET, type=group.kind, page=None) if group.has_next else None
+    # Activity hits show as activity cards: their activities in one query (a hit whose activity is gone
+    # since it was indexed shows as a plain hit).
+    activity_ids = [hit.object_id for group in groups if group.kind == Kind.ACTIVITY for hit in group.hits]
+    activities = activities_by_id(user=request.user, ids=activity_ids)
+    for group in groups:
+        for hit in group.hits:
+            hit.activity = activities.get(hit.object_id) if group.kind == Kind.ACTIVITY else None  # type: ignore[attr-defined]
     customer_id = filters.customer if filters is not None else None
     context = {
         "q": request.GET.get("q", ""),
