@@ -142,7 +142,7 @@ class TargetChart:
     months: list[TargetMonth]
     target_line: str
     scale: float  # the value at the top of the drawing area
-    gridlines: list[tuple[float, float]]  # (y, value)
+    gridlines: list[tuple[float, int]]  # (y, value)
     baseline: float
 
 

@@ -73,12 +73,12 @@ class TargetGridForm(ServiceErrorsMixin, forms.Form):
                     label=month.label,
                     widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "step": 1}),
                 )
-        self.fields["spread_who"].choices = [
+        self.fields["spread_who"].choices = [  # type: ignore[attr-defined]
             ("each", _("Each member")),
             *((str(user.pk), str(user)) for user in self.members),
             (TEAM_ROW, _("The team's own figure")),
         ]
-        self.fields["spread_period"].choices = [
+        self.fields["spread_period"].choices = [  # type: ignore[attr-defined]
             (year.key, year.label),
             *((quarter.key, quarter.label) for quarter in self.quarters),
         ]

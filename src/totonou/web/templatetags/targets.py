@@ -26,7 +26,7 @@ def figure(value: Any, metric: str = "") -> str:
 def target_status(cell: Any) -> SafeString:
     """✓ 達成 / → 順調 / ! 遅れ, or nothing without a target."""
     if not cell.status:
-        return format_html('<span class="target-status target-status--none">—</span>')
+        return format_html('<span class="target-status target-status--none">{}</span>', "—")
     return format_html(
         '<span class="target-status target-status--{}"><span aria-hidden="true">{}</span> {}</span>',
         cell.status.replace("_", "-"),

@@ -101,7 +101,7 @@ def _query(**values: Any) -> str:
 
 def behind_url(metric: str, user: User | None, team: Team | None, period: FiscalPeriod) -> str:
     """Where the records behind an actual are listed: the won (or all) deals, or the month's activities."""
-    owner = {"owner": user.pk} if user is not None else {"team": team.pk if team else None}
+    owner: dict[str, Any] = {"owner": user.pk} if user is not None else {"team": team.pk if team else None}
     if metric in (Metric.REVENUE, Metric.WON_DEALS):
         return f"{reverse('deals:deal_list')}?{_query(**owner, kind='won')}"
     if metric == Metric.NEW_DEALS:
