@@ -96,7 +96,13 @@ def _targets(team_id: int | None) -> None:
     if Target.objects.filter(team_id=team_id, period=year.key).exists():
         return
     members = list(User.objects.filter(team_id=team_id, is_active=True))
-    figures = {"revenue": 3_000_000, "won_deals": 3, "new_deals": 6, "activities": 60, "key_customer_visits": 12}
+    figures = {
+        "revenue": 3_000_000,
+        "won_deals": 3,
+        "new_deals": 6,
+        "activities": 60,
+        "key_customer_visits": 12,
+    }
     Target.objects.bulk_create(
         [
             Target(user=member, metric=metric, period=month.key, value=figures[metric])

@@ -51,7 +51,7 @@ def test_manager_sees_every_member_and_the_team_total(team_a):
 
 
 def test_rep_sees_their_own_row_and_the_team_total_and_no_edit_link(team_a):
-    team, manager, (rep1, rep2) = team_a
+    _team, manager, (rep1, rep2) = team_a
     response = client_for(rep1).get("/targets/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -91,7 +91,7 @@ def grid_post(manager, team, year, data, metric="revenue"):
 
 
 def test_spread_fills_the_grid_without_saving_then_save_writes_it(team_a):
-    team, manager, (rep1, rep2) = team_a
+    team, manager, (rep1, _rep2) = team_a
     year = 2026
     response = grid_post(
         manager,
@@ -112,7 +112,7 @@ def test_spread_fills_the_grid_without_saving_then_save_writes_it(team_a):
     assert rows() == []
     form = response.context["form"]
     data = {name: form.data.get(name, "") for name in form.fields if name.startswith(("u", "team_"))}
-    data[f"team_2026-04"] = "5000000"
+    data["team_2026-04"] = "5000000"
     response = grid_post(manager, team, year, {**data, "action": "save"})
     assert response.status_code == 302
     saved = {(user, team_id, period): value for user, team_id, _metric, period, value in rows()}
@@ -185,7 +185,7 @@ def test_clearing_a_cell_deletes_that_target(team_a):
 
 
 def test_the_page_query_count_does_not_grow_with_the_team(team_a, django_assert_max_num_queries):
-    team, manager, (rep1, _rep2) = team_a
+    team, manager, (_rep1, _rep2) = team_a
     year = this_year()
     client = client_for(manager)
     client.get("/targets/", {"team": team.pk})

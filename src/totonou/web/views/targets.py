@@ -151,7 +151,11 @@ def targets_page(request: HttpRequest) -> HttpResponse:
         months,
         [cell.actual for cell in month_cells],
         [cell.target for cell in month_cells],
-        [cell.forecast if cell.period.last_day >= table.today else None for cell in month_cells],
+        # The forecast where it says more than the actual: this month and the months ahead.
+        [
+            cell.forecast if cell.period.last_day >= table.today and cell.forecast > cell.actual else None
+            for cell in month_cells
+        ],
     )
     context.update(
         {
