@@ -32,6 +32,11 @@ class TargetAdmin(ServiceModelAdmin):
     )
     service_fields = ("user", "team", "metric", "period", "value")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Target | None = None) -> tuple[str, ...]:
+        """Only the figure changes; another owner, metric or period is another target."""
+        fixed = ("user", "team", "metric", "period") if obj is not None else ()
+        return (*fixed, *self.readonly_fields)
+
     def service_create(self, request: HttpRequest, data: dict[str, Any]) -> Target:
         return target_create(actor=request.user, **data)  # type: ignore[arg-type]
 
