@@ -222,3 +222,14 @@ def test_query_count_does_not_grow_with_the_data(team_a, team_b, django_assert_n
             target(user=owner, metric="revenue", period=f"2026-{month:02d}", value=5000)
             make_activity(owner=owner, starts_at=jst(2026, month, 4, 10))
     run([rep1, rep2, manager, manager_b, *reps_b])
+
+
+def test_my_day_card_reads_only_what_has_a_target(team_a, django_assert_num_queries):
+    _team, _manager, (rep1, _rep2) = team_a
+    now = jst(2026, 5, 8, 12)
+    with django_assert_num_queries(1):  # the targets, nothing more
+        assert my_day_progress(member=rep1, now=now).rows == []
+    target(user=rep1, metric="revenue", period="2026-Q1", value=9)
+    with django_assert_num_queries(3):  # the targets, won deals, open deals
+        progress = my_day_progress(member=rep1, now=now)
+    assert [(month.target, quarter.target) for month, quarter in progress.rows] == [(None, 9)]

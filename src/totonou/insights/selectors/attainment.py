@@ -360,9 +360,13 @@ def attainment_table(
     team: Team | None = None,
     team_members: Sequence[User] | None = None,
     now: datetime.datetime | None = None,
+    targeted_only: bool = False,
 ) -> Table:
     """The cells of ``periods`` (each within ``span``) for ``members`` and, with ``team``, the team total
-    over ``team_members`` (default: ``members``). No visibility check: callers pass whom they may show."""
+    over ``team_members`` (default: ``members``). No visibility check: callers pass whom they may show.
+
+    ``targeted_only``: only the metrics that have a target among these owners (My day's card costs one
+    query, and nothing more, for someone without targets)."""
     now = now or timezone.now()
     today = now.astimezone(period_zone()).date()
     everyone = list({user.pk: user for user in [*members, *(team_members or members)]}.values())
@@ -380,6 +384,8 @@ def attainment_table(
     values = target_values(
         metrics=metrics, periods=keys, user_ids=all_ids, team_ids=[team.pk] if team is not None else []
     )
+    if targeted_only:
+        metrics = [metric for metric in metrics if any(key[0] == metric for key in values)]
     buckets = _actuals(metrics=metrics, user_ids=all_ids, months=months, now=now)
     days = {period.key: _days(period, today) for period in periods}
     indices = {period.key: [month_index[month.key] for month in period.months()] for period in periods}
@@ -550,7 +556,7 @@ def my_day_progress(*, member: User, now: datetime.datetime | None = None) -> Pr
     month = period_containing(today, "month")
     quarter = period_containing(today, "quarter")
     table = attainment_table(
-        span=quarter, periods=[month, quarter], metrics=METRICS, members=[member], now=now
+        span=quarter, periods=[month, quarter], metrics=METRICS, members=[member], now=now, targeted_only=True
     )
     rows = [
         (row.cells[0], row.cells[1])
