@@ -66,6 +66,7 @@ def build_context() -> Context:
         .first()
     )
     team_id = rep.team_id or manager.team_id
+    _targets(team_id)
     return Context(
         manager,
         rep,
@@ -77,6 +78,40 @@ def build_context() -> Context:
         segment_id or 0,
         team_id or 0,
         _strategy(manager, segment_id).pk,
+    )
+
+
+def _targets(team_id: int | None) -> None:
+    """The benchmark's targets: every metric for each member of the team, every month of this fiscal
+    year, and the team's own yearly revenue (so the grid and My day's card resolve real figures)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from totonou.targets.models import Metric, Target
+    from totonou.targets.periods import fiscal_year_of, period_zone, year_period
+    from totonou.users.models import User
+
+    if team_id is None:
+        return
+    year = year_period(fiscal_year_of(timezone.now().astimezone(period_zone()).date()))
+    if Target.objects.filter(Q(team_id=team_id) | Q(user__team_id=team_id)).exists():
+        return  # the seed's (or an earlier run's)
+    members = list(User.objects.filter(team_id=team_id, is_active=True))
+    figures = {
+        "revenue": 3_000_000,
+        "won_deals": 3,
+        "new_deals": 6,
+        "activities": 60,
+        "key_customer_visits": 12,
+    }
+    Target.objects.bulk_create(
+        [
+            Target(user=member, metric=metric, period=month.key, value=figures[metric])
+            for member in members
+            for metric in Metric.values
+            for month in year.months()
+        ]
+        + [Target(team_id=team_id, metric="revenue", period=year.key, value=3_000_000 * 12 * len(members))]
     )
 
 

@@ -59,6 +59,12 @@ def _week_start() -> datetime.date:
     return today - datetime.timedelta(days=today.weekday())
 
 
+def _fiscal_year() -> int:
+    from totonou.targets.periods import fiscal_year_of
+
+    return fiscal_year_of(_today())
+
+
 def _members(ctx: Context) -> str:
     return ",".join(str(user.pk) for user in ctx.team_members)
 
@@ -151,6 +157,24 @@ SCENARIOS: list[Scenario] = [
         lambda ctx: Request(
             "GET",
             url("api:insights_strategy_alignment", query=f"strategy={ctx.strategy_id}&team={ctx.team_id}"),
+        ),
+    ),
+    # Targets: the team's fiscal year (every member × month and the year, the chart) as its manager
+    # sees it, the API's attainment of the team for the fiscal year, and My day (above) with its card.
+    Scenario(
+        "targets_team_year",
+        "insight",
+        "manager",
+        lambda ctx: Request(
+            "GET", url("targets:index", query=f"team={ctx.team_id}&year={_fiscal_year()}&metric=revenue")
+        ),
+    ),
+    Scenario(
+        "api_attainment_team_year",
+        "insight",
+        "token",
+        lambda ctx: Request(
+            "GET", url("api:insights_attainment", query=f"team={ctx.team_id}&period=FY{_fiscal_year()}")
         ),
     ),
     # Search, first page: a frequent 2-character word (見積), a 5-character word (販促企画書) and an

@@ -22,6 +22,7 @@ from totonou.activities.services.contact import customers_refresh_last_contact
 from totonou.customers.models import Contact, Customer, Segment
 from totonou.deals.models import Deal, Stage, StageChange
 from totonou.strategy.models import Strategy
+from totonou.targets.models import Target
 from totonou.users.models import Team, User
 from totonou.users.services import team_create
 
@@ -230,6 +231,9 @@ def test_demo_counts_and_logins():
     assert activities.filter(reviewed_by=manager).count() > 100
     strategies = Strategy.objects.all()
     assert strategies.count() == 3
+    # Targets: each of the 6 reps, 5 metrics, 12 months of the fiscal year in progress.
+    assert Target.objects.count() == 6 * 5 * 12
+    assert Target.objects.filter(team__isnull=False).count() == 0
     assert not strategies.filter(starts_on__gt=today).exists()
     assert strategies.filter(ends_on__gte=today).count() == 2
     check_rules()

@@ -54,3 +54,22 @@ def holiday_names(first: datetime.date, last: datetime.date) -> dict[datetime.da
     if (translation.get_language() or "ja").startswith("ja"):
         return dict(found)
     return {day: english_name(name) for day, name in found}
+
+
+def is_working_day(day: datetime.date) -> bool:
+    """A working day: Monday to Friday and not a Japanese public holiday (the one rule for the app)."""
+    return day.weekday() < 5 and not jpholiday.is_holiday(day)
+
+
+def working_days(first: datetime.date, last: datetime.date) -> int:
+    """How many working days there are from ``first`` to ``last`` (both included; 0 when last < first)."""
+    if last < first:
+        return 0
+    holidays = {day for day, _name in jpholiday.between(first, last)}
+    count = 0
+    day = first
+    while day <= last:
+        if day.weekday() < 5 and day not in holidays:
+            count += 1
+        day += datetime.timedelta(days=1)
+    return count

@@ -23,6 +23,7 @@ from totonou.insights.api import router as insights_router
 from totonou.integrations.api import router as integrations_router
 from totonou.search.api import router as search_router
 from totonou.strategy.api import router as strategy_router
+from totonou.targets.api import router as targets_router
 from totonou.users.api import router as users_router
 from totonou.users.services import api_token_authenticate
 
@@ -57,6 +58,7 @@ api.add_router("/", customers_router)
 api.add_router("/", deals_router)
 api.add_router("/", activities_router)
 api.add_router("/", strategy_router)
+api.add_router("/", targets_router)
 api.add_router("/", insights_router)
 api.add_router("/", search_router)
 api.add_router("/", integrations_router)

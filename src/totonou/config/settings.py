@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "totonou.deals",
     "totonou.activities",
     "totonou.strategy",
+    "totonou.targets",
     "totonou.search",
     "totonou.notifications",
     "totonou.integrations",
@@ -244,6 +245,10 @@ LOGGING = {
 # Days without a real contact before a customer counts as uncontacted, when neither the customer nor
 # its segment sets a cadence.
 TOTONOU_DEFAULT_CADENCE_DAYS = int(os.environ.get("TOTONOU_DEFAULT_CADENCE_DAYS", "30"))
+# The month (1–12) the fiscal year starts in; April, as at most Japanese companies (targets/periods.py).
+TOTONOU_FISCAL_YEAR_START_MONTH = int(os.environ.get("TOTONOU_FISCAL_YEAR_START_MONTH", "4"))
+if not 1 <= TOTONOU_FISCAL_YEAR_START_MONTH <= 12:
+    raise ImproperlyConfigured("TOTONOU_FISCAL_YEAR_START_MONTH must be a month from 1 to 12.")
 TOTONOU_API_PAGE_SIZE = 50
 TOTONOU_API_MAX_PAGE_SIZE = 200
 # What the search index holds, one source per kind of document, in the order results are grouped.

@@ -32,6 +32,7 @@ from totonou.demo.organisation import (
     make_strategies,
 )
 from totonou.demo.sizes import SeedSize
+from totonou.demo.targets import make_targets
 from totonou.demo.writer import BulkWriter, DeferredIndexes, next_ids
 from totonou.search.services import documents_rebuild
 from totonou.users.models import Team, User
@@ -209,6 +210,8 @@ def seed(
             writer.reset_sequences(SEEDED_MODELS)
         with timer.phase("strategies"):
             report.counts["strategies"] = make_strategies(context, organisation, segment_ids)
+        with timer.phase("targets"):
+            report.counts["targets"] = make_targets(context, organisation)
         committing = time.perf_counter()
     timer.add("commit", time.perf_counter() - committing)
     with timer.phase("search index"):

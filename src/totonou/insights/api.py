@@ -16,17 +16,20 @@ from ninja import Query, Router
 from totonou.core.api import PageQuery, api_user, paginate
 from totonou.insights.csv import csv_response
 from totonou.insights.filters import (
+    AttainmentFilter,
     CoverageFilter,
     PlanVsActualFilter,
     StrategyAlignmentFilter,
     UncontactedFilter,
 )
 from totonou.insights.schemas import (
+    AttainmentOut,
     CoverageOut,
     PlanVsActualOut,
     StrategyAlignmentOut,
     UncontactedOut,
 )
+from totonou.insights.selectors.attainment import attainment
 from totonou.insights.selectors.coverage import Coverage, key_customer_coverage
 from totonou.insights.selectors.plan_vs_actual import PlanVsActual, plan_vs_actual
 from totonou.insights.selectors.strategy_alignment import StrategyAlignment, strategy_alignment
@@ -130,3 +133,48 @@ def strategy_alignment_view(
     """Per member and week: the share of customer-facing activities that follow the strategy, on or off
     track against its target share, and the deals from matching and other customers."""
     return strategy_alignment(user=api_user(request), filters=filters)
+
+
+# --- Targets: attainment ------------------------------------------------------------------------------
+
+
+@router.get("/insights/attainment", response=AttainmentOut, url_name="insights_attainment")
+def attainment_view(request: HttpRequest, filters: Query[AttainmentFilter]) -> dict[str, Any]:
+    """Targets against actuals for a fiscal period: per member (those the caller may see) and the team
+    total, or for one user: target, actual, attainment, gap, pace, forecast and status per metric."""
+    result = attainment(user=api_user(request), filters=filters)
+    period, table = result.period, result.table
+    start, end = period.bounds()
+    first = table.rows[0].cells[0] if table.rows else None
+    return {
+        "as_of": table.as_of,
+        "today": table.today,
+        "period": {
+            "key": period.key,
+            "kind": period.kind,
+            "label": period.label,
+            "fiscal_year": period.fiscal_year,
+            "first_day": period.first_day,
+            "last_day": period.last_day,
+            "start": start,
+            "end": end,
+            "working_days": first.working_days if first else 0,
+            "elapsed_working_days": first.elapsed_working_days if first else 0,
+        },
+        "rows": [
+            {
+                "metric": row.metric,
+                "user": row.user,  # MemberOut reads the User
+                "team": row.team,  # MemberOut reads the Team (its name)
+                "target": row.total.target,
+                "target_source": row.total.target_source,
+                "actual": row.total.actual,
+                "attainment": row.total.attainment,
+                "gap": row.total.gap,
+                "pace": row.total.pace,
+                "forecast": row.total.forecast,
+                "status": row.total.status,
+            }
+            for row in table.rows
+        ],
+    }

@@ -120,3 +120,60 @@ def stacked(parts: Sequence[tuple[str, str, int]], scale: int) -> list[Segment]:
         for name, label, count in parts
         if count
     ]
+
+
+@dataclass(frozen=True)
+class TargetMonth:
+    """One month of the target chart: the actual bar, the target point and the forecast mark."""
+
+    period: Any
+    bar: Bar
+    target: int | None
+    target_y: float | None
+    forecast: float | None
+    forecast_y: float | None
+    x: float
+
+
+@dataclass(frozen=True)
+class TargetChart:
+    """Per month of the fiscal year: actual bars, the target as a line, the forecast as marks."""
+
+    months: list[TargetMonth]
+    target_line: str
+    scale: float  # the value at the top of the drawing area
+    gridlines: list[tuple[float, int]]  # (y, value)
+    baseline: float
+
+
+def target_chart(
+    periods: Sequence[Any],
+    actuals: Sequence[int],
+    targets: Sequence[int | None],
+    forecasts: Sequence[float | None],
+) -> TargetChart:
+    values = [*actuals, *(t for t in targets if t is not None), *(f for f in forecasts if f is not None)]
+    scale = float(max(values, default=0)) or 1.0
+    count = len(periods)
+    slot = (WIDTH - LEFT - RIGHT) / count
+    width = round(min(36.0, slot * 0.6), 1)
+    months = []
+    for index, period in enumerate(periods):
+        actual, target, forecast = actuals[index], targets[index], forecasts[index]
+        x = _x(index, count)
+        top = _y(actual / scale)
+        bar = Bar(round(x - width / 2, 1), top, width, round(_y(0) - top, 1), period, actual, None)
+        months.append(
+            TargetMonth(
+                period=period,
+                bar=bar,
+                target=target,
+                target_y=_y(target / scale) if target is not None else None,
+                forecast=forecast,
+                forecast_y=_y(forecast / scale) if forecast is not None else None,
+                x=x,
+            )
+        )
+    line = " ".join(f"{month.x},{month.target_y}" for month in months if month.target_y is not None)
+    gridlines = [(_y(share), round(scale * share)) for share in (0.0, 0.5, 1.0)]
+    return TargetChart(months, line, scale, gridlines, _y(0))

@@ -20,8 +20,10 @@ from django.utils import translation
 from totonou.activities.models import Activity
 from totonou.core.links import absolute_url
 from totonou.insights.filters import UncontactedFilter
+from totonou.insights.selectors.attainment import METRICS, attainment_table
 from totonou.insights.selectors.uncontacted import uncontacted_customers
-from totonou.users.models import Team
+from totonou.targets.periods import period_containing
+from totonou.users.models import Team, User
 
 MAX_ROWS = 10
 
@@ -102,6 +104,53 @@ def _uncontacted(filters: dict[str, Any], zone: zoneinfo.ZoneInfo) -> tuple[int,
     return len(result.rows), lines
 
 
+def _figure(metric: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"¥{round(value):,}" if metric == "revenue" else f"{value:,g}"
+
+
+def _attainment(
+    filters: dict[str, Any], day: datetime.date, zone: zoneinfo.ZoneInfo
+) -> tuple[str, list[str], list[dict[str, Any]]]:
+    """Month to date against the month's targets (as of the start of ``day``): the team's (or the
+    owner's) metrics that have a target."""
+    month = period_containing(day, "month")
+    now = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    team_id, owner_id = filters.get("team"), filters.get("owner")
+    if owner_id is not None:
+        owner = User.objects.filter(pk=owner_id).first()
+        if owner is None:
+            return month.label, [], []
+        table = attainment_table(span=month, periods=[month], metrics=METRICS, members=[owner], now=now)
+        rows = table.rows
+    elif team_id is not None:
+        team = Team.objects.filter(pk=team_id).first()
+        if team is None:
+            return month.label, [], []
+        members = list(User.objects.filter(team=team, is_active=True))
+        table = attainment_table(
+            span=month, periods=[month], metrics=METRICS, members=[], team=team, team_members=members, now=now
+        )
+        rows = table.rows
+    else:
+        return month.label, [], []
+    lines, payload = [], []
+    for row in rows:
+        cell = row.total
+        if cell.target is None:
+            continue
+        percent = f" ({cell.attainment_percent}%)" if cell.attainment_percent is not None else ""
+        lines.append(
+            f"{cell.metric_label}: {_figure(cell.metric, cell.actual)} / {_figure(cell.metric, cell.target)}"
+            f"{percent} {cell.status_symbol} {cell.status_label}"
+        )
+        payload.append(
+            {"metric": cell.metric, "target": cell.target, "actual": cell.actual, "status": cell.status}
+        )
+    return month.label, lines, payload
+
+
 def scheduled_event(
     name: str, *, filters: dict[str, Any], day: datetime.date, zone: zoneinfo.ZoneInfo, language: str = "ja"
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -132,6 +181,7 @@ def scheduled_event(
         today_count = activities.filter(_day(day, zone), status=Activity.Status.PLANNED).count()
         team_id = filters.get("team")
         team = Team.objects.filter(pk=team_id).first() if team_id is not None else None
+        month_label, attainment_lines, attainment_payload = _attainment(filters, day, zone)
     context = {
         "team": team.name if team is not None else "",
         "date": day.strftime("%Y/%m/%d"),
@@ -140,6 +190,8 @@ def scheduled_event(
         "today_count": today_count,
         "uncontacted": cold,
         "uncontacted_count": count,
+        "attainment_month": month_label,
+        "attainment": attainment_lines,
         "web_url": absolute_url("/"),
     }
     payload = {
@@ -148,5 +200,6 @@ def scheduled_event(
         "yesterday": {key: yesterday[key] for key in ("planned", "done_as_planned", "unplanned")},
         "today_planned": today_count,
         "uncontacted_key_customers": count,
+        "attainment": attainment_payload,
     }
     return payload, context

@@ -96,3 +96,30 @@ class StrategyAlignmentFilter(MemberFilter):
 
     def filter_weeks(self, value: int) -> Q:
         return Q()
+
+
+class AttainmentFilter(FilterSchema):
+    """Attainment of targets for a fiscal period: one user's, or a team's members' and the team total
+    (default: the viewer's team); ``metric`` narrows to one metric (default: all five)."""
+
+    period: Annotated[
+        str | None,
+        Field(
+            description="2026-04, 2026-Q1, 2026-H1 or FY2026 (fiscal quarters, halves); default: this month."
+        ),
+    ] = None
+    team: Id | None = None
+    user: Id | None = None
+    metric: Literal["revenue", "won_deals", "new_deals", "activities", "key_customer_visits"] | None = None
+
+    def filter_period(self, value: str | None) -> Q:
+        return Q()
+
+    def filter_team(self, value: int | None) -> Q:
+        return Q()
+
+    def filter_user(self, value: int | None) -> Q:
+        return Q()
+
+    def filter_metric(self, value: str | None) -> Q:
+        return Q()

@@ -202,3 +202,35 @@ class StrategyAlignmentOut(Schema):
     periods: list[PeriodOut]
     members: list[MemberAlignmentOut]
     totals: list[AlignmentWeekOut]
+
+
+# --- Targets: attainment ------------------------------------------------------------------------------
+
+
+class FiscalPeriodOut(PeriodOut):
+    kind: str  # month, quarter, half, year
+    label: str
+    fiscal_year: int
+    working_days: int
+    elapsed_working_days: int
+
+
+class AttainmentRowOut(Schema):
+    metric: str
+    user: MemberOut | None  # a member's row
+    team: MemberOut | None  # the team total
+    target: int | None
+    target_source: str | None  # period, parts (its months/quarters), members (a team's), or null
+    actual: int
+    attainment: float | None  # actual / target, a share
+    gap: int | None  # target − actual
+    pace: float | None  # where the actual should be by today
+    forecast: float
+    status: str | None  # achieved, on_pace, behind
+
+
+class AttainmentOut(Schema):
+    as_of: ApiDateTime
+    today: datetime.date
+    period: FiscalPeriodOut
+    rows: list[AttainmentRowOut]

@@ -70,3 +70,27 @@ def owned_by_q(user: Any, field: str = "owner") -> Q:
 def visible(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
     """What ``user`` may read: everything for a signed-in user, nothing for anyone else."""
     return queryset if is_signed_in(user) else queryset.none()
+
+
+def managed_team_ids(user: User) -> set[int]:
+    """Ids of the teams ``user`` manages (cached on the user object per request)."""
+    cached: set[int] | None = getattr(user, "_totonou_team_ids", None)
+    if cached is not None:
+        return cached
+    from totonou.users.models import Team
+
+    ids = set(Team.objects.filter(managers=user).values_list("pk", flat=True)) if user.pk else set()
+    user._totonou_team_ids = ids  # type: ignore[attr-defined]
+    return ids
+
+
+def ensure_can_set_targets(user: Any, *, owner_id: int | None = None, team_id: int | None = None) -> None:
+    """Targets: admins set every one, managers those of the teams they manage and of those teams'
+    members; reps none (they read their own and their team's)."""
+    ensure_manager_or_admin(user)
+    if user.role == "admin":
+        return
+    if team_id is not None and team_id not in managed_team_ids(user):
+        raise PermissionDenied(_("You may set targets for the teams you manage only."))
+    if owner_id is not None and owner_id not in managed_user_ids(user):
+        raise PermissionDenied(_("You may set targets for the members of the teams you manage only."))

@@ -18,6 +18,7 @@ from totonou.web.views import (
     feed,
     search,
     social,
+    targets,
 )
 from totonou.web.views.home import home
 from totonou.web.views.insights import insights, uncontacted_list, uncontacted_plan
@@ -103,10 +104,19 @@ channel_patterns = (
 
 search_patterns = ([path("", search.search_page, name="search")], "search")
 
+target_patterns = (
+    [
+        path("", targets.targets_page, name="index"),
+        path("edit/", targets.targets_edit, name="edit"),
+    ],
+    "targets",
+)
+
 urlpatterns = [
     path("accounts/", include("totonou.web.urls_accounts")),
     path("customers/", include(customer_patterns)),
     path("deals/", include(deal_patterns)),
+    path("targets/", include(target_patterns)),
     path("settings/", include(channel_patterns)),
     path("integrations/slack/command", slack_command, name="slack_command"),
     path("search", include(search_patterns)),

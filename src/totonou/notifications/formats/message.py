@@ -155,6 +155,14 @@ def _digest(context: dict[str, Any], language: str) -> Message:
             [f"{KEY} {_short(line, 120)}" for line in cold][:MAX_LINES],
         )
     )
+    attainment = context.get("attainment", [])
+    if attainment:
+        sections.append(
+            (
+                _("Targets, month to date (%(month)s)") % {"month": context.get("attainment_month", "")},
+                [_short(line, 120) for line in attainment][:MAX_LINES],
+            )
+        )
     title = _("Daily digest %(team)s %(date)s") % {
         "team": context.get("team", ""),
         "date": context.get("date", ""),

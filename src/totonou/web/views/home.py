@@ -32,6 +32,7 @@ from totonou.core.htmx import is_htmx, render_page
 from totonou.core.request import safe_next
 from totonou.customers.models import Customer
 from totonou.customers.selectors import customer_get
+from totonou.insights.selectors.attainment import my_day_progress
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by, managed_user_ids
 from totonou.users.request import signed_in_user
@@ -370,4 +371,5 @@ def home(request: HttpRequest) -> HttpResponse:
             plan_mode = initial.get("status") == Activity.Status.PLANNED
     context = _my_day_context(user, member, form, plan_mode=plan_mode)
     context["status_message"] = status_message
+    context["progress"] = my_day_progress(member=member)  # the targets card
     return render_page(request, "web/home.html", context, fragments={"my-day": "web/_my_day.html"})

@@ -1,0 +1,566 @@
+"""Targets against actuals (目標と実績): attainment, pace and forecast per rep and team, any fiscal period.
+
+Periods come from the fiscal calendar (``targets/periods.py``); their boundaries are local midnights in
+the team's time zone (``period_zone``, the site's ``TIME_ZONE``). The actual of a rep for a period, by
+metric (always the rep's own records, ``owner``):
+
+- ``revenue``: the sum of ``amount`` of the rep's deals in a won stage (``stage.kind = won``) whose
+  ``closed_at`` falls in the period (a deal won 2027-03-31 23:30 JST counts in March 2027, FY2026);
+- ``won_deals``: how many of those deals;
+- ``new_deals``: the rep's deals created (``created_at``) in the period, whatever their stage now;
+- ``activities``: the rep's done activities (``status = done``) whose start falls in the period;
+- ``key_customer_visits``: of those, the face-to-face ones (``type.is_face_to_face``) with a key
+  customer (``is_key_customer``, ADR 0011).
+
+A team's actual is the sum of its current active members' actuals.
+
+Target: the rep's (or team's) target for the period itself; without one, the sum of the targets of its
+parts (a year's halves, a half's quarters, a quarter's months, each resolved the same way). A team's
+target is its own figure (resolved so) or, when it has none, the sum of its members' targets
+(``target_source``: ``period``, ``parts``, ``members``, or None when there is no target).
+
+- ``attainment`` = actual / target (a share, 4 places; None without a target or with a zero target);
+- ``gap`` = target − actual: what is still missing (negative once exceeded);
+- ``pace`` = target × elapsed working days / working days of the period: where the actual should be by
+  today (working days: Monday–Friday except Japanese public holidays, ``activities.holidays``; the days
+  from the period's first day to today, today included; a past period is fully elapsed);
+- ``forecast``: revenue: actual + Σ amount × stage probability of the open deals with an expected close
+  date in the period; won deals: actual + Σ probability of those deals; activities and key-customer
+  visits: actual + the plans still ahead (planned, start from now to the period's end, of the same kind);
+  new deals: the actual at the current rate (actual ÷ elapsed share of working days; the actual for a
+  past period, and for a period not begun);
+- ``status``: ``achieved`` (actual ≥ target), ``on_pace`` (actual ≥ pace), ``behind``; None without a
+  target.
+
+Pace and forecast are rounded half up: to the yen for revenue, to one decimal for the counts.
+
+Queries: the targets (one), and per family of metrics one grouped query over every member and month of
+the period (won deals, new deals, activities, open deals), whatever the number of members and months.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from totonou.activities.holidays import working_days
+from totonou.activities.models import Activity
+from totonou.core.exceptions import PermissionDenied, ValidationError
+from totonou.deals.models import Deal, Stage
+from totonou.insights.selectors.periods import day_period as _day_period
+from totonou.insights.selectors.periods import period_index
+from totonou.targets.models import Metric
+from totonou.targets.periods import FiscalPeriod, parse_period, period_containing, period_zone
+from totonou.targets.selectors import target_values
+from totonou.users.models import Team, User
+from totonou.users.permissions import is_signed_in, managed_team_ids, managed_user_ids
+
+METRICS: list[str] = list(Metric.values)
+DEAL_WON = {Metric.REVENUE, Metric.WON_DEALS}
+ACTIVITY_METRICS = {Metric.ACTIVITIES, Metric.KEY_CUSTOMER_VISITS}
+
+STATUS_LABELS = {
+    "achieved": ("✓", gettext_lazy("Achieved")),
+    "on_pace": ("→", gettext_lazy("On pace")),
+    "behind": ("!", gettext_lazy("Behind")),
+}
+
+
+def _half_up(value: Fraction, places: int) -> float:
+    scale = 10**places
+    return math.floor(value * scale + Fraction(1, 2)) / scale
+
+
+def _rounded(metric: str, value: Fraction) -> float:
+    """Revenue to the yen, counts to one decimal (half up)."""
+    if metric == Metric.REVENUE:
+        return float(math.floor(value + Fraction(1, 2)))
+    return _half_up(value, 1)
+
+
+@dataclass
+class Cell:
+    """A rep's or a team's numbers for one metric and period."""
+
+    metric: str
+    period: FiscalPeriod
+    target: int | None
+    target_source: str | None
+    actual: int
+    forecast: float
+    pace: float | None
+    working_days: int
+    elapsed_working_days: int
+
+    @property
+    def attainment(self) -> float | None:
+        return round(self.actual / self.target, 4) if self.target else None
+
+    @property
+    def attainment_percent(self) -> int | None:
+        share = self.attainment
+        return math.floor(share * 100 + 0.5) if share is not None else None
+
+    @property
+    def gap(self) -> int | None:
+        return self.target - self.actual if self.target is not None else None
+
+    @property
+    def shortfall(self) -> int | None:
+        gap = self.gap
+        return gap if gap is not None and gap > 0 else None
+
+    @property
+    def excess(self) -> int | None:
+        gap = self.gap
+        return -gap if gap is not None and gap < 0 else None
+
+    @property
+    def status(self) -> str | None:
+        if self.target is None:
+            return None
+        if self.actual >= self.target:
+            return "achieved"
+        if self.pace is not None and self.actual >= self.pace:
+            return "on_pace"
+        return "behind"
+
+    @property
+    def status_symbol(self) -> str:
+        return STATUS_LABELS[self.status][0] if self.status else ""
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status][1]) if self.status else ""
+
+    @property
+    def metric_label(self) -> str:
+        return str(Metric(self.metric).label)
+
+
+@dataclass
+class _Bucket:
+    """Raw sums for one member, metric and month: the actual and the forecast's addition."""
+
+    actual: int = 0
+    extra: Fraction = field(default_factory=Fraction)
+
+
+Buckets = dict[tuple[str, int, int], _Bucket]  # (metric, user id, month index)
+
+
+def _date_index(field_name: str, months: Sequence[FiscalPeriod]) -> Case:
+    """The index of the month a date column falls in (rows already limited to the months' span)."""
+    whens = [
+        When(**{f"{field_name}__lte": month.last_day}, then=Value(index))
+        for index, month in enumerate(months[:-1])
+    ]
+    return Case(*whens, default=Value(len(months) - 1), output_field=IntegerField())
+
+
+def _month_periods(months: Sequence[FiscalPeriod]) -> list[Any]:
+    zone = period_zone()
+    return [_day_period(month.first_day, month.last_day, zone, month.key) for month in months]
+
+
+def _actuals(
+    *, metrics: Iterable[str], user_ids: list[int], months: Sequence[FiscalPeriod], now: datetime.datetime
+) -> Buckets:
+    """One grouped query per family of metrics: per member and month."""
+    wanted = set(metrics)
+    buckets: Buckets = defaultdict(_Bucket)
+    if not user_ids or not months:
+        return buckets
+    spans = _month_periods(months)
+    start, end = spans[0].start, spans[-1].end
+    if wanted & DEAL_WON:
+        won = (
+            Deal.objects.filter(
+                owner_id__in=user_ids, stage__kind=Stage.Kind.WON, closed_at__gte=start, closed_at__lt=end
+            )
+            .annotate(month=period_index("closed_at", spans))
+            .values("owner_id", "month")
+            .annotate(amount=Sum("amount"), count=Count("pk"))
+            .order_by()
+        )
+        for row in won:
+            buckets[(Metric.REVENUE, row["owner_id"], row["month"])].actual += row["amount"] or 0
+            buckets[(Metric.WON_DEALS, row["owner_id"], row["month"])].actual += row["count"]
+        first_day, last_day = months[0].first_day, months[-1].last_day
+        open_deals = (
+            Deal.objects.filter(
+                owner_id__in=user_ids,
+                stage__kind=Stage.Kind.OPEN,
+                expected_close_date__gte=first_day,
+                expected_close_date__lte=last_day,
+            )
+            .annotate(month=_date_index("expected_close_date", months))
+            .values("owner_id", "month")
+            .annotate(weighted=Sum(F("amount") * F("stage__probability")), chances=Sum("stage__probability"))
+            .order_by()
+        )
+        for row in open_deals:
+            buckets[(Metric.REVENUE, row["owner_id"], row["month"])].extra += Fraction(
+                row["weighted"] or 0, 100
+            )
+            buckets[(Metric.WON_DEALS, row["owner_id"], row["month"])].extra += Fraction(
+                row["chances"] or 0, 100
+            )
+    if Metric.NEW_DEALS in wanted:
+        created = (
+            Deal.objects.filter(owner_id__in=user_ids, created_at__gte=start, created_at__lt=end)
+            .annotate(month=period_index("created_at", spans))
+            .values("owner_id", "month")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        for row in created:
+            buckets[(Metric.NEW_DEALS, row["owner_id"], row["month"])].actual += row["count"]
+    if wanted & ACTIVITY_METRICS:
+        done = Q(status=Activity.Status.DONE)
+        ahead = Q(status=Activity.Status.PLANNED, starts_at__gte=now)
+        key_visit = Q(type__is_face_to_face=True, is_key_customer=True)
+        rows = (
+            Activity.objects.filter(owner_id__in=user_ids, starts_at__gte=start, starts_at__lt=end)
+            .filter(done | ahead)
+            .annotate(month=period_index("starts_at", spans))
+            .values("owner_id", "month")
+            .annotate(
+                done=Count("pk", filter=done),
+                key_visits=Count("pk", filter=done & key_visit),
+                ahead=Count("pk", filter=ahead),
+                key_ahead=Count("pk", filter=ahead & key_visit),
+            )
+            .order_by()
+        )
+        for row in rows:
+            activities = buckets[(Metric.ACTIVITIES, row["owner_id"], row["month"])]
+            activities.actual += row["done"]
+            activities.extra += row["ahead"]
+            visits = buckets[(Metric.KEY_CUSTOMER_VISITS, row["owner_id"], row["month"])]
+            visits.actual += row["key_visits"]
+            visits.extra += row["key_ahead"]
+    return buckets
+
+
+def _resolve(
+    values: dict[tuple[str, str, int, str], int], metric: str, kind: str, owner: int, period: FiscalPeriod
+) -> tuple[int | None, str | None]:
+    """The target set for the period, else the sum of its parts' (resolved the same way)."""
+    own = values.get((metric, kind, owner, period.key))
+    if own is not None:
+        return own, "period"
+    parts = [_resolve(values, metric, kind, owner, part)[0] for part in period.parts()]
+    set_parts = [value for value in parts if value is not None]
+    if not set_parts:
+        return None, None
+    return sum(set_parts), "parts"
+
+
+@dataclass(frozen=True)
+class _Days:
+    working: int
+    elapsed: int
+
+
+def _days(period: FiscalPeriod, today: datetime.date) -> _Days:
+    working = working_days(period.first_day, period.last_day)
+    elapsed = working_days(period.first_day, min(today, period.last_day)) if today >= period.first_day else 0
+    return _Days(working, elapsed)
+
+
+def _cell(
+    *,
+    metric: str,
+    period: FiscalPeriod,
+    target: tuple[int | None, str | None],
+    actual: int,
+    extra: Fraction,
+    days: _Days,
+) -> Cell:
+    value, source = target
+    pace: float | None = None
+    if value is not None:
+        share = Fraction(days.elapsed, days.working) if days.working else Fraction(1)
+        pace = _rounded(metric, value * share)
+    if metric == Metric.NEW_DEALS:
+        forecast = (
+            Fraction(actual) * days.working / days.elapsed
+            if days.elapsed and days.elapsed < days.working
+            else Fraction(actual)
+        )
+    else:
+        forecast = actual + extra
+    return Cell(
+        metric=metric,
+        period=period,
+        target=value,
+        target_source=source,
+        actual=actual,
+        forecast=_rounded(metric, forecast),
+        pace=pace,
+        working_days=days.working,
+        elapsed_working_days=days.elapsed,
+    )
+
+
+@dataclass
+class Row:
+    """One line of a table: a member (``user``) or the team total (``team``), a cell per period."""
+
+    metric: str
+    user: User | None
+    team: Team | None
+    cells: list[Cell]
+
+    @property
+    def name(self) -> str:
+        return str(self.user if self.user is not None else self.team)
+
+    @property
+    def total(self) -> Cell:
+        return self.cells[-1]
+
+
+@dataclass
+class Table:
+    """Every requested period for every metric: the members' rows and the team total."""
+
+    as_of: datetime.datetime
+    today: datetime.date
+    periods: list[FiscalPeriod]
+    metrics: list[str]
+    members: list[User]  # whose rows are shown
+    team: Team | None
+    rows: list[Row]  # per metric: the members' rows, then the team total (when a team is given)
+
+    def for_metric(self, metric: str) -> list[Row]:
+        return [row for row in self.rows if row.metric == metric]
+
+    def team_row(self, metric: str) -> Row | None:
+        return next((row for row in self.rows if row.metric == metric and row.user is None), None)
+
+
+def attainment_table(
+    *,
+    span: FiscalPeriod,
+    periods: Sequence[FiscalPeriod],
+    metrics: Sequence[str],
+    members: Sequence[User],
+    team: Team | None = None,
+    team_members: Sequence[User] | None = None,
+    now: datetime.datetime | None = None,
+    targeted_only: bool = False,
+) -> Table:
+    """The cells of ``periods`` (each within ``span``) for ``members`` and, with ``team``, the team total
+    over ``team_members`` (default: ``members``). No visibility check: callers pass whom they may show.
+
+    ``targeted_only``: only the metrics that have a target among these owners (My day's card costs one
+    query, and nothing more, for someone without targets)."""
+    now = now or timezone.now()
+    today = now.astimezone(period_zone()).date()
+    everyone = list({user.pk: user for user in [*members, *(team_members or members)]}.values())
+    all_ids = [user.pk for user in everyone]
+    total_ids = [user.pk for user in (team_members if team_members is not None else members)]
+    months = span.months()
+    month_index = {month.key: index for index, month in enumerate(months)}
+    keys: set[str] = set()
+    for period in periods:
+        pending = [period]
+        while pending:
+            current = pending.pop()
+            keys.add(current.key)
+            pending.extend(current.parts())
+    values = target_values(
+        metrics=metrics, periods=keys, user_ids=all_ids, team_ids=[team.pk] if team is not None else []
+    )
+    if targeted_only:
+        metrics = [metric for metric in metrics if any(key[0] == metric for key in values)]
+    buckets = _actuals(metrics=metrics, user_ids=all_ids, months=months, now=now)
+    days = {period.key: _days(period, today) for period in periods}
+    indices = {period.key: [month_index[month.key] for month in period.months()] for period in periods}
+
+    def sums(metric: str, user_ids: Sequence[int], period: FiscalPeriod) -> tuple[int, Fraction]:
+        actual, extra = 0, Fraction(0)
+        for user_id in user_ids:
+            for index in indices[period.key]:
+                bucket = buckets.get((metric, user_id, index))
+                if bucket is not None:
+                    actual += bucket.actual
+                    extra += bucket.extra
+        return actual, extra
+
+    rows: list[Row] = []
+    for metric in metrics:
+        for member in members:
+            cells = []
+            for period in periods:
+                actual, extra = sums(metric, [member.pk], period)
+                target = _resolve(values, metric, "user", member.pk, period)
+                cells.append(
+                    _cell(
+                        metric=metric,
+                        period=period,
+                        target=target,
+                        actual=actual,
+                        extra=extra,
+                        days=days[period.key],
+                    )
+                )
+            rows.append(Row(metric, member, None, cells))
+        if team is not None:
+            cells = []
+            for period in periods:
+                actual, extra = sums(metric, total_ids, period)
+                target = _resolve(values, metric, "team", team.pk, period)
+                if target[0] is None:
+                    member_targets = [_resolve(values, metric, "user", pk, period)[0] for pk in total_ids]
+                    set_targets = [value for value in member_targets if value is not None]
+                    target = (sum(set_targets), "members") if set_targets else (None, None)
+                cells.append(
+                    _cell(
+                        metric=metric,
+                        period=period,
+                        target=target,
+                        actual=actual,
+                        extra=extra,
+                        days=days[period.key],
+                    )
+                )
+            rows.append(Row(metric, None, team, cells))
+    return Table(now, today, list(periods), list(metrics), list(members), team, rows)
+
+
+# --- Who may see whose numbers -----------------------------------------------------------------------
+
+
+def _team_members(team: Team) -> list[User]:
+    return list(User.objects.filter(team=team, is_active=True).order_by("display_name", "username", "pk"))
+
+
+def may_see_team(viewer: Any, team: Team) -> bool:
+    if not is_signed_in(viewer):
+        return False
+    if viewer.role == User.Role.ADMIN:
+        return True
+    return team.pk == viewer.team_id or (
+        viewer.role == User.Role.MANAGER and team.pk in managed_team_ids(viewer)
+    )
+
+
+def may_see_members_of(viewer: Any, team: Team) -> bool:
+    """Every member's row: admins, and the team's managers; the others see their own row and the total."""
+    if viewer.role == User.Role.ADMIN:
+        return True
+    return viewer.role == User.Role.MANAGER and team.pk in managed_team_ids(viewer)
+
+
+def may_see_user(viewer: Any, user: User) -> bool:
+    if not is_signed_in(viewer):
+        return False
+    if viewer.role == User.Role.ADMIN or user.pk == viewer.pk:
+        return True
+    return viewer.role == User.Role.MANAGER and user.pk in managed_user_ids(viewer)
+
+
+def team_scope(viewer: Any, team: Team) -> tuple[list[User], list[User]]:
+    """(the rows shown, everyone in the total) for ``viewer`` looking at ``team``."""
+    if not may_see_team(viewer, team):
+        raise PermissionDenied(
+            _("You may see the targets of your own team and of the teams you manage only.")
+        )
+    members = _team_members(team)
+    shown = (
+        members if may_see_members_of(viewer, team) else [user for user in members if user.pk == viewer.pk]
+    )
+    return shown, members
+
+
+# --- The API's and the pages' entry points ----------------------------------------------------------
+
+
+@dataclass
+class Attainment:
+    period: FiscalPeriod
+    table: Table
+
+
+def attainment(*, user: Any, filters: Any, now: datetime.datetime | None = None) -> Attainment:
+    """``GET /api/v1/insights/attainment``: one user's rows, or a team's members' rows (those the viewer
+    may see) and the team total; the viewer's team when neither is given."""
+    now = now or timezone.now()
+    try:
+        period = (
+            parse_period(filters.period)
+            if filters.period
+            else period_containing(now.astimezone(period_zone()).date(), "month")
+        )
+    except ValidationError as error:
+        raise ValidationError({"period": error.messages}) from None
+    metrics = [filters.metric] if filters.metric else METRICS
+    if filters.user is not None:
+        person = User.objects.filter(pk=filters.user).first()
+        if person is None:
+            raise ValidationError({"user": [_("There is no such user.")]})
+        if not may_see_user(user, person):
+            raise PermissionDenied(_("You may see your own targets and those of the teams you manage only."))
+        table = attainment_table(span=period, periods=[period], metrics=metrics, members=[person], now=now)
+        return Attainment(period, table)
+    team_id = filters.team if filters.team is not None else getattr(user, "team_id", None)
+    if team_id is None:
+        raise ValidationError({"team": [_("Choose a team or a user.")]})
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ValidationError({"team": [_("There is no such team.")]})
+    shown, members = team_scope(user, team)
+    table = attainment_table(
+        span=period,
+        periods=[period],
+        metrics=metrics,
+        members=shown,
+        team=team,
+        team_members=members,
+        now=now,
+    )
+    return Attainment(period, table)
+
+
+def attainment_for(user: User, period: FiscalPeriod, *, now: datetime.datetime | None = None) -> list[Cell]:
+    """Every metric's cell for one rep and period (for the weekly report and other summaries)."""
+    table = attainment_table(span=period, periods=[period], metrics=METRICS, members=[user], now=now)
+    return [row.total for row in table.rows]
+
+
+@dataclass
+class Progress:
+    """My day's card: the member's current month and quarter, for the metrics that have a target."""
+
+    month: FiscalPeriod
+    quarter: FiscalPeriod
+    rows: list[tuple[Cell, Cell]]  # (month, quarter) per metric with a target in either
+
+
+def my_day_progress(*, member: User, now: datetime.datetime | None = None) -> Progress:
+    now = now or timezone.now()
+    today = now.astimezone(period_zone()).date()
+    month = period_containing(today, "month")
+    quarter = period_containing(today, "quarter")
+    table = attainment_table(
+        span=quarter, periods=[month, quarter], metrics=METRICS, members=[member], now=now, targeted_only=True
+    )
+    rows = [
+        (row.cells[0], row.cells[1])
+        for row in table.rows
+        if row.cells[0].target is not None or row.cells[1].target is not None
+    ]
+    return Progress(month, quarter, rows)

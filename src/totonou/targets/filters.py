@@ -1,0 +1,26 @@
+"""Filters for the target list, shared by the UI and the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from django.db.models import Q
+from ninja import FilterLookup, FilterSchema
+
+from totonou.targets.models import Metric
+from totonou.targets.periods import year_keys
+
+
+class TargetFilter(FilterSchema):
+    user: Annotated[int | None, FilterLookup("user_id")] = None
+    team: Annotated[int | None, FilterLookup("team_id")] = None
+    metric: Metric | None = None
+    period: str | None = None
+    fiscal_year: int | None = None
+
+    def filter_period(self, value: str | None) -> Q:
+        return Q(period=value) if value else Q()
+
+    def filter_fiscal_year(self, value: int | None) -> Q:
+        """Every target of the fiscal year: its months, quarters, halves and the year."""
+        return Q(period__in=year_keys(value)) if value is not None else Q()
