@@ -12,10 +12,12 @@ from totonou.web.views import (
     activity,
     activity_form,
     calendar,
+    calendar_feed,
     channels,
     customers,
     deals,
     feed,
+    notification_center,
     search,
     social,
 )
@@ -35,6 +37,18 @@ web_patterns = (
         path("settings/tokens/", token_create, name="token_create"),
         path("settings/tokens/<int:pk>/revoke/", token_revoke, name="token_revoke"),
         path("language/", set_language, name="set_language"),
+        path("notifications/", notification_center.notification_list, name="notifications"),
+        path("notifications/read/", notification_center.notification_mark_read, name="notifications_read"),
+        path("notifications/<int:pk>/", notification_center.notification_open, name="notification_open"),
+        path(
+            "settings/notifications/",
+            notification_center.notification_preferences,
+            name="notification_preferences",
+        ),
+        path("settings/calendar/rotate/", calendar_feed.feed_rotate, name="calendar_feed_rotate"),
+        path("settings/calendar/team/", calendar_feed.feed_team, name="calendar_feed_team"),
+        path("settings/calendar/revoke/", calendar_feed.feed_revoke, name="calendar_feed_revoke"),
+        path("calendar/feed/<str:token>.ics", calendar_feed.calendar_feed, name="calendar_feed"),
     ],
     "web",
 )
@@ -53,6 +67,7 @@ activity_patterns = (
         path("comments/<int:pk>/delete/", social.comment_delete, name="comment_delete"),
         path("calendar/", calendar.calendar, name="calendar"),
         path("activities/<int:pk>/", activity.activity_detail, name="activity_detail"),
+        path("activities/<int:pk>/ics", calendar_feed.activity_ics_download, name="activity_ics"),
         path("activities/new/", activity_form.activity_create, name="activity_create"),
         path(
             "activities/new/customers/",
@@ -97,6 +112,8 @@ channel_patterns = (
         path("channels/<int:pk>/test/", channels.channel_test, name="channel_test"),
         path("deliveries/", channels.delivery_index, name="delivery_list"),
         path("deliveries/<int:pk>/retry/", channels.delivery_retry, name="delivery_retry"),
+        path("emails/", notification_center.email_list, name="email_list"),
+        path("emails/<int:pk>/retry/", notification_center.email_retry_view, name="email_retry"),
     ],
     "notifications",
 )
