@@ -38,7 +38,9 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        message = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 

@@ -28,7 +28,11 @@ from totonou.users.models import User
 def people():
     author = UserFactory(username="tanaka", display_name="Tanaka", email="tanaka@example.com", language="en")
     hanako = UserFactory(
-        username="hanako", display_name="花子", email="hanako@example.com", language="ja", time_zone="Asia/Tokyo"
+        username="hanako",
+        display_name="花子",
+        email="hanako@example.com",
+        language="ja",
+        time_zone="Asia/Tokyo",
     )
     customer = CustomerFactory(owner=author, name="Key Mart", is_key=True, address="東京都港区1-2-3")
     activity = ActivityFactory(owner=author, customer=customer, subject="Fair")
