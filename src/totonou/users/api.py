@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from totonou.core.api import Id, InputSchema, Page, PageQuery, api_user, get_visible, paginate
 from totonou.core.links import absolute_url
@@ -79,7 +79,7 @@ def rotate_calendar_feed(request: HttpRequest, payload: CalendarFeedRotateIn | N
 
 
 @router.delete("/me/calendar-feed", response={204: None}, url_name="calendar_feed_revoke")
-def revoke_calendar_feed(request: HttpRequest) -> tuple[int, None]:
+def revoke_calendar_feed(request: HttpRequest) -> Status:
     """Turn the feed off: its URL answers 404 from now on."""
     calendar_feed_revoke(actor=api_user(request))
-    return 204, None
+    return Status(204, None)
