@@ -7,6 +7,7 @@ bell and the mail read in the recipient's language. Nobody is told about their o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.formats import date_format
@@ -42,7 +43,7 @@ def _is_key(activity: Activity | None) -> bool:
     return bool(activity is not None and activity.customer is not None and activity.customer.is_key)
 
 
-def _comment_target(comment: Comment) -> tuple[Any, str, bool]:
+def _comment_target(comment: Comment) -> tuple[Any, Callable[[], str], bool]:
     """The commented record's owner, a label function and the key flag."""
     if comment.activity is not None:
         activity = comment.activity

@@ -10,6 +10,7 @@ still without a result. Plans that ended more than ``WINDOW`` ago are left alone
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +52,13 @@ def overdue_plans(*, now: datetime.datetime, owners: Any = None) -> Any:
     return queryset
 
 
+def _overdue_words(plan: Activity) -> Callable[[], str]:
+    def words() -> str:
+        return _("Your plan ended without a result: %(target)s") % {"target": activity_label(plan)}
+
+    return words
+
+
 def overdue_reminders_send(*, now: datetime.datetime) -> int:
     """Remind owners of their plans without a result, once per plan, at the end of their working day."""
     from totonou.notifications.models import Notification
@@ -71,9 +79,7 @@ def overdue_reminders_send(*, now: datetime.datetime) -> int:
                 notification_record(
                     recipient=plan.owner,
                     kind=NotificationKind.REMINDER,
-                    title=lambda plan=plan: (
-                        _("Your plan ended without a result: %(target)s") % {"target": activity_label(plan)}
-                    ),
+                    title=_overdue_words(plan),
                     body=lambda: _("Record the result, or move or cancel the plan."),
                     link=plan.get_absolute_url(),
                     ref=f"activities.activity:{plan.pk}",

@@ -9,6 +9,7 @@ deal and stage entry.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.db.models import Q
 from django.utils import timezone
@@ -47,6 +48,17 @@ def deal_outcome_notify(*, deal: Deal, actor: User) -> None:
     )
 
 
+def _stalled_words(title: str, days: int, stage: Stage) -> Callable[[], str]:
+    def words() -> str:
+        return _("Your deal %(title)s has stalled: %(days)s days in %(stage)s") % {
+            "title": title,
+            "days": days,
+            "stage": stage.name,
+        }
+
+    return words
+
+
 def deals_stalled_notify(*, now: datetime.datetime | None = None) -> int:
     """Tell the owners of deals that stalled within the last week, once per deal and stage entry."""
     now = now or timezone.now()
@@ -68,10 +80,7 @@ def deals_stalled_notify(*, now: datetime.datetime | None = None) -> int:
             notification_record(
                 recipient=deal.owner,
                 kind=NotificationKind.DEAL,
-                title=lambda title=title, stage=stage, days=days: (
-                    _("Your deal %(title)s has stalled: %(days)s days in %(stage)s")
-                    % {"title": title, "days": days, "stage": stage.name}
-                ),
+                title=_stalled_words(title, days, stage),
                 body=deal.customer.name,
                 link=deal.get_absolute_url(),
                 ref=f"deals.deal:{deal.pk}",

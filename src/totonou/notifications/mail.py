@@ -102,7 +102,7 @@ class StoredEmail(EmailMessage):
         super().__init__(from_email=row.from_email, to=list(row.recipients))
         self.row = row
 
-    def message(self, *, policy: Any = None) -> Any:  # type: ignore[override]
+    def message(self, *, policy: Any = None) -> Any:
         return _RawMessage(bytes(self.row.raw))
 
     def recipients(self) -> list[str]:

@@ -277,7 +277,8 @@ def personal_jobs_run(*, now: datetime.datetime | None = None) -> None:
 
     now = now or timezone.now()
     jobs: list[Callable[..., Any]] = [import_string(path) for path in settings.TOTONOU_PERSONAL_JOBS]
-    for job in [*jobs, digests_send, notifications_purge]:
+    everything: list[Callable[..., Any]] = [*jobs, digests_send, notifications_purge]
+    for job in everything:
         try:
             job(now=now)
         except Exception:
@@ -336,9 +337,9 @@ def preferences_update(
     if digest_time is not None:
         row.digest_time = digest_time
     if quiet_start != "":
-        row.quiet_start = quiet_start  # type: ignore[assignment]
+        row.quiet_start = quiet_start
     if quiet_end != "":
-        row.quiet_end = quiet_end  # type: ignore[assignment]
+        row.quiet_end = quiet_end
     if (row.quiet_start is None) != (row.quiet_end is None):
         raise ValidationError(
             {"quiet_end": [_("Give both the start and the end of the quiet hours, or neither.")]}

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,20 +29,22 @@ PAGE_SIZE = 30
 EMAIL_PAGE_SIZE = 50
 
 
-def _filters(request: HttpRequest) -> tuple[str, bool]:
-    kind = request.GET.get("kind", "")
-    return (kind if kind in NotificationKind.values else ""), request.GET.get("unread") == "true"
+def _filters(params: QueryDict) -> tuple[str, bool]:
+    kind = params.get("kind", "")
+    return (kind if kind in NotificationKind.values else ""), params.get("unread") == "true"
 
 
-def _list_context(request: HttpRequest) -> dict[str, Any]:
+def _list_context(request: HttpRequest, params: QueryDict | None = None) -> dict[str, Any]:
+    """The list as filtered by ``params`` (the query string; the posted form after marking read)."""
     user = signed_in_user(request)
-    kind, unread = _filters(request)
+    params = params if params is not None else request.GET
+    kind, unread = _filters(params)
     queryset = Notification.objects.filter(recipient=user, in_app=True)
     if kind:
         queryset = queryset.filter(kind=kind)
     if unread:
         queryset = queryset.filter(read_at__isnull=True)
-    page = Paginator(queryset.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset.order_by("-created_at", "-id"), PAGE_SIZE).get_page(params.get("page"))
     return {
         "page": page,
         "notifications": list(page.object_list),
@@ -84,9 +86,8 @@ def notification_mark_read(request: HttpRequest) -> HttpResponse:
         ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
         count = notifications_mark_read(user=user, ids=ids) if ids else 0
     if is_htmx(request):
-        request.GET = request.POST.copy()  # the filters the list was shown with
-        response = render_page(request, "notifications/_notification_results.html", _list_context(request))
-        return response
+        context = _list_context(request, request.POST)  # with the filters the list was shown with
+        return render_page(request, "notifications/_notification_results.html", context)
     if count:
         messages.success(request, _("Marked as read."))
     query = request.POST.get("query", "")
