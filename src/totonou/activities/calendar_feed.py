@@ -9,7 +9,9 @@ the feed with STATUS:CANCELLED so subscribed calendars remove it.
 
 Calendar clients poll every few minutes: ``feed_etag`` is one aggregate query (newest ``updated_at`` and
 the count of the same rows), so an unchanged feed answers 304 without building anything, and a built
-feed is cached under its ETag.
+feed is cached under its ETag. ``icalendar`` takes about a millisecond per event, so each VEVENT is also
+cached by activity, version and language (DTSTAMP is the activity's last change, so the text of an
+unchanged activity never changes): after a change only the changed events are written again.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import icalendar
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from totonou.activities.models import Activity
@@ -34,6 +36,7 @@ from totonou.users.models import CalendarFeed, Team, User
 PAST = datetime.timedelta(days=60)
 AHEAD = datetime.timedelta(days=180)
 CACHE_SECONDS = 600
+EVENT_CACHE_SECONDS = 24 * 60 * 60  # a renamed customer shows by the next day at the latest
 PRODID = "-//Totonou//Totonou SFA//EN"
 COLUMNS = (
     "id",
@@ -144,12 +147,12 @@ def _description(row: dict[str, Any], link: str) -> str:
     return "\n".join(lines)
 
 
-def _event(row: dict[str, Any], *, with_owner: bool, stamp: datetime.datetime) -> icalendar.Event:
+def _event(row: dict[str, Any], *, with_owner: bool) -> icalendar.Event:
     link = absolute_url(f"/activities/{row['id']}/")
     event = icalendar.Event()
     event.add("uid", _uid(row["id"]))
     event.add("sequence", max(0, row["version"] - 1))
-    event.add("dtstamp", stamp)
+    event.add("dtstamp", row["updated_at"].astimezone(datetime.UTC))
     event.add("created", row["created_at"].astimezone(datetime.UTC))
     event.add("last-modified", row["updated_at"].astimezone(datetime.UTC))
     event.add("dtstart", row["starts_at"].astimezone(datetime.UTC))
@@ -180,25 +183,49 @@ def _calendar(name: str) -> icalendar.Calendar:
     return calendar
 
 
+def _event_key(row: dict[str, Any], *, language: str, with_owner: bool) -> str:
+    stamp = row["updated_at"].timestamp()
+    return f"totonou:vevent:{row['id']}:{row['version']}:{stamp}:{language}:{int(with_owner)}"
+
+
+def events_ical(rows: list[dict[str, Any]], *, language: str, with_owner: bool) -> list[bytes]:
+    """Each row's VEVENT text, from the cache when the activity has not changed since it was written."""
+    keys = [_event_key(row, language=language, with_owner=with_owner) for row in rows]
+    cached = cache.get_many(keys)
+    missing: dict[str, bytes] = {}
+    texts = []
+    for key, row in zip(keys, rows, strict=True):
+        text = cached.get(key)
+        if text is None:
+            text = missing[key] = _event(row, with_owner=with_owner).to_ical()
+        texts.append(text)
+    if missing:
+        cache.set_many(missing, EVENT_CACHE_SECONDS)
+    return texts
+
+
 def feed_build(feed: CalendarFeed, owner_ids: list[int], *, now: datetime.datetime) -> bytes:
     """The feed as iCalendar bytes, in the feed user's language."""
-    rows = feed_activities(owner_ids, now=now).order_by("starts_at", "id").values(*COLUMNS)
-    with translation.override(feed_language(feed.user)):
+    rows = list(feed_activities(owner_ids, now=now).order_by("starts_at", "id").values(*COLUMNS))
+    language = feed_language(feed.user)
+    with translation.override(language):
         name = _("Totonou: %(name)s") % {"name": str(feed.user)}
         if feed.include_team:
             name = _("Totonou: %(name)s and team") % {"name": str(feed.user)}
-        calendar = _calendar(name)
-        stamp = now.astimezone(datetime.UTC).replace(microsecond=0)
-        for row in rows.iterator(chunk_size=2000):
-            calendar.add_component(_event(row, with_owner=feed.include_team, stamp=stamp))
-    return calendar.to_ical()
+        head, end = _calendar(name).to_ical().rsplit(b"END:VCALENDAR", 1)
+        events = events_ical(rows, language=language, with_owner=feed.include_team)
+    return b"".join([head, *events, b"END:VCALENDAR", end])
+
+
+def feed_cache_key(etag: str) -> str:
+    return f"totonou:calendar-feed:{etag}"
 
 
 def feed_response_body(
     feed: CalendarFeed, owner_ids: list[int], *, etag: str, now: datetime.datetime
 ) -> bytes:
     """The built feed, from the cache when this ETag was built before."""
-    key = f"totonou:calendar-feed:{etag}"
+    key = feed_cache_key(etag)
     body = cache.get(key)
     if body is None:
         body = feed_build(feed, owner_ids, now=now)
@@ -210,7 +237,7 @@ def activity_ics(activity: Activity) -> bytes:
     """One activity as an iCalendar file (``.ics`` download), in the current language."""
     row = Activity.objects.filter(pk=activity.pk).values(*COLUMNS).get()
     calendar = _calendar("Totonou")
-    calendar.add_component(_event(row, with_owner=False, stamp=timezone.now().astimezone(datetime.UTC)))
+    calendar.add_component(_event(row, with_owner=False))
     return calendar.to_ical()
 
 
