@@ -246,3 +246,17 @@ def test_the_daily_digest_replaces_single_mails_and_comes_once(mail_settings, sm
     assert str(mail.message["Subject"]).strip() == "[Totonou] 本日の通知(2件)"
     text, _html = parts(mail.message)
     assert text.count("Tanakaさんからメンション") == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_totonou_worker_batch_sends_the_mails_that_are_due(
+    transactional_reference_data, mail_settings, smtp_server
+):
+    from django.core.management import call_command
+
+    author, _hanako, activity = people()
+    services.comment_create(actor=author, body="@hanako from the worker", activity=activity)
+    call_command("worker", batch=True, startup_delay=False, verbosity=0)
+    call_command("worker", batch=True, startup_delay=False, verbosity=0)
+    assert [mail.rcpt_tos for mail in smtp_server.received] == [["hanako@example.com"]]
+    assert OutboundEmail.objects.get().status == "sent"
