@@ -1,5 +1,6 @@
 """The bell and the calendar subscription in a real browser (Debian's Chromium through Playwright): a
-rep reads a mention in the bell on a phone and marks it read in place (htmx), then gets the calendar
+rep reads a mention in the bell on a phone and marks it read in place (htmx), turns likes off on the
+notification settings page, then gets the calendar
 address on the settings page, copies it with the Copy button, and the copied URL is a feed the
 ``icalendar`` library reads; no horizontal overflow at 390 px, in English and Japanese."""
 
@@ -66,6 +67,13 @@ def test_a_rep_reads_the_bell_and_subscribes_to_the_calendar(
             expect(page.locator(".notification-item.is-unread")).to_have_count(0)
             expect(page.locator("#notification-bell .mentions-badge__count")).to_have_count(0)
             assert Notification.objects.get().read_at is not None
+
+            page.goto(f"{live_server.url}/settings/notifications/")
+            page.locator("select[name=kind_like]").select_option("none")
+            page.locator("main form button[type=submit]").click()
+            expect(page.locator("select[name=kind_like]")).to_have_value("none")
+            assert no_overflow(page)
+            page.screenshot(path=f"{SHOTS}/notification-settings-{language}.png", full_page=True)
 
             page.goto(f"{live_server.url}/settings/")
             page.locator("#calendar-feed form button[type=submit]").click()
