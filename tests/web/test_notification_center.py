@@ -285,3 +285,10 @@ def test_an_inactive_recipient_or_unknown_kind(world):
     assert notification_record(recipient=ghost, kind="mention", title="x") is None
     with pytest.raises(ValueError):
         notification_record(recipient=world.rep, kind="deal.won", title="x")
+
+
+def test_plans_that_ended_long_ago_are_not_reminded(world):
+    long_ago = timezone.now() - datetime.timedelta(days=3)
+    ActivityFactory(owner=world.rep, customer=world.customer, subject="Old", starts_at=long_ago)
+    reminders_run()
+    assert titles(world.rep) == []

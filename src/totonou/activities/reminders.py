@@ -4,7 +4,8 @@
 calls it without importing the domain). It tells each owner about each plan that ended without a
 result, once, at the end of the owner's working day (``TOTONOU_WORKDAY_END``, their time zone), and
 gives each team manager, once a morning (``TOTONOU_WORKDAY_START``), the list of their members' plans
-still without a result. Plans that ended more than ``WINDOW`` ago are left alone.
+still without a result. An owner is reminded of plans that ended within ``REMIND_WINDOW`` (a new site
+does not send a flood of old ones); the manager's list covers ``LIST_WINDOW``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,7 +29,8 @@ from totonou.notifications.models import NotificationKind, PersonalRun
 from totonou.notifications.personal import notification_record, user_zone
 from totonou.users.models import Team, User
 
-WINDOW = datetime.timedelta(days=7)
+REMIND_WINDOW = datetime.timedelta(days=2)
+LIST_WINDOW = datetime.timedelta(days=7)
 MORNING_LIST_LENGTH = 20
 
 
@@ -43,9 +47,9 @@ def remind_at(activity: Activity, owner: User) -> datetime.datetime:
     return when if local_end <= when else when + datetime.timedelta(days=1)
 
 
-def overdue_plans(*, now: datetime.datetime, owners: Any = None) -> Any:
+def overdue_plans(*, now: datetime.datetime, window: datetime.timedelta, owners: Any = None) -> Any:
     queryset = Activity.objects.filter(
-        status=Activity.Status.PLANNED, ends_at__lt=now, ends_at__gte=now - WINDOW, owner__is_active=True
+        status=Activity.Status.PLANNED, ends_at__lt=now, ends_at__gte=now - window, owner__is_active=True
     )
     if owners is not None:
         queryset = queryset.filter(owner__in=owners)
@@ -63,16 +67,21 @@ def overdue_reminders_send(*, now: datetime.datetime) -> int:
     """Remind owners of their plans without a result, once per plan, at the end of their working day."""
     from totonou.notifications.models import Notification
 
+    reminded = Notification.objects.filter(
+        dedupe_key=Concat(Value("overdue:"), Cast(OuterRef("pk"), CharField()))
+    )
     plans = list(
-        overdue_plans(now=now).select_related("owner", "type", "customer").order_by("ends_at", "id")[:500]
+        overdue_plans(now=now, window=REMIND_WINDOW)
+        .exclude(Exists(reminded))
+        .select_related("owner", "type", "customer")
+        .order_by("ends_at", "id")[:500]
     )
     if not plans:
         return 0
     keys = {f"overdue:{plan.pk}": plan for plan in plans}
-    done = set(Notification.objects.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", flat=True))
     made = 0
     for key, plan in keys.items():
-        if key in done or now < remind_at(plan, plan.owner):
+        if now < remind_at(plan, plan.owner):
             continue
         with transaction.atomic():
             made += (
@@ -107,7 +116,7 @@ def morning_lists_send(*, now: datetime.datetime) -> int:
         members = User.objects.filter(team__in=teams).exclude(pk=manager.pk)
         midnight = datetime.datetime.combine(local.date(), datetime.time(0), tzinfo=zone)
         plans = list(
-            overdue_plans(now=midnight, owners=members)
+            overdue_plans(now=midnight, window=LIST_WINDOW, owners=members)
             .select_related("owner", "type", "customer")
             .order_by("owner__username", "ends_at", "id")[: MORNING_LIST_LENGTH + 1]
         )
