@@ -144,6 +144,8 @@ def _strategy(manager: Any, segment_id: int | None) -> Any:
 def client_for(who: str, ctx: Context) -> Client:
     if who == "token":
         return Client(headers={"Authorization": f"Bearer {ctx.token}"})
+    if who == "anonymous":
+        return Client()
     client = Client()
     client.force_login(ctx.manager if who == "manager" else ctx.rep)
     return client
@@ -151,7 +153,7 @@ def client_for(who: str, ctx: Context) -> Client:
 
 def send(client: Client, request: Request) -> Any:
     if request.method == "GET":
-        return client.get(request.path)
+        return client.get(request.path, headers=request.headers or {})
     return client.generic(request.method, request.path, request.body or "", content_type="application/json")
 
 

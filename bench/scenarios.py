@@ -36,13 +36,14 @@ class Request:
     path: str
     body: str | None = None
     expect: int = 200
+    headers: dict[str, str] | None = None
 
 
 @dataclass
 class Scenario:
     name: str
     group: str  # budgets come per group: page, api, insight, search, dashboard
-    user: str  # "manager" | "rep" | "token"
+    user: str  # "manager" | "rep" | "token" | "anonymous" (the calendar feed: its token is in the URL)
     build: Callable[[Context], Request]
 
 
@@ -83,6 +84,43 @@ def _api_create(ctx: Context) -> Request:
     return Request("POST", url("api:activity_create"), json.dumps(body), expect=201)
 
 
+_FEED: dict[str, str] = {}
+
+
+def _feed_path(ctx: Context) -> str:
+    """The busy rep's calendar feed URL (made once per run)."""
+    if "path" not in _FEED:
+        from totonou.users.services import calendar_feed_rotate
+
+        _feed, token = calendar_feed_rotate(actor=ctx.rep)
+        _FEED["path"] = url("web:calendar_feed", token)
+    return _FEED["path"]
+
+
+def _feed_changed(ctx: Context) -> Request:
+    """The feed as a calendar client gets it after something changed: the whole-feed cache is empty,
+    the unchanged events come from the per-event cache (``activities/calendar_feed.py``)."""
+    from django.core.cache import cache
+
+    from totonou.activities.calendar_feed import feed_cache_key, feed_etag, feed_owner_ids
+    from totonou.users.models import CalendarFeed
+
+    path = _feed_path(ctx)
+    feed = CalendarFeed.objects.select_related("user").get(user=ctx.rep)
+    cache.delete(feed_cache_key(feed_etag(feed, feed_owner_ids(feed), now=timezone.now())))
+    return Request("GET", path)
+
+
+def _feed_unchanged(ctx: Context) -> Request:
+    """A calendar client polling an unchanged feed: ``If-None-Match`` with the current ETag → 304."""
+    path = _feed_path(ctx)
+    if "etag" not in _FEED:
+        from django.test import Client
+
+        _FEED["etag"] = Client().get(path)["ETag"]
+    return Request("GET", path, expect=304, headers={"If-None-Match": _FEED["etag"]})
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("my_day", "page", "rep", lambda ctx: Request("GET", url("web:home"))),
     Scenario(
@@ -102,6 +140,12 @@ SCENARIOS: list[Scenario] = [
         ),
     ),
     Scenario("feed_first_page", "page", "manager", lambda ctx: Request("GET", url("activities:feed"))),
+    Scenario("notification_list", "page", "rep", lambda ctx: Request("GET", url("web:notifications"))),
+    Scenario(
+        "api_notification_list", "api", "token", lambda ctx: Request("GET", url("api:notification_list"))
+    ),
+    Scenario("calendar_feed_busy_rep", "page", "anonymous", _feed_changed),
+    Scenario("calendar_feed_not_modified", "conditional", "anonymous", _feed_unchanged),
     Scenario("customer_list", "page", "manager", lambda ctx: Request("GET", url("customers:customer_list"))),
     Scenario(
         "customer_detail_long_timeline",

@@ -1,6 +1,7 @@
 """The team feed in a real browser (Debian's Chromium through Playwright): a manager comments with an
-@mention and the rep sees the badge and the mention; the manager works the review queue; a rep's new
-activity appears in the manager's open feed without a reload; the language switches both ways."""
+@mention and the rep sees it in the bell and on the mentions page; the manager works the review queue;
+a rep's new activity appears in the manager's open feed without a reload; the language switches both
+ways."""
 
 from __future__ import annotations
 
@@ -116,20 +117,23 @@ def test_a_managers_mention_reaches_the_rep(live_server, browser, team):
     assert list(Mention.objects.values_list("user", flat=True)) == [rep.pk]
 
     rep_page = signed_in(browser, live_server, rep, PHONE)
-    badge = rep_page.locator("#mentions-badge")
-    expect(badge).to_have_attribute("aria-label", "Mentions: 1 unread")
-    expect(badge.locator(".mentions-badge__count")).to_have_text("1")
-    badge.click()
+    bell = rep_page.locator("#notification-bell")  # mentions are one kind of notification
+    expect(bell).to_have_attribute("aria-label", "Notifications: 1 unread")
+    expect(bell.locator(".mentions-badge__count")).to_have_text("1")
+    bell.click()
 
-    expect(rep_page).to_have_url(f"{live_server.url}/mentions/")
-    mention = rep_page.locator(".mention-item.is-unread")
+    expect(rep_page).to_have_url(f"{live_server.url}/notifications/")
+    mention = rep_page.locator(".notification-item.is-unread")
     expect(mention).to_have_count(1)
     expect(mention).to_contain_text("Please ask about the fair")
-    expect(mention).to_contain_text("Tanaka")
-    expect(rep_page.locator("#mentions-badge .mentions-badge__count")).to_have_count(0)  # read now
-    mention.get_by_role("link").click()
+    expect(mention).to_contain_text("Tanaka mentioned you")
+    mention.locator(".notification-item__title a").click()
     expect(rep_page).to_have_url(f"{live_server.url}{comment.get_absolute_url()}")
     expect(rep_page.locator(f"#comment-{comment.pk}")).to_contain_text("Please ask about the fair")
+    expect(rep_page.locator("#notification-bell .mentions-badge__count")).to_have_count(0)  # read now
+
+    rep_page.goto(f"{live_server.url}/mentions/")  # the mentions page still lists it
+    expect(rep_page.locator(".mention-item")).to_contain_text("Please ask about the fair")
     assert Mention.objects.get().read_at is not None
 
 

@@ -1,5 +1,5 @@
-"""@mentions: the header badge on every page (one query at most), and the list of mentions that marks
-them read."""
+"""@mentions: the header bell counts them on every page (one query at most; mentions are one kind of
+notification), and the list of mentions marks them read (in the bell too)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ MENTIONS = reverse("activities:mentions")
 
 
 def badge(html: str):
-    return find_one(html, "id", "mentions-badge")
+    return find_one(html, "id", "notification-bell")
 
 
 def mention(world, body: str = "Look", *, activity=None, deal=None):
@@ -42,8 +42,8 @@ def test_the_badge_counts_unread_mentions_on_every_page(world, client_for):
     ):
         html = client.get(url).content.decode()
         link = badge(html)
-        assert link.attrs["href"] == MENTIONS, url
-        assert link.attrs["aria-label"] == "Mentions: 2 unread", url
+        assert link.attrs["href"] == reverse("web:notifications"), url
+        assert link.attrs["aria-label"] == "Notifications: 2 unread", url
         assert find_one(link.html, "class", "mentions-badge__count").text == "2", url
         assert "has-unread" in link.classes
 
@@ -51,25 +51,27 @@ def test_the_badge_counts_unread_mentions_on_every_page(world, client_for):
 def test_without_unread_mentions_the_badge_is_a_plain_link(world, client_for):
     html = client_for(world.other_rep).get(reverse("activities:feed")).content.decode()
     link = badge(html)
-    assert link.attrs["aria-label"] == "Mentions"
+    assert link.attrs["aria-label"] == "Notifications"
     assert not find_all(link.html, "class", "mentions-badge__count")
 
 
-def test_the_badge_costs_one_query(world, client_for):
+def test_the_bell_costs_one_query(world, client_for):
     mention(world)
     client = client_for(world.rep)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("web:settings")).status_code == 200
-    mention_queries = [query["sql"] for query in captured if "activities_mention" in query["sql"]]
-    assert len(mention_queries) == 1, mention_queries
-    assert "COUNT(" in mention_queries[0].upper()
+    bell_queries = [query["sql"] for query in captured if "notifications_notification" in query["sql"]]
+    assert len(bell_queries) == 1, bell_queries
+    assert "COUNT(" in bell_queries[0].upper()
+    assert not [query for query in captured if "activities_mention" in query["sql"]]
 
 
 def test_signed_out_pages_have_no_badge_and_no_query(client):
     with CaptureQueriesContext(connection) as captured:
         html = client.get(reverse("login")).content.decode()
-    assert not find_all(html, "id", "mentions-badge")
+    assert not find_all(html, "id", "notification-bell")
     assert not [query for query in captured if "activities_mention" in query["sql"]]
+    assert not [query for query in captured if "notifications_notification" in query["sql"]]
 
 
 def test_the_list_shows_mentions_newest_first_and_marks_them_read(world, client_for):
@@ -88,7 +90,7 @@ def test_the_list_shows_mentions_newest_first_and_marks_them_read(world, client_
     assert "is-key" in visit_item.html and "★" in visit_item.text  # a key customer's activity
     assert html.index("About the deal") < html.index("About the visit")
     assert "1 new mention, now marked read." in html
-    assert badge(html).attrs["aria-label"] == "Mentions"  # read by opening the list
+    assert badge(html).attrs["aria-label"] == "Notifications"  # read by opening the list, in the bell too
     assert not Mention.objects.filter(read_at__isnull=True).exists()
 
     again = client.get(MENTIONS).content.decode()
@@ -103,7 +105,7 @@ def test_opening_the_list_marks_only_the_shown_ones_and_mark_all_read_does_the_r
     html = client.get(MENTIONS).content.decode()
     assert len(find_all(html, "class", "mention-item is-unread")) == MENTIONS_PAGE_SIZE
     assert Mention.objects.filter(read_at__isnull=True).count() == 2
-    assert badge(html).attrs["aria-label"] == "Mentions: 2 unread"
+    assert badge(html).attrs["aria-label"] == "Notifications: 2 unread"
     assert f'action="{reverse("activities:mentions_mark_read")}"' in html
 
     response = client.post(reverse("activities:mentions_mark_read"))
@@ -150,5 +152,6 @@ def test_the_list_costs_the_same_queries_for_few_and_many_mentions(world, client
     for _index in range(20):
         mention(world)
         mention(world, deal=world.deal)
-    # session, user, count, page, the comments' mentions, marking read, the badge
-    assert with_few == queries() == 7
+    # session, user, count, page, the comments' mentions, marking read (mentions and the bell's), the
+    # unread mentions, the bell
+    assert with_few == queries() == 9

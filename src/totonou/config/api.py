@@ -21,6 +21,7 @@ from totonou.customers.api import router as customers_router
 from totonou.deals.api import router as deals_router
 from totonou.insights.api import router as insights_router
 from totonou.integrations.api import router as integrations_router
+from totonou.notifications.api import router as notifications_router
 from totonou.search.api import router as search_router
 from totonou.strategy.api import router as strategy_router
 from totonou.targets.api import router as targets_router
@@ -62,3 +63,4 @@ api.add_router("/", targets_router)
 api.add_router("/", insights_router)
 api.add_router("/", search_router)
 api.add_router("/", integrations_router)
+api.add_router("/", notifications_router)

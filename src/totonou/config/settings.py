@@ -275,3 +275,36 @@ TOTONOU_CHATWORK_API_BASE = os.environ.get("TOTONOU_CHATWORK_API_BASE", "").rstr
 SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
 # Makes the daily digest and the uncontacted alert (domain knowledge, outside the notifications app).
 TOTONOU_SCHEDULED_EVENT_BUILDER = "totonou.insights.digest.scheduled_event"
+
+# --- Email (personal notifications, digests, password resets) ------------------------------------------
+# Every mail Django sends is written to the outbox in the sender's transaction (after commit only,
+# nothing lost) and sent by the worker with the delivery backend: SMTP when EMAIL_HOST is set, the
+# console otherwise. Django's own names configure SMTP.
+EMAIL_BACKEND = "totonou.notifications.mail.OutboxEmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Totonou <noreply@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+TOTONOU_EMAIL_DELIVERY_BACKEND = os.environ.get("TOTONOU_EMAIL_DELIVERY_BACKEND", "") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+TOTONOU_EMAIL_MAX_ATTEMPTS = int(os.environ.get("TOTONOU_EMAIL_MAX_ATTEMPTS", "6"))
+# How long personal notifications (the bell) and sent emails are kept.
+TOTONOU_NOTIFICATION_KEEP_DAYS = int(os.environ.get("TOTONOU_NOTIFICATION_KEEP_DAYS", "90"))
+# The end of a working day (local time of each user): a plan past its end without a result is
+# reminded to its owner then; managers get their team's list at the start of the next one.
+TOTONOU_WORKDAY_START = os.environ.get("TOTONOU_WORKDAY_START", "08:30")
+TOTONOU_WORKDAY_END = os.environ.get("TOTONOU_WORKDAY_END", "18:00")
+# Personal scheduled work the worker runs every few seconds (domain jobs, outside the notifications
+# app): each is called as ``job(now=...)`` and makes what is due once.
+TOTONOU_PERSONAL_JOBS = [
+    "totonou.activities.reminders.reminders_run",
+    "totonou.deals.personal_notifications.deals_stalled_notify",
+]

@@ -14,6 +14,7 @@ from totonou.core.services import check_version, lock, reject_unknown, save_chan
 from totonou.customers.models import Customer
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
 from totonou.deals.notifications import deal_stage_notify
+from totonou.deals.personal_notifications import deal_outcome_notify
 from totonou.deals.search_documents import deal_index, deal_unindex
 from totonou.users.models import User
 from totonou.users.permissions import ensure_can_change_owned_by
@@ -161,6 +162,7 @@ def _change_stage(
         deal=deal, from_stage_id=from_stage_id, to_stage=stage, changed_by=actor, changed_at=now
     )
     deal_stage_notify(deal=deal, actor=actor, from_stage_id=from_stage_id)
+    deal_outcome_notify(deal=deal, actor=actor)
 
 
 @transaction.atomic

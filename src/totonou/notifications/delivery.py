@@ -16,24 +16,26 @@ from __future__ import annotations
 import datetime
 import email.utils
 import logging
-import random
 import time
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from totonou.core.http import HttpResponse, OutboundError, http_post
 from totonou.notifications.formats import render
+from totonou.notifications.leases import (  # noqa: F401 - backoff_seconds: re-exported for callers
+    BATCH_SIZE,
+    MAX_ERROR_TEXT,
+    MAX_RETRY_AFTER_SECONDS,
+    backoff_seconds,
+    due_rows,
+    retry_changes,
+    rows_claim,
+)
 from totonou.notifications.models import Delivery, DeliveryAttempt
 
 logger = logging.getLogger("totonou.notifications")
-
-BATCH_SIZE = 10
-MAX_ERROR_TEXT = 1000
-MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60
 
 
 def parse_retry_after(value: str | None, *, now: datetime.datetime | None = None) -> float | None:
@@ -52,38 +54,13 @@ def parse_retry_after(value: str | None, *, now: datetime.datetime | None = None
     return max(0.0, (when - (now or timezone.now())).total_seconds())
 
 
-def backoff_seconds(attempt: int, *, retry_after: float | None = None) -> float:
-    """The wait before attempt ``attempt + 1``: exponential (base × 2^(attempt-1), capped), with jitter
-    (a random point in the upper half), and never less than the receiver's ``Retry-After``."""
-    base = float(settings.TOTONOU_DELIVERY_BACKOFF_SECONDS)
-    cap = float(settings.TOTONOU_DELIVERY_BACKOFF_MAX_SECONDS)
-    delay = min(cap, base * 2 ** max(0, attempt - 1))
-    delay = random.uniform(delay / 2, delay)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, MAX_RETRY_AFTER_SECONDS))
-    return delay
-
-
 def due_deliveries(now: datetime.datetime) -> Any:
-    return Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now).filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    )
+    return due_rows(Delivery, now)
 
 
 def deliveries_claim(*, worker_id: str, limit: int = BATCH_SIZE) -> list[int]:
     """Claim up to ``limit`` due deliveries for ``worker_id``; their ids, oldest due first."""
-    now = timezone.now()
-    lease = datetime.timedelta(seconds=float(settings.TOTONOU_DELIVERY_LEASE_SECONDS))
-    with transaction.atomic():
-        ids = list(
-            due_deliveries(now)
-            .order_by("next_attempt_at", "id")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
-        )
-        if ids:
-            Delivery.objects.filter(pk__in=ids).update(claimed_by=worker_id, claimed_until=now + lease)
-    return ids
+    return rows_claim(Delivery, worker_id=worker_id, limit=limit)
 
 
 def _error_text(response: HttpResponse) -> str:
@@ -127,13 +104,17 @@ def delivery_attempt(*, delivery_id: int, worker_id: str, final: bool = False) -
     }
     if status_code is not None and 200 <= status_code < 300:
         changes.update(status=Delivery.Status.SUCCEEDED, delivered_at=now)
-    elif retryable and not final and number < delivery.attempt_limit:
-        delay = backoff_seconds(number, retry_after=retry_after)
-        changes.update(next_attempt_at=now + datetime.timedelta(seconds=delay))
-    elif retryable and not final:
-        changes.update(status=Delivery.Status.DEAD)
     else:
-        changes.update(status=Delivery.Status.FAILED)
+        changes.update(
+            retry_changes(
+                number=number,
+                limit=delivery.attempt_limit,
+                now=now,
+                retryable=retryable,
+                final=final,
+                retry_after=retry_after,
+            )
+        )
     with transaction.atomic():
         updated = Delivery.objects.filter(pk=delivery.pk, claimed_by=worker_id).update(**changes)
         if updated:

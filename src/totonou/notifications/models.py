@@ -7,12 +7,15 @@ text (names, the key-customer flag, the link); the channel filters (team, segmen
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.models import TimeStampedModel
@@ -245,3 +248,224 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.event_name} {self.local_date}"
+
+
+# --- Personal notifications (the bell, email) --------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    """What a personal notification is about; a user chooses per kind how to hear of it."""
+
+    MENTION = "mention", _("Mentions of me")
+    COMMENT = "comment", _("Comments on my records")
+    REVIEW = "review", _("Reviews of my activities")
+    LIKE = "like", _("Likes (いいね) on my activities")
+    DEAL = "deal", _("My deals won, lost or stalled")
+    REMINDER = "reminder", _("Reminders")
+
+
+class Channels(models.TextChoices):
+    """How a user hears of a kind of notification."""
+
+    BOTH = "both", _("In the app and by email")
+    IN_APP = "in_app", _("In the app only")
+    EMAIL = "email", _("By email only")
+    NONE = "none", _("Not at all")
+
+
+#: How each kind reaches a user who has not chosen: the bell for all, email for what needs an answer.
+DEFAULT_CHANNELS: dict[str, str] = {
+    NotificationKind.MENTION: Channels.BOTH,
+    NotificationKind.COMMENT: Channels.BOTH,
+    NotificationKind.REVIEW: Channels.IN_APP,
+    NotificationKind.LIKE: Channels.IN_APP,
+    NotificationKind.DEAL: Channels.BOTH,
+    NotificationKind.REMINDER: Channels.BOTH,
+}
+
+
+class Notification(models.Model):
+    """One thing a person should hear about. Its words are made by the domain when it is recorded, in
+    both languages (``title`` and ``body`` are ``{"ja": ..., "en": ...}``), so the bell and the email read
+    as it was, in the reader's language. Kept 90 days (the worker purges older ones)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    title = models.JSONField(_("title"), default=dict)
+    body = models.JSONField(_("text"), default=dict, blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    is_key = models.BooleanField(_("key customer"), default=False)
+    #: What it is about, e.g. ``activities.comment:12`` (to mark it read from elsewhere).
+    ref = models.CharField(_("record"), max_length=60, blank=True)
+    #: Makes a notification happen once (a reminder per plan, a like per person and activity).
+    dedupe_key = models.CharField(_("de-duplication key"), max_length=100, null=True, blank=True, unique=True)
+    in_app = models.BooleanField(_("shown in the app"), default=True)
+    digest_pending = models.BooleanField(_("waiting for the daily digest"), default=False)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recipient_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(in_app=True, read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+            models.Index(
+                fields=["recipient"], condition=Q(digest_pending=True), name="notification_digest_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["mention", "comment", "review", "like", "deal", "reminder"]),
+                name="notification_kind_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+    def text(self, field: str = "title", language: str | None = None) -> str:
+        value = getattr(self, field) or {}
+        language = language or get_language() or "ja"
+        return str(value.get(language[:2]) or value.get("ja") or value.get("en") or "")
+
+    @property
+    def title_text(self) -> str:
+        return self.text("title")
+
+    @property
+    def body_text(self) -> str:
+        return self.text("body")
+
+
+class NotificationPreference(models.Model):
+    """How a user hears of one kind of notification; a kind without a row uses ``DEFAULT_CHANNELS``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    channels = models.CharField(_("how"), max_length=10, choices=Channels.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once"),
+            models.CheckConstraint(
+                condition=Q(channels__in=["both", "in_app", "email", "none"]),
+                name="notification_preference_channels_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.channels}"
+
+
+class NotificationSettings(models.Model):
+    """A user's email habits: one daily digest instead of single mails, and quiet hours (local time)
+    during which no single mail is sent (it waits until they end)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_settings",
+        verbose_name=_("user"),
+    )
+    digest = models.BooleanField(
+        _("daily email digest"),
+        default=False,
+        help_text=_("One email a day instead of one per notification."),
+    )
+    digest_time = models.TimeField(_("digest time"), default=datetime.time(8, 0))
+    quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class PersonalRun(models.Model):
+    """A scheduled personal job (the digest, the morning list) done for a user and local day: the unique
+    row makes it happen once with any number of workers."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=40)
+    local_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal scheduled run")
+        verbose_name_plural = _("personal scheduled runs")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name", "local_date"], name="personal_run_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.name} {self.local_date}"
+
+
+class OutboundEmail(models.Model):
+    """An email waiting to be sent, written by ``OutboxEmailBackend`` in the sender's transaction (so a
+    rolled-back change sends nothing) and sent by the worker, leased and retried like a ``Delivery``.
+    ``raw`` is the whole MIME message with its ``Message-ID``, the same on every attempt."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        DEAD = "dead", _("Dead (gave up)")
+
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    from_email = models.CharField(_("from"), max_length=300)
+    recipients = models.JSONField(_("to"), default=list)
+    raw = models.BinaryField(_("message"))
+    message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
+    attempt_limit = models.PositiveIntegerField(_("attempt limit"), default=6)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="email_due_idx"),
+            models.Index(fields=["-created_at", "-id"], name="email_recent_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sent", "dead"]), name="email_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="pending") | Q(next_attempt_at__isnull=False),
+                name="email_pending_has_due_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.recipients)}"

@@ -129,3 +129,28 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class CalendarFeed(models.Model):
+    """A user's secret iCalendar feed (subscribed from Google Calendar or Outlook). The token in the URL
+    is an HMAC of ``nonce`` with the site's secret key, so the page can show the URL again while the
+    database alone cannot make it; lookups go by its SHA-256 (``key_hash``). Rotating makes a new nonce
+    (the old URL stops working); revoking deletes the row."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("user")
+    )
+    nonce = models.CharField(_("nonce"), max_length=64)
+    key_hash = models.CharField(_("hash"), max_length=64, unique=True)
+    include_team = models.BooleanField(
+        _("include my team"), default=False, help_text=_("Also the plans and results of your teams.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} calendar feed"

@@ -1,19 +1,22 @@
-"""Writes for users, teams and API tokens."""
+"""Writes for users, teams, API tokens and calendar feed URLs."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.core.audit import audit_record
-from totonou.core.exceptions import ValidationError
+from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.core.services import reject_unknown, save_changes
-from totonou.users.models import ApiToken, Team, User
+from totonou.users.models import ApiToken, CalendarFeed, Team, User
 from totonou.users.permissions import ensure_admin, is_signed_in
 
 TOKEN_PREFIX = "tot_"  # noqa: S105 - a public marker, not a secret
@@ -177,3 +180,89 @@ def api_token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- The personal calendar feed -----------------------------------------------------------------------
+
+
+def calendar_feed_token(feed: CalendarFeed) -> str:
+    """The feed's URL token: made from the stored nonce and the secret key (never stored itself)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"calendar-feed:{feed.nonce}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+@transaction.atomic
+def calendar_feed_rotate(*, actor: User, include_team: bool | None = None) -> tuple[CalendarFeed, str]:
+    """Make the actor's feed URL, or a new one (the old stops working at once). Returns the feed and token."""
+    if not is_signed_in(actor) or not actor.is_active:
+        raise PermissionDenied(_("Sign in to subscribe to your calendar."))
+    feed = CalendarFeed.objects.select_for_update().filter(user=actor).first()
+    created = feed is None
+    if feed is None:
+        feed = CalendarFeed(user=actor)
+    feed.nonce = secrets.token_urlsafe(32)
+    if include_team is not None:
+        feed.include_team = include_team
+    token = calendar_feed_token(feed)
+    feed.key_hash = _hash(token)
+    feed.save()
+    audit_record(
+        actor=actor,
+        instance=feed,
+        action="create" if created else "update",
+        changes={"token": ["…", "…"], "include_team": [None, feed.include_team]},
+    )
+    return feed, token
+
+
+@transaction.atomic
+def calendar_feed_update(*, actor: User, include_team: bool) -> CalendarFeed:
+    feed = CalendarFeed.objects.select_for_update().get(user=actor)
+    if feed.include_team != include_team:
+        audit_record(
+            actor=actor,
+            instance=feed,
+            action="update",
+            changes={"include_team": [feed.include_team, include_team]},
+        )
+        feed.include_team = include_team
+        feed.save(update_fields=["include_team"])
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, actor: User) -> bool:
+    """Delete the actor's feed (its URL answers 404 from now on). Whether there was one."""
+    feed = CalendarFeed.objects.filter(user=actor).first()
+    if feed is None:
+        return False
+    audit_record(actor=actor, instance=feed, action="delete")
+    feed.delete()
+    return True
+
+
+def calendar_feed_read(*, actor: User) -> tuple[CalendarFeed | None, str]:
+    """The actor's feed and its token ("" when there is none). When the secret key changed, the token
+    is made anew from the nonce and the stored hash follows it."""
+    feed = CalendarFeed.objects.filter(user=actor).first()
+    if feed is None:
+        return None, ""
+    token = calendar_feed_token(feed)
+    if _hash(token) != feed.key_hash:
+        CalendarFeed.objects.filter(pk=feed.pk).update(key_hash=_hash(token))
+    return feed, token
+
+
+def calendar_feed_authenticate(raw: str) -> CalendarFeed | None:
+    """The feed behind a URL token (of an active user), or None. Touches ``last_used_at`` at most hourly."""
+    if not raw or len(raw) > 100:
+        return None
+    feed = (
+        CalendarFeed.objects.select_related("user").filter(key_hash=_hash(raw), user__is_active=True).first()
+    )
+    if feed is None:
+        return None
+    now = timezone.now()
+    if feed.last_used_at is None or (now - feed.last_used_at).total_seconds() > 3600:
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+    return feed

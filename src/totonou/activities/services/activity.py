@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from totonou.activities.models import Activity, ActivityEvent, ActivityType
 from totonou.activities.notifications import activity_notify
+from totonou.activities.personal_notifications import notes_mentions_notify, review_notify
 from totonou.activities.search_documents import activity_index, activity_unindex
 from totonou.activities.services.contact import customers_refresh_last_contact
 from totonou.core.audit import audit_record, snapshot
@@ -110,6 +111,8 @@ def activity_create(
     kind = ActivityEvent.Kind.PLANNED if status == Activity.Status.PLANNED else ActivityEvent.Kind.LOGGED
     ActivityEvent.objects.create(activity=activity, kind=kind, actor=actor)
     activity_notify(name="activity.completed" if status == "done" else "activity.planned", activity=activity)
+    if "@" in notes:
+        notes_mentions_notify(activity=activity, actor=actor)
     if status == Activity.Status.DONE:
         customers_refresh_last_contact(customer_ids=[activity.customer_id])
     activity_index(activity)
@@ -151,8 +154,10 @@ def activity_update(
         starts_at=changes.get("starts_at", activity.starts_at),
         ends_at=changes.get("ends_at", activity.ends_at),
     )
-    previous_customer_id = activity.customer_id
+    previous_customer_id, previous_notes = activity.customer_id, activity.notes
     changed = save_changes(instance=activity, changes=changes, actor=actor, validate_constraints=False)
+    if "notes" in changed and "@" in activity.notes:
+        notes_mentions_notify(activity=activity, actor=actor, before=previous_notes)
     if "customer" in changed:
         activity.is_key_customer = activity.customer is not None and activity.customer.is_key
     if changed:
@@ -198,7 +203,10 @@ def activity_complete(
         changes["notes"] = notes
     if next_step is not None:
         changes["next_step"] = next_step
+    previous_notes = activity.notes
     save_changes(instance=activity, changes=changes, actor=actor, validate_constraints=False)
+    if "@" in activity.notes and activity.notes != previous_notes:
+        notes_mentions_notify(activity=activity, actor=actor, before=previous_notes)
     ActivityEvent.objects.create(activity=activity, kind=ActivityEvent.Kind.COMPLETED, actor=actor)
     activity_notify(name="activity.completed", activity=activity)
     activity_index(activity)
@@ -293,6 +301,7 @@ def activity_mark_reviewed(*, actor: User, activity: Activity) -> Activity:
             validate_constraints=False,
         )
         ActivityEvent.objects.create(activity=activity, kind=ActivityEvent.Kind.REVIEWED, actor=actor)
+        review_notify(activity=activity, actor=actor)
     return activity
 
 

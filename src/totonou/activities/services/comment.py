@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 
 from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
 from totonou.activities.notifications import comment_notify
+from totonou.activities.personal_notifications import comment_personal_notify, like_notify
 from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.deals.models import Deal
+from totonou.notifications.personal import notifications_mark_read
 from totonou.users.models import User
 from totonou.users.permissions import is_signed_in
 
@@ -55,6 +57,7 @@ def comment_create(
             data={"mentions": [user.pk for user in users]},
         )
     comment_notify(comment=comment, mentions=users)
+    comment_personal_notify(comment=comment, mentions=users)
     return comment
 
 
@@ -79,7 +82,8 @@ def reaction_toggle(*, actor: User, activity: Activity, kind: str = Reaction.Kin
         with transaction.atomic():
             Reaction.objects.create(activity=activity, user=actor, kind=kind)
     except IntegrityError:  # a concurrent click already added it
-        pass
+        return True
+    like_notify(activity=activity, actor=actor)
     return True
 
 
@@ -88,4 +92,7 @@ def mentions_mark_read(*, user: User, comment_ids: list[int] | None = None) -> i
     unread = Mention.objects.filter(user=user, read_at__isnull=True)
     if comment_ids is not None:
         unread = unread.filter(comment_id__in=comment_ids)
+    # the bell's mention notifications of the same comments are read too
+    refs = None if comment_ids is None else [f"activities.comment:{pk}" for pk in comment_ids]
+    notifications_mark_read(user=user, refs=refs, kind="mention")
     return unread.update(read_at=timezone.now())

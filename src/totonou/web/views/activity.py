@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from totonou.activities.calendar_feed import google_calendar_url
 from totonou.activities.models import Activity
 from totonou.activities.selectors import activity_list, comment_thread
 from totonou.core.exceptions import ConflictError
@@ -60,6 +61,7 @@ def _render_detail(
         # A result form posted from My day without JavaScript comes back here on an error; once fixed,
         # it returns to My day.
         "result_next_url": safe_next(request, ""),
+        "google_calendar_url": google_calendar_url(activity),
     }
     if can_change and activity.status == Activity.Status.PLANNED:
         forms: dict[str, ActionForm] = {

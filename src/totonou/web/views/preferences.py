@@ -1,22 +1,26 @@
-"""Settings: the user's preferences and API tokens, with links to the API docs and the admin."""
+"""Settings: the user's preferences, API tokens and calendar subscription, with links to the API docs,
+the notification settings and the admin."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from totonou.core.htmx import render_page
+from totonou.core.links import absolute_url
 from totonou.users.models import User
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import api_token_list
-from totonou.users.services import api_token_revoke
+from totonou.users.services import api_token_revoke, calendar_feed_read
 from totonou.web.forms.preferences import ApiTokenCreateForm, PreferencesForm
 from totonou.web.views.language import set_language_cookie
 
@@ -39,6 +43,23 @@ class SettingsPreferencesForm(PreferencesForm):
             self.data = {**dict(self.data.items()), "week_starts_on": str(user.week_starts_on)}
 
 
+def calendar_feed_context(user: User) -> dict[str, Any]:
+    """The feed URL and the links that subscribe to it in Google Calendar and Outlook."""
+    feed, token = calendar_feed_read(actor=user)
+    if feed is None:
+        return {"calendar_feed": None, "calendar_feed_url": ""}
+    url = absolute_url(reverse("web:calendar_feed", args=[token]))
+    webcal = "webcal://" + url.split("://", 1)[1]
+    return {
+        "calendar_feed": feed,
+        "calendar_feed_url": url,
+        "calendar_feed_webcal": webcal,
+        "calendar_feed_google": "https://calendar.google.com/calendar/r?" + urlencode({"cid": webcal}),
+        "calendar_feed_outlook": "https://outlook.office.com/calendar/0/addfromweb?"
+        + urlencode({"url": url, "name": "Totonou"}),
+    }
+
+
 def _render(
     request: HttpRequest,
     user: User,
@@ -53,9 +74,10 @@ def _render(
         "token_form": token_form or ApiTokenCreateForm(user=user),
         "tokens": api_token_list(user=user),
         "new_token": new_token,
+        **calendar_feed_context(user),
     }
     response = render_page(request, "web/settings.html", context, status=status)
-    if new_token:
+    if new_token or context["calendar_feed_url"]:
         response["Cache-Control"] = "no-store"
     return response
 

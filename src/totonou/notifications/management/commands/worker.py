@@ -1,5 +1,6 @@
 """``totonou worker``: the background worker (django-tasks' database backend), on every queue by default,
-with the notifications pump beside it: chat and webhook deliveries and the scheduled digests.
+with the notifications pump beside it: chat and webhook deliveries, emails, the scheduled digests and
+reminders.
 
 The pump runs in a thread of the same process (its own database connection), so one ``totonou worker``
 does all background work and ``make run`` needs nothing else. Any number of workers may run: deliveries
@@ -26,13 +27,17 @@ SCHEDULE_EVERY_SECONDS = 20.0
 
 
 def pump_once(worker_id: str, *, schedule: bool) -> int:
-    """One round: make the scheduled events that are due (when ``schedule``), then one batch of deliveries."""
+    """One round: make the scheduled events and personal work that are due (when ``schedule``), then one
+    batch of chat deliveries and one of emails."""
     from totonou.notifications.delivery import deliveries_pump
+    from totonou.notifications.mail import emails_pump
+    from totonou.notifications.personal import personal_jobs_run
     from totonou.notifications.scheduler import scheduled_events_create
 
     if schedule:
         scheduled_events_create()
-    return deliveries_pump(worker_id=worker_id)
+        personal_jobs_run()
+    return deliveries_pump(worker_id=worker_id) + emails_pump(worker_id=worker_id)
 
 
 class NotificationsPump(threading.Thread):
@@ -71,7 +76,7 @@ class Command(DatabaseWorkerCommand):
             "--no-notifications",
             action="store_false",
             dest="notifications",
-            help="Do not send chat and webhook deliveries from this worker.",
+            help="Do not send chat deliveries and emails from this worker.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
