@@ -165,6 +165,8 @@ AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
+# How long a set-password link (shown to an admin for a new user) or a reset link by email works.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24 * 3)))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -213,6 +215,26 @@ if not IS_PRODUCTION:
 # --- Background tasks (django-tasks, database backend) ----------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- Email (password reset links) ------------------------------------------------------------------
+# Django's own names. Without EMAIL_HOST a local install prints mail to the console; production
+# sends through the SMTP server it is given.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "totonou@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or IS_PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
+)
+if not EMAIL_HOST:
+    EMAIL_HOST = "localhost"
+
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
@@ -244,6 +266,9 @@ LOGGING = {
 # Days without a real contact before a customer counts as uncontacted, when neither the customer nor
 # its segment sets a cadence.
 TOTONOU_DEFAULT_CADENCE_DAYS = int(os.environ.get("TOTONOU_DEFAULT_CADENCE_DAYS", "30"))
+# Shared reference data (segments, stages, loss reasons, activity types): admins always change it;
+# managers too while this is on. An organisation with several teams sharing these lists turns it off.
+TOTONOU_MANAGERS_EDIT_REFERENCE_DATA = env_bool("TOTONOU_MANAGERS_EDIT_REFERENCE_DATA", True)
 TOTONOU_API_PAGE_SIZE = 50
 TOTONOU_API_MAX_PAGE_SIZE = 200
 # What the search index holds, one source per kind of document, in the order results are grouped.
