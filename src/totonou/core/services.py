@@ -98,9 +98,7 @@ def unique_slug(model: type[models.Model], *candidates: str, max_length: int = 4
     """A slug for a new row of ``model``: from the first candidate that gives one (a Japanese name gives
     none), made unique with ``-2``, ``-3``…; ``item`` when no candidate gives a slug."""
     base = next((slugify(value)[: max_length - 4] for value in candidates if slugify(value)), "item")
-    existing = set(
-        model._default_manager.filter(slug__startswith=base).values_list("slug", flat=True)  # type: ignore[misc]
-    )
+    existing = set(model._default_manager.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, number = base, 2
     while slug in existing:
         slug, number = f"{base}-{number}", number + 1

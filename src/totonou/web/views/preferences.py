@@ -1,4 +1,5 @@
-"""Settings: the user's preferences and API tokens, with links to the API docs and the admin."""
+"""Settings: the user's preferences and API tokens, with links to the team's set-up, the API docs and
+the admin."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from totonou.users.request import signed_in_user
 from totonou.users.services import api_token_revoke
 from totonou.web.forms.preferences import ApiTokenCreateForm, PreferencesForm
 from totonou.web.views.language import set_language_cookie
+from totonou.web.views.setup import setup_links
 
 
 class SettingsPreferencesForm(PreferencesForm):
@@ -52,6 +54,7 @@ def _render(
         "token_form": token_form or ApiTokenCreateForm(user=user),
         "tokens": ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at"),
         "new_token": new_token,
+        "setup_links": setup_links(user),
     }
     response = render_page(request, "web/settings.html", context, status=status)
     if new_token:
