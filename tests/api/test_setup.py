@@ -345,9 +345,9 @@ def test_types_and_reasons_in_use_are_not_deleted(people, api):
 
 
 def test_counts_as_contact_change_refreshes_the_last_contact(people, api):
-    from totonou.activities.services import customers_refresh_last_contact
-
     from django.utils import timezone
+
+    from totonou.activities.services import customers_refresh_last_contact
 
     activity = ActivityFactory(
         owner=people.owner,

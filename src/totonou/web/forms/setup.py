@@ -110,6 +110,12 @@ class UserForm(ServiceErrorsMixin, forms.Form):
         if user is not None:
             del self.fields["username"]
 
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("A user with this username already exists."), code="unique")
+        return username
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("role") != User.Role.MANAGER and data.get("managed_teams"):
