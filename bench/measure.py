@@ -66,7 +66,7 @@ def build_context() -> Context:
         .first()
     )
     team_id = rep.team_id or manager.team_id
-    return Context(
+    context = Context(
         manager,
         rep,
         team_members,
@@ -78,6 +78,8 @@ def build_context() -> Context:
         team_id or 0,
         _strategy(manager, segment_id).pk,
     )
+    context.admin = User.objects.filter(role="admin", is_active=True).order_by("pk").first() or manager
+    return context
 
 
 def _strategy(manager: Any, segment_id: int | None) -> Any:
@@ -110,7 +112,7 @@ def client_for(who: str, ctx: Context) -> Client:
     if who == "token":
         return Client(headers={"Authorization": f"Bearer {ctx.token}"})
     client = Client()
-    client.force_login(ctx.manager if who == "manager" else ctx.rep)
+    client.force_login({"manager": ctx.manager, "admin": ctx.admin}.get(who, ctx.rep))
     return client
 
 

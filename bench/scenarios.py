@@ -28,6 +28,7 @@ class Context:
     team_id: int
     strategy_id: int
     counter: list[int] = field(default_factory=lambda: [0])
+    admin: Any = None
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Request:
 class Scenario:
     name: str
     group: str  # budgets come per group: page, api, insight, search, dashboard
-    user: str  # "manager" | "rep" | "token"
+    user: str  # "manager" | "rep" | "admin" | "token"
     build: Callable[[Context], Request]
 
 
@@ -153,6 +154,9 @@ SCENARIOS: list[Scenario] = [
             url("api:insights_strategy_alignment", query=f"strategy={ctx.strategy_id}&team={ctx.team_id}"),
         ),
     ),
+    # The team's set-up in Settings: every user (admins), and a shared list (managers).
+    Scenario("setup_user_list", "page", "admin", lambda ctx: Request("GET", url("setup:user_list"))),
+    Scenario("setup_segment_list", "page", "manager", lambda ctx: Request("GET", url("setup:segment_list"))),
     # Search, first page: a frequent 2-character word (見積), a 5-character word (販促企画書) and an
     # English word (Web, as in Web会議) from the demo vocabulary.
     Scenario(
