@@ -365,3 +365,38 @@ def test_counts_as_contact_change_refreshes_the_last_contact(people, api):
     assert response.status_code == 200
     activity.customer.refresh_from_db()
     assert activity.customer.last_contact_at is None
+
+
+def test_a_refusal_comes_before_the_services_judge_the_values(people, api):
+    """A rep sending well-formed but bad values to a set-up endpoint hears "not allowed" (403), not
+    "fix the value" (422): the permission is checked before anything is looked at."""
+    client = api(people.owner)
+    segment = SegmentFactory(name="Kept")
+    before = snapshot()
+    assert client.patch(f"/segments/{segment.pk}", {"cadence_days": 0}).status_code == 403
+    assert (
+        client.patch(f"/stages/{Stage.objects.get(slug='lead').pk}", {"probability": 500}).status_code == 403
+    )
+    assert client.patch("/activity-types/visit", {"name_ja": ""}).status_code == 403
+    assert (
+        client.post("/loss-reasons", {"name_ja": "x", "name_en": "x", "slug": "bad slug"}).status_code == 403
+    )
+    assert client.patch(f"/users/{people.other_rep.pk}", {"time_zone": "Mars/Olympus"}).status_code == 403
+    assert client.post("/teams", {"name": people.owner.team.name}).status_code == 403
+    assert snapshot() == before
+
+
+def test_a_deactivated_users_records_can_be_reassigned(people, api):
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(owner=people.owner, name="Key Mart")
+    deal = DealFactory(owner=people.owner, customer=customer)
+    assert api(people.admin).patch(f"/users/{people.owner.pk}", {"is_active": False}).status_code == 200
+    manager = api(people.manager)
+    response = manager.patch(f"/customers/{customer.pk}", {"owner": people.other_rep.pk})
+    assert response.status_code == 200 and response.json()["owner"] == people.other_rep.pk
+    response = manager.patch(f"/deals/{deal.pk}", {"owner": people.other_rep.pk})
+    assert response.status_code == 200 and response.json()["owner"] == people.other_rep.pk
+    # A deactivated user cannot be given records.
+    response = manager.patch(f"/customers/{customer.pk}", {"owner": people.owner.pk})
+    assert response.status_code == 422 and set(detail(response)) == {"owner"}

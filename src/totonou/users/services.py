@@ -147,12 +147,19 @@ def user_update(*, actor: User, user: User, **changes: Any) -> User:
     ):
         field = "is_active" if changes.get("is_active") is False else "role"
         raise ValidationError({field: [_("You cannot remove your own administrator access.")]})
+    # The active admins are locked first, in one order, so two admins demoting each other at once wait
+    # for one another instead of deadlocking; then the row itself.
+    admins = list(
+        User.objects.select_for_update()
+        .filter(role=User.Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     user = User.objects.select_for_update().get(pk=user.pk)
     role = changes.get("role", user.role)
     is_active = changes.get("is_active", user.is_active)
     if user.role == User.Role.ADMIN and user.is_active and (role != User.Role.ADMIN or not is_active):
-        other_admins = User.objects.select_for_update().filter(role=User.Role.ADMIN, is_active=True)
-        if not other_admins.exclude(pk=user.pk).exists():
+        if not [pk for pk in admins if pk != user.pk]:
             field = "is_active" if not is_active else "role"
             raise ValidationError({field: [_("This is the last active administrator: make another first.")]})
     managed = _check_managed_teams(role, changes.pop("managed_teams", None))
