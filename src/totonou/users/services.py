@@ -158,10 +158,12 @@ def user_update(*, actor: User, user: User, **changes: Any) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     role = changes.get("role", user.role)
     is_active = changes.get("is_active", user.is_active)
-    if user.role == User.Role.ADMIN and user.is_active and (role != User.Role.ADMIN or not is_active):
-        if not [pk for pk in admins if pk != user.pk]:
-            field = "is_active" if not is_active else "role"
-            raise ValidationError({field: [_("This is the last active administrator: make another first.")]})
+    loses_admin = (
+        user.role == User.Role.ADMIN and user.is_active and (role != User.Role.ADMIN or not is_active)
+    )
+    if loses_admin and not [pk for pk in admins if pk != user.pk]:
+        field = "is_active" if not is_active else "role"
+        raise ValidationError({field: [_("This is the last active administrator: make another first.")]})
     managed = _check_managed_teams(role, changes.pop("managed_teams", None))
     if "role" in changes:
         changes["is_staff"] = changes["is_superuser"] = changes["role"] == User.Role.ADMIN
