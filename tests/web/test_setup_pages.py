@@ -416,3 +416,41 @@ def test_password_reset_by_email_through_smtp(smtp_server, client, team_a):
     assert client.post(reverse("password_reset"), {"email": "nobody@example.com"}).status_code == 302
     assert len(smtp_server) == 1
     assert mail.outbox == []
+
+
+def _setup_urls(team: Team, person: User, stage: Stage) -> list[str]:
+    return [
+        reverse("setup:user_list"),
+        reverse("setup:user_create"),
+        reverse("setup:user_edit", args=[person.pk]),
+        reverse("setup:user_deactivate", args=[person.pk]),
+        reverse("setup:team_list"),
+        reverse("setup:team_create"),
+        reverse("setup:team_edit", args=[team.pk]),
+        *[reverse(f"setup:{kind}_list") for kind in REFERENCE_LISTS],
+        *[reverse(f"setup:{kind}_create") for kind in REFERENCE_LISTS],
+        reverse("setup:stage_edit", args=[stage.pk]),
+        reverse("setup:stage_delete", args=[stage.pk]),
+        reverse("setup:password_change"),
+    ]
+
+
+def test_every_set_up_page_in_japanese_and_only_for_the_signed_in(
+    client_for, team_a, admin_user, client, settings
+):
+    team, _manager, (rep, _) = team_a
+    urls = _setup_urls(team, rep, Stage.objects.get(slug="lead"))
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == f"{reverse('login')}?next={url}", url
+    admin_user.language = "ja"
+    admin_user.save(update_fields=["language"])
+    signed_in = client_for(admin_user)
+    for url in urls:
+        html = signed_in.get(url).content.decode()
+        assert '<html lang="ja">' in html, url
+        assert f'<a href="{reverse("web:settings")}" aria-current="page">' in html, url
+    assert "ユーザー" in signed_in.get(reverse("setup:user_list")).content.decode()
+    assert "有効" in signed_in.get(reverse("setup:stage_list")).content.decode()
+    for path in ("password_reset", "password_reset_done", "password_reset_complete"):
+        assert client.get(reverse(path), headers={"Accept-Language": "ja"}).status_code == 200, path
