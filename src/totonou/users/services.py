@@ -99,8 +99,8 @@ def user_create(
     )
     if managed is not None:
         _set_managed_teams(actor=actor, user=user, teams=managed)
-    if role == User.Role.MANAGER and team is not None:
-        team.managers.add(user)
+    elif role == User.Role.MANAGER and team is not None:
+        team.managers.add(user)  # a manager manages their own team unless told which teams
     return user
 
 
