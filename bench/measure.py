@@ -67,7 +67,7 @@ def build_context() -> Context:
     )
     team_id = rep.team_id or manager.team_id
     _targets(team_id)
-    return Context(
+    context = Context(
         manager,
         rep,
         team_members,
@@ -79,6 +79,8 @@ def build_context() -> Context:
         team_id or 0,
         _strategy(manager, segment_id).pk,
     )
+    context.admin = User.objects.filter(role="admin", is_active=True).order_by("pk").first() or manager
+    return context
 
 
 def _targets(team_id: int | None) -> None:
@@ -147,7 +149,7 @@ def client_for(who: str, ctx: Context) -> Client:
     if who == "anonymous":
         return Client()
     client = Client()
-    client.force_login(ctx.manager if who == "manager" else ctx.rep)
+    client.force_login({"manager": ctx.manager, "admin": ctx.admin}.get(who, ctx.rep))
     return client
 
 

@@ -28,6 +28,7 @@ class Context:
     team_id: int
     strategy_id: int
     counter: list[int] = field(default_factory=lambda: [0])
+    admin: Any = None
 
 
 @dataclass
@@ -43,7 +44,8 @@ class Request:
 class Scenario:
     name: str
     group: str  # budgets come per group: page, api, insight, search, dashboard
-    user: str  # "manager" | "rep" | "token" | "anonymous" (the calendar feed: its token is in the URL)
+    # "manager" | "rep" | "admin" | "token" | "anonymous" (the calendar feed: its token is in the URL)
+    user: str
     build: Callable[[Context], Request]
 
 
@@ -221,6 +223,9 @@ SCENARIOS: list[Scenario] = [
             "GET", url("api:insights_attainment", query=f"team={ctx.team_id}&period=FY{_fiscal_year()}")
         ),
     ),
+    # The team's set-up in Settings: every user (admins), and a shared list (managers).
+    Scenario("setup_user_list", "page", "admin", lambda ctx: Request("GET", url("setup:user_list"))),
+    Scenario("setup_segment_list", "page", "manager", lambda ctx: Request("GET", url("setup:segment_list"))),
     # Search, first page: a frequent 2-character word (見積), a 5-character word (販促企画書) and an
     # English word (Web, as in Web会議) from the demo vocabulary.
     Scenario(

@@ -18,8 +18,11 @@ PHONE = {"width": 390, "height": 844}
 
 
 @contextmanager
-def chromium_page(*, viewport: dict[str, int] | None = None, locale: str = "en-US") -> Iterator[Any]:
-    """A fresh headless Chromium page (closed afterwards), 15 s per step at the most."""
+def chromium_page(
+    *, viewport: dict[str, int] | None = None, locale: str = "en-US", timezone_id: str | None = None
+) -> Iterator[Any]:
+    """A fresh headless Chromium page (closed afterwards), 15 s per step at the most; ``timezone_id`` is
+    the browser's time zone (the machine's when None)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -27,6 +30,8 @@ def chromium_page(*, viewport: dict[str, int] | None = None, locale: str = "en-U
         options: dict[str, Any] = {"locale": locale}
         if viewport is not None:
             options["viewport"] = viewport
+        if timezone_id is not None:
+            options["timezone_id"] = timezone_id
         context = browser.new_context(**options)
         page = context.new_page()
         page.set_default_timeout(15_000)

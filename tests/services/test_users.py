@@ -101,3 +101,45 @@ def test_inactive_users_tokens_do_not_authenticate(team_a):
     _, raw = api_token_create(user=rep)
     User.objects.filter(pk=rep.pk).update(is_active=False)
     assert api_token_authenticate(raw) is None
+
+
+def test_a_new_set_password_link_voids_the_older_one(team_a, admin_user):
+    from django.contrib.auth.tokens import default_token_generator
+
+    from totonou.users.services import user_password_link
+
+    _, _, (rep, _) = team_a
+    _uid, first = user_password_link(actor=admin_user, user=rep)
+    rep.refresh_from_db()
+    assert default_token_generator.check_token(rep, first)
+    assert not rep.has_usable_password()
+    _uid, second = user_password_link(actor=admin_user, user=rep)
+    rep.refresh_from_db()
+    assert default_token_generator.check_token(rep, second)
+    assert not default_token_generator.check_token(rep, first)
+    rep.set_password("a-new-secret-2026")
+    rep.save()
+    assert not default_token_generator.check_token(rep, second)  # used once
+
+
+def test_user_create_is_audited_and_managers_manage_their_team(team_a, admin_user):
+    from totonou.users.services import user_create
+
+    team, _, _ = team_a
+    user = user_create(actor=admin_user, username="kimura", role="manager", team=team, slack_user_id="U1")
+    assert list(user.managed_teams.all()) == [team]
+    entry = AuditEntry.objects.filter(object_id=user.pk, action="create").get()
+    assert entry.changes["username"] == "kimura" and entry.actor == admin_user
+    with pytest.raises(PermissionDenied):
+        user_create(actor=team.managers.first(), username="nobody")
+    assert not User.objects.filter(username="nobody").exists()
+
+
+def test_team_members_move_between_teams(team_a, team_b, admin_user):
+    team, manager, (rep1, rep2) = team_a
+    other, _, (rep_b1, _) = team_b
+    team_update(actor=admin_user, team=team, members=[manager, rep1, rep_b1])
+    assert set(team.members.all()) == {manager, rep1, rep_b1}
+    rep2.refresh_from_db()
+    assert rep2.team_id is None
+    assert rep_b1 not in other.members.all()

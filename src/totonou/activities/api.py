@@ -1,7 +1,8 @@
-"""REST API for activity types (read-only) and activities, with the actions that record a plan's result
-(complete, reschedule (move), cancel), and the activity management around them: the team feed (with a
-cheap ``latest`` id for polling), comments with @mentions, reactions and the manager's review. Thin:
-parse, resolve ids, call the service, return the record as the selector reads it."""
+"""REST API for activity types (written by admins, and managers where the settings say so) and
+activities, with the actions that record a plan's result (complete, reschedule (move), cancel), and the
+activity management around them: the team feed (with a cheap ``latest`` id for polling), comments with
+@mentions, reactions and the manager's review. Thin: parse, resolve ids, call the service, return the
+record as the selector reads it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from ninja import Body, Query, Router, Status
+from ninja import Body, Query, Router, Schema, Status
 
 from totonou.activities import services
 from totonou.activities.filters import ActivityFilter, CommentFilter, FeedFilter, MentionFilter
@@ -22,7 +23,9 @@ from totonou.activities.schemas import (
     ActivityOut,
     ActivityPatch,
     ActivityRescheduleIn,
+    ActivityTypeIn,
     ActivityTypeOut,
+    ActivityTypePatch,
     CommentIn,
     CommentOut,
     CountOut,
@@ -56,6 +59,7 @@ from totonou.core.api import (
 )
 from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal
+from totonou.users.permissions import ensure_can_change_reference_data
 from totonou.users.selectors import assignable_users
 
 router = Router(tags=["activities"])
@@ -64,21 +68,60 @@ router = Router(tags=["activities"])
 # --- Activity types ---------------------------------------------------------------------------------
 
 
+class TypeListQuery(Schema):
+    include_inactive: bool = False
+
+
 @router.get("/activity-types", response=Page[ActivityTypeOut], url_name="activity_type_list")
-def list_activity_types(request: HttpRequest, pagination: Query[PageQuery]) -> dict[str, Any]:
-    queryset = ActivityType.objects.visible_to(api_user(request)).filter(is_active=True)
+def list_activity_types(
+    request: HttpRequest, pagination: Query[PageQuery], options: Query[TypeListQuery]
+) -> dict[str, Any]:
+    """The active types in order; ``include_inactive=true`` adds the deactivated ones."""
+    queryset = ActivityType.objects.visible_to(api_user(request))
+    if not options.include_inactive:
+        queryset = queryset.filter(is_active=True)
     return paginate(request, queryset.order_by("order", "id"), pagination)
 
 
-@router.get("/activity-types/{type_key}", response=ActivityTypeOut, url_name="activity_type_detail")
-def get_activity_type(request: HttpRequest, type_key: str) -> ActivityType:
-    """An activity type by its slug (as activities name it) or its id."""
-    queryset = ActivityType.objects.visible_to(api_user(request))
+def _activity_type(user: Any, type_key: str) -> ActivityType:
+    queryset = ActivityType.objects.visible_to(user)
     lookup = Q(pk=int(type_key)) if type_key.isdigit() and len(type_key) < 19 else Q(slug=type_key)
     instance = queryset.filter(lookup).first()
     if instance is None:
         raise Http404
     return instance
+
+
+@router.get("/activity-types/{type_key}", response=ActivityTypeOut, url_name="activity_type_detail")
+def get_activity_type(request: HttpRequest, type_key: str) -> ActivityType:
+    """An activity type by its slug (as activities name it) or its id."""
+    return _activity_type(api_user(request), type_key)
+
+
+@router.post("/activity-types", response={201: ActivityTypeOut}, url_name="activity_type_create")
+def create_activity_type(request: HttpRequest, payload: ActivityTypeIn) -> Status[ActivityType]:
+    """A new type; its ``slug`` (given, or made from the English name) is fixed from then on."""
+    user = api_user(request)
+    ensure_can_change_reference_data(user)
+    data, _version = body_data(payload)
+    return Status(201, services.activity_type_create(actor=user, **data))
+
+
+@router.patch("/activity-types/{type_key}", response=ActivityTypeOut, url_name="activity_type_update")
+def update_activity_type(request: HttpRequest, type_key: str, payload: ActivityTypePatch) -> ActivityType:
+    user = api_user(request)
+    ensure_can_change_reference_data(user)
+    data, _version = body_data(payload)
+    return services.activity_type_update(actor=user, activity_type=_activity_type(user, type_key), **data)
+
+
+@router.delete("/activity-types/{type_key}", response={204: None}, url_name="activity_type_delete")
+def delete_activity_type(request: HttpRequest, type_key: str) -> Status[None]:
+    """Delete a type no activity has (409 otherwise: deactivate it with ``is_active: false``)."""
+    user = api_user(request)
+    ensure_can_change_reference_data(user)
+    services.activity_type_delete(actor=user, activity_type=_activity_type(user, type_key))
+    return Status(204, None)
 
 
 # --- Activities -------------------------------------------------------------------------------------

@@ -28,6 +28,27 @@ class ActivityTypeOut(WebObjectOut):
     web_url: str
 
 
+class ActivityTypeIn(InputSchema):
+    slug: str | None = None
+    name_ja: str
+    name_en: str
+    counts_as_contact: bool | None = None
+    is_face_to_face: bool | None = None
+    is_customer_facing: bool | None = None
+    order: int | None = None
+    is_active: bool | None = None
+
+
+class ActivityTypePatch(InputSchema):
+    name_ja: str | None = None
+    name_en: str | None = None
+    counts_as_contact: bool | None = None
+    is_face_to_face: bool | None = None
+    is_customer_facing: bool | None = None
+    order: int | None = None
+    is_active: bool | None = None
+
+
 class ActivityOut(WebObjectOut):
     id: int
     owner: int

@@ -166,6 +166,8 @@ AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
+# How long a set-password link (shown to an admin for a new user) or a reset link by email works.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24 * 3)))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -249,6 +251,9 @@ TOTONOU_DEFAULT_CADENCE_DAYS = int(os.environ.get("TOTONOU_DEFAULT_CADENCE_DAYS"
 TOTONOU_FISCAL_YEAR_START_MONTH = int(os.environ.get("TOTONOU_FISCAL_YEAR_START_MONTH", "4"))
 if not 1 <= TOTONOU_FISCAL_YEAR_START_MONTH <= 12:
     raise ImproperlyConfigured("TOTONOU_FISCAL_YEAR_START_MONTH must be a month from 1 to 12.")
+# Shared reference data (segments, stages, loss reasons, activity types): admins always change it;
+# managers too while this is on. An organisation with several teams sharing these lists turns it off.
+TOTONOU_MANAGERS_EDIT_REFERENCE_DATA = env_bool("TOTONOU_MANAGERS_EDIT_REFERENCE_DATA", True)
 TOTONOU_API_PAGE_SIZE = 50
 TOTONOU_API_MAX_PAGE_SIZE = 200
 # What the search index holds, one source per kind of document, in the order results are grouped.

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from totonou.core.audit import audit_record, diff, snapshot
@@ -91,3 +92,14 @@ def _is_m2m(instance: models.Model, name: str) -> bool:
         return bool(instance._meta.get_field(name).many_to_many)
     except Exception:
         return False
+
+
+def unique_slug(model: type[models.Model], *candidates: str, max_length: int = 40) -> str:
+    """A slug for a new row of ``model``: from the first candidate that gives one (a Japanese name gives
+    none), made unique with ``-2``, ``-3``…; ``item`` when no candidate gives a slug."""
+    base = next((slugify(value)[: max_length - 4] for value in candidates if slugify(value)), "item")
+    existing = set(model._default_manager.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, number = base, 2
+    while slug in existing:
+        slug, number = f"{base}-{number}", number + 1
+    return slug

@@ -33,12 +33,13 @@ from totonou.customers.schemas import (
     SegmentPatch,
 )
 from totonou.customers.selectors import contact_list, customer_list, segment_list
+from totonou.users.permissions import ensure_can_change_reference_data
 from totonou.users.selectors import assignable_users
 
 router = Router(tags=["customers"])
 
 
-# --- Segments ---------------------------------------------------------------------------------------
+# --- Segments (written by admins, and managers where the settings say so) ----------------------------
 
 
 @router.get("/segments", response=Page[SegmentOut], url_name="segment_list")
@@ -55,13 +56,16 @@ def get_segment(request: HttpRequest, segment_id: Id) -> Segment:
 
 @router.post("/segments", response={201: SegmentOut}, url_name="segment_create")
 def create_segment(request: HttpRequest, payload: SegmentIn) -> Status[Segment]:
+    user = api_user(request)
+    ensure_can_change_reference_data(user)
     data, _version = body_data(payload)
-    return Status(201, services.segment_create(actor=api_user(request), **data))
+    return Status(201, services.segment_create(actor=user, **data))
 
 
 @router.patch("/segments/{segment_id}", response=SegmentOut, url_name="segment_update")
 def update_segment(request: HttpRequest, segment_id: Id, payload: SegmentPatch) -> Segment:
     user = api_user(request)
+    ensure_can_change_reference_data(user)
     segment = get_visible(Segment.objects.all(), user, segment_id)
     data, _version = body_data(payload)
     return services.segment_update(actor=user, segment=segment, **data)
@@ -70,6 +74,7 @@ def update_segment(request: HttpRequest, segment_id: Id, payload: SegmentPatch) 
 @router.delete("/segments/{segment_id}", response={204: None}, url_name="segment_delete")
 def delete_segment(request: HttpRequest, segment_id: Id) -> Status[None]:
     user = api_user(request)
+    ensure_can_change_reference_data(user)
     services.segment_delete(actor=user, segment=get_visible(Segment.objects.all(), user, segment_id))
     return Status(204, None)
 

@@ -18,7 +18,7 @@ from totonou.customers.search_documents import (
     customer_unindex,
 )
 from totonou.users.models import User
-from totonou.users.permissions import ensure_can_change_owned_by, ensure_manager_or_admin
+from totonou.users.permissions import ensure_can_change_owned_by, ensure_can_change_reference_data
 
 SEGMENT_FIELDS = {"name", "color", "cadence_days", "key_cadence_days", "sort_order"}
 CUSTOMER_FIELDS = {
@@ -48,12 +48,12 @@ CONTACT_FIELDS = {
 }
 
 
-# --- Segments (managers and admins) -----------------------------------------------------------------
+# --- Segments (shared reference data: ensure_can_change_reference_data) ----------------------------
 
 
 @transaction.atomic
 def segment_create(*, actor: User, **fields: Any) -> Segment:
-    ensure_manager_or_admin(actor)
+    ensure_can_change_reference_data(actor)
     reject_unknown(fields, SEGMENT_FIELDS)
     segment = Segment(**fields)
     segment.full_clean()
@@ -64,7 +64,7 @@ def segment_create(*, actor: User, **fields: Any) -> Segment:
 
 @transaction.atomic
 def segment_update(*, actor: User, segment: Segment, **changes: Any) -> Segment:
-    ensure_manager_or_admin(actor)
+    ensure_can_change_reference_data(actor)
     reject_unknown(changes, SEGMENT_FIELDS)
     segment = lock(segment)
     save_changes(instance=segment, changes=changes, actor=actor)
@@ -73,7 +73,7 @@ def segment_update(*, actor: User, segment: Segment, **changes: Any) -> Segment:
 
 @transaction.atomic
 def segment_delete(*, actor: User, segment: Segment) -> None:
-    ensure_manager_or_admin(actor)
+    ensure_can_change_reference_data(actor)
     if segment.customers.exists():
         raise ConflictError(_("This segment still has customers; move them to another segment first."))
     audit_record(actor=actor, instance=segment, action="delete")

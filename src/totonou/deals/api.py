@@ -1,4 +1,5 @@
-"""REST API for stages, loss reasons (read-only) and deals (案件). A stage sent in a PATCH goes through
+"""REST API for stages, loss reasons (written by admins, and managers where the settings say so) and
+deals (案件). A stage sent in a PATCH goes through
 the service's stage change, which writes the StageChange history row."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 
 from totonou.core.api import (
     Id,
@@ -23,8 +24,19 @@ from totonou.customers.models import Customer
 from totonou.deals import services
 from totonou.deals.filters import DealFilter
 from totonou.deals.models import Deal, LossReason, Stage
-from totonou.deals.schemas import DealIn, DealOut, DealPatch, LossReasonOut, StageOut
+from totonou.deals.schemas import (
+    DealIn,
+    DealOut,
+    DealPatch,
+    LossReasonIn,
+    LossReasonOut,
+    LossReasonPatch,
+    StageIn,
+    StageOut,
+    StagePatch,
+)
 from totonou.deals.selectors import deal_list, stage_list
+from totonou.users.permissions import ensure_can_change_reference_data
 from totonou.users.selectors import assignable_users
 
 router = Router(tags=["deals"])
@@ -33,9 +45,18 @@ router = Router(tags=["deals"])
 # --- Stages and loss reasons --------------------------------------------------------------------------
 
 
+class ReferenceListQuery(Schema):
+    include_inactive: bool = False
+
+
 @router.get("/stages", response=Page[StageOut], url_name="stage_list")
-def list_stages(request: HttpRequest, pagination: Query[PageQuery]) -> dict[str, Any]:
-    return paginate(request, stage_list(user=api_user(request)), pagination)
+def list_stages(
+    request: HttpRequest, pagination: Query[PageQuery], options: Query[ReferenceListQuery]
+) -> dict[str, Any]:
+    """The active stages in order; ``include_inactive=true`` adds the deactivated ones."""
+    user = api_user(request)
+    queryset = Stage.objects.visible_to(user).order_by("order", "id")
+    return paginate(request, queryset if options.include_inactive else stage_list(user=user), pagination)
 
 
 @router.get("/stages/{stage_id}", response=StageOut, url_name="stage_detail")
@@ -43,15 +64,70 @@ def get_stage(request: HttpRequest, stage_id: Id) -> Stage:
     return get_visible(Stage.objects.all(), api_user(request), stage_id)
 
 
+@router.post("/stages", response={201: StageOut}, url_name="stage_create")
+def create_stage(request: HttpRequest, payload: StageIn) -> Status[Stage]:
+    user = api_user(request)
+    ensure_can_change_reference_data(user)
+    data, _version = body_data(payload)
+    return Status(201, services.stage_create(actor=user, **data))
+
+
+@router.patch("/stages/{stage_id}", response=StageOut, url_name="stage_update")
+def update_stage(request: HttpRequest, stage_id: Id, payload: StagePatch) -> Stage:
+    user = api_user(request)
+    ensure_can_change_reference_data(user)
+    data, _version = body_data(payload)
+    return services.stage_update(actor=user, stage=get_visible(Stage.objects.all(), user, stage_id), **data)
+
+
+@router.delete("/stages/{stage_id}", response={204: None}, url_name="stage_delete")
+def delete_stage(request: HttpRequest, stage_id: Id) -> Status[None]:
+    """Delete a stage no deal has been in (409 otherwise: deactivate it with ``is_active: false``)."""
+    user = api_user(request)
+    ensure_can_change_reference_data(user)
+    services.stage_delete(actor=user, stage=get_visible(Stage.objects.all(), user, stage_id))
+    return Status(204, None)
+
+
 @router.get("/loss-reasons", response=Page[LossReasonOut], url_name="loss_reason_list")
-def list_loss_reasons(request: HttpRequest, pagination: Query[PageQuery]) -> dict[str, Any]:
-    queryset = LossReason.objects.visible_to(api_user(request)).filter(is_active=True).order_by("order", "id")
+def list_loss_reasons(
+    request: HttpRequest, pagination: Query[PageQuery], options: Query[ReferenceListQuery]
+) -> dict[str, Any]:
+    queryset = LossReason.objects.visible_to(api_user(request)).order_by("order", "id")
+    if not options.include_inactive:
+        queryset = queryset.filter(is_active=True)
     return paginate(request, queryset, pagination)
 
 
 @router.get("/loss-reasons/{loss_reason_id}", response=LossReasonOut, url_name="loss_reason_detail")
 def get_loss_reason(request: HttpRequest, loss_reason_id: Id) -> LossReason:
     return get_visible(LossReason.objects.all(), api_user(request), loss_reason_id)
+
+
+@router.post("/loss-reasons", response={201: LossReasonOut}, url_name="loss_reason_create")
+def create_loss_reason(request: HttpRequest, payload: LossReasonIn) -> Status[LossReason]:
+    user = api_user(request)
+    ensure_can_change_reference_data(user)
+    data, _version = body_data(payload)
+    return Status(201, services.loss_reason_create(actor=user, **data))
+
+
+@router.patch("/loss-reasons/{loss_reason_id}", response=LossReasonOut, url_name="loss_reason_update")
+def update_loss_reason(request: HttpRequest, loss_reason_id: Id, payload: LossReasonPatch) -> LossReason:
+    user = api_user(request)
+    ensure_can_change_reference_data(user)
+    reason = get_visible(LossReason.objects.all(), user, loss_reason_id)
+    data, _version = body_data(payload)
+    return services.loss_reason_update(actor=user, loss_reason=reason, **data)
+
+
+@router.delete("/loss-reasons/{loss_reason_id}", response={204: None}, url_name="loss_reason_delete")
+def delete_loss_reason(request: HttpRequest, loss_reason_id: Id) -> Status[None]:
+    user = api_user(request)
+    ensure_can_change_reference_data(user)
+    reason = get_visible(LossReason.objects.all(), user, loss_reason_id)
+    services.loss_reason_delete(actor=user, loss_reason=reason)
+    return Status(204, None)
 
 
 # --- Deals ------------------------------------------------------------------------------------------

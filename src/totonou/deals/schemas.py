@@ -37,6 +37,42 @@ class LossReasonOut(Schema):
     is_active: bool
 
 
+class StageIn(InputSchema):
+    slug: str | None = None
+    name_ja: str
+    name_en: str
+    order: int | None = None
+    probability: int | None = None
+    stagnation_days: int | None = None
+    kind: str | None = None
+    is_active: bool | None = None
+
+
+class StagePatch(InputSchema):
+    name_ja: str | None = None
+    name_en: str | None = None
+    order: int | None = None
+    probability: int | None = None
+    stagnation_days: int | None = None
+    kind: str | None = None
+    is_active: bool | None = None
+
+
+class LossReasonIn(InputSchema):
+    slug: str | None = None
+    name_ja: str
+    name_en: str
+    order: int | None = None
+    is_active: bool | None = None
+
+
+class LossReasonPatch(InputSchema):
+    name_ja: str | None = None
+    name_en: str | None = None
+    order: int | None = None
+    is_active: bool | None = None
+
+
 class DealOut(WebObjectOut):
     id: int
     customer: int

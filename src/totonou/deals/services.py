@@ -5,20 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.core.audit import audit_record, snapshot
 from totonou.core.exceptions import ConflictError, ValidationError
-from totonou.core.services import check_version, lock, reject_unknown, save_changes
+from totonou.core.services import check_version, lock, reject_unknown, save_changes, unique_slug
 from totonou.customers.models import Customer
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
 from totonou.deals.notifications import deal_stage_notify
 from totonou.deals.personal_notifications import deal_outcome_notify
 from totonou.deals.search_documents import deal_index, deal_unindex
 from totonou.users.models import User
-from totonou.users.permissions import ensure_can_change_owned_by
+from totonou.users.permissions import ensure_can_change_owned_by, ensure_can_change_reference_data
 
+STAGE_FIELDS = {"name_ja", "name_en", "order", "probability", "stagnation_days", "kind", "is_active"}
+LOSS_REASON_FIELDS = {"name_ja", "name_en", "order", "is_active"}
 DEAL_FIELDS = {"customer", "owner", "title", "amount", "expected_close_date", "next_step", "notes"}
 UNSET: Any = object()  # "not given", as opposed to None ("clear it")
 
@@ -174,3 +177,101 @@ def deal_delete(*, actor: User, deal: Deal) -> None:
     audit_record(actor=actor, instance=deal, action="delete")
     deal_unindex(deal.pk)
     deal.delete()
+
+
+# --- Stages and loss reasons (shared reference data: ensure_can_change_reference_data) ----------------
+
+
+def _stage_in_use(stage: Stage) -> bool:
+    return (
+        Deal.objects.filter(stage=stage).exists()
+        or StageChange.objects.filter(Q(from_stage=stage) | Q(to_stage=stage)).exists()
+    )
+
+
+def _is_last_open_stage(stage: Stage) -> bool:
+    """A new deal starts in the first active open stage: one must always remain."""
+    if stage.kind != Stage.Kind.OPEN or not stage.is_active:
+        return False
+    others = Stage.objects.select_for_update().filter(kind=Stage.Kind.OPEN, is_active=True)
+    return not others.exclude(pk=stage.pk).exists()
+
+
+@transaction.atomic
+def stage_create(*, actor: User, slug: str = "", **fields: Any) -> Stage:
+    ensure_can_change_reference_data(actor)
+    reject_unknown(fields, STAGE_FIELDS)
+    stage = Stage(slug=slug or unique_slug(Stage, fields.get("name_en", ""), fields.get("name_ja", "")))
+    for name, value in fields.items():
+        setattr(stage, name, value)
+    stage.full_clean()
+    stage.save()
+    audit_record(actor=actor, instance=stage, action="create", changes=snapshot(stage, {"slug", *fields}))
+    return stage
+
+
+@transaction.atomic
+def stage_update(*, actor: User, stage: Stage, **changes: Any) -> Stage:
+    """Change a stage. Its kind (open / won / lost) is fixed once deals have been in it; deactivating
+    it hides it from the pickers while its deals and history keep it."""
+    ensure_can_change_reference_data(actor)
+    reject_unknown(changes, STAGE_FIELDS)
+    stage = lock(stage)
+    kind = changes.get("kind", stage.kind)
+    if kind != stage.kind and _stage_in_use(stage):
+        raise ValidationError(
+            {"kind": [_("Deals have been in this stage: its kind (open, won, lost) cannot change.")]}
+        )
+    is_active = changes.get("is_active", stage.is_active)
+    if (kind != Stage.Kind.OPEN or not is_active) and _is_last_open_stage(stage):
+        field = "kind" if kind != Stage.Kind.OPEN else "is_active"
+        raise ValidationError({field: [_("At least one active open stage is needed for new deals.")]})
+    save_changes(instance=stage, changes=changes, actor=actor)
+    return stage
+
+
+@transaction.atomic
+def stage_delete(*, actor: User, stage: Stage) -> None:
+    """Delete a stage no deal has ever been in; a stage with deals is deactivated instead."""
+    ensure_can_change_reference_data(actor)
+    stage = lock(stage)
+    if _stage_in_use(stage):
+        raise ConflictError(_("Deals are or have been in this stage: deactivate it instead of deleting it."))
+    if _is_last_open_stage(stage):
+        raise ConflictError(_("At least one active open stage is needed for new deals."))
+    audit_record(actor=actor, instance=stage, action="delete")
+    stage.delete()
+
+
+@transaction.atomic
+def loss_reason_create(*, actor: User, slug: str = "", **fields: Any) -> LossReason:
+    ensure_can_change_reference_data(actor)
+    reject_unknown(fields, LOSS_REASON_FIELDS)
+    reason = LossReason(
+        slug=slug or unique_slug(LossReason, fields.get("name_en", ""), fields.get("name_ja", ""))
+    )
+    for name, value in fields.items():
+        setattr(reason, name, value)
+    reason.full_clean()
+    reason.save()
+    audit_record(actor=actor, instance=reason, action="create", changes=snapshot(reason, {"slug", *fields}))
+    return reason
+
+
+@transaction.atomic
+def loss_reason_update(*, actor: User, loss_reason: LossReason, **changes: Any) -> LossReason:
+    ensure_can_change_reference_data(actor)
+    reject_unknown(changes, LOSS_REASON_FIELDS)
+    loss_reason = lock(loss_reason)
+    save_changes(instance=loss_reason, changes=changes, actor=actor)
+    return loss_reason
+
+
+@transaction.atomic
+def loss_reason_delete(*, actor: User, loss_reason: LossReason) -> None:
+    ensure_can_change_reference_data(actor)
+    loss_reason = lock(loss_reason)
+    if Deal.objects.filter(loss_reason=loss_reason).exists():
+        raise ConflictError(_("Deals were lost for this reason: deactivate it instead of deleting it."))
+    audit_record(actor=actor, instance=loss_reason, action="delete")
+    loss_reason.delete()

@@ -1,8 +1,8 @@
 """Admin for users, teams and API tokens (admins only; writes through ``users.services``).
 
 Creating a user or a team goes through ``user_create`` / ``team_create``; a user's preferences
-through ``user_update_preferences``. Role, team membership and activation have no service yet, so
-they are read-only here rather than written around the service layer.
+through ``user_update_preferences``. Role, team membership and activation are changed in the app
+(Settings → Users / Teams, ``user_update`` / ``team_update``), so they are read-only here.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -56,6 +57,24 @@ def ensure_admin(user: Any) -> None:
 def ensure_manager_or_admin(user: Any) -> None:
     if not (is_signed_in(user) and user.role in {"manager", "admin"}):
         raise PermissionDenied(_("Only managers and administrators may do this."))
+
+
+def can_change_reference_data(user: Any) -> bool:
+    """Shared reference data (segments, stages, loss reasons, activity types): admins always, managers
+    when ``TOTONOU_MANAGERS_EDIT_REFERENCE_DATA`` is on (the default; an organisation with several
+    teams that share these lists turns it off)."""
+    if not is_signed_in(user):
+        return False
+    if user.role == "admin":
+        return True
+    return user.role == "manager" and bool(settings.TOTONOU_MANAGERS_EDIT_REFERENCE_DATA)
+
+
+def ensure_can_change_reference_data(user: Any) -> None:
+    if not can_change_reference_data(user):
+        if is_signed_in(user) and user.role == "manager":
+            raise PermissionDenied(_("In this organisation only administrators change shared settings."))
+        raise PermissionDenied(_("Only managers and administrators may change shared settings."))
 
 
 def owned_by_q(user: Any, field: str = "owner") -> Q:

@@ -1,8 +1,10 @@
-"""API shapes for users and teams (read-only)."""
+"""API shapes for users and teams."""
 
 from __future__ import annotations
 
-from totonou.core.api import WebObjectOut
+from typing import ClassVar
+
+from totonou.core.api import Id, InputSchema, WebObjectOut
 from totonou.users.models import Team, User
 
 
@@ -38,3 +40,47 @@ class TeamOut(WebObjectOut):
     @staticmethod
     def resolve_members(obj: Team) -> list[int]:
         return [user.pk for user in obj.members.all()]
+
+
+class UserCreatedOut(UserOut):
+    """The new user, with the one-time link at which they set their password (shown only here)."""
+
+    set_password_url: str
+
+
+class _UserFields(InputSchema):
+    nullable: ClassVar[frozenset[str]] = frozenset({"team"})
+
+    role: str | None = None
+    team: Id | None = None
+    managed_teams: list[Id] | None = None
+    display_name: str | None = None
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language: str | None = None
+    time_zone: str | None = None
+    calendar_color: str | None = None
+    week_starts_on: int | None = None
+    slack_user_id: str | None = None
+    chatwork_account_id: str | None = None
+
+
+class UserIn(_UserFields):
+    username: str
+
+
+class UserPatch(_UserFields):
+    is_active: bool | None = None
+
+
+class TeamIn(InputSchema):
+    name: str
+    managers: list[Id] | None = None
+    members: list[Id] | None = None
+
+
+class TeamPatch(InputSchema):
+    name: str | None = None
+    managers: list[Id] | None = None
+    members: list[Id] | None = None

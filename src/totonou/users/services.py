@@ -6,16 +6,21 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from totonou.core.audit import audit_record
+from totonou.core.audit import audit_record, snapshot
 from totonou.core.exceptions import PermissionDenied, ValidationError
-from totonou.core.services import reject_unknown, save_changes
+from totonou.core.services import lock, reject_unknown, save_changes
 from totonou.users.models import ApiToken, CalendarFeed, Team, User
 from totonou.users.permissions import ensure_admin, is_signed_in
 
@@ -23,13 +28,39 @@ TOKEN_PREFIX = "tot_"  # noqa: S105 - a public marker, not a secret
 
 
 @transaction.atomic
-def team_create(*, actor: User | None, name: str) -> Team:
+def team_create(
+    *,
+    actor: User | None,
+    name: str,
+    managers: Iterable[User] | None = None,
+    members: Iterable[User] | None = None,
+) -> Team:
+    """A new team; ``actor`` None is the system (seeding). Members move here from their old team."""
     if actor is not None:
         ensure_admin(actor)
     team = Team(name=name)
     team.full_clean()
     team.save()
+    audit_record(actor=actor, instance=team, action="create", changes={"name": [None, name]})
+    if members is not None:
+        _set_members(actor=actor, team=team, members=list(members))
+    if managers is not None:
+        _set_managers(actor=actor, team=team, managers=list(managers))
     return team
+
+
+USER_CREATE_FIELDS = {
+    "display_name",
+    "email",
+    "first_name",
+    "last_name",
+    "language",
+    "time_zone",
+    "calendar_color",
+    "week_starts_on",
+    "slack_user_id",
+    "chatwork_account_id",
+}
 
 
 @transaction.atomic
@@ -37,38 +68,42 @@ def user_create(
     *,
     actor: User | None,
     username: str,
-    password: str | None,
+    password: str | None = None,
     role: str = User.Role.REP,
     team: Team | None = None,
-    display_name: str = "",
-    email: str = "",
-    language: str = "",
-    time_zone: str = "Asia/Tokyo",
-    calendar_color: str = "#2f6fdd",
+    managed_teams: Iterable[Team] | None = None,
+    **fields: Any,
 ) -> User:
-    """Create a user; ``actor`` None is the system (seeding, ``createsuperuser``-like commands)."""
+    """Create a user; ``actor`` None is the system (seeding, ``createsuperuser``-like commands).
+    Without a password the user cannot sign in until they set one through ``user_password_link``."""
     if actor is not None:
         ensure_admin(actor)
+    reject_unknown(fields, USER_CREATE_FIELDS)
     user = User(
         username=username,
         role=role,
         team=team,
-        display_name=display_name,
-        email=email,
-        language=language,
-        time_zone=time_zone,
-        calendar_color=calendar_color,
         is_staff=role == User.Role.ADMIN,
         is_superuser=role == User.Role.ADMIN,
+        **fields,
     )
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.full_clean()
+    user.full_clean(exclude=["password"])
+    managed = _check_managed_teams(role, managed_teams)
     user.save()
-    if role == User.Role.MANAGER and team is not None:
-        team.managers.add(user)
+    audit_record(
+        actor=actor,
+        instance=user,
+        action="create",
+        changes=snapshot(user, {"username", "role", "team", *fields}),
+    )
+    if managed is not None:
+        _set_managed_teams(actor=actor, user=user, teams=managed)
+    elif role == User.Role.MANAGER and team is not None:
+        team.managers.add(user)  # a manager manages their own team unless told which teams
     return user
 
 
@@ -81,15 +116,22 @@ PREFERENCE_FIELDS = {
     "slack_user_id",
     "chatwork_account_id",
 }
-ADMIN_FIELDS = {"role", "team", "is_active", "email", "first_name", "last_name", *PREFERENCE_FIELDS}
+ADMIN_FIELDS = {
+    "role",
+    "team",
+    "managed_teams",
+    "is_active",
+    "email",
+    "first_name",
+    "last_name",
+    *PREFERENCE_FIELDS,
+}
 
 
 @transaction.atomic
 def user_update_preferences(*, actor: User, user: User, **changes: Any) -> User:
     """A user changes their own preferences (admins may change anyone's)."""
     if not is_signed_in(actor) or (actor.pk != user.pk and actor.role != User.Role.ADMIN):
-        from totonou.core.exceptions import PermissionDenied
-
         raise PermissionDenied(_("You may only change your own preferences."))
     reject_unknown(changes, PREFERENCE_FIELDS)
     save_changes(instance=user, changes=changes, actor=actor, exclude_clean=["password"])
@@ -98,40 +140,122 @@ def user_update_preferences(*, actor: User, user: User, **changes: Any) -> User:
 
 @transaction.atomic
 def user_update(*, actor: User, user: User, **changes: Any) -> User:
-    """An admin changes a user's role, team, active flag or preferences. Admin site access follows
-    the role, and a manager manages the team they are put in."""
+    """An admin changes a user's role, team, managed teams, active flag or preferences. Admin site access
+    follows the role, and a manager manages the team they are put in. A deactivated user cannot sign in
+    (sessions and API tokens stop working); their records stay. The last active admin stays one."""
     ensure_admin(actor)
     reject_unknown(changes, ADMIN_FIELDS)
     if user.pk == actor.pk and (
         changes.get("role", user.role) != User.Role.ADMIN or changes.get("is_active") is False
     ):
-        raise ValidationError({"role": [_("You cannot remove your own administrator access.")]})
+        field = "is_active" if changes.get("is_active") is False else "role"
+        raise ValidationError({field: [_("You cannot remove your own administrator access.")]})
+    # The active admins are locked first, in one order, so two admins demoting each other at once wait
+    # for one another instead of deadlocking; then the row itself.
+    admins = list(
+        User.objects.select_for_update()
+        .filter(role=User.Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     user = User.objects.select_for_update().get(pk=user.pk)
+    role = changes.get("role", user.role)
+    is_active = changes.get("is_active", user.is_active)
+    loses_admin = (
+        user.role == User.Role.ADMIN and user.is_active and (role != User.Role.ADMIN or not is_active)
+    )
+    if loses_admin and not [pk for pk in admins if pk != user.pk]:
+        field = "is_active" if not is_active else "role"
+        raise ValidationError({field: [_("This is the last active administrator: make another first.")]})
+    managed = _check_managed_teams(role, changes.pop("managed_teams", None))
     if "role" in changes:
         changes["is_staff"] = changes["is_superuser"] = changes["role"] == User.Role.ADMIN
     save_changes(instance=user, changes=changes, actor=actor, exclude_clean=["password"])
-    if user.role == User.Role.MANAGER and user.team_id is not None:
+    if managed is not None:
+        _set_managed_teams(actor=actor, user=user, teams=managed)
+    elif user.role == User.Role.MANAGER and user.team_id is not None and {"team", "role"} & set(changes):
         user.team.managers.add(user)  # type: ignore[union-attr]
     if user.role != User.Role.MANAGER:
-        user.managed_teams.clear()
+        _set_managed_teams(actor=actor, user=user, teams=[])
     return user
+
+
+def _check_managed_teams(role: str, teams: Iterable[Team] | None) -> list[Team] | None:
+    if teams is None:
+        return None
+    teams = list(teams)
+    if teams and role != User.Role.MANAGER:
+        raise ValidationError({"managed_teams": [_("Only a manager manages teams.")]})
+    return teams
+
+
+def _set_managed_teams(*, actor: User | None, user: User, teams: list[Team]) -> None:
+    before = sorted(user.managed_teams.values_list("pk", flat=True))
+    after = sorted({team.pk for team in teams})
+    if before != after:
+        user.managed_teams.set(teams)
+        audit_record(actor=actor, instance=user, action="update", changes={"managed_teams": [before, after]})
+
+
+def _set_members(*, actor: User | None, team: Team, members: list[User]) -> None:
+    """``members`` are the team's people from now on: each moves here from their old team; the others
+    leave it (who manages the team is set apart, by ``managers``)."""
+    wanted = {member.pk for member in members}
+    current = User.objects.select_for_update().filter(Q(team=team) | Q(pk__in=wanted)).order_by("pk")
+    for person in current:
+        new_team = team if person.pk in wanted else None
+        if person.team_id != (new_team.pk if new_team is not None else None):
+            save_changes(instance=person, changes={"team": new_team}, actor=actor, exclude_clean=["password"])
+
+
+def _set_managers(*, actor: User | None, team: Team, managers: list[User]) -> None:
+    not_managers = [manager.username for manager in managers if manager.role != User.Role.MANAGER]
+    if not_managers:
+        raise ValidationError(
+            {"managers": [_("Not managers: %(names)s") % {"names": ", ".join(not_managers)}]}
+        )
+    before = sorted(team.managers.values_list("pk", flat=True))
+    after = sorted({manager.pk for manager in managers})
+    if before != after:
+        team.managers.set(managers)
+        audit_record(actor=actor, instance=team, action="update", changes={"managers": [before, after]})
 
 
 @transaction.atomic
 def team_update(
-    *, actor: User, team: Team, name: str | None = None, managers: list[User] | None = None
+    *,
+    actor: User,
+    team: Team,
+    name: str | None = None,
+    managers: Iterable[User] | None = None,
+    members: Iterable[User] | None = None,
 ) -> Team:
+    """Rename a team, set its managers (users with the manager role) and its members."""
     ensure_admin(actor)
+    team = lock(team)
     if name is not None and name != team.name:
         save_changes(instance=team, changes={"name": name}, actor=actor)
+    if members is not None:
+        _set_members(actor=actor, team=team, members=list(members))
     if managers is not None:
-        not_managers = [manager.username for manager in managers if manager.role != User.Role.MANAGER]
-        if not_managers:
-            raise ValidationError(
-                {"managers": [_("Not managers: %(names)s") % {"names": ", ".join(not_managers)}]}
-            )
-        team.managers.set(managers)
+        _set_managers(actor=actor, team=team, managers=list(managers))
     return team
+
+
+@transaction.atomic
+def user_password_link(*, actor: User, user: User) -> tuple[str, str]:
+    """A one-time set-password link for ``user`` (its ``uidb64`` and ``token``), for an admin to pass on.
+
+    The user's current password stops working, so only the newest link works; the link works once
+    (setting a password changes what the token was made from) and for ``PASSWORD_RESET_TIMEOUT``."""
+    ensure_admin(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise ValidationError({"is_active": [_("This user is inactive: activate them first.")]})
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, instance=user, action="update", changes={"password": ["", "set-password link"]})
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
 
 
 def _hash(raw: str) -> str:

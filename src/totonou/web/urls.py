@@ -6,7 +6,7 @@ This URLconf is included without a namespace so the sign-in URLs keep the global
 settings use (``LOGIN_URL = "login"``).
 """
 
-from django.urls import include, path
+from django.urls import URLPattern, include, path
 
 from totonou.web.views import (
     activity,
@@ -19,6 +19,7 @@ from totonou.web.views import (
     feed,
     notification_center,
     search,
+    setup,
     social,
     targets,
 )
@@ -129,12 +130,44 @@ target_patterns = (
     "targets",
 )
 
+
+def _reference_patterns(prefix: str, kind: str) -> list[URLPattern]:
+    """List, new, edit and delete for one shared list (segments, stages, loss reasons, activity types)."""
+    return [
+        path(f"{prefix}/", setup.reference_list, {"kind": kind}, name=f"{kind}_list"),
+        path(f"{prefix}/new/", setup.reference_edit, {"kind": kind}, name=f"{kind}_create"),
+        path(f"{prefix}/<int:pk>/", setup.reference_edit, {"kind": kind}, name=f"{kind}_edit"),
+        path(f"{prefix}/<int:pk>/delete/", setup.reference_delete, {"kind": kind}, name=f"{kind}_delete"),
+    ]
+
+
+setup_patterns = (
+    [
+        path("users/", setup.user_list, name="user_list"),
+        path("users/new/", setup.user_create, name="user_create"),
+        path("users/<int:pk>/", setup.user_edit, name="user_edit"),
+        path("users/<int:pk>/password-link/", setup.user_password_link_view, name="user_password_link"),
+        path("users/<int:pk>/deactivate/", setup.user_active, {"active": False}, name="user_deactivate"),
+        path("users/<int:pk>/activate/", setup.user_active, {"active": True}, name="user_activate"),
+        path("teams/", setup.team_list, name="team_list"),
+        path("teams/new/", setup.team_edit, name="team_create"),
+        path("teams/<int:pk>/", setup.team_edit, name="team_edit"),
+        *_reference_patterns("segments", "segment"),
+        *_reference_patterns("stages", "stage"),
+        *_reference_patterns("loss-reasons", "loss_reason"),
+        *_reference_patterns("activity-types", "activity_type"),
+        path("password/", setup.password_change, name="password_change"),
+    ],
+    "setup",
+)
+
 urlpatterns = [
     path("accounts/", include("totonou.web.urls_accounts")),
     path("customers/", include(customer_patterns)),
     path("deals/", include(deal_patterns)),
     path("targets/", include(target_patterns)),
     path("settings/", include(channel_patterns)),
+    path("settings/", include(setup_patterns)),
     path("integrations/slack/command", slack_command, name="slack_command"),
     path("search", include(search_patterns)),
     path("", include(activity_patterns)),

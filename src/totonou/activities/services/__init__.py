@@ -9,6 +9,11 @@ from totonou.activities.services.activity import (
     activity_reschedule,
     activity_update,
 )
+from totonou.activities.services.activity_type import (
+    activity_type_create,
+    activity_type_delete,
+    activity_type_update,
+)
 from totonou.activities.services.comment import (
     comment_create,
     comment_delete,
@@ -25,6 +30,9 @@ __all__ = [
     "activity_delete",
     "activity_mark_reviewed",
     "activity_reschedule",
+    "activity_type_create",
+    "activity_type_delete",
+    "activity_type_update",
     "activity_update",
     "comment_create",
     "comment_delete",

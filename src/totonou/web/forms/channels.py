@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -13,6 +12,7 @@ from totonou.customers.models import Segment
 from totonou.integrations.services import channel_create, channel_update
 from totonou.notifications.models import CHANNEL_FILTERS, Channel, Delivery, EventName
 from totonou.users.models import Team, User
+from totonou.web.forms.preferences import TimeZoneField
 
 
 class ChannelForm(ServiceForm[Channel]):
@@ -48,14 +48,13 @@ class ChannelForm(ServiceForm[Channel]):
     )
     key_only = forms.BooleanField(label=_("Key customers only"), required=False)
     digest_time = forms.TimeField(label=_("Daily digest time"), help_text=_("Local time, e.g. 08:30."))
-    time_zone = forms.ChoiceField(label=_("Time zone"))
+    time_zone = TimeZoneField(label=_("Time zone"))
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
     def __init__(self, *args: Any, actor: User, channel: Channel | None = None, **kwargs: Any) -> None:
         self.actor, self.channel = actor, channel
         super().__init__(*args, **kwargs)
-        zones = [(name, name) for name in sorted(zoneinfo.available_timezones())]
-        self.fields["time_zone"].choices = zones  # type: ignore[attr-defined]
+        self.fields["time_zone"].set_current(channel.time_zone if channel else "")  # type: ignore[attr-defined]
         if channel is None:
             self.initial.update(
                 {"language": "ja", "events": Channel._meta.get_field("events").get_default(), "enabled": True}

@@ -20,6 +20,60 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
+LIKELY_ZONES = ("Asia/Tokyo",)
+
+
+@cache
+def _zones_by_region() -> list[tuple[str, list[tuple[str, str]]]]:
+    """IANA zones by their region (``Asia``, ``Europe``…); zones without one (``UTC``) under ``""``."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name, label in time_zone_choices():
+        groups.setdefault(name.split("/", 1)[0] if "/" in name else "", []).append((name, label))
+    return sorted(groups.items(), key=lambda item: (item[0] == "", item[0]))
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def grouped_time_zone_choices(current: str = "") -> list[tuple[Any, list[tuple[str, str]]]]:
+    """The likely zones first (Asia/Tokyo and the current value; the page's script adds the browser's),
+    then every zone grouped by region, each zone listed once."""
+    likely = [zone for zone in dict.fromkeys((*LIKELY_ZONES, current)) if zone in _known_zones()]
+    groups: list[tuple[Any, list[tuple[str, str]]]] = [(_("Suggested"), [(zone, zone) for zone in likely])]
+    for region, zones in _zones_by_region():
+        rest = [(name, label) for name, label in zones if name not in likely]
+        if rest:
+            groups.append((region or _("Other"), rest))
+    return groups
+
+
+class TimeZoneSelect(forms.Select):
+    """A select with the likely zones first; ``totonou/timezone.js`` moves the browser's zone up."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            attrs={
+                "data-tz-picker": "",
+                "data-tz-device": _("this device"),
+                **(attrs or {}),
+            }
+        )
+
+
+class TimeZoneField(forms.ChoiceField):
+    """Every IANA zone, with Asia/Tokyo and the current value on top (``set_current``)."""
+
+    widget = TimeZoneSelect
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=grouped_time_zone_choices(), **kwargs)
+
+    def set_current(self, current: str) -> None:
+        self.choices = grouped_time_zone_choices(current)
+
+
 def language_choices() -> list[tuple[str, str]]:
     return [(code, str(name)) for code, name in settings.LANGUAGES]
 
@@ -29,7 +83,7 @@ class PreferencesForm(ServiceForm[User]):
 
     display_name = forms.CharField(label=_("Display name"), required=False, max_length=100)
     language = forms.ChoiceField(label=_("Language"), required=False)
-    time_zone = forms.ChoiceField(label=_("Time zone"))
+    time_zone = TimeZoneField(label=_("Time zone"))
     calendar_color = forms.CharField(
         label=_("Calendar colour"), max_length=7, widget=forms.TextInput(attrs={"type": "color"})
     )
@@ -50,7 +104,7 @@ class PreferencesForm(ServiceForm[User]):
             ("", _("The browser's language")),
             *language_choices(),
         ]
-        self.fields["time_zone"].choices = time_zone_choices()  # type: ignore[attr-defined]
+        self.fields["time_zone"].set_current(user.time_zone)  # type: ignore[attr-defined]
 
     def submit(self) -> User:
         changes = {name: self.cleaned_data[name] for name in self.changed_data}

@@ -1,5 +1,5 @@
-"""Settings: the user's preferences, API tokens and calendar subscription, with links to the API docs,
-the notification settings and the admin."""
+"""Settings: the user's preferences, API tokens and calendar subscription, with links to the team's
+set-up, the notification settings, the API docs and the admin."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from totonou.users.selectors import api_token_list
 from totonou.users.services import api_token_revoke, calendar_feed_read
 from totonou.web.forms.preferences import ApiTokenCreateForm, PreferencesForm
 from totonou.web.views.language import set_language_cookie
+from totonou.web.views.setup import setup_links
 
 
 class SettingsPreferencesForm(PreferencesForm):
@@ -75,6 +76,7 @@ def _render(
         "tokens": api_token_list(user=user),
         "new_token": new_token,
         **calendar_feed_context(user),
+        "setup_links": setup_links(user),
     }
     response = render_page(request, "web/settings.html", context, status=status)
     if new_token or context["calendar_feed_url"]:
