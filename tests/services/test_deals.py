@@ -39,7 +39,10 @@ def test_stage_change_writes_history_and_closes_and_reopens(team_a):
     )
     deal.refresh_from_db()
     assert deal.closed_at is not None and deal.loss_reason.slug == "price"
-    deal = deal_change_stage(actor=rep, deal=deal, stage=stage("negotiation"))
+    # Reopening is for the owner's manager (issue 12), not the rep.
+    with pytest.raises(PermissionDenied):
+        deal_change_stage(actor=rep, deal=deal, stage=stage("negotiation"))
+    deal = deal_change_stage(actor=manager, deal=deal, stage=stage("negotiation"))
     deal.refresh_from_db()
     assert (deal.closed_at, deal.loss_reason) == (None, None)
 
@@ -52,7 +55,7 @@ def test_stage_change_writes_history_and_closes_and_reopens(team_a):
         (None, "lead", rep.username),
         ("lead", "proposal", rep.username),
         ("proposal", "lost", manager.username),
-        ("lost", "negotiation", rep.username),
+        ("lost", "negotiation", manager.username),
     ]
 
 

@@ -70,3 +70,18 @@ def owned_by_q(user: Any, field: str = "owner") -> Q:
 def visible(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
     """What ``user`` may read: everything for a signed-in user, nothing for anyone else."""
     return queryset if is_signed_in(user) else queryset.none()
+
+
+def can_reopen_owned_by(user: Any, owner_id: int | None) -> bool:
+    """Reopening a won or lost deal: the owner's manager (a manager of a team the owner is in, or a
+    manager reopening their own) and admins; never a rep, not even the owner."""
+    if not is_signed_in(user):
+        return False
+    if user.role == "admin":
+        return True
+    return user.role == "manager" and owner_id is not None and owner_id in managed_user_ids(user)
+
+
+def ensure_can_reopen_owned_by(user: Any, owner_id: int | None) -> None:
+    if not can_reopen_owned_by(user, owner_id):
+        raise PermissionDenied(_("Only the owner's manager or an administrator may reopen a closed deal."))
