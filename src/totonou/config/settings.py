@@ -244,6 +244,8 @@ LOGGING = {
 # Days without a real contact before a customer counts as uncontacted, when neither the customer nor
 # its segment sets a cadence.
 TOTONOU_DEFAULT_CADENCE_DAYS = int(os.environ.get("TOTONOU_DEFAULT_CADENCE_DAYS", "30"))
+# The team's currency (ISO 4217): deal amounts are whole units of it, shown with its symbol (JPY: ¥1,200,000).
+TOTONOU_CURRENCY = os.environ.get("TOTONOU_CURRENCY", "JPY").strip().upper() or "JPY"
 TOTONOU_API_PAGE_SIZE = 50
 TOTONOU_API_MAX_PAGE_SIZE = 200
 # What the search index holds, one source per kind of document, in the order results are grouped.

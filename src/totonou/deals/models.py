@@ -155,9 +155,12 @@ class Deal(VersionedModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.contact_id is not None and self.customer_id is not None:
-            if self.contact.customer_id != self.customer_id:
-                raise ValidationError({"contact": [_("This contact belongs to another customer.")]})
+        if (
+            self.contact_id is not None
+            and self.customer_id is not None
+            and self.contact.customer_id != self.customer_id
+        ):
+            raise ValidationError({"contact": [_("This contact belongs to another customer.")]})
 
     def get_absolute_url(self) -> str:
         return reverse("deals:deal_detail", args=[self.pk])

@@ -59,15 +59,15 @@ def deal_totals(queryset: QuerySet[Deal]) -> DealTotals:
         queryset.order_by()
         .select_related(None)
         .aggregate(
-            count=Count("id"),
-            amount=Sum("amount"),
-            weighted=Sum(F("amount") * F("stage__probability"), output_field=BigIntegerField()),
+            total_count=Count("id"),
+            total_amount=Sum("amount"),
+            total_weighted=Sum(F("amount") * F("stage__probability"), output_field=BigIntegerField()),
         )
     )
     return DealTotals(
-        count=int(row["count"] or 0),
-        amount=int(row["amount"] or 0),
-        weighted_amount=int(row["weighted"] or 0) // 100,
+        count=int(row["total_count"] or 0),
+        amount=int(row["total_amount"] or 0),
+        weighted_amount=int(row["total_weighted"] or 0) // 100,
     )
 
 

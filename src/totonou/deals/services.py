@@ -210,7 +210,7 @@ def deal_update(
         )
     customer_id = new_customer.pk if new_customer is not None else deal.customer_id
     if "contact" in changes or (new_customer is not None and new_customer.pk != deal.customer_id):
-        contact = changes["contact"] if "contact" in changes else deal.contact
+        contact = changes.get("contact", deal.contact)
         _check_contact(customer_id=customer_id, contact=contact)
     if "external_id" in changes:
         _check_external_id(external_id=changes["external_id"], deal_id=deal.pk)

@@ -7,7 +7,10 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
@@ -17,23 +20,50 @@ from totonou.core.filters import filters_from_query
 from totonou.core.htmx import htmx_target, render_page
 from totonou.deals.filters import DealFilter
 from totonou.deals.models import Stage
-from totonou.deals.selectors import deal_list, deal_stage_history, stage_list
+from totonou.deals.selectors import deal_list, deal_stage_history, deal_totals, stage_list
 from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
 from totonou.web.views.customers import TIMELINE_FRAGMENTS, TIMELINE_MORE, timeline_page
+from totonou.web.views.deal_edit import stage_panel_context
 
 DEAL_PAGE_SIZE = 25
+
+
+def _with_default_owner(request: HttpRequest, user: Any) -> Any:
+    """A rep sees their own deals by default: without ``owner`` in the query, the owner filter is the
+    signed-in user (shown selected, so "Everyone" — ``owner=`` — clears it)."""
+    if "owner" in request.GET:
+        return request.GET
+    query = request.GET.copy()
+    query["owner"] = str(user.pk)
+    return query
+
+
+#: The deal list's sorts (``DealFilter.sort``), as the sort menu offers them.
+DEAL_SORTS = [
+    ("recent", _("Recently changed")),
+    ("amount", _("Amount (largest first)")),
+    ("expected_close", _("Expected close (soonest first)")),
+    ("days_in_stage", _("Days in stage (longest first)")),
+    ("last_activity", _("Last activity (longest ago first)")),
+]
 
 
 @require_GET
 def deal_list_view(request: HttpRequest) -> HttpResponse:
     """Deals, most recently changed first, filtered by stage and owner (``DealFilter``)."""
     user = signed_in_user(request)
-    filters, errors = filters_from_query(DealFilter, request.GET)
-    page = Paginator(deal_list(user=user, filters=filters), DEAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters, errors = filters_from_query(DealFilter, _with_default_owner(request, user))
+    deals = deal_list(user=user, filters=filters)
+    totals = deal_totals(deals)
+    paginator = Paginator(deals, DEAL_PAGE_SIZE)
+    paginator.count = totals.count  # type: ignore[misc]  # the totals' count: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "totals": totals,
+        "sorts": DEAL_SORTS,
         "filters": filters,
         "filter_errors": errors,
         "stages": stage_list(user=user),
@@ -64,6 +94,9 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 and days_in_stage > deal.stage.stagnation_days,
                 "history": deal_stage_history(deal=deal),
                 "comments": Comment.objects.visible_to(user).filter(deal=deal).select_related("author"),
+                "plan_url": f"{reverse('activities:activity_create')}?"
+                + urlencode({"deal": deal.pk, "mode": "plan", "next": deal.get_absolute_url()}),
+                **stage_panel_context(user, deal),
             }
         )
     return render_page(request, "deals/deal_detail.html", context, fragments=TIMELINE_FRAGMENTS)

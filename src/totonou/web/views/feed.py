@@ -34,6 +34,7 @@ from totonou.activities.selectors import (
 )
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
+from totonou.core.i18n import pick
 from totonou.customers.models import Segment
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
@@ -69,6 +70,7 @@ def feed_events(*, user: User, filters: FeedFilter) -> QuerySet[ActivityEvent]:
     mentioned = Mention.objects.filter(comment_id=OuterRef("comment_id"), user_id=user.pk)
     return (
         feed_list(user=user, filters=filters)
+        .select_related("deal__customer", "deal__owner")  # a deal's stage change: joined, no query
         .prefetch_related(None)
         .prefetch_related(Prefetch("activity", queryset=activities))
         .annotate(viewer_mentioned=Exists(mentioned))
@@ -125,8 +127,12 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
             "feed_comments",
         )
     )
+    deal_url = _pk_url("deals:deal_detail")
     for event in prepared:
         activity = event.activity
+        if activity is None:  # a deal's stage change (ADR 0019)
+            _prepare_deal_event(event, deal_url)
+            continue
         activity.urls = {  # type: ignore[attr-defined]
             "detail": detail_url(activity.pk),
             "reaction": toggle_url(activity.pk),
@@ -152,6 +158,26 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
         event.mentions_viewer = event.comment_id is not None and event.viewer_mentioned  # type: ignore[attr-defined]
         event.box = f"e{event.pk}"  # type: ignore[attr-defined]  # the id prefix of its comment box
     return prepared
+
+
+def _stage_name(names: Any) -> str:
+    return pick(ja=str(names.get("ja", "")), en=str(names.get("en", ""))) if isinstance(names, dict) else ""
+
+
+def _prepare_deal_event(event: ActivityEvent, deal_url: Callable[[int], str]) -> None:
+    """A deal's stage change: the stage names as they were, in the reader's language, and the deal's URL."""
+    data = event.data if isinstance(event.data, dict) else {}
+    event.created = {  # type: ignore[attr-defined]
+        "iso": timezone.localtime(event.created_at).isoformat(),
+        "label": feed_time(event.created_at),
+    }
+    event.deal_url = deal_url(event.deal_id) if event.deal_id else ""  # type: ignore[attr-defined]
+    event.stage_from = _stage_name(data.get("from"))  # type: ignore[attr-defined]
+    event.stage_to = _stage_name(data.get("to"))  # type: ignore[attr-defined]
+    event.stage_kind = data.get("stage_kind", "open")  # type: ignore[attr-defined]
+    event.loss_reason_name = _stage_name(data.get("loss_reason"))  # type: ignore[attr-defined]
+    event.mentions_viewer = False  # type: ignore[attr-defined]
+    event.box = f"e{event.pk}"  # type: ignore[attr-defined]
 
 
 def _filter_query(request: HttpRequest) -> QueryDict:
@@ -237,7 +263,9 @@ def feed_comments(request: HttpRequest, pk: int) -> HttpResponse:
     An event the user may not see, or one without a comment box (a review), is 404; a request without
     htmx goes to the activity page, where the thread is."""
     user = signed_in_user(request)
-    queryset = ActivityEvent.objects.visible_to(user).exclude(kind=ActivityEvent.Kind.REVIEWED)
+    queryset = ActivityEvent.objects.visible_to(user).exclude(
+        kind__in=[ActivityEvent.Kind.REVIEWED, ActivityEvent.Kind.STAGE_CHANGED]
+    )
     event = get_object_or_404(queryset.select_related("activity"), pk=pk)
     activity = event.activity
     if not is_htmx(request):
