@@ -39,7 +39,8 @@ class DealFilter(FilterSchema):
         return Q(external_id=value) if value else Q()
 
     def filter_archived(self, value: bool | None) -> Q:
-        return Q(archived_at__isnull=False) if value else Q(archived_at__isnull=True)
+        """True: only archived deals. Leaving archived ones out otherwise is the selector's default."""
+        return Q(archived_at__isnull=False) if value else Q()
 
     def filter_sort(self, value: str | None) -> Q:
         return Q()  # an order, applied by the selector

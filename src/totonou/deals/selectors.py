@@ -39,6 +39,8 @@ def deal_list(*, user: Any, filters: DealFilter | None = None) -> QuerySet[Deal]
     )
     if filters is not None:
         queryset = filters.filter(queryset)
+        if not filters.archived:  # a FilterSchema skips None values: the default is applied here
+            queryset = queryset.filter(archived_at__isnull=True)
     order = DEAL_ORDERS[(filters.sort if filters is not None else None) or "recent"]
     return queryset.order_by(*order)
 
