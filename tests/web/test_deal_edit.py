@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.api.conftest import counts
-from tests.factories import ActivityFactory, ContactFactory, CustomerFactory, DealFactory
+from tests.factories import ContactFactory, CustomerFactory, DealFactory
 from totonou.activities.models import ActivityEvent
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
 from totonou.deals.services import deal_change_stage
