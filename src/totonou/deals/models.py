@@ -155,11 +155,8 @@ class Deal(VersionedModel):
 
     def clean(self) -> None:
         super().clean()
-        if (
-            self.contact_id is not None
-            and self.customer_id is not None
-            and self.contact.customer_id != self.customer_id
-        ):
+        contact = self.contact if self.contact_id is not None else None
+        if contact is not None and self.customer_id is not None and contact.customer_id != self.customer_id:
             raise ValidationError({"contact": [_("This contact belongs to another customer.")]})
 
     def get_absolute_url(self) -> str:

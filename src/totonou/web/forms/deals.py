@@ -136,8 +136,10 @@ class DealForm(ServiceErrorsMixin, forms.Form):
         raw = self.data.get("customer") if self.is_bound else self.initial.get("customer")
         if isinstance(raw, Customer):
             return raw.pk
+        if raw is None or raw == "":
+            return None
         try:
-            return int(raw) if raw not in (None, "") else None
+            return int(raw)
         except (TypeError, ValueError):
             return None
 

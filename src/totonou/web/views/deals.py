@@ -58,7 +58,7 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
     deals = deal_list(user=user, filters=filters)
     totals = deal_totals(deals)
     paginator = Paginator(deals, DEAL_PAGE_SIZE)
-    paginator.count = totals.count  # type: ignore[misc]  # the totals' count: no second COUNT query
+    paginator.count = totals.count  # the totals' count: no second COUNT query
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -95,7 +95,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "history": deal_stage_history(deal=deal),
                 "comments": Comment.objects.visible_to(user).filter(deal=deal).select_related("author"),
                 "plan_url": f"{reverse('activities:activity_create')}?"
-                + urlencode({"deal": deal.pk, "mode": "plan", "next": deal.get_absolute_url()}),
+                + urlencode({"deal": str(deal.pk), "mode": "plan", "next": deal.get_absolute_url()}),
                 **stage_panel_context(user, deal),
             }
         )
