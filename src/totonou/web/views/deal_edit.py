@@ -251,17 +251,19 @@ def deal_stage(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         saved = None
         if is_htmx(request):
-            response = HttpResponse(status=204)
+            response = HttpResponse(status=200)
             response["HX-Redirect"] = deal.get_absolute_url()
             return response
         return redirect(deal.get_absolute_url())
     if saved is None:
         context = stage_panel_context(user, deal, form)
-        return render_page(request, "deals/deal_stage.html", context, fragments=fragments, status=422)
+        # htmx swaps only successful responses: the form with its errors comes back as 200 to htmx.
+        status = 200 if is_htmx(request) else 422
+        return render_page(request, "deals/deal_stage.html", context, fragments=fragments, status=status)
     messages.success(request, _("The deal is now in the stage “%(stage)s”.") % {"stage": saved.stage.name})
     target = safe_next(request, saved.get_absolute_url())
     if is_htmx(request):
-        response = HttpResponse(status=204)
+        response = HttpResponse(status=200)
         response["HX-Redirect"] = target
         return response
     return redirect(target)
