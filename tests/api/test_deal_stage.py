@@ -316,3 +316,30 @@ def test_archive_permissions(people, api, role, allowed):
         assert response.status_code == 403
         assert deal.archived_at is None
         assert all_counts() == before
+
+
+# --- The feed ---------------------------------------------------------------------------------------
+
+
+def test_feed_api_lists_a_stage_change_without_an_activity(people, api):
+    deal = owned_deal(people, title="Feed deal")
+    api(people.owner).post(f"/deals/{deal.pk}/stage", {"stage": stage("won").pk})
+    rows = api(people.other_rep).get("/feed").json()["results"]
+    row = next(item for item in rows if item["deal"] == deal.pk)
+    assert (row["kind"], row["activity"], row["actor"], row["comment"]) == (
+        "stage",
+        None,
+        people.owner.pk,
+        None,
+    )
+    assert (row["data"]["from"], row["data"]["to"], row["data"]["stage_kind"]) == (
+        {"ja": "リード", "en": "Lead"},
+        {"ja": stage("won").name_ja, "en": stage("won").name_en},
+        "won",
+    )
+    mine = api(people.owner).get("/feed", {"owner": people.owner.pk}).json()["results"]
+    assert [item["deal"] for item in mine] == [deal.pk]
+    others = api(people.owner).get("/feed", {"owner": people.rep_b.pk}).json()["results"]
+    assert others == []
+    latest = api(people.owner).get("/feed/latest").json()["latest_id"]
+    assert latest == row["id"]
