@@ -148,6 +148,17 @@ def test_rep_creates_plans_moves_and_loses_a_deal(
         no_sideways_scroll(page)
         page.screenshot(path=f"{SHOTS}/{device}-{language}-3-lost.png", full_page=True)
 
+        # 5. The deal list (the rep's own by default) with its totals, and the feed with the deal's items.
+        page.goto(f"{base}/deals/")
+        expect(page.locator(f'tr[data-deal="{deal.pk}"]')).to_contain_text("¥1,200,000")
+        expect(page.locator('dd[data-total="amount"]')).to_have_text("¥1,200,000")
+        no_sideways_scroll(page)
+        page.screenshot(path=f"{SHOTS}/{device}-{language}-4-list.png", full_page=True)
+        page.goto(f"{base}/feed/")
+        expect(page.locator(f'li.feed-item--stage[data-deal="{deal.pk}"]')).to_have_count(3)
+        no_sideways_scroll(page)
+        page.screenshot(path=f"{SHOTS}/{device}-{language}-5-feed.png", full_page=True)
+
     deal.refresh_from_db()
     assert (deal.stage, deal.loss_reason, deal.loss_note) == (lost, price, "他社が2割安い")
     assert deal.closed_at is not None

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -160,6 +161,9 @@ class DealForm(ServiceErrorsMixin, forms.Form):
             return None
         except ConflictError as error:
             self.add_error(None, error.message)
+            return None
+        except IntegrityError:  # a race the service's checks could not see (the database's rules hold)
+            self.add_error(None, _("This change conflicts with other records. Reload and retry."))
             return None
 
 
