@@ -158,6 +158,20 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "deal_detail", "page", "manager", lambda ctx: Request("GET", url("deals:deal_detail", ctx.deal.pk))
     ),
+    # The deal list with its totals (count, amount, weighted amount) of the whole filtered set: everyone's
+    # open deals as a manager sees them, and a rep's own by last activity (issue 12).
+    Scenario(
+        "deal_list_totals",
+        "page",
+        "manager",
+        lambda ctx: Request("GET", url("deals:deal_list", query="owner=&kind=open&sort=amount")),
+    ),
+    Scenario(
+        "deal_list_rep_last_activity",
+        "page",
+        "rep",
+        lambda ctx: Request("GET", url("deals:deal_list", query="sort=last_activity")),
+    ),
     Scenario(
         "api_activity_list",
         "api",

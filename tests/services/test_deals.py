@@ -39,7 +39,10 @@ def test_stage_change_writes_history_and_closes_and_reopens(team_a):
     )
     deal.refresh_from_db()
     assert deal.closed_at is not None and deal.loss_reason.slug == "price"
-    deal = deal_change_stage(actor=rep, deal=deal, stage=stage("negotiation"))
+    # Reopening is for the owner's manager (issue 12), not the rep.
+    with pytest.raises(PermissionDenied):
+        deal_change_stage(actor=rep, deal=deal, stage=stage("negotiation"))
+    deal = deal_change_stage(actor=manager, deal=deal, stage=stage("negotiation"))
     deal.refresh_from_db()
     assert (deal.closed_at, deal.loss_reason) == (None, None)
 
@@ -52,7 +55,7 @@ def test_stage_change_writes_history_and_closes_and_reopens(team_a):
         (None, "lead", rep.username),
         ("lead", "proposal", rep.username),
         ("proposal", "lost", manager.username),
-        ("lost", "negotiation", rep.username),
+        ("lost", "negotiation", manager.username),
     ]
 
 
@@ -123,3 +126,47 @@ def test_delete_refuses_a_deal_with_activities(team_a):
     with pytest.raises(ConflictError):
         deal_delete(actor=rep, deal=deal)
     assert Deal.objects.filter(pk=deal.pk).exists()
+
+
+def test_an_import_may_backdate_a_close_and_nobody_may_close_in_the_future(team_a):
+    import datetime
+
+    from django.utils import timezone
+
+    _, _, (rep, _) = team_a
+    deal = deal_create(actor=rep, customer=CustomerFactory(owner=rep), title="Imported")
+    day = timezone.localdate() - datetime.timedelta(days=30)
+    with pytest.raises(ValidationError) as error:
+        deal_change_stage(actor=rep, deal=deal, stage=stage("won"), closed_on=day)
+    assert error.value.message_dict == {
+        "closed_on": ["Only an administrator may give a close date in the past."]
+    }
+    deal = deal_change_stage(actor=rep, deal=deal, stage=stage("won"), closed_on=day, imported=True)
+    deal.refresh_from_db()
+    assert timezone.localtime(deal.closed_at).date() == day
+    assert deal.stage_entered_at == deal.closed_at
+    other = deal_create(actor=rep, customer=CustomerFactory(owner=rep), title="Future")
+    with pytest.raises(ValidationError) as error:
+        deal_change_stage(
+            actor=rep,
+            deal=other,
+            stage=stage("won"),
+            closed_on=timezone.localdate() + datetime.timedelta(days=1),
+        )
+    assert error.value.message_dict == {"closed_on": ["The close date cannot be in the future."]}
+    assert StageChange.objects.filter(deal=other).count() == 1
+
+
+def test_lost_needs_a_reason_and_only_lost_has_one(team_a):
+    _, _, (rep, _) = team_a
+    deal = deal_create(actor=rep, customer=CustomerFactory(owner=rep), title="x")
+    with pytest.raises(ValidationError) as error:
+        deal_change_stage(actor=rep, deal=deal, stage=stage("lost"))
+    assert error.value.message_dict == {"loss_reason": ["Give the reason the deal was lost."]}
+    with pytest.raises(ValidationError) as error:
+        deal_change_stage(
+            actor=rep, deal=deal, stage=stage("won"), loss_reason=LossReason.objects.get(slug="price")
+        )
+    assert error.value.message_dict == {"loss_reason": ["Only a lost deal has a loss reason."]}
+    deal.refresh_from_db()
+    assert (deal.stage.slug, deal.version) == ("lead", 1)

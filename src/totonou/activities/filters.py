@@ -47,21 +47,37 @@ class FeedFilter(FilterSchema):
     """The team feed (``ActivityEvent`` rows) by the activity they belong to, plus the polling window:
     ``after`` (events newer than the id a client already has) and ``before`` (older, for paging)."""
 
-    owner: Annotated[_Id | None, FilterLookup("activity__owner_id")] = None
-    team: Annotated[_Id | None, FilterLookup("activity__owner__team_id")] = None
-    segment: Annotated[_Id | None, FilterLookup("activity__customer__segment_id")] = None
+    owner: _Id | None = None
+    team: _Id | None = None
+    segment: _Id | None = None
     type: Annotated[str | None, FilterLookup("activity__type__slug")] = None
     key_only: bool | None = None
     unreviewed: bool | None = None
     after: Annotated[_EventId | None, FilterLookup("id__gt")] = None
     before: Annotated[_EventId | None, FilterLookup("id__lt")] = None
 
+    # A deal's stage change (``deal`` set, no activity) matches by its deal: owner, team, segment and key
+    # flag of the deal's owner and customer. ``type`` and ``unreviewed`` are about activities only.
+
+    def filter_owner(self, value: int | None) -> Q:
+        return Q(activity__owner_id=value) | Q(deal__owner_id=value) if value is not None else Q()
+
+    def filter_team(self, value: int | None) -> Q:
+        if value is None:
+            return Q()
+        return Q(activity__owner__team_id=value) | Q(deal__owner__team_id=value)
+
+    def filter_segment(self, value: int | None) -> Q:
+        if value is None:
+            return Q()
+        return Q(activity__customer__segment_id=value) | Q(deal__customer__segment_id=value)
+
     def filter_key_only(self, value: bool | None) -> Q:
-        return Q(activity__is_key_customer=True) if value else Q()
+        return Q(activity__is_key_customer=True) | Q(deal__customer__is_key=True) if value else Q()
 
     def filter_unreviewed(self, value: bool | None) -> Q:
         """``true``: events of activities nobody has reviewed yet (the manager's review queue)."""
-        return Q(activity__reviewed_at__isnull=True) if value else Q()
+        return Q(activity__isnull=False, activity__reviewed_at__isnull=True) if value else Q()
 
 
 class CommentFilter(FilterSchema):

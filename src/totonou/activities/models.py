@@ -307,9 +307,24 @@ class ActivityEvent(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         COMMENTED = "commented", _("Commented")
         REVIEWED = "reviewed", _("Reviewed")
+        STAGE_CHANGED = "stage", _("Deal stage changed")
 
+    # Null only for a deal's stage change (``deal`` set instead): the feed shows deals moving too.
     activity = models.ForeignKey(
-        Activity, on_delete=models.CASCADE, related_name="events", verbose_name=_("activity")
+        Activity,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("activity"),
+    )
+    deal = models.ForeignKey(
+        "deals.Deal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="feed_events",
+        verbose_name=_("deal"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     actor = models.ForeignKey(
@@ -332,13 +347,31 @@ class ActivityEvent(models.Model):
         verbose_name = _("activity event")
         verbose_name_plural = _("activity events")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["activity", "-id"], name="event_activity_idx")]
+        indexes = [
+            models.Index(fields=["activity", "-id"], name="event_activity_idx"),
+            models.Index(fields=["deal", "-id"], name="event_deal_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    kind__in=["planned", "logged", "completed", "moved", "cancelled", "commented", "reviewed"]
+                    kind__in=[
+                        "planned",
+                        "logged",
+                        "completed",
+                        "moved",
+                        "cancelled",
+                        "commented",
+                        "reviewed",
+                        "stage",
+                    ]
                 ),
                 name="event_kind_valid",
+            ),
+            # An activity's event has its activity; a deal's stage change has its deal and no activity.
+            models.CheckConstraint(
+                condition=(Q(kind="stage") & Q(activity__isnull=True) & Q(deal__isnull=False))
+                | (~Q(kind="stage") & Q(activity__isnull=False)),
+                name="event_activity_or_deal",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="commented") | Q(comment__isnull=False), name="event_comment_has_comment"
@@ -346,4 +379,4 @@ class ActivityEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.activity_id}"
+        return f"{self.kind} {self.activity_id or self.deal_id}"

@@ -276,19 +276,29 @@ class CountOut(Schema):
 class FeedEventOut(Schema):
     """One line of the team feed: ``kind`` happened to ``activity``, done by ``actor`` (a user id, null
     when that user was deleted); ``comment`` for ``commented``; ``data`` the details (``from`` / ``to``
-    of a move, the ``reason`` of a cancellation, the ``mentions`` of a comment)."""
+    of a move, the ``reason`` of a cancellation, the ``mentions`` of a comment).
+
+    ``kind`` ``stage``: a deal's stage change; ``activity`` is null and ``deal`` the deal's id, ``data``
+    holds ``from`` / ``to`` (the stages' ``ja`` / ``en`` names; ``from`` null for a new deal),
+    ``stage_kind`` (open / won / lost), ``amount``, ``loss_reason`` (names or null), ``loss_note`` and
+    ``reopened``."""
 
     id: int
     kind: str
     created_at: ApiDateTime
     actor: int | None
-    activity: ActivityOut
+    activity: ActivityOut | None
+    deal: int | None
     comment: CommentOut | None
     data: dict[str, Any]
 
     @staticmethod
     def resolve_actor(obj: ActivityEvent) -> int | None:
         return obj.actor_id
+
+    @staticmethod
+    def resolve_deal(obj: ActivityEvent) -> int | None:
+        return obj.deal_id
 
 
 class FeedLatestOut(Schema):

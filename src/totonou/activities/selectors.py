@@ -353,6 +353,7 @@ def feed_events(*, user: Any, filters: FeedFilter) -> QuerySet[ActivityEvent]:
     mentioned = Mention.objects.filter(comment_id=OuterRef("comment_id"), user_id=user.pk)
     return (
         feed_list(user=user, filters=filters)
+        .select_related("deal__customer", "deal__owner")  # a deal's stage change: joined, no query
         .prefetch_related(None)
         .prefetch_related(Prefetch("activity", queryset=activities))
         .annotate(viewer_mentioned=Exists(mentioned))
@@ -360,11 +361,11 @@ def feed_events(*, user: Any, filters: FeedFilter) -> QuerySet[ActivityEvent]:
 
 
 def feed_event_with_thread(*, user: Any) -> QuerySet[ActivityEvent]:
-    """The feed items that have a comment thread (every kind but a review), with their activity: the
-    feed opens a thread by the item's id."""
+    """The feed items that have a comment thread (every kind but a review and a deal's stage change),
+    with their activity: the feed opens a thread by the item's id."""
     return (
         ActivityEvent.objects.visible_to(user)
-        .exclude(kind=ActivityEvent.Kind.REVIEWED)
+        .exclude(kind__in=[ActivityEvent.Kind.REVIEWED, ActivityEvent.Kind.STAGE_CHANGED])
         .select_related("activity")
     )
 

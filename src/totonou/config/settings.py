@@ -254,6 +254,8 @@ if not 1 <= TOTONOU_FISCAL_YEAR_START_MONTH <= 12:
 # Shared reference data (segments, stages, loss reasons, activity types): admins always change it;
 # managers too while this is on. An organisation with several teams sharing these lists turns it off.
 TOTONOU_MANAGERS_EDIT_REFERENCE_DATA = env_bool("TOTONOU_MANAGERS_EDIT_REFERENCE_DATA", True)
+# The team's currency (ISO 4217): deal amounts are whole units of it, shown with its symbol (JPY: ¥1,200,000).
+TOTONOU_CURRENCY = os.environ.get("TOTONOU_CURRENCY", "JPY").strip().upper() or "JPY"
 TOTONOU_API_PAGE_SIZE = 50
 TOTONOU_API_MAX_PAGE_SIZE = 200
 # What the search index holds, one source per kind of document, in the order results are grouped.

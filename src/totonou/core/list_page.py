@@ -65,10 +65,14 @@ class ListPage(Generic[F]):
         values that were dropped."""
         return filters_from_query(self.filter_schema, request.GET if query is None else query)
 
-    def page(self, request: HttpRequest, rows: Any) -> Page[Any]:
+    def page(self, request: HttpRequest, rows: Any, *, count: int | None = None) -> Page[Any]:
         """The page ``?page=`` asks for (the first when it is missing or not a number, the last when it
-        is past the end)."""
-        return Paginator(rows, self.page_size).get_page(request.GET.get("page"))
+        is past the end). ``count``, when the view already knows it (from totals it shows anyway), saves
+        the paginator's COUNT query."""
+        paginator = Paginator(rows, self.page_size)
+        if count is not None:
+            paginator.count = count
+        return paginator.get_page(request.GET.get("page"))
 
     def render(
         self,
@@ -80,9 +84,10 @@ class ListPage(Generic[F]):
         context: Mapping[str, Any] | None = None,
         prepare: Callable[[Page[Any]], Mapping[str, Any]] | None = None,
         status: int = 200,
+        count: int | None = None,
     ) -> TemplateResponse:
         """The full page, or the results fragment for htmx, for one page of ``rows``."""
-        page = self.page(request, rows)
+        page = self.page(request, rows, count=count)
         values: dict[str, Any] = {"page": page}
         if filters is not None:
             values.update({"filters": filters, "filter_errors": dict(errors or {})})

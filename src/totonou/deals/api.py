@@ -20,7 +20,7 @@ from totonou.core.api import (
     get_visible,
     paginate,
 )
-from totonou.customers.models import Customer
+from totonou.customers.models import Contact, Customer
 from totonou.deals import services
 from totonou.deals.filters import DealFilter
 from totonou.deals.models import Deal, LossReason, Stage
@@ -28,6 +28,7 @@ from totonou.deals.schemas import (
     DealIn,
     DealOut,
     DealPatch,
+    DealStageIn,
     LossReasonIn,
     LossReasonOut,
     LossReasonPatch,
@@ -137,6 +138,7 @@ def _deal_references(user: Any, data: dict[str, Any], deal: Deal | None = None) 
     """Ids to records. Inactive stages and loss reasons are refused, except the ones the deal has."""
     references = References(user)
     references.replace(data, "customer", Customer.objects.all())
+    references.replace(data, "contact", Contact.objects.all())
     references.replace(data, "owner", assignable_users(user=user))
     current_stage = Q(pk=deal.stage_id) if deal is not None else Q(pk__in=[])
     references.replace(data, "stage", Stage.objects.filter(Q(is_active=True) | current_stage))
@@ -190,3 +192,38 @@ def delete_deal(request: HttpRequest, deal_id: Id) -> Status[None]:
     user = api_user(request)
     services.deal_delete(actor=user, deal=get_visible(Deal.objects.all(), user, deal_id))
     return Status(204, None)
+
+
+@router.post("/deals/{deal_id}/stage", response=DealOut, url_name="deal_change_stage")
+def change_deal_stage(request: HttpRequest, deal_id: Id, payload: DealStageIn) -> Deal:
+    """Move the deal into ``stage`` (the service of the deal page's stage control): writes a stage
+    change, sends ``deal.stage_changed`` / ``deal.won`` / ``deal.lost`` and enters the feed. 409 when the
+    deal is already in that stage (or ``version`` is stale); 403 for reopening a closed deal unless the
+    caller is the owner's manager or an administrator."""
+    user = api_user(request)
+    deal = get_visible(Deal.objects.all(), user, deal_id)
+    data, version = body_data(payload)
+    references = References(user)
+    stage = references.one("stage", Stage.objects.filter(is_active=True), data.pop("stage"))
+    references.replace(data, "loss_reason", LossReason.objects.filter(is_active=True))
+    references.check()
+    assert stage is not None
+    services.deal_change_stage(actor=user, deal=deal, stage=stage, version=version, **data)
+    return _deal(user, deal_id)
+
+
+@router.post("/deals/{deal_id}/archive", response=DealOut, url_name="deal_archive")
+def archive_deal(request: HttpRequest, deal_id: Id) -> Deal:
+    """Hide the deal from deal lists (``archived=true`` lists the archived ones); 409 when it already is.
+    A deal with activities cannot be deleted: archive it."""
+    user = api_user(request)
+    services.deal_archive(actor=user, deal=get_visible(Deal.objects.all(), user, deal_id))
+    return _deal(user, deal_id)
+
+
+@router.post("/deals/{deal_id}/restore", response=DealOut, url_name="deal_restore")
+def restore_deal(request: HttpRequest, deal_id: Id) -> Deal:
+    """Bring an archived deal back into the lists; 409 when it is not archived."""
+    user = api_user(request)
+    services.deal_restore(actor=user, deal=get_visible(Deal.objects.all(), user, deal_id))
+    return _deal(user, deal_id)

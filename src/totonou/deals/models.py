@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -108,6 +109,22 @@ class Deal(VersionedModel):
     loss_note = models.TextField(_("loss note"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    contact = models.ForeignKey(
+        "customers.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+        verbose_name=_("contact"),
+        help_text=_("A contact of the deal's customer."),
+    )
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    # Deleting a deal with activities would lose their history: it is archived instead (hidden from
+    # the deal list unless asked for).
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    # The latest done activity on the deal, kept in step by the activity services so the list can sort
+    # by it through an index.
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, editable=False)
 
     objects = DealQuerySet.as_manager()
 
@@ -120,16 +137,38 @@ class Deal(VersionedModel):
             models.Index(fields=["owner", "stage"], name="deal_owner_stage_idx"),
             models.Index(fields=["stage", "stage_entered_at"], name="deal_stage_idx"),
             models.Index(fields=["-updated_at", "-id"], name="deal_recent_idx"),
+            # The deal list's sorts (amount, expected close, days in stage, last activity).
+            models.Index(fields=["amount", "id"], name="deal_amount_idx"),
+            models.Index(fields=["expected_close_date", "id"], name="deal_close_idx"),
+            models.Index(fields=["stage_entered_at", "id"], name="deal_entered_idx"),
+            models.Index(fields=["last_activity_at", "id"], name="deal_last_activity_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="deal_external_id_unique"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        super().clean()
+        contact = self.contact if self.contact_id is not None else None
+        if contact is not None and self.customer_id is not None and contact.customer_id != self.customer_id:
+            raise ValidationError({"contact": [_("This contact belongs to another customer.")]})
+
     def get_absolute_url(self) -> str:
         return reverse("deals:deal_detail", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage.kind != Stage.Kind.OPEN
+
+    @property
+    def weighted_amount(self) -> int:
+        return self.amount * self.stage.probability // 100
 
 
 class StageChange(models.Model):

@@ -87,10 +87,18 @@ class DealOut(WebObjectOut):
     loss_note: str
     next_step: str
     notes: str
+    contact: int | None
+    external_id: str
+    archived_at: ApiDateTime | None
+    last_activity_at: ApiDateTime | None
     version: int
     created_at: ApiDateTime
     updated_at: ApiDateTime
     web_url: str
+
+    @staticmethod
+    def resolve_contact(obj: Deal) -> int | None:
+        return obj.contact_id
 
     @staticmethod
     def resolve_customer(obj: Deal) -> int:
@@ -110,7 +118,9 @@ class DealOut(WebObjectOut):
 
 
 class _DealFields(InputSchema):
-    nullable: ClassVar[frozenset[str]] = frozenset({"expected_close_date", "loss_reason", "version"})
+    nullable: ClassVar[frozenset[str]] = frozenset(
+        {"expected_close_date", "loss_reason", "version", "contact"}
+    )
 
     owner: Id | None = None
     amount: int | None = None
@@ -119,6 +129,8 @@ class _DealFields(InputSchema):
     loss_reason: Id | None = None
     next_step: str | None = None
     notes: str | None = None
+    contact: Id | None = None
+    external_id: str | None = None
 
 
 class DealIn(_DealFields):
@@ -135,4 +147,22 @@ class DealPatch(_DealFields):
     customer: Id | None = None
     title: str | None = None
     loss_note: str | None = None
+    version: int | None = None
+
+
+class DealStageIn(InputSchema):
+    """A stage change (``POST /deals/{id}/stage``). Into a lost stage: ``loss_reason`` is required,
+    ``loss_note`` optional. Into a won or lost stage: ``closed_on`` (default today; an earlier day only for
+    an administrator) and ``amount`` (to confirm or correct it). Out of a won or lost stage (reopening):
+    only the owner's manager or an administrator. ``version`` (optional) gives 409 when stale."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset(
+        {"loss_reason", "loss_note", "closed_on", "amount", "version"}
+    )
+
+    stage: Id
+    loss_reason: Id | None = None
+    loss_note: str | None = None
+    closed_on: datetime.date | None = None
+    amount: int | None = None
     version: int | None = None

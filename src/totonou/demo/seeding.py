@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
@@ -205,6 +206,11 @@ def seed(
                     (customer_id, at(day, minute), owner_id)
                     for customer_id, (day, minute, _id, owner_id) in activities.last_contacts.items()
                 ),
+            )
+        with timer.phase("deal last activities"):
+            latest = Activity.objects.using(using).filter(deal=OuterRef("pk"), status=Activity.Status.DONE)
+            Deal.objects.using(using).update(
+                last_activity_at=Subquery(latest.order_by("-starts_at", "-id").values("starts_at")[:1])
             )
         with timer.phase("sequences"):
             writer.reset_sequences(SEEDED_MODELS)

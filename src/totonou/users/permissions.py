@@ -113,3 +113,18 @@ def ensure_can_set_targets(user: Any, *, owner_id: int | None = None, team_id: i
         raise PermissionDenied(_("You may set targets for the teams you manage only."))
     if owner_id is not None and owner_id not in managed_user_ids(user):
         raise PermissionDenied(_("You may set targets for the members of the teams you manage only."))
+
+
+def can_reopen_owned_by(user: Any, owner_id: int | None) -> bool:
+    """Reopening a won or lost deal: the owner's manager (a manager of a team the owner is in, or a
+    manager reopening their own) and admins; never a rep, not even the owner."""
+    if not is_signed_in(user):
+        return False
+    if user.role == "admin":
+        return True
+    return user.role == "manager" and owner_id is not None and owner_id in managed_user_ids(user)
+
+
+def ensure_can_reopen_owned_by(user: Any, owner_id: int | None) -> None:
+    if not can_reopen_owned_by(user, owner_id):
+        raise PermissionDenied(_("Only the owner's manager or an administrator may reopen a closed deal."))

@@ -15,6 +15,7 @@ from totonou.web.views import (
     calendar_feed,
     channels,
     customers,
+    deal_edit,
     deals,
     feed,
     notification_center,
@@ -101,6 +102,13 @@ deal_patterns = (
     [
         path("", deals.deal_list_view, name="deal_list"),
         path("<int:pk>/", deals.deal_detail, name="deal_detail"),
+        path("new/", deal_edit.deal_create, name="deal_create"),
+        path("new/customer/", deal_edit.deal_form_customer, name="deal_form_customer"),
+        path("<int:pk>/edit/", deal_edit.deal_edit, name="deal_edit"),
+        path("<int:pk>/stage/", deal_edit.deal_stage, name="deal_stage"),
+        path("<int:pk>/delete/", deal_edit.deal_delete_view, name="deal_delete"),
+        path("<int:pk>/archive/", deal_edit.deal_archive_view, name="deal_archive"),
+        path("<int:pk>/restore/", deal_edit.deal_restore_view, name="deal_restore"),
     ],
     "deals",
 )

@@ -19,7 +19,7 @@ from totonou.activities.models import Activity, ActivityEvent, ActivityType
 from totonou.activities.notifications import activity_notify
 from totonou.activities.personal_notifications import notes_mentions_notify, review_notify
 from totonou.activities.search_documents import activity_index, activity_unindex
-from totonou.activities.services.contact import customers_refresh_last_contact
+from totonou.activities.services.contact import customers_refresh_last_contact, deals_refresh_last_activity
 from totonou.core.audit import audit_record, snapshot
 from totonou.core.exceptions import ConflictError, PermissionDenied, ValidationError
 from totonou.core.services import check_version, ensure_aware, lock, reject_unknown, save_changes
@@ -115,6 +115,7 @@ def activity_create(
         notes_mentions_notify(activity=activity, actor=actor)
     if status == Activity.Status.DONE:
         customers_refresh_last_contact(customer_ids=[activity.customer_id])
+        deals_refresh_last_activity(deal_ids=[activity.deal_id])
     activity_index(activity)
     audit_record(
         actor=actor,
@@ -154,7 +155,8 @@ def activity_update(
         starts_at=changes.get("starts_at", activity.starts_at),
         ends_at=changes.get("ends_at", activity.ends_at),
     )
-    previous_customer_id, previous_notes = activity.customer_id, activity.notes
+    previous_customer_id, previous_deal_id = activity.customer_id, activity.deal_id
+    previous_notes = activity.notes
     changed = save_changes(instance=activity, changes=changes, actor=actor, validate_constraints=False)
     if "notes" in changed and "@" in activity.notes:
         notes_mentions_notify(activity=activity, actor=actor, before=previous_notes)
@@ -164,6 +166,8 @@ def activity_update(
         activity_index(activity)
     if activity.status == Activity.Status.DONE and changed.keys() & {"customer", "type", "starts_at"}:
         customers_refresh_last_contact(customer_ids=[previous_customer_id, activity.customer_id])
+    if activity.status == Activity.Status.DONE and changed.keys() & {"deal", "starts_at"}:
+        deals_refresh_last_activity(deal_ids=[previous_deal_id, activity.deal_id])
     if "starts_at" in changed and activity.status == Activity.Status.PLANNED:
         moved_from = datetime.datetime.fromisoformat(changed["starts_at"][0])
         _record_move(activity=activity, actor=actor, moved_from=moved_from)
@@ -211,6 +215,7 @@ def activity_complete(
     activity_notify(name="activity.completed", activity=activity)
     activity_index(activity)
     customers_refresh_last_contact(customer_ids=[activity.customer_id])
+    deals_refresh_last_activity(deal_ids=[activity.deal_id])
     return activity
 
 
@@ -311,7 +316,9 @@ def activity_delete(*, actor: User, activity: Activity) -> None:
     ensure_can_change_owned_by(actor, activity.owner_id)
     audit_record(actor=actor, instance=activity, action="delete")
     customer_id, was_done = activity.customer_id, activity.status == Activity.Status.DONE
+    deal_id = activity.deal_id
     activity_unindex(activity.pk)
     activity.delete()
     if was_done:
         customers_refresh_last_contact(customer_ids=[customer_id])
+        deals_refresh_last_activity(deal_ids=[deal_id])

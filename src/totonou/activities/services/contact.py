@@ -12,6 +12,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from totonou.activities.models import Activity
 from totonou.customers.models import Customer
+from totonou.deals.models import Deal
 
 
 def _latest_contact() -> QuerySet[Activity]:
@@ -33,3 +34,15 @@ def customers_refresh_last_contact(*, customer_ids: Iterable[int | None] | None 
         last_contact_at=Subquery(latest.values("starts_at")[:1]),
         last_contact_by=Subquery(latest.values("owner")[:1]),
     )
+
+
+def deals_refresh_last_activity(*, deal_ids: Iterable[int | None]) -> int:
+    """Recompute ``Deal.last_activity_at`` (the latest done activity's start) for the given deals: one
+    UPDATE, none when no deal is given (most activities have none)."""
+    ids = {pk for pk in deal_ids if pk is not None}
+    if not ids:
+        return 0
+    latest = Activity.objects.filter(deal=OuterRef("pk"), status=Activity.Status.DONE).order_by(
+        "-starts_at", "-id"
+    )
+    return Deal.objects.filter(pk__in=ids).update(last_activity_at=Subquery(latest.values("starts_at")[:1]))

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from totonou.core.money import format_money
 from totonou.notifications.models import TEST_EVENT
 
 KEY = "★"
@@ -111,14 +112,15 @@ def _deal(name: str, context: dict[str, Any], language: str) -> Message:
     deal = context.get("title", "")
     customer = _customer(context)
     amount = context.get("amount")
-    amount_text = f"¥{amount:,}" if isinstance(amount, int) else ""
+    amount_text = format_money(amount) if isinstance(amount, int) else ""
     what = f"{deal} ({customer})" if customer else deal
     if name == "deal.won":
         title = _("Deal won: %(deal)s") % {"deal": what}
         text = " · ".join(part for part in (amount_text, context.get("owner", "")) if part)
     elif name == "deal.lost":
         title = _("Deal lost: %(deal)s") % {"deal": what}
-        text = _localized(context.get("loss_reason"), language) or context.get("loss_note", "")
+        reason = _localized(context.get("loss_reason"), language)
+        text = ": ".join(part for part in (reason, context.get("loss_note", "")) if part)
     else:
         title = _("%(who)s moved the deal %(deal)s") % {"who": context.get("actor", ""), "deal": what}
         stages = (_localized(context.get(key), language) for key in ("from_stage", "to_stage"))

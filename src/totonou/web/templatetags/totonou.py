@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.forms import BoundField
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -113,3 +114,19 @@ def form_field(field: BoundField) -> SafeString:
         html = '<div class="field{} field--checkbox">{}{}{}{}</div>'
         return format_html(html, error_class, widget, label, help_text, errors)
     return format_html('<div class="field{}">{}{}{}{}</div>', error_class, label, widget, help_text, errors)
+
+
+@register.filter
+def money(amount: int | None) -> str:
+    """A deal amount in the team currency: ``¥1,200,000`` (``core.money``)."""
+    from totonou.core.money import format_money
+
+    return format_money(amount)
+
+
+@register.filter
+def days_ago(moment: datetime.datetime | None) -> int | None:
+    """Whole days from ``moment`` to today in the viewer's time zone (None for no moment)."""
+    if moment is None:
+        return None
+    return (timezone.localdate() - timezone.localtime(moment).date()).days

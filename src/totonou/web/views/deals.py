@@ -6,7 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
@@ -15,11 +18,12 @@ from totonou.core.htmx import htmx_target, render_page
 from totonou.core.list_page import ListPage
 from totonou.deals.filters import DealFilter
 from totonou.deals.models import Stage
-from totonou.deals.selectors import deal_list, deal_stage_history, stage_list
+from totonou.deals.selectors import deal_list, deal_stage_history, deal_totals, stage_list
 from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
 from totonou.web.views.customers import TIMELINE_FRAGMENTS, TIMELINE_MORE, timeline_page
+from totonou.web.views.deal_edit import stage_panel_context
 
 DEAL_PAGE_SIZE = 25
 
@@ -33,12 +37,36 @@ DEALS = ListPage(
 )
 
 
+def _with_default_owner(request: HttpRequest, user: Any) -> Any:
+    """A rep sees their own deals by default: without ``owner`` in the query, the owner filter is the
+    signed-in user (shown selected, so "Everyone" — ``owner=`` — clears it)."""
+    if "owner" in request.GET:
+        return request.GET
+    query = request.GET.copy()
+    query["owner"] = str(user.pk)
+    return query
+
+
+#: The deal list's sorts (``DealFilter.sort``), as the sort menu offers them.
+DEAL_SORTS = [
+    ("recent", _("Recently changed")),
+    ("amount", _("Amount (largest first)")),
+    ("expected_close", _("Expected close (soonest first)")),
+    ("days_in_stage", _("Days in stage (longest first)")),
+    ("last_activity", _("Last activity (longest ago first)")),
+]
+
+
 @require_GET
 def deal_list_view(request: HttpRequest) -> HttpResponse:
     """Deals, most recently changed first, filtered by stage and owner (``DealFilter``)."""
     user = signed_in_user(request)
-    filters, errors = DEALS.filters(request)
+    filters, errors = DEALS.filters(request, _with_default_owner(request, user))
+    deals = deal_list(user=user, filters=filters)
+    totals = deal_totals(deals)
     context = {
+        "totals": totals,
+        "sorts": DEAL_SORTS,
         "stages": stage_list(user=user),
         "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
             "display_name", "username"
@@ -46,9 +74,8 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
         "kinds": Stage.Kind.choices,
         "now": timezone.now(),
     }
-    return DEALS.render(
-        request, deal_list(user=user, filters=filters), filters=filters, errors=errors, context=context
-    )
+    # The totals' count pages the list: no second COUNT query.
+    return DEALS.render(request, deals, filters=filters, errors=errors, context=context, count=totals.count)
 
 
 @require_GET
@@ -67,6 +94,9 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 and days_in_stage > deal.stage.stagnation_days,
                 "history": deal_stage_history(deal=deal),
                 "comments": comment_thread(user=user, deal=deal),
+                "plan_url": f"{reverse('activities:activity_create')}?"
+                + urlencode({"deal": str(deal.pk), "mode": "plan", "next": deal.get_absolute_url()}),
+                **stage_panel_context(user, deal),
             }
         )
     return render_page(request, "deals/deal_detail.html", context, fragments=TIMELINE_FRAGMENTS)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from totonou.activities.selectors import (
 )
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
+from totonou.core.i18n import pick
 from totonou.customers.selectors import segment_list
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
@@ -85,8 +86,12 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
             "feed_comments",
         )
     )
+    deal_url = _pk_url("deals:deal_detail")
     for event in prepared:
         activity = event.activity
+        if activity is None:  # a deal's stage change (ADR 0019)
+            _prepare_deal_event(event, deal_url)
+            continue
         activity.urls = {  # type: ignore[attr-defined]
             "detail": detail_url(activity.pk),
             "reaction": toggle_url(activity.pk),
@@ -112,6 +117,26 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
         event.has_notes = event.kind != ActivityEvent.Kind.REVIEWED  # type: ignore[attr-defined]
         event.box = f"e{event.pk}"  # type: ignore[attr-defined]  # the id prefix of its comment box
     return prepared
+
+
+def _stage_name(names: Any) -> str:
+    return pick(ja=str(names.get("ja", "")), en=str(names.get("en", ""))) if isinstance(names, dict) else ""
+
+
+def _prepare_deal_event(event: ActivityEvent, deal_url: Callable[[int], str]) -> None:
+    """A deal's stage change: the stage names as they were, in the reader's language, and the deal's URL."""
+    data = event.data if isinstance(event.data, dict) else {}
+    event.created = {  # type: ignore[attr-defined]
+        "iso": timezone.localtime(event.created_at).isoformat(),
+        "label": feed_time(event.created_at),
+    }
+    event.deal_url = deal_url(event.deal_id) if event.deal_id else ""  # type: ignore[attr-defined]
+    event.stage_from = _stage_name(data.get("from"))  # type: ignore[attr-defined]
+    event.stage_to = _stage_name(data.get("to"))  # type: ignore[attr-defined]
+    event.stage_kind = data.get("stage_kind", "open")  # type: ignore[attr-defined]
+    event.loss_reason_name = _stage_name(data.get("loss_reason"))  # type: ignore[attr-defined]
+    event.mentions_viewer = False  # type: ignore[attr-defined]
+    event.box = f"e{event.pk}"  # type: ignore[attr-defined]
 
 
 def _filter_query(request: HttpRequest) -> QueryDict:
@@ -199,6 +224,8 @@ def feed_comments(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     event = get_object_or_404(feed_event_with_thread(user=user), pk=pk)
     activity = event.activity
+    if activity is None:  # a deal's stage change has no thread (the selector leaves them out)
+        raise Http404
     if not is_htmx(request):
         return redirect(f"{activity.get_absolute_url()}#page-comments")
     comments = list(comment_list(user=user, filters=CommentFilter(activity=activity.pk)))
