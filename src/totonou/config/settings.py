@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "totonou.deals",
     "totonou.activities",
     "totonou.strategy",
+    "totonou.portfolio",
     "totonou.search",
     "totonou.notifications",
     "totonou.integrations",

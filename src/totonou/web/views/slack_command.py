@@ -65,7 +65,7 @@ def _type(word: str) -> ActivityType | None:
 
 
 def _customers(user: User, name: str) -> list[Customer]:
-    visible = Customer.objects.visible_to(user).exclude(status=Customer.Status.INACTIVE)
+    visible = Customer.objects.visible_to(user).active().exclude(status=Customer.Status.INACTIVE)
     exact = list(visible.filter(Q(name=name) | Q(name_kana=name))[:2])
     if exact:
         return exact
