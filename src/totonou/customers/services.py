@@ -98,6 +98,17 @@ def ensure_active_owner(owner: User, field: str = "owner") -> None:
         )
 
 
+def ensure_unique_external_id(external_id: str | None, *, exclude: int | None = None) -> None:
+    """An external id (from another system) names one customer only."""
+    if not external_id:
+        return
+    others = Customer.objects.filter(external_id=external_id)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    if others.exists():
+        raise ValidationError({"external_id": [_("Another customer already has this external id.")]})
+
+
 def ensure_not_archived(customer: Customer) -> None:
     if customer.archived_at is not None:
         raise ConflictError(_("This customer is archived; restore it first."))
@@ -109,6 +120,7 @@ def customer_create(*, actor: User, owner: User | None = None, **fields: Any) ->
     owner = owner or actor
     ensure_can_change_owned_by(actor, owner.pk)
     ensure_active_owner(owner)
+    ensure_unique_external_id(fields.get("external_id"))
     customer = Customer(owner=owner, **fields)
     customer.full_clean()
     customer.save()
@@ -133,6 +145,8 @@ def customer_update(
     if new_owner is not None and new_owner.pk != customer.owner_id:
         ensure_can_change_owned_by(actor, new_owner.pk)
         ensure_active_owner(new_owner)
+    if "external_id" in changes:
+        ensure_unique_external_id(changes["external_id"], exclude=customer.pk)
     if save_changes(instance=customer, changes=changes, actor=actor):
         customer_index(customer)
     return customer
