@@ -90,7 +90,7 @@ class CustomerForm(ServiceErrorsMixin, forms.ModelForm):
     def _post_clean(self) -> None:
         """The services validate the model (uniqueness, constraints); the form only parses."""
 
-    def save(self, commit: bool = True) -> Customer | None:  # type: ignore[override]
+    def save(self, commit: bool = True) -> Customer | None:
         """The saved customer, or None with the service's errors on the form."""
         if not self.is_valid():
             return None
@@ -137,7 +137,7 @@ class ContactForm(ServiceErrorsMixin, forms.ModelForm):
     def _post_clean(self) -> None:
         """The services validate the model."""
 
-    def save(self, commit: bool = True) -> Contact | None:  # type: ignore[override]
+    def save(self, commit: bool = True) -> Contact | None:
         if not self.is_valid():
             return None
         data = {name: self.cleaned_data[name] for name in CONTACT_FORM_FIELDS}

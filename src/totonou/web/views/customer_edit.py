@@ -268,8 +268,8 @@ def customer_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "%(duplicate)s is merged into %(survivor)s: %(contacts)s contacts, %(deals)s deals and "
-                        "%(activities)s activities moved."
+                        "%(duplicate)s is merged into %(survivor)s: %(contacts)s contacts, %(deals)s deals "
+                        "and %(activities)s activities moved."
                     )
                     % {
                         "duplicate": duplicate,
@@ -433,4 +433,4 @@ def _owner_counts(user: User) -> list[tuple[User, int]]:
         .filter(count__gt=0)
         .order_by("is_active", "display_name", "username")
     )
-    return [(person, person.count) for person in people]  # type: ignore[attr-defined]
+    return [(person, person.count) for person in people]
