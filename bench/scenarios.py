@@ -28,6 +28,8 @@ class Context:
     team_id: int
     strategy_id: int
     counter: list[int] = field(default_factory=lambda: [0])
+    #: The bulk reassign's customers and its two reps (found on first use), and who has them now.
+    reassign: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,6 +79,35 @@ def _api_create(ctx: Context) -> Request:
     return Request("POST", url("api:activity_create"), json.dumps(body), expect=201)
 
 
+REASSIGN_SIZE = 5000
+
+
+def _api_reassign(ctx: Context) -> Request:
+    """Hand 5,000 customers (fewer in a small data set) from one rep of the manager's team to another,
+    then back on the next run. The customers are put with the giving rep before the timed request."""
+    from totonou.customers.models import Customer
+    from totonou.users.models import User
+
+    state = ctx.reassign
+    if not state:
+        reps = list(
+            User.objects.filter(team__managers=ctx.manager, role="rep", is_active=True).order_by("pk")[:2]
+        )
+        if len(reps) < 2:
+            raise NoReverseMatch("no team with two reps")  # reported as absent
+        ids = list(
+            Customer.objects.filter(archived_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:REASSIGN_SIZE]
+        )
+        state.update(reps=reps, ids=ids, turn=0)
+    giver, taker = state["reps"] if state["turn"] % 2 == 0 else reversed(state["reps"])
+    state["turn"] += 1
+    Customer.objects.filter(pk__in=state["ids"]).update(owner=giver)
+    body = {"from_owner": giver.pk, "to_owner": taker.pk, "customers": state["ids"]}
+    return Request("POST", url("api:customer_reassign"), json.dumps(body))
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("my_day", "page", "rep", lambda ctx: Request("GET", url("web:home"))),
     Scenario(
@@ -113,6 +144,8 @@ SCENARIOS: list[Scenario] = [
         lambda ctx: Request("GET", url("api:activity_list", query=f"owner={ctx.rep.pk}")),
     ),
     Scenario("api_activity_create", "api", "token", _api_create),
+    # A rep leaves: 5,000 customers with their open deals and future plans in one set-based request.
+    Scenario("api_customer_reassign_5000", "bulk", "manager", _api_reassign),
     # The insights: the API, and the Insights page (the four together, as a manager sees their team).
     Scenario(
         "uncontacted_all_segments",
