@@ -139,6 +139,8 @@ def measure(scenario_name: str, client: Client, ctx: Context, runs: int, warmup:
         if index >= warmup:
             times.append(elapsed)
             queries.append(len(captured))
+    if scenario.cleanup is not None:
+        scenario.cleanup(ctx)
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {

@@ -46,6 +46,8 @@ class Scenario:
     group: str  # budgets come per group: page, api, insight, search, dashboard
     user: str  # "manager" | "rep" | "token"
     build: Callable[[Context], Request]
+    #: Puts the data set back after the runs (for scenarios that write).
+    cleanup: Callable[[Context], None] | None = None
 
 
 def url(name: str, *args: Any, query: str = "") -> str:
@@ -100,12 +102,31 @@ def _api_reassign(ctx: Context) -> Request:
             .order_by("pk")
             .values_list("pk", flat=True)[:REASSIGN_SIZE]
         )
-        state.update(reps=reps, ids=ids, turn=0)
+        from totonou.activities.models import Activity
+        from totonou.deals.models import Deal
+
+        owners: dict[tuple[Any, int], list[int]] = {}
+        rows = [
+            (Customer, Customer.objects.filter(pk__in=ids)),
+            (Deal, Deal.objects.filter(owner__in=reps)),
+            (Activity, Activity.objects.filter(owner__in=reps, status="planned")),
+        ]
+        for model, queryset in rows:
+            for pk, owner_id in queryset.values_list("pk", "owner_id"):
+                owners.setdefault((model, owner_id), []).append(pk)
+        state.update(reps=reps, ids=ids, turn=0, owners=owners)
     giver, taker = state["reps"] if state["turn"] % 2 == 0 else reversed(state["reps"])
     state["turn"] += 1
     Customer.objects.filter(pk__in=state["ids"]).update(owner=giver)
     body = {"from_owner": giver.pk, "to_owner": taker.pk, "customers": state["ids"]}
     return Request("POST", url("api:customer_reassign"), json.dumps(body))
+
+
+def _reassign_cleanup(ctx: Context) -> None:
+    """Every customer, deal and plan back with its owner from before the runs (one UPDATE per owner)."""
+    for (model, owner_id), ids in ctx.reassign.get("owners", {}).items():
+        for start in range(0, len(ids), 5000):
+            model.objects.filter(pk__in=ids[start : start + 5000]).update(owner_id=owner_id)
 
 
 SCENARIOS: list[Scenario] = [
@@ -145,7 +166,7 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario("api_activity_create", "api", "token", _api_create),
     # A rep leaves: 5,000 customers with their open deals and future plans in one set-based request.
-    Scenario("api_customer_reassign_5000", "bulk", "manager", _api_reassign),
+    Scenario("api_customer_reassign_5000", "bulk", "manager", _api_reassign, _reassign_cleanup),
     # The insights: the API, and the Insights page (the four together, as a manager sees their team).
     Scenario(
         "uncontacted_all_segments",

@@ -16,10 +16,10 @@ from totonou.activities.filters import ActivityFilter
 from totonou.activities.selectors import activity_next, activity_timeline
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import htmx_target, render_page
-from totonou.customers.filters import ContactFilter, CustomerFilter
+from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import (
-    contact_list,
+    customer_contacts,
     customer_list,
     customer_records,
     days_since,
@@ -120,12 +120,11 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = timeline_page(request, activity_timeline(user=user, filters=ActivityFilter(customer=customer.pk)))
     context: dict[str, Any] = {"customer": customer, "page": page}
     if htmx_target(request) != TIMELINE_MORE:  # "Show more" needs the next page only
+        contacts, archived_contacts = customer_contacts(user=user, customer_id=customer.pk)
         context.update(
             {
-                "contacts": contact_list(user=user, filters=ContactFilter(customer=customer.pk)),
-                "archived_contacts": contact_list(
-                    user=user, filters=ContactFilter(customer=customer.pk, archived=True)
-                ),
+                "contacts": contacts,
+                "archived_contacts": archived_contacts,
                 "can_change": can_change_owned_by(user, customer.owner_id),
                 "is_manager": user.role in {"manager", "admin"},
                 "map_url": map_url(customer),
