@@ -121,7 +121,7 @@ def test_create_bad_input(people, api):
     assert "external_id" in detail(duplicate_id)
     inactive = client.post("/customers", {"name": "Again", "owner": people.other_rep.pk})
     assert inactive.status_code == 422
-    assert "owner" in detail(inactive)
+    assert "is deactivated" in detail(inactive)["owner"][0]
     assert counts() == before
 
 
@@ -372,6 +372,8 @@ def test_reassign_bad_input(people, api):
         response = client.post("/customers/reassign", body)
         assert response.status_code == 422, (body, response.content)
         assert field in detail(response), (body, detail(response))
+    deactivated = client.post("/customers/reassign", cases[0][0])
+    assert "is deactivated" in detail(deactivated)["to_owner"][0]
     not_theirs = client.post(
         "/customers/reassign",
         {"from_owner": people.owner.pk, "to_owner": people.manager.pk, "customers": [other.pk]},

@@ -42,7 +42,7 @@ from totonou.customers.selectors import (
     customer_records,
     segment_list,
 )
-from totonou.users.selectors import assignable_users
+from totonou.users.selectors import user_list
 
 router = Router(tags=["customers"])
 
@@ -89,7 +89,8 @@ def delete_segment(request: HttpRequest, segment_id: Id) -> Status[None]:
 def _customer_references(user: Any, data: dict[str, Any]) -> None:
     references = References(user)
     references.replace(data, "segment", Segment.objects.all())
-    references.replace(data, "owner", assignable_users(user=user))
+    # Any user: a deactivated one is refused by the service with a message that says so.
+    references.replace(data, "owner", user_list(user=user))
     references.check()
 
 

@@ -193,7 +193,7 @@ def customer_restore(*, actor: User, customer: Customer, version: int | None = N
         raise ConflictError(_("This customer was merged into another one; it cannot be restored."))
     if _set_archived(customer, actor=actor, archived=False):
         customer_index(customer)
-        for contact in customer.contacts.filter(archived_at__isnull=True):
+        for contact in customer.contacts.filter(archived_at__isnull=True).select_related("customer"):
             contact_index(contact)
     return customer
 
