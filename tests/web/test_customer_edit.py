@@ -236,3 +236,24 @@ def test_reassign_page_confirms_counts_then_hands_over(team_a, client_for):
     assert inactive.status_code == 400
     assert "is deactivated" in inactive.content.decode()
     assert client_for(other_rep).get(url).status_code == 403
+
+
+def test_manager_list_with_bulk_bar_keeps_its_query_count(team_a, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _team, manager, (rep, _other) = team_a
+    client = client_for(manager)
+    url = reverse("customers:customer_list")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    for index in range(5):
+        CustomerFactory(owner=rep, name=f"Few {index}")
+    few = queries()
+    for index in range(30):
+        CustomerFactory(owner=rep, name=f"Many {index}")
+    assert queries() == few
