@@ -151,6 +151,8 @@ def test_contact_edit_move_archive(team_a, client_for):
         reverse("customers:contact_move", args=[contact.pk]), {"q": "Target"}
     ).content.decode()
     assert "Target Co" in search
+    bad = client.post(reverse("customers:contact_move", args=[contact.pk]), {"customer": "x"})
+    assert bad.status_code == 400
     moved = client.post(reverse("customers:contact_move", args=[contact.pk]), {"customer": target.pk})
     assert moved.status_code == 302
     contact.refresh_from_db()

@@ -182,7 +182,10 @@ def contact_move(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _changeable_contact(user, pk)
     error = ""
     if request.method == "POST":
-        target = customer_list(user=user).filter(pk=request.POST.get("customer") or 0).first()
+        raw = request.POST.get("customer") or ""
+        target = (
+            customer_list(user=user).filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 else None
+        )
         if target is None:
             error = _("Choose a customer to move the contact to.")
         else:
