@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import ActivityFactory, ContactFactory, CustomerFactory, SegmentFactory, activity_type
-from totonou.activities.models import Activity
+from totonou.activities.models import Activity, Comment
 from totonou.activities.services import activity_create
+from totonou.core.audit import audit_history
 from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.core.models import AuditEntry
 from totonou.customers.models import Customer, phone_key, website_domain
@@ -20,6 +21,7 @@ from totonou.customers.services import (
     contact_archive,
     customer_archive,
     customer_create,
+    customer_update,
     customers_set_key,
     customers_set_segment,
 )
@@ -69,8 +71,6 @@ def test_keys_follow_saves(team_a):
     assert (customer.name_key, customer.phone_key) == ("サンプル", "0312345678")
     found = customer_duplicates(user=rep, name="ｻﾝﾌﾟﾙ(株)")
     assert [(item.customer.pk, item.reasons) for item in found] == [(customer.pk, ("name",))]
-    from totonou.customers.services import customer_update
-
     customer_update(actor=rep, customer=customer, name="Other", phone="")
     customer.refresh_from_db()
     assert (customer.name_key, customer.phone_key) == ("other", "")
@@ -126,7 +126,13 @@ def test_merge_keeps_key_flag_last_contact_and_search(team_a):
         ends_at=contacted + datetime.timedelta(hours=1),
     )
     assert Activity.objects.get(pk=activity.pk).is_key_customer is False
+    Comment.objects.create(author=rep, activity=activity, body="Nice visit")
+    customer_update(actor=other_rep, customer=duplicate, notes="From the duplicate's history")
     result = customer_merge(actor=manager, survivor=survivor, duplicate=duplicate)
+    assert Comment.objects.get().activity.customer_id == survivor.pk
+    trail = [entry.changes for entry in audit_history(survivor)]
+    assert trail[0]["merged"] == [None, duplicate.pk]
+    assert {"notes": ["", "From the duplicate's history"]} in trail  # the duplicate's history, now here
     assert (result.contacts, result.deals, result.activities) == (1, 0, 1)
     assert Activity.objects.get(pk=activity.pk).is_key_customer is True  # the survivor is key
     survivor.refresh_from_db()
