@@ -406,3 +406,43 @@ def test_reassign_is_set_based(people, api, django_assert_max_num_queries):
         )
     assert response.json()["customers"] == 60
     assert SegmentFactory  # factories imported for the module's other tests
+
+
+# --- Bulk segment and key -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "allowed"), MANAGERS_ONLY)
+def test_bulk_segment_and_key_matrix(people, api, role, allowed):
+    customers = [CustomerFactory(owner=people.owner, is_key=False) for _ in range(2)]
+    activity = ActivityFactory(owner=people.owner, customer=customers[0])
+    segment = SegmentFactory(name="Bulk target")
+    ids = [customer.pk for customer in customers]
+    client = api(people.get(role))
+    before = counts()
+    segmented = client.post("/customers/set-segment", {"customers": ids, "segment": segment.pk})
+    keyed = client.post("/customers/set-key", {"customers": ids, "is_key": True})
+    rows = set(Customer.objects.filter(pk__in=ids).values_list("segment_id", "is_key"))
+    if allowed:
+        assert (segmented.status_code, keyed.status_code) == (200, 200), segmented.content
+        assert (segmented.json(), keyed.json()) == ({"changed": 2}, {"changed": 2})
+        assert rows == {(segment.pk, True)}
+        assert Activity.objects.get(pk=activity.pk).is_key_customer is True
+    else:
+        assert (segmented.status_code, keyed.status_code) == (403, 403)
+        assert segment.pk not in {row[0] for row in rows}
+        assert counts() == before
+
+
+def test_bulk_bad_input(people, api):
+    customer = CustomerFactory(owner=people.owner)
+    client = api(people.manager)
+    before = counts()
+    assert client.post("/customers/set-key", {"customers": [], "is_key": True}).status_code == 422
+    missing = client.post("/customers/set-key", {"customers": [999999], "is_key": True})
+    assert (missing.status_code, list(detail(missing))) == (422, ["customers"])
+    no_segment = client.post("/customers/set-segment", {"customers": [customer.pk], "segment": 999999})
+    assert (no_segment.status_code, list(detail(no_segment))) == (422, ["segment"])
+    assert client.post("/customers/set-key", {"customers": [customer.pk]}).status_code == 422
+    assert counts() == before
+    cleared = client.post("/customers/set-segment", {"customers": [customer.pk], "segment": None})
+    assert cleared.json() == {"changed": 1}

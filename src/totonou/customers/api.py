@@ -23,6 +23,9 @@ from totonou.customers import services
 from totonou.customers.filters import ContactFilter, CustomerFilter, SegmentFilter
 from totonou.customers.models import Contact, Customer, Segment
 from totonou.customers.schemas import (
+    BulkKeyIn,
+    BulkOut,
+    BulkSegmentIn,
     ContactIn,
     ContactOut,
     ContactPatch,
@@ -104,6 +107,29 @@ def list_customers(
     request: HttpRequest, filters: Query[CustomerFilter], pagination: Query[PageQuery]
 ) -> dict[str, Any]:
     return paginate(request, customer_list(user=api_user(request), filters=filters), pagination)
+
+
+@router.post("/customers/set-segment", response=BulkOut, url_name="customers_set_segment")
+def set_segment(request: HttpRequest, payload: BulkSegmentIn) -> dict[str, int]:
+    """Managers and admins: move customers of their teams to a segment, in one transaction."""
+    user = api_user(request)
+    data = payload.model_dump()
+    references = References(user)
+    references.replace_many(data, "customers", Customer.objects.all())
+    references.replace(data, "segment", Segment.objects.all())
+    references.check()
+    return {"changed": services.customers_set_segment(actor=user, **data)}
+
+
+@router.post("/customers/set-key", response=BulkOut, url_name="customers_set_key")
+def set_key(request: HttpRequest, payload: BulkKeyIn) -> dict[str, int]:
+    """Managers and admins: set or clear the key-customer flag (重点顧客) of customers of their teams."""
+    user = api_user(request)
+    data = payload.model_dump()
+    references = References(user)
+    references.replace_many(data, "customers", Customer.objects.all())
+    references.check()
+    return {"changed": services.customers_set_key(actor=user, **data)}
 
 
 @router.get("/customers/duplicates", response=list[DuplicateOut], url_name="customer_duplicates")

@@ -175,3 +175,25 @@ class ContactPatch(_ContactFields):
     customer: Id | None = None
     archived: bool | None = None
     version: int | None = None
+
+
+class BulkSegmentIn(InputSchema):
+    """Put ``customers`` in ``segment`` (null: no segment)."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"segment"})
+
+    customers: list[Id]
+    segment: Id | None
+
+
+class BulkKeyIn(InputSchema):
+    """Set (true) or clear (false) the key-customer flag of ``customers``."""
+
+    customers: list[Id]
+    is_key: bool
+
+
+class BulkOut(Schema):
+    """How many customers changed (those that already had the value are not counted)."""
+
+    changed: int
