@@ -31,7 +31,13 @@ from totonou.portfolio.services import customer_merge, customers_reassign
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
-from totonou.web.forms.customers import BulkActionForm, ContactForm, CustomerForm, ReassignForm
+from totonou.web.forms.customers import (
+    BulkActionForm,
+    ContactForm,
+    CustomerForm,
+    ReassignForm,
+    manageable_people,
+)
 
 SAVE_ANYWAY = "save_anyway"
 MOVE_CHOICES_SHOWN = 20
@@ -428,8 +434,6 @@ def customer_reassign_view(request: HttpRequest) -> HttpResponse:
 
 def _owner_counts(user: User) -> list[tuple[User, int]]:
     """Customers in use per person the user manages (inactive people first: they need handing over)."""
-    from totonou.web.forms.customers import manageable_people
-
     people = (
         manageable_people(user)
         .annotate(count=Count("customers", filter=Q(customers__archived_at__isnull=True)))
