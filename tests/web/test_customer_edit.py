@@ -259,3 +259,18 @@ def test_manager_list_with_bulk_bar_keeps_its_query_count(team_a, client_for):
     for index in range(30):
         CustomerFactory(owner=rep, name=f"Many {index}")
     assert queries() == few
+
+
+def test_a_stale_edit_is_refused_with_nothing_changed(team_a, client_for):
+    _team, _manager, (rep, _other) = team_a
+    customer = CustomerFactory(owner=rep, name="Versioned", phone="", website="")
+    client = client_for(rep)
+    url = reverse("customers:customer_edit", args=[customer.pk])
+    assert 'name="version" value="1"' in client.get(url).content.decode()
+    first = client.post(url, customer_data(name="First", owner=rep.pk, phone="", website="", version="1"))
+    assert first.status_code == 302
+    stale = client.post(url, customer_data(name="Second", owner=rep.pk, phone="", website="", version="1"))
+    assert stale.status_code == 400
+    assert "changed by someone else" in stale.content.decode()
+    customer.refresh_from_db()
+    assert (customer.name, customer.version) == ("First", 2)

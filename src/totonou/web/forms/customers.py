@@ -15,6 +15,7 @@ from totonou.customers import services
 from totonou.customers.models import Contact, Customer, Segment
 from totonou.users.models import Team, User
 from totonou.users.permissions import managed_user_ids
+from totonou.web.forms.activities import VersionField
 
 
 def manageable_people(user: User) -> QuerySet[User]:
@@ -54,6 +55,7 @@ CUSTOMER_FORM_FIELDS = (
 class CustomerForm(ServiceErrorsMixin, forms.ModelForm):
     """Create or edit a customer. ``save_anyway`` is the second button of the duplicate warning."""
 
+    version = VersionField()
     website = forms.URLField(
         label=Customer._meta.get_field("website").verbose_name,
         required=False,
@@ -82,6 +84,8 @@ class CustomerForm(ServiceErrorsMixin, forms.ModelForm):
         owner.empty_label = None
         if not self.instance.pk:
             self.initial.setdefault("owner", actor.pk)
+        else:
+            self.initial.setdefault("version", self.instance.version)
         segment: forms.ModelChoiceField = self.fields["segment"]  # type: ignore[assignment]
         segment.queryset = Segment.objects.order_by("sort_order", "name")
         segment.empty_label = _("No segment")
@@ -101,7 +105,7 @@ class CustomerForm(ServiceErrorsMixin, forms.ModelForm):
                 return services.customer_create(actor=self.actor, owner=owner, **data)
             changed = {name: value for name, value in data.items() if name in self.changed_data}
             return services.customer_update(
-                actor=self.actor, customer=self.instance, version=self.instance.version, **changed
+                actor=self.actor, customer=self.instance, version=self.cleaned_data.get("version"), **changed
             )
         except ValidationError as error:
             self.add_service_errors(error)
@@ -121,6 +125,8 @@ CONTACT_FORM_FIELDS = (
 
 
 class ContactForm(ServiceErrorsMixin, forms.ModelForm):
+    version = VersionField()
+
     class Meta:
         model = Contact
         fields = CONTACT_FORM_FIELDS
@@ -133,6 +139,8 @@ class ContactForm(ServiceErrorsMixin, forms.ModelForm):
     def __init__(self, *args: Any, actor: User, customer: Customer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor, self.customer = actor, customer
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)
 
     def _post_clean(self) -> None:
         """The services validate the model."""
@@ -146,7 +154,7 @@ class ContactForm(ServiceErrorsMixin, forms.ModelForm):
                 return services.contact_create(actor=self.actor, customer=self.customer, **data)
             changed = {name: value for name, value in data.items() if name in self.changed_data}
             return services.contact_update(
-                actor=self.actor, contact=self.instance, version=self.instance.version, **changed
+                actor=self.actor, contact=self.instance, version=self.cleaned_data.get("version"), **changed
             )
         except ValidationError as error:
             self.add_service_errors(error)
