@@ -379,15 +379,17 @@ def _bulk_reassign(user: User, chosen: list[Customer], to_owner: User) -> int:
     return total
 
 
-def _reassign_counts(from_owner: User) -> dict[str, int]:
+def _reassign_counts(from_owner: User, *, shared: bool) -> dict[str, int]:
+    """What ``customers_reassign`` will move: with one new owner, all the rep's open deals and future
+    plans; shared across a team, only those of the customers that move."""
     now = timezone.now()
-    return {
-        "customers": Customer.objects.filter(owner=from_owner, archived_at__isnull=True).count(),
-        "deals": Deal.objects.filter(owner=from_owner, stage__kind=Stage.Kind.OPEN).count(),
-        "activities": Activity.objects.filter(
-            owner=from_owner, status=Activity.Status.PLANNED, starts_at__gte=now
-        ).count(),
-    }
+    customers = Customer.objects.filter(owner=from_owner, archived_at__isnull=True)
+    deals = Deal.objects.filter(owner=from_owner, stage__kind=Stage.Kind.OPEN)
+    plans = Activity.objects.filter(owner=from_owner, status=Activity.Status.PLANNED, starts_at__gte=now)
+    if shared:
+        deals = deals.filter(customer__in=customers)
+        plans = plans.filter(customer__in=customers)
+    return {"customers": customers.count(), "deals": deals.count(), "activities": plans.count()}
 
 
 @require_http_methods(["GET", "POST"])
@@ -399,7 +401,7 @@ def customer_reassign_view(request: HttpRequest) -> HttpResponse:
     counts: dict[str, int] | None = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        counts = _reassign_counts(data["from_owner"])
+        counts = _reassign_counts(data["from_owner"], shared=data["to_team"] is not None)
         if request.method == "POST" and "confirm" in request.POST:
             try:
                 result = customers_reassign(
@@ -410,6 +412,7 @@ def customer_reassign_view(request: HttpRequest) -> HttpResponse:
                 )
             except ValidationError as problem:
                 form.add_service_errors(problem)
+                counts = None  # back to the choices, with the reason next to them
             else:
                 messages.success(
                     request,
