@@ -181,6 +181,8 @@ def measure(scenario_name: str, client: Client, ctx: Context, runs: int, warmup:
             times.append(elapsed)
             cpu_times.append(cpu)
             queries.append(len(captured))
+    if scenario.cleanup is not None:
+        scenario.cleanup(ctx)
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {

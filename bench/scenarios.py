@@ -29,6 +29,8 @@ class Context:
     strategy_id: int
     counter: list[int] = field(default_factory=lambda: [0])
     admin: Any = None
+    #: The bulk reassign's customers and its two reps (found on first use), and who has them now.
+    reassign: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Scenario:
     # "manager" | "rep" | "admin" | "token" | "anonymous" (the calendar feed: its token is in the URL)
     user: str
     build: Callable[[Context], Request]
+    #: Puts the data set back after the runs (for scenarios that write).
+    cleanup: Callable[[Context], None] | None = None
 
 
 def url(name: str, *args: Any, query: str = "") -> str:
@@ -123,6 +127,54 @@ def _feed_unchanged(ctx: Context) -> Request:
     return Request("GET", path, expect=304, headers={"If-None-Match": _FEED["etag"]})
 
 
+REASSIGN_SIZE = 5000
+
+
+def _api_reassign(ctx: Context) -> Request:
+    """Hand 5,000 customers (fewer in a small data set) from one rep of the manager's team to another,
+    then back on the next run. The customers are put with the giving rep before the timed request."""
+    from totonou.customers.models import Customer
+    from totonou.users.models import User
+
+    state = ctx.reassign
+    if not state:
+        reps = list(
+            User.objects.filter(team__managers=ctx.manager, role="rep", is_active=True).order_by("pk")[:2]
+        )
+        if len(reps) < 2:
+            raise NoReverseMatch("no team with two reps")  # reported as absent
+        ids = list(
+            Customer.objects.filter(archived_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:REASSIGN_SIZE]
+        )
+        from totonou.activities.models import Activity
+        from totonou.deals.models import Deal
+
+        owners: dict[tuple[Any, int], list[int]] = {}
+        rows = [
+            (Customer, Customer.objects.filter(pk__in=ids)),
+            (Deal, Deal.objects.filter(owner__in=reps)),
+            (Activity, Activity.objects.filter(owner__in=reps, status="planned")),
+        ]
+        for model, queryset in rows:
+            for pk, owner_id in queryset.values_list("pk", "owner_id"):
+                owners.setdefault((model, owner_id), []).append(pk)
+        state.update(reps=reps, ids=ids, turn=0, owners=owners)
+    giver, taker = state["reps"] if state["turn"] % 2 == 0 else reversed(state["reps"])
+    state["turn"] += 1
+    Customer.objects.filter(pk__in=state["ids"]).update(owner=giver)
+    body = {"from_owner": giver.pk, "to_owner": taker.pk, "customers": state["ids"]}
+    return Request("POST", url("api:customer_reassign"), json.dumps(body))
+
+
+def _reassign_cleanup(ctx: Context) -> None:
+    """Every customer, deal and plan back with its owner from before the runs (one UPDATE per owner)."""
+    for (model, owner_id), ids in ctx.reassign.get("owners", {}).items():
+        for start in range(0, len(ids), 5000):
+            model.objects.filter(pk__in=ids[start : start + 5000]).update(owner_id=owner_id)
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("my_day", "page", "rep", lambda ctx: Request("GET", url("web:home"))),
     Scenario(
@@ -179,6 +231,8 @@ SCENARIOS: list[Scenario] = [
         lambda ctx: Request("GET", url("api:activity_list", query=f"owner={ctx.rep.pk}")),
     ),
     Scenario("api_activity_create", "api", "token", _api_create),
+    # A rep leaves: 5,000 customers with their open deals and future plans in one set-based request.
+    Scenario("api_customer_reassign_5000", "bulk", "manager", _api_reassign, _reassign_cleanup),
     # The insights: the API, and the Insights page (the four together, as a manager sees their team).
     Scenario(
         "uncontacted_all_segments",

@@ -334,3 +334,15 @@ def test_tiny_size_runs_the_large_code_path():
     japanese = sum(bool(JAPANESE.search(text)) for text in notes)
     assert 0.6 * len(notes) < japanese < len(notes)  # mostly Japanese, some English
     check_rules()
+
+
+def test_seeded_customers_carry_their_duplicate_keys():
+    """The seed writer inserts rows without Customer.save(): it fills the duplicate keys itself."""
+    from totonou.customers.models import phone_key
+    from totonou.search.text import company_key
+
+    seed("--size", "tiny", "--seed", "7")
+    rows = list(Customer.objects.values_list("name", "name_key", "phone", "phone_key")[:50])
+    assert rows
+    for name, name_key, phone, key in rows:
+        assert (name_key, key) == (company_key(name), phone_key(phone))

@@ -260,3 +260,15 @@ def test_chunks_keep_ties_in_order(world):
     expected = [*NEVER, "no_segment", "day30", "twin", "overdue", "key_a", "normal_b", "override7"]
     for size in (1, 2, 7):
         assert [row.customer.name for chunk in result.rows.chunks(size=size) for row in chunk] == expected
+
+
+def test_archived_customers_leave_the_list_and_come_back(world):
+    """An archived customer (ADR 0018) is no longer uncontacted; restored, it is again."""
+    from totonou.customers.services import customer_archive, customer_restore
+
+    customer_archive(actor=world.rep1, customer=world.c.never)
+    result = uncontacted_customers(user=world.manager, now=NOW)
+    assert names(result) == [name for name in NEVER if name != "never"] + CONTACTED
+    assert counts(result.totals) == (11, 5, 2, 9, 1)
+    customer_restore(actor=world.rep1, customer=world.c.never)
+    assert names(uncontacted_customers(user=world.manager, now=NOW)) == NEVER + CONTACTED

@@ -22,6 +22,7 @@ from totonou.deals.api import router as deals_router
 from totonou.insights.api import router as insights_router
 from totonou.integrations.api import router as integrations_router
 from totonou.notifications.api import router as notifications_router
+from totonou.portfolio.api import router as portfolio_router
 from totonou.search.api import router as search_router
 from totonou.strategy.api import router as strategy_router
 from totonou.targets.api import router as targets_router
@@ -55,6 +56,7 @@ api = TotonouAPI(
 install_error_handlers(api)
 
 api.add_router("/", users_router)
+api.add_router("/", portfolio_router)  # before customers: /customers/reassign is not a customer id
 api.add_router("/", customers_router)
 api.add_router("/", deals_router)
 api.add_router("/", activities_router)

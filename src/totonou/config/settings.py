@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "totonou.activities",
     "totonou.strategy",
     "totonou.targets",
+    "totonou.portfolio",
     "totonou.search",
     "totonou.notifications",
     "totonou.integrations",

@@ -60,3 +60,30 @@ def audit_history(instance: models.Model) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(instance), object_id=instance.pk
     ).select_related("actor")
+
+
+def audit_records(
+    *,
+    actor: Any,
+    model: type[models.Model],
+    rows: Iterable[tuple[int, str, dict[str, Any]]],
+    action: str = "update",
+    batch_size: int = 2000,
+) -> int:
+    """One entry per ``(object_id, repr, changes)`` of ``model``, inserted in batches: for the set-based
+    services (bulk reassign, merge) that change many rows with one UPDATE."""
+    content_type = ContentType.objects.get_for_model(model)
+    actor = actor if getattr(actor, "pk", None) else None
+    entries = [
+        AuditEntry(
+            content_type=content_type,
+            object_id=object_id,
+            object_repr=str(text)[:200],
+            action=action,
+            actor=actor,
+            changes=changes,
+        )
+        for object_id, text, changes in rows
+    ]
+    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    return len(entries)

@@ -19,6 +19,10 @@ class CustomerFilter(FilterSchema):
     team: Annotated[int | None, FilterLookup("owner__team_id")] = None
     is_key: bool | None = None
     status: Literal["prospect", "active", "inactive"] | None = None
+    archived: Annotated[
+        bool,
+        Field(description="false (the default): customers in use; true: archived customers only."),
+    ] = False
     sort: Annotated[
         Literal["name", "last_contact"] | None,
         Field(
@@ -29,6 +33,9 @@ class CustomerFilter(FilterSchema):
 
     def filter_sort(self, value: str | None) -> Q:
         return Q()  # an order, applied by the selector
+
+    def filter_archived(self, value: bool) -> Q:
+        return Q(archived_at__isnull=not value)
 
     def filter_q(self, value: str | None) -> Q:
         if not value:
@@ -45,6 +52,12 @@ class CustomerFilter(FilterSchema):
 class ContactFilter(FilterSchema):
     q: str | None = None
     customer: Annotated[int | None, FilterLookup("customer_id")] = None
+    archived: Annotated[
+        bool, Field(description="false (the default): current contacts; true: archived contacts only.")
+    ] = False
+
+    def filter_archived(self, value: bool) -> Q:
+        return Q(archived_at__isnull=not value)
 
     def filter_q(self, value: str | None) -> Q:
         if not value:

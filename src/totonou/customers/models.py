@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -12,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.core.validators import HEX_COLOR
+from totonou.search.text import company_key
 from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
 
 
@@ -56,8 +62,35 @@ class Segment(TimeStampedModel):
         return f"{reverse('customers:customer_list')}?segment={self.pk}"
 
 
+_DIGITS = re.compile(r"\D+")
+
+
+def phone_key(phone: str) -> str:
+    """A phone number as its digits (full-width folded), +81 written as the domestic 0: "03-1234-5678",
+    "(03) 1234 5678" and "+81 3 1234 5678" give the same key."""
+    text = unicodedata.normalize("NFKC", phone).strip()
+    digits = _DIGITS.sub("", text)
+    if text.startswith("+81") and digits.startswith("81"):
+        digits = "0" + digits[2:]
+    return digits
+
+
+def website_domain(website: str) -> str:
+    """The host of a website without ``www.``, lower case ("https://www.Example.co.jp/about" →
+    "example.co.jp"); empty when there is none."""
+    text = website.strip()
+    if not text:
+        return ""
+    if "//" not in text:
+        text = "//" + text
+    host = (urlsplit(text).hostname or "").lower().rstrip(".")
+    return host.removeprefix("www.")
+
+
 class CustomerQuerySet(OwnedQuerySet):
-    pass
+    def active(self) -> CustomerQuerySet:
+        """Customers in use: not archived (archived ones keep their history but leave lists and pickers)."""
+        return self.filter(archived_at__isnull=True)
 
 
 class Customer(VersionedModel):
@@ -94,6 +127,20 @@ class Customer(VersionedModel):
     website = models.URLField(_("website"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
+    # Keys for the duplicate warning, kept by save() from the name, phone and website.
+    name_key = models.CharField(_("name key"), max_length=200, blank=True, editable=False)
+    phone_key = models.CharField(_("phone key"), max_length=30, blank=True, editable=False)
+    website_domain = models.CharField(_("website domain"), max_length=200, blank=True, editable=False)
     # The latest real contact (a done activity whose type counts as contact), kept in step by the
     # activity services so "uncontacted" lists never scan the activity history.
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
@@ -124,8 +171,25 @@ class Customer(VersionedModel):
             # first (a rep's or a team's customers), so both databases scan this narrow index instead of the
             # wide table (an index-only scan on PostgreSQL).
             models.Index(
-                fields=["owner", "segment", "is_key", "cadence_days", "status", "last_contact_at", "id"],
+                fields=[
+                    "owner",
+                    "segment",
+                    "is_key",
+                    "cadence_days",
+                    "status",
+                    "archived_at",
+                    "last_contact_at",
+                    "id",
+                ],
                 name="customer_uncontacted_idx",
+            ),
+            models.Index(fields=["name_key"], condition=~Q(name_key=""), name="customer_name_key_idx"),
+            models.Index(fields=["phone_key"], condition=~Q(phone_key=""), name="customer_phone_key_idx"),
+            models.Index(
+                fields=["website_domain"], condition=~Q(website_domain=""), name="customer_domain_idx"
+            ),
+            models.Index(
+                fields=["merged_into"], condition=Q(merged_into__isnull=False), name="customer_merged_idx"
             ),
             # Which override cadences exist, without scanning every customer (uncontacted thresholds).
             models.Index(
@@ -143,6 +207,10 @@ class Customer(VersionedModel):
             models.UniqueConstraint(
                 fields=["external_id"], condition=~Q(external_id=""), name="customer_external_id_unique"
             ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(archived_at__isnull=False),
+                name="customer_merged_is_archived",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,9 +219,34 @@ class Customer(VersionedModel):
     def get_absolute_url(self) -> str:
         return reverse("customers:customer_detail", args=[self.pk])
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    #: The keys save() derives, and the fields they come from.
+    KEY_SOURCES = {"name_key": "name", "phone_key": "phone", "website_domain": "website"}
+
+    def refresh_keys(self) -> None:
+        self.name_key = company_key(self.name)[:200]
+        self.phone_key = phone_key(self.phone)[:30]
+        self.website_domain = website_domain(self.website)[:200]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves with the duplicate keys in step with the name, phone and website."""
+        self.refresh_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            fields = set(update_fields)
+            fields |= {key for key, source in self.KEY_SOURCES.items() if source in fields}
+            kwargs["update_fields"] = fields
+        super().save(*args, **kwargs)
+
 
 class ContactQuerySet(OwnedQuerySet):
     owner_field = "customer__owner"
+
+    def active(self) -> ContactQuerySet:
+        return self.filter(archived_at__isnull=True)
 
 
 class Contact(VersionedModel):
@@ -168,6 +261,7 @@ class Contact(VersionedModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_decision_maker = models.BooleanField(_("decision maker"), default=False)
     notes = models.TextField(_("notes"), blank=True)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
 
     objects = ContactQuerySet.as_manager()
 
@@ -182,3 +276,7 @@ class Contact(VersionedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("customers:customer_detail", args=[self.customer_id]) + f"#contact-{self.pk}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from ninja import Schema
+
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
 from totonou.customers.models import Contact, Customer
 
@@ -49,6 +51,9 @@ class CustomerOut(WebObjectOut):
     website: str
     notes: str
     external_id: str
+    archived: bool
+    archived_at: ApiDateTime | None
+    merged_into: int | None
     version: int
     created_at: ApiDateTime
     updated_at: ApiDateTime
@@ -57,6 +62,14 @@ class CustomerOut(WebObjectOut):
     @staticmethod
     def resolve_segment(obj: Customer) -> int | None:
         return obj.segment_id
+
+    @staticmethod
+    def resolve_archived(obj: Customer) -> bool:
+        return obj.archived_at is not None
+
+    @staticmethod
+    def resolve_merged_into(obj: Customer) -> int | None:
+        return obj.merged_into_id
 
     @staticmethod
     def resolve_owner(obj: Customer) -> int:
@@ -87,10 +100,27 @@ class CustomerIn(_CustomerFields):
 
 
 class CustomerPatch(_CustomerFields):
-    """The fields to change; ``version`` (optional) is the version read, 409 when it is stale."""
+    """The fields to change; ``version`` (optional) is the version read, 409 when it is stale.
+    ``archived``: true archives the customer (it leaves lists, pickers and search, keeps its history),
+    false restores it."""
 
     name: str | None = None
+    archived: bool | None = None
     version: int | None = None
+
+
+class DuplicateOut(Schema):
+    """A customer that may be the same: ``reasons`` are ``name``, ``phone`` and/or ``website``."""
+
+    customer: CustomerOut
+    reasons: list[str]
+
+
+class DuplicateQuery(Schema):
+    name: str = ""
+    phone: str = ""
+    website: str = ""
+    exclude: Id | None = None
 
 
 class ContactOut(WebObjectOut):
@@ -104,6 +134,8 @@ class ContactOut(WebObjectOut):
     phone: str
     is_decision_maker: bool
     notes: str
+    archived: bool
+    archived_at: ApiDateTime | None
     version: int
     created_at: ApiDateTime
     updated_at: ApiDateTime
@@ -112,6 +144,10 @@ class ContactOut(WebObjectOut):
     @staticmethod
     def resolve_customer(obj: Contact) -> int:
         return obj.customer_id
+
+    @staticmethod
+    def resolve_archived(obj: Contact) -> bool:
+        return obj.archived_at is not None
 
 
 class _ContactFields(InputSchema):
@@ -132,7 +168,32 @@ class ContactIn(_ContactFields):
 
 
 class ContactPatch(_ContactFields):
-    """The fields to change (a contact stays with its customer)."""
+    """The fields to change. ``customer`` moves the contact to another customer; ``archived`` true
+    archives it (it leaves the customer's list, pickers and search), false restores it."""
 
     name: str | None = None
+    customer: Id | None = None
+    archived: bool | None = None
     version: int | None = None
+
+
+class BulkSegmentIn(InputSchema):
+    """Put ``customers`` in ``segment`` (null: no segment)."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"segment"})
+
+    customers: list[Id]
+    segment: Id | None
+
+
+class BulkKeyIn(InputSchema):
+    """Set (true) or clear (false) the key-customer flag of ``customers``."""
+
+    customers: list[Id]
+    is_key: bool
+
+
+class BulkOut(Schema):
+    """How many customers changed (those that already had the value are not counted)."""
+
+    changed: int

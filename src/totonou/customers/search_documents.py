@@ -33,8 +33,9 @@ def customer_index(customer: Customer) -> None:
 
 
 def customer_unindex(customer_id: int) -> None:
-    """Forget a customer and its contacts (deleted with it)."""
-    documents_delete_for_customer(customer_id=customer_id)
+    """Forget a customer and its contacts (deleted or archived with it); its deals and activities stay
+    findable, they keep their history."""
+    documents_delete_for_customer(customer_id=customer_id, kinds=(Kind.CUSTOMER, Kind.CONTACT))
 
 
 def contact_index(contact: Contact) -> None:
@@ -54,14 +55,28 @@ def contact_unindex(contact_id: int) -> None:
 
 
 def _customer_documents() -> Iterator[DocumentData]:
-    rows = Customer.objects.order_by().values_list("pk", "name", "name_kana", "created_at", "owner_id")
+    rows = (
+        Customer.objects.active().order_by().values_list("pk", "name", "name_kana", "created_at", "owner_id")
+    )
     for pk, name, kana, created_at, owner_id in rows.iterator(chunk_size=10_000):
         yield DocumentData(Kind.CUSTOMER, pk, name, (kana,), created_at, owner_id, pk)
 
 
 def _contact_documents() -> Iterator[DocumentData]:
-    rows = Contact.objects.order_by().values_list(
-        "pk", "name", "name_kana", "department", "title", "created_at", "customer__owner_id", "customer_id"
+    rows = (
+        Contact.objects.active()
+        .filter(customer__archived_at__isnull=True)
+        .order_by()
+        .values_list(
+            "pk",
+            "name",
+            "name_kana",
+            "department",
+            "title",
+            "created_at",
+            "customer__owner_id",
+            "customer_id",
+        )
     )
     for pk, name, kana, department, title, created_at, owner_id, customer_id in rows.iterator(
         chunk_size=10_000

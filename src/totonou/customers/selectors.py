@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from totonou.customers.filters import ContactFilter, CustomerFilter
-from totonou.customers.models import Contact, Customer, Segment
+from totonou.customers.models import Contact, Customer, Segment, phone_key, website_domain
+from totonou.search.text import company_key
 
 
 def segment_list(*, user: Any) -> QuerySet[Segment]:
@@ -28,8 +30,8 @@ def customer_list(*, user: Any, filters: CustomerFilter | None = None) -> QueryS
     """Customers the user may see with their segment, owner and last contact's author, ordered by
     ``filters.sort`` (kana by default)."""
     queryset = Customer.objects.visible_to(user).select_related("segment", "owner", "last_contact_by")
-    if filters is not None:
-        queryset = filters.filter(queryset)
+    # Archived customers leave every list and picker unless asked for (``filters.archived``).
+    queryset = filters.filter(queryset) if filters is not None else queryset.active()
     order = CUSTOMER_ORDERS[(filters.sort if filters is not None else None) or "name"]
     return queryset.order_by(*order)
 
@@ -42,13 +44,63 @@ def customer_get(*, user: Any, pk: int) -> Customer | None:
 def customer_matches(*, user: Any, name: str) -> list[Customer]:
     """Active customers the user may see named ``name``: the exact name or kana (at most two, to tell
     one from several), else those containing it (at most six, by name)."""
-    active = Customer.objects.visible_to(user).exclude(status=Customer.Status.INACTIVE)
+    active = Customer.objects.visible_to(user).active().exclude(status=Customer.Status.INACTIVE)
     exact = list(active.filter(Q(name=name) | Q(name_kana=name))[:2])
     if exact:
         return exact
     return list(
         active.filter(Q(name__icontains=name) | Q(name_kana__icontains=name)).order_by("name", "id")[:6]
     )
+
+
+def customer_records(*, user: Any) -> QuerySet[Customer]:
+    """Every customer the user may see, archived ones too: for a customer's own page and API record (an
+    archived customer keeps its page and history; a merged one points to its survivor)."""
+    return Customer.objects.visible_to(user).select_related(
+        "segment", "owner", "last_contact_by", "merged_into"
+    )
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A customer that may be the same as the one being entered, and why (``name``, ``phone``,
+    ``website``)."""
+
+    customer: Customer
+    reasons: tuple[str, ...]
+
+
+DUPLICATES_SHOWN = 10
+
+
+def customer_duplicates(
+    *, user: Any, name: str = "", phone: str = "", website: str = "", exclude: int | None = None
+) -> list[Duplicate]:
+    """Customers (archived ones too, they may be restored) with the same name once legal forms, width and
+    case are folded (``search.text.company_key``), the same phone number or the same website domain."""
+    keys = {
+        "name": company_key(name) if name.strip() else "",
+        "phone": phone_key(phone),
+        "website": website_domain(website),
+    }
+    columns = {"name": "name_key", "phone": "phone_key", "website": "website_domain"}
+    condition = Q()
+    for reason, key in keys.items():
+        if key:
+            condition |= Q(**{columns[reason]: key})
+    if not condition:
+        return []
+    queryset = Customer.objects.visible_to(user).filter(condition).select_related("owner")
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude)
+    found = []
+    ordered = queryset.order_by(F("archived_at").asc(nulls_first=True), "name_kana", "name", "id")
+    for customer in ordered[:DUPLICATES_SHOWN]:
+        reasons = tuple(
+            reason for reason, key in keys.items() if key and getattr(customer, columns[reason]) == key
+        )
+        found.append(Duplicate(customer, reasons))
+    return found
 
 
 def days_since(moment: datetime.datetime | None, today: datetime.date) -> int | None:
@@ -59,8 +111,15 @@ def days_since(moment: datetime.datetime | None, today: datetime.date) -> int | 
     return (today - timezone.localtime(moment).date()).days
 
 
+def customer_contacts(*, user: Any, customer_id: int) -> tuple[list[Contact], list[Contact]]:
+    """A customer's contacts in use and its archived ones, read in one query (the customer page)."""
+    rows = list(
+        Contact.objects.visible_to(user).filter(customer_id=customer_id).order_by("name_kana", "name", "id")
+    )
+    return [c for c in rows if c.archived_at is None], [c for c in rows if c.archived_at is not None]
+
+
 def contact_list(*, user: Any, filters: ContactFilter | None = None) -> QuerySet[Contact]:
     queryset = Contact.objects.visible_to(user).select_related("customer")
-    if filters is not None:
-        queryset = filters.filter(queryset)
+    queryset = filters.filter(queryset) if filters is not None else queryset.active()
     return queryset.order_by("customer_id", "name_kana", "name", "id")

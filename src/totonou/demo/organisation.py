@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
-from totonou.customers.models import Contact, Customer, Segment
+from totonou.customers.models import Contact, Customer, Segment, phone_key
 from totonou.demo.context import Person, SeedContext, calendar_colors, phone_number
+from totonou.search.text import company_key
 from totonou.users.models import Team, User
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo login, seeded data only
@@ -312,6 +313,7 @@ def make_customers(
         postal_code, address = rng.choice(addresses)
         created = workdays.at(since, rng.randrange(9 * 60, 18 * 60))
         notes = text.pick(vocabulary.customer_notes, segment)
+        phone = phone_number(rng, vocabulary)
         rows.append(
             (
                 customer_id,
@@ -324,8 +326,10 @@ def make_customers(
                 status,
                 postal_code,
                 address,
-                phone_number(rng, vocabulary),
+                phone,
                 notes,
+                company_key(name),  # the duplicate keys Customer.save() keeps (ADR 0018)
+                phone_key(phone),
                 created,
                 created,
             )
@@ -346,6 +350,8 @@ def make_customers(
             "address",
             "phone",
             "notes",
+            "name_key",
+            "phone_key",
             "created_at",
             "updated_at",
         ),

@@ -101,10 +101,46 @@ def document_delete(*, kind: str, object_id: int, using: str = DEFAULT_DB_ALIAS)
         cursor.execute(f"DELETE FROM {backend.TABLE} WHERE kind = %s AND object_id = %s", [kind, object_id])  # noqa: S608
 
 
-def documents_delete_for_customer(*, customer_id: int, using: str = DEFAULT_DB_ALIAS) -> None:
-    """Forget a deleted customer's documents (its own and its contacts')."""
+def documents_delete_for_customer(
+    *, customer_id: int, kinds: Iterable[str] | None = None, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Forget a customer's documents (of ``kinds``; all when None)."""
     with connections[using].cursor() as cursor:
-        cursor.execute(f"DELETE FROM {backend.TABLE} WHERE customer_id = %s", [customer_id])  # noqa: S608
+        if kinds is None:
+            cursor.execute(f"DELETE FROM {backend.TABLE} WHERE customer_id = %s", [customer_id])  # noqa: S608
+            return
+        kinds = list(kinds)
+        marks = ", ".join(["%s"] * len(kinds))
+        cursor.execute(
+            f"DELETE FROM {backend.TABLE} WHERE customer_id = %s AND kind IN ({marks})",  # noqa: S608
+            [customer_id, *kinds],
+        )
+
+
+def documents_move_customer(
+    *, from_customer_id: int, to_customer_id: int, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Documents of a customer merged into another now belong to the survivor."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {backend.TABLE} SET customer_id = %s WHERE customer_id = %s",  # noqa: S608
+            [to_customer_id, from_customer_id],
+        )
+
+
+def documents_set_owner_for(
+    *, kind: str, object_ids: Iterable[int], owner_id: int, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """A new owner for many documents of one kind (a bulk reassign), in batches of ids."""
+    ids = list(object_ids)
+    with connections[using].cursor() as cursor:
+        for start in range(0, len(ids), 2000):
+            batch = ids[start : start + 2000]
+            marks = ", ".join(["%s"] * len(batch))
+            cursor.execute(
+                f"UPDATE {backend.TABLE} SET owner_id = %s WHERE kind = %s AND object_id IN ({marks})",  # noqa: S608
+                [owner_id, kind, *batch],
+            )
 
 
 def documents_set_owner(

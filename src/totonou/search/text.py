@@ -73,6 +73,27 @@ def terms(text: str) -> list[Term]:
 LEGAL_FORMS = frozenset(_ABBREVIATIONS.values())
 
 
+#: English legal forms, matched as whole words after normalisation (``co., ltd.`` → ``co ltd``).
+_ENGLISH_LEGAL_FORMS = re.compile(
+    r"\b(co\s*\.?\s*,?\s*ltd|company\s+limited|corporation|corp|incorporated|inc|limited|ltd|llc|k\s*\.?\s*k|"
+    r"co|company|gmbh|plc)\b\.?"
+)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def company_key(name: str) -> str:
+    """A company name folded for telling duplicates apart: normalised (width, case), without its legal
+    forms (株式会社, (株), ㈱, 有限会社, …, Co., Ltd., Inc., Corp., LLC) and without spaces or punctuation.
+    "株式会社サンプル", "ｻﾝﾌﾟﾙ(株)" and "サンプル" give the same key; so do "Sample Inc." and
+    "SAMPLE Co., Ltd."."""
+    text = normalize(name)
+    for form in LEGAL_FORMS:
+        text = text.replace(form, " ")
+    text = _ENGLISH_LEGAL_FORMS.sub(" ", text)
+    key = _NOT_WORD.sub("", text)
+    return key or _NOT_WORD.sub("", normalize(name))
+
+
 def query_terms(query: str) -> list[Term]:
     """The terms a query must match: a legal form (株式会社, (株), …) is left out when the query has other
     terms, so "株式会社サンプル" finds サンプル with any legal form or none."""

@@ -134,6 +134,7 @@ def my_day_key_customers_due(
     """
     rows = list(
         Customer.objects.visible_to(user)
+        .active()
         .filter(owner=member, is_key=True)
         .exclude(status=Customer.Status.INACTIVE)
         .order_by(F("last_contact_at").asc(nulls_first=True), "name_kana", "name", "id")

@@ -14,6 +14,7 @@ from totonou.web.views import (
     calendar,
     calendar_feed,
     channels,
+    customer_edit,
     customers,
     deal_edit,
     deals,
@@ -93,7 +94,19 @@ activity_patterns = (
 customer_patterns = (
     [
         path("", customers.customer_list_view, name="customer_list"),
+        path("new/", customer_edit.customer_create, name="customer_create"),
+        path("bulk/", customer_edit.customer_bulk, name="customer_bulk"),
+        path("reassign/", customer_edit.customer_reassign_view, name="customer_reassign"),
         path("<int:pk>/", customers.customer_detail, name="customer_detail"),
+        path("<int:pk>/edit/", customer_edit.customer_edit, name="customer_edit"),
+        path("<int:pk>/archive/", customer_edit.customer_archive, name="customer_archive"),
+        path("<int:pk>/restore/", customer_edit.customer_restore, name="customer_restore"),
+        path("<int:pk>/merge/", customer_edit.customer_merge_view, name="customer_merge"),
+        path("<int:pk>/contacts/new/", customer_edit.contact_create, name="contact_create"),
+        path("contacts/<int:pk>/edit/", customer_edit.contact_edit, name="contact_edit"),
+        path("contacts/<int:pk>/move/", customer_edit.contact_move, name="contact_move"),
+        path("contacts/<int:pk>/archive/", customer_edit.contact_archive, name="contact_archive"),
+        path("contacts/<int:pk>/restore/", customer_edit.contact_restore, name="contact_restore"),
     ],
     "customers",
 )

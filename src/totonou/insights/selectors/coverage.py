@@ -105,6 +105,7 @@ def key_customer_coverage(
     member_ids = [member.pk for member in members]
     key_customers = (
         Customer.objects.visible_to(user)
+        .active()
         .filter(owner__in=member_ids, is_key=True)
         .exclude(status=Customer.Status.INACTIVE)
     )

@@ -214,7 +214,7 @@ class Uncontacted:
 
 
 def _scope(user: Any, filters: UncontactedFilter) -> QuerySet[Customer]:
-    customers = Customer.objects.visible_to(user).exclude(status=Customer.Status.INACTIVE)
+    customers = Customer.objects.visible_to(user).active().exclude(status=Customer.Status.INACTIVE)
     return filters.filter(customers)
 
 

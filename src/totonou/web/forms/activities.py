@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -222,7 +222,13 @@ class ActivityForm(ServiceForm[Activity]):
                 .order_by("closed_at", "-updated_at", "-id")
             )
             self.deal_choices = [(deal.pk, f"{deal.title} ({deal.stage.name})") for deal in deals]
-            contacts = Contact.objects.visible_to(user).filter(customer_id=self.customer_id)
+            # Archived contacts are offered only when the activity already names them.
+            named = [pk for pk in (self.initial.get("contacts") or []) if isinstance(pk, int)]
+            contacts = (
+                Contact.objects.visible_to(user)
+                .filter(customer_id=self.customer_id)
+                .filter(Q(archived_at__isnull=True) | Q(pk__in=named))
+            )
             self.contact_choices = [
                 (contact.pk, f"{contact.name} · {contact.title}" if contact.title else contact.name)
                 for contact in contacts.order_by("name_kana", "name", "id")

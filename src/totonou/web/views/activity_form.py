@@ -82,7 +82,8 @@ def customer_options(
     has_more = len(options) > CUSTOMERS_SHOWN
     options = options[:CUSTOMERS_SHOWN]
     if selected_id is not None and selected_id not in {customer.pk for customer in options}:
-        selected = customer_list(user=user).filter(pk=selected_id).first()
+        # An archived customer stays offered on its own activities (it leaves the search only).
+        selected = Customer.objects.visible_to(user).filter(pk=selected_id).first()
         if selected is not None:
             options.insert(0, selected)
     return options, has_more

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -14,15 +15,23 @@ from totonou.activities.filters import ActivityFilter
 from totonou.activities.selectors import activity_next, activity_timeline
 from totonou.core.htmx import htmx_target, render_page
 from totonou.core.list_page import ListPage
-from totonou.customers.filters import ContactFilter, CustomerFilter
+from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
-from totonou.customers.selectors import contact_list, customer_list, days_since, segment_list
+from totonou.customers.selectors import (
+    customer_contacts,
+    customer_list,
+    customer_records,
+    days_since,
+    segment_list,
+)
 from totonou.deals.filters import DealFilter
 from totonou.deals.selectors import deal_list
 from totonou.insights.selectors.thresholds import Thresholds, contact_status
 from totonou.users.filters import UserFilter
+from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
+from totonou.web.forms.customers import BulkActionForm
 from totonou.web.views.home import plan_visit_url
 
 CUSTOMER_PAGE_SIZE = 25
@@ -40,6 +49,14 @@ TIMELINE_FRAGMENTS = {TIMELINE_MORE: "customers/_timeline_items.html"}
 def timeline_page(request: HttpRequest, activities: Any) -> Page[Any]:
     """One page of a timeline; "Show more" (htmx) appends the next page in place."""
     return Paginator(activities, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def map_url(customer: Customer) -> str:
+    """A map search for the customer's address (opens the phone's map app), or "" without one."""
+    address = " ".join(part for part in (customer.postal_code, customer.address) if part)
+    if not customer.address:
+        return ""
+    return "https://www.google.com/maps/search/?" + urlencode({"api": "1", "query": address})
 
 
 def _contact_status(customer: Customer) -> dict[str, Any]:
@@ -81,6 +98,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     filters, errors = CUSTOMERS.filters(request)
     context = {
         "sort": filters.sort or SORTS[0],
+        "bulk_form": BulkActionForm(actor=user) if user.role in {"manager", "admin"} else None,
         "segments": segment_list(user=user),
         "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
             "display_name", "username"
@@ -101,13 +119,20 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A customer: details, contacts, deals, the next planned activity, the days since the last real
     contact and who made it, and the whole activity timeline a page at a time."""
     user = signed_in_user(request)
-    customer = get_object_or_404(customer_list(user=user), pk=pk)
+    customer = get_object_or_404(customer_records(user=user), pk=pk)
+    if customer.merged_into_id is not None:  # merged away: its survivor answers for it
+        return redirect("customers:customer_detail", pk=customer.merged_into_id, permanent=True)
     page = timeline_page(request, activity_timeline(user=user, filters=ActivityFilter(customer=customer.pk)))
     context: dict[str, Any] = {"customer": customer, "page": page}
     if htmx_target(request) != TIMELINE_MORE:  # "Show more" needs the next page only
+        contacts, archived_contacts = customer_contacts(user=user, customer_id=customer.pk)
         context.update(
             {
-                "contacts": contact_list(user=user, filters=ContactFilter(customer=customer.pk)),
+                "contacts": contacts,
+                "archived_contacts": archived_contacts,
+                "can_change": can_change_owned_by(user, customer.owner_id),
+                "is_manager": user.role in {"manager", "admin"},
+                "map_url": map_url(customer),
                 "deals": deal_list(user=user, filters=DealFilter(customer=customer.pk)),
                 "next_planned": activity_next(
                     user=user,
