@@ -56,6 +56,13 @@ def future_day(days: int = 7) -> datetime.date:
     return datetime.datetime.now(TOKYO).date() + datetime.timedelta(days=days)
 
 
+def future_weekday(days: int = 3) -> datetime.date:
+    """A day at least ``days`` ahead that is a Monday to Saturday, so the next day is in the same
+    (Monday-first) week view: a drag to "the next day" stays on the page whatever today is."""
+    day = future_day(days)
+    return day + datetime.timedelta(days=1) if day.weekday() == 6 else day
+
+
 def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=TOKYO)
 
@@ -136,7 +143,7 @@ def test_move_a_plan_by_dragging_it(live_server, live_reference_data, browser):
     expect = playwright_sync.expect
     rep = UserFactory(username="rep1", display_name="Sato", language="en")
     customer = CustomerFactory(owner=rep, name="Key Mart", is_key=True)
-    day = future_day(3)
+    day = future_weekday(3)
     activity = ActivityFactory(owner=rep, customer=customer, subject="Tasting", starts_at=at(day, 10, 30))
     original = activity.starts_at
     page = open_page(browser)
