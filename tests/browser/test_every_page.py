@@ -41,6 +41,7 @@ NOT_PAGES = {
     "activities:feed_new",  # the feed's polling answer (needs ?after=), a fragment
     "activities:activity_form_customers",  # the activity form's customer picker, a fragment
     "activities:activity_form_relations",  # the activity form's contacts and deals, a fragment
+    "web:calendar_feed",  # an iCalendar file for calendar clients (tested in tests/web/test_calendar_feed.py)
 }
 
 
@@ -59,10 +60,14 @@ def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterato
 
 def _ids() -> dict[str, int | None]:
     """An existing object per URL prefix: the pk that fills ``<int:pk>`` in a page's route."""
-    from totonou.activities.models import Activity, Comment
-    from totonou.customers.models import Customer
-    from totonou.deals.models import Deal
-    from totonou.notifications.models import Channel, Delivery
+    from totonou.activities.models import Activity, ActivityType, Comment
+    from totonou.customers.models import Contact, Customer, Segment
+    from totonou.deals.models import Deal, LossReason, Stage
+    from totonou.notifications.models import Channel, Delivery, Notification, OutboundEmail
+    from totonou.users.models import Team, User
+
+    def first(model: Any) -> int | None:
+        return model.objects.order_by("pk").values_list("pk", flat=True).first()
 
     return {
         "insights/uncontacted": Customer.objects.order_by("pk").values_list("pk", flat=True).first(),
@@ -70,15 +75,26 @@ def _ids() -> dict[str, int | None]:
         "deals": Deal.objects.order_by("pk").values_list("pk", flat=True).first(),
         "activities": Activity.objects.order_by("pk").values_list("pk", flat=True).first(),
         "feed": Activity.objects.order_by("pk").values_list("pk", flat=True).first(),
-        "comments": Comment.objects.order_by("pk").values_list("pk", flat=True).first(),
         "settings/channels": Channel.objects.order_by("pk").values_list("pk", flat=True).first(),
         "settings/deliveries": Delivery.objects.order_by("pk").values_list("pk", flat=True).first(),
         "settings/tokens": None,  # revoking a token is an action (POST), not a page
+        "customers/contacts": first(Contact),
+        "settings/users": first(User),
+        "settings/teams": first(Team),
+        "settings/segments": first(Segment),
+        "settings/stages": first(Stage),
+        "settings/loss-reasons": first(LossReason),
+        "settings/activity-types": first(ActivityType),
+        "settings/emails": first(OutboundEmail),
+        "notifications": first(Notification),
+        "comments": first(Comment),
     }
 
 
 def _url(route: str, ids: dict[str, int | None]) -> str | None:
     """The route with its ids filled in, or None when the route needs an id this test cannot name."""
+    if route.startswith("accounts/reset/"):
+        return _password_reset_url()
     if "<" not in route:
         return "/" + route.replace("^", "").replace("$", "")
     prefix = route.split("<", 1)[0].rstrip("/")
@@ -88,6 +104,19 @@ def _url(route: str, ids: dict[str, int | None]) -> str | None:
                 return None
             return "/" + re.sub(r"<int:\w+>", str(pk), route)
     raise AssertionError(f"No object to fill {route!r}: add its prefix to _ids() in {__file__}")
+
+
+def _password_reset_url() -> str:
+    """The page a password-reset (or set-password) link opens, with a real token for the demo admin."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from totonou.users.models import User
+
+    user = User.objects.get(username="admin")
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"/accounts/reset/{uid}/{default_token_generator.make_token(user)}/"
 
 
 def _pages(client: Client) -> list[str]:
