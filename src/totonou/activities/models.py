@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -27,6 +28,12 @@ class ActivityType(models.Model):
     )
     is_face_to_face = models.BooleanField(_("face to face"), default=False)
     is_customer_facing = models.BooleanField(_("customer facing"), default=True)
+    default_duration_minutes = models.PositiveIntegerField(
+        _("usual duration (minutes)"),
+        default=60,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=_("How long one usually takes: a result logged now without a time started this long ago."),
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from totonou.activities.filters import ActivityFilter
@@ -85,9 +85,14 @@ def _activities(user: Any, filters: ActivityFilter) -> QuerySet[Activity]:
 def my_day_today(
     *, user: Any, member: User, start: datetime.datetime, end: datetime.datetime
 ) -> list[Activity]:
-    """``member``'s activities starting in ``[start, end)`` (their day), in time order."""
-    filters = ActivityFilter(owner=member.pk, start=start, end=end)
-    return list(_activities(user, filters).order_by("starts_at", "id"))
+    """``member``'s activities of their day ``[start, end)``, in time order: those starting in it, and a
+    result logged just after midnight that began the evening before."""
+    filters = ActivityFilter(owner=member.pk, end=end)
+    return list(
+        _activities(user, filters)
+        .filter(Q(starts_at__gte=start) | Q(ends_at__gt=start, status=Activity.Status.DONE))
+        .order_by("starts_at", "id")
+    )
 
 
 def my_day_waiting(*, user: Any, member: User, before: datetime.datetime, limit: int) -> Capped:

@@ -157,8 +157,12 @@ class PlanItem:
         in Today with its result, unless it was moved to another day."""
         if not self.result:
             return True
-        starts_today = timezone.localtime(self.activity.starts_at).date() == timezone.localdate()
-        return self.list_name == "today" and starts_today
+        today = timezone.localdate()
+        activity = self.activity
+        in_today = timezone.localtime(activity.starts_at).date() == today or (
+            activity.status == Activity.Status.DONE and timezone.localtime(activity.ends_at).date() == today
+        )
+        return self.list_name == "today" and in_today
 
     @property
     def label(self) -> str:
