@@ -58,5 +58,5 @@ def test_manager_sets_up_slack_and_sees_the_delivery_log(
     page.click("text=Delivery log")
     rows = page.locator("tr.delivery")
     expect(rows).to_have_count(2)
-    expect(rows.first).to_contain_text("activity.completed")
+    expect(rows.first).to_contain_text("Activity completed")
     expect(rows.first).to_contain_text("#1")
