@@ -577,3 +577,16 @@ def test_customers_unrelated_to_the_calendar_do_not_leak_into_it(world, client_f
     """A customer's name appears only through an activity of a selected member."""
     CustomerFactory(owner=world.rep, name="Never Visited Ltd")
     assert "Never Visited Ltd" not in page(client_for(world.rep), view="month")
+
+
+def test_the_admin_account_is_not_a_team_less_member_of_the_calendar(world, client_for, admin_user):
+    """An administrator's account outside any team plans no sales work: not offered in the member box,
+    and its plans are not shown when asked for; an admin still opens their own calendar."""
+    assert admin_user.team_id is None
+    plan = ActivityFactory(owner=admin_user, customer=None, starts_at=local_noon())
+    client = client_for(world.manager)
+    html = page(client)
+    assert f'name="members" value="{world.rep.pk}"' in html
+    assert f'value="{admin_user.pk}"' not in html
+    assert shown(page(client, members=admin_user.pk), plan) == [False]
+    assert shown(page(client_for(admin_user), members="me"), plan) == [True]

@@ -529,3 +529,9 @@ def test_moving_a_todays_plan_to_another_day_takes_it_out_of_today(world, client
     html = response.content.decode()
     assert "moved to 5/13 (Mon) 10:00." in html
     assert f'data-activity="{activity.pk}"' not in html
+
+
+def test_the_cancel_reason_is_marked_required(world, waiting, client_for):
+    html = client_for(world.rep).get(reverse("web:home")).content.decode()
+    label = find_one(html, "for", f"plan{waiting.pk}_cancel_reason")
+    assert '<span class="required" aria-hidden="true">*</span>' in label.html
