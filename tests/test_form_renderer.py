@@ -485,3 +485,13 @@ def test_the_apps_forms_render_the_same_markup(form_class, scene):
         for name in slow.fields:
             assert str(fast[name]) == str(slow[name]), f"{label}: {name}"
         assert str(fast) == str(slow), label
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form_class", list(BUILDERS), ids=lambda form_class: form_class.__name__)
+def test_no_form_offers_a_dashed_empty_choice(form_class, scene):
+    """An empty choice reads "All" (a filter) or says what it means, never Django's "---------"."""
+    for label, kwargs in BUILDERS[form_class](scene):
+        html = str(form_class(**kwargs))
+        assert "---------" not in html, label
+        assert ">Any<" not in html, label

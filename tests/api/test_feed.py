@@ -62,7 +62,8 @@ def test_feed_tells_the_story_of_an_activity_newest_first(people, api):
     customer = CustomerFactory(owner=people.owner, is_key=True)
     contact = ContactFactory(customer=customer)
     deal = DealFactory(customer=customer)
-    activity = plan(people.owner, customer=customer, deal=deal, contacts=[contact])
+    # Planned for two days ago and moved to two hours later: completed now, its times stay.
+    activity = plan(people.owner, customer=customer, deal=deal, contacts=[contact], days=-2)
     original = activity.starts_at
     activity = activity_reschedule(actor=people.owner, activity=activity, starts_at=original + 2 * HOUR)
     activity = activity_complete(actor=people.owner, activity=activity)

@@ -218,6 +218,9 @@ def test_demo_counts_and_logins():
     assert today - datetime.timedelta(days=135) <= first <= today - datetime.timedelta(days=112)
     assert today + datetime.timedelta(days=14) <= last <= today + datetime.timedelta(days=31)
     assert activities.filter(status="planned", starts_at__gte=timezone.now()).count() > 150
+    # A result happened: none ends in the future (the rule of activity_create, ``ensure_not_future_result``).
+    assert activities.filter(status="done").count() > 2000
+    assert not activities.filter(status="done", ends_at__gt=timezone.now()).exists()
     # Key customers are visited more often; a few customers were never contacted.
     done = Count("activities", filter=Q(activities__status="done"))
     per_key = customers.filter(is_key=True).annotate(n=done).values_list("n", flat=True)

@@ -4,6 +4,7 @@ from then on a completed activity arrives, with every attempt in the delivery lo
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from tests.browser_support import chromium_page
 from tests.factories import UserFactory
@@ -58,5 +59,34 @@ def test_manager_sets_up_slack_and_sees_the_delivery_log(
     page.click("text=Delivery log")
     rows = page.locator("tr.delivery")
     expect(rows).to_have_count(2)
-    expect(rows.first).to_contain_text("activity.completed")
+    expect(rows.first).to_contain_text("Activity completed")
     expect(rows.first).to_contain_text("#1")
+
+
+def test_the_channel_form_shows_only_the_chosen_kinds_fields(live_server, live_reference_data, page):
+    """The channel form (issue #18): Slack shows the URL only; Chatwork the room id and token; a webhook
+    the URL and the signing secret. The filters' empty choice reads "All", never "---------"."""
+    expect = playwright_sync.expect
+    UserFactory(username="boss", display_name="Boss", role="manager", language="en")
+    page.goto(f"{live_server.url}/settings/")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", "pw")
+    page.click("main form button[type=submit]")
+    page.goto(live_server.url + reverse("notifications:channel_create"))
+    shown = {
+        "slack": {"url"},
+        "chatwork": {"room_id", "token"},
+        "webhook": {"url", "secret"},
+        "teams": {"url"},
+    }
+    for kind, fields in shown.items():
+        page.select_option("select[name=kind]", kind)
+        for name in ("url", "room_id", "token", "secret"):
+            field = page.locator(f"[name={name}]")
+            if name in fields:
+                expect(field).to_be_visible()
+            else:
+                expect(field).to_be_hidden()
+    for name in ("team", "segment", "owner"):
+        assert page.locator(f"select[name={name}] option").first.inner_text() == "All"
+    assert "---------" not in page.content()

@@ -73,6 +73,35 @@ class TestCreate:
         assert activity.completed_at is not None
         assert activity.is_unplanned
 
+    def test_a_result_cannot_end_in_the_future_and_nothing_is_written(self, team_a):
+        _, _, (rep, _) = team_a
+        customer = CustomerFactory(owner=rep)
+        before = counts()
+        now = timezone.now()
+        with pytest.raises(ValidationError) as error:
+            activity_create(
+                actor=rep,
+                type=activity_type("visit"),
+                customer=customer,
+                status="done",
+                starts_at=now,
+                ends_at=now + HOUR,
+            )
+        assert error.value.message_dict == {
+            "ends_at": ["A result cannot end in the future; plan it instead, or give an earlier end."]
+        }
+        assert counts() == before
+
+    def test_a_results_end_cannot_be_moved_into_the_future(self, team_a):
+        _, _, (rep, _) = team_a
+        now = timezone.now().replace(microsecond=0)
+        done = plan(rep, CustomerFactory(owner=rep), now - 2 * HOUR, status="done")
+        with pytest.raises(ValidationError) as error:
+            activity_update(actor=rep, activity=done, ends_at=now + HOUR)
+        assert list(error.value.message_dict) == ["ends_at"]
+        done.refresh_from_db()
+        assert (done.ends_at, done.version) == (now - HOUR, 1)
+
     def test_deal_alone_implies_its_customer(self, team_a, start):
         _, _, (rep, _) = team_a
         deal = DealFactory(owner=rep, customer=CustomerFactory(owner=rep))
@@ -177,7 +206,7 @@ class TestDatabaseEnforcesTheRules:
 class TestComplete:
     def test_keeps_the_plans_timestamps(self, team_a, start):
         _, _, (rep, _) = team_a
-        activity = plan(rep, CustomerFactory(owner=rep), start)
+        activity = plan(rep, CustomerFactory(owner=rep), start - datetime.timedelta(days=3))
         planned = (activity.starts_at, activity.ends_at, activity.planned_at, activity.original_starts_at)
 
         done = activity_complete(actor=rep, activity=activity, notes="見積を提出", next_step="来週回答")
@@ -187,6 +216,24 @@ class TestComplete:
         assert done.status == "done"
         assert done.completed_at is not None
         assert (done.notes, done.next_step, done.version) == ("見積を提出", "来週回答", 2)
+
+    def test_a_plan_done_before_its_end_ends_now(self, team_a):
+        _, _, (rep, _) = team_a
+        now = timezone.now()
+        begun = plan(rep, CustomerFactory(owner=rep), now - datetime.timedelta(minutes=20))
+        ahead = plan(rep, CustomerFactory(owner=rep), now + datetime.timedelta(days=1))
+
+        begun = activity_complete(actor=rep, activity=begun)
+        ahead = activity_complete(actor=rep, activity=ahead)
+
+        begun.refresh_from_db()
+        ahead.refresh_from_db()
+        after = timezone.now()
+        assert begun.starts_at == now - datetime.timedelta(minutes=20)  # begun: the start stays
+        assert now <= begun.ends_at <= after
+        assert now <= ahead.ends_at <= after
+        assert ahead.ends_at - ahead.starts_at == HOUR  # a plan not begun keeps its length, ending now
+        assert ahead.original_starts_at > after  # what was planned stays measurable
 
     def test_twice_is_a_conflict_and_changes_nothing(self, team_a, start):
         _, _, (rep, _) = team_a
@@ -243,11 +290,12 @@ class TestReschedule:
 
     def test_a_done_activity_cannot_be_moved(self, team_a, start):
         _, _, (rep, _) = team_a
-        activity = activity_complete(actor=rep, activity=plan(rep, CustomerFactory(owner=rep), start))
+        past = start - datetime.timedelta(days=3)
+        activity = activity_complete(actor=rep, activity=plan(rep, CustomerFactory(owner=rep), past))
         with pytest.raises(ConflictError):
             activity_reschedule(actor=rep, activity=activity, starts_at=start + HOUR)
         activity.refresh_from_db()
-        assert activity.starts_at == start
+        assert activity.starts_at == past
 
 
 class TestCancel:

@@ -28,7 +28,9 @@ HOUR = datetime.timedelta(hours=1)
 
 
 def plan(rep, **kwargs):
-    start = (timezone.now() + datetime.timedelta(days=1)).replace(microsecond=0)
+    # A result happened (it never ends in the future); a plan is for tomorrow.
+    days = -1 if kwargs.get("status") == "done" else 1
+    start = (timezone.now() + datetime.timedelta(days=days)).replace(microsecond=0)
     return activity_create(
         actor=rep,
         type=activity_type(),

@@ -399,3 +399,24 @@ def test_without_a_query_the_owners_own_customers_are_offered(world, client_for,
     html = client.get(CUSTOMERS, {"owner": stranger.pk}).content.decode()
     assert option_values(html, "customer") == [""]
     assert "Type a name to find a customer." in html
+
+
+def test_planning_over_another_plan_of_the_same_person_warns_but_saves(world, client_for):
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    ActivityFactory(
+        owner=world.rep,
+        customer=world.key_customer,
+        starts_at=datetime.datetime(2026, 12, 1, 10, 30, tzinfo=tokyo),
+    )
+    client = client_for(world.rep)
+    count = Activity.objects.count()
+    response = client.post(CREATE, plan_data(customer=world.customer.pk), follow=True)
+    assert Activity.objects.count() == count + 1
+    html = response.content.decode()
+    assert "Activity planned." in html
+    assert f"This plan overlaps another plan of {world.rep}: 10:30 {world.key_customer.name}." in html
+    # A plan at a free time saves without a warning.
+    response = client.post(
+        CREATE, plan_data(starts_at="2026-12-01T14:00", ends_at="2026-12-01T15:00"), follow=True
+    )
+    assert "overlaps" not in response.content.decode()

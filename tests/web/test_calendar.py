@@ -251,8 +251,12 @@ def tomorrow() -> str:
     return (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 
 
+def yesterday() -> str:
+    return (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+
+
 def test_planned_done_cancelled_and_waiting_look_different_with_a_legend(world, client_for):
-    done = ActivityFactory(owner=world.rep, starts_at=local_noon(1))
+    done = ActivityFactory(owner=world.rep, starts_at=local_noon(-1))  # a result never ends ahead
     activity_complete(actor=world.rep, activity=done)
     cancelled = ActivityFactory(owner=world.rep, starts_at=local_noon(1))
     activity_cancel(actor=world.rep, activity=cancelled, reason="Closed")
@@ -260,6 +264,7 @@ def test_planned_done_cancelled_and_waiting_look_different_with_a_legend(world, 
     waiting = ActivityFactory(owner=world.rep, starts_at=timezone.now() - datetime.timedelta(minutes=5))
     html = page(client_for(world.rep), view="day", date=tomorrow())
     html += page(client_for(world.rep), view="day")
+    html += page(client_for(world.rep), view="day", date=yesterday())
     expected = {
         done: ("activity--done", "✓", "Done"),
         cancelled: ("activity--cancelled", "✕", "Cancelled"),
@@ -431,12 +436,11 @@ def test_a_past_slot_logs_and_a_managers_slot_in_a_members_column_plans_for_them
 
 def test_only_plans_the_reader_may_change_are_draggable(world, client_for):
     colleague = ActivityFactory(owner=world.other_rep, starts_at=local_noon())
-    done = ActivityFactory(owner=world.rep, starts_at=local_noon(1))
+    done = ActivityFactory(owner=world.rep, starts_at=local_noon(-1))
     activity_complete(actor=world.rep, activity=done)
     members = f"{world.rep.pk},{world.other_rep.pk}"
     html = page(client_for(world.rep), view="day", members=members)
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    html += page(client_for(world.rep), view="day", members=members, date=f"{tomorrow}")
+    html += page(client_for(world.rep), view="day", members=members, date=yesterday())
     own = find_one(html, "data-activity", str(world.key_activity.pk))
     assert own.attrs["draggable"] == "true"
     assert own.attrs["data-reschedule-url"] == reverse(
@@ -573,3 +577,16 @@ def test_customers_unrelated_to_the_calendar_do_not_leak_into_it(world, client_f
     """A customer's name appears only through an activity of a selected member."""
     CustomerFactory(owner=world.rep, name="Never Visited Ltd")
     assert "Never Visited Ltd" not in page(client_for(world.rep), view="month")
+
+
+def test_the_admin_account_is_not_a_team_less_member_of_the_calendar(world, client_for, admin_user):
+    """An administrator's account outside any team plans no sales work: not offered in the member box,
+    and its plans are not shown when asked for; an admin still opens their own calendar."""
+    assert admin_user.team_id is None
+    plan = ActivityFactory(owner=admin_user, customer=None, starts_at=local_noon())
+    client = client_for(world.manager)
+    html = page(client)
+    assert f'name="members" value="{world.rep.pk}"' in html
+    assert f'value="{admin_user.pk}"' not in html
+    assert shown(page(client, members=admin_user.pk), plan) == [False]
+    assert shown(page(client_for(admin_user), members="me"), plan) == [True]

@@ -60,7 +60,9 @@ def latest_event(activity: Activity) -> ActivityEvent:
 def test_the_feed_tells_what_happened_newest_first(world, client_for):
     rep, manager = world.rep, world.manager
     planned = plan(rep, world.key_customer, days=1, subject="Tasting", notes="Bring samples")
-    logged = plan(rep, world.customer, status="done", notes="Met the buyer", next_step="Send the quote")
+    logged = plan(
+        rep, world.customer, days=-1, status="done", notes="Met the buyer", next_step="Send the quote"
+    )
     moved = plan(rep, world.customer, days=2)
     services.activity_reschedule(actor=rep, activity=moved, starts_at=local_noon(3))
     cancelled = plan(rep, world.customer, days=4)

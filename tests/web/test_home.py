@@ -70,7 +70,8 @@ def test_one_tap_done_from_my_day_keeps_the_notes(world, client_for):
     assert waiting.notes == "Bring samples"
 
 
-def test_quick_log_creates_exactly_one_done_activity_now_for_60_minutes(world, client_for):
+def test_quick_log_of_a_result_ends_now_and_started_the_types_usual_duration_ago(world, client_for):
+    """Logged after the fact without opening "Time and duration": it ended now, it did not start now."""
     before = Activity.objects.count()
     started = timezone.now().replace(second=0, microsecond=0)
     client = client_for(world.rep)
@@ -83,6 +84,7 @@ def test_quick_log_creates_exactly_one_done_activity_now_for_60_minutes(world, c
             "status": "done",
         },
     )
+    finished = timezone.now()
     assert response.status_code == 302
     assert Activity.objects.count() == before + 1
     activity = Activity.objects.latest("id")
@@ -92,11 +94,45 @@ def test_quick_log_creates_exactly_one_done_activity_now_for_60_minutes(world, c
     assert activity.notes == "Asked about prices"
     assert activity.status == Activity.Status.DONE
     assert activity.planned_at is None
-    assert abs((activity.starts_at - started).total_seconds()) < 120
-    assert activity.ends_at - activity.starts_at == datetime.timedelta(minutes=60)
+    assert started <= activity.ends_at <= finished  # ends now, never in the future
+    assert activity.ends_at - activity.starts_at == datetime.timedelta(minutes=10)  # a call's usual length
     page = client.get(response["Location"]).content.decode()
     assert '<p class="message message--success" role="status">Activity logged.</p>' in page
     assert "Asked about prices" in find_one(page, "data-activity", str(activity.pk)).text
+
+
+def test_quick_log_of_a_visit_uses_the_visits_usual_hour_and_a_plan_starts_now(world, client_for):
+    client = client_for(world.rep)
+    data = {"customer": world.customer.pk, "type": activity_type("visit").pk}
+    client.post(reverse("web:home"), {**data, "status": "done"})
+    done = Activity.objects.latest("id")
+    assert done.ends_at <= timezone.now()
+    assert done.ends_at - done.starts_at == datetime.timedelta(minutes=60)
+    started = timezone.now().replace(second=0, microsecond=0)
+    client.post(reverse("web:home"), {**data, "status": "planned"})
+    planned = Activity.objects.latest("id")
+    assert (planned.status, planned.starts_at - started <= datetime.timedelta(minutes=1)) == ("planned", True)
+    assert planned.starts_at >= started
+    assert planned.ends_at - planned.starts_at == datetime.timedelta(minutes=60)
+
+
+def test_quick_log_of_a_result_ending_in_the_future_is_refused_on_the_duration(world, client_for):
+    before = Activity.objects.count()
+    start = timezone.localtime() - datetime.timedelta(minutes=10)
+    response = client_for(world.rep).post(
+        reverse("web:home"),
+        {
+            "customer": world.customer.pk,
+            "type": activity_type("visit").pk,
+            "status": "done",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "duration": "90",
+        },
+    )
+    assert response.status_code == 200
+    errors = find_one(response.content.decode(), "id", "id_duration_errors").text
+    assert "A result cannot end in the future" in errors
+    assert Activity.objects.count() == before
 
 
 def test_quick_log_with_htmx_answers_with_the_refreshed_panel(world, client_for):

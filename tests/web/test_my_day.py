@@ -389,7 +389,29 @@ def test_recording_a_todays_plan_keeps_it_in_today_as_done(world, client_for):
     html = response.content.decode()
     assert html.lstrip().startswith(f'<li id="today-{activity.pk}"')
     assert "activity--done" in find_one(html, "data-activity", str(activity.pk)).classes
-    assert "hx-swap-oob" not in html
+    # The count of plans waiting for a result comes along (one of today's may have been one).
+    assert '<span id="waiting-count" class="count" hx-swap-oob="true">0</span>' in html
+
+
+def test_waiting_for_a_result_has_one_definition_for_the_tag_and_the_count(world, client_for):
+    """A plan of today whose start has passed is tagged "! Waiting for result" in Today, and counted."""
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    started = ActivityFactory(owner=world.rep, customer=world.customer, starts_at=midnight)
+    client = client_for(world.rep)
+    html = client.get(reverse("web:home")).content.decode()
+    item = find_one(section(html, "today-title"), "data-activity", str(started.pk))
+    assert "is-overdue" in item.classes and "Waiting for result" in item.text
+    waiting = section(html, "overdue-title")
+    assert find_one(waiting, "id", "waiting-count").text == "1"
+    assert "Nothing is waiting" not in waiting and "Well done" not in waiting
+    assert find_one(waiting, "id", "waiting-today").text == (
+        "1 of today's plans above has started and waits for a result too."
+    )
+
+    client.post(reverse("activities:activity_complete", args=[started.pk]), {"version": 1, "next": "/"})
+    waiting = section(client.get(reverse("web:home")).content.decode(), "overdue-title")
+    assert find_one(waiting, "id", "waiting-count").text == "0"
+    assert "Nothing is waiting. Well done." in waiting
 
 
 def test_without_javascript_the_result_form_returns_to_my_day(world, waiting, client_for):
@@ -507,3 +529,9 @@ def test_moving_a_todays_plan_to_another_day_takes_it_out_of_today(world, client
     html = response.content.decode()
     assert "moved to 5/13 (Mon) 10:00." in html
     assert f'data-activity="{activity.pk}"' not in html
+
+
+def test_the_cancel_reason_is_marked_required(world, waiting, client_for):
+    html = client_for(world.rep).get(reverse("web:home")).content.decode()
+    label = find_one(html, "for", f"plan{waiting.pk}_cancel_reason")
+    assert '<span class="required" aria-hidden="true">*</span>' in label.html

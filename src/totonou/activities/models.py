@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.i18n import pick
@@ -27,6 +29,12 @@ class ActivityType(models.Model):
     )
     is_face_to_face = models.BooleanField(_("face to face"), default=False)
     is_customer_facing = models.BooleanField(_("customer facing"), default=True)
+    default_duration_minutes = models.PositiveIntegerField(
+        _("usual duration (minutes)"),
+        default=60,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=_("How long one usually takes: a result logged now without a time started this long ago."),
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -172,7 +180,8 @@ class Activity(VersionedModel):
         ]
 
     def __str__(self) -> str:
-        return self.subject or f"{self.type_id} {self.starts_at:%Y-%m-%d %H:%M}"
+        when = formats.date_format(timezone.localtime(self.starts_at), "SHORT_DATETIME_FORMAT")
+        return self.subject or gettext("Activity on %(when)s") % {"when": when}
 
     def get_absolute_url(self) -> str:
         return reverse("activities:activity_detail", args=[self.pk])
@@ -266,7 +275,10 @@ class Mention(models.Model):
         indexes = [models.Index(fields=["user", "read_at"], name="mention_unread_idx")]
 
     def __str__(self) -> str:
-        return f"@{self.user_id} in {self.comment_id}"
+        return gettext("%(user)s mentioned in comment %(comment)s") % {
+            "user": self.user,
+            "comment": self.comment_id,
+        }
 
 
 class Reaction(models.Model):
@@ -293,7 +305,11 @@ class Reaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.activity_id} by {self.user_id}"
+        return gettext("%(user)s: %(kind)s on activity %(activity)s") % {
+            "user": self.user,
+            "kind": self.get_kind_display(),
+            "activity": self.activity_id,
+        }
 
 
 class ActivityEvent(models.Model):
@@ -379,4 +395,12 @@ class ActivityEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.activity_id or self.deal_id}"
+        if self.activity_id is None:
+            return gettext("%(kind)s: deal %(deal)s") % {
+                "kind": self.get_kind_display(),
+                "deal": self.deal_id,
+            }
+        return gettext("%(kind)s: activity %(activity)s") % {
+            "kind": self.get_kind_display(),
+            "activity": self.activity_id,
+        }

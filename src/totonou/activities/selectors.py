@@ -34,6 +34,34 @@ from totonou.customers.models import Contact
 from totonou.users.permissions import is_signed_in
 
 
+def waiting_for_result_q(now: datetime.datetime) -> Q:
+    """The one definition of "waiting for a result": a plan whose start has passed. The card's "!" tag
+    (``is_waiting_for_result``) and every count of waiting plans (My day) use it."""
+    return Q(status=Activity.Status.PLANNED, starts_at__lt=now)
+
+
+def is_waiting_for_result(activity: Any, now: datetime.datetime) -> bool:
+    """``waiting_for_result_q`` for one activity already read."""
+    return bool(activity.status == Activity.Status.PLANNED and activity.starts_at < now)
+
+
+def overlapping_plans(*, user: Any, activity: Activity, limit: int = 3) -> list[Activity]:
+    """Other plans of ``activity``'s owner whose time overlaps it (the first ``limit``, by start): a
+    warning for the person planning, never a refusal."""
+    return list(
+        Activity.objects.visible_to(user)
+        .filter(
+            owner_id=activity.owner_id,
+            status=Activity.Status.PLANNED,
+            starts_at__lt=activity.ends_at,
+            ends_at__gt=activity.starts_at,
+        )
+        .exclude(pk=activity.pk)
+        .select_related("customer")
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
 def _contacts_prefetch() -> Prefetch[Any]:
     return Prefetch("contacts", queryset=Contact.objects.order_by("name_kana", "id"))
 

@@ -71,7 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks",
-    "django_tasks_db",
+    "totonou.config.apps.TasksDatabaseConfig",  # django_tasks_db, with a translated name
     "ninja",
     "totonou.core",
     "totonou.users",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class TimeStampedModel(models.Model):
@@ -61,4 +61,10 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.object_repr}"
+        record_type = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        type_name = record_type._meta.verbose_name if record_type is not None else gettext("record")
+        return gettext("%(action)s: %(type)s “%(record)s”") % {
+            "action": self.get_action_display(),
+            "type": type_name,
+            "record": self.object_repr,
+        }

@@ -8,8 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from totonou.core.i18n import pick
 from totonou.core.models import TimeStampedModel, VersionedModel
@@ -203,7 +203,13 @@ class StageChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.deal_id}: {self.from_stage_id} → {self.to_stage_id}"
+        if self.from_stage_id is None:
+            return gettext("Deal “%(deal)s” opened at %(to)s") % {"deal": self.deal, "to": self.to_stage}
+        return gettext("Deal “%(deal)s” moved from %(from)s to %(to)s") % {
+            "deal": self.deal,
+            "from": self.from_stage,
+            "to": self.to_stage,
+        }
 
 
 __all__ = ["Deal", "LossReason", "Stage", "StageChange", "TimeStampedModel"]

@@ -14,8 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.models import TimeStampedModel
@@ -38,6 +39,21 @@ class EventName(models.TextChoices):
 SCHEDULED_EVENTS = (EventName.DIGEST_DAILY.value, EventName.ALERT_UNCONTACTED.value)
 #: The test message a user sends from the channel settings (not a subscribable event).
 TEST_EVENT = "channel.test"
+
+#: What a person reads for each event name: the one label table (channel list, delivery log, admin).
+EVENT_LABELS: dict[str, Promise] = {
+    **{choice.value: choice.label for choice in EventName},
+    TEST_EVENT: pgettext_lazy("event", "Test message"),
+}
+
+
+def event_label(name: str) -> str:
+    """The translated label of an event name; an unknown (retired) name reads "Other event"."""
+    return str(EVENT_LABELS.get(name, _("Other event")))
+
+
+def _moment(value: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
 def default_events() -> list[str]:
@@ -112,6 +128,12 @@ class Channel(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("notifications:channel_edit", args=[self.pk])
 
+    @property
+    def event_labels(self) -> list[str]:
+        """The subscribed events as a person reads them, in the order of ``EventName``."""
+        chosen = set(self.events or [])
+        return [event_label(name) for name in EventName.values if name in chosen]
+
     def filter_ids(self) -> dict[str, int | None]:
         """``{"team": id or None, "segment": ..., "owner": ...}`` (``CHANNEL_FILTERS``)."""
         return {name: getattr(self, column) for name, column in CHANNEL_FILTERS.items()}
@@ -143,7 +165,10 @@ class Event(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.uid}"
+        return gettext("%(event)s at %(when)s") % {
+            "event": event_label(self.name),
+            "when": _moment(self.created_at),
+        }
 
 
 class Delivery(models.Model):
@@ -199,10 +224,17 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.dedupe_key
+        return gettext("%(event)s to channel %(channel)s") % {
+            "event": event_label(self.event_name),
+            "channel": self.channel_id,
+        }
 
     def get_absolute_url(self) -> str:
         return f"{reverse('notifications:delivery_list')}?channel={self.channel_id}#delivery-{self.pk}"
+
+    @property
+    def event_label(self) -> str:
+        return event_label(self.event_name)
 
 
 class DeliveryAttempt(models.Model):
@@ -225,7 +257,10 @@ class DeliveryAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.delivery_id} #{self.number}"
+        return gettext("Attempt %(number)s of delivery %(delivery)s") % {
+            "number": self.number,
+            "delivery": self.delivery_id,
+        }
 
 
 class ScheduledRun(models.Model):
@@ -247,7 +282,11 @@ class ScheduledRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel_id} {self.event_name} {self.local_date}"
+        return gettext("%(event)s for channel %(channel)s on %(date)s") % {
+            "event": event_label(self.event_name),
+            "channel": self.channel_id,
+            "date": formats.date_format(self.local_date, "SHORT_DATE_FORMAT"),
+        }
 
 
 # --- Personal notifications (the bell, email) --------------------------------------------------------

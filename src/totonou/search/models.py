@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -64,4 +65,4 @@ class Document(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.object_id}: {self.title}"
+        return gettext("%(kind)s “%(title)s”") % {"kind": self.get_kind_display(), "title": self.title}

@@ -37,6 +37,8 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from totonou.activities.selectors import is_waiting_for_result
+
 # --- The status mapping: the only one ------------------------------------------------------------------
 
 
@@ -70,7 +72,7 @@ DATE_MEANINGS: dict[str, Promise] = {
 
 def status_key(activity: Any, now: datetime.datetime) -> str:
     """``planned``, ``done``, ``cancelled`` or ``overdue`` (a plan whose start has passed)."""
-    if activity.status == "planned" and activity.starts_at < now:
+    if is_waiting_for_result(activity, now):
         return "overdue"
     return str(activity.status)
 

@@ -9,12 +9,17 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.models import Activity
-from totonou.activities.selectors import ITEM_RELATIONS, activity_list, next_planned_contacts
+from totonou.activities.selectors import (
+    ITEM_RELATIONS,
+    activity_list,
+    next_planned_contacts,
+    waiting_for_result_q,
+)
 from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import customer_list
@@ -85,9 +90,14 @@ def _activities(user: Any, filters: ActivityFilter) -> QuerySet[Activity]:
 def my_day_today(
     *, user: Any, member: User, start: datetime.datetime, end: datetime.datetime
 ) -> list[Activity]:
-    """``member``'s activities starting in ``[start, end)`` (their day), in time order."""
-    filters = ActivityFilter(owner=member.pk, start=start, end=end)
-    return list(_activities(user, filters).order_by("starts_at", "id"))
+    """``member``'s activities of their day ``[start, end)``, in time order: those starting in it, and a
+    result logged just after midnight that began the evening before."""
+    filters = ActivityFilter(owner=member.pk, end=end)
+    return list(
+        _activities(user, filters)
+        .filter(Q(starts_at__gte=start) | Q(ends_at__gt=start, status=Activity.Status.DONE))
+        .order_by("starts_at", "id")
+    )
 
 
 def my_day_waiting(*, user: Any, member: User, before: datetime.datetime, limit: int) -> Capped:
@@ -97,9 +107,10 @@ def my_day_waiting(*, user: Any, member: User, before: datetime.datetime, limit:
     return _capped(_activities(user, filters).order_by("starts_at", "id"), limit)
 
 
-def my_day_waiting_count(*, user: Any, member_id: int, before: datetime.datetime) -> int:
-    filters = ActivityFilter(owner=member_id, status="planned", end=before)
-    return filters.filter(Activity.objects.visible_to(user)).count()
+def my_day_waiting_count(*, user: Any, member_id: int, now: datetime.datetime) -> int:
+    """How many of ``member``'s plans wait for a result (``waiting_for_result_q``): those of earlier
+    days listed under "Waiting for a result", and today's whose start has passed (tagged in Today)."""
+    return Activity.objects.visible_to(user).filter(waiting_for_result_q(now), owner_id=member_id).count()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by, ensure_can_change_owned_by, is_signed_in
 
 TEXT_FIELDS = {"subject", "purpose", "notes", "next_step"}
+# A result recorded "now" may carry a start typed to the minute a moment ago; allow that much clock slack.
+DONE_END_SLACK = datetime.timedelta(minutes=1)
 UPDATE_FIELDS = {"owner", "type", "customer", "deal", "contacts", "starts_at", "ends_at", *TEXT_FIELDS}
 
 
@@ -54,6 +56,15 @@ def _check_relations(
         ]
     if errors:
         raise ValidationError(errors)
+
+
+def ensure_not_future_result(*, ends_at: datetime.datetime, now: datetime.datetime | None = None) -> None:
+    """A done activity happened: it can never end in the future."""
+    now = now or timezone.now()
+    if ends_at > now + DONE_END_SLACK:
+        raise ValidationError(
+            {"ends_at": [_("A result cannot end in the future; plan it instead, or give an earlier end.")]}
+        )
 
 
 @transaction.atomic
@@ -84,6 +95,7 @@ def activity_create(
     if status == Activity.Status.PLANNED:
         timestamps: dict[str, Any] = {"planned_at": now, "original_starts_at": starts_at}
     elif status == Activity.Status.DONE:
+        ensure_not_future_result(ends_at=ends_at, now=now)
         timestamps = {"completed_at": now}
     else:
         raise ValidationError({"status": [_("A new activity is either planned or done.")]})
@@ -155,6 +167,8 @@ def activity_update(
         starts_at=changes.get("starts_at", activity.starts_at),
         ends_at=changes.get("ends_at", activity.ends_at),
     )
+    if activity.status == Activity.Status.DONE and "ends_at" in changes:
+        ensure_not_future_result(ends_at=changes["ends_at"])
     previous_customer_id, previous_deal_id = activity.customer_id, activity.deal_id
     previous_notes = activity.notes
     changed = save_changes(instance=activity, changes=changes, actor=actor, validate_constraints=False)
@@ -196,13 +210,20 @@ def activity_complete(
     next_step: str | None = None,
     version: int | None = None,
 ) -> Activity:
-    """Turn a plan into a result. The plan's timestamps stay as they were; ``completed_at`` is now."""
+    """Turn a plan into a result; ``completed_at`` is now. The plan's times stay as they were, unless the
+    plan ends in the future: a result never does, so it then ends now."""
     activity = lock(activity)
     ensure_can_change_owned_by(actor, activity.owner_id)
     check_version(activity, version)
     if activity.status != Activity.Status.PLANNED:
         raise ConflictError(_("Only a planned activity can be completed."))
-    changes: dict[str, Any] = {"status": Activity.Status.DONE, "completed_at": timezone.now()}
+    now = timezone.now()
+    changes: dict[str, Any] = {"status": Activity.Status.DONE, "completed_at": now}
+    if activity.ends_at > now + DONE_END_SLACK:
+        # Done before the plan's end: the result ends now (a plan not begun yet keeps its length).
+        if activity.starts_at > now:
+            changes["starts_at"] = now - (activity.ends_at - activity.starts_at)
+        changes["ends_at"] = now
     if notes is not None:
         changes["notes"] = notes
     if next_step is not None:

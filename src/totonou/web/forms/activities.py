@@ -26,8 +26,6 @@ from totonou.deals.models import Deal
 from totonou.users.models import User
 from totonou.users.permissions import managed_user_ids
 
-DEFAULT_DURATION_MINUTES = 60
-
 
 def _customer_choices(customers: Iterable[Customer]) -> list[tuple[Any, Any]]:
     return [("", _("No customer (internal)")), *((customer.pk, customer.name) for customer in customers)]
@@ -59,7 +57,8 @@ class VersionField(forms.IntegerField):
 
 
 class QuickLogForm(ServiceForm[Activity]):
-    """Log an activity in a few taps: customer, type, notes. Starts now, lasts 60 minutes, owned by you."""
+    """Log an activity in a few taps: customer, type, notes; owned by you. Without a time a result ends
+    now and lasted the type's usual duration, and a plan starts now."""
 
     service_field_map = {"ends_at": "duration", "deal": "customer", "contacts": "customer"}
 
@@ -76,7 +75,7 @@ class QuickLogForm(ServiceForm[Activity]):
     )
     starts_at = forms.DateTimeField(label=_("Starts at"), required=False, widget=DateTimeLocalInput())
     duration = forms.IntegerField(
-        label=_("Duration (minutes)"), required=False, min_value=0, max_value=24 * 60, initial=60
+        label=_("Duration (minutes)"), required=False, min_value=0, max_value=24 * 60
     )
 
     def __init__(
@@ -99,16 +98,29 @@ class QuickLogForm(ServiceForm[Activity]):
         customer_field.choices = _customer_choices(offered)
         type_list = _set_type_choices(self.fields["type"], types)
         if not self.is_bound:
-            self.initial.setdefault("starts_at", _now_minute())
             visit = next((t for t in type_list if t.slug == "visit"), None)
             if visit is not None:
                 self.initial.setdefault("type", visit.pk)
 
+    def times(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """The start and end: as given; else a result ends now, a plan starts now. The duration is the
+        one given, else the type's usual one."""
+        data = self.cleaned_data
+        activity_type: ActivityType = data["type"]
+        minutes = data["duration"] if data["duration"] is not None else activity_type.default_duration_minutes
+        duration = datetime.timedelta(minutes=minutes)
+        starts_at: datetime.datetime | None = data["starts_at"]
+        if starts_at is None:
+            if data["status"] == Activity.Status.DONE:
+                ends_at = _now_minute()
+                return ends_at - duration, ends_at
+            starts_at = _now_minute()
+        return starts_at, starts_at + duration
+
     def submit(self) -> Activity:
         """Create the activity through ``activity_create``."""
         data = self.cleaned_data
-        starts_at = data["starts_at"] or _now_minute()
-        duration = data["duration"] if data["duration"] is not None else DEFAULT_DURATION_MINUTES
+        starts_at, ends_at = self.times()
         return activity_create(
             actor=self.user,
             owner=self.user,
@@ -117,7 +129,7 @@ class QuickLogForm(ServiceForm[Activity]):
             status=data["status"],
             notes=data["notes"],
             starts_at=starts_at,
-            ends_at=starts_at + datetime.timedelta(minutes=duration),
+            ends_at=ends_at,
         )
 
 
@@ -180,7 +192,7 @@ class ActivityForm(ServiceForm[Activity]):
         label=_("Ends at"),
         required=False,
         widget=DateTimeLocalInput(),
-        help_text=_("Empty: 60 minutes after the start."),
+        help_text=_("Empty: the type's usual duration after the start."),
     )
     purpose = forms.CharField(label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
@@ -269,7 +281,7 @@ class ActivityForm(ServiceForm[Activity]):
 class ActivityCreateForm(ActivityForm):
     """Plan an activity, or log one after the fact, through ``activity_create``.
 
-    Defaults: now, 60 minutes, the signed-in user, a visit."""
+    Defaults: now, the type's usual duration, the signed-in user, a visit."""
 
     service_field_map = {"status": "mode"}
 
@@ -285,15 +297,14 @@ class ActivityCreateForm(ActivityForm):
         super().__init__(data, user=user, **kwargs)
         if not self.is_bound:
             starts_at = self.initial.setdefault("starts_at", _now_minute())
-            if isinstance(starts_at, datetime.datetime):
-                self.initial.setdefault(
-                    "ends_at", starts_at + datetime.timedelta(minutes=DEFAULT_DURATION_MINUTES)
-                )
             self.initial.setdefault("owner", user.pk)
             self.initial.setdefault("mode", "plan")
             visit = next((t for t in self.type_list if t.slug == "visit"), None)
             if visit is not None:
                 self.initial.setdefault("type", visit.pk)
+            if isinstance(starts_at, datetime.datetime):
+                minutes = visit.default_duration_minutes if visit is not None else 60
+                self.initial.setdefault("ends_at", starts_at + datetime.timedelta(minutes=minutes))
 
     @property
     def is_log(self) -> bool:
@@ -317,7 +328,7 @@ class ActivityCreateForm(ActivityForm):
             notes=data["notes"],
             next_step=data["next_step"],
             starts_at=starts_at,
-            ends_at=self._end(starts_at, datetime.timedelta(minutes=DEFAULT_DURATION_MINUTES)),
+            ends_at=self._end(starts_at, datetime.timedelta(minutes=data["type"].default_duration_minutes)),
         )
 
 

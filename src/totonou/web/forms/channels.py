@@ -6,13 +6,32 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from totonou.core.forms import ServiceForm
 from totonou.customers.models import Segment
 from totonou.integrations.services import channel_create, channel_update
-from totonou.notifications.models import CHANNEL_FILTERS, Channel, Delivery, EventName
+from totonou.notifications.models import (
+    CHANNEL_FILTERS,
+    EVENT_LABELS,
+    TEST_EVENT,
+    Channel,
+    Delivery,
+    EventName,
+)
 from totonou.users.models import Team, User
 from totonou.web.forms.preferences import TimeZoneField
+
+#: The empty choice of a filter: every value (never Django's "---------").
+ALL = pgettext_lazy("filter", "All")
+
+#: Which kinds of channel use each address field (the form shows only the chosen kind's, with JS).
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "url": ("slack", "teams", "google_chat", "webhook"),
+    "room_id": ("chatwork",),
+    "token": ("chatwork",),
+    "secret": ("webhook",),
+}
 
 
 class ChannelForm(ServiceForm[Channel]):
@@ -39,12 +58,20 @@ class ChannelForm(ServiceForm[Channel]):
     events = forms.MultipleChoiceField(
         label=_("Events"), choices=EventName.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.order_by("name"), required=False, empty_label=ALL
+    )
     segment = forms.ModelChoiceField(
-        label=_("Segment"), queryset=Segment.objects.order_by("sort_order", "name"), required=False
+        label=_("Segment"),
+        queryset=Segment.objects.order_by("sort_order", "name"),
+        required=False,
+        empty_label=ALL,
     )
     owner = forms.ModelChoiceField(
-        label=_("Owner"), queryset=User.objects.filter(is_active=True).order_by("username"), required=False
+        label=_("Owner"),
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+        empty_label=ALL,
     )
     key_only = forms.BooleanField(label=_("Key customers only"), required=False)
     digest_time = forms.TimeField(label=_("Daily digest time"), help_text=_("Local time, e.g. 08:30."))
@@ -79,6 +106,11 @@ class ChannelForm(ServiceForm[Channel]):
                 if getattr(channel, name):
                     self.fields[name].help_text = _("Set. Leave blank to keep it; it is never shown again.")
 
+    @property
+    def address_fields(self) -> list[tuple[forms.BoundField, str]]:
+        """The address fields with the kinds that use them (``data-kinds``; the script hides the rest)."""
+        return [(self[name], " ".join(kinds)) for name, kinds in KIND_FIELDS.items()]
+
     def submit(self) -> Channel:
         data = dict(self.cleaned_data)
         for name, column in CHANNEL_FILTERS.items():
@@ -91,9 +123,13 @@ class ChannelForm(ServiceForm[Channel]):
 
 class DeliveryFilterForm(forms.Form):
     channel = forms.ModelChoiceField(
-        label=_("Channel"), queryset=Channel.objects.order_by("name"), required=False
+        label=_("Channel"), queryset=Channel.objects.order_by("name"), required=False, empty_label=ALL
     )
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Any")), *Delivery.Status.choices], required=False
+        label=_("Status"), choices=[("", ALL), *Delivery.Status.choices], required=False
     )
-    event = forms.ChoiceField(label=_("Event"), choices=[("", _("Any")), *EventName.choices], required=False)
+    event = forms.ChoiceField(
+        label=_("Event"),
+        choices=[("", ALL), *EventName.choices, (TEST_EVENT, EVENT_LABELS[TEST_EVENT])],
+        required=False,
+    )

@@ -107,7 +107,8 @@ def form_field(field: BoundField) -> SafeString:
             errors,
         )
     required = ""
-    if field.field.required:
+    # Required by the form, or asked for by the browser while the service says why (a cancel reason).
+    if field.field.required or field.field.widget.attrs.get("required"):
         required = mark_safe(' <span class="required" aria-hidden="true">*</span>')
     label = format_html('<label for="{}">{}{}</label>', field.id_for_label, field.label, required)
     if field.widget_type == "checkbox":

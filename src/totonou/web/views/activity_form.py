@@ -19,11 +19,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from totonou.activities.models import Activity, ActivityType
-from totonou.activities.selectors import activity_list, activity_type_choices
+from totonou.activities.selectors import activity_list, activity_type_choices, overlapping_plans
 from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import render_page
 from totonou.core.request import safe_next
@@ -178,6 +179,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         if activity is not None:
             done = activity.status == Activity.Status.DONE
             messages.success(request, _("Activity logged.") if done else _("Activity planned."))
+            _warn_overlaps(request, user, activity)
             return redirect(safe_next(request, activity.get_absolute_url()))
     else:
         if request.method == "POST":
@@ -198,6 +200,24 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 
 
 # --- Edit -------------------------------------------------------------------------------------------
+
+
+def _warn_overlaps(request: HttpRequest, user: User, activity: Activity) -> None:
+    """Planning over another plan of the same person is allowed, with a warning naming the others."""
+    if activity.status != Activity.Status.PLANNED:
+        return
+    others = overlapping_plans(user=user, activity=activity)
+    if others:
+        names = ", ".join(
+            f"{formats.date_format(timezone.localtime(other.starts_at), 'H:i')} "
+            f"{other.customer.name if other.customer is not None else other}"
+            for other in others
+        )
+        messages.warning(
+            request,
+            _("This plan overlaps another plan of %(owner)s: %(plans)s.")
+            % {"owner": activity.owner, "plans": names},
+        )
 
 
 def _changeable_activity(user: User, pk: int) -> Activity:

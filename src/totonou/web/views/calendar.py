@@ -412,7 +412,13 @@ def calendar(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     view = _requested_view(request)
     day = _requested_day(request)
-    members = list(filter_choices(user)["members"])
+    # The people whose calendars exist: not an administrator's account outside any team (it plans no
+    # sales work), unless it is the reader's own.
+    members = [
+        member
+        for member in filter_choices(user)["members"]
+        if member.pk == user.pk or not (member.role == User.Role.ADMIN and member.team_id is None)
+    ]
     selection = _selection(request, user, members)
     now = timezone.localtime()
     today = now.date()

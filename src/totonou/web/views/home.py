@@ -158,8 +158,12 @@ class PlanItem:
         in Today with its result, unless it was moved to another day."""
         if not self.result:
             return True
-        starts_today = timezone.localtime(self.activity.starts_at).date() == timezone.localdate()
-        return self.list_name == "today" and starts_today
+        today = timezone.localdate()
+        activity = self.activity
+        in_today = timezone.localtime(activity.starts_at).date() == today or (
+            activity.status == Activity.Status.DONE and timezone.localtime(activity.ends_at).date() == today
+        )
+        return self.list_name == "today" and in_today
 
     @property
     def label(self) -> str:
@@ -235,10 +239,9 @@ def plan_item_response(
     )
     item.group_suffix = f"-{secrets.token_hex(4)}"
     context: dict[str, Any] = {"item": item}
-    if result and list_name == "waiting":
-        before, _end = day_bounds(timezone.localdate())
+    if result:
         context["waiting_count"] = my_day_waiting_count(
-            user=viewer, member_id=activity.owner_id, before=before
+            user=viewer, member_id=activity.owner_id, now=timezone.now()
         )
     return TemplateResponse(request, "web/_my_day_item.html", context)
 
@@ -311,6 +314,7 @@ def _my_day_context(
         ]
 
     waiting = my_day_waiting(user=viewer, member=member, before=start, limit=WAITING_SHOWN)
+    waiting_count = my_day_waiting_count(user=viewer, member_id=member.pk, now=timezone.now())
     key_due, key_due_total = my_day_key_customers_due(
         user=viewer, member=member, today=today, limit=KEY_CUSTOMERS_SHOWN
     )
@@ -323,7 +327,9 @@ def _my_day_context(
         "plan_mode": plan_mode,
         "todays": items(my_day_today(user=viewer, member=member, start=start, end=end), "today"),
         "waiting": items(waiting.rows, "waiting"),
-        "waiting_count": waiting.total,
+        "waiting_count": waiting_count,
+        # Today's plans whose start has passed: tagged "! Waiting for result" in Today, counted here too.
+        "waiting_today": waiting_count - waiting.total,
         "waiting_more": waiting.more,
         "key_customers": [
             KeyCustomerItem(due, plan_visit_url(customer_id=due.customer.pk, owner_id=owner_id))
