@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "totonou.notifications",
     "totonou.integrations",
     "totonou.insights",
+    "totonou.reports",
     "totonou.demo",
     "totonou.web",
 ]
