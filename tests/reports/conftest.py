@@ -115,3 +115,23 @@ def week(team_a):
 
 def later(days: int = 0, hours: int = 0) -> datetime.datetime:
     return NOW + datetime.timedelta(days=days, hours=hours)
+
+
+EXPECTED_FIGURES_KEYS = {
+    "activities_done",
+    "planned",
+    "done_as_planned",
+    "moved",
+    "cancelled",
+    "unplanned",
+    "still_open",
+    "key_customer_touches",
+    "key_customer_days",
+    "customers_past_threshold",
+    "deals_created",
+    "deals_moved",
+    "deals_won",
+    "won_amount",
+    "deals_lost",
+    "next_week_planned",
+}
