@@ -116,7 +116,9 @@ def test_the_review_queue_puts_help_needed_first(week, team_b):
     html = client_for(week.manager).get("/reports/team/", {"week": WEEK}).content.decode()
     order = [name for name in (week.rep2.username, week.rep1.username) if f'data-member="{name}"' in html]
     assert order == [week.rep2.username, week.rep1.username]
-    assert html.index(f'data-member="{week.rep2.username}"') < html.index(f'data-member="{week.rep1.username}"')
+    assert html.index(f'data-member="{week.rep2.username}"') < html.index(
+        f'data-member="{week.rep1.username}"'
+    )
     assert "価格の相談" in html
     # another team's manager may not open this team
     other_manager = team_b[1]
@@ -125,7 +127,7 @@ def test_the_review_queue_puts_help_needed_first(week, team_b):
 
 def test_the_meeting_pack_and_its_exports(week):
     report, _created = weekly_report_start(actor=week.rep1, week=WEEK)
-    weekly_report_update(actor=week.rep1, report=report, help_needed="=HYPERLINK(\"x\")")
+    weekly_report_update(actor=week.rep1, report=report, help_needed='=HYPERLINK("x")')
     weekly_report_submit(actor=week.rep1, report=report, now=NOW)
     client = client_for(week.manager)
     html = client.get("/reports/team/pack/", {"week": WEEK}).content.decode()
@@ -138,7 +140,7 @@ def test_the_meeting_pack_and_its_exports(week):
     (rep_row,) = [row for row in rows if row[0] == str(week.rep1)]
     assert rep_row[1] == "Submitted"
     assert rep_row[2] == 5  # activities done
-    assert rep_row[-1] == "'=HYPERLINK(\"x\")"
+    assert rep_row[-1] == '\'=HYPERLINK("x")'
     markdown = client.get("/reports/team/pack/", {"week": WEEK, "format": "md"}).content.decode()
     assert f"| {week.rep1} | Submitted | 5 |" in markdown
     assert client.get("/reports/team/pack/", {"week": WEEK, "format": "pdf"}).status_code == 404

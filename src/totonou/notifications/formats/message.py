@@ -129,6 +129,15 @@ def _deal(name: str, context: dict[str, Any], language: str) -> Message:
 
 
 def _weekly_report(name: str, context: dict[str, Any]) -> Message:
+    if name == "weekly_report.late":
+        mentions = [Mention(**mention) for mention in context.get("mentions", [])]
+        names = ", ".join(mention.name for mention in mentions)
+        return Message(
+            title=_("Weekly reports for %(week)s not submitted by the deadline")
+            % {"week": context.get("week", "")},
+            text=_short(names),
+            mentions=mentions,
+        )
     who = {"author": context.get("author", ""), "week": context.get("week", "")}
     if name == "weekly_report.reviewed":
         title = _("%(reviewer)s reviewed the weekly report of %(author)s (%(week)s)") % {
