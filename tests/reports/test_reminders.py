@@ -48,7 +48,6 @@ def test_reminders_after_the_deadline_only_once(team_a, channel):
 
 def test_the_deadline_setting(team_a, settings):
     settings.TOTONOU_WEEKLY_REPORT_DEADLINE = "MON 09:00"
-    _team, _manager, (rep1, _rep2) = team_a
     assert weekly_report_reminders_run(now=jst(2026, 11, 30, 8, 59)) == 0
     assert weekly_report_reminders_run(now=jst(2026, 11, 30, 9)) == 3
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -52,13 +53,17 @@ def weekly_report_reminders_run(*, now: datetime.datetime | None = None) -> int:
                 notification_record(
                     recipient=member,
                     kind=NotificationKind.REMINDER,
-                    title=lambda week=week: _("Your weekly report for %(week)s is due") % {"week": week},
+                    title=_due_title(week),
                     link=f"{reverse('reports:my_week')}?week={week}",
                     ref=f"reports.reminder:{week}",
                     dedupe_key=f"weekly_report_due:{member.pk}:{week}",
                 )
             _team_event(team_id=team_id, missing=missing)
     return count
+
+
+def _due_title(week: str) -> Callable[[], str]:
+    return lambda: _("Your weekly report for %(week)s is due") % {"week": week}
 
 
 def _team_event(*, team_id: int, missing: list[tuple[User, str]]) -> None:

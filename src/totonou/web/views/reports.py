@@ -177,7 +177,9 @@ def report_save(request: HttpRequest, week: str) -> HttpResponse:
     user = signed_in_user(request)
     try:
         report, _created = services.weekly_report_start(actor=user, week=week)
-        changes = {name: request.POST[name] for name in REFLECTION_FIELDS if name in request.POST}
+        changes: dict[str, Any] = {
+            name: request.POST[name] for name in REFLECTION_FIELDS if name in request.POST
+        }
         services.weekly_report_update(actor=user, report=report, **changes)
     except ValidationError:
         raise Http404 from None
@@ -194,7 +196,9 @@ def report_submit(request: HttpRequest, week: str) -> HttpResponse:
     user = signed_in_user(request)
     try:
         report, _created = services.weekly_report_start(actor=user, week=week)
-        changes = {name: request.POST[name] for name in REFLECTION_FIELDS if name in request.POST}
+        changes: dict[str, Any] = {
+            name: request.POST[name] for name in REFLECTION_FIELDS if name in request.POST
+        }
         if changes:
             services.weekly_report_update(actor=user, report=report, **changes)
         services.weekly_report_submit(actor=user, report=report)
