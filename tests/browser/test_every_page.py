@@ -63,6 +63,7 @@ def _ids() -> dict[str, int | None]:
     from totonou.customers.models import Customer
     from totonou.deals.models import Deal
     from totonou.notifications.models import Channel, Delivery
+    from totonou.reports.models import WeeklyReport
 
     return {
         "insights/uncontacted": Customer.objects.order_by("pk").values_list("pk", flat=True).first(),
@@ -74,6 +75,12 @@ def _ids() -> dict[str, int | None]:
         "settings/channels": Channel.objects.order_by("pk").values_list("pk", flat=True).first(),
         "settings/deliveries": Delivery.objects.order_by("pk").values_list("pk", flat=True).first(),
         "settings/tokens": None,  # revoking a token is an action (POST), not a page
+        # a submitted report (the team reads it; a draft is its author's only)
+        "reports": WeeklyReport.objects.exclude(status="draft")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first(),
+        "reports/week": None,  # saving and submitting a week are actions (POST), not pages
     }
 
 
