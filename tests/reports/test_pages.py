@@ -156,3 +156,11 @@ def test_neutralise_cell():
         5,
         None,
     ]
+
+
+def test_the_rep_page_has_a_constant_query_count(week, django_assert_max_num_queries):
+    """The records behind the figures are read in three queries, whatever their number."""
+    client = client_for(week.rep1)
+    client.get("/reports/", {"week": WEEK})
+    with django_assert_max_num_queries(32):
+        assert client.get("/reports/", {"week": WEEK}).status_code == 200

@@ -77,7 +77,7 @@ def _records(summary: Any) -> dict[str, list[Any]]:
     """The records behind each figure, read in three queries."""
     records = summary.records
     activity_ids = {pk for name in FIGURES if name in records for pk in records[name]}
-    activities = Activity.objects.filter(pk__in=activity_ids).select_related("customer", "type")
+    activities = Activity.objects.filter(pk__in=activity_ids).select_related("customer", "type", "owner")
     by_id = {activity.pk: activity for activity in activities}
     customers = Customer.objects.filter(pk__in=records.get("customers_past_threshold", []))
     deal_ids = {
