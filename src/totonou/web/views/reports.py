@@ -121,6 +121,7 @@ def _report_context(viewer: User, author: User, week: str, report: WeeklyReport 
         summary = week_summary(author=author, week=week, now=now)
         figures = summary.figures
     last_week = week_summary(author=author, week=shift_week(week, -1), now=now).figures
+    records = _records(summary)
     labels = figure_labels()
     can_write = author.pk == viewer.pk and (report is None or report.status == WeeklyReport.Status.DRAFT)
     return {
@@ -131,7 +132,8 @@ def _report_context(viewer: User, author: User, week: str, report: WeeklyReport 
         "period": summary.period,
         "report": report,
         "figures": _figure_rows(figures, last_week),
-        "records": _records(summary),
+        "records": records,
+        "has_records": any(records.values()),
         "record_labels": labels,
         "changes": [
             {"label": labels[name], "then": then, "now": current}
