@@ -162,5 +162,16 @@ def test_the_rep_page_has_a_constant_query_count(week, django_assert_max_num_que
     """The records behind the figures are read in three queries, whatever their number."""
     client = client_for(week.rep1)
     client.get("/reports/", {"week": WEEK})
-    with django_assert_max_num_queries(32):
+    with django_assert_max_num_queries(34):
         assert client.get("/reports/", {"week": WEEK}).status_code == 200
+
+
+def test_the_week_shows_attainment_to_date(week):
+    from totonou.targets.models import Target
+
+    Target.objects.create(user=week.rep1, metric="revenue", period="2026-12", value=10_000_000)
+    html = client_for(week.rep1).get("/reports/", {"week": WEEK}).content.decode()
+    section = html[html.index('id="report-attainment"') : html.index('aria-labelledby="records-title"')]
+    assert "December 2026" in section
+    assert "Revenue" in section
+    assert "¥10,000,000" in section

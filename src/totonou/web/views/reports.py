@@ -22,6 +22,8 @@ from totonou.core.exceptions import ConflictError, ValidationError
 from totonou.core.htmx import render_page
 from totonou.customers.models import Customer
 from totonou.deals.models import Deal
+from totonou.insights.selectors.attainment import attainment_for
+from totonou.insights.selectors.periods import user_zone
 from totonou.reports import services
 from totonou.reports.exports import pack_markdown, pack_xlsx
 from totonou.reports.models import WeeklyReport
@@ -29,6 +31,7 @@ from totonou.reports.pack import team_week
 from totonou.reports.selectors import FIGURES, report_detail, report_list, week_summary
 from totonou.reports.services import REFLECTION_FIELDS, can_review
 from totonou.reports.weeks import current_week_key, parse_week, shift_week
+from totonou.targets.periods import month_period
 from totonou.users.models import Team, User
 from totonou.users.permissions import managed_team_ids
 from totonou.users.request import signed_in_user
@@ -122,6 +125,8 @@ def _report_context(viewer: User, author: User, week: str, report: WeeklyReport 
         figures = summary.figures
     last_week = week_summary(author=author, week=shift_week(week, -1), now=now).figures
     records = _records(summary)
+    month = month_period(min(summary.period.last_day, timezone.localdate(now, user_zone(author))))
+    attainment = [cell for cell in attainment_for(author, month, now=now) if cell.target or cell.actual]
     labels = figure_labels()
     can_write = author.pk == viewer.pk and (report is None or report.status == WeeklyReport.Status.DRAFT)
     return {
@@ -134,6 +139,8 @@ def _report_context(viewer: User, author: User, week: str, report: WeeklyReport 
         "figures": _figure_rows(figures, last_week),
         "records": records,
         "has_records": any(records.values()),
+        "attainment": attainment,
+        "attainment_period": month,
         "record_labels": labels,
         "changes": [
             {"label": labels[name], "then": then, "now": current}
