@@ -275,6 +275,15 @@ SCENARIOS: list[Scenario] = [
     ),
     # Targets: the team's fiscal year (every member × month and the year, the chart) as its manager
     # sees it, the API's attainment of the team for the fiscal year, and My day (above) with its card.
+    # Weekly reports: a rep's week (figures, the records behind them, last week's figures) and the
+    # team's meeting pack (a row per member) as its manager sees it.
+    Scenario("weekly_report_rep", "insight", "rep", lambda ctx: Request("GET", url("reports:my_week"))),
+    Scenario(
+        "meeting_pack_team",
+        "insight",
+        "manager",
+        lambda ctx: Request("GET", url("reports:pack", query=f"team={ctx.team_id}")),
+    ),
     Scenario(
         "targets_team_year",
         "insight",

@@ -64,6 +64,7 @@ def _ids() -> dict[str, int | None]:
     from totonou.customers.models import Contact, Customer, Segment
     from totonou.deals.models import Deal, LossReason, Stage
     from totonou.notifications.models import Channel, Delivery, Notification, OutboundEmail
+    from totonou.reports.models import WeeklyReport
     from totonou.users.models import Team, User
 
     def first(model: Any) -> int | None:
@@ -88,6 +89,12 @@ def _ids() -> dict[str, int | None]:
         "settings/emails": first(OutboundEmail),
         "notifications": first(Notification),
         "comments": first(Comment),
+        # a submitted report (the team reads it; a draft is its author's only)
+        "reports": WeeklyReport.objects.exclude(status="draft")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first(),
+        "reports/week": None,  # saving and submitting a week are actions (POST), not pages
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
@@ -280,6 +281,8 @@ def create_comment(request: HttpRequest, payload: CommentIn) -> Status[Comment]:
     references = References(user)
     references.replace(data, "activity", Activity.objects.all())
     references.replace(data, "deal", Deal.objects.all())
+    # Weekly reports live in a higher layer: found by name, and through their own visibility.
+    references.replace(data, "weekly_report", apps.get_model("reports", "WeeklyReport").objects.all())
     references.check()
     comment = services.comment_create(actor=user, **data)
     return Status(201, _comment(user, comment.pk))

@@ -81,14 +81,16 @@ class FeedFilter(FilterSchema):
 
 
 class CommentFilter(FilterSchema):
-    """Comments on one activity or one deal (the API requires exactly one; see ``target_errors``)."""
+    """Comments on one activity, deal or weekly report (the API requires exactly one; see
+    ``target_errors``)."""
 
     activity: Annotated[_Id | None, FilterLookup("activity_id")] = None
     deal: Annotated[_Id | None, FilterLookup("deal_id")] = None
+    weekly_report: Annotated[_Id | None, FilterLookup("weekly_report_id")] = None
 
     def target_errors(self) -> dict[str, list[str]]:
-        if (self.activity is None) == (self.deal is None):
-            return {"__all__": [_("Give exactly one of activity or deal.")]}
+        if [self.activity, self.deal, self.weekly_report].count(None) != 2:
+            return {"__all__": [_("Give exactly one of activity, deal or weekly report.")]}
         return {}
 
 

@@ -203,7 +203,7 @@ class CommentQuerySet(VisibleQuerySet):
 
 
 class Comment(TimeStampedModel):
-    """A comment on an activity or a deal (exactly one), with @mentions."""
+    """A comment on an activity, a deal or a weekly report (exactly one), with @mentions."""
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments", verbose_name=_("author")
@@ -225,6 +225,15 @@ class Comment(TimeStampedModel):
         related_name="comments",
         verbose_name=_("deal"),
     )
+    # A string reference: weekly reports live in a higher layer (``reports``) that imports activities.
+    weekly_report = models.ForeignKey(
+        "reports.WeeklyReport",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("weekly report"),
+    )
     mentions: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Mention",
@@ -242,11 +251,13 @@ class Comment(TimeStampedModel):
         indexes = [
             models.Index(fields=["activity", "created_at"], name="comment_activity_idx"),
             models.Index(fields=["deal", "created_at"], name="comment_deal_idx"),
+            models.Index(fields=["weekly_report", "created_at"], name="comment_weekly_report_idx"),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(activity__isnull=False) & Q(deal__isnull=True))
-                | (Q(activity__isnull=True) & Q(deal__isnull=False)),
+                condition=(Q(activity__isnull=False) & Q(deal__isnull=True) & Q(weekly_report__isnull=True))
+                | (Q(activity__isnull=True) & Q(deal__isnull=False) & Q(weekly_report__isnull=True))
+                | (Q(activity__isnull=True) & Q(deal__isnull=True) & Q(weekly_report__isnull=False)),
                 name="comment_on_exactly_one",
             ),
             models.CheckConstraint(condition=~Q(body=""), name="comment_body_not_empty"),
@@ -258,6 +269,8 @@ class Comment(TimeStampedModel):
     def get_absolute_url(self) -> str:
         if self.activity_id:
             return reverse("activities:activity_detail", args=[self.activity_id]) + f"#comment-{self.pk}"
+        if self.weekly_report_id:
+            return reverse("reports:report_detail", args=[self.weekly_report_id]) + f"#comment-{self.pk}"
         return reverse("deals:deal_detail", args=[self.deal_id]) + f"#comment-{self.pk}"
 
 

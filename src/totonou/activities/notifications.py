@@ -11,6 +11,7 @@ import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from totonou.activities.models import Activity, Comment
 from totonou.core.links import web_url
@@ -71,9 +72,10 @@ def comment_notify(*, comment: Comment, mentions: list[User]) -> None:
     """Record ``comment.created`` with the users it mentions (their chat ids, for real mentions)."""
     from totonou.activities.schemas import CommentOut
 
+    report: Any = comment.weekly_report
     target: Any = comment.activity if comment.activity_id else comment.deal
     customer = target.customer if target is not None else None
-    owner = target.owner
+    owner = report.author if report is not None else target.owner
     filters = {
         "team": owner.team_id,
         "owner": owner.pk,
@@ -87,6 +89,11 @@ def comment_notify(*, comment: Comment, mentions: list[User]) -> None:
         if comment.activity is not None:
             subject = comment.activity.subject
             title = " ".join(part for part in (customer.name if customer else "", subject) if part)
+        elif report is not None:
+            title = _("Weekly report %(week)s of %(author)s") % {
+                "week": report.week,
+                "author": str(report.author),
+            }
         else:
             title = comment.deal.title  # type: ignore[union-attr]
         context = {

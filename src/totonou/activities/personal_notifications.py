@@ -48,6 +48,9 @@ def _comment_target(comment: Comment) -> tuple[Any, Callable[[], str], bool]:
     if comment.activity is not None:
         activity = comment.activity
         return activity.owner, lambda: activity_label(activity), _is_key(activity)
+    report: Any = comment.weekly_report
+    if report is not None:
+        return report.author, lambda: _("Weekly report %(week)s") % {"week": report.week}, False
     deal = comment.deal
     assert deal is not None
     return deal.owner, lambda: _("Deal: %(title)s") % {"title": deal.title}, bool(deal.customer.is_key)

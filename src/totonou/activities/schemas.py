@@ -186,8 +186,8 @@ class ReactionOut(Schema):
 
 
 class CommentOut(WebObjectOut):
-    """A comment on an activity or a deal. ``weekly_report`` stays null until weekly reports exist (it is
-    part of the API contract in docs/architecture.md); ``mentions`` are the ids of the users it @mentions."""
+    """A comment on an activity, a deal or a weekly report; ``mentions`` are the ids of the users it
+    @mentions."""
 
     id: int
     author: int
@@ -213,7 +213,7 @@ class CommentOut(WebObjectOut):
 
     @staticmethod
     def resolve_weekly_report(obj: Comment) -> int | None:
-        return None
+        return obj.weekly_report_id
 
     @staticmethod
     def resolve_mentions(obj: Comment) -> list[int]:
@@ -221,13 +221,15 @@ class CommentOut(WebObjectOut):
 
 
 class CommentIn(InputSchema):
-    """A comment on exactly one activity or deal. ``@username`` in the body mentions that user."""
+    """A comment on exactly one activity, deal or weekly report. ``@username`` in the body mentions that
+    user."""
 
-    nullable: ClassVar[frozenset[str]] = frozenset({"activity", "deal"})
+    nullable: ClassVar[frozenset[str]] = frozenset({"activity", "deal", "weekly_report"})
 
     body: str
     activity: Id | None = None
     deal: Id | None = None
+    weekly_report: Id | None = None
 
 
 class MentionOut(WebObjectOut):

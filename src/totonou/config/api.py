@@ -23,6 +23,7 @@ from totonou.insights.api import router as insights_router
 from totonou.integrations.api import router as integrations_router
 from totonou.notifications.api import router as notifications_router
 from totonou.portfolio.api import router as portfolio_router
+from totonou.reports.api import router as reports_router
 from totonou.search.api import router as search_router
 from totonou.strategy.api import router as strategy_router
 from totonou.targets.api import router as targets_router
@@ -63,6 +64,7 @@ api.add_router("/", activities_router)
 api.add_router("/", strategy_router)
 api.add_router("/", targets_router)
 api.add_router("/", insights_router)
+api.add_router("/", reports_router)
 api.add_router("/", search_router)
 api.add_router("/", integrations_router)
 api.add_router("/", notifications_router)

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "totonou.notifications",
     "totonou.integrations",
     "totonou.insights",
+    "totonou.reports",
     "totonou.demo",
     "totonou.web",
 ]
@@ -315,4 +316,7 @@ TOTONOU_WORKDAY_END = os.environ.get("TOTONOU_WORKDAY_END", "18:00")
 TOTONOU_PERSONAL_JOBS = [
     "totonou.activities.reminders.reminders_run",
     "totonou.deals.personal_notifications.deals_stalled_notify",
+    "totonou.reports.reminders.weekly_report_reminders_run",
 ]
+# When a weekly report is due: a weekday (MON…SUN) and a time, in each member's time zone (reports/pack.py).
+TOTONOU_WEEKLY_REPORT_DEADLINE = os.environ.get("TOTONOU_WEEKLY_REPORT_DEADLINE", "FRI 18:00")

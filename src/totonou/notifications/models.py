@@ -33,6 +33,9 @@ class EventName(models.TextChoices):
     DEAL_LOST = "deal.lost", _("Deal lost")
     DIGEST_DAILY = "digest.daily", _("Daily digest")
     ALERT_UNCONTACTED = "alert.uncontacted", _("Uncontacted key customers")
+    WEEKLY_REPORT_SUBMITTED = "weekly_report.submitted", _("Weekly report submitted")
+    WEEKLY_REPORT_REVIEWED = "weekly_report.reviewed", _("Weekly report reviewed")
+    WEEKLY_REPORT_LATE = "weekly_report.late", _("Weekly reports not submitted by the deadline")
 
 
 #: Scheduled events: made by the worker's scheduler, once per channel and local day.

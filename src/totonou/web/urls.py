@@ -20,6 +20,7 @@ from totonou.web.views import (
     deals,
     feed,
     notification_center,
+    reports,
     search,
     setup,
     social,
@@ -152,6 +153,21 @@ target_patterns = (
 )
 
 
+report_patterns = (
+    [
+        path("", reports.my_week, name="my_week"),
+        path("<int:pk>/", reports.report_view, name="report_detail"),
+        path("<int:pk>/review/", reports.report_review, name="review"),
+        path("<int:pk>/comment/", reports.report_comment, name="comment"),
+        path("week/<str:week>/save/", reports.report_save, name="save"),
+        path("week/<str:week>/submit/", reports.report_submit, name="submit"),
+        path("team/", reports.review_queue, name="queue"),
+        path("team/pack/", reports.meeting_pack, name="pack"),
+    ],
+    "reports",
+)
+
+
 def _reference_patterns(prefix: str, kind: str) -> list[URLPattern]:
     """List, new, edit and delete for one shared list (segments, stages, loss reasons, activity types)."""
     return [
@@ -187,6 +203,7 @@ urlpatterns = [
     path("customers/", include(customer_patterns)),
     path("deals/", include(deal_patterns)),
     path("targets/", include(target_patterns)),
+    path("reports/", include(report_patterns)),
     path("settings/", include(channel_patterns)),
     path("settings/", include(setup_patterns)),
     path("integrations/slack/command", slack_command, name="slack_command"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -30,20 +31,26 @@ def mentioned_users(body: str, *, author: User) -> list[User]:
 
 @transaction.atomic
 def comment_create(
-    *, actor: User, body: str, activity: Activity | None = None, deal: Deal | None = None
+    *,
+    actor: User,
+    body: str,
+    activity: Activity | None = None,
+    deal: Deal | None = None,
+    weekly_report: Any = None,
 ) -> Comment:
-    """Anyone signed in may comment (managers advise, reps answer). Mentions become unread badges."""
+    """Anyone signed in may comment (managers advise, reps answer) on what they can see (the caller looks
+    ``weekly_report`` up through its ``visible_to``). Mentions become unread badges."""
     if not is_signed_in(actor):
         raise PermissionDenied(_("Sign in to comment."))
     body = (body or "").strip()
     errors: dict[str, list[str]] = {}
     if not body:
         errors["body"] = [_("Write a comment.")]
-    if (activity is None) == (deal is None):
-        errors["__all__"] = [_("A comment belongs to exactly one activity or deal.")]
+    if [activity, deal, weekly_report].count(None) != 2:
+        errors["__all__"] = [_("A comment belongs to exactly one activity, deal or weekly report.")]
     if errors:
         raise ValidationError(errors)
-    comment = Comment(author=actor, body=body, activity=activity, deal=deal)
+    comment = Comment(author=actor, body=body, activity=activity, deal=deal, weekly_report=weekly_report)
     comment.full_clean()
     comment.save()
     users = mentioned_users(body, author=actor)

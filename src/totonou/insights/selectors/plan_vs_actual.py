@@ -94,22 +94,29 @@ class PlanVsActual:
     totals: list[PlanPeriod]  # all the members together, per period
 
 
-def _counts(now: datetime.datetime) -> dict[str, Count]:
+def plan_filters(now: datetime.datetime) -> dict[str, Q]:
+    """The one definition of each plan-vs-actual category as a filter on activities (see the module
+    docstring); ``now`` splits the still-open plans into overdue and upcoming. The weekly report
+    (``reports``) classifies a rep's week with these same filters."""
     planned = Q(planned_at__isnull=False)
     done = Q(status=Activity.Status.DONE)
     as_planned = Q(starts_at=F("original_starts_at"))
     still_planned = Q(status=Activity.Status.PLANNED)
     return {
-        "planned": Count("pk", filter=planned),
-        "done_as_planned": Count("pk", filter=planned & done & as_planned),
-        "done_moved": Count("pk", filter=planned & done & ~as_planned),
-        "cancelled": Count("pk", filter=planned & Q(status=Activity.Status.CANCELLED)),
-        "overdue": Count("pk", filter=planned & still_planned & Q(starts_at__lt=now)),
-        "upcoming": Count("pk", filter=planned & still_planned & Q(starts_at__gte=now)),
-        "moved": Count("pk", filter=planned & ~as_planned),
-        "unplanned": Count("pk", filter=Q(planned_at__isnull=True) & done),
-        "done": Count("pk", filter=done),
+        "planned": planned,
+        "done_as_planned": planned & done & as_planned,
+        "done_moved": planned & done & ~as_planned,
+        "cancelled": planned & Q(status=Activity.Status.CANCELLED),
+        "overdue": planned & still_planned & Q(starts_at__lt=now),
+        "upcoming": planned & still_planned & Q(starts_at__gte=now),
+        "moved": planned & ~as_planned,
+        "unplanned": Q(planned_at__isnull=True) & done,
+        "done": done,
     }
+
+
+def _counts(now: datetime.datetime) -> dict[str, Count]:
+    return {name: Count("pk", filter=condition) for name, condition in plan_filters(now).items()}
 
 
 def plan_vs_actual(

@@ -128,6 +128,29 @@ def _deal(name: str, context: dict[str, Any], language: str) -> Message:
     return Message(title=title, text=_short(text))
 
 
+def _weekly_report(name: str, context: dict[str, Any]) -> Message:
+    if name == "weekly_report.late":
+        mentions = [Mention(**mention) for mention in context.get("mentions", [])]
+        names = ", ".join(mention.name for mention in mentions)
+        return Message(
+            title=_("Weekly reports for %(week)s not submitted by the deadline")
+            % {"week": context.get("week", "")},
+            text=_short(names),
+            mentions=mentions,
+        )
+    who = {"author": context.get("author", ""), "week": context.get("week", "")}
+    if name == "weekly_report.reviewed":
+        title = _("%(reviewer)s reviewed the weekly report of %(author)s (%(week)s)") % {
+            **who,
+            "reviewer": context.get("actor", ""),
+        }
+        return Message(title=title, text="")
+    title = _("%(author)s submitted the weekly report for %(week)s") % who
+    help_needed = context.get("help_needed", "")
+    text = _("Help needed: %(text)s") % {"text": help_needed} if help_needed else ""
+    return Message(title=title, text=_short(text))
+
+
 def _digest(context: dict[str, Any], language: str) -> Message:
     sections: list[tuple[str, list[str]]] = []
     yesterday = context.get("yesterday", {})
@@ -190,6 +213,8 @@ def message_for(name: str, context: dict[str, Any], *, language: str) -> Message
             message = _comment(context, language)
         elif name.startswith("deal."):
             message = _deal(name, context, language)
+        elif name.startswith("weekly_report."):
+            message = _weekly_report(name, context)
         elif name == "digest.daily":
             message = _digest(context, language)
         elif name == "alert.uncontacted":

@@ -1,0 +1,95 @@
+"""The team's week for the review queue and the weekly meeting pack: one row per member (their report's
+status and key figures), the week's stalled deals and cold key customers."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from totonou.deals.models import Deal, Stage
+from totonou.insights.selectors.periods import user_zone
+from totonou.reports.models import WeeklyReport
+from totonou.reports.selectors import week_summary
+from totonou.reports.weeks import parse_week, report_period
+from totonou.users.models import Team, User
+
+WEEKDAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4, "SAT": 5, "SUN": 6}
+
+
+def deadline_for(user: Any, week: str) -> datetime.datetime:
+    """The submission deadline of ``user``'s week ``week``: ``TOTONOU_WEEKLY_REPORT_DEADLINE`` ("FRI
+    18:00", a weekday of the ISO week and a local time) in the user's time zone."""
+    text = str(getattr(settings, "TOTONOU_WEEKLY_REPORT_DEADLINE", "FRI 18:00"))
+    day_name, _sep, clock = text.strip().upper().partition(" ")
+    hour, _sep, minute = clock.partition(":")
+    day = parse_week(week) + datetime.timedelta(days=WEEKDAYS.get(day_name, 4))
+    return datetime.datetime.combine(
+        day, datetime.time(int(hour or 18), int(minute or 0)), tzinfo=user_zone(user)
+    )
+
+
+@dataclass
+class MemberWeek:
+    member: User
+    report: WeeklyReport | None
+    figures: dict[str, int]
+    deadline: datetime.datetime
+    state: str  # submitted | reviewed | late | not_submitted | draft
+
+    @property
+    def help_needed(self) -> str:
+        return self.report.help_needed if self.report is not None and self.report.status != "draft" else ""
+
+
+@dataclass
+class TeamWeek:
+    team: Team
+    week: str
+    rows: list[MemberWeek]
+    stalled_deals: list[Deal] = field(default_factory=list)
+    cold_key_customers: list[int] = field(default_factory=list)
+
+
+def team_week(*, team: Team, week: str, now: datetime.datetime | None = None) -> TeamWeek:
+    """Each active member of ``team`` with their report for ``week`` (help needed first, then late and
+    not submitted, then by name) and the figures: frozen for a submitted report, live otherwise."""
+    now = now or timezone.now()
+    members = list(User.objects.filter(team=team, is_active=True).order_by("username"))
+    reports = {
+        report.author_id: report
+        for report in WeeklyReport.objects.filter(author__in=members, week=week).select_related("reviewed_by")
+    }
+    rows = []
+    cold: list[int] = []
+    for member in members:
+        report = reports.get(member.pk)
+        if report is not None and report.snapshot:
+            figures = dict(report.snapshot["figures"])
+            records = report.snapshot.get("records", {})
+        else:
+            summary = week_summary(author=member, week=week, now=now)
+            figures, records = summary.figures, summary.records
+        cold.extend(records.get("customers_past_threshold", []))
+        deadline = deadline_for(member, week)
+        if report is not None and report.status != WeeklyReport.Status.DRAFT:
+            state = str(report.status)
+        else:
+            state = "late" if now >= deadline else ("draft" if report is not None else "not_submitted")
+        rows.append(MemberWeek(member=member, report=report, figures=figures, deadline=deadline, state=state))
+    order = {"late": 1, "not_submitted": 2, "draft": 2, "submitted": 3, "reviewed": 4}
+    rows.sort(key=lambda row: (not row.help_needed, order[row.state], row.member.username))
+    end = report_period(members[0], week).end if members else now
+    stalled = [
+        deal
+        for deal in Deal.objects.filter(
+            owner__in=members, stage__kind=Stage.Kind.OPEN, archived_at__isnull=True
+        )
+        .select_related("stage", "customer", "owner")
+        .order_by("stage_entered_at", "pk")
+        if deal.stage.stagnation_days and (end - deal.stage_entered_at).days >= deal.stage.stagnation_days
+    ]
+    return TeamWeek(team=team, week=week, rows=rows, stalled_deals=stalled[:50], cold_key_customers=cold)

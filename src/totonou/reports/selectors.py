@@ -1,0 +1,233 @@
+"""Reads for weekly reports: a rep's week assembled from the records, and the reports themselves.
+
+``week_summary`` gives the figures of one rep's report week (``reports.weeks.report_period``: Monday 00:00
+to the next Monday 00:00 in the rep's time zone). Each figure comes with the ids of the records behind
+it, so every number on the page links to them. Definitions (the activities are the rep's own, and an
+activity belongs to the week its current ``starts_at`` falls in, as in plan vs actual):
+
+- ``activities_done``: done activities of the week (any type);
+- ``planned``, ``done_as_planned``, ``moved``, ``cancelled``, ``unplanned``: exactly as in plan vs actual
+  (``insights.selectors.plan_vs_actual.plan_filters``, the one definition): planned in advance; done at
+  the start first planned; planned and moved (whatever their result; a plan moved into the next week
+  counts there, not here); planned and cancelled; done and never planned;
+- ``still_open``: planned activities of the week still without a result (plan vs actual's overdue plus
+  upcoming);
+- ``key_customer_touches``: done activities of the week with a key customer (重点顧客);
+- ``key_customer_days``: distinct local days of the week with at least one such touch;
+- ``customers_past_threshold``: the rep's customers (not archived) due for contact on the week's last
+  day that were not due the day before the week began (``insights.selectors.thresholds.uncontacted_q``):
+  those that went past their threshold during the week;
+- ``deals_created``: the rep's deals created in the week;
+- ``deals_moved``: the rep's deals with at least one stage change in the week (won and lost included);
+- ``deals_won`` / ``won_amount``: the rep's deals closed won in the week (``closed_at`` in the week), and
+  the sum of their amounts in yen;
+- ``deals_lost``: the rep's deals closed lost in the week (their reasons in ``lost_reasons``);
+- ``next_week_planned``: the rep's activities still planned that start in the following week.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
+from django.utils import timezone
+
+from totonou.activities.models import Activity, ActivityType
+from totonou.customers.models import Customer
+from totonou.deals.models import Deal, Stage, StageChange
+from totonou.insights.selectors.periods import Period, local_date, user_zone
+from totonou.insights.selectors.plan_vs_actual import plan_filters
+from totonou.insights.selectors.thresholds import thresholds_in_force, uncontacted_q
+from totonou.reports.filters import WeeklyReportFilter
+from totonou.reports.models import WeeklyReport
+from totonou.reports.weeks import report_period, shift_week
+from totonou.users.models import User
+
+#: The figures of a week, in the order the page and the API show them.
+FIGURES = [
+    "activities_done",
+    "planned",
+    "done_as_planned",
+    "moved",
+    "cancelled",
+    "unplanned",
+    "still_open",
+    "key_customer_touches",
+    "key_customer_days",
+    "customers_past_threshold",
+    "deals_created",
+    "deals_moved",
+    "deals_won",
+    "won_amount",
+    "deals_lost",
+    "next_week_planned",
+]
+#: Figures whose records are activities, customers or deals (for the links); the rest are derived.
+ACTIVITY_FIGURES = [
+    "activities_done",
+    "planned",
+    "done_as_planned",
+    "moved",
+    "cancelled",
+    "unplanned",
+    "still_open",
+    "key_customer_touches",
+    "next_week_planned",
+]
+DEAL_FIGURES = ["deals_created", "deals_moved", "deals_won", "deals_lost"]
+
+
+@dataclass
+class WeekSummary:
+    author: User
+    week: str
+    period: Period
+    figures: dict[str, int] = field(default_factory=dict)
+    #: figure -> ids of the activities (activity figures), customers or deals behind it
+    records: dict[str, list[int]] = field(default_factory=dict)
+    done_by_type: dict[str, int] = field(default_factory=dict)  # type slug -> done count, in type order
+    key_customers: list[int] = field(default_factory=list)  # key customers touched, by id
+    cancel_reasons: dict[int, str] = field(default_factory=dict)  # activity id -> reason
+    lost_reasons: dict[int, str] = field(default_factory=dict)  # deal id -> loss reason name or note
+
+    def as_snapshot(self) -> dict[str, Any]:
+        """What a submitted report freezes: the figures and the records behind them."""
+        return {
+            "figures": dict(self.figures),
+            "records": {name: list(ids) for name, ids in self.records.items()},
+            "done_by_type": dict(self.done_by_type),
+        }
+
+
+def _activity_ids(rows: list[dict[str, Any]], flag: str) -> list[int]:
+    return [row["pk"] for row in rows if row[flag]]
+
+
+def week_summary(*, author: User, week: str, now: datetime.datetime | None = None) -> WeekSummary:
+    """The figures of ``author``'s week ``week`` (see the module docstring). A handful of queries,
+    whatever the size of the week."""
+    now = now or timezone.now()
+    period = report_period(author, week)
+    next_period = report_period(author, shift_week(week, 1))
+    zone = user_zone(author)
+    summary = WeekSummary(author=author, week=week, period=period)
+
+    conditions = plan_filters(now)
+    conditions["still_open"] = conditions["overdue"] | conditions["upcoming"]
+    conditions["key_customer_touch"] = Q(status=Activity.Status.DONE, is_key_customer=True)
+    flags = ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open", "done"]
+    annotations = {
+        f"is_{name}": ExpressionWrapper(conditions[name], output_field=BooleanField())
+        for name in [*flags, "key_customer_touch"]
+    }
+    rows = list(
+        Activity.objects.filter(owner=author, starts_at__gte=period.start, starts_at__lt=period.end)
+        .annotate(**annotations)
+        .order_by("starts_at", "pk")
+        .values("pk", "starts_at", "type_id", "customer_id", "cancel_reason", *annotations)
+    )
+    records = summary.records
+    records["activities_done"] = _activity_ids(rows, "is_done")
+    for name in ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open"]:
+        records[name] = _activity_ids(rows, f"is_{name}")
+    touches = [row for row in rows if row["is_key_customer_touch"]]
+    records["key_customer_touches"] = [row["pk"] for row in touches]
+    summary.key_customers = list(dict.fromkeys(row["customer_id"] for row in touches))
+    key_days = sorted({local_date(row["starts_at"], zone) for row in touches})
+    summary.cancel_reasons = {row["pk"]: row["cancel_reason"] for row in rows if row["is_cancelled"]}
+    types = {pk: slug for pk, slug in ActivityType.objects.order_by("order", "pk").values_list("pk", "slug")}
+    done_types = Counter(types[row["type_id"]] for row in rows if row["is_done"])
+    summary.done_by_type = {slug: done_types[slug] for slug in types.values() if done_types[slug]}
+
+    records["next_week_planned"] = list(
+        Activity.objects.filter(
+            owner=author,
+            status=Activity.Status.PLANNED,
+            starts_at__gte=next_period.start,
+            starts_at__lt=next_period.end,
+        )
+        .order_by("starts_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+    owned = Customer.objects.filter(owner=author, archived_at__isnull=True)
+    thresholds = thresholds_in_force(customers=owned)
+    before = period.first_day - datetime.timedelta(days=1)
+    records["customers_past_threshold"] = list(
+        owned.filter(uncontacted_q(thresholds=thresholds, days=None, today=period.last_day, zone=zone))
+        .exclude(uncontacted_q(thresholds=thresholds, days=None, today=before, zone=zone))
+        .order_by("name", "pk")
+        .values_list("pk", flat=True)
+    )
+
+    deals = Deal.objects.filter(owner=author)
+    records["deals_created"] = _ids(deals.filter(**_range("created_at", period)))
+    records["deals_moved"] = sorted(
+        set(
+            StageChange.objects.filter(deal__owner=author, **_range("changed_at", period)).values_list(
+                "deal_id", flat=True
+            )
+        )
+    )
+    closed = deals.filter(**_range("closed_at", period))
+    won = closed.filter(stage__kind=Stage.Kind.WON)
+    records["deals_won"] = _ids(won)
+    lost = list(
+        closed.filter(stage__kind=Stage.Kind.LOST).select_related("loss_reason").order_by("closed_at", "pk")
+    )
+    records["deals_lost"] = [deal.pk for deal in lost]
+    summary.lost_reasons = {
+        deal.pk: (deal.loss_reason.name if deal.loss_reason is not None else "") or deal.loss_note
+        for deal in lost
+    }
+    won_amount = won.aggregate(total=Sum("amount"))["total"] or 0
+
+    summary.figures = {name: len(records[name]) for name in FIGURES if name in records}
+    summary.figures["key_customer_days"] = len(key_days)
+    summary.figures["won_amount"] = int(won_amount)
+    summary.figures = {name: summary.figures[name] for name in FIGURES}
+    return summary
+
+
+def _range(name: str, period: Period) -> dict[str, datetime.datetime]:
+    return {f"{name}__gte": period.start, f"{name}__lt": period.end}
+
+
+def _ids(queryset: QuerySet[Any]) -> list[int]:
+    return list(queryset.order_by("pk").values_list("pk", flat=True))
+
+
+def summary_changes(report: WeeklyReport, current: WeekSummary) -> dict[str, tuple[int, int]]:
+    """For a submitted report: figure -> (at submission, now) for every figure that differs; empty when
+    nothing changed since submission (or the report is a draft)."""
+    if not report.snapshot:
+        return {}
+    frozen = report.snapshot.get("figures", {})
+    return {
+        name: (frozen.get(name, 0), value)
+        for name, value in current.figures.items()
+        if frozen.get(name, 0) != value
+    }
+
+
+def report_list(*, user: Any, filters: WeeklyReportFilter | None = None) -> QuerySet[WeeklyReport]:
+    """The reports ``user`` may read, newest week first, filtered by author (``user``), ``team``, ``week``
+    and ``status``."""
+    reports = WeeklyReport.objects.visible_to(user).select_related("author", "reviewed_by")
+    if filters is not None:
+        reports = filters.filter(reports)
+    return reports.order_by("-week", "author__username", "pk")
+
+
+def report_detail(report: WeeklyReport, *, now: datetime.datetime | None = None) -> WeeklyReport:
+    """``report`` with its figures attached: ``summary`` (live ``WeekSummary``), ``summary_figures`` (the
+    frozen ones once submitted, else the live ones) and ``changes`` (figure -> (frozen, now))."""
+    live = week_summary(author=report.author, week=report.week, now=now)
+    report.summary = live  # type: ignore[attr-defined]
+    report.changes = summary_changes(report, live)  # type: ignore[attr-defined]
+    frozen = report.snapshot.get("figures") if report.snapshot else None
+    report.summary_figures = dict(frozen) if frozen is not None else dict(live.figures)  # type: ignore[attr-defined]
+    return report

@@ -1,0 +1,110 @@
+"""Weekly reports in the browser: a rep writes (autosaved) and submits on a phone; the manager works the
+review queue, comments and marks the report reviewed; the meeting pack prints to a PDF from headless
+Chromium with one member per row."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+
+import pytest
+
+from tests.browser_support import PHONE, chromium_page
+from tests.factories import make_team
+from totonou.activities.models import Comment
+from totonou.reports.models import WeeklyReport
+from totonou.reports.weeks import current_week_key
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = os.environ.get("TOTONOU_SCREENSHOTS") or tempfile.mkdtemp(prefix="reports-shots-")
+
+
+def sign_in(page, base: str, path: str, username: str) -> None:
+    page.goto(f"{base}{path}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pw")
+    page.click("main form button[type=submit]")
+
+
+def _people():
+    team, manager, (rep, other) = make_team("Osaka")
+    for user, name in ((manager, "boss"), (rep, "hana"), (other, "taro")):
+        user.username, user.display_name, user.language = name, name.title(), "en"
+        user.set_password("pw")
+        user.save()
+    return team, manager, rep, other
+
+
+def test_rep_writes_and_submits_on_a_phone_and_the_manager_reviews(
+    live_server, live_reference_data, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    expect = playwright_sync.expect
+    _team, manager, rep, _other = _people()
+    week = current_week_key(rep)
+
+    with chromium_page(viewport=PHONE) as page:
+        sign_in(page, live_server.url, "/reports/", "hana")
+        expect(page.locator("h1")).to_have_text(f"Weekly report {week}")
+        page.fill("#reflection-went_well", "Two new leads")
+        expect(page.locator("#save-state")).to_contain_text("Draft saved")
+        assert WeeklyReport.objects.get().went_well == "Two new leads"
+        page.fill("#reflection-help_needed", "Please join the Friday visit")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], width
+        page.screenshot(path=f"{SHOTS}/report-phone.png", full_page=True)
+        page.click("#report-submit")
+        expect(page.locator("#report-status")).to_have_text("Submitted")
+    report = WeeklyReport.objects.get()
+    assert (report.status, report.help_needed) == ("submitted", "Please join the Friday visit")
+
+    with chromium_page(viewport={"width": 1366, "height": 900}) as page:
+        sign_in(page, live_server.url, "/reports/team/", "boss")
+        expect(page.locator("h1")).to_have_text("Review queue")
+        first = page.locator("#report-queue > li").first
+        expect(first).to_have_attribute("data-member", "hana")  # help needed first
+        expect(first).to_contain_text("Please join the Friday visit")
+        page.screenshot(path=f"{SHOTS}/queue-desktop.png", full_page=True)
+        first.locator("a").click()
+        page.fill("#report-comment", "@hana I will come along")
+        page.click("#comments button[type=submit]")
+        expect(page.locator("#comments .comments")).to_contain_text("I will come along")
+        page.click("#report-review")
+        expect(page.locator("#report-status")).to_have_text("Reviewed")
+    report.refresh_from_db()
+    assert (report.status, report.reviewed_by) == ("reviewed", manager)
+    comment = Comment.objects.get()
+    assert (comment.weekly_report_id, [user.username for user in comment.mentions.all()]) == (
+        report.pk,
+        ["hana"],
+    )
+
+
+def test_the_meeting_pack_prints_one_member_per_row(live_server, live_reference_data, settings):
+    from pypdf import PdfReader
+
+    settings.LANGUAGE_CODE = "en"
+    team, _manager, rep, _other = _people()
+    with chromium_page(viewport={"width": 1366, "height": 900}) as page:
+        sign_in(page, live_server.url, f"/reports/team/pack/?team={team.pk}", "boss")
+        page.locator("#pack-table").wait_for()
+        assert page.locator("#pack-table tbody tr.pack-row").count() == 3
+        page.emulate_media(media="print")
+        assert page.locator(".main-nav").first.is_hidden()
+        pdf = page.pdf(format="A4", landscape=True, print_background=False)
+    with open(f"{SHOTS}/meeting-pack.pdf", "wb") as handle:
+        handle.write(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    lines = [line.strip() for line in reader.pages[0].extract_text(extraction_mode="layout").splitlines()]
+    assert lines[0] == f"Meeting pack · Osaka · {current_week_key(rep)}"
+    for name in ("Boss", "Hana", "Taro"):
+        # the member's name, status and every figure on one printed line (the status may wrap in its cell)
+        rows = [line for line in lines if re.match(rf"^{name}\b", line)]
+        assert len(rows) == 1, (name, lines)
+        assert re.match(rf"^{name}\s+(Not|Late)\s+0\s+0\s+0\s+0\s+0\s+0\s+¥0\s+0\s+0\s+—$", rows[0]), rows[0]

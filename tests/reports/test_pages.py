@@ -1,0 +1,177 @@
+"""The weekly report pages: the rep's week (figures with their records, autosave, submit, the
+"changed since submitted" flag), a report read by the team, review and comments, the review queue and the
+meeting pack with its exports; refusals change nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from tests.insights.conftest import jst
+from tests.reports.conftest import NOW, WEEK
+from totonou.activities.models import Activity, Comment
+from totonou.core.cells import neutralise_cell
+from totonou.reports.models import WeeklyReport
+from totonou.reports.services import weekly_report_start, weekly_report_submit, weekly_report_update
+from totonou.users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+def client_for(user: User) -> Client:
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(user)
+    return client
+
+
+def test_the_rep_sees_the_week_with_links_to_the_records(week):
+    response = client_for(week.rep1).get("/reports/", {"week": WEEK})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-figure="activities_done"' in html
+    assert 'href="#records-activities_done">5</a>' in html
+    assert week.a["cancelled"].get_absolute_url() in html
+    assert week.d["won_sunday"].get_absolute_url() in html
+    assert "¥3,000,000" in html
+    assert 'id="reflection-form"' in html
+    assert WeeklyReport.objects.count() == 0  # reading starts nothing
+
+
+def test_autosave_starts_the_draft_and_submit_freezes_it(week):
+    client = client_for(week.rep1)
+    response = client.post(f"/reports/week/{WEEK}/save/", {"went_well": "受注"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Draft saved" in response.content.decode()
+    report = WeeklyReport.objects.get()
+    assert (report.author, report.week, report.status, report.went_well) == (week.rep1, WEEK, "draft", "受注")
+    response = client.post(f"/reports/week/{WEEK}/submit/", {"went_well": "受注1件", "help_needed": "同行"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.status, report.went_well, report.help_needed) == ("submitted", "受注1件", "同行")
+    assert report.snapshot is not None
+    before = WeeklyReport.objects.values_list("went_well", "version").get()
+    response = client.post(f"/reports/week/{WEEK}/save/", {"went_well": "x"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 409
+    assert WeeklyReport.objects.values_list("went_well", "version").get() == before
+
+
+def test_a_week_that_does_not_exist_is_a_404(week):
+    client = client_for(week.rep1)
+    assert client.get("/reports/", {"week": "2026-W54"}).status_code == 404
+    assert client.post("/reports/week/2026-W54/save/", {"went_well": "x"}).status_code == 404
+    assert WeeklyReport.objects.count() == 0
+
+
+def test_changed_since_submitted_is_flagged(week):
+    report, _created = weekly_report_start(actor=week.rep1, week=WEEK)
+    weekly_report_submit(actor=week.rep1, report=report, now=NOW)
+    Activity.objects.filter(pk=week.a["open"].pk).update(status="done", completed_at=jst(2026, 12, 4, 11))
+    html = client_for(week.manager).get(f"/reports/{report.pk}/").content.decode()
+    assert 'id="report-changed"' in html
+    assert "Activities done: 5 → 6" in html
+    assert 'href="#records-activities_done">5</a>' in html  # the report keeps the submitted figure
+
+
+def test_another_reps_draft_is_a_404(week):
+    report, _created = weekly_report_start(actor=week.rep1, week=WEEK)
+    for user in (week.rep2, week.manager):
+        assert client_for(user).get(f"/reports/{report.pk}/").status_code == 404
+        assert client_for(user).post(f"/reports/{report.pk}/review/").status_code == 404
+        assert client_for(user).post(f"/reports/{report.pk}/comment/", {"body": "x"}).status_code == 404
+    assert Comment.objects.count() == 0
+    assert WeeklyReport.objects.get().status == "draft"
+
+
+def test_the_manager_comments_and_reviews(week):
+    report, _created = weekly_report_start(actor=week.rep1, week=WEEK)
+    weekly_report_submit(actor=week.rep1, report=report)
+    client = client_for(week.manager)
+    html = client.get(f"/reports/{report.pk}/").content.decode()
+    assert 'id="report-review"' in html
+    assert 'id="reflection-form"' not in html
+    client.post(f"/reports/{report.pk}/comment/", {"body": f"@{week.rep1.username} よくできました"})
+    comment = Comment.objects.get()
+    assert (comment.weekly_report_id, list(comment.mentions.all())) == (report.pk, [week.rep1])
+    assert client.post(f"/reports/{report.pk}/review/").status_code == 302
+    report.refresh_from_db()
+    assert (report.status, report.reviewed_by) == ("reviewed", week.manager)
+    # a teammate reads but may not review
+    html = client_for(week.rep2).get(f"/reports/{report.pk}/").content.decode()
+    assert "よくできました" in html
+    assert 'id="report-review"' not in html
+
+
+def test_the_review_queue_puts_help_needed_first(week, team_b):
+    report, _created = weekly_report_start(actor=week.rep2, week=WEEK)
+    weekly_report_update(actor=week.rep2, report=report, help_needed="価格の相談")
+    weekly_report_submit(actor=week.rep2, report=report)
+    html = client_for(week.manager).get("/reports/team/", {"week": WEEK}).content.decode()
+    order = [name for name in (week.rep2.username, week.rep1.username) if f'data-member="{name}"' in html]
+    assert order == [week.rep2.username, week.rep1.username]
+    assert html.index(f'data-member="{week.rep2.username}"') < html.index(
+        f'data-member="{week.rep1.username}"'
+    )
+    assert "価格の相談" in html
+    # another team's manager may not open this team
+    other_manager = team_b[1]
+    assert client_for(other_manager).get("/reports/team/", {"team": week.team.pk}).status_code == 404
+
+
+def test_the_meeting_pack_and_its_exports(week):
+    report, _created = weekly_report_start(actor=week.rep1, week=WEEK)
+    weekly_report_update(actor=week.rep1, report=report, help_needed='=HYPERLINK("x")')
+    weekly_report_submit(actor=week.rep1, report=report, now=NOW)
+    client = client_for(week.manager)
+    html = client.get("/reports/team/pack/", {"week": WEEK}).content.decode()
+    assert html.count('class="pack-row"') == 3  # the manager and two reps
+    assert "@media print" in html
+    response = client.get("/reports/team/pack/", {"week": WEEK, "format": "xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    (rep_row,) = [row for row in rows if row[0] == str(week.rep1)]
+    assert rep_row[1] == "Submitted"
+    assert rep_row[2] == 5  # activities done
+    assert rep_row[-1] == '\'=HYPERLINK("x")'
+    markdown = client.get("/reports/team/pack/", {"week": WEEK, "format": "md"}).content.decode()
+    assert f"| {week.rep1} | Submitted | 5 |" in markdown
+    assert client.get("/reports/team/pack/", {"week": WEEK, "format": "pdf"}).status_code == 404
+
+
+def test_neutralise_cell():
+    assert [neutralise_cell(value) for value in ("=1+1", "+81", "-3", "@x", "ok", 5, None)] == [
+        "'=1+1",
+        "'+81",
+        "'-3",
+        "'@x",
+        "ok",
+        5,
+        None,
+    ]
+
+
+def test_the_rep_page_has_a_constant_query_count(week, django_assert_max_num_queries):
+    """The records behind the figures are read in three queries, whatever their number."""
+    client = client_for(week.rep1)
+    client.get("/reports/", {"week": WEEK})
+    with django_assert_max_num_queries(34):
+        assert client.get("/reports/", {"week": WEEK}).status_code == 200
+
+
+def test_the_week_shows_attainment_to_date(week):
+    from totonou.targets.models import Target
+
+    Target.objects.create(user=week.rep1, metric="revenue", period="2026-12", value=10_000_000)
+    html = client_for(week.rep1).get("/reports/", {"week": WEEK}).content.decode()
+    section = html[html.index('id="report-attainment"') : html.index('aria-labelledby="records-title"')]
+    assert "December 2026" in section
+    assert "Revenue" in section
+    assert "¥10,000,000" in section
