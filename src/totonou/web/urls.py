@@ -20,6 +20,7 @@ from totonou.web.views import (
     deals,
     feed,
     notification_center,
+    pipeline,
     search,
     setup,
     social,
@@ -126,6 +127,14 @@ deal_patterns = (
     "deals",
 )
 
+pipeline_patterns = (
+    [
+        path("", pipeline.pipeline_board, name="board"),
+        path("stalled/", pipeline.stalled_list, name="stalled"),
+    ],
+    "pipeline",
+)
+
 channel_patterns = (
     [
         path("channels/", channels.channel_index, name="channel_list"),
@@ -186,6 +195,7 @@ urlpatterns = [
     path("accounts/", include("totonou.web.urls_accounts")),
     path("customers/", include(customer_patterns)),
     path("deals/", include(deal_patterns)),
+    path("pipeline/", include(pipeline_patterns)),
     path("targets/", include(target_patterns)),
     path("settings/", include(channel_patterns)),
     path("settings/", include(setup_patterns)),
