@@ -36,8 +36,8 @@ def sign_in(page, base: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", "rep1")
     page.fill("input[name=password]", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    page.click("main form button[type=submit]")
+    expect(page.locator("nav.main-nav")).to_be_visible()
 
 
 def make_deals():
@@ -62,7 +62,7 @@ def test_drag_to_next_stage_and_drop_on_lost(live_server, live_reference_data, s
         page.screenshot(path=f"{SHOTS}/board-desktop.png", full_page=True)
         card = page.locator(f'.pipeline-card[data-deal="{first.pk}"]')
         card.drag_to(page.locator(f'.pipeline-column[data-stage="{qualified.pk}"]'))
-        page.wait_for_load_state("load")
+        page.wait_for_load_state("networkidle")
         expect(
             page.locator(f'.pipeline-column[data-stage="{qualified.pk}"] [data-deal="{first.pk}"]')
         ).to_be_visible()
@@ -77,12 +77,14 @@ def test_drag_to_next_stage_and_drop_on_lost(live_server, live_reference_data, s
         page.screenshot(path=f"{SHOTS}/board-lost-form.png")
         dialog.get_by_role("button", name="Close as lost").click()
         expect(dialog.get_by_text("Give the reason the deal was lost.")).to_be_visible()
+        page.wait_for_load_state("networkidle")
         second.refresh_from_db()
         assert second.stage.slug == "lead"
         dialog.locator("select[name=loss_reason]").select_option(label="Price")
         dialog.get_by_role("button", name="Close as lost").click()
         page.wait_for_url(f"{base}/pipeline/")
         expect(page.locator(f'.pipeline-card[data-deal="{second.pk}"]')).to_have_count(0)
+        page.wait_for_load_state("networkidle")
         second.refresh_from_db()
         assert (second.stage.slug, second.loss_reason.slug) == ("lost", "price")
         assert StageChange.objects.filter(deal=second, to_stage=lost).count() == 1
@@ -105,5 +107,6 @@ def test_phone_stage_picker(live_server, live_reference_data, settings):
         expect(
             page.locator(f'.pipeline-column[data-stage="{proposal.pk}"] [data-deal="{first.pk}"]')
         ).to_be_visible()
+        page.wait_for_load_state("networkidle")
         assert Deal.objects.get(pk=first.pk).stage_id == proposal.pk
         no_sideways_scroll(page)
