@@ -356,7 +356,7 @@ def test_forecast_refuses_other_periods(world, api, period):
     assert response.json()["detail"] == {"period": ["Give a fiscal month (2026-04) or quarter (2026-Q1)."]}
 
 
-# --- Who may read, bad input, queries ------------------------------------------------------------------------
+# --- Who may read, bad input, queries ---------------------------------------------------------
 
 ENDPOINTS = [
     "/insights/pipeline",

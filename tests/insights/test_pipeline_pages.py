@@ -32,7 +32,8 @@ def column_numbers(html: str) -> dict[str, tuple[str, str]]:
     """Per column id: its count text and amount text."""
     found = {}
     for match in re.finditer(
-        r'data-stage="(\d+)" data-kind="open".*?pipeline-column__count">([^<]*)<.*?pipeline-column__amount">([^<]*)<',
+        r'data-stage="(\d+)" data-kind="open".*?pipeline-column__count">([^<]*)<'
+        r'.*?pipeline-column__amount">([^<]*)<',
         html,
         re.S,
     ):

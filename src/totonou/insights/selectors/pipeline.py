@@ -431,6 +431,7 @@ def win_rate(
     rows: dict[str, WinRateRow] = {}
     order: dict[str, Any] = {}
     total = WinRateRow(key="total", label=_("Total"))
+    sort: Any
     for deal in deals:
         if group_by == "owner":
             key, label, sort = str(deal.owner_id), deal.owner_name, (deal.owner_name, deal.owner_id)

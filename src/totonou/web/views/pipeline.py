@@ -85,7 +85,7 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.stalled_deals(deals, now=now).select_related("customer", "owner", "stage")[:500])
     groups: list[dict[str, Any]] = []
     for deal in rows:
-        deal.days_in_stage = (now - deal.stage_entered_at).days
+        deal.days_in_stage = (now - deal.stage_entered_at).days  # type: ignore[attr-defined]
         if not groups or groups[-1]["stage"].pk != deal.stage_id or groups[-1]["owner"].pk != deal.owner_id:
             groups.append({"stage": deal.stage, "owner": deal.owner, "deals": []})
         groups[-1]["deals"].append(deal)
