@@ -318,5 +318,5 @@ TOTONOU_STALLED_NO_ACTIVITY_DAYS = int(os.environ.get("TOTONOU_STALLED_NO_ACTIVI
 TOTONOU_COMMIT_PROBABILITY = int(os.environ.get("TOTONOU_COMMIT_PROBABILITY", "70"))
 TOTONOU_PERSONAL_JOBS = [
     "totonou.activities.reminders.reminders_run",
-    "totonou.deals.personal_notifications.deals_stalled_notify",
+    "totonou.insights.stalled.stalled_alerts_job",
 ]
