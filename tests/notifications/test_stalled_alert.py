@@ -49,7 +49,7 @@ def stalled(team_a, team_b):
 
 
 def test_owner_hears_once_and_the_team_channel_gets_it(stalled, receiver):
-    manager, rep, long, quiet, _other_team, _fresh = stalled
+    manager, rep, _long, _quiet, _other_team, _fresh = stalled
     make_channel(manager, receiver.url, events=["deal.stalled"], language="en")
     assert stalled_alerts_send() == 3
     assert stalled_alerts_send() == 0
