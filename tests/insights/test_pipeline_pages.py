@@ -160,3 +160,11 @@ def test_query_counts_do_not_grow(world):  # noqa: F811
     assert Deal.objects.count() > 30
     after = (queries(client, f"{BOARD}?team="), queries(client, f"{STALLED}?team="))
     assert after == before
+
+
+def test_my_day_counts_the_reps_stalled_deals(world):  # noqa: F811
+    html = client_for(world.people.owner).get("/").content.decode()
+    assert "2 stalled deals need a next step" in html  # D5 and D8; D10 has a plan ahead
+    assert f"/pipeline/stalled/?owner={world.people.owner.pk}" in html
+    html = client_for(world.people.rep_b).get("/").content.decode()
+    assert "1 stalled deal needs a next step" in html  # D7

@@ -57,8 +57,9 @@ def add_deals(world, count: int) -> None:
 CASES: dict[str, tuple[Callable[..., str], Callable[..., None], int]] = {
     # page: (url, rows added, queries)
     # my day: key customers due are narrow rows, then the shown few in full and their next plans
-    # (and the targets card: the member's targets; the actuals only for metrics with a target)
-    "my day": (lambda w: reverse("web:home"), add_activities, 12),
+    # (and the targets card: the member's targets; the actuals only for metrics with a target; the
+    # stalled deals count: the open stages, one count)
+    "my day": (lambda w: reverse("web:home"), add_activities, 14),
     # the feed's budget (10 versus 100 events, rep and manager) is in test_feed_queries.py
     "calendar": (
         lambda w: reverse("activities:calendar") + f"?members={w.rep.pk},{w.other_rep.pk}",
