@@ -168,3 +168,28 @@ def test_my_day_counts_the_reps_stalled_deals(world):  # noqa: F811
     assert f"/pipeline/stalled/?owner={world.people.owner.pk}" in html
     html = client_for(world.people.rep_b).get("/").content.decode()
     assert "1 stalled deal needs a next step" in html  # D7
+
+
+def test_analytics_page_shows_the_api_numbers(world, api):  # noqa: F811
+    manager = world.people.manager
+    query = {"team": "", "from": "2026-04-01", "to": "2026-06-30", "group_by": "owner", "period": "2026-Q1"}
+    html = client_for(manager).get("/pipeline/analytics/", query).content.decode()
+    body = api(manager).get("/insights/win-rate", {"from": "2026-04-01", "to": "2026-06-30"}).json()
+    for row in body["rows"]:
+        cells = re.search(rf'<tr data-key="{row["key"]}">(.*?)</tr>', html, re.S).group(1)
+        numbers = re.findall(r'<td class="numeric">([^<]*)</td>', cells)
+        rate = "–" if row["win_rate"] is None else f"{round(row['win_rate'] * 100)}%"
+        assert numbers == [str(row["won"]), str(row["lost"]), rate, f"¥{row['won_amount']:,}",
+                           str(row["median_cycle_days"])]  # fmt: skip
+    total = re.search(r'<tr data-key="total">(.*?)</tr>', html, re.S).group(1)
+    assert re.findall(r'<td class="numeric">([^<]*)</td>', total) == ["2", "2", "50%", "¥7,000,000", "38.8"]
+    funnel = api(manager).get("/insights/funnel", {"from": "2026-04-01", "to": "2026-06-30"}).json()
+    for row in funnel["stages"]:
+        cells = re.search(rf'<tr data-stage="{row["stage"]["id"]}">(.*?)</tr>', html, re.S).group(1)
+        numbers = re.findall(r'<td class="numeric">([^<]*)</td>', cells)
+        assert numbers[:3] == [str(row["entered"]), str(row["moved_forward"]), str(row["lost"])]
+    assert '<dd data-figure="won">¥7,000,000</dd>' in html
+    assert "価格で他社に負けた" in html
+    searched = client_for(manager).get("/pipeline/analytics/", {**query, "q": "他社"}).content.decode()
+    assert f'data-deal="{world.deals["d2"].pk}"' in searched
+    assert f'data-deal="{world.deals["d3"].pk}"' not in searched

@@ -7,7 +7,7 @@ import datetime
 from typing import Annotated, Literal
 
 from django.db.models import Q
-from ninja import Field, FilterLookup, FilterSchema
+from ninja import Field, FilterConfigDict, FilterLookup, FilterSchema
 
 from totonou.core.api import Id
 
@@ -155,6 +155,8 @@ class PipelinePeriodFilter(FilterSchema):
     """Deals of an owner, team or segment, for the analytics of a period of local days (inclusive, the
     team's time zone; default the last twelve months: the first of the month eleven months back to
     today)."""
+
+    model_config = FilterConfigDict(populate_by_name=True)  # the page passes ``from_``
 
     owner: Annotated[Id | None, FilterLookup("owner_id")] = None
     team: Annotated[Id | None, FilterLookup("owner__team_id")] = None

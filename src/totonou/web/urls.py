@@ -131,6 +131,7 @@ pipeline_patterns = (
     [
         path("", pipeline.pipeline_board, name="board"),
         path("stalled/", pipeline.stalled_list, name="stalled"),
+        path("analytics/", pipeline.pipeline_analytics, name="analytics"),
     ],
     "pipeline",
 )

@@ -15,15 +15,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from totonou.customers.selectors import segment_list
 from totonou.deals.models import Stage
 from totonou.deals.selectors import stage_list
-from totonou.insights.filters import PipelineFilter
+from totonou.insights.filters import ForecastFilter, PipelineFilter, WinRateFilter
 from totonou.insights.selectors import pipeline as selectors
 from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
@@ -99,3 +102,56 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
         **_choices(user),
     }
     return TemplateResponse(request, "pipeline/stalled.html", context)
+
+
+ANALYTICS_KEYS = ("owner", "team", "segment", "from", "to", "group_by", "period")
+
+
+@require_GET
+def pipeline_analytics(request: HttpRequest) -> HttpResponse:
+    """Win rate (by ``group_by``), the stage funnel, loss reasons with their notes (searchable with
+    ``q``) and the forecast: the API's numbers for the same query (``WinRateFilter``, ``ForecastFilter``)."""
+    user = signed_in_user(request)
+    query = scoped_query(request, user, _teams(user))
+    if "from" in query:
+        query["from_"] = query.get("from", "")
+    errors: dict[str, list[str]] = {}
+    filters = _parse(WinRateFilter, query, errors)
+    forecast_filters = _parse(ForecastFilter, query, errors)
+    deals, first_day, last_day = selectors.period_deals(user=user, filters=filters)
+    try:
+        period = selectors.forecast_period(forecast_filters.period)
+    except (ValueError, DjangoValidationError):
+        errors.setdefault("period", []).append(_("Give a fiscal month (2026-04) or quarter (2026-Q1)."))
+        period = selectors.forecast_period(None)
+    search = request.GET.get("q", "").strip()[:100]
+    lost = selectors.lost_deals(deals, first_day=first_day, last_day=last_day)
+    if search:
+        lost = lost.filter(Q(loss_note__icontains=search) | Q(title__icontains=search))
+    context = {
+        "win_rate": selectors.win_rate(
+            deals, first_day=first_day, last_day=last_day, group_by=filters.group_by
+        ),
+        "funnel": selectors.funnel(deals, first_day=first_day, last_day=last_day),
+        "loss_reasons": selectors.loss_reasons(deals, first_day=first_day, last_day=last_day),
+        "lost_deals": list(lost[:100]),
+        "forecast": selectors.forecast(
+            forecast_filters.filter(selectors.visible_deals(user=user)), period=period
+        ),
+        "filters": filters,
+        "first_day": first_day,
+        "last_day": last_day,
+        "search": search,
+        "errors": errors,
+        "groups": [
+            ("owner", _("Rep")),
+            ("team", _("Team")),
+            ("segment", _("Segment")),
+            ("month", _("Month")),
+            ("size", _("Deal size")),
+            ("loss_reason", _("Loss reason")),
+        ],
+        "query": urlencode([(key, query[key]) for key in ("owner", "team", "segment") if query.get(key)]),
+        **_choices(user),
+    }
+    return TemplateResponse(request, "pipeline/analytics.html", context)
