@@ -300,6 +300,52 @@ SCENARIOS: list[Scenario] = [
             "GET", url("api:insights_attainment", query=f"team={ctx.team_id}&period=FY{_fiscal_year()}")
         ),
     ),
+    # The pipeline (docs/pipeline.md): the team board and the stalled list as the manager sees them, and
+    # through the API the team's win rate by rep for a year, the funnel for a year and the per-stage
+    # pipeline with its stalled counts.
+    Scenario(
+        "pipeline_team_board",
+        "page",
+        "manager",
+        lambda ctx: Request("GET", url("pipeline:board", query=f"team={ctx.team_id}")),
+    ),
+    Scenario(
+        "pipeline_stalled_list",
+        "page",
+        "manager",
+        lambda ctx: Request("GET", url("pipeline:stalled", query=f"team={ctx.team_id}")),
+    ),
+    Scenario(
+        "api_pipeline_team",
+        "insight",
+        "token",
+        lambda ctx: Request("GET", url("api:insights_pipeline", query=f"team={ctx.team_id}")),
+    ),
+    Scenario(
+        "api_win_rate_by_rep_year",
+        "insight",
+        "token",
+        lambda ctx: Request(
+            "GET",
+            url(
+                "api:insights_win_rate",
+                query=f"team={ctx.team_id}&group_by=owner&from={_today() - datetime.timedelta(days=364)}"
+                f"&to={_today()}",
+            ),
+        ),
+    ),
+    Scenario(
+        "api_funnel_year",
+        "insight",
+        "token",
+        lambda ctx: Request(
+            "GET",
+            url(
+                "api:insights_funnel",
+                query=f"team={ctx.team_id}&from={_today() - datetime.timedelta(days=364)}&to={_today()}",
+            ),
+        ),
+    ),
     # The team's set-up in Settings: every user (admins), and a shared list (managers).
     Scenario("setup_user_list", "page", "admin", lambda ctx: Request("GET", url("setup:user_list"))),
     Scenario("setup_segment_list", "page", "manager", lambda ctx: Request("GET", url("setup:segment_list"))),

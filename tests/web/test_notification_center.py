@@ -18,8 +18,8 @@ from tests.web.html import find_all, find_one
 from totonou.activities import services
 from totonou.activities.reminders import reminders_run
 from totonou.deals.models import LossReason, Stage
-from totonou.deals.personal_notifications import deals_stalled_notify
 from totonou.deals.services import deal_change_stage
+from totonou.insights.stalled import stalled_alerts_send as deals_stalled_notify
 from totonou.notifications.models import Notification, NotificationPreference, NotificationSettings
 from totonou.notifications.personal import notification_record, notifications_purge
 

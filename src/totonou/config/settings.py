@@ -313,9 +313,13 @@ TOTONOU_WORKDAY_START = os.environ.get("TOTONOU_WORKDAY_START", "08:30")
 TOTONOU_WORKDAY_END = os.environ.get("TOTONOU_WORKDAY_END", "18:00")
 # Personal scheduled work the worker runs every few seconds (domain jobs, outside the notifications
 # app): each is called as ``job(now=...)`` and makes what is due once.
+# The pipeline (docs/pipeline.md): an open deal with no activity done for this many days and nothing
+# planned ahead is stalled; open deals in stages at or above this probability (%) are the "commit".
+TOTONOU_STALLED_NO_ACTIVITY_DAYS = int(os.environ.get("TOTONOU_STALLED_NO_ACTIVITY_DAYS", "14"))
+TOTONOU_COMMIT_PROBABILITY = int(os.environ.get("TOTONOU_COMMIT_PROBABILITY", "70"))
 TOTONOU_PERSONAL_JOBS = [
     "totonou.activities.reminders.reminders_run",
-    "totonou.deals.personal_notifications.deals_stalled_notify",
+    "totonou.insights.stalled.stalled_alerts_job",
     "totonou.reports.reminders.weekly_report_reminders_run",
 ]
 # When a weekly report is due: a weekday (MON…SUN) and a time, in each member's time zone (reports/pack.py).

@@ -1,18 +1,11 @@
-"""Personal notifications about deals: an owner hears when someone else wins or loses their deal, and
-when a deal of theirs has stalled (longer in its open stage than the stage's ``stagnation_days``).
-
-Won and lost are recorded by ``deals.services`` inside the stage change's transaction; stalled deals are
-found by ``deals_stalled_notify``, one of the worker's personal jobs (``TOTONOU_PERSONAL_JOBS``), once per
-deal and stage entry.
-"""
+"""Personal notifications about deals: an owner hears when someone else wins or loses their deal
+(recorded by ``deals.services`` inside the stage change's transaction). Stalled deals are announced by
+``insights.stalled`` (the one stalled rule needs the activities)."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.deals.models import Deal, Stage
@@ -46,47 +39,3 @@ def deal_outcome_notify(*, deal: Deal, actor: User) -> None:
         ref=f"deals.deal:{deal.pk}",
         is_key=deal.customer.is_key,
     )
-
-
-def _stalled_words(title: str, days: int, stage: Stage) -> Callable[[], str]:
-    def words() -> str:
-        return _("Your deal %(title)s has stalled: %(days)s days in %(stage)s") % {
-            "title": title,
-            "days": days,
-            "stage": stage.name,
-        }
-
-    return words
-
-
-def deals_stalled_notify(*, now: datetime.datetime | None = None) -> int:
-    """Tell the owners of deals that stalled within the last week, once per deal and stage entry."""
-    now = now or timezone.now()
-    stages = list(Stage.objects.filter(kind=Stage.Kind.OPEN, is_active=True))
-    if not stages:
-        return 0
-    window = Q()
-    for stage in stages:
-        limit = now - datetime.timedelta(days=stage.stagnation_days)
-        window |= Q(stage=stage, stage_entered_at__lt=limit, stage_entered_at__gte=limit - STALLED_WINDOW)
-    candidates = list(
-        Deal.objects.filter(window, owner__is_active=True).select_related("owner", "stage", "customer")[:500]
-    )
-    made = 0
-    for deal in candidates:
-        days = (now - deal.stage_entered_at).days
-        title, stage = deal.title, deal.stage
-        made += (
-            notification_record(
-                recipient=deal.owner,
-                kind=NotificationKind.DEAL,
-                title=_stalled_words(title, days, stage),
-                body=deal.customer.name,
-                link=deal.get_absolute_url(),
-                ref=f"deals.deal:{deal.pk}",
-                is_key=deal.customer.is_key,
-                dedupe_key=f"stalled:{deal.pk}:{int(deal.stage_entered_at.timestamp())}",
-            )
-            is not None
-        )
-    return made

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,17 +19,27 @@ from totonou.insights.csv import csv_response
 from totonou.insights.filters import (
     AttainmentFilter,
     CoverageFilter,
+    ForecastFilter,
+    PipelineFilter,
+    PipelinePeriodFilter,
     PlanVsActualFilter,
     StrategyAlignmentFilter,
     UncontactedFilter,
+    WinRateFilter,
 )
 from totonou.insights.schemas import (
     AttainmentOut,
     CoverageOut,
+    ForecastOut,
+    FunnelOut,
+    PipelineOut,
     PlanVsActualOut,
+    StagnationOut,
     StrategyAlignmentOut,
     UncontactedOut,
+    WinRateOut,
 )
+from totonou.insights.selectors import pipeline as pipeline_selectors
 from totonou.insights.selectors.attainment import attainment
 from totonou.insights.selectors.coverage import Coverage, key_customer_coverage
 from totonou.insights.selectors.plan_vs_actual import PlanVsActual, plan_vs_actual
@@ -178,3 +189,62 @@ def attainment_view(request: HttpRequest, filters: Query[AttainmentFilter]) -> d
             for row in table.rows
         ],
     }
+
+
+# --- Pipeline -----------------------------------------------------------------------------------------
+
+
+@router.get("/insights/pipeline", response=PipelineOut, url_name="insights_pipeline")
+def pipeline_view(request: HttpRequest, filters: Query[PipelineFilter]) -> pipeline_selectors.Pipeline:
+    """Per open stage: how many open deals, their amount, weighted amount (amount × stage probability,
+    rounded down) and how many are stalled."""
+    deals = pipeline_selectors.pipeline_deals(user=api_user(request), filters=filters)
+    return pipeline_selectors.pipeline(deals)
+
+
+@router.get("/insights/stagnation", response=StagnationOut, url_name="insights_stagnation")
+def stagnation_view(
+    request: HttpRequest, filters: Query[PipelineFilter], pagination: Query[PageQuery]
+) -> dict[str, Any]:
+    """The stalled deals (by stage order, owner, longest in stage first), each with its ``reason``:
+    ``in_stage`` (longer in the stage than its stalled-after days) or ``no_activity``."""
+    now = timezone.now()
+    deals = pipeline_selectors.pipeline_deals(user=api_user(request), filters=filters)
+    stalled = pipeline_selectors.stalled_deals(deals, now=now).select_related("customer")
+    page = paginate(request, stalled, pagination)
+    for deal in page["results"]:
+        deal.as_of = now
+    return {"as_of": now, "count": pipeline_selectors.stalled_count(deals, now=now), **page}
+
+
+@router.get("/insights/win-rate", response=WinRateOut, url_name="insights_win_rate")
+def win_rate_view(request: HttpRequest, filters: Query[WinRateFilter]) -> pipeline_selectors.WinRate:
+    """Won ÷ (won + lost) of the deals closed in ``from`` … ``to`` (their close date in the team's time
+    zone), in rows of ``group_by`` and in ``total``, with the won amount and the median sales cycle."""
+    deals, first_day, last_day = pipeline_selectors.period_deals(user=api_user(request), filters=filters)
+    return pipeline_selectors.win_rate(
+        deals, first_day=first_day, last_day=last_day, group_by=filters.group_by
+    )
+
+
+@router.get("/insights/funnel", response=FunnelOut, url_name="insights_funnel")
+def funnel_view(request: HttpRequest, filters: Query[PipelinePeriodFilter]) -> pipeline_selectors.Funnel:
+    """Per open stage: the entries in ``from`` … ``to`` and what became of them (moved forward, lost,
+    moved back, still there), the conversion to a later stage and the median days spent."""
+    deals, first_day, last_day = pipeline_selectors.period_deals(user=api_user(request), filters=filters)
+    return pipeline_selectors.funnel(deals, first_day=first_day, last_day=last_day)
+
+
+@router.get("/insights/forecast", response=ForecastOut, url_name="insights_forecast")
+def forecast_view(request: HttpRequest, filters: Query[ForecastFilter]) -> pipeline_selectors.Forecast:
+    """For a fiscal month or quarter: won so far, the weighted open pipeline expected to close in it,
+    the commit part and the forecast (won + weighted pipeline)."""
+    user = api_user(request)
+    try:
+        period = pipeline_selectors.forecast_period(filters.period)
+    except (ValueError, ValidationError):
+        raise ValidationError(
+            {"period": [_("Give a fiscal month (2026-04) or quarter (2026-Q1).")]}
+        ) from None
+    deals = filters.filter(pipeline_selectors.visible_deals(user=user))
+    return pipeline_selectors.forecast(deals, period=period)

@@ -7,7 +7,7 @@ import datetime
 from typing import Annotated, Literal
 
 from django.db.models import Q
-from ninja import Field, FilterLookup, FilterSchema
+from ninja import Field, FilterConfigDict, FilterLookup, FilterSchema
 
 from totonou.core.api import Id
 
@@ -122,4 +122,72 @@ class AttainmentFilter(FilterSchema):
         return Q()
 
     def filter_metric(self, value: str | None) -> Q:
+        return Q()
+
+
+# --- Pipeline -----------------------------------------------------------------------------------------
+
+
+class PipelineFilter(FilterSchema):
+    """Which deals the pipeline figures cover (a queryset of deals): one owner, a team's members, a
+    segment, key customers only and an expected close date range (inclusive)."""
+
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = None
+    team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
+    segment: Annotated[Id | None, FilterLookup("customer__segment_id")] = None
+    key_only: bool | None = None
+    close_from: Annotated[
+        datetime.date | None,
+        FilterLookup("expected_close_date__gte"),
+        Field(description="Expected close on or after this day."),
+    ] = None
+    close_to: Annotated[
+        datetime.date | None,
+        FilterLookup("expected_close_date__lte"),
+        Field(description="Expected close on or before this day."),
+    ] = None
+
+    def filter_key_only(self, value: bool | None) -> Q:
+        return Q(customer__is_key=True) if value else Q()
+
+
+class PipelinePeriodFilter(FilterSchema):
+    """Deals of an owner, team or segment, for the analytics of a period of local days (inclusive, the
+    team's time zone; default the last twelve months: the first of the month eleven months back to
+    today)."""
+
+    model_config = FilterConfigDict(populate_by_name=True)  # the page passes ``from_``
+
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = None
+    team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
+    segment: Annotated[Id | None, FilterLookup("customer__segment_id")] = None
+    from_: Annotated[datetime.date | None, Field(alias="from", description="The first day.")] = None
+    to: Annotated[datetime.date | None, Field(description="The last day.")] = None
+
+    def filter_from_(self, value: datetime.date | None) -> Q:
+        return Q()
+
+    def filter_to(self, value: datetime.date | None) -> Q:
+        return Q()
+
+
+class WinRateFilter(PipelinePeriodFilter):
+    group_by: Literal["owner", "team", "segment", "month", "size", "loss_reason"] = "owner"
+
+    def filter_group_by(self, value: str) -> Q:
+        return Q()
+
+
+class ForecastFilter(FilterSchema):
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = None
+    team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
+    segment: Annotated[Id | None, FilterLookup("customer__segment_id")] = None
+    period: Annotated[
+        str | None,
+        Field(
+            description="A fiscal month (2026-04) or quarter (2026-Q1), or month / quarter (the current one)."
+        ),
+    ] = None
+
+    def filter_period(self, value: str | None) -> Q:
         return Q()

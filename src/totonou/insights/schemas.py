@@ -234,3 +234,121 @@ class AttainmentOut(Schema):
     today: datetime.date
     period: FiscalPeriodOut
     rows: list[AttainmentRowOut]
+
+
+# --- Pipeline -----------------------------------------------------------------------------------------
+
+
+class StageRefOut(Schema):  # read from a Stage
+    id: int
+    slug: str
+    name: str
+    probability: int
+    stalled_after_days: int = Field(validation_alias="stagnation_days")
+
+
+class PipelineStageOut(Schema):  # read from a StageColumn
+    stage: StageRefOut
+    count: int
+    amount: int
+    weighted_amount: int
+    stalled: int
+    web_url: str
+
+    @staticmethod
+    def resolve_web_url(obj: Any) -> str:
+        return web_url(obj.stage)
+
+
+class PipelineOut(Schema):
+    as_of: ApiDateTime
+    stages: list[PipelineStageOut]
+    count: int
+    amount: int
+    weighted_amount: int
+    stalled: int
+
+
+class StalledDealOut(Schema):  # read from a Deal annotated with ``stalled_reason``
+    id: int
+    title: str
+    customer: int = Field(validation_alias="customer_id")
+    customer_name: str = _path("customer", "name")
+    is_key: bool = _path("customer", "is_key")
+    owner: int = Field(validation_alias="owner_id")
+    stage: int = Field(validation_alias="stage_id")
+    amount: int
+    stage_entered_at: ApiDateTime
+    days_in_stage: int
+    last_activity_at: ApiDateTime | None
+    reason: str = Field(validation_alias="stalled_reason")
+    web_url: str
+
+    @staticmethod
+    def resolve_days_in_stage(obj: Any) -> int:
+        return (obj.as_of - obj.stage_entered_at).days
+
+    @staticmethod
+    def resolve_web_url(obj: Any) -> str:
+        return web_url(obj)
+
+
+class StagnationOut(Schema):
+    as_of: ApiDateTime
+    count: int
+    results: list[StalledDealOut]
+    page: int
+    page_size: int
+    has_next: bool
+    next: str | None
+
+
+class WinRateRowOut(Schema):  # read from a WinRateRow
+    key: str
+    label: str
+    won: int
+    lost: int
+    win_rate: float | None
+    won_amount: int
+    lost_amount: int
+    median_cycle_days: float | None
+
+
+class WinRateOut(Schema):
+    first_day: datetime.date
+    last_day: datetime.date
+    group_by: str
+    rows: list[WinRateRowOut]
+    total: WinRateRowOut
+
+
+class FunnelStageOut(Schema):  # read from a FunnelStage
+    stage: StageRefOut
+    entered: int
+    moved_forward: int
+    lost: int
+    moved_back: int
+    still_there: int
+    conversion: float | None
+    median_days: float | None
+
+
+class FunnelOut(Schema):
+    first_day: datetime.date
+    last_day: datetime.date
+    stages: list[FunnelStageOut]
+
+
+class ForecastOut(Schema):  # read from a Forecast
+    period: str = _path("period", "key")
+    first_day: datetime.date = _path("period", "first_day")
+    last_day: datetime.date = _path("period", "last_day")
+    won: int
+    won_count: int
+    weighted_pipeline: int
+    pipeline_amount: int
+    pipeline_count: int
+    commit: int
+    commit_count: int
+    commit_probability: int
+    forecast: int

@@ -31,6 +31,7 @@ class EventName(models.TextChoices):
     DEAL_STAGE_CHANGED = "deal.stage_changed", _("Deal stage changed")
     DEAL_WON = "deal.won", _("Deal won")
     DEAL_LOST = "deal.lost", _("Deal lost")
+    DEAL_STALLED = "deal.stalled", _("Deal stalled")
     DIGEST_DAILY = "digest.daily", _("Daily digest")
     ALERT_UNCONTACTED = "alert.uncontacted", _("Uncontacted key customers")
     WEEKLY_REPORT_SUBMITTED = "weekly_report.submitted", _("Weekly report submitted")

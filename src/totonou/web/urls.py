@@ -20,6 +20,7 @@ from totonou.web.views import (
     deals,
     feed,
     notification_center,
+    pipeline,
     reports,
     search,
     setup,
@@ -127,6 +128,15 @@ deal_patterns = (
     "deals",
 )
 
+pipeline_patterns = (
+    [
+        path("", pipeline.pipeline_board, name="board"),
+        path("stalled/", pipeline.stalled_list, name="stalled"),
+        path("analytics/", pipeline.pipeline_analytics, name="analytics"),
+    ],
+    "pipeline",
+)
+
 channel_patterns = (
     [
         path("channels/", channels.channel_index, name="channel_list"),
@@ -202,6 +212,7 @@ urlpatterns = [
     path("accounts/", include("totonou.web.urls_accounts")),
     path("customers/", include(customer_patterns)),
     path("deals/", include(deal_patterns)),
+    path("pipeline/", include(pipeline_patterns)),
     path("targets/", include(target_patterns)),
     path("reports/", include(report_patterns)),
     path("settings/", include(channel_patterns)),

@@ -117,6 +117,14 @@ def _deal(name: str, context: dict[str, Any], language: str) -> Message:
     if name == "deal.won":
         title = _("Deal won: %(deal)s") % {"deal": what}
         text = " · ".join(part for part in (amount_text, context.get("owner", "")) if part)
+    elif name == "deal.stalled":
+        title = _("Deal stalled: %(deal)s") % {"deal": what}
+        stage = _localized(context.get("to_stage"), language)
+        if context.get("reason") == "in_stage":
+            why = _("%(days)s days in %(stage)s") % {"days": context.get("days", ""), "stage": stage}
+        else:
+            why = _("No recent activity and nothing planned (%(stage)s)") % {"stage": stage}
+        text = " · ".join(part for part in (why, amount_text, context.get("owner", "")) if part)
     elif name == "deal.lost":
         title = _("Deal lost: %(deal)s") % {"deal": what}
         reason = _localized(context.get("loss_reason"), language)

@@ -218,6 +218,12 @@ def stage_panel_context(user: User, deal: Deal, form: DealStageForm | None = Non
     }
 
 
+def _with_next(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    """The page to return to after a won or lost form (the pipeline board), when it is one of ours."""
+    context["next"] = safe_next(request, "")
+    return context
+
+
 @require_http_methods(["GET", "POST"])
 def deal_stage(request: HttpRequest, pk: int) -> HttpResponse:
     """``GET ?stage=<id>``: the form for moving into that stage (won / lost ask more). ``POST``: an open
@@ -229,7 +235,7 @@ def deal_stage(request: HttpRequest, pk: int) -> HttpResponse:
         form = DealStageForm(
             user=user, deal=deal, initial={"stage": _int(request.GET.get("stage")) or deal.stage_id}
         )
-        context = stage_panel_context(user, deal, form)
+        context = _with_next(request, stage_panel_context(user, deal, form))
         return render_page(request, "deals/deal_stage.html", context, fragments=fragments)
     form = DealStageForm(request.POST, user=user, deal=deal)
     asks_more = (
@@ -243,7 +249,7 @@ def deal_stage(request: HttpRequest, pk: int) -> HttpResponse:
             deal=deal,
             initial={"stage": form.cleaned_data["stage"].pk, "version": form.cleaned_data["version"]},
         )
-        context = stage_panel_context(user, deal, form)
+        context = _with_next(request, stage_panel_context(user, deal, form))
         return render_page(request, "deals/deal_stage.html", context, fragments=fragments)
     try:
         saved = form.save()
@@ -256,7 +262,7 @@ def deal_stage(request: HttpRequest, pk: int) -> HttpResponse:
             return response
         return redirect(deal.get_absolute_url())
     if saved is None:
-        context = stage_panel_context(user, deal, form)
+        context = _with_next(request, stage_panel_context(user, deal, form))
         # htmx swaps only successful responses: the form with its errors comes back as 200 to htmx.
         status = 200 if is_htmx(request) else 422
         return render_page(request, "deals/deal_stage.html", context, fragments=fragments, status=status)

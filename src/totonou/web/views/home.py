@@ -32,7 +32,9 @@ from totonou.core.htmx import is_htmx, render_page
 from totonou.core.request import safe_next
 from totonou.customers.models import Customer
 from totonou.customers.selectors import customer_get
+from totonou.deals.models import Deal
 from totonou.insights.selectors.attainment import my_day_progress
+from totonou.insights.selectors.pipeline import stalled_count
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by, managed_user_ids
 from totonou.users.request import signed_in_user
@@ -378,4 +380,6 @@ def home(request: HttpRequest) -> HttpResponse:
     context = _my_day_context(user, member, form, plan_mode=plan_mode)
     context["status_message"] = status_message
     context["progress"] = my_day_progress(member=member)  # the targets card
+    # The member's stalled deals (the one stalled rule): a count linking to the stalled list.
+    context["stalled_deals"] = stalled_count(Deal.objects.filter(owner=member))
     return render_page(request, "web/home.html", context, fragments={"my-day": "web/_my_day.html"})

@@ -1,0 +1,678 @@
+"""The pipeline: the board's columns, stalled deals, win rate, the stage funnel and the forecast.
+
+Exact definitions (``docs/pipeline.md`` repeats them for users):
+
+- **Open deal**: a deal in a stage of kind ``open``, not archived. Archived deals are left out of every
+  figure here.
+- **Weighted amount** of a set of deals: ``Σ amount × stage probability / 100``, rounded down once, at
+  the end (as the deal list's totals).
+- **Stalled** (the one rule; the board, the stalled list, My day, the API and the daily alert read it
+  through ``stalled_q``/``stalled_deals``): an open deal is stalled when
+
+  1. it has been in its stage longer than the stage's "stalled after" days
+     (``stage_entered_at < now − Stage.stagnation_days``), reason ``"in_stage"``; or
+  2. no activity was done on it in the last ``TOTONOU_STALLED_NO_ACTIVITY_DAYS`` days (its
+     ``last_activity_at``, or its creation when it never had one, is older) **and** nothing is planned
+     ahead on it (no planned contact starting now or later on the deal — the one planned-ahead rule of
+     ``activities.selectors.planned_contacts_ahead``), reason ``"no_activity"``.
+
+  A deal meeting both has the reason ``"in_stage"``.
+- **Closed in a period** (win rate): a deal counts as won or lost by its last stage change, when that
+  change went into a won or lost stage (a reopened and still open deal counts nowhere); it counts in the
+  period containing that change's time (its close date) in the team's time zone
+  (``targets.periods.period_zone``). ``win_rate = won ÷ (won + lost)`` (None when nothing closed).
+  The sales cycle of a closed deal is the days (fractional, 1 decimal) from its first stage change (its
+  creation) to the closing change; ``median_cycle_days`` is the median over won **and** lost deals.
+- **Funnel** (per open stage, for a period): every stage change into the stage inside the period is an
+  *entry* (a deal entering twice counts twice). Each entry's *outcome* is the deal's next stage change
+  (at any time up to now): into a later open stage or a won stage is **moved forward** (skipping stages
+  counts as forward from the stage it left), into a lost stage is **lost**, into an earlier open stage is
+  **moved back**, none yet is **still there**. ``conversion = moved forward ÷ entered``;
+  ``median_days`` is the median of the days spent (1 decimal) over entries that have left the stage.
+- **Forecast** for a fiscal month or quarter: ``won`` = the amount of deals closed won in the period (as
+  above); ``weighted_pipeline`` = the weighted amount of open deals whose expected close date lies in
+  the period; ``commit`` = the amount (unweighted) of those open deals whose stage probability is at
+  least ``TOTONOU_COMMIT_PROBABILITY``; ``forecast = won + weighted_pipeline``.
+
+All figures come from the database in a constant number of queries; period boundaries are computed in
+Python (local midnights), so the SQL only compares timestamps with constants.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from totonou.activities.selectors import planned_contacts_ahead
+from totonou.deals.models import Deal, LossReason, Stage, StageChange
+from totonou.targets.periods import FiscalPeriod, month_period, parse_period, period_containing, period_zone
+
+#: Reasons a deal is stalled (``stalled_reason``).
+IN_STAGE = "in_stage"
+NO_ACTIVITY = "no_activity"
+
+#: Deal-size bands for the win rate (``group_by=size``): upper bounds (exclusive) in the team currency.
+SIZE_BANDS: list[tuple[str, int | None]] = [
+    ("lt_1m", 1_000_000),
+    ("1m_5m", 5_000_000),
+    ("5m_10m", 10_000_000),
+    ("gte_10m", None),
+]
+
+
+def stalled_no_activity_days() -> int:
+    return int(getattr(settings, "TOTONOU_STALLED_NO_ACTIVITY_DAYS", 14))
+
+
+def commit_probability() -> int:
+    return int(getattr(settings, "TOTONOU_COMMIT_PROBABILITY", 70))
+
+
+def open_stages() -> list[Stage]:
+    return list(Stage.objects.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("order", "id"))
+
+
+def open_deals(queryset: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
+    base = Deal.objects.all() if queryset is None else queryset
+    return base.filter(stage__kind=Stage.Kind.OPEN, archived_at__isnull=True)
+
+
+# --- The stalled rule --------------------------------------------------------------------------------
+
+
+def _in_stage_q(now: datetime.datetime, stages: Iterable[Stage]) -> Q:
+    """Open deals longer in their stage than the stage's stalled-after days (index on stage, entry)."""
+    rule = Q(pk__in=[])
+    for stage in stages:
+        limit = now - datetime.timedelta(days=stage.stagnation_days)
+        rule |= Q(stage_id=stage.pk, stage_entered_at__lt=limit)
+    return rule
+
+
+def _planned_ahead(now: datetime.datetime) -> Exists:
+    return Exists(planned_contacts_ahead(now).filter(deal_id=OuterRef("pk")))
+
+
+def _no_activity_q(now: datetime.datetime) -> Q:
+    limit = now - datetime.timedelta(days=stalled_no_activity_days())
+    return (Q(last_activity_at__lt=limit) | Q(last_activity_at__isnull=True, created_at__lt=limit)) & ~Q(
+        _planned_ahead(now)
+    )
+
+
+def stalled_q(now: datetime.datetime, stages: Iterable[Stage] | None = None) -> Q:
+    """The stalled rule as a filter on open deals (see the module docstring)."""
+    stages = open_stages() if stages is None else stages
+    return _in_stage_q(now, stages) | _no_activity_q(now)
+
+
+def stalled_reason(now: datetime.datetime, stages: Iterable[Stage] | None = None) -> Case:
+    """``"in_stage"``, ``"no_activity"`` or NULL (not stalled), as an annotation."""
+    stages = open_stages() if stages is None else list(stages)
+    return Case(
+        When(_in_stage_q(now, stages), then=Value(IN_STAGE)),
+        When(_no_activity_q(now), then=Value(NO_ACTIVITY)),
+        default=None,
+        output_field=CharField(),
+    )
+
+
+def stalled_deals(
+    queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, stages: list[Stage] | None = None
+) -> QuerySet[Deal]:
+    """The stalled deals of ``queryset`` with ``stalled_reason`` annotated, by stage order, owner and
+    longest in stage first."""
+    now = now or timezone.now()
+    stages = open_stages() if stages is None else stages
+    return (
+        open_deals(queryset)
+        .filter(stalled_q(now, stages))
+        .annotate(stalled_reason=stalled_reason(now, stages))
+        .order_by("stage__order", "stage_id", "owner_id", "stage_entered_at", "id")
+    )
+
+
+def stalled_count(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None) -> int:
+    now = now or timezone.now()
+    return open_deals(queryset).filter(stalled_q(now)).count()
+
+
+# --- The board and the per-stage pipeline ---------------------------------------------------------------
+
+
+@dataclass
+class StageColumn:
+    stage: Stage
+    count: int
+    amount: int
+    weighted_amount: int
+    stalled: int
+    deals: list[Deal] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.deals), 0)
+
+
+@dataclass
+class Pipeline:
+    as_of: datetime.datetime
+    stages: list[StageColumn]
+    count: int
+    amount: int
+    weighted_amount: int
+    stalled: int
+
+
+def pipeline(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, cards: int = 0) -> Pipeline:
+    """Per open stage (in stage order): how many open deals of ``queryset``, their amount, weighted
+    amount (``amount × probability / 100``, rounded down per stage) and how many are stalled. With
+    ``cards``, each column also holds its first ``cards`` deals (longest in the stage first) with
+    ``stalled_reason`` and ``next_planned_at`` annotated: one query per column, capped in SQL."""
+    now = now or timezone.now()
+    stages = open_stages()
+    deals = open_deals(queryset).order_by()
+    rows = {
+        row["stage_id"]: row
+        for row in deals.values("stage_id").annotate(
+            n=Count("id"),
+            total=Sum("amount"),
+            stalled=Count("id", filter=stalled_q(now, stages)),
+        )
+    }
+    columns = []
+    for stage in stages:
+        row = rows.get(stage.pk, {})
+        amount = int(row.get("total") or 0)
+        columns.append(
+            StageColumn(
+                stage=stage,
+                count=int(row.get("n") or 0),
+                amount=amount,
+                weighted_amount=amount * stage.probability // 100,
+                stalled=int(row.get("stalled") or 0),
+            )
+        )
+    if cards:
+        next_plan = planned_contacts_ahead(now).filter(deal_id=OuterRef("pk")).order_by("starts_at", "id")
+        for column in columns:
+            if not column.count:
+                continue
+            column.deals = list(
+                deals.filter(stage_id=column.stage.pk)
+                .select_related("customer", "owner", "stage")
+                .annotate(
+                    stalled_reason=stalled_reason(now, stages),
+                    next_planned_at=Subquery(next_plan.values("starts_at")[:1]),
+                    next_planned_subject=Subquery(next_plan.values("subject")[:1]),
+                )
+                .order_by("stage_entered_at", "id")[:cards]
+            )
+    return Pipeline(
+        as_of=now,
+        stages=columns,
+        count=sum(c.count for c in columns),
+        amount=sum(c.amount for c in columns),
+        weighted_amount=sum(c.weighted_amount for c in columns),
+        stalled=sum(c.stalled for c in columns),
+    )
+
+
+# --- Periods ------------------------------------------------------------------------------------------
+
+
+def day_bounds(
+    first_day: datetime.date, last_day: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """``[start, end)``: local midnight of ``first_day`` to the midnight after ``last_day``, in the
+    team's time zone."""
+    zone = period_zone()
+    start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+    return start, end
+
+
+def default_range(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """The last twelve months: the first day of the month eleven months back to today."""
+    today = today or timezone.now().astimezone(period_zone()).date()
+    index = today.year * 12 + today.month - 1 - 11
+    return datetime.date(index // 12, index % 12 + 1, 1), today
+
+
+def _days(delta: datetime.timedelta) -> float:
+    return round(delta.total_seconds() / 86400, 1)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(float(statistics.median(values)), 1) if values else None
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+# --- Win rate -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class WinRateRow:
+    key: str
+    label: str
+    won: int = 0
+    lost: int = 0
+    won_amount: int = 0
+    lost_amount: int = 0
+    cycles: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def closed(self) -> int:
+        return self.won + self.lost
+
+    @property
+    def win_rate(self) -> float | None:
+        return _rate(self.won, self.won + self.lost)
+
+    @property
+    def median_cycle_days(self) -> float | None:
+        return _median(self.cycles)
+
+
+@dataclass
+class WinRate:
+    first_day: datetime.date
+    last_day: datetime.date
+    group_by: str
+    rows: list[WinRateRow]
+    total: WinRateRow
+
+
+@dataclass(frozen=True)
+class ClosedDeal:
+    deal_id: int
+    won: bool
+    closed_at: datetime.datetime
+    amount: int
+    owner_id: int
+    owner_name: str
+    team_id: int | None
+    team_name: str
+    segment_id: int | None
+    segment_name: str
+    loss_reason_id: int | None
+    cycle_days: float
+
+
+def closed_changes(
+    queryset: QuerySet[Deal], start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[Any]:
+    """The closing stage changes inside ``[start, end)`` of the (not archived) deals of ``queryset``
+    that are still closed by them: no later stage change."""
+    later = StageChange.objects.filter(deal_id=OuterRef("deal_id"), changed_at__gt=OuterRef("changed_at"))
+    later_same_time = StageChange.objects.filter(
+        deal_id=OuterRef("deal_id"), changed_at=OuterRef("changed_at"), id__gt=OuterRef("id")
+    )
+    first = (
+        StageChange.objects.filter(deal_id=OuterRef("deal_id"))
+        .order_by("changed_at", "id")
+        .values("changed_at")
+    )
+    return (
+        StageChange.objects.filter(
+            to_stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST],
+            changed_at__gte=start,
+            changed_at__lt=end,
+            deal__in=queryset.filter(archived_at__isnull=True).order_by().values("pk"),
+        )
+        .filter(~Exists(later), ~Exists(later_same_time))
+        .annotate(first_at=Subquery(first[:1]))
+    )
+
+
+def closed_deals(
+    queryset: QuerySet[Deal], start: datetime.datetime, end: datetime.datetime
+) -> list[ClosedDeal]:
+    rows = closed_changes(queryset, start, end).values_list(
+        "deal_id",
+        "to_stage__kind",
+        "changed_at",
+        "deal__amount",
+        "deal__owner_id",
+        "deal__owner__display_name",
+        "deal__owner__username",
+        "deal__owner__team_id",
+        "deal__owner__team__name",
+        "deal__customer__segment_id",
+        "deal__customer__segment__name",
+        "deal__loss_reason_id",
+        "first_at",
+    )
+    return [
+        ClosedDeal(
+            deal_id=deal_id,
+            won=kind == Stage.Kind.WON,
+            closed_at=closed_at,
+            amount=int(amount),
+            owner_id=owner_id,
+            owner_name=display_name or username,
+            team_id=team_id,
+            team_name=team_name or "",
+            segment_id=segment_id,
+            segment_name=segment_name or "",
+            loss_reason_id=loss_reason_id,
+            cycle_days=_days(closed_at - (first_at or closed_at)),
+        )
+        for (
+            deal_id,
+            kind,
+            closed_at,
+            amount,
+            owner_id,
+            display_name,
+            username,
+            team_id,
+            team_name,
+            segment_id,
+            segment_name,
+            loss_reason_id,
+            first_at,
+        ) in rows
+    ]
+
+
+def size_band(amount: int) -> tuple[str, str]:
+    lower = 0
+    for key, upper in SIZE_BANDS:
+        if upper is None or amount < upper:
+            if upper is None:
+                return key, _("%(low)s or more") % {"low": f"¥{lower:,}"}
+            return key, f"¥{lower:,} – ¥{upper - 1:,}"
+        lower = upper
+    raise AssertionError("unreachable")
+
+
+GROUPS = ("owner", "team", "segment", "month", "size", "loss_reason")
+
+
+def win_rate(
+    queryset: QuerySet[Deal], *, first_day: datetime.date, last_day: datetime.date, group_by: str = "owner"
+) -> WinRate:
+    """Won and lost deals closed in ``first_day`` … ``last_day`` (local days, team time zone), in rows
+    of ``group_by`` (owner, team, segment, month of the close, deal-size band, loss reason; rows in
+    that order: by label, month or band) and in total. With ``loss_reason`` only lost deals have a key."""
+    start, end = day_bounds(first_day, last_day)
+    zone = period_zone()
+    deals = closed_deals(queryset, start, end)
+    reasons = (
+        {reason.pk: reason.name for reason in LossReason.objects.all()} if group_by == "loss_reason" else {}
+    )
+    rows: dict[str, WinRateRow] = {}
+    order: dict[str, Any] = {}
+    total = WinRateRow(key="total", label=_("Total"))
+    sort: Any
+    for deal in deals:
+        if group_by == "owner":
+            key, label, sort = str(deal.owner_id), deal.owner_name, (deal.owner_name, deal.owner_id)
+        elif group_by == "team":
+            key, label = (str(deal.team_id) if deal.team_id else "none"), (deal.team_name or _("No team"))
+            sort = (deal.team_id is None, label)
+        elif group_by == "segment":
+            key = str(deal.segment_id) if deal.segment_id else "none"
+            label = deal.segment_name or _("No segment")
+            sort = (deal.segment_id is None, label)
+        elif group_by == "month":
+            local = deal.closed_at.astimezone(zone).date()
+            key = label = f"{local.year:04d}-{local.month:02d}"
+            sort = key
+        elif group_by == "size":
+            key, label = size_band(deal.amount)
+            sort = [band for band, _upper in SIZE_BANDS].index(key)
+        else:  # loss_reason
+            if deal.loss_reason_id is None:
+                key, label, sort = "won", _("Won"), (0, 0)
+            else:
+                key, label = str(deal.loss_reason_id), reasons.get(deal.loss_reason_id, "")
+                sort = (1, deal.loss_reason_id)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = WinRateRow(key=key, label=label)
+            order[key] = sort
+        for target in (row, total):
+            if deal.won:
+                target.won += 1
+                target.won_amount += deal.amount
+            else:
+                target.lost += 1
+                target.lost_amount += deal.amount
+            target.cycles.append(deal.cycle_days)
+    ordered = sorted(rows.values(), key=lambda r: order[r.key])
+    return WinRate(first_day=first_day, last_day=last_day, group_by=group_by, rows=ordered, total=total)
+
+
+# --- Loss reasons -------------------------------------------------------------------------------------
+
+
+@dataclass
+class LossReasonRow:
+    reason: LossReason
+    count: int
+    amount: int
+
+
+def loss_reasons(
+    queryset: QuerySet[Deal], *, first_day: datetime.date, last_day: datetime.date
+) -> list[LossReasonRow]:
+    """Deals lost in the period (as the win rate counts them) per loss reason: count and amount, most
+    frequent first."""
+    start, end = day_bounds(first_day, last_day)
+    counts: dict[int, LossReasonRow] = {}
+    reasons = {reason.pk: reason for reason in LossReason.objects.all()}
+    for deal in closed_deals(queryset, start, end):
+        if deal.won or deal.loss_reason_id is None:
+            continue
+        row = counts.setdefault(
+            deal.loss_reason_id, LossReasonRow(reason=reasons[deal.loss_reason_id], count=0, amount=0)
+        )
+        row.count += 1
+        row.amount += deal.amount
+    return sorted(counts.values(), key=lambda r: (-r.count, r.reason.order, r.reason.pk))
+
+
+def lost_deals(
+    queryset: QuerySet[Deal], *, first_day: datetime.date, last_day: datetime.date
+) -> QuerySet[Deal]:
+    """The deals lost in the period with their notes (the know-how list), most recent close first."""
+    start, end = day_bounds(first_day, last_day)
+    ids = closed_changes(queryset, start, end).filter(to_stage__kind=Stage.Kind.LOST).values("deal_id")
+    return (
+        Deal.objects.filter(pk__in=ids)
+        .select_related("customer", "owner", "loss_reason", "stage")
+        .order_by("-closed_at", "-id")
+    )
+
+
+# --- Funnel -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FunnelStage:
+    stage: Stage
+    entered: int = 0
+    moved_forward: int = 0
+    lost: int = 0
+    moved_back: int = 0
+    still_there: int = 0
+    days: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def conversion(self) -> float | None:
+        return _rate(self.moved_forward, self.entered)
+
+    @property
+    def median_days(self) -> float | None:
+        return _median(self.days)
+
+
+@dataclass
+class Funnel:
+    first_day: datetime.date
+    last_day: datetime.date
+    stages: list[FunnelStage]
+
+
+def funnel(queryset: QuerySet[Deal], *, first_day: datetime.date, last_day: datetime.date) -> Funnel:
+    """Per open stage, the entries in the period and their outcomes (see the module docstring)."""
+    start, end = day_bounds(first_day, last_day)
+    stages = open_stages()
+    by_id = {stage.pk: FunnelStage(stage=stage) for stage in stages}
+    all_stages = {stage.pk: stage for stage in Stage.objects.all()}
+    following = (
+        StageChange.objects.filter(deal_id=OuterRef("deal_id"))
+        .filter(
+            Q(changed_at__gt=OuterRef("changed_at"))
+            | Q(changed_at=OuterRef("changed_at"), id__gt=OuterRef("id"))
+        )
+        .order_by("changed_at", "id")
+    )
+    entries = (
+        StageChange.objects.filter(
+            to_stage_id__in=list(by_id),
+            changed_at__gte=start,
+            changed_at__lt=end,
+            deal__in=queryset.filter(archived_at__isnull=True).order_by().values("pk"),
+        )
+        .annotate(
+            next_stage=Subquery(following.values("to_stage_id")[:1]),
+            next_at=Subquery(following.values("changed_at")[:1]),
+        )
+        .values_list("to_stage_id", "changed_at", "next_stage", "next_at")
+    )
+    for stage_id, changed_at, next_stage_id, next_at in entries:
+        row = by_id[stage_id]
+        row.entered += 1
+        if next_stage_id is None:
+            row.still_there += 1
+            continue
+        row.days.append(_days(next_at - changed_at))
+        target = all_stages[next_stage_id]
+        if target.kind == Stage.Kind.LOST:
+            row.lost += 1
+        elif target.kind == Stage.Kind.WON or (target.order, target.pk) > (row.stage.order, row.stage.pk):
+            row.moved_forward += 1
+        else:
+            row.moved_back += 1
+    return Funnel(first_day=first_day, last_day=last_day, stages=[by_id[stage.pk] for stage in stages])
+
+
+# --- Forecast -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Forecast:
+    period: FiscalPeriod
+    won: int
+    won_count: int
+    weighted_pipeline: int
+    pipeline_amount: int
+    pipeline_count: int
+    commit: int
+    commit_count: int
+    commit_probability: int
+
+    @property
+    def forecast(self) -> int:
+        return self.won + self.weighted_pipeline
+
+
+def forecast_period(key: str | None, today: datetime.date | None = None) -> FiscalPeriod:
+    """A fiscal month (``2026-04``) or quarter (``2026-Q1``), or this month; other keys are refused."""
+    if not key:
+        return month_period(today or timezone.now().astimezone(period_zone()).date())
+    if key in {"month", "quarter"}:
+        day = today or timezone.now().astimezone(period_zone()).date()
+        return period_containing(day, "month" if key == "month" else "quarter")
+    period = parse_period(key)
+    if period.kind not in {"month", "quarter"}:
+        raise ValueError(key)
+    return period
+
+
+def forecast(queryset: QuerySet[Deal], *, period: FiscalPeriod) -> Forecast:
+    """Won so far and the open pipeline expected to close in ``period`` (see the module docstring)."""
+    start, end = period.bounds(period_zone())
+    won_row = (
+        closed_changes(queryset, start, end)
+        .filter(to_stage__kind=Stage.Kind.WON)
+        .aggregate(n=Count("id"), total=Sum("deal__amount"))
+    )
+    threshold = commit_probability()
+    expected = open_deals(queryset).filter(
+        expected_close_date__gte=period.first_day, expected_close_date__lte=period.last_day
+    )
+    row = expected.order_by().aggregate(
+        n=Count("id"),
+        total=Sum("amount"),
+        weighted=Sum(F("amount") * F("stage__probability"), output_field=BigIntegerField()),
+        commit_n=Count("id", filter=Q(stage__probability__gte=threshold)),
+        commit=Coalesce(
+            Sum("amount", filter=Q(stage__probability__gte=threshold)),
+            Value(0),
+            output_field=BigIntegerField(),
+        ),
+    )
+    return Forecast(
+        period=period,
+        won=int(won_row["total"] or 0),
+        won_count=int(won_row["n"] or 0),
+        weighted_pipeline=int(row["weighted"] or 0) // 100,
+        pipeline_amount=int(row["total"] or 0),
+        pipeline_count=int(row["n"] or 0),
+        commit=int(row["commit"] or 0),
+        commit_count=int(row["commit_n"] or 0),
+        commit_probability=threshold,
+    )
+
+
+# --- Entry points with a user and the filters (the pages and the API share them) -------------------------
+
+
+def visible_deals(*, user: Any) -> QuerySet[Deal]:
+    return Deal.objects.visible_to(user)
+
+
+def pipeline_deals(*, user: Any, filters: Any) -> QuerySet[Deal]:
+    """The deals a ``PipelineFilter`` selects (open or not; the figures narrow to open ones)."""
+    return filters.filter(visible_deals(user=user))
+
+
+def period_deals(*, user: Any, filters: Any) -> tuple[QuerySet[Deal], datetime.date, datetime.date]:
+    """The deals a ``PipelinePeriodFilter`` selects and its period (default: the last twelve months);
+    a reversed range is swapped."""
+    first_default, last_default = default_range()
+    first_day = filters.from_ or first_default
+    last_day = filters.to or (last_default if filters.from_ is None else max(last_default, first_day))
+    if first_day > last_day:
+        first_day, last_day = last_day, first_day
+    return filters.filter(visible_deals(user=user)), first_day, last_day

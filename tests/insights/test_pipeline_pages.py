@@ -1,0 +1,195 @@
+"""The pipeline board and the stalled list: the API's numbers for the same query, the default scope,
+the cards (★, stalled, no next step), the stage picker (an open stage moves at once, lost asks for the
+reason and returns to the board), and a query budget that does not grow with the data."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import CustomerFactory, DealFactory
+from tests.insights.test_pipeline import stage, world  # noqa: F401  (the hand-made history)
+from totonou.deals.models import Deal, LossReason, StageChange
+
+pytestmark = pytest.mark.django_db
+
+BOARD = "/pipeline/"
+STALLED = "/pipeline/stalled/"
+
+
+def client_for(user) -> Client:
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(user)
+    return client
+
+
+def column_numbers(html: str) -> dict[str, tuple[str, str]]:
+    """Per column id: its count text and amount text."""
+    found = {}
+    for match in re.finditer(
+        r'data-stage="(\d+)" data-kind="open".*?pipeline-column__count">([^<]*)<'
+        r'.*?pipeline-column__amount">([^<]*)<',
+        html,
+        re.S,
+    ):
+        found[match.group(1)] = (match.group(2).strip(), match.group(3).strip())
+    return found
+
+
+def test_board_shows_the_api_numbers(world, api):  # noqa: F811
+    manager = world.people.manager
+    for query in ({"team": ""}, {"owner": world.people.owner.pk}, {"team": "", "key_only": "true"}):
+        html = client_for(manager).get(f"{BOARD}?{urlencode(query)}").content.decode()
+        body = api(manager).get("/insights/pipeline", {k: v for k, v in query.items() if v != ""}).json()
+        numbers = column_numbers(html)
+        for row in body["stages"]:
+            count, amount = numbers[str(row["stage"]["id"])]
+            assert count == (f"{row['count']} deal" if row["count"] == 1 else f"{row['count']} deals")
+            assert amount == f"¥{row['amount']:,}"
+
+
+def test_board_cards(world):  # noqa: F811
+    html = client_for(world.people.manager).get(f"{BOARD}?team=").content.decode()
+    d = world.deals
+    d8 = html[html.index(f'data-deal="{d["d8"].pk}"') :]
+    d8 = d8[: d8.index("</li>")]
+    assert 'class="is-key"' in d8 and "★" in d8
+    assert "Stalled: too long in this stage" in d8
+    assert "No next step" in d8
+    d10 = html[html.index(f'data-deal="{d["d10"].pk}"') :]
+    d10 = d10[: d10.index("</li>")]
+    assert "Stalled" not in d10 and "No next step" not in d10
+    assert "4 stalled" in html
+
+
+def test_board_default_scope_for_a_rep(world):  # noqa: F811
+    html = client_for(world.people.owner).get(BOARD).content.decode()
+    shown = set(re.findall(r'class="pipeline-card[^"]*" draggable="true" data-deal="(\d+)"', html))
+    d = world.deals
+    assert shown == {str(d[name].pk) for name in ("d5", "d8", "d10")}
+
+
+def test_columns_are_capped(world, monkeypatch):  # noqa: F811
+    monkeypatch.setattr("totonou.web.views.pipeline.COLUMN_CARDS", 1)
+    html = client_for(world.people.manager).get(f"{BOARD}?team=").content.decode()
+    assert "+1 more" in html  # proposal has two deals
+
+
+def test_stalled_list(world):  # noqa: F811
+    html = client_for(world.people.manager).get(f"{STALLED}?team=").content.decode()
+    d = world.deals
+    order = [int(pk) for pk in re.findall(r'class="stalled-item" data-deal="(\d+)"', html)]
+    assert order == [d["d5"].pk, d["d7"].pk, d["d9"].pk, d["d8"].pk]
+    assert "4 stalled deals" in html
+    assert "Stalled: no recent activity" in html
+    assert f"/activities/new/?deal={d['d9'].pk}&amp;customer={d['d9'].customer_id}&amp;mode=plan" in html
+
+
+def test_picker_moves_to_an_open_stage_and_returns_to_the_board(world):  # noqa: F811
+    deal = world.deals["d10"]
+    client = client_for(world.people.owner)
+    response = client.post(
+        f"/deals/{deal.pk}/stage/",
+        {"stage": stage("negotiation").pk, "version": deal.version, "next": BOARD},
+    )
+    assert (response.status_code, response["Location"]) == (302, BOARD)
+    deal.refresh_from_db()
+    assert deal.stage.slug == "negotiation"
+
+
+def test_picker_lost_asks_for_the_reason(world):  # noqa: F811
+    deal = world.deals["d10"]
+    client = client_for(world.people.owner)
+    changes = StageChange.objects.count()
+    lost = stage("lost").pk
+    form = client.post(f"/deals/{deal.pk}/stage/", {"stage": lost, "version": deal.version, "next": BOARD})
+    assert form.status_code == 200
+    assert f'name="next" value="{BOARD}"' in form.content.decode()
+    refused = client.post(
+        f"/deals/{deal.pk}/stage/",
+        {"stage": lost, "version": deal.version, "next": BOARD, "confirm": "1", "loss_reason": ""},
+    )
+    assert refused.status_code == 422
+    assert "Give the reason the deal was lost." in refused.content.decode()
+    deal.refresh_from_db()
+    assert (deal.stage.slug, StageChange.objects.count()) == ("proposal", changes)
+    done = client.post(
+        f"/deals/{deal.pk}/stage/",
+        {
+            "stage": lost,
+            "version": deal.version,
+            "next": BOARD,
+            "confirm": "1",
+            "loss_reason": LossReason.objects.get(slug="price").pk,
+        },
+    )
+    assert (done.status_code, done["Location"]) == (302, BOARD)
+    deal.refresh_from_db()
+    assert (deal.stage.slug, deal.loss_reason.slug) == ("lost", "price")
+
+
+def test_other_rep_cannot_move_by_the_picker(world):  # noqa: F811
+    deal = world.deals["d10"]
+    response = client_for(world.people.other_rep).post(
+        f"/deals/{deal.pk}/stage/", {"stage": stage("negotiation").pk, "version": deal.version, "next": BOARD}
+    )
+    assert response.status_code in (403, 404)
+    deal.refresh_from_db()
+    assert deal.stage.slug == "proposal"
+
+
+def queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_query_counts_do_not_grow(world):  # noqa: F811
+    client = client_for(world.people.manager)
+    before = (queries(client, f"{BOARD}?team="), queries(client, f"{STALLED}?team="))
+    owner = world.people.owner
+    for _ in range(5):
+        customer = CustomerFactory(owner=owner, is_key=True)
+        for slug in ("lead", "qualified", "proposal", "negotiation"):
+            DealFactory(customer=customer, owner=owner, stage=stage(slug))
+    assert Deal.objects.count() > 30
+    after = (queries(client, f"{BOARD}?team="), queries(client, f"{STALLED}?team="))
+    assert after == before
+
+
+def test_my_day_counts_the_reps_stalled_deals(world):  # noqa: F811
+    html = client_for(world.people.owner).get("/").content.decode()
+    assert "2 stalled deals need a next step" in html  # D5 and D8; D10 has a plan ahead
+    assert f"/pipeline/stalled/?owner={world.people.owner.pk}" in html
+    html = client_for(world.people.rep_b).get("/").content.decode()
+    assert "1 stalled deal needs a next step" in html  # D7
+
+
+def test_analytics_page_shows_the_api_numbers(world, api):  # noqa: F811
+    manager = world.people.manager
+    query = {"team": "", "from": "2026-04-01", "to": "2026-06-30", "group_by": "owner", "period": "2026-Q1"}
+    html = client_for(manager).get("/pipeline/analytics/", query).content.decode()
+    body = api(manager).get("/insights/win-rate", {"from": "2026-04-01", "to": "2026-06-30"}).json()
+    for row in body["rows"]:
+        cells = re.search(rf'<tr data-key="{row["key"]}">(.*?)</tr>', html, re.S).group(1)
+        numbers = re.findall(r'<td class="numeric">([^<]*)</td>', cells)
+        rate = "–" if row["win_rate"] is None else f"{round(row['win_rate'] * 100)}%"
+        assert numbers == [str(row["won"]), str(row["lost"]), rate, f"¥{row['won_amount']:,}",
+                           str(row["median_cycle_days"])]  # fmt: skip
+    total = re.search(r'<tr data-key="total">(.*?)</tr>', html, re.S).group(1)
+    assert re.findall(r'<td class="numeric">([^<]*)</td>', total) == ["2", "2", "50%", "¥7,000,000", "38.8"]
+    funnel = api(manager).get("/insights/funnel", {"from": "2026-04-01", "to": "2026-06-30"}).json()
+    for row in funnel["stages"]:
+        cells = re.search(rf'<tr data-stage="{row["stage"]["id"]}">(.*?)</tr>', html, re.S).group(1)
+        numbers = re.findall(r'<td class="numeric">([^<]*)</td>', cells)
+        assert numbers[:3] == [str(row["entered"]), str(row["moved_forward"]), str(row["lost"])]
+    assert '<dd data-figure="won">¥7,000,000</dd>' in html
+    assert "価格で他社に負けた" in html
+    searched = client_for(manager).get("/pipeline/analytics/", {**query, "q": "他社"}).content.decode()
+    assert f'data-deal="{world.deals["d2"].pk}"' in searched
+    assert f'data-deal="{world.deals["d3"].pk}"' not in searched
