@@ -29,7 +29,17 @@ from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by, ensure_can_change_owned_by, is_signed_in
 
 TEXT_FIELDS = {"subject", "purpose", "notes", "next_step"}
-UPDATE_FIELDS = {"owner", "type", "customer", "deal", "contacts", "starts_at", "ends_at", *TEXT_FIELDS}
+UPDATE_FIELDS = {
+    "owner",
+    "type",
+    "customer",
+    "deal",
+    "contacts",
+    "starts_at",
+    "ends_at",
+    "external_id",
+    *TEXT_FIELDS,
+}
 
 
 def _check_relations(
@@ -72,6 +82,7 @@ def activity_create(
     purpose: str = "",
     notes: str = "",
     next_step: str = "",
+    external_id: str = "",
 ) -> Activity:
     """Plan an activity (``status="planned"``) or log one after the fact (``status="done"``)."""
     owner = owner or actor
@@ -99,6 +110,7 @@ def activity_create(
         purpose=purpose,
         notes=notes,
         next_step=next_step,
+        external_id=external_id,
         is_key_customer=customer is not None and customer.is_key,  # the database keeps it (ADR 0011)
         **timestamps,
     )
