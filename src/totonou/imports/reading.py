@@ -93,14 +93,30 @@ def open_table(stream: IO[bytes], filename: str = "") -> Table:
         stream.seek(0)
         return _open_xlsx(stream)
     encoding = detect_encoding(stream)
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    first = text.readline()
-    text.seek(0)
+    first = stream.read(CHUNK).decode(encoding, errors="ignore").splitlines()[0:1] or [""]
+    first = first[0]
+    stream.seek(0)
+    text = io.TextIOWrapper(io.BufferedReader(_Borrowed(stream)), encoding=encoding, newline="")
     delimiter = "\t" if filename.lower().endswith(".tsv") or first.count("\t") > first.count(",") else ","
     reader = csv.reader(text, delimiter=delimiter)
     headers = _header(next(reader, None))
     rows = ([cell for cell in row] for row in reader if any(cell.strip() for cell in row))
     return Table(headers=headers, rows=rows, encoding=encoding)
+
+
+class _Borrowed(io.RawIOBase):
+    """Reads a stream it does not own: closing the text reader leaves the caller's stream open."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _header(row: list[Any] | None) -> list[str]:
