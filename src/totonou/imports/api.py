@@ -51,16 +51,18 @@ def import_start(
                 ]
             }
         )
+    stream = file.file
+    assert stream is not None  # an uploaded file always has one
     try:
-        prepare(file.file, file.name or "", options_from(kind, data, dry_run=dry_run))
+        prepare(stream, file.name or "", options_from(kind, data, dry_run=dry_run))
     except FileRefused as error:
         raise ValidationError({"file": [str(error)]}) from None
-    file.file.seek(0)
+    stream.seek(0)
     with transaction.atomic():
         record = import_create(
             actor=user,
             kind=kind,
-            file=file.file,
+            file=stream,
             filename=file.name or "import.csv",
             options=data,
             dry_run=dry_run,

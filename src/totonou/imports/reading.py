@@ -93,8 +93,7 @@ def open_table(stream: IO[bytes], filename: str = "") -> Table:
         stream.seek(0)
         return _open_xlsx(stream)
     encoding = detect_encoding(stream)
-    first = stream.read(CHUNK).decode(encoding, errors="ignore").splitlines()[0:1] or [""]
-    first = first[0]
+    first = next(iter(stream.read(CHUNK).decode(encoding, errors="ignore").splitlines()), "")
     stream.seek(0)
     text = io.TextIOWrapper(io.BufferedReader(_Borrowed(stream)), encoding=encoding, newline="")
     delimiter = "\t" if filename.lower().endswith(".tsv") or first.count("\t") > first.count(",") else ","
