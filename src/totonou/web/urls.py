@@ -18,6 +18,7 @@ from totonou.web.views import (
     customers,
     deal_edit,
     deals,
+    exports,
     feed,
     notification_center,
     search,
@@ -182,7 +183,15 @@ setup_patterns = (
     "setup",
 )
 
+import_patterns = (
+    [
+        path("exports/<str:kind>.<str:fmt>", exports.export_download, name="export"),
+    ],
+    "imports",
+)
+
 urlpatterns = [
+    path("", include(import_patterns)),
     path("accounts/", include("totonou.web.urls_accounts")),
     path("customers/", include(customer_patterns)),
     path("deals/", include(deal_patterns)),
