@@ -36,8 +36,16 @@ def rows_of(data: bytes) -> list[list[str]]:
 
 def test_neutralise_cell():
     assert [neutralise_cell(v) for v in ("=1+1", "+81", "-x", "@SUM", "\tA", "\rA", "ok", 5, None)] == [
-        "'=1+1", "'+81", "'-x", "'@SUM", "'\tA", "'\rA", "ok", 5, None
-    ]  # fmt: skip
+        "'=1+1",
+        "'+81",
+        "'-x",
+        "'@SUM",
+        "'\tA",
+        "'\rA",
+        "ok",
+        5,
+        None,
+    ]
 
 
 def test_customer_export_is_filtered_and_neutralised_and_needs_sign_in(client):

@@ -43,35 +43,90 @@ class Export:
 
 def _customers(user: Any, filters: Any) -> Iterator[list[Any]]:
     queryset = customer_list(user=user, filters=filters).values_list(
-        "external_id", "name", "name_kana", "segment__name", "owner__username", "is_key", "cadence_days",
-        "status", "postal_code", "address", "phone", "website", "notes",
-    )  # fmt: skip
+        "external_id",
+        "name",
+        "name_kana",
+        "segment__name",
+        "owner__username",
+        "is_key",
+        "cadence_days",
+        "status",
+        "postal_code",
+        "address",
+        "phone",
+        "website",
+        "notes",
+    )
     for row in queryset.iterator(chunk_size=CHUNK):
         yield list(row)
 
 
 def _contacts(user: Any, filters: Any) -> Iterator[list[Any]]:
     queryset = contact_list(user=user, filters=filters).values_list(
-        "customer__external_id", "customer__name", "name", "name_kana", "department", "title", "email",
-        "phone", "is_decision_maker", "notes",
-    )  # fmt: skip
+        "customer__external_id",
+        "customer__name",
+        "name",
+        "name_kana",
+        "department",
+        "title",
+        "email",
+        "phone",
+        "is_decision_maker",
+        "notes",
+    )
     for external_id, customer, *rest in queryset.iterator(chunk_size=CHUNK):
         yield [external_id or customer, *rest]
 
 
 def _deals(user: Any, filters: Any) -> Iterator[list[Any]]:
     queryset = deal_list(user=user, filters=filters).values_list(
-        "external_id", "title", "customer__external_id", "customer__name", "owner__username", "amount",
-        "stage__slug", "expected_close_date", "created_at", "closed_at", "loss_reason__slug", "loss_note",
-        "next_step", "notes",
-    )  # fmt: skip
+        "external_id",
+        "title",
+        "customer__external_id",
+        "customer__name",
+        "owner__username",
+        "amount",
+        "stage__slug",
+        "expected_close_date",
+        "created_at",
+        "closed_at",
+        "loss_reason__slug",
+        "loss_note",
+        "next_step",
+        "notes",
+    )
     for row in queryset.iterator(chunk_size=CHUNK):
-        (external_id, title, customer_external_id, customer, owner, amount, stage, expected, created,
-         closed, loss_reason, loss_note, next_step, notes) = row  # fmt: skip
+        (
+            external_id,
+            title,
+            customer_external_id,
+            customer,
+            owner,
+            amount,
+            stage,
+            expected,
+            created,
+            closed,
+            loss_reason,
+            loss_note,
+            next_step,
+            notes,
+        ) = row
         yield [
-            external_id, title, customer_external_id or customer, owner, amount, stage, expected,
-            _day(created), _day(closed), loss_reason or "", loss_note, next_step, notes,
-        ]  # fmt: skip
+            external_id,
+            title,
+            customer_external_id or customer,
+            owner,
+            amount,
+            stage,
+            expected,
+            _day(created),
+            _day(closed),
+            loss_reason or "",
+            loss_note,
+            next_step,
+            notes,
+        ]
 
 
 def _activities(user: Any, filters: Any) -> Iterator[list[Any]]:
@@ -79,17 +134,51 @@ def _activities(user: Any, filters: Any) -> Iterator[list[Any]]:
         activity_list(user=user, filters=filters)
         .prefetch_related(None)
         .values_list(
-            "external_id", "starts_at", "ends_at", "type__slug", "customer__external_id", "customer__name",
-            "deal__external_id", "owner__username", "status", "subject", "purpose", "notes", "next_step",
+            "external_id",
+            "starts_at",
+            "ends_at",
+            "type__slug",
+            "customer__external_id",
+            "customer__name",
+            "deal__external_id",
+            "owner__username",
+            "status",
+            "subject",
+            "purpose",
+            "notes",
+            "next_step",
         )
-    )  # fmt: skip
+    )
     for row in queryset.iterator(chunk_size=CHUNK):
-        (external_id, starts, ends, kind, customer_external_id, customer, deal, owner, status, subject,
-         purpose, notes, next_step) = row  # fmt: skip
+        (
+            external_id,
+            starts,
+            ends,
+            kind,
+            customer_external_id,
+            customer,
+            deal,
+            owner,
+            status,
+            subject,
+            purpose,
+            notes,
+            next_step,
+        ) = row
         yield [
-            external_id, _local(starts), _local(ends), kind, customer_external_id or customer or "",
-            deal or "", owner, status, subject, purpose, notes, next_step,
-        ]  # fmt: skip
+            external_id,
+            _local(starts),
+            _local(ends),
+            kind,
+            customer_external_id or customer or "",
+            deal or "",
+            owner,
+            status,
+            subject,
+            purpose,
+            notes,
+            next_step,
+        ]
 
 
 ROWS = {"customers": _customers, "contacts": _contacts, "deals": _deals, "activities": _activities}
@@ -112,7 +201,7 @@ EXPORTS = {
             "website",
             "notes",
         ],
-    ),  # fmt: skip
+    ),
     "contacts": Export(
         "contacts",
         ContactFilter,
@@ -127,7 +216,7 @@ EXPORTS = {
             "is_decision_maker",
             "notes",
         ],
-    ),  # fmt: skip
+    ),
     "deals": Export(
         "deals",
         DealFilter,
@@ -146,7 +235,7 @@ EXPORTS = {
             "next_step",
             "notes",
         ],
-    ),  # fmt: skip
+    ),
     "activities": Export(
         "activities",
         ActivityFilter,
@@ -164,5 +253,5 @@ EXPORTS = {
             "notes",
             "next_step",
         ],
-    ),  # fmt: skip
+    ),
 }
