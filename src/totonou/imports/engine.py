@@ -59,6 +59,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
             "id",
             "顧客id",
             "顧客コード",
+            "取引先コード",
             "customer id",
             "account id",
         ],
@@ -67,6 +68,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
             "会社名",
             "顧客名",
             "取引先名",
+            "取引先",
             "company",
             "company name",
             "account",
@@ -603,7 +605,9 @@ class _DryRun(Exception):
     pass
 
 
-def prepare(stream: IO[bytes], filename: str, options: Options) -> tuple[Any, dict[str, str]]:
+def prepare(
+    stream: IO[bytes], filename: str, options: Options, *, require: bool = True
+) -> tuple[Any, dict[str, str]]:
     """The table and the column -> field mapping; refuses a file without a required column."""
     if options.kind not in KINDS:
         raise FileRefused(_("Unknown kind “%(kind)s”.") % {"kind": options.kind})
@@ -617,7 +621,7 @@ def prepare(stream: IO[bytes], filename: str, options: Options) -> tuple[Any, di
         mapping = {c: f for c, f in mapping.items() if f != name and c != column}
         mapping[column] = name
     missing = [name for name in REQUIRED[options.kind] if name not in mapping.values()]
-    if missing:
+    if missing and require:
         raise FileRefused(
             _("A required column is missing: %(fields)s. Name the column or map it.")
             % {"fields": ", ".join(missing)}
@@ -701,3 +705,60 @@ def _remember(importer: Importer, cells: list[Any], positions: dict[str, int], l
         external_id = cell_text(cells[index])
         if external_id and external_id not in importer.seen:
             importer.seen[external_id] = line
+
+
+# --- The mapping steps of the web flow --------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    headers: list[str]
+    mapping: dict[str, str]
+    rows: list[list[str]]  # the first rows, one cell per mapped field in ``fields`` order
+    fields: list[str]
+    unknown: dict[str, list[str]]  # column -> values of a reference column that match nothing
+    encoding: str
+    missing: list[str]  # required fields no column is mapped to
+
+
+def preview(*, actor: User, stream: IO[bytes], filename: str, options: Options, size: int = 5) -> Preview:
+    """The columns with their fields, the first ``size`` rows as they will be read, and the values of the
+    reference columns (owner, segment, stage, loss reason, type) that match nothing (at most 50 a column)."""
+    table, mapping = prepare(stream, filename, options, require=False)
+    positions = [(column, name, table.headers.index(column)) for column, name in mapping.items()]
+    resolver = Resolver(actor, Options(kind=options.kind, values=options.values))
+    lookups: dict[str, Callable[[str], Any]] = {
+        "owner": resolver.owner,
+        "segment": resolver.segment,
+        "stage": resolver.stage,
+        "loss_reason": resolver.loss_reason,
+        "type": resolver.activity_type,
+    }
+    unknown: dict[str, list[str]] = {}
+    checked: set[tuple[str, str]] = set()
+    rows: list[list[str]] = []
+    for cells in table.rows:
+        if len(rows) < size:
+            rows.append([cell_text(cells[i]) if i < len(cells) else "" for _c, _n, i in positions])
+        for column, name, index in positions:
+            if name not in REFERENCE_FIELDS or index >= len(cells):
+                continue
+            value = cell_text(cells[index])
+            if not value or (column, value) in checked:
+                continue
+            checked.add((column, value))
+            try:
+                lookups[name](resolver.mapped(column, value))
+            except RowError:
+                found = unknown.setdefault(column, [])
+                if len(found) < 50:
+                    found.append(value)
+    return Preview(
+        headers=table.headers,
+        mapping=mapping,
+        rows=rows,
+        fields=[name for _c, name, _i in positions],
+        unknown=unknown,
+        encoding=table.encoding,
+        missing=[name for name in REQUIRED[options.kind] if name not in mapping.values()],
+    )

@@ -33,6 +33,7 @@ class Import(models.Model):
         ACTIVITIES = "activities", _("Activities")
 
     class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("import status", "Being set up")
         PENDING = "pending", pgettext_lazy("import status", "Waiting")
         RUNNING = "running", pgettext_lazy("import status", "Running")
         DONE = "done", pgettext_lazy("import status", "Done")
@@ -64,7 +65,7 @@ class Import(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "running", "done", "failed"]),
+                condition=models.Q(status__in=["draft", "pending", "running", "done", "failed"]),
                 name="import_status_valid",
             ),
         ]

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from totonou.core.audit import audit_record
+from totonou.core.exceptions import ConflictError
 from totonou.imports import engine
 from totonou.imports.engine import Options, Report, RowResult
 from totonou.imports.models import Import
@@ -37,14 +40,46 @@ def options_from(kind: str, data: dict[str, Any], *, dry_run: bool) -> Options:
 
 @transaction.atomic
 def import_create(
-    *, actor: User, kind: str, file: IO[bytes], filename: str, options: dict[str, Any], dry_run: bool = False
+    *,
+    actor: User,
+    kind: str,
+    file: IO[bytes],
+    filename: str,
+    options: dict[str, Any],
+    dry_run: bool = False,
+    draft: bool = False,
 ) -> Import:
-    """Keep the uploaded file and the choices for it; the caller enqueues ``import_run_task``."""
+    """Keep the uploaded file and the choices for it; the caller enqueues ``import_run_task`` (a
+    ``draft`` waits for the pages' mapping steps and ``import_start``)."""
     record = Import(kind=kind, created_by=actor, filename=filename[:255], options=options, dry_run=dry_run)
+    if draft:
+        record.status = Import.Status.DRAFT
     record.file.save(filename[-100:] or "import.csv", File(file), save=False)
     record.full_clean(exclude=["file"])
     record.save()
     audit_record(actor=actor, instance=record, action="create", changes={"kind": [None, kind]})
+    return record
+
+
+@transaction.atomic
+def import_start(*, actor: User, record: Import, options: dict[str, Any], dry_run: bool) -> Import:
+    """Run ``record`` (a draft, or a finished dry run run again for real) with ``options`` in the
+    background: the caller enqueues ``import_run_task`` after the commit."""
+    record = Import.objects.select_for_update().get(pk=record.pk)
+    if record.created_by_id != actor.pk:
+        raise PermissionDenied
+    if record.status in {Import.Status.PENDING, Import.Status.RUNNING}:
+        raise ConflictError(_("This import is already running."))
+    if record.status == Import.Status.DONE and not record.dry_run:
+        raise ConflictError(_("This import has already run."))
+    record.options = options
+    record.dry_run = dry_run
+    record.status = Import.Status.PENDING
+    record.rows_done = record.last_line = 0
+    record.counts, record.report, record.error = {}, [], ""
+    record.finished_at = None
+    record.save()
+    audit_record(actor=actor, instance=record, action="update", changes={"status": ["draft", "pending"]})
     return record
 
 
@@ -56,7 +91,7 @@ def _count_rows(record: Import) -> int:
 def import_run(*, record: Import) -> Import:
     """Run (or resume) ``record``; safe to call again after an interruption."""
     record = Import.objects.get(pk=record.pk)
-    if record.status == Import.Status.DONE:
+    if record.status in {Import.Status.DONE, Import.Status.DRAFT}:
         return record
     actor = record.created_by
     try:

@@ -20,6 +20,7 @@ from totonou.web.views import (
     deals,
     exports,
     feed,
+    imports,
     notification_center,
     search,
     setup,
@@ -186,6 +187,9 @@ setup_patterns = (
 import_patterns = (
     [
         path("exports/<str:kind>.<str:fmt>", exports.export_download, name="export"),
+        path("imports/", imports.import_list, name="import_list"),
+        path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+        path("imports/<int:pk>/report.csv", imports.import_report, name="import_report"),
     ],
     "imports",
 )
