@@ -25,6 +25,7 @@ def upload(client, data: bytes, name: str = "customers.csv", **fields):
 
 def test_post_starts_an_import_and_get_reads_its_report(api_client, django_capture_on_commit_callbacks):
     _team, _manager, (rep, _other) = make_team()
+    User.objects.filter(pk=rep.pk).update(language="en")
     data = csv_bytes(
         [["external_id", "name", "owner"], ["E1", "Alpha", rep.username], ["E2", "Beta", "ghost"]]
     )
@@ -61,7 +62,7 @@ def test_post_starts_an_import_and_get_reads_its_report(api_client, django_captu
 
 
 def test_bad_uploads_are_422_and_nothing_is_kept(api_client, settings):
-    rep = UserFactory(username="rep")
+    rep = UserFactory(username="rep", language="en")
     client = api_client(rep)
 
     assert upload(client, b"").json() == {"detail": {"file": ["The file is empty."]}}
@@ -99,7 +100,7 @@ def test_unauthenticated_is_401(client):
 
 
 def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_result(api_client, monkeypatch):
-    admin = UserFactory(username="boss", role=User.Role.ADMIN)
+    admin = UserFactory(username="boss", role=User.Role.ADMIN, language="en")
     rows = [["external_id", "name"]] + [[f"E{n}", f"Company {n}"] for n in range(1, 451)] + [["E3", "again"]]
     data = csv_bytes(rows)
     response = upload(api_client(admin), data)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from totonou.core.audit import audit_record
@@ -89,8 +90,14 @@ def _count_rows(record: Import) -> int:
 
 
 def import_run(*, record: Import) -> Import:
-    """Run (or resume) ``record``; safe to call again after an interruption."""
-    record = Import.objects.get(pk=record.pk)
+    """Run (or resume) ``record``; safe to call again after an interruption. The report is written in
+    the language of the person who started it."""
+    record = Import.objects.select_related("created_by").get(pk=record.pk)
+    with translation.override(record.created_by.language or settings.LANGUAGE_CODE):
+        return _run(record)
+
+
+def _run(record: Import) -> Import:
     if record.status in {Import.Status.DONE, Import.Status.DRAFT}:
         return record
     actor = record.created_by
