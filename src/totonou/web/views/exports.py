@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import tempfile
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -16,7 +17,7 @@ from totonou.users.request import signed_in_user
 
 
 @require_GET
-def export_download(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def export_download(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
     user = signed_in_user(request)
     export = EXPORTS.get(kind)
     if export is None or fmt not in {"csv", "xlsx"}:

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +36,7 @@ def field_label(kind: str, name: str) -> str:
     if name in EXTRA_LABELS:
         return str(EXTRA_LABELS[name])
     try:
-        return str(MODELS[kind]._meta.get_field(name).verbose_name)
+        return str(getattr(MODELS[kind]._meta.get_field(name), "verbose_name", name))
     except Exception:  # a field the model does not have under that name
         return name
 
@@ -83,7 +84,8 @@ def _options(request: HttpRequest, record: Import, result: Preview | None) -> di
         if post.get(f"map:{column}") and post[f"map:{column}"] in ALIASES[record.kind]
     }
     values: dict[str, dict[str, str]] = {}
-    for name, target in post.items():
+    for name in post:
+        target = post.get(name) or ""
         if name.startswith("value:") and target.strip():
             _prefix, column, value = name.split(":", 2)
             values.setdefault(column, {})[value] = target.strip()
@@ -156,7 +158,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def import_report(request: HttpRequest, pk: int) -> HttpResponse:
+def import_report(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The result of every row as CSV: line, result, record, reason."""
     user = signed_in_user(request)
     record = get_object_or_404(Import.objects.visible_to(user), pk=pk)
