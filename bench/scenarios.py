@@ -201,6 +201,8 @@ SCENARIOS: list[Scenario] = [
     Scenario("calendar_feed_busy_rep", "page", "anonymous", _feed_changed),
     Scenario("calendar_feed_not_modified", "conditional", "anonymous", _feed_unchanged),
     Scenario("customer_list", "page", "manager", lambda ctx: Request("GET", url("customers:customer_list"))),
+    # The import page: the upload form and the past imports (issue 16).
+    Scenario("import_list", "page", "manager", lambda ctx: Request("GET", url("imports:import_list"))),
     Scenario(
         "customer_detail_long_timeline",
         "page",

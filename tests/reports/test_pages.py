@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from tests.insights.conftest import jst
 from tests.reports.conftest import NOW, WEEK
 from totonou.activities.models import Activity, Comment
-from totonou.core.cells import neutralise_cell
+from totonou.core.csv import neutralise_cell
 from totonou.reports.models import WeeklyReport
 from totonou.reports.services import weekly_report_start, weekly_report_submit, weekly_report_update
 from totonou.users.models import User

@@ -121,6 +121,8 @@ class Activity(VersionedModel):
         verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # The id the activity has in another system (an import matches on it; unique when given).
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
 
     objects = ActivityQuerySet.as_manager()
 
@@ -146,6 +148,9 @@ class Activity(VersionedModel):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="activity_external_id_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(ends_at__gte=models.F("starts_at")), name="activity_ends_after_start"
             ),

@@ -19,6 +19,7 @@ from totonou.core.api import (
 )
 from totonou.customers.api import router as customers_router
 from totonou.deals.api import router as deals_router
+from totonou.imports.api import router as imports_router
 from totonou.insights.api import router as insights_router
 from totonou.integrations.api import router as integrations_router
 from totonou.notifications.api import router as notifications_router
@@ -68,3 +69,4 @@ api.add_router("/", reports_router)
 api.add_router("/", search_router)
 api.add_router("/", integrations_router)
 api.add_router("/", notifications_router)
+api.add_router("/", imports_router)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "totonou.integrations",
     "totonou.insights",
     "totonou.reports",
+    "totonou.imports",
     "totonou.demo",
     "totonou.web",
 ]
@@ -216,6 +217,9 @@ if not IS_PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it; `collectstatic` fills it
 
 # --- Background tasks (django-tasks, database backend) ----------------------------------------------
+# The largest file an import accepts (bytes).
+TOTONOU_IMPORT_MAX_BYTES = int(os.environ.get("TOTONOU_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Security -------------------------------------------------------------------------------------

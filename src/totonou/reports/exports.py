@@ -1,5 +1,5 @@
 """The meeting pack as .xlsx (openpyxl) and as Markdown: a row per member, help requests, stalled deals.
-Every text cell goes through ``core.cells.neutralise_cell``."""
+Every text cell goes through ``core.csv.neutralise_cell``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from totonou.core.cells import neutralise_cell
+from totonou.core.csv import neutralise_cell
 from totonou.reports.pack import TeamWeek
 
 

@@ -18,7 +18,9 @@ from totonou.web.views import (
     customers,
     deal_edit,
     deals,
+    exports,
     feed,
+    imports,
     notification_center,
     pipeline,
     reports,
@@ -208,7 +210,18 @@ setup_patterns = (
     "setup",
 )
 
+import_patterns = (
+    [
+        path("exports/<str:kind>.<str:fmt>", exports.export_download, name="export"),
+        path("imports/", imports.import_list, name="import_list"),
+        path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+        path("imports/<int:pk>/report.csv", imports.import_report, name="import_report"),
+    ],
+    "imports",
+)
+
 urlpatterns = [
+    path("", include(import_patterns)),
     path("accounts/", include("totonou.web.urls_accounts")),
     path("customers/", include(customer_patterns)),
     path("deals/", include(deal_patterns)),

@@ -31,7 +31,17 @@ from totonou.users.permissions import can_change_owned_by, ensure_can_change_own
 TEXT_FIELDS = {"subject", "purpose", "notes", "next_step"}
 # A result recorded "now" may carry a start typed to the minute a moment ago; allow that much clock slack.
 DONE_END_SLACK = datetime.timedelta(minutes=1)
-UPDATE_FIELDS = {"owner", "type", "customer", "deal", "contacts", "starts_at", "ends_at", *TEXT_FIELDS}
+UPDATE_FIELDS = {
+    "owner",
+    "type",
+    "customer",
+    "deal",
+    "contacts",
+    "starts_at",
+    "ends_at",
+    "external_id",
+    *TEXT_FIELDS,
+}
 
 
 def _check_relations(
@@ -83,6 +93,7 @@ def activity_create(
     purpose: str = "",
     notes: str = "",
     next_step: str = "",
+    external_id: str = "",
 ) -> Activity:
     """Plan an activity (``status="planned"``) or log one after the fact (``status="done"``)."""
     owner = owner or actor
@@ -111,6 +122,7 @@ def activity_create(
         purpose=purpose,
         notes=notes,
         next_step=next_step,
+        external_id=external_id,
         is_key_customer=customer is not None and customer.is_key,  # the database keeps it (ADR 0011)
         **timestamps,
     )
