@@ -41,6 +41,7 @@ NOT_PAGES = {
     "activities:feed_new",  # the feed's polling answer (needs ?after=), a fragment
     "activities:activity_form_customers",  # the activity form's customer picker, a fragment
     "activities:activity_form_relations",  # the activity form's contacts and deals, a fragment
+    "imports:export",  # a CSV / .xlsx download of a list (tested in tests/imports/test_exports.py)
     "web:calendar_feed",  # an iCalendar file for calendar clients (tested in tests/web/test_calendar_feed.py)
 }
 
@@ -64,6 +65,7 @@ def _ids() -> dict[str, int | None]:
     from totonou.customers.models import Contact, Customer, Segment
     from totonou.deals.models import Deal, LossReason, Stage
     from totonou.notifications.models import Channel, Delivery, Notification, OutboundEmail
+    from totonou.imports.models import Import
     from totonou.reports.models import WeeklyReport
     from totonou.users.models import Team, User
 
@@ -88,6 +90,7 @@ def _ids() -> dict[str, int | None]:
         "settings/activity-types": first(ActivityType),
         "settings/emails": first(OutboundEmail),
         "notifications": first(Notification),
+        "imports": first(Import),
         "comments": first(Comment),
         # a submitted report (the team reads it; a draft is its author's only)
         "reports": WeeklyReport.objects.exclude(status="draft")

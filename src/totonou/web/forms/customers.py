@@ -178,7 +178,9 @@ class BulkActionForm(forms.Form):
     customers = forms.ModelMultipleChoiceField(
         label=_("Customers"), queryset=Customer.objects.none(), widget=forms.MultipleHiddenInput
     )
-    to_owner = forms.ModelChoiceField(label=_("New owner"), queryset=User.objects.none(), required=False)
+    to_owner = forms.ModelChoiceField(
+        label=_("New owner"), queryset=User.objects.none(), required=False, empty_label=_("Choose a rep")
+    )
     segment = forms.ModelChoiceField(
         label=_("Segment"), queryset=Segment.objects.none(), required=False, empty_label=_("No segment")
     )
@@ -200,7 +202,9 @@ class ReassignForm(ServiceErrorsMixin, forms.Form):
     """A rep leaves: all their customers in use, open deals and future plans to another rep, or shared
     across a team."""
 
-    from_owner = forms.ModelChoiceField(label=_("Customers of"), queryset=User.objects.none())
+    from_owner = forms.ModelChoiceField(
+        label=_("Customers of"), queryset=User.objects.none(), empty_label=_("Choose a rep")
+    )
     to_owner = forms.ModelChoiceField(
         label=_("Give them to"),
         queryset=User.objects.none(),
