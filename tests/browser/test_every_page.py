@@ -64,8 +64,8 @@ def _ids() -> dict[str, int | None]:
     from totonou.activities.models import Activity, ActivityType, Comment
     from totonou.customers.models import Contact, Customer, Segment
     from totonou.deals.models import Deal, LossReason, Stage
-    from totonou.notifications.models import Channel, Delivery, Notification, OutboundEmail
     from totonou.imports.models import Import
+    from totonou.notifications.models import Channel, Delivery, Notification, OutboundEmail
     from totonou.reports.models import WeeklyReport
     from totonou.users.models import Team, User
 
