@@ -189,3 +189,22 @@ def test_nobody_comments_on_a_draft_they_cannot_see(api, people):
 def test_anonymous(anonymous):
     assert anonymous.get("/weekly-reports").status_code == 401
     assert anonymous.post("/weekly-reports", {"week": WEEK}).status_code == 401
+
+
+def test_comments_on_a_report_are_read_only_by_who_may_read_the_report(api, people):
+    """A submitted report is read by its author's team and their managers and by admins: its comments
+    too. Another team's rep and manager see neither the report nor its comments, by list or by id."""
+    report = submitted(api, people.owner)
+    created = api(people.manager).post("/comments", {"body": "来週同行します", "weekly_report": report["id"]})
+    assert created.status_code == 201, created.content
+    comment_id = created.json()["id"]
+    readers = {"owner": True, "other_rep": True, "manager": True, "admin": True}
+    readers |= {"other_manager": False, "rep_b": False}
+    seen = {}
+    for name in readers:
+        client = api(getattr(people, name))
+        listed = client.get("/comments", {"weekly_report": report["id"]})
+        assert listed.status_code == 200
+        by_id = client.get(f"/comments/{comment_id}").status_code
+        seen[name] = ([row["id"] for row in listed.json()["results"]], by_id)
+    assert seen == {name: ([comment_id], 200) if may else ([], 404) for name, may in readers.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from totonou.core.i18n import pick
 from totonou.core.models import TimeStampedModel, VersionedModel
+from totonou.users.permissions import is_signed_in
 from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
 
 
@@ -201,6 +203,16 @@ class Activity(VersionedModel):
 
 
 class CommentQuerySet(VisibleQuerySet):
+    def visible_to(self, user: object) -> CommentQuerySet:
+        """Comments on activities and deals are shared with every signed-in user; a comment on a weekly
+        report is read by whoever may read the report (its author, their team and managers, admins)."""
+        queryset = super().visible_to(user)
+        if not is_signed_in(user):
+            return queryset
+        # Weekly reports live in a higher layer (``reports``): found by name, with their own visibility.
+        reports = apps.get_model("reports", "WeeklyReport").objects.visible_to(user).values("pk")
+        return queryset.filter(Q(weekly_report__isnull=True) | Q(weekly_report__in=reports))
+
     def changeable_by(self, user: object) -> CommentQuerySet:
         from totonou.users.permissions import owned_by_q
 
