@@ -67,6 +67,9 @@ def test_manager_follows_a_number_and_plans_a_visit(live_server, live_reference_
     expect(row.locator(".key-marker")).to_have_attribute("aria-label", "Key customer")
     expect(page.locator(f"tr[data-customer='{stale.pk}'] .last-contact strong")).to_have_text("40 days")
 
+    totals = page.locator("#uncontacted-summary tfoot tr")
+    expect(totals.locator("[data-number=planned]")).to_have_text("0")
+    expect(totals.locator("[data-number=unplanned]")).to_have_text("2")
     page.evaluate("window.__not_reloaded = true")
     row.get_by_role("button", name="Plan a visit").click()
     cell = row.locator(".plan-cell")
@@ -74,9 +77,15 @@ def test_manager_follows_a_number_and_plans_a_visit(live_server, live_reference_
     expect(cell.locator(".plan-cell__message")).to_contain_text("Visit to Key Mart planned for")
     expect(row.get_by_role("button", name="Plan a visit")).to_have_count(0)
     assert page.evaluate("window.__not_reloaded") is True
+    # The counts follow the plan without a reload (htmx out-of-band swap of the summary).
+    expect(totals.locator("[data-number=planned]")).to_have_text("1")
+    expect(totals.locator("[data-number=unplanned]")).to_have_text("1")
+    expect(page.locator(".tabs a").nth(2).locator(".tabs__count")).to_have_text("1")
 
     visits = list(Activity.objects.filter(customer=key_mart))
     assert len(visits) == 1
     assert (visits[0].status, visits[0].type.slug, visits[0].owner_id) == ("planned", "visit", rep.pk)
+    # The subject says why, not the customer's name again (the card shows the customer).
+    assert visits[0].subject == "Follow-up (no recent contact)"
     cell.locator("a[data-planned-activity]").click()
     expect(page).to_have_url(f"{live_server.url}/activities/{visits[0].pk}/")

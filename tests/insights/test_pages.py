@@ -336,11 +336,40 @@ def test_csv_download_from_the_page(world):
 # --- One click: plan a visit --------------------------------------------------------------------------
 
 
-def htmx_post(client: Client, customer_id: int):
+def htmx_post(client: Client, customer_id: int, data: dict | None = None):
     return client.post(
         reverse("web:insights_uncontacted_plan", args=[customer_id]),
+        data or {},
         headers={"HX-Request": "true", "HX-Target": f"plan-{customer_id}"},
     )
+
+
+def summary_numbers(html: str) -> dict[str, str]:
+    """The "All segments" row of the per-segment counts in ``html``."""
+    footer = html[html.index('<tr data-segment="all">') :]
+    footer = footer[: footer.index("</tr>")]
+    return dict(re.findall(r'data-number="(\w+)">(\d+)<', footer))
+
+
+def test_one_click_plan_sends_the_lists_new_counts_along(world):
+    """The row's cell and, out of band, the counts of the list the click came from (its filters kept):
+    one customer moves from "Needs a plan" to "Planned". A click that adds nothing sends no counts."""
+    client = client_for(world.manager)
+    list_url = f"{UNCONTACTED}?team={world.team.pk}&segment={world.never.segment_id}"
+    before = summary_numbers(client.get(list_url).content.decode())
+    response = htmx_post(client, world.never.pk, {"next": list_url})
+    html = response.content.decode()
+    assert '<template><div id="uncontacted-summary" hx-swap-oob="true">' in html
+    assert summary_numbers(html) == {
+        **before,
+        "planned": str(int(before["planned"]) + 1),
+        "unplanned": str(int(before["unplanned"]) - 1),
+    }
+    assert summary_numbers(html) == summary_numbers(client.get(list_url).content.decode())
+    visit = Activity.objects.get(customer=world.never)
+    assert visit.subject == "Follow-up (no recent contact)"
+    second = htmx_post(client, world.never.pk, {"next": list_url}).content.decode()
+    assert "uncontacted-summary" not in second
 
 
 def test_one_click_plans_exactly_one_visit_and_a_second_click_nothing(world):

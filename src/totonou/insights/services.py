@@ -64,6 +64,6 @@ def uncontacted_plan_visit(
         customer=customer,
         starts_at=starts_at,
         ends_at=ends_at,
-        subject=_("Visit %(customer)s") % {"customer": customer.name},
+        subject=_("Follow-up (no recent contact)"),
     )
     return PlannedVisit(activity, created=True)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -346,26 +347,17 @@ def _uncontacted_rows(page: Page[Any]) -> dict[str, Any]:
     return {"rows": rows}
 
 
-@require_GET
-def uncontacted_list(request: HttpRequest) -> HttpResponse:
-    """Every uncontacted customer in scope: counts per segment, then the list, longest without a real
-    contact first; planned ones flagged (or, with ``planned``, shown alone); a CSV of the same list."""
-    user = signed_in_user(request)
-    teams = _teams(user)
-    query = scoped_query(request, user, teams)
-    filters, errors = UNCONTACTED.filters(request, query)
-    result = uncontacted_customers(user=user, filters=filters)
-    kept = {key: query[key] for key in UNCONTACTED_KEYS if query.get(key, "") != ""}
+def _uncontacted_kept(query: QueryDict) -> dict[str, str]:
+    """The list's own parameters that are set: links and the CSV carry them over."""
+    return {key: query[key] for key in UNCONTACTED_KEYS if query.get(key, "") != ""}
+
+
+def _uncontacted_summary(result: Any, filters: Any, kept: dict[str, str]) -> dict[str, Any]:
+    """The per-segment counts and the tabs (``web/_insights_uncontacted_summary.html``)."""
     without_planned = {key: value for key, value in kept.items() if key != "planned"}
-    context = {
+    return {
         "result": result,
-        "teams": teams,
-        "members": insight_members(user=user, filters=MemberFilter()),
-        "segment_choices": list(segment_list(user=user)),
-        "query": query,
-        "next": request.get_full_path(),
-        "csv_url": link("api:insights_uncontacted_csv", **kept),
-        "api_url": link("api:insights_uncontacted", **kept),
+        "filters": filters,
         "tab_urls": {
             "all": link("web:insights_uncontacted", **without_planned),
             "unplanned": link("web:insights_uncontacted", **without_planned, planned="false"),
@@ -380,6 +372,41 @@ def uncontacted_list(request: HttpRequest) -> HttpResponse:
             }
             for group in result.groups
         ],
+    }
+
+
+def _uncontacted_summary_oob(request: HttpRequest, user: User, list_url: str) -> str:
+    """The counts of the list at ``list_url`` (the page the plan was made from) as an htmx out-of-band
+    swap, so "Planned" and "Needs a plan" follow a one-click plan without a reload."""
+    request_query = QueryDict(urlsplit(list_url).query, mutable=True)
+    if "team" not in request_query and "owner" not in request_query:
+        for key, value in default_scope(user, _teams(user)).items():
+            request_query[key] = value
+    filters, _errors = UNCONTACTED.filters(request, request_query)
+    result = uncontacted_customers(user=user, filters=filters)
+    context = {**_uncontacted_summary(result, filters, _uncontacted_kept(request_query)), "oob": True}
+    return render_to_string("web/_insights_uncontacted_summary.html", context, request=request)
+
+
+@require_GET
+def uncontacted_list(request: HttpRequest) -> HttpResponse:
+    """Every uncontacted customer in scope: counts per segment, then the list, longest without a real
+    contact first; planned ones flagged (or, with ``planned``, shown alone); a CSV of the same list."""
+    user = signed_in_user(request)
+    teams = _teams(user)
+    query = scoped_query(request, user, teams)
+    filters, errors = UNCONTACTED.filters(request, query)
+    result = uncontacted_customers(user=user, filters=filters)
+    kept = _uncontacted_kept(query)
+    context = {
+        **_uncontacted_summary(result, filters, kept),
+        "teams": teams,
+        "members": insight_members(user=user, filters=MemberFilter()),
+        "segment_choices": list(segment_list(user=user)),
+        "query": query,
+        "next": request.get_full_path(),
+        "csv_url": link("api:insights_uncontacted_csv", **kept),
+        "api_url": link("api:insights_uncontacted", **kept),
     }
     return UNCONTACTED.render(
         request, result.rows, filters=filters, errors=errors, context=context, prepare=_uncontacted_rows
@@ -421,6 +448,11 @@ def uncontacted_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "planned_id": activity.pk,
             "message": message,
         }
-        return TemplateResponse(request, "web/_insights_plan_cell.html", context)
+        cell = render_to_string("web/_insights_plan_cell.html", context, request=request)
+        if planned.created:
+            cell += _uncontacted_summary_oob(
+                request, user, safe_next(request, reverse("web:insights_uncontacted"))
+            )
+        return HttpResponse(cell)
     messages.success(request, message)
     return redirect(safe_next(request, reverse("web:insights_uncontacted")))
