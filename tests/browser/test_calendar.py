@@ -108,6 +108,37 @@ def test_plan_an_activity_by_clicking_a_calendar_slot(live_server, live_referenc
     expect(slot.locator(f'li[data-activity="{activity.pk}"]')).to_have_count(1)
 
 
+def test_planning_next_week_from_this_week_lands_on_the_plan(live_server, live_reference_data, browser):
+    """From this week's calendar, a plan moved to next week in the form: back on the calendar it is next
+    week that shows, with the new plan highlighted, and the message links to it."""
+    expect = playwright_sync.expect
+    rep = UserFactory(username="rep1", display_name="Sato", language="en")
+    CustomerFactory(owner=rep, name="Plain Foods", name_kana="プレーンフーズ")
+    today = datetime.datetime.now(TOKYO).date()
+    page = open_page(browser)
+    sign_in(page, live_server.url, "rep1")
+    page.goto(f"{live_server.url}/calendar/?view=week")
+    page.locator("a.cal-slot__plan").first.click()
+    expect(page.locator("h1")).to_have_text("New activity")
+    next_week = today + datetime.timedelta(days=7)
+    page.check("input[name=mode][value=plan]")  # the first slot may be in the past (a result)
+    page.fill("#id_starts_at", f"{next_week:%Y-%m-%d}T10:00")
+    page.fill("#id_ends_at", f"{next_week:%Y-%m-%d}T11:00")
+    page.fill("#id_subject", "Next week's visit")
+    page.click(".activity-form button.button--primary")
+
+    expect(page).to_have_url(re.compile(rf"date={next_week:%Y-%m-%d}&highlight=\d+$"))
+    activity = Activity.objects.get(subject="Next week's visit")
+    assert page.url.endswith(f"&highlight={activity.pk}")
+    item = page.locator(f'#calendar li.cal-item[data-activity="{activity.pk}"]')
+    expect(item).to_have_count(1)
+    expect(item).to_have_class(re.compile(r"\bis-highlighted\b"))
+    link = page.locator(".message--success a")
+    expect(link).to_have_text("Open the activity")
+    link.click()
+    expect(page).to_have_url(f"{live_server.url}/activities/{activity.pk}/")
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_star_marks_key_customers_in_the_week_and_month_views(
     live_server, live_reference_data, browser, width

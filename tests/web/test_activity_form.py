@@ -137,8 +137,10 @@ def test_planning_creates_a_plan_and_goes_back_to_the_calendar(world, client_for
         ),
     )
     assert response.status_code == 302
-    assert response["Location"] == "/calendar/?view=week"
     activity = Activity.objects.get(subject="Spring fair pitch")
+    # Back on the calendar, on the plan's day, with the plan highlighted.
+    day = timezone.localtime(activity.starts_at).date()
+    assert response["Location"] == f"/calendar/?view=week&date={day.isoformat()}&highlight={activity.pk}"
     assert (activity.owner, activity.customer, activity.deal) == (world.rep, world.key_customer, world.deal)
     assert list(activity.contacts.all()) == [contact]
     assert activity.status == Activity.Status.PLANNED

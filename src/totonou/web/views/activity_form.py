@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django import forms
 from django.contrib import messages
@@ -19,7 +20,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -160,6 +163,19 @@ def _initial_from_query(request: HttpRequest, user: User) -> dict[str, Any]:
     return initial
 
 
+def _back_to(request: HttpRequest, activity: Activity) -> str:
+    """Where to go after saving: ``next`` (else the activity's page). Back to the calendar, it opens on
+    the day of the activity (planned for next week, it is next week that shows) with it highlighted."""
+    target = safe_next(request, activity.get_absolute_url())
+    parts = urlsplit(target)
+    if parts.path != reverse("activities:calendar"):
+        return target
+    query = QueryDict(parts.query, mutable=True)
+    query["date"] = timezone.localtime(activity.starts_at).date().isoformat()
+    query["highlight"] = str(activity.pk)
+    return urlunsplit(parts._replace(query=query.urlencode()))
+
+
 @require_http_methods(["GET", "POST"])
 def activity_create(request: HttpRequest) -> HttpResponse:
     """Plan an activity or log one after the fact (``?mode=log``); after saving, back to ``next``."""
@@ -178,9 +194,15 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         activity = form.save()
         if activity is not None:
             done = activity.status == Activity.Status.DONE
-            messages.success(request, _("Activity logged.") if done else _("Activity planned."))
+            message = _("Activity logged.") if done else _("Activity planned.")
+            target = _back_to(request, activity)
+            if urlsplit(target).path == reverse("activities:calendar"):
+                message = format_html(
+                    '{} <a href="{}">{}</a>', message, activity.get_absolute_url(), _("Open the activity")
+                )
+            messages.success(request, message)
             _warn_overlaps(request, user, activity)
-            return redirect(safe_next(request, activity.get_absolute_url()))
+            return redirect(target)
     else:
         if request.method == "POST":
             initial = _values(ActivityCreateForm, request.POST)

@@ -9,7 +9,19 @@
   "use strict";
 
   const calendar = document.getElementById("calendar");
-  if (!calendar || !("draggable" in document.createElement("span"))) {
+  if (!calendar) {
+    return;
+  }
+  // Back from planning (?highlight=ID): the new activity is shown and marked.
+  const highlight = new URLSearchParams(window.location.search).get("highlight");
+  if (highlight && /^\d+$/.test(highlight)) {
+    const item = calendar.querySelector('[data-activity="' + highlight + '"]');
+    if (item) {
+      item.classList.add("is-highlighted");
+      item.scrollIntoView({ block: "center" });
+    }
+  }
+  if (!("draggable" in document.createElement("span"))) {
     return;
   }
   const csrfInput = document.querySelector("#calendar-csrf input[name=csrfmiddlewaretoken]");
