@@ -224,11 +224,53 @@ def test_the_page_shows_contacts_deals_and_the_timeline_with_notes_and_comments(
     assert world.deal.get_absolute_url() in html
     timeline = find_one(html, "class", "timeline").html
     entries = [int(pk) for pk in re.findall(r'data-timeline="([0-9]+)"', timeline)]
-    assert entries == [world.key_activity.pk, done.pk]  # newest first: today's plan, then the result
+    if world.key_activity.starts_at >= timezone.now():  # today's plan is still ahead: listed above
+        assert entries == [done.pk]
+    else:  # newest first: today's plan (now waiting for its result), then the result
+        assert entries == [world.key_activity.pk, done.pk]
+        assert "comments" not in find_one(timeline, "data-timeline", str(world.key_activity.pk)).text
     entry = find_one(timeline, "data-timeline", str(done.pk))
     assert "Agreed on a shelf test" in entry.text
     assert "2 comments" in entry.text
-    assert "comments" not in find_one(timeline, "data-timeline", str(world.key_activity.pk)).text
+
+
+def test_plans_ahead_come_first_then_the_history_newest_first(world, client_for):
+    """A key customer's page: the plans ahead soonest first (at most five, "more follow"), then the
+    history newest first (an overdue plan is history); rows name neither the customer nor ★ (the page
+    does, once) and carry no key border."""
+    customer = CustomerFactory(owner=world.rep, name="Key Foods", is_key=True)
+    ahead = [
+        ActivityFactory(
+            owner=world.rep, customer=customer, starts_at=local_noon(days), subject=f"Plan {days}"
+        )
+        for days in (9, 2, 5, 3, 7, 8)
+    ]
+    overdue = ActivityFactory(owner=world.rep, customer=customer, starts_at=local_noon(-2))
+    done = ActivityFactory(
+        owner=world.rep,
+        customer=customer,
+        starts_at=local_noon(-5),
+        status=Activity.Status.DONE,
+        completed_at=timezone.now(),
+        subject="Tasting",
+    )
+    html = client_for(world.rep).get(customer.get_absolute_url()).content.decode()
+    upcoming = find_one(html, "class", "activity-list timeline__ahead").html
+    by_start = sorted(ahead, key=lambda activity: activity.starts_at)
+    listed = [int(pk) for pk in re.findall(r'data-activity="([0-9]+)"', upcoming)]
+    assert listed == [activity.pk for activity in by_start[:5]]
+    assert "More plans follow." in html
+    timeline = find_one(html, "class", "timeline").html
+    assert [int(pk) for pk in re.findall(r'data-timeline="([0-9]+)"', timeline)] == [overdue.pk, done.pk]
+    for rows in (upcoming, timeline):
+        assert "Key Foods" not in rows
+        assert "is-key" not in rows and "key-marker" not in rows
+    assert ">Tasting</a>" in timeline
+
+
+def ahead(activity: Activity) -> bool:
+    """Whether ``activity`` (planned) is still ahead: listed above the history, not in it."""
+    return activity.starts_at >= timezone.now()
 
 
 def test_a_long_timeline_shows_a_page_and_show_more_appends_the_next(world, client_for):
@@ -239,10 +281,12 @@ def test_a_long_timeline_shows_a_page_and_show_more_appends_the_next(world, clie
     client = client_for(world.rep)
     html = client.get(world.customer.get_absolute_url()).content.decode()
     shown = [int(pk) for pk in re.findall(r'data-timeline="([0-9]+)"', html)]
-    newest_first = [world.plain_activity.pk] + [activity.pk for activity in activities]
+    # The world's visit today is history once it has started, a plan ahead before.
+    today = [] if ahead(world.plain_activity) else [world.plain_activity.pk]
+    newest_first = today + [activity.pk for activity in activities]
     assert shown == newest_first[:20]
     more = find_one(html, "id", "timeline-more")
-    assert "20 of 46 shown" in more.text
+    assert f"20 of {len(newest_first)} shown" in more.text
     response = client.get(
         world.customer.get_absolute_url(),
         {"page": 2},
@@ -252,7 +296,7 @@ def test_a_long_timeline_shows_a_page_and_show_more_appends_the_next(world, clie
     assert fragment.lstrip().startswith('<li class="timeline__entry"')
     assert "<html" not in fragment
     assert [int(pk) for pk in re.findall(r'data-timeline="([0-9]+)"', fragment)] == newest_first[20:40]
-    assert "40 of 46 shown" in find_one(fragment, "id", "timeline-more").text
+    assert f"40 of {len(newest_first)} shown" in find_one(fragment, "id", "timeline-more").text
     last = client.get(
         world.customer.get_absolute_url(),
         {"page": 3},
@@ -266,14 +310,15 @@ def test_without_javascript_show_more_is_the_next_page(world, client_for):
     for index in range(25):
         ActivityFactory(owner=world.rep, customer=world.customer, starts_at=local_noon(-index - 1))
     html = client_for(world.rep).get(world.customer.get_absolute_url(), {"page": 2}).content.decode()
-    assert len(find_all(html, "class", "timeline__entry")) == 6
+    assert len(find_all(html, "class", "timeline__entry")) == (5 if ahead(world.plain_activity) else 6)
     assert "Back to the newest activities" in html
 
 
-def test_a_key_customers_timeline_marks_each_activity(world, client_for):
+def test_a_key_customers_page_marks_the_customer_once_not_each_activity(world, client_for):
     html = client_for(world.rep).get(world.key_customer.get_absolute_url()).content.decode()
     item = find_one(html, "data-activity", str(world.key_activity.pk))
-    assert "is-key" in item.classes and "★" in item.text
+    assert "is-key" not in item.classes and "★" not in item.text and "Key Mart" not in item.text
+    assert "★" in html[html.index("<h1") : html.index("</h1>")]
 
 
 # --- Query budgets: the same with 10 and with 100 activities ------------------------------------------------

@@ -62,12 +62,17 @@ def test_the_timeline_holds_this_deals_activities_only_newest_first(world, clien
 
     html = client_for(world.manager).get(deal.get_absolute_url()).content.decode()
     timeline = find_one(html, "class", "timeline").html
-    assert entries(timeline) == [planned.pk, world.key_activity.pk, done.pk]
+    # The plan ahead is listed above the history (the world's visit today too, until it starts).
+    today_ahead = world.key_activity.starts_at >= timezone.now()
+    assert entries(timeline) == ([done.pk] if today_ahead else [world.key_activity.pk, done.pk])
+    upcoming = find_one(html, "class", "activity-list timeline__ahead").html
+    expected_ahead = [world.key_activity.pk, planned.pk] if today_ahead else [planned.pk]
+    assert [int(pk) for pk in re.findall(r'data-activity="([0-9]+)"', upcoming)] == expected_ahead
     for absent in (elsewhere, no_deal):
         assert f'data-timeline="{absent.pk}"' not in timeline
     entry = find_one(timeline, "data-timeline", str(done.pk))
     assert "Sent the quote" in entry.text and "1 comment" in entry.text
-    assert "is-key" in find_one(entry.html, "data-activity", str(done.pk)).classes
+    assert "is-key" not in find_one(entry.html, "data-activity", str(done.pk)).classes  # the page is
 
 
 def test_show_more_on_the_deal_page(world, client_for):
@@ -78,13 +83,14 @@ def test_show_more_on_the_deal_page(world, client_for):
     client = client_for(world.rep)
     html = client.get(world.deal.get_absolute_url()).content.decode()
     assert len(entries(html)) == 20
-    assert "20 of 25 shown" in find_one(html, "id", "timeline-more").text
+    history = 24 if world.key_activity.starts_at >= timezone.now() else 25
+    assert f"20 of {history} shown" in find_one(html, "id", "timeline-more").text
     fragment = client.get(
         world.deal.get_absolute_url(),
         {"page": 2},
         headers={"HX-Request": "true", "HX-Target": "timeline-more"},
     ).content.decode()
-    assert len(entries(fragment)) == 5
+    assert len(entries(fragment)) == history - 20
     assert "Stage history" not in fragment
 
 

@@ -32,7 +32,20 @@ def record_plans(world) -> None:
         ActivityEvent.objects.create(activity=activity, kind="planned", actor=activity.owner)
 
 
-@pytest.mark.parametrize("page", ["my day", "feed", "calendar", "customer page (key)", "deal page"])
+@pytest.mark.parametrize("page", ["customer page (key)", "deal page"])
+def test_a_record_page_marks_its_key_customer_once_not_each_row(world, client_for, page):
+    """On the key customer's own page (and its deal's), the heading carries the ★; its rows do not
+    repeat it, nor the key border, nor the customer's name."""
+    record_plans(world)
+    html = client_for(world.rep).get(pages(world)[page]).content.decode()
+    item = find_one(html, "data-activity", str(world.key_activity.pk))
+    assert "is-key" not in item.classes
+    assert "★" not in item.html and "Key Mart" not in item.text
+    head = html[html.index('<div class="page-head') : html.index("<section")]
+    assert MARKER in head
+
+
+@pytest.mark.parametrize("page", ["my day", "feed", "calendar"])
 def test_a_key_customers_activity_has_the_star_and_the_class(world, client_for, page):
     record_plans(world)
     html = client_for(world.rep).get(pages(world)[page]).content.decode()

@@ -74,8 +74,9 @@ CASES: dict[str, tuple[Callable[..., str], Callable[..., None], int]] = {
         9,
     ),
     "deals": (lambda w: reverse("deals:deal_list"), add_deals, 7),
-    # The deal page: +1 for the stage control's stages (issue 12).
-    "deal page": (lambda w: reverse("deals:deal_detail", args=[w.deal.pk]), add_activities, 10),
+    # The deal page: +1 for the stage control's stages (issue 12), +1 for the plans ahead listed above
+    # the history and their count (the customer page read its next plan already: it gains the count only).
+    "deal page": (lambda w: reverse("deals:deal_detail", args=[w.deal.pk]), add_activities, 11),
     # the four insights of a rep (uncontacted, coverage, plan vs actual, strategy), see tests/insights
     "insights": (lambda w: reverse("web:insights"), add_activities, 18),
 }

@@ -83,16 +83,28 @@ def activity_list(*, user: Any, filters: ActivityFilter | None = None) -> QueryS
 
 
 def activity_next(*, user: Any, filters: ActivityFilter) -> Activity | None:
-    """The first activity by start among ``filters`` (e.g. a customer's next plan), with its relations.
+    """The first activity by start among ``filters`` (e.g. a customer's next plan), with its relations."""
+    found = activity_first(user=user, filters=filters, limit=1)
+    return found[0] if found else None
 
-    One query: the first id is found on the bare rows in a subquery (on ``activity_customer_start_idx``)
-    and only that row is joined. Joining first and sorting after, as PostgreSQL chose when it misjudged a
-    busy customer's future plans, read a thousand rows to show one."""
-    first = filters.filter(Activity.objects.visible_to(user)).order_by("starts_at", "id").values("pk")[:1]
+
+def activity_count(*, user: Any, filters: ActivityFilter) -> int:
+    """How many activities ``user`` sees among ``filters``: one COUNT on the bare rows."""
+    return filters.filter(Activity.objects.visible_to(user)).count()
+
+
+def activity_first(*, user: Any, filters: ActivityFilter, limit: int) -> list[Activity]:
+    """The first ``limit`` activities by start among ``filters`` (a record page's plans ahead), with
+    their relations.
+
+    One query: the ids are found on the bare rows in a subquery (on ``activity_customer_start_idx``)
+    and only those rows are joined. Joining first and sorting after, as PostgreSQL chose when it misjudged
+    a busy customer's future plans, read a thousand rows to show one."""
+    first = filters.filter(Activity.objects.visible_to(user)).order_by("starts_at", "id").values("pk")[:limit]
     rows = (
         activity_list(user=user).select_related(None).select_related(*ITEM_RELATIONS).prefetch_related(None)
     )
-    return rows.filter(pk__in=Subquery(first)).first()
+    return list(rows.filter(pk__in=Subquery(first)).order_by("starts_at", "id"))
 
 
 def activities_by_id(*, user: Any, ids: Iterable[int]) -> dict[int, Activity]:
@@ -105,9 +117,14 @@ def activities_by_id(*, user: Any, ids: Iterable[int]) -> dict[int, Activity]:
     return {activity.pk: activity for activity in rows}
 
 
-def activity_timeline(*, user: Any, filters: ActivityFilter) -> QuerySet[Activity]:
+def activity_timeline(
+    *, user: Any, filters: ActivityFilter, before: datetime.datetime | None = None
+) -> QuerySet[Activity]:
     """A customer's or a deal's activities, newest first, each with ``comment_count`` (a correlated
-    subquery on ``comment_activity_idx``): one query per page, however long the history."""
+    subquery on ``comment_activity_idx``): one query per page, however long the history.
+
+    With ``before``, the history only: plans that start at or after ``before`` are the record page's
+    "plans ahead" (``activity_first``), shown above it soonest first."""
     comments = (
         Comment.objects.filter(activity_id=OuterRef("pk"))
         .order_by()
@@ -115,13 +132,16 @@ def activity_timeline(*, user: Any, filters: ActivityFilter) -> QuerySet[Activit
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return (
+    timeline = (
         activity_list(user=user, filters=filters)
         .select_related(None)
         .select_related(*ITEM_RELATIONS)
         .prefetch_related(None)
         .annotate(comment_count=Coalesce(Subquery(comments), Value(0)))
     )
+    if before is not None:
+        timeline = timeline.exclude(status=Activity.Status.PLANNED, starts_at__gte=before)
+    return timeline
 
 
 def activity_type_choices(*, user: Any) -> QuerySet[ActivityType]:

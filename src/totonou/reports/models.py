@@ -16,13 +16,17 @@ class WeeklyReportQuerySet(VisibleQuerySet):
     def visible_to(self, user: object) -> WeeklyReportQuerySet:
         """The author reads their own reports, drafts included; a submitted report is read by the author's
         team (members and managers) and by admins. Another rep's draft is nobody else's business."""
-        from totonou.users.permissions import is_signed_in, managed_user_ids
+        from totonou.users.models import Team
+        from totonou.users.permissions import is_signed_in
 
         if not is_signed_in(user):
             return self.none()
         if getattr(user, "role", "") == "admin":
             return self.filter(Q(author=user) | ~Q(status=WeeklyReport.Status.DRAFT))
-        authors = Q(author_id__in=managed_user_ids(user))  # type: ignore[arg-type]
+        # The teams the user manages, as a subquery: the filter costs no query of its own (a comment
+        # thread applies it to every comment list).
+        managed_teams = Team.managers.through.objects.filter(user_id=user.pk).values("team_id")  # type: ignore[attr-defined]
+        authors = Q(author__team_id__in=managed_teams)
         team_id = getattr(user, "team_id", None)
         if team_id is not None:
             authors |= Q(author__team_id=team_id)

@@ -188,19 +188,19 @@ def _clock(local: datetime.datetime) -> str:
     return f"{local.hour:02}:{local.minute:02}"
 
 
-def classes(activity: Any, k: Kit, base: str = "activity") -> str:
-    """``<base> activity--<status>`` with ``is-key`` and ``is-overdue``."""
+def classes(activity: Any, k: Kit, base: str = "activity", *, with_key: bool = True) -> str:
+    """``<base> activity--<status>`` with ``is-key`` (unless ``with_key`` is false) and ``is-overdue``."""
     names = f"{base} activity--{esc(activity.status)}"
-    if activity.is_key_customer:
+    if with_key and activity.is_key_customer:
         names += " is-key"
     if activity.status == "planned" and activity.starts_at < k.now:
         names += " is-overdue"
     return names
 
 
-def attrs(activity: Any, k: Kit, *extra: str, base: str = "activity") -> str:
+def attrs(activity: Any, k: Kit, *extra: str, base: str = "activity", with_key: bool = True) -> str:
     """The card's own attributes: its classes (with ``extra``), ``data-activity`` and the owner's colour."""
-    names = " ".join([classes(activity, k, base), *(esc(name) for name in extra if name)])
+    names = " ".join([classes(activity, k, base, with_key=with_key), *(esc(name) for name in extra if name)])
     colour = member_colour(activity.owner.calendar_color)
     return f'class="{names}" data-activity="{activity.pk}" style="--member-color: {colour}"'
 
@@ -271,16 +271,24 @@ def body(
     show_owner: bool,
     show_notes: bool,
     show_next_step: bool,
+    on_record: bool = False,
 ) -> str:
     """``<div class="activity__body">``: headline (status, ★, customer — subject), meta (type, owner,
-    deal, moved) and the notes."""
+    deal, moved) and the notes. ``on_record``: on the customer's (or deal's) own page, which names the
+    customer and marks it ★ once: the headline is the subject (else the type), without name or ★."""
     head = f"{status(activity, k)} "
-    if activity.is_key_customer:
-        head += f"{k.key} "
-    head += (
-        f'<a class="activity__link" href="{k.detail_url(activity.pk)}">{title(activity, k, "activity")}</a>'
-    )
-    meta = [type_name(activity, "activity")]
+    if on_record:
+        label = esc(activity.subject) if activity.subject else esc(activity.type.name)
+        head += f'<a class="activity__link" href="{k.detail_url(activity.pk)}">{label}</a>'
+        meta = [type_name(activity, "activity")] if activity.subject else []
+    else:
+        if activity.is_key_customer:
+            head += f"{k.key} "
+        head += (
+            f'<a class="activity__link" href="{k.detail_url(activity.pk)}">'
+            f"{title(activity, k, 'activity')}</a>"
+        )
+        meta = [type_name(activity, "activity")]
     if show_owner:
         meta.append(owner(activity, "activity"))
     if activity.deal_id is not None and activity.deal is not None:
@@ -314,12 +322,21 @@ def row(
     show_date: bool = True,
     show_notes: bool = True,
     show_next_step: bool = False,
+    on_record: bool = False,
 ) -> SafeString:
-    """A timeline row: ``<li class="activity …">`` with its time and body."""
+    """A timeline row: ``<li class="activity …">`` with its time and body (``on_record``: see ``body``;
+    the row is not marked key, the record page is)."""
+    content = body(
+        activity,
+        k,
+        show_owner=show_owner,
+        show_notes=show_notes,
+        show_next_step=show_next_step,
+        on_record=on_record,
+    )
     return mark_safe(  # noqa: S308 — every value is escaped or made here
-        f"<li {attrs(activity, k)}>{when(activity, k, show_date=show_date)}"
-        f"{body(activity, k, show_owner=show_owner, show_notes=show_notes, show_next_step=show_next_step)}"
-        "</li>"
+        f"<li {attrs(activity, k, with_key=not on_record)}>{when(activity, k, show_date=show_date)}"
+        f"{content}</li>"
     )
 
 

@@ -38,10 +38,16 @@ def activity_row(
     show_owner: bool = True,
     show_date: bool = True,
     show_notes: bool = True,
+    on_record: bool = False,
 ) -> SafeString:
-    """A timeline row (My day, customer and deal timelines)."""
+    """A timeline row (My day, customer and deal timelines; ``on_record`` on a record's own page)."""
     return activity_card.row(
-        activity, _kit(context), show_owner=show_owner, show_date=show_date, show_notes=show_notes
+        activity,
+        _kit(context),
+        show_owner=show_owner,
+        show_date=show_date,
+        show_notes=show_notes,
+        on_record=on_record,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
-from totonou.activities.selectors import activity_next, activity_timeline
+from totonou.activities.selectors import activity_count, activity_first, activity_timeline
 from totonou.core.htmx import htmx_target, render_page
 from totonou.core.list_page import ListPage
 from totonou.customers.filters import CustomerFilter
@@ -28,6 +29,7 @@ from totonou.deals.filters import DealFilter
 from totonou.deals.selectors import deal_list
 from totonou.insights.selectors.thresholds import Thresholds, contact_status
 from totonou.users.filters import UserFilter
+from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
@@ -44,6 +46,24 @@ SORTS = ("name", "last_contact")
 #: "Show more" swaps its own list item (``#timeline-more``) for the next page's items.
 TIMELINE_MORE = "timeline-more"
 TIMELINE_FRAGMENTS = {TIMELINE_MORE: "customers/_timeline_items.html"}
+
+
+#: How many plans ahead a record page lists above its history.
+PLANS_AHEAD = 5
+
+
+def plans_ahead(user: User, filters: ActivityFilter, now: datetime.datetime) -> dict[str, Any]:
+    """A record page's plans from ``now`` on, soonest first (``upcoming``, at most ``PLANS_AHEAD``, and
+    ``upcoming_more``), how many there are (``ahead_count``) and the first (``next_planned``): two
+    queries, whatever the number of plans."""
+    filters = filters.model_copy(update={"status": "planned", "start": now})
+    found = activity_first(user=user, filters=filters, limit=PLANS_AHEAD + 1)
+    return {
+        "upcoming": found[:PLANS_AHEAD],
+        "upcoming_more": len(found) > PLANS_AHEAD,
+        "ahead_count": activity_count(user=user, filters=filters),
+        "next_planned": found[0] if found else None,
+    }
 
 
 def timeline_page(request: HttpRequest, activities: Any) -> Page[Any]:
@@ -122,7 +142,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(customer_records(user=user), pk=pk)
     if customer.merged_into_id is not None:  # merged away: its survivor answers for it
         return redirect("customers:customer_detail", pk=customer.merged_into_id, permanent=True)
-    page = timeline_page(request, activity_timeline(user=user, filters=ActivityFilter(customer=customer.pk)))
+    now = timezone.now()
+    history = activity_timeline(user=user, filters=ActivityFilter(customer=customer.pk), before=now)
+    page = timeline_page(request, history)
     context: dict[str, Any] = {"customer": customer, "page": page}
     if htmx_target(request) != TIMELINE_MORE:  # "Show more" needs the next page only
         contacts, archived_contacts = customer_contacts(user=user, customer_id=customer.pk)
@@ -134,10 +156,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "is_manager": user.role in {"manager", "admin"},
                 "map_url": map_url(customer),
                 "deals": deal_list(user=user, filters=DealFilter(customer=customer.pk)),
-                "next_planned": activity_next(
-                    user=user,
-                    filters=ActivityFilter(customer=customer.pk, status="planned", start=timezone.now()),
-                ),
+                **plans_ahead(user, ActivityFilter(customer=customer.pk), now),
                 "plan_url": plan_visit_url(customer_id=customer.pk),
                 **_contact_status(customer),
             }

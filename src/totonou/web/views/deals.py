@@ -22,7 +22,7 @@ from totonou.deals.selectors import deal_list, deal_stage_history, deal_totals, 
 from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
-from totonou.web.views.customers import TIMELINE_FRAGMENTS, TIMELINE_MORE, timeline_page
+from totonou.web.views.customers import TIMELINE_FRAGMENTS, TIMELINE_MORE, plans_ahead, timeline_page
 from totonou.web.views.deal_edit import stage_panel_context
 
 DEAL_PAGE_SIZE = 25
@@ -83,12 +83,15 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A deal (案件): stage, amount, stage history, comments and its activity timeline a page at a time."""
     user = signed_in_user(request)
     deal = get_object_or_404(deal_list(user=user), pk=pk)
-    page = timeline_page(request, activity_timeline(user=user, filters=ActivityFilter(deal=deal.pk)))
+    now = timezone.now()
+    history = activity_timeline(user=user, filters=ActivityFilter(deal=deal.pk), before=now)
+    page = timeline_page(request, history)
     context: dict[str, Any] = {"deal": deal, "page": page}
     if htmx_target(request) != TIMELINE_MORE:  # "Show more" needs the next page only
-        days_in_stage = (timezone.now() - deal.stage_entered_at).days
+        days_in_stage = (now - deal.stage_entered_at).days
         context.update(
             {
+                **plans_ahead(user, ActivityFilter(deal=deal.pk), now),
                 "days_in_stage": days_in_stage,
                 "is_stalled": deal.stage.kind == Stage.Kind.OPEN
                 and days_in_stage > deal.stage.stagnation_days,
