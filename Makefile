@@ -11,7 +11,12 @@ PYTEST_ARGS ?= -n 2
 run: install  ## serve web + worker on http://127.0.0.1:8000 with demo data
 	./scripts/run.sh
 
-install: $(STAMP)
+install: $(STAMP) node_modules/.installed
+
+# axe-core, injected into pages by the browser tests (accessibility); nothing the app serves.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -56,4 +61,4 @@ messages: install  ## regenerate and compile the ja/en catalogs
 	cd src/totonou && ../../$(BIN)/totonou compilemessages
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,8 @@ The URLconf is the list of pages: a new page is checked without touching this fi
 needs an id of a kind this test does not know yet — then the test fails and names the pattern, so no
 page slips through unchecked. Each page is opened once per language as each kind of user who may see it;
 the viewport is then resized through every width a person uses (phone to wide desktop) and the document
-may never be wider than the window.
+may never be wider than the window. axe-core then checks the page (the widest layout): no serious or
+critical accessibility violation.
 
 Screenshots of every page at every width land in ``$TOTONOU_SCREENSHOTS`` (default: a temporary
 directory; never in git) for a person to look at.
@@ -154,6 +155,28 @@ def _pages(client: Client) -> list[str]:
     return sorted(set(urls))
 
 
+#: axe-core (npm, installed by ``make install``): the accessibility rules run over every page.
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+#: The impacts that fail the test (axe also reports "minor" and "moderate" ones).
+AXE_FAILING = ("serious", "critical")
+
+
+def _axe_violations(page: Any) -> list[str]:
+    """The serious and critical axe-core violations of the open page, one line per rule."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")  # evaluated, not a <script>: CSP allows it
+    results = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+    )
+    return [
+        f"{found['impact']} {found['id']}: {found['help']} at {', '.join(found['targets'])}"
+        for found in results
+        if found["impact"] in AXE_FAILING
+    ]
+
+
 def _sign_in(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", username)
@@ -173,6 +196,8 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
     pages = _pages(client)
     assert len(pages) >= 12, pages  # the walk found the app's pages, not an empty list
     overflowing: list[str] = []
+    inaccessible: list[str] = []
+    assert AXE.is_file(), f"{AXE} is missing: run `make install` (npm ci)"
     with chromium_page(viewport={"width": WIDTHS[0], "height": 900}) as page:
         _sign_in(page, live_server.url, username)
         for language in LANGUAGES:
@@ -188,4 +213,6 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
                     page.screenshot(path=str(SCREENSHOTS / name))
                     if scroll_width > width:
                         overflowing.append(f"{language} {url} at {width}px: {scroll_width}px wide")
+                inaccessible += [f"{language} {url}: {line}" for line in _axe_violations(page)]
     assert not overflowing, "\n".join(overflowing)
+    assert not inaccessible, "\n".join(inaccessible)
