@@ -391,7 +391,10 @@ BUILDERS: dict[type[forms.BaseForm], Callable[[Scene], Iterator[Case]]] = {
     QuickLogForm: _quick_log_cases,
     ChannelForm: _channel_cases,
     DeliveryFilterForm: lambda scene: iter(
-        [("unbound", {}), ("bound with errors", {"data": {"channel": "999999", "status": "lost"}})]
+        [
+            ("unbound", {"user": scene.manager}),
+            ("bound with errors", {"user": scene.manager, "data": {"channel": "999999", "status": "lost"}}),
+        ]
     ),
     PreferencesForm: _preference_cases,
     SettingsPreferencesForm: lambda scene: iter(

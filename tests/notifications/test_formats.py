@@ -167,9 +167,9 @@ def test_webhook_payload_is_the_api_representation_and_is_signed(team_a, receive
 
 
 def test_filters_team_key_only_owner(team_a, team_b, receiver):
-    _team, manager, (rep, _other) = team_a
-    team_b_obj, _manager_b, (rep_b, _rep_b2) = team_b
-    make_channel(manager, receiver.url, events=["activity.planned"], team_id=team_b_obj.pk, key_only=True)
+    _team, _manager, (rep, _other) = team_a
+    team_b_obj, manager_b, (rep_b, _rep_b2) = team_b
+    make_channel(manager_b, receiver.url, events=["activity.planned"], team_id=team_b_obj.pk, key_only=True)
     plan_visit(rep)  # team A: not wanted
     plan_visit(rep_b, customer=CustomerFactory(owner=rep_b, is_key=False))  # not a key customer
     plan_visit(rep_b, customer=CustomerFactory(owner=rep_b, name="重点商事", is_key=True))

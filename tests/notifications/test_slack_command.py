@@ -104,3 +104,16 @@ def test_unknown_user_type_or_customer_creates_nothing(rep):
     assert answers[3] == "Several customers match: 株式会社サンプル, 株式会社サンプル商事. Be more specific."
     assert answers[4].startswith("Usage: /totonou")
     assert Activity.objects.count() == 0
+
+
+def test_names_in_the_answer_are_escaped_for_slack(rep):
+    """A customer named like a mention stays words in the answer (issue 19, item 6)."""
+    customer = CustomerFactory(owner=rep, name="<!channel> & Co")
+    response = post({"user_id": "U0REP", "text": "visit <!channel> & Co: notes"})
+    activity = Activity.objects.get()
+    assert activity.customer == customer
+    assert response.json()["text"] == (
+        f"Logged: Visit with &lt;!channel&gt; &amp; Co. http://127.0.0.1:8000/activities/{activity.pk}/"
+    )
+    answer = post({"user_id": "U0REP", "text": "<!here> <!channel> & Co"}).json()["text"]
+    assert answer == "Unknown activity type “&lt;!here&gt;”."

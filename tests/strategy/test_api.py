@@ -159,7 +159,7 @@ def test_unknown_ids_are_404(people, api):
 
 
 def test_list_filters(people, api, segments):
-    client = api(people.manager)
+    client = api(people.admin)  # a strategy for another team: an admin's
     other_team = TeamFactory(name="Team Z")
     first = client.post("/strategies", body(segments)).json()
     second = client.post(

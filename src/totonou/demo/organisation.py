@@ -203,11 +203,13 @@ def make_strategies(context: SeedContext, organisation: Organisation, segment_id
     """The manager's strategy hypotheses for this quarter (one per team) and the last one, through the
     strategy service: a handful of rows, written the way the product writes them."""
     from totonou.strategy.services import strategy_create  # the seed is optional for the strategy app
+    from totonou.users.permissions import can_change_team_owned
 
     managers = organisation.managers
     if not managers:
         return 0
     manager = User.objects.get(pk=managers[0].id)
+    admin = User.objects.filter(role=User.Role.ADMIN).order_by("pk").first()
     segments = {words.key: pk for words, pk in zip(context.vocabulary.segments, segment_ids, strict=False)}
     today = context.today
     quarter_start = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
@@ -227,8 +229,10 @@ def make_strategies(context: SeedContext, organisation: Organisation, segment_id
         ]
         if segment_key not in segments:
             continue
+        # The head manager manages every team; a strategy for every team is an admin's where only
+        # admins change what every team shares (TOTONOU_MANAGERS_EDIT_REFERENCE_DATA off).
         strategy_create(
-            actor=manager,
+            actor=manager if can_change_team_owned(manager, team_id) or admin is None else admin,
             name=name,
             hypothesis=hypothesis,
             starts_on=starts_on,

@@ -1,4 +1,5 @@
-"""REST API for chat channels and the delivery log: managers and admins only."""
+"""REST API for chat channels and the delivery log: managers (the channels of their teams; another team's
+channel is 404, its URL being a secret) and admins (``users.permissions.team_owned_q``)."""
 
 from __future__ import annotations
 

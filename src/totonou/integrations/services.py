@@ -1,5 +1,7 @@
-"""Writes for the team's channel set-up: create, change, delete and test channels, retry deliveries
-(managers and admins; the permission layer decides). The outbox itself is ``notifications.services``."""
+"""Writes for the team's channel set-up: create, change, delete and test channels, retry deliveries.
+A channel filtered to a team is that team's: its managers and admins change it; a channel for every
+team is shared like the reference data (``users.permissions.can_change_team_owned``). The outbox
+itself is ``notifications.services``."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from totonou.core.http import OutboundError, check_url
 from totonou.core.services import lock, reject_unknown, save_changes
 from totonou.notifications.models import CHANNEL_FILTERS, TEST_EVENT, Channel, Delivery, Event, EventName
 from totonou.notifications.services import deliveries_create
-from totonou.users.permissions import ensure_manager_or_admin
+from totonou.users.permissions import ensure_can_change_team_owned
 
 CHANNEL_FIELDS = {
     "name",
@@ -49,8 +51,9 @@ def _clean_events(value: Any) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def _check_channel(channel: Channel) -> None:
-    """The fields each kind needs; the URL must pass the outbound guard."""
+def _check_channel(channel: Channel, *, check_address: bool = True) -> None:
+    """The fields each kind needs; the URL must pass the outbound guard (``check_address``: unless the
+    address is unchanged on a channel that stays disabled)."""
     errors: dict[str, list[str]] = {}
     if channel.kind == Channel.Kind.CHATWORK:
         if not channel.room_id.strip():
@@ -62,7 +65,7 @@ def _check_channel(channel: Channel) -> None:
     else:
         if not channel.url:
             errors["url"] = [_("Enter the webhook URL.")]
-        else:
+        elif check_address:
             try:
                 check_url(channel.url)
             except OutboundError as error:
@@ -82,8 +85,9 @@ def _audit_snapshot(channel: Channel) -> dict[str, Any]:
 
 @transaction.atomic
 def channel_create(*, actor: Any, name: str, kind: str, **fields: Any) -> Channel:
-    """A new channel (managers and admins). Secrets (``token``, ``secret``) are stored, never shown."""
-    ensure_manager_or_admin(actor)
+    """A new channel (for a team: its managers and admins). Secrets (``token``, ``secret``) are stored,
+    never shown."""
+    ensure_can_change_team_owned(actor, fields.get("team_id"))
     reject_unknown(fields, CHANNEL_FIELDS)
     if "events" in fields:
         fields["events"] = _clean_events(fields["events"])
@@ -98,8 +102,13 @@ def channel_create(*, actor: Any, name: str, kind: str, **fields: Any) -> Channe
 
 @transaction.atomic
 def channel_update(*, actor: Any, channel: Channel, **changes: Any) -> Channel:
-    """Change a channel. A secret left out (or empty) keeps the stored one."""
-    ensure_manager_or_admin(actor)
+    """Change a channel. A secret left out (or empty) keeps the stored one. Moving it to another team
+    needs the right to change that team's channels too. An unchanged address is checked again only
+    when the channel stays enabled: a channel whose saved URL the guard now refuses can be disabled."""
+    channel = lock(channel)
+    ensure_can_change_team_owned(actor, channel.team_id)
+    if "team_id" in changes:
+        ensure_can_change_team_owned(actor, changes["team_id"])
     reject_unknown(changes, CHANNEL_FIELDS)
     for secret in SECRET_FIELDS:
         if secret in changes and not changes[secret]:
@@ -107,12 +116,12 @@ def channel_update(*, actor: Any, channel: Channel, **changes: Any) -> Channel:
     if "events" in changes:
         changes["events"] = _clean_events(changes["events"])
     secrets = {name: changes.pop(name) for name in SECRET_FIELDS if name in changes}
-    channel = lock(channel)
     candidate = Channel(**{f.attname: getattr(channel, f.attname) for f in Channel._meta.concrete_fields})
     for field, value in {**changes, **secrets}.items():
         setattr(candidate, field, value)
     candidate.full_clean(exclude=["created_by"], validate_unique=False)
-    _check_channel(candidate)
+    address_changed = (candidate.kind, candidate.url) != (channel.kind, channel.url)
+    _check_channel(candidate, check_address=address_changed or candidate.enabled)
     save_changes(instance=channel, changes=changes, actor=actor)
     if secrets:
         # Stored without going through the audit diff: a secret never appears in the audit trail.
@@ -127,8 +136,8 @@ def channel_update(*, actor: Any, channel: Channel, **changes: Any) -> Channel:
 
 @transaction.atomic
 def channel_delete(*, actor: Any, channel: Channel) -> None:
-    ensure_manager_or_admin(actor)
     channel = lock(channel)
+    ensure_can_change_team_owned(actor, channel.team_id)
     audit_record(actor=actor, instance=channel, action="delete")
     channel.delete()
 
@@ -138,7 +147,7 @@ def channel_test(*, actor: Any, channel: Channel) -> Delivery:
     ``status`` tells success, ``last_status_code`` / ``last_error`` the receiver's answer."""
     from totonou.notifications.delivery import delivery_attempt
 
-    ensure_manager_or_admin(actor)
+    ensure_can_change_team_owned(actor, channel.team_id)
     with transaction.atomic():
         event = Event.objects.create(
             name=TEST_EVENT,
@@ -155,9 +164,10 @@ def channel_test(*, actor: Any, channel: Channel) -> Delivery:
 
 @transaction.atomic
 def delivery_retry(*, actor: Any, delivery: Delivery) -> Delivery:
-    """Send a failed or dead delivery again (one more round of attempts, starting now)."""
-    ensure_manager_or_admin(actor)
+    """Send a failed or dead delivery again (one more round of attempts, starting now): whoever may
+    change its channel."""
     delivery = lock(delivery)
+    ensure_can_change_team_owned(actor, delivery.channel.team_id)
     if delivery.status == Delivery.Status.SUCCEEDED:
         raise ValidationError({"__all__": [_("This delivery has already succeeded.")]})
     Delivery.objects.filter(pk=delivery.pk).update(

@@ -18,7 +18,7 @@ from totonou.reports.notifications import weekly_report_notify
 from totonou.reports.selectors import week_summary
 from totonou.reports.weeks import parse_week
 from totonou.users.models import User
-from totonou.users.permissions import can_reopen_owned_by, is_signed_in
+from totonou.users.permissions import can_review_owned_by, is_signed_in
 
 REFLECTION_FIELDS = ("went_well", "problems", "help_needed", "next_focus")
 
@@ -89,7 +89,7 @@ def weekly_report_submit(
 
 def can_review(actor: Any, report: WeeklyReport) -> bool:
     """The author's managers (a manager of a team the author is in) and admins; never the author."""
-    return report.author_id != getattr(actor, "pk", None) and can_reopen_owned_by(actor, report.author_id)
+    return can_review_owned_by(actor, report.author_id)
 
 
 @transaction.atomic

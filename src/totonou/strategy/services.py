@@ -1,4 +1,6 @@
-"""Writes for strategies: managers and admins only; atomic, cleaned and audited."""
+"""Writes for strategies: a team's strategy by that team's managers and admins, a strategy for every
+team like the shared reference data (``users.permissions.can_change_team_owned``); atomic, cleaned and
+audited."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from totonou.core.services import check_version, lock, reject_unknown, save_chan
 from totonou.customers.models import Segment
 from totonou.strategy.models import Strategy
 from totonou.users.models import Team, User
-from totonou.users.permissions import ensure_manager_or_admin
+from totonou.users.permissions import ensure_can_change_team_owned
 
 STRATEGY_FIELDS = {
     "name",
@@ -59,7 +61,7 @@ def strategy_create(
     team: Team | None = None,
 ) -> Strategy:
     """A new strategy: a hypothesis for a period, its target segments and (optionally) contact titles."""
-    ensure_manager_or_admin(actor)
+    ensure_can_change_team_owned(actor, team.pk if team is not None else None)
     segments = list(segments)
     strategy = Strategy(
         name=name,
@@ -103,10 +105,14 @@ def strategy_create(
 def strategy_update(
     *, actor: User, strategy: Strategy, version: int | None = None, **changes: Any
 ) -> Strategy:
-    """Change the given fields; ``version`` (optional) is the version read (409 when stale)."""
-    ensure_manager_or_admin(actor)
-    reject_unknown(changes, STRATEGY_FIELDS)
+    """Change the given fields; ``version`` (optional) is the version read (409 when stale). Moving it to
+    another team needs the right to change that team's strategies too."""
     strategy = lock(strategy)
+    ensure_can_change_team_owned(actor, strategy.team_id)
+    reject_unknown(changes, STRATEGY_FIELDS)
+    if "team" in changes:
+        new_team = changes["team"]
+        ensure_can_change_team_owned(actor, new_team.pk if new_team is not None else None)
     check_version(strategy, version)
     segments = changes.pop("segments", None)
     if segments is not None:
@@ -133,7 +139,7 @@ def strategy_update(
 
 @transaction.atomic
 def strategy_delete(*, actor: User, strategy: Strategy) -> None:
-    ensure_manager_or_admin(actor)
     strategy = lock(strategy)
+    ensure_can_change_team_owned(actor, strategy.team_id)
     audit_record(actor=actor, instance=strategy, action="delete")
     strategy.delete()

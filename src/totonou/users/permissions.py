@@ -1,7 +1,18 @@
 """Who may change what. The one permission layer that views, the API and tasks all use.
 
-Everyone signed in may read (sharing is the point of Totonou). Reps change their own records,
-managers the records of the members of the teams they manage (and their own), admins everything.
+Everyone signed in may read (sharing is the point of Totonou). Three kinds of thing are changed:
+
+- *Owned records* (customers, contacts, deals, activities, comments): reps their own, managers those of
+  the members of the teams they manage (and their own), admins everything (``can_change_owned_by``,
+  ``owned_by_q``).
+- *Team-owned things* (strategies, chat channels, targets; a weekly report is reviewed by its author's
+  managers): admins all; managers those of the teams they manage; reps none. A thing for every team
+  (no team) is shared, like the reference data (``can_change_team_owned``, ``team_owned_q``).
+- *Shared reference data* (segments, stages, loss reasons, activity types): admins, and managers while
+  ``TOTONOU_MANAGERS_EDIT_REFERENCE_DATA`` is on (``can_change_reference_data``).
+
+Reviewing (an activity, a weekly report) is for the owner's managers and admins, never the owner
+(``can_review_owned_by``).
 """
 
 from __future__ import annotations
@@ -109,10 +120,62 @@ def ensure_can_set_targets(user: Any, *, owner_id: int | None = None, team_id: i
     ensure_manager_or_admin(user)
     if user.role == "admin":
         return
-    if team_id is not None and team_id not in managed_team_ids(user):
+    if team_id is not None and not can_change_team_owned(user, team_id):
         raise PermissionDenied(_("You may set targets for the teams you manage only."))
     if owner_id is not None and owner_id not in managed_user_ids(user):
         raise PermissionDenied(_("You may set targets for the members of the teams you manage only."))
+
+
+def can_change_team_owned(user: Any, team_id: int | None) -> bool:
+    """Team-owned things (strategies, chat channels filtered to a team, team targets): admins every
+    one; managers those of the teams they manage; reps none. A thing with no team is for every team, so
+    it is shared like the reference data: admins, and managers while
+    ``TOTONOU_MANAGERS_EDIT_REFERENCE_DATA`` is on."""
+    if not is_signed_in(user):
+        return False
+    if user.role == "admin":
+        return True
+    if user.role != "manager":
+        return False
+    if team_id is None:
+        return can_change_reference_data(user)
+    return team_id in managed_team_ids(user)
+
+
+def ensure_can_change_team_owned(user: Any, team_id: int | None) -> None:
+    if can_change_team_owned(user, team_id):
+        return
+    if not (is_signed_in(user) and user.role in {"manager", "admin"}):
+        raise PermissionDenied(_("Only managers and administrators may do this."))
+    if team_id is None:
+        raise PermissionDenied(_("In this organisation only administrators change what every team shares."))
+    raise PermissionDenied(_("You may change this for the teams you manage only."))
+
+
+def team_owned_q(user: Any, field: str = "team_id") -> Q:
+    """A filter for the team-owned things ``user`` may change (the rule of ``can_change_team_owned``),
+    by their team field (``team_id``, ``channel__team_id``, …)."""
+    if not is_signed_in(user) or user.role not in {"manager", "admin"}:
+        return Q(pk__in=[])
+    if user.role == "admin":
+        return Q()
+    from totonou.users.models import Team
+
+    # A subquery, not the ids: a list page costs no query more for a manager.
+    allowed = Q(**{f"{field}__in": Team.objects.filter(managers=user).values("pk")})
+    if can_change_reference_data(user):
+        allowed |= Q(**{f"{field}__isnull": True})
+    return allowed
+
+
+def can_review_owned_by(user: Any, owner_id: int | None) -> bool:
+    """Marking an activity or a weekly report reviewed: the owner's managers (a manager of a team the
+    owner is in) and admins; never the owner themselves, not even a manager or an admin."""
+    if not is_signed_in(user) or owner_id is None or owner_id == user.pk:
+        return False
+    if user.role == "admin":
+        return True
+    return user.role == "manager" and owner_id in managed_user_ids(user)
 
 
 def can_reopen_owned_by(user: Any, owner_id: int | None) -> bool:

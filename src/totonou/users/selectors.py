@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from totonou.users.filters import UserFilter
 from totonou.users.models import ApiToken, Team, User
-from totonou.users.permissions import visible
+from totonou.users.permissions import team_owned_q, visible
 
 
 def user_list(*, user: Any, filters: UserFilter | None = None) -> QuerySet[User]:
@@ -60,6 +60,11 @@ def mention_hint_users(*, user: Any, limit: int) -> list[User]:
 def team_choices(*, user: Any) -> QuerySet[Team]:
     """The teams a filter offers, by name (nothing prefetched)."""
     return visible(Team.objects.all(), user).order_by("name", "pk")
+
+
+def team_owned_choices(*, user: Any) -> QuerySet[Team]:
+    """The teams whose team-owned things (strategies, channels, targets) ``user`` may change, by name."""
+    return Team.objects.filter(team_owned_q(user, "pk")).order_by("name", "pk")
 
 
 def user_by_slack_id(slack_user_id: str) -> User | None:

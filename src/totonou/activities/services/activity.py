@@ -26,7 +26,11 @@ from totonou.core.services import check_version, ensure_aware, lock, reject_unkn
 from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal
 from totonou.users.models import User
-from totonou.users.permissions import can_change_owned_by, ensure_can_change_owned_by, is_signed_in
+from totonou.users.permissions import (
+    can_review_owned_by,
+    ensure_can_change_owned_by,
+    is_signed_in,
+)
 
 TEXT_FIELDS = {"subject", "purpose", "notes", "next_step"}
 # A result recorded "now" may carry a start typed to the minute a moment ago; allow that much clock slack.
@@ -325,11 +329,14 @@ def activity_cancel(*, actor: User, activity: Activity, reason: str, version: in
 
 @transaction.atomic
 def activity_mark_reviewed(*, actor: User, activity: Activity) -> Activity:
-    """A manager (of the owner's team) or an admin marks an activity reviewed."""
+    """A manager (of the owner's team) or an admin marks an activity reviewed; never the owner
+    (``users.permissions.can_review_owned_by``)."""
     if not (is_signed_in(actor) and actor.role in {"manager", "admin"}):
         raise PermissionDenied(_("Only managers and administrators review activities."))
     activity = lock(activity)
-    if not can_change_owned_by(actor, activity.owner_id):
+    if activity.owner_id == actor.pk:
+        raise PermissionDenied(_("You cannot review your own activity."))
+    if not can_review_owned_by(actor, activity.owner_id):
         raise PermissionDenied(_("You may only review activities of your teams."))
     if activity.reviewed_at is None:
         save_changes(

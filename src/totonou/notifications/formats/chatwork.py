@@ -1,6 +1,10 @@
 """Chatwork API v2: ``POST {base}/rooms/{room_id}/messages`` with the ``x-chatworktoken`` header and a
 form field ``body`` in Chatwork's notation (``[info][title]…[/title]…[/info]``, ``[To:id]`` mentions).
-The API base URL is the ``TOTONOU_CHATWORK_API_BASE`` setting."""
+The API base URL is the ``TOTONOU_CHATWORK_API_BASE`` setting.
+
+Chatwork reads any ``[tag]`` in a message (``[toall]`` notifies the room, ``[info]``, ``[title]``,
+``[To:…]``, ``[code]`` …) and has no escape for it, so in every text a person wrote the square brackets
+become their full-width forms (［ ］), and a ``[To:…]`` is written only for a numeric account id."""
 
 from __future__ import annotations
 
@@ -13,11 +17,18 @@ from totonou.notifications.formats.message import Message, message_for
 from totonou.notifications.models import Channel, Delivery
 
 
+def escape(text: str) -> str:
+    """Square brackets, which open every Chatwork tag, as ［ ］."""
+    return text.replace("[", "\uff3b").replace("]", "\uff3d")
+
+
 def body(message: Message) -> str:
+    """The message in Chatwork's notation (its texts as people wrote them: escaped here)."""
+    message = message.escaped(escape)
     mentions = "".join(
         f"[To:{mention.chatwork_account_id}]{mention.name}\n"
         for mention in message.mentions
-        if mention.chatwork_account_id
+        if mention.chatwork_account_id.isascii() and mention.chatwork_account_id.isdigit()
     )
     lines = []
     if message.text:

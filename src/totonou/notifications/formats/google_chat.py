@@ -1,4 +1,8 @@
-"""Google Chat incoming webhook: a text message (Google Chat's own markup: *bold*, <url|label>)."""
+"""Google Chat incoming webhook: a text message (Google Chat's own markup: *bold*, <url|label>).
+
+Google Chat reads ``<users/all>`` (everyone in the space), ``<users/…>`` and ``<url|label>`` in a text
+message and has no escape for them, so in every text a person wrote the angle brackets become their
+full-width forms (＜ ＞): the words stay readable and nothing is mentioned or linked."""
 
 from __future__ import annotations
 
@@ -10,7 +14,14 @@ from totonou.notifications.models import Channel, Delivery
 MAX_TEXT = 4000
 
 
+def escape(text: str) -> str:
+    """Angle brackets, which open a mention or a link in Google Chat, as ＜ ＞."""
+    return text.replace("<", "\uff1c").replace(">", "\uff1e")
+
+
 def text(message: Message) -> str:
+    """The message in Google Chat's markup (its texts as people wrote them: escaped here)."""
+    message = message.escaped(escape)
     lines = [f"*{message.title}*"]
     if message.text:
         lines.append(message.text)

@@ -1,13 +1,16 @@
 """The text of a chat message, from an event's context, in the channel's language.
 
 The formatters (slack, teams, chatwork, google_chat) render this one ``Message``; only the generic
-webhook sends the event's payload instead. Messages are short: a title (with ★ for a key customer), a
-line or two, for digests a few sections, and the link back to the record.
+webhook sends the event's payload instead. The texts here are as people wrote them: each formatter
+escapes them for its platform's markup (``Message.escaped``) before it writes any markup of its own, so
+a comment cannot mention everyone, forge a block or dress up a link. Messages are short: a title (with
+★ for a key customer), a line or two, for digests a few sections, and the link back to the record.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils import translation
@@ -36,6 +39,21 @@ class Message:
     link: str = ""
     link_label: str = ""
     mentions: list[Mention] = field(default_factory=list)
+
+    def escaped(self, escape: Callable[[str], str]) -> Message:
+        """A copy with every text a person wrote or named (title, text, sections, mention names, the
+        link's label) passed through ``escape``, the markup escaping of one chat platform. The link and
+        the mention ids are left as they are: the formatter checks and writes them."""
+        return replace(
+            self,
+            title=escape(self.title),
+            text=escape(self.text),
+            sections=[
+                (escape(heading), [escape(line) for line in lines]) for heading, lines in self.sections
+            ],
+            link_label=escape(self.link_label),
+            mentions=[replace(mention, name=escape(mention.name)) for mention in self.mentions],
+        )
 
     @property
     def plain(self) -> str:

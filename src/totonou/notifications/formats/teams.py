@@ -1,5 +1,9 @@
 """Microsoft Teams through a Workflows webhook: an Adaptive Card 1.4 in the message-attachment envelope
-(the Office 365 connectors' MessageCard is retired)."""
+(the Office 365 connectors' MessageCard is retired).
+
+A TextBlock reads a little Markdown; the part that can mislead is a link, ``[label](url)``, so in
+every text a person wrote the square brackets become their full-width forms (［ ］): a comment cannot
+put its own label on a link. (A card does not mention anyone from its text.)"""
 
 from __future__ import annotations
 
@@ -14,7 +18,14 @@ CARD_VERSION = "1.4"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
+def escape(text: str) -> str:
+    """Square brackets, which open a Markdown link in a TextBlock, as ［ ］."""
+    return text.replace("[", "\uff3b").replace("]", "\uff3d")
+
+
 def card(message: Message) -> dict[str, Any]:
+    """The Adaptive Card of the message (its texts as people wrote them: escaped here)."""
+    message = message.escaped(escape)
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": message.title, "weight": "Bolder", "size": "Medium", "wrap": True}
     ]

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from totonou.core.forms import ServiceForm
 from totonou.customers.models import Segment
+from totonou.integrations.selectors import channel_list
 from totonou.integrations.services import channel_create, channel_update
 from totonou.notifications.models import (
     CHANNEL_FILTERS,
@@ -20,6 +21,8 @@ from totonou.notifications.models import (
     EventName,
 )
 from totonou.users.models import Team, User
+from totonou.users.permissions import can_change_team_owned
+from totonou.users.selectors import team_owned_choices
 from totonou.web.forms.preferences import TimeZoneField
 
 #: The empty choice of a filter: every value (never Django's "---------").
@@ -81,6 +84,12 @@ class ChannelForm(ServiceForm[Channel]):
     def __init__(self, *args: Any, actor: User, channel: Channel | None = None, **kwargs: Any) -> None:
         self.actor, self.channel = actor, channel
         super().__init__(*args, **kwargs)
+        # The teams this user may give a channel to; "All" only where they change what every team shares.
+        team = self.fields["team"]
+        team.queryset = team_owned_choices(user=actor)  # type: ignore[attr-defined]
+        if not can_change_team_owned(actor, None):
+            team.required = True
+            team.empty_label = None  # type: ignore[attr-defined]
         self.fields["time_zone"].set_current(channel.time_zone if channel else "")  # type: ignore[attr-defined]
         if channel is None:
             self.initial.update(
@@ -123,7 +132,7 @@ class ChannelForm(ServiceForm[Channel]):
 
 class DeliveryFilterForm(forms.Form):
     channel = forms.ModelChoiceField(
-        label=_("Channel"), queryset=Channel.objects.order_by("name"), required=False, empty_label=ALL
+        label=_("Channel"), queryset=Channel.objects.none(), required=False, empty_label=ALL
     )
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", ALL), *Delivery.Status.choices], required=False
@@ -133,3 +142,7 @@ class DeliveryFilterForm(forms.Form):
         choices=[("", ALL), *EventName.choices, (TEST_EVENT, EVENT_LABELS[TEST_EVENT])],
         required=False,
     )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = channel_list(user=user)  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from totonou.activities.models import Reaction
 from totonou.activities.selectors import reaction_state
 from totonou.activities.services.comment import MENTION
-from totonou.users.permissions import can_change_owned_by, is_signed_in
+from totonou.users.permissions import can_review_owned_by
 
 register = template.Library()
 
@@ -31,11 +31,10 @@ def like_state(context: template.Context, activity: Any) -> dict[str, Any]:
 
 @register.filter
 def reviewable_by(activity: Any, user: Any) -> bool:
-    """Whether ``user`` may mark ``activity`` reviewed: a manager of the owner's team or an admin (the
-    rule of ``activity_mark_reviewed``; the managed ids are cached per request user)."""
-    if not is_signed_in(user) or user.role not in {"manager", "admin"}:
-        return False
-    return can_change_owned_by(user, activity.owner_id)
+    """Whether ``user`` may mark ``activity`` reviewed: a manager of the owner's team or an admin, never
+    the owner (``can_review_owned_by``, the rule of ``activity_mark_reviewed``; the managed ids are
+    cached per request user)."""
+    return can_review_owned_by(user, activity.owner_id)
 
 
 @register.filter

@@ -1,4 +1,5 @@
-"""Settings pages for chat channels and the delivery log (managers and admins)."""
+"""Settings pages for chat channels and the delivery log: managers for the channels of their teams,
+admins for every one (``integrations.selectors.channel_list``: another team's channel is not found)."""
 
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ def _delivery_filters(form: DeliveryFilterForm) -> DeliveryFilter:
 
 def delivery_index(request: HttpRequest) -> HttpResponse:
     user = _manager(request)
-    form = DeliveryFilterForm(request.GET or None)
+    form = DeliveryFilterForm(request.GET or None, user=user)
     return DELIVERIES.render(
         request,
         delivery_list(user=user, filters=_delivery_filters(form)),

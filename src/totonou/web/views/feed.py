@@ -34,7 +34,7 @@ from totonou.core.htmx import is_htmx, render_page
 from totonou.core.i18n import pick
 from totonou.customers.selectors import segment_list
 from totonou.users.models import User
-from totonou.users.permissions import can_change_owned_by
+from totonou.users.permissions import can_review_owned_by
 from totonou.users.request import signed_in_user
 from totonou.web.templatetags.activity_social import feed_time
 from totonou.web.views.choices import filter_choices
@@ -109,7 +109,7 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
             "reacted": bool(getattr(activity, reacted_attribute(like), False)),
         }
         # the rule of ``reviewable_by`` (the managed ids are cached per request user)
-        activity.can_review = may_review and can_change_owned_by(viewer, activity.owner_id)  # type: ignore[attr-defined]
+        activity.can_review = may_review and can_review_owned_by(viewer, activity.owner_id)  # type: ignore[attr-defined]
         event.moved_from = _moment(event.data.get("from"))  # type: ignore[attr-defined]
         event.moved_to = _moment(event.data.get("to"))  # type: ignore[attr-defined]
         event.mentions_viewer = event.comment_id is not None and event.viewer_mentioned  # type: ignore[attr-defined]

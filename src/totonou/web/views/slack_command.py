@@ -5,7 +5,8 @@ the colon. The type is a slug or its Japanese/English name; the customer is foun
 the customers the user may see. Slack's request signature (``X-Slack-Signature``, v0 HMAC-SHA256 with
 ``SLACK_SIGNING_SECRET`` over ``v0:{timestamp}:{body}``) and a five-minute timestamp window are checked
 first: anything else is 401 and creates nothing. The answer is an ephemeral message, well within Slack's
-three seconds (one activity write, no outbound call: its notifications go through the outbox).
+three seconds (one activity write, no outbound call: its notifications go through the outbox). Names in
+the answer are escaped for Slack's markup (``<!channel>`` in a customer's name stays words).
 
 This module is an interface (like a view): it may use the domain services.
 """
@@ -32,6 +33,7 @@ from totonou.activities.services import activity_create
 from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.core.links import web_url
 from totonou.customers.selectors import customer_matches
+from totonou.notifications.formats.slack import escape
 from totonou.users.selectors import user_by_slack_id
 
 MAX_AGE_SECONDS = 5 * 60
@@ -81,12 +83,14 @@ def slack_command(request: HttpRequest) -> HttpResponse:
             return _reply(_("Usage: /totonou visit 株式会社サンプル: notes"))
         activity_type = activity_type_by_word(match["type"])
         if activity_type is None:
-            return _reply(_("Unknown activity type “%(type)s”.") % {"type": match["type"]})
+            return _reply(_("Unknown activity type “%(type)s”.") % {"type": escape(match["type"])})
         customers = customer_matches(user=user, name=match["customer"].strip())
         if len(customers) != 1:
             if not customers:
-                return _reply(_("No customer matches “%(name)s”.") % {"name": match["customer"].strip()})
-            names = ", ".join(customer.name for customer in customers[:5])
+                return _reply(
+                    _("No customer matches “%(name)s”.") % {"name": escape(match["customer"].strip())}
+                )
+            names = ", ".join(escape(customer.name) for customer in customers[:5])
             return _reply(_("Several customers match: %(names)s. Be more specific.") % {"names": names})
         now = timezone.now()
         try:
@@ -103,5 +107,9 @@ def slack_command(request: HttpRequest) -> HttpResponse:
             return _reply(" ".join(getattr(error, "messages", [str(error)])))
         return _reply(
             _("Logged: %(type)s with %(customer)s. %(url)s")
-            % {"type": activity_type.name, "customer": customers[0].name, "url": web_url(activity)}
+            % {
+                "type": escape(activity_type.name),
+                "customer": escape(customers[0].name),
+                "url": web_url(activity),
+            }
         )

@@ -42,7 +42,7 @@ from totonou.targets.periods import (
 from totonou.targets.selectors import target_values
 from totonou.targets.services import targets_save
 from totonou.users.models import Team, User
-from totonou.users.permissions import managed_team_ids
+from totonou.users.permissions import can_change_team_owned, managed_team_ids
 from totonou.users.request import signed_in_user
 from totonou.web.forms.targets import TEAM_ROW, TargetGridForm, cell_name, member_row
 
@@ -90,9 +90,8 @@ def _choice(request: HttpRequest, viewer: User) -> tuple[Team | None, list[Team]
 
 
 def may_edit(viewer: User, team: Team) -> bool:
-    return viewer.role == User.Role.ADMIN or (
-        viewer.role == User.Role.MANAGER and team.pk in managed_team_ids(viewer)
-    )
+    """The team's managers and admins (the rule of ``users.permissions.can_change_team_owned``)."""
+    return can_change_team_owned(viewer, team.pk)
 
 
 def _query(**values: Any) -> str:
