@@ -72,10 +72,14 @@ def test_the_feed_tells_what_happened_newest_first(world, client_for):
 
     html = client_for(manager).get(FEED).content.decode()
 
-    kinds = ["commented", "completed", "cancelled", "planned", "moved", "planned", "logged", "planned"]
+    # One item per activity, led by its newest event; its older events are listed inside it.
+    kinds = ["commented", "cancelled", "moved", "logged"]
     assert [ActivityEvent.objects.get(pk=pk).kind for pk in event_ids(html)] == kinds
     comment_item = item_for(html, latest_event(planned))
     assert "commented" in comment_item.text and "Good work" in comment_item.text
+    earlier = [int(pk) for pk in re.findall(r'data-earlier-event="(\d+)"', comment_item.html)]
+    assert [ActivityEvent.objects.get(pk=pk).kind for pk in earlier] == ["completed", "planned"]
+    assert "recorded the result: done" in comment_item.text and "planned an activity" in comment_item.text
     assert '<strong class="mention">@' + rep.username + "</strong>" in comment_item.html
     assert "is-key" in comment_item.classes and "★" in comment_item.text  # the key customer
     assert "Tasting" in comment_item.text and "Visit" in comment_item.text  # subject and type
@@ -127,11 +131,14 @@ def test_the_manager_has_a_review_button_and_reps_do_not(world, client_for, team
     services.activity_mark_reviewed(actor=world.manager, activity=activity)
     for viewer in (world.manager, world.rep):
         html = client_for(viewer).get(FEED).content.decode()
-        item = item_for(html, ActivityEvent.objects.get(activity=activity, kind="planned"))
+        # one item: the review leads, the plan is listed under it, the likes and comments stay
+        item = item_for(html, latest_event(activity))
+        assert event_ids(html).count(latest_event(activity).pk) == 1 and len(event_ids(html)) == 1
         assert review_url not in item.html
         assert "Reviewed" in item.text and world.manager.display_name in item.text
+        assert "planned an activity" in item.text and "reaction__button" in item.html
     manager_html = client_for(world.manager).get(FEED).content.decode()
-    planned_item = item_for(manager_html, ActivityEvent.objects.get(activity=activity, kind="planned"))
+    planned_item = item_for(manager_html, latest_event(activity))
     assert 'class="button button--small review__button" disabled' in planned_item.html
 
 
@@ -140,11 +147,11 @@ def test_every_item_has_likes_and_a_comment_box(world, client_for):
     services.reaction_toggle(actor=world.manager, activity=activity)
     services.comment_create(actor=world.manager, body="Call me", activity=activity)
     html = client_for(world.manager).get(FEED).content.decode()
-    item = item_for(html, ActivityEvent.objects.get(activity=activity, kind="planned"))
+    event = latest_event(activity)  # the comment leads the activity's item
+    item = item_for(html, event)
     assert 'aria-pressed="true"' in item.html  # the manager liked it
     assert '<span class="reaction__count">1</span>' in item.html
     assert reverse("activities:comment_create", args=[activity.pk]) in item.html
-    event = ActivityEvent.objects.get(activity=activity, kind="planned")
     assert f'<span class="count" id="e{event.pk}-count">1</span>' in item.html
     assert f'<label for="e{event.pk}-comment-body">' in item.html
     rep_item = item_for(client_for(world.rep).get(FEED).content.decode(), event)
@@ -278,7 +285,8 @@ def test_polling_returns_only_the_new_items_to_prepend(world, client_for):
     assert response.status_code == 200
     html = response.content.decode()
     new_events = list(ActivityEvent.objects.filter(activity=key_visit).order_by("-id"))
-    assert event_ids(html) == [event.pk for event in new_events]
+    assert event_ids(html) == [new_events[0].pk]  # one item: the comment, with the plan under it
+    assert re.findall(r'data-earlier-event="(\d+)"', html) == [str(new_events[1].pk)]
     assert new_events[0].comment == comment
     assert not find_all(html, "data-activity", str(old.pk))
     assert all("is-new" in item.classes for item in find_all_events(html))
@@ -287,7 +295,7 @@ def test_polling_returns_only_the_new_items_to_prepend(world, client_for):
     assert html.index('id="feed-poll"') < html.index("data-event=")  # it stays on top of the list
     assert 'name="next" value="/feed/?key_only=true"' in html  # forms go back to the page, not the poll
     live = find_one(html, "id", "feed-live")
-    assert live.attrs["hx-swap-oob"] == "innerHTML" and "2 new items" in live.text
+    assert live.attrs["hx-swap-oob"] == "innerHTML" and "1 new item" in live.text
 
 
 def test_polling_needs_the_newest_id(world, client_for):
@@ -319,3 +327,20 @@ def test_an_unknown_actor_is_someone(world, client_for):
     ActivityEvent.objects.filter(activity=activity).update(actor=None)
     item = item_for(client_for(world.rep).get(FEED).content.decode(), latest_event(activity))
     assert "Someone" in item.text
+
+
+def test_a_reviewed_plan_is_one_item_whose_thread_opens(world, client_for):
+    """A plan then its review: one item led by the review, the plan under it, and the comment thread of
+    the plan's event (a review has none of its own), which loads."""
+    activity = plan(world.rep, world.customer)
+    planned_event = ActivityEvent.objects.get(activity=activity, kind="planned")
+    services.activity_mark_reviewed(actor=world.manager, activity=activity)
+    review = latest_event(activity)
+    client = client_for(world.manager)
+    html = client.get(FEED).content.decode()
+    assert event_ids(html) == [review.pk]
+    item = item_for(html, review)
+    thread = find_one(item.html, "id", f"e{review.pk}-thread")
+    url = reverse("activities:feed_comments", args=[planned_event.pk])
+    assert thread.attrs["hx-get"] == url
+    assert client.get(url, headers=HTMX).status_code == 200

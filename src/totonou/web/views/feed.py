@@ -115,8 +115,35 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
         event.mentions_viewer = event.comment_id is not None and event.viewer_mentioned  # type: ignore[attr-defined]
         event.item_class = f"feed-item--{event.kind}"  # type: ignore[attr-defined]
         event.has_notes = event.kind != ActivityEvent.Kind.REVIEWED  # type: ignore[attr-defined]
+        event.has_social = event.has_notes  # type: ignore[attr-defined]  # a review has no comment box
         event.box = f"e{event.pk}"  # type: ignore[attr-defined]  # the id prefix of its comment box
-    return prepared
+        event.earlier = []  # type: ignore[attr-defined]
+    return group_events(prepared, thread_url)
+
+
+def group_events(events: list[ActivityEvent], thread_url: Callable[[int], str]) -> list[ActivityEvent]:
+    """One item per activity on a page: its newest event leads, and the page's older events of the same
+    activity (its plan, moves, comments, review) are listed inside it (``earlier``, newest first), so a
+    plan that was moved, commented on twice and reviewed is one item, not five. A deal's stage changes
+    are items of their own. The item keeps a comment box when any of its events has one."""
+    leaders: dict[int, ActivityEvent] = {}
+    items: list[ActivityEvent] = []
+    for event in events:
+        activity_id = event.activity_id
+        if activity_id is None:
+            items.append(event)
+            continue
+        leader = leaders.get(activity_id)
+        if leader is None:
+            leaders[activity_id] = event
+            items.append(event)
+            continue
+        leader.earlier.append(event)  # type: ignore[attr-defined]
+        if not leader.has_social and event.has_social:  # type: ignore[attr-defined]
+            # the leader is a review: the item's comment thread is that of an event that has one
+            leader.has_social = leader.has_notes = True  # type: ignore[attr-defined]
+            leader.thread_url = thread_url(event.pk)  # type: ignore[attr-defined]
+    return items
 
 
 def _stage_name(names: Any) -> str:
