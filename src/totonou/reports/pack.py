@@ -10,13 +10,16 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from totonou.deals.models import Deal, Stage
+from totonou.deals.models import Deal
 from totonou.insights.selectors.periods import user_zone
+from totonou.insights.selectors.pipeline import stalled_deals
 from totonou.reports.models import WeeklyReport
-from totonou.reports.selectors import week_summary
+from totonou.reports.selectors import week_summaries
 from totonou.reports.weeks import parse_week, report_period
 from totonou.users.models import Team, User
 
+#: The stalled deals a meeting pack lists (the pipeline's stalled list has them all).
+STALLED_SHOWN = 50
 WEEKDAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4, "SAT": 5, "SUN": 6}
 
 
@@ -65,13 +68,21 @@ def team_week(*, team: Team, week: str, now: datetime.datetime | None = None) ->
     }
     rows = []
     cold: list[int] = []
+    # Members without a frozen snapshot: their live weeks, read together (a handful of queries).
+    live = week_summaries(
+        authors=[
+            member for member in members if reports.get(member.pk) is None or not reports[member.pk].snapshot
+        ],
+        week=week,
+        now=now,
+    )
     for member in members:
         report = reports.get(member.pk)
         if report is not None and report.snapshot:
             figures = dict(report.snapshot["figures"])
             records = report.snapshot.get("records", {})
         else:
-            summary = week_summary(author=member, week=week, now=now)
+            summary = live[member.pk]
             figures, records = summary.figures, summary.records
         cold.extend(records.get("customers_past_threshold", []))
         deadline = deadline_for(member, week)
@@ -82,14 +93,11 @@ def team_week(*, team: Team, week: str, now: datetime.datetime | None = None) ->
         rows.append(MemberWeek(member=member, report=report, figures=figures, deadline=deadline, state=state))
     order = {"late": 1, "not_submitted": 2, "draft": 2, "submitted": 3, "reviewed": 4}
     rows.sort(key=lambda row: (not row.help_needed, order[row.state], row.member.username))
-    end = report_period(members[0], week).end if members else now
-    stalled = [
-        deal
-        for deal in Deal.objects.filter(
-            owner__in=members, stage__kind=Stage.Kind.OPEN, archived_at__isnull=True
-        )
-        .select_related("stage", "customer", "owner")
-        .order_by("stage_entered_at", "pk")
-        if deal.stage.stagnation_days and (end - deal.stage_entered_at).days >= deal.stage.stagnation_days
-    ]
-    return TeamWeek(team=team, week=week, rows=rows, stalled_deals=stalled[:50], cold_key_customers=cold)
+    # The pipeline's stalled rule (one definition), as of the week's end (or now, for this week).
+    end = min(report_period(members[0], week).end, now) if members else now
+    stalled = list(
+        stalled_deals(Deal.objects.filter(owner__in=members), now=end).select_related(
+            "stage", "customer", "owner"
+        )[:STALLED_SHOWN]
+    )
+    return TeamWeek(team=team, week=week, rows=rows, stalled_deals=stalled, cold_key_customers=cold)

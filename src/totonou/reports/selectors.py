@@ -28,7 +28,8 @@ activity belongs to the week its current ``starts_at`` falls in, as in plan vs a
 from __future__ import annotations
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,11 +110,43 @@ def _activity_ids(rows: list[dict[str, Any]], flag: str) -> list[int]:
 def week_summary(*, author: User, week: str, now: datetime.datetime | None = None) -> WeekSummary:
     """The figures of ``author``'s week ``week`` (see the module docstring). A handful of queries,
     whatever the size of the week."""
+    return week_summaries(authors=[author], week=week, now=now)[author.pk]
+
+
+def week_summaries(
+    *, authors: list[User], week: str, now: datetime.datetime | None = None
+) -> dict[int, WeekSummary]:
+    """``week_summary`` of each of ``authors`` (by user id) in the same handful of queries as one rep's,
+    per time zone among them (a team's meeting pack reads its members' weeks at once)."""
     now = now or timezone.now()
-    period = report_period(author, week)
-    next_period = report_period(author, shift_week(week, 1))
-    zone = user_zone(author)
-    summary = WeekSummary(author=author, week=week, period=period)
+    by_zone: dict[str, list[User]] = defaultdict(list)
+    for author in authors:
+        by_zone[str(user_zone(author))].append(author)
+    types = {pk: slug for pk, slug in ActivityType.objects.order_by("order", "pk").values_list("pk", "slug")}
+    found: dict[int, WeekSummary] = {}
+    for group in by_zone.values():
+        found.update(_zone_summaries(group, week=week, now=now, types=types))
+    return found
+
+
+def _by_owner(pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
+    """(owner id, record id) pairs, in query order -> the record ids per owner, in that order."""
+    grouped: dict[int, list[int]] = defaultdict(list)
+    for owner_id, pk in pairs:
+        grouped[owner_id].append(pk)
+    return grouped
+
+
+def _zone_summaries(
+    authors: list[User], *, week: str, now: datetime.datetime, types: dict[int, str]
+) -> dict[int, WeekSummary]:
+    """The summaries of ``authors``, who share a time zone (so a week and its days are the same span)."""
+    first = authors[0]
+    period = report_period(first, week)
+    next_period = report_period(first, shift_week(week, 1))
+    zone = user_zone(first)
+    ids = [author.pk for author in authors]
+    summaries = {author.pk: WeekSummary(author=author, week=week, period=period) for author in authors}
 
     conditions = plan_filters(now)
     conditions["still_open"] = conditions["overdue"] | conditions["upcoming"]
@@ -123,73 +156,84 @@ def week_summary(*, author: User, week: str, now: datetime.datetime | None = Non
         f"is_{name}": ExpressionWrapper(conditions[name], output_field=BooleanField())
         for name in [*flags, "key_customer_touch"]
     }
-    rows = list(
-        Activity.objects.filter(owner=author, starts_at__gte=period.start, starts_at__lt=period.end)
+    all_rows = (
+        Activity.objects.filter(owner_id__in=ids, starts_at__gte=period.start, starts_at__lt=period.end)
         .annotate(**annotations)
         .order_by("starts_at", "pk")
-        .values("pk", "starts_at", "type_id", "customer_id", "cancel_reason", *annotations)
+        .values("pk", "owner_id", "starts_at", "type_id", "customer_id", "cancel_reason", *annotations)
     )
-    records = summary.records
-    records["activities_done"] = _activity_ids(rows, "is_done")
-    for name in ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open"]:
-        records[name] = _activity_ids(rows, f"is_{name}")
-    touches = [row for row in rows if row["is_key_customer_touch"]]
-    records["key_customer_touches"] = [row["pk"] for row in touches]
-    summary.key_customers = list(dict.fromkeys(row["customer_id"] for row in touches))
-    key_days = sorted({local_date(row["starts_at"], zone) for row in touches})
-    summary.cancel_reasons = {row["pk"]: row["cancel_reason"] for row in rows if row["is_cancelled"]}
-    types = {pk: slug for pk, slug in ActivityType.objects.order_by("order", "pk").values_list("pk", "slug")}
-    done_types = Counter(types[row["type_id"]] for row in rows if row["is_done"])
-    summary.done_by_type = {slug: done_types[slug] for slug in types.values() if done_types[slug]}
-
-    records["next_week_planned"] = list(
+    rows_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in all_rows:
+        rows_of[row["owner_id"]].append(row)
+    next_week = _by_owner(
         Activity.objects.filter(
-            owner=author,
+            owner_id__in=ids,
             status=Activity.Status.PLANNED,
             starts_at__gte=next_period.start,
             starts_at__lt=next_period.end,
         )
         .order_by("starts_at", "pk")
-        .values_list("pk", flat=True)
+        .values_list("owner_id", "pk")
     )
-
-    owned = Customer.objects.filter(owner=author, archived_at__isnull=True)
+    owned = Customer.objects.filter(owner_id__in=ids, archived_at__isnull=True)
     thresholds = thresholds_in_force(customers=owned)
     before = period.first_day - datetime.timedelta(days=1)
-    records["customers_past_threshold"] = list(
+    past_threshold = _by_owner(
         owned.filter(uncontacted_q(thresholds=thresholds, days=None, today=period.last_day, zone=zone))
         .exclude(uncontacted_q(thresholds=thresholds, days=None, today=before, zone=zone))
         .order_by("name", "pk")
-        .values_list("pk", flat=True)
+        .values_list("owner_id", "pk")
     )
-
-    deals = Deal.objects.filter(owner=author)
-    records["deals_created"] = _ids(deals.filter(**_range("created_at", period)))
-    records["deals_moved"] = sorted(
-        set(
-            StageChange.objects.filter(deal__owner=author, **_range("changed_at", period)).values_list(
-                "deal_id", flat=True
-            )
-        )
+    deals = Deal.objects.filter(owner_id__in=ids)
+    created = _by_owner(
+        deals.filter(**_range("created_at", period)).order_by("pk").values_list("owner_id", "pk")
     )
+    moved: dict[int, set[int]] = defaultdict(set)
+    for owner_id, deal_id in StageChange.objects.filter(
+        deal__owner_id__in=ids, **_range("changed_at", period)
+    ).values_list("deal__owner_id", "deal_id"):
+        moved[owner_id].add(deal_id)
     closed = deals.filter(**_range("closed_at", period))
     won = closed.filter(stage__kind=Stage.Kind.WON)
-    records["deals_won"] = _ids(won)
-    lost = list(
-        closed.filter(stage__kind=Stage.Kind.LOST).select_related("loss_reason").order_by("closed_at", "pk")
+    won_ids = _by_owner(won.order_by("pk").values_list("owner_id", "pk"))
+    won_amounts = dict(
+        won.order_by().values("owner_id").annotate(total=Sum("amount")).values_list("owner_id", "total")
     )
-    records["deals_lost"] = [deal.pk for deal in lost]
-    summary.lost_reasons = {
-        deal.pk: (deal.loss_reason.name if deal.loss_reason is not None else "") or deal.loss_note
-        for deal in lost
-    }
-    won_amount = won.aggregate(total=Sum("amount"))["total"] or 0
+    lost_of: dict[int, list[Deal]] = defaultdict(list)
+    for deal in (
+        closed.filter(stage__kind=Stage.Kind.LOST).select_related("loss_reason").order_by("closed_at", "pk")
+    ):
+        lost_of[deal.owner_id].append(deal)
 
-    summary.figures = {name: len(records[name]) for name in FIGURES if name in records}
-    summary.figures["key_customer_days"] = len(key_days)
-    summary.figures["won_amount"] = int(won_amount)
-    summary.figures = {name: summary.figures[name] for name in FIGURES}
-    return summary
+    for author_id, summary in summaries.items():
+        rows = rows_of.get(author_id, [])
+        records = summary.records
+        records["activities_done"] = _activity_ids(rows, "is_done")
+        for name in ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open"]:
+            records[name] = _activity_ids(rows, f"is_{name}")
+        touches = [row for row in rows if row["is_key_customer_touch"]]
+        records["key_customer_touches"] = [row["pk"] for row in touches]
+        summary.key_customers = list(dict.fromkeys(row["customer_id"] for row in touches))
+        key_days = {local_date(row["starts_at"], zone) for row in touches}
+        summary.cancel_reasons = {row["pk"]: row["cancel_reason"] for row in rows if row["is_cancelled"]}
+        done_types = Counter(types[row["type_id"]] for row in rows if row["is_done"])
+        summary.done_by_type = {slug: done_types[slug] for slug in types.values() if done_types[slug]}
+        records["next_week_planned"] = next_week.get(author_id, [])
+        records["customers_past_threshold"] = past_threshold.get(author_id, [])
+        records["deals_created"] = created.get(author_id, [])
+        records["deals_moved"] = sorted(moved.get(author_id, set()))
+        records["deals_won"] = won_ids.get(author_id, [])
+        lost = lost_of.get(author_id, [])
+        records["deals_lost"] = [deal.pk for deal in lost]
+        summary.lost_reasons = {
+            deal.pk: (deal.loss_reason.name if deal.loss_reason is not None else "") or deal.loss_note
+            for deal in lost
+        }
+        figures = {name: len(records[name]) for name in FIGURES if name in records}
+        figures["key_customer_days"] = len(key_days)
+        figures["won_amount"] = int(won_amounts.get(author_id) or 0)
+        summary.figures = {name: figures[name] for name in FIGURES}
+    return summaries
 
 
 def _range(name: str, period: Period) -> dict[str, datetime.datetime]:

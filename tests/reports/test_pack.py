@@ -1,0 +1,80 @@
+"""The meeting pack reads the team's weeks together: the same figures as each rep's own week, a query
+count that does not grow with the team, and the pipeline's one stalled rule."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import CustomerFactory, DealFactory, UserFactory
+from tests.insights.conftest import jst, make_activity
+from tests.reports.conftest import NOW, WEEK
+from totonou.deals.models import Deal, Stage
+from totonou.insights.selectors.pipeline import stalled_deals
+from totonou.reports.pack import team_week
+from totonou.reports.selectors import week_summaries, week_summary
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(summary) -> dict:
+    return {name: value for name, value in dataclasses.asdict(summary).items() if name != "author"}
+
+
+def test_the_team_read_together_equals_each_week_read_alone(week):
+    """rep1's busy week, rep2's one activity, the manager's empty week and a member in New York (another
+    week span): together, each summary equals the one read alone, to the last record id."""
+    abroad = UserFactory(username="ny_rep", team=week.team, time_zone="America/New_York")
+    make_activity(owner=abroad, customer=CustomerFactory(owner=abroad), starts_at=jst(2026, 12, 7, 10))
+    authors = [week.rep1, week.rep2, week.manager, abroad]
+    together = week_summaries(authors=authors, week=WEEK, now=NOW)
+    assert sorted(together) == sorted(author.pk for author in authors)
+    for author in authors:
+        assert _fields(together[author.pk]) == _fields(week_summary(author=author, week=WEEK, now=NOW))
+    assert together[week.rep1.pk].figures["activities_done"] == 5  # the fixture's week, not an empty one
+    # 10:00 JST on Monday 7 December is still Sunday in New York: in that member's week, not in Tokyo's.
+    assert together[abroad.pk].figures["activities_done"] == 1
+
+
+def _pack_queries(team) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        team_week(team=team, week=WEEK, now=NOW)
+    return len(captured.captured_queries)
+
+
+def test_the_pack_costs_the_same_queries_for_a_bigger_team(week):
+    small = _pack_queries(week.team)
+    for index in range(6):
+        member = UserFactory(username=f"extra_{index}", team=week.team)
+        make_activity(owner=member, customer=CustomerFactory(owner=member), starts_at=jst(2026, 12, 1, 10))
+    assert _pack_queries(week.team) == small
+
+
+def test_the_pack_lists_the_pipelines_stalled_deals(week):
+    """The stalled rule of the pipeline (too long in its stage, or no activity done for N days and
+    nothing planned ahead), as of the week's end or now: the same deals as the stalled list."""
+    proposal = Stage.objects.get(slug="proposal")
+    customer = CustomerFactory(owner=week.rep2)
+    long_in_stage = DealFactory(owner=week.rep2, customer=customer, stage=proposal)
+    Deal.objects.filter(pk=long_in_stage.pk).update(
+        stage_entered_at=NOW - datetime.timedelta(days=proposal.stagnation_days + 1),
+        last_activity_at=NOW - datetime.timedelta(days=1),
+    )
+    quiet = DealFactory(owner=week.rep2, customer=customer, stage=proposal)
+    Deal.objects.filter(pk=quiet.pk).update(
+        stage_entered_at=NOW - datetime.timedelta(days=2),
+        created_at=NOW - datetime.timedelta(days=60),
+        last_activity_at=NOW - datetime.timedelta(days=40),
+    )
+    fresh = DealFactory(owner=week.rep2, customer=customer, stage=proposal)
+    Deal.objects.filter(pk=fresh.pk).update(
+        stage_entered_at=NOW - datetime.timedelta(days=1), last_activity_at=NOW - datetime.timedelta(days=1)
+    )
+    shown = [deal.pk for deal in team_week(team=week.team, week=WEEK, now=NOW).stalled_deals]
+    members = Deal.objects.filter(owner__team=week.team)
+    assert shown == [deal.pk for deal in stalled_deals(members, now=NOW)]
+    assert long_in_stage.pk in shown and quiet.pk in shown and fresh.pk not in shown
