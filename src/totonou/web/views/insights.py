@@ -349,7 +349,7 @@ def _uncontacted_rows(page: Page[Any]) -> dict[str, Any]:
 
 def _uncontacted_kept(query: QueryDict) -> dict[str, str]:
     """The list's own parameters that are set: links and the CSV carry them over."""
-    return {key: query[key] for key in UNCONTACTED_KEYS if query.get(key, "") != ""}
+    return {key: str(query.get(key, "")) for key in UNCONTACTED_KEYS if query.get(key, "") != ""}
 
 
 def _uncontacted_summary(result: Any, filters: Any, kept: dict[str, str]) -> dict[str, Any]:
@@ -448,7 +448,7 @@ def uncontacted_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "planned_id": activity.pk,
             "message": message,
         }
-        cell = render_to_string("web/_insights_plan_cell.html", context, request=request)
+        cell = str(render_to_string("web/_insights_plan_cell.html", context, request=request))
         if planned.created:
             cell += _uncontacted_summary_oob(
                 request, user, safe_next(request, reverse("web:insights_uncontacted"))
