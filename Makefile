@@ -6,14 +6,17 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= $(or $(TEST_DATABASE_URL),postgres://postgres@127.0.0.1:5432/totonou)
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run install test lint typecheck checks test-sqlite test-postgres bench messages clean
+.PHONY: run install test-tools test lint typecheck checks test-sqlite test-postgres bench messages clean
 
 run: install  ## serve web + worker on http://127.0.0.1:8000 with demo data
 	./scripts/run.sh
 
-install: $(STAMP) node_modules/.installed
+install: $(STAMP)
 
-# axe-core, injected into pages by the browser tests (accessibility); nothing the app serves.
+# axe-core, injected into pages by the browser tests (accessibility); nothing the app serves, so
+# `make run` does not need Node.js, only the tests do.
+test-tools: node_modules/.installed
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules/.installed
@@ -42,10 +45,10 @@ checks: install
 	  ALLOWED_HOSTS=totonou.example.com TOTONOU_VAR_DIR=$$(mktemp -d) \
 	  $(BIN)/totonou check --deploy --fail-level WARNING
 
-test-sqlite: install
+test-sqlite: install test-tools
 	env -u DATABASE_URL TOTONOU_VAR_DIR=$$(mktemp -d) $(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install test-tools
 	@if $(BIN)/python scripts/db_reachable.py "$(PG_TEST_URL)"; then \
 	  echo "== PostgreSQL: $(PG_TEST_URL)"; \
 	  DATABASE_URL="$(PG_TEST_URL)" TOTONOU_VAR_DIR=$$(mktemp -d) $(BIN)/pytest $(PYTEST_ARGS); \
