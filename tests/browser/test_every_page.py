@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -169,7 +170,7 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
 
     call_command("seed", "--size", "demo", "--locale", "ja", "--if-empty", verbosity=0)
     client = Client()
-    client.login(username=username, password="demo")
+    client.login(request=HttpRequest(), username=username, password="demo")
     pages = _pages(client)
     assert len(pages) >= 12, pages  # the walk found the app's pages, not an empty list
     overflowing: list[str] = []

@@ -7,6 +7,7 @@ app answers on localhost. ``TOTONOU_ENV=production`` refuses to start without ``
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "totonou.config.apps.TasksDatabaseConfig",  # django_tasks_db, with a translated name
     "ninja",
+    "axes",  # sign-in throttling (see Security below)
     "totonou.core",
     "totonou.users",
     "totonou.customers",
@@ -104,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the sign-in page
 ]
 
 # Inputs, textareas and selects are written in Python, the same markup as Django's widget templates.
@@ -238,6 +241,26 @@ if IS_PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Sign-in throttling (django-axes): after TOTONOU_SIGNIN_FAILURE_LIMIT failed sign-ins for one username
+# (from any address) or from one address (for any username), sign-in is refused, the right password too,
+# until TOTONOU_SIGNIN_LOCKOUT_MINUTES pass without another failure (0: until an admin unlocks it).
+# Unlock: the admin's "Access attempts", or `totonou axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out sign-in before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("TOTONOU_SIGNIN_FAILURE_LIMIT", "10"))
+_lockout_minutes = int(os.environ.get("TOTONOU_SIGNIN_LOCKOUT_MINUTES", "15"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_lockout_minutes) if _lockout_minutes > 0 else None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_LOCKOUT_CALLABLE = "totonou.web.views.accounts.signin_locked_out"
+AXES_CLIENT_IP_CALLABLE = "totonou.core.request.client_ip"
+AXES_ENABLE_ADMIN = False  # users/admin.py registers the attempts for admins only
+AXES_VERBOSE = False  # no banner on every command; failures and lockouts are still logged
+# How many reverse proxies (each appending to X-Forwarded-For) stand in front of the app; 0: the client
+# is REMOTE_ADDR. Behind one TLS proxy set 1, or every sign-in counts against the proxy's address.
+TOTONOU_TRUSTED_PROXIES = int(os.environ.get("TOTONOU_TRUSTED_PROXIES", "0"))
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
