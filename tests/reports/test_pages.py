@@ -5,8 +5,10 @@ meeting pack with its exports; refusals change nothing."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -132,7 +134,9 @@ def test_the_meeting_pack_and_its_exports(week):
     client = client_for(week.manager)
     html = client.get("/reports/team/pack/", {"week": WEEK}).content.decode()
     assert html.count('class="pack-row"') == 3  # the manager and two reps
-    assert "@media print" in html
+    # the print layout (A4 landscape, no site header) is the pack's own stylesheet (no inline <style>: CSP)
+    assert '<link rel="stylesheet" href="/static/totonou/pack.css">' in html
+    assert "@media print" in Path(finders.find("totonou/pack.css")).read_text()
     response = client.get("/reports/team/pack/", {"week": WEEK, "format": "xlsx"})
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active

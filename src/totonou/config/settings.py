@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "totonou.config.apps.TasksDatabaseConfig",  # django_tasks_db, with a translated name
     "ninja",
     "axes",  # sign-in throttling (see Security below)
+    "csp",  # Content-Security-Policy (see Security below)
     "totonou.core",
     "totonou.users",
     "totonou.customers",
@@ -95,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -241,6 +244,26 @@ if IS_PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp; ADR 0027): scripts, styles, images, fonts and requests only from
+# this site, no inline script, no eval (htmx runs with allowEval off, see base.html), no <style> element.
+# Style *attributes* stay allowed: they carry the colours and sizes the server computes (a member's
+# colour, a bar's width), never a script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Sign-in throttling (django-axes): after TOTONOU_SIGNIN_FAILURE_LIMIT failed sign-ins for one username
 # (from any address) or from one address (for any username), sign-in is refused, the right password too,
