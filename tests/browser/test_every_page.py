@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.browser_support import chromium_page
+from tests.browser_support import CSP_LISTENER, chromium_page, csp_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -174,7 +174,9 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
     pages = _pages(client)
     assert len(pages) >= 12, pages  # the walk found the app's pages, not an empty list
     overflowing: list[str] = []
+    violations: list[str] = []  # of the Content-Security-Policy (tests/browser/test_csp.py)
     with chromium_page(viewport={"width": WIDTHS[0], "height": 900}) as page:
+        page.add_init_script(CSP_LISTENER)
         _sign_in(page, live_server.url, username)
         for language in LANGUAGES:
             User.objects.filter(username=username).update(language=language)  # the user's language wins
@@ -182,6 +184,7 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
                 page.set_viewport_size({"width": WIDTHS[0], "height": 900})
                 page.goto(f"{live_server.url}{url}")
                 assert page.locator("html").get_attribute("lang") == language, url
+                violations += csp_violations(page)
                 for width in WIDTHS:
                     page.set_viewport_size({"width": width, "height": 900})
                     scroll_width = page.evaluate("document.documentElement.scrollWidth")
@@ -190,3 +193,4 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
                     if scroll_width > width:
                         overflowing.append(f"{language} {url} at {width}px: {scroll_width}px wide")
     assert not overflowing, "\n".join(overflowing)
+    assert not violations, "\n".join(violations)

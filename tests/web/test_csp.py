@@ -120,3 +120,12 @@ def test_the_scan_finds_each_forbidden_kind(markup, name):
 def test_the_pack_prints_with_its_own_stylesheet(settings):
     pack_css = Path(finders.find("totonou/pack.css")).read_text()
     assert "@media print" in pack_css and "size: A4 landscape" in pack_css
+
+
+def test_the_settings_title_is_only_text():
+    """A <script> tag stood inside the settings page's <title> (shown as text in the tab)."""
+    client = Client()
+    client.force_login(UserFactory(username="sato"))
+    html = client.get("/settings/").content.decode()
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "<" not in title and "script" not in title
