@@ -38,7 +38,7 @@ def signin_locked_out(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
 ) -> HttpResponse:
     message = lockout_message()
-    status = settings.AXES_HTTP_RESPONSE_CODE
+    status = getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429)  # django-axes sets it (429)
     if request.path_info.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message}, status=status)
     else:
