@@ -118,8 +118,6 @@ def test_the_lock_ends_after_the_cool_off(rep):
 
 
 def test_an_admin_unlocks_in_the_django_admin(rep, admin_user):
-    admin_user.role = User.Role.ADMIN
-    admin_user.save()
     for attempt in range(LIMIT):
         sign_in("sato", "wrong", address=f"198.51.100.{attempt + 1}")
     assert sign_in("sato", "right-password").response.status_code == 429
@@ -135,6 +133,37 @@ def test_an_admin_unlocks_in_the_django_admin(rep, admin_user):
     )
     assert response.status_code == 302
     assert not AccessAttempt.objects.filter(username="sato").exists()
+    assert signed_in(sign_in("sato", "right-password"))
+
+
+def test_an_admin_unlocks_on_the_users_settings_page(rep, admin_user):
+    from totonou.core.models import AuditEntry
+
+    admin = Client(headers={"Accept-Language": "en"})
+    admin.force_login(admin_user)
+    page = f"/settings/users/{rep.pk}/"
+    assert 'id="signin-unlock"' not in admin.get(page).content.decode()  # nothing to unlock
+    for attempt in range(LIMIT):
+        sign_in("sato", "wrong", address=f"198.51.100.{attempt + 1}")
+    assert sign_in("sato", "right-password").response.status_code == 429
+    html = admin.get(page).content.decode()
+    assert 'id="signin-unlock"' in html
+    assert "Sign-in is locked after too many failed attempts." in html
+
+    # a manager or the user may not unlock
+    manager = UserFactory(username="boss", role=User.Role.MANAGER)
+    for user in (manager, rep):
+        other = Client()
+        other.force_login(user)
+        assert other.post(f"/settings/users/{rep.pk}/unlock/").status_code == 403
+    assert sign_in("sato", "right-password").response.status_code == 429
+
+    response = admin.post(f"/settings/users/{rep.pk}/unlock/", follow=True)
+    assert response.redirect_chain == [(page, 302)]
+    assert "Sato can sign in again." in response.content.decode()
+    assert 'id="signin-unlock"' not in response.content.decode()
+    entry = AuditEntry.objects.filter(action="update", object_id=str(rep.pk)).latest("pk")
+    assert entry.changes == {"signin_lock": ["locked", ""]}
     assert signed_in(sign_in("sato", "right-password"))
 
 
