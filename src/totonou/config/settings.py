@@ -268,7 +268,8 @@ CONTENT_SECURITY_POLICY = {
 # Sign-in throttling (django-axes): after TOTONOU_SIGNIN_FAILURE_LIMIT failed sign-ins for one username
 # (from any address) or from one address (for any username), sign-in is refused, the right password too,
 # until TOTONOU_SIGNIN_LOCKOUT_MINUTES pass without another failure (0: until an admin unlocks it).
-# Unlock: the admin's "Access attempts", or `totonou axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+# Unlock: Settings → Users → the user, the admin's "Access attempts", or `totonou axes_reset_username NAME`
+# / `axes_reset_ip ADDRESS` (docs/operations.md).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out sign-in before any password check
     "django.contrib.auth.backends.ModelBackend",
