@@ -40,3 +40,20 @@ def chromium_page(
         finally:
             context.close()
             browser.close()
+
+
+#: An init script that collects every Content-Security-Policy violation a document reports, from its
+#: first byte on (read them with ``csp_violations``).
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`
+  );
+});
+"""
+
+
+def csp_violations(page: Any) -> list[str]:
+    """The violations the current document reported (``page.add_init_script(CSP_LISTENER)`` first)."""
+    return [f"{page.url}: {item}" for item in page.evaluate("window.__cspViolations || []")]

@@ -24,6 +24,53 @@ def test_malformed_json_is_400(people, api, token_for):
     assert counts() == before
 
 
+def test_a_body_over_the_size_limit_is_json_413(people, token_for, settings):
+    """A real body one byte over DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB default), as JSON through a
+    token, as JSON through the browser session, and as a form: JSON 413, nothing written (issue 19)."""
+    import json
+
+    from django.conf import settings as django_settings
+
+    limit = django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert limit == 2_621_440
+    # valid JSON padded with whitespace, so only its size can be wrong with it
+    body = '{"name": "Big"}'.ljust(limit + 1)
+    assert len(body.encode()) == limit + 1
+    assert json.loads(body) == {"name": "Big"}
+    token_client = Client(
+        headers={"Authorization": f"Bearer {token_for(people.owner)}", "Accept-Language": "en"}
+    )
+    session_client = Client(headers={"Accept-Language": "en"}, enforce_csrf_checks=True)
+    session_client.force_login(people.owner)
+    session_client.get("/")  # sets the CSRF cookie
+    csrf = {"X-CSRFToken": session_client.cookies["csrftoken"].value}
+    before = counts()
+    answers = [
+        token_client.post(f"{API}/customers", body, content_type="application/json"),
+        session_client.post(f"{API}/customers", body, content_type="application/json", headers=csrf),
+        token_client.post(
+            f"{API}/customers", "notes=" + "x" * limit, content_type="application/x-www-form-urlencoded"
+        ),
+    ]
+    for response in answers:
+        assert response.status_code == 413
+        assert response["Content-Type"].startswith("application/json")
+        assert detail(response) == f"The request body is too large (at most {limit} bytes)."
+    assert counts() == before
+    # one byte less is read (and answered on its merits)
+    small = '{"name": "Big"}'.ljust(limit)
+    assert token_client.post(f"{API}/customers", small, content_type="application/json").status_code == 201
+
+
+def test_too_many_form_fields_is_json_400(people, token_for):
+    client = Client(headers={"Authorization": f"Bearer {token_for(people.owner)}", "Accept-Language": "en"})
+    fields = {f"f{number}": "1" for number in range(1001)}  # DATA_UPLOAD_MAX_NUMBER_FIELDS is 1000
+    response = client.post(f"{API}/imports", fields)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert detail(response) == "The request could not be read."
+
+
 @pytest.mark.parametrize("body", [[], [1, 2], "text", 5, None])
 def test_a_body_that_is_not_an_object_is_422(people, api, body):
     client = api(people.owner)

@@ -5,6 +5,7 @@ inputs, and nothing changed on a refusal."""
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 
 from tests.api.conftest import detail
@@ -74,7 +75,7 @@ def test_create_user_permissions(people, api, role, allowed, client):
         {"new_password1": "sakura-2026-spring", "new_password2": "sakura-2026-spring"},
     )
     assert done.status_code == 302 and done["Location"] == reverse("password_reset_complete")
-    assert client.login(username="newbie", password="sakura-2026-spring")
+    assert client.login(request=HttpRequest(), username="newbie", password="sakura-2026-spring")
     assert client.get(path, follow=True).context["validlink"] is False  # used once
 
 
@@ -117,7 +118,7 @@ def test_deactivated_user_cannot_sign_in_and_their_token_stops(people, api, clie
     raw = token_for(people.owner)
     response = api(people.admin).patch(f"/users/{people.owner.pk}", {"is_active": False})
     assert response.status_code == 200 and response.json()["is_active"] is False
-    assert client.login(username=people.owner.username, password="pw") is False
+    assert client.login(request=HttpRequest(), username=people.owner.username, password="pw") is False
     assert client.get("/api/v1/users", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
     assert people.owner.customers.count() == 0  # nothing was deleted (they had none); the row stays
     assert User.objects.filter(pk=people.owner.pk).exists()

@@ -22,10 +22,11 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.browser_support import chromium_page
+from tests.browser_support import CSP_LISTENER, chromium_page, csp_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -192,13 +193,15 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
 
     call_command("seed", "--size", "demo", "--locale", "ja", "--if-empty", verbosity=0)
     client = Client()
-    client.login(username=username, password="demo")
+    client.login(request=HttpRequest(), username=username, password="demo")
     pages = _pages(client)
     assert len(pages) >= 12, pages  # the walk found the app's pages, not an empty list
     overflowing: list[str] = []
     inaccessible: list[str] = []
-    assert AXE.is_file(), f"{AXE} is missing: run `make install` (npm ci)"
+    assert AXE.is_file(), f"{AXE} is missing: run `make test-tools` (npm ci)"
+    violations: list[str] = []  # of the Content-Security-Policy (tests/browser/test_csp.py)
     with chromium_page(viewport={"width": WIDTHS[0], "height": 900}) as page:
+        page.add_init_script(CSP_LISTENER)
         _sign_in(page, live_server.url, username)
         for language in LANGUAGES:
             User.objects.filter(username=username).update(language=language)  # the user's language wins
@@ -206,6 +209,7 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
                 page.set_viewport_size({"width": WIDTHS[0], "height": 900})
                 page.goto(f"{live_server.url}{url}")
                 assert page.locator("html").get_attribute("lang") == language, url
+                violations += csp_violations(page)
                 for width in WIDTHS:
                     page.set_viewport_size({"width": width, "height": 900})
                     scroll_width = page.evaluate("document.documentElement.scrollWidth")
@@ -216,3 +220,4 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
                 inaccessible += [f"{language} {url}: {line}" for line in _axe_violations(page)]
     assert not overflowing, "\n".join(overflowing)
     assert not inaccessible, "\n".join(inaccessible)
+    assert not violations, "\n".join(violations)

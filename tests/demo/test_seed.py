@@ -14,6 +14,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F, Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from tests.factories import UserFactory
@@ -168,7 +169,7 @@ def test_demo_counts_and_logins():
     assert "manager" in output and "rep1" in output and "demo" in output
     assert set(User.objects.values_list("username", flat=True)) == DEMO_USERS
     for username in DEMO_USERS:
-        assert authenticate(username=username, password="demo") is not None
+        assert authenticate(HttpRequest(), username=username, password="demo") is not None
     users = User.objects.all()
     assert Counter(users.values_list("role", flat=True)) == {"rep": 6, "manager": 1, "admin": 1}
     assert users.get(username="admin").is_superuser

@@ -5,8 +5,10 @@ meeting pack with its exports; refusals change nothing."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -132,7 +134,9 @@ def test_the_meeting_pack_and_its_exports(week):
     client = client_for(week.manager)
     html = client.get("/reports/team/pack/", {"week": WEEK}).content.decode()
     assert html.count('class="pack-row"') == 3  # the manager and two reps
-    assert "@media print" in html
+    # the print layout (A4 landscape, no site header) is the pack's own stylesheet (no inline <style>: CSP)
+    assert '<link rel="stylesheet" href="/static/totonou/pack.css">' in html
+    assert "@media print" in Path(finders.find("totonou/pack.css")).read_text()
     response = client.get("/reports/team/pack/", {"week": WEEK, "format": "xlsx"})
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -144,6 +148,44 @@ def test_the_meeting_pack_and_its_exports(week):
     markdown = client.get("/reports/team/pack/", {"week": WEEK, "format": "md"}).content.decode()
     assert f"| {week.rep1} | Submitted | 5 |" in markdown
     assert client.get("/reports/team/pack/", {"week": WEEK, "format": "pdf"}).status_code == 404
+
+
+def test_the_meeting_pack_exports_neutralise_hostile_names(week):
+    """Team, member, customer and deal names and the help request that start like a formula are text in
+    the .xlsx; in Markdown they stay inside their table cell (issue 19, item 3)."""
+    from tests.factories import CustomerFactory, DealFactory
+    from tests.web.test_export_formula_cells import HOSTILE
+    from totonou.deals.models import Stage
+
+    type(week.team).objects.filter(pk=week.team.pk).update(name='=HYPERLINK("https://evil.example")')
+    for user, name in zip((week.manager, week.rep1, week.rep2), HOSTILE, strict=False):
+        User.objects.filter(pk=user.pk).update(display_name=name)
+    report, _created = weekly_report_start(actor=week.rep1, week=WEEK)
+    weekly_report_update(actor=week.rep1, report=report, help_needed=HOSTILE[3])
+    weekly_report_submit(actor=week.rep1, report=report, now=NOW)
+    DealFactory(
+        owner=week.rep1,
+        customer=CustomerFactory(owner=week.rep1, name=HOSTILE[4]),
+        title=HOSTILE[5],
+        stage=Stage.objects.get(slug="lead"),
+        stage_entered_at=jst(2026, 9, 1, 10),
+    )
+    client = client_for(week.manager)
+    response = client.get("/reports/team/pack/", {"week": WEEK, "format": "xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [cell.value for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    assert cells[0] == f'\'=HYPERLINK("https://evil.example") {WEEK}'
+    for name in HOSTILE[:6]:
+        assert "'" + name.replace("\r", "\n") in [cell.replace("\r", "\n") for cell in cells], name
+    assert not [cell for cell in cells if cell[:1] in {"=", "+", "-", "@", "\t", "\r", "\n"}]
+
+    markdown = client.get("/reports/team/pack/", {"week": WEEK, "format": "md"}).content.decode()
+    table = [line for line in markdown.splitlines() if line.startswith("|")]
+    assert len(table) == 2 + 3  # header, rule, one row per member
+    assert len({line.replace("\\|", "").count("|") for line in table}) == 1  # no cell broke the table
+    assert "\r" not in markdown
+    assert not [line for line in markdown.splitlines() if line[:1] in {"=", "+", "@", "\t"}]
 
 
 def test_neutralise_cell():

@@ -9,6 +9,7 @@ import socket
 
 import pytest
 from django.core import mail
+from django.http import HttpRequest
 from django.urls import reverse
 
 from tests.factories import DealFactory, SegmentFactory, UserFactory
@@ -104,7 +105,7 @@ def test_admin_creates_a_user_and_sees_the_link_once(client_for, team_a, admin_u
     client.post(
         page.redirect_chain[-1][0], {"new_password1": "hana-2026-kyoto", "new_password2": "hana-2026-kyoto"}
     )
-    assert client.login(username="tanaka", password="hana-2026-kyoto")
+    assert client.login(request=HttpRequest(), username="tanaka", password="hana-2026-kyoto")
 
 
 def test_user_form_errors_change_nothing(client_for, team_a, admin_user):
@@ -138,7 +139,7 @@ def test_deactivate_and_the_last_admin(client_for, team_a, admin_user, client):
     assert admin.post(reverse("setup:user_deactivate", args=[rep.pk])).status_code == 302
     rep.refresh_from_db()
     assert rep.is_active is False
-    assert client.login(username=rep.username, password="pw") is False
+    assert client.login(request=HttpRequest(), username=rep.username, password="pw") is False
     assert User.objects.filter(pk=rep.pk).exists()
     before = _state()
     refused = admin.post(reverse("setup:user_deactivate", args=[admin_user.pk]))
@@ -154,7 +155,7 @@ def test_a_new_link_stops_the_old_password(client_for, team_a, admin_user, clien
     _team, _manager, (rep, _) = team_a
     response = client_for(admin_user).post(reverse("setup:user_password_link", args=[rep.pk]))
     assert response.status_code == 200 and response.context["link"]
-    assert client.login(username=rep.username, password="pw") is False
+    assert client.login(request=HttpRequest(), username=rep.username, password="pw") is False
 
 
 def test_team_members_and_managers(client_for, team_a, team_b, admin_user):
@@ -337,7 +338,7 @@ def test_change_own_password(client_for, team_a, client):
     )
     assert response.status_code == 302
     assert signed_in.get(reverse("web:settings")).status_code == 200  # still signed in
-    assert client.login(username=rep.username, password="momiji-2026-nara")
+    assert client.login(request=HttpRequest(), username=rep.username, password="momiji-2026-nara")
 
 
 def test_time_zone_picker_starts_with_the_likely_zones(client_for, team_a):
@@ -410,7 +411,7 @@ def test_password_reset_by_email_through_smtp(smtp_server, client, team_a):
         {"new_password1": "yuki-2026-sapporo", "new_password2": "yuki-2026-sapporo"},
     )
     assert done.status_code == 302
-    assert client.login(username=rep.username, password="yuki-2026-sapporo")
+    assert client.login(request=HttpRequest(), username=rep.username, password="yuki-2026-sapporo")
     # An unknown address: the same answer, and no mail.
     client.logout()
     assert client.post(reverse("password_reset"), {"email": "nobody@example.com"}).status_code == 302

@@ -7,11 +7,13 @@ app answers on localhost. ``TOTONOU_ENV=production`` refuses to start without ``
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +75,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "totonou.config.apps.TasksDatabaseConfig",  # django_tasks_db, with a translated name
     "ninja",
+    "axes",  # sign-in throttling (see Security below)
+    "csp",  # Content-Security-Policy (see Security below)
     "totonou.core",
     "totonou.users",
     "totonou.customers",
@@ -93,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -104,6 +109,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the sign-in page
 ]
 
 # Inputs, textareas and selects are written in Python, the same markup as Django's widget templates.
@@ -238,6 +244,47 @@ if IS_PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp; ADR 0028): scripts, styles, images, fonts and requests only from
+# this site, no inline script, no eval (htmx runs with allowEval off, see base.html), no <style> element.
+# Style *attributes* stay allowed: they carry the colours and sizes the server computes (a member's
+# colour, a bar's width), never a script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Sign-in throttling (django-axes): after TOTONOU_SIGNIN_FAILURE_LIMIT failed sign-ins for one username
+# (from any address) or from one address (for any username), sign-in is refused, the right password too,
+# until TOTONOU_SIGNIN_LOCKOUT_MINUTES pass without another failure (0: until an admin unlocks it).
+# Unlock: Settings → Users → the user, the admin's "Access attempts", or `totonou axes_reset_username NAME`
+# / `axes_reset_ip ADDRESS` (docs/operations.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out sign-in before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("TOTONOU_SIGNIN_FAILURE_LIMIT", "10"))
+_lockout_minutes = int(os.environ.get("TOTONOU_SIGNIN_LOCKOUT_MINUTES", "15"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_lockout_minutes) if _lockout_minutes > 0 else None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_LOCKOUT_CALLABLE = "totonou.web.views.accounts.signin_locked_out"
+AXES_CLIENT_IP_CALLABLE = "totonou.core.request.client_ip"
+AXES_ENABLE_ADMIN = False  # users/admin.py registers the attempts for admins only
+AXES_VERBOSE = False  # no banner on every command; failures and lockouts are still logged
+# How many reverse proxies (each appending to X-Forwarded-For) stand in front of the app; 0: the client
+# is REMOTE_ADDR. Behind one TLS proxy set 1, or every sign-in counts against the proxy's address.
+TOTONOU_TRUSTED_PROXIES = int(os.environ.get("TOTONOU_TRUSTED_PROXIES", "0"))
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import datetime
 import functools
+import logging
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.db import DataError, IntegrityError, models
 from django.db.models import ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -212,6 +219,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_out_of_range(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, {"__all__": [_("A value is out of range.")]}, 422)
 
+    def on_suspicious_request(request: HttpRequest, exc: Any) -> HttpResponse:
+        # What Django's own handler logs for a SuspiciousOperation, before its HTML 400.
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(str(exc))
+        if isinstance(exc, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return respond(
+                request, _("The request body is too large (at most %(limit)s bytes).") % {"limit": limit}, 413
+            )
+        return respond(request, _("The request could not be read."), 400)
+
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         if isinstance(exc, AuthenticationError) and exc.message == "Unauthorized":
             message = _("Authentication required: send an API token (Authorization: Bearer …) or sign in.")
@@ -232,6 +249,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(DataError, on_out_of_range)
     api.add_exception_handler(OverflowError, on_out_of_range)
     api.add_exception_handler(HttpError, on_http_error)
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE (413), too many form fields or files, a broken multipart.
+    api.add_exception_handler(SuspiciousOperation, on_suspicious_request)
 
 
 def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

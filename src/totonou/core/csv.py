@@ -1,6 +1,10 @@
 """Spreadsheet-safe exports: cells that Excel would read as a formula are neutralised, CSV is UTF-8 with a
 byte order mark (Japanese Excel opens it), and both CSV and .xlsx are written row by row so a long list is
-never held in memory."""
+never held in memory.
+
+The one writer of every download a spreadsheet may open: the list exports, the uncontacted list, an
+import's row report (``csv_stream`` / ``csv_response``), the .xlsx exports and the meeting pack
+(``xlsx_write`` / ``xlsx_cell``). A new export uses these, never ``csv.writer`` or openpyxl directly."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import csv
 import datetime
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+
+from django.http import StreamingHttpResponse
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -44,19 +50,29 @@ def csv_stream(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator
         yield writer.writerow([_cell(cell) for cell in row]).encode("utf-8")
 
 
+def csv_response(
+    filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]
+) -> StreamingHttpResponse:
+    """A streamed download of ``rows`` as ``filename`` (an ASCII name; the content is UTF-8 with a BOM)."""
+    response = StreamingHttpResponse(csv_stream(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def xlsx_write(path_or_file: Any, header: Sequence[Any], rows: Iterable[Sequence[Any]], title: str) -> None:
     """An .xlsx workbook written in openpyxl's write-only mode (rows go straight to disk)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
-    sheet.append([str(cell) for cell in header])
+    sheet.append([neutralise_cell(str(cell)) for cell in header])
     for row in rows:
-        sheet.append([_xlsx_cell(cell) for cell in row])
+        sheet.append([xlsx_cell(cell) for cell in row])
     workbook.save(path_or_file)
 
 
-def _xlsx_cell(value: Any) -> Any:
+def xlsx_cell(value: Any) -> Any:
+    """A cell for openpyxl: text neutralised, aware datetimes made naive (Excel has no time zones)."""
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)
     if isinstance(value, str):

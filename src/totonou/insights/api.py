@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from totonou.core.api import PageQuery, api_user, paginate
-from totonou.insights.csv import csv_response
+from totonou.core.csv import csv_response
 from totonou.insights.filters import (
     AttainmentFilter,
     CoverageFilter,

@@ -1,5 +1,6 @@
 """The meeting pack as .xlsx (openpyxl) and as Markdown: a row per member, help requests, stalled deals.
-Every text cell goes through ``core.csv.neutralise_cell``."""
+Every .xlsx cell goes through ``core.csv.xlsx_cell`` (formula-like text neutralised); Markdown is not read by
+a spreadsheet, its cells only keep the table whole (``|`` escaped, line breaks as spaces)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from totonou.core.csv import neutralise_cell
+from totonou.core.csv import xlsx_cell
 from totonou.reports.pack import TeamWeek
 
 
@@ -36,16 +37,16 @@ def pack_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = data.week
-    sheet.append([neutralise_cell(f"{data.team.name} {data.week}")])
+    sheet.append([xlsx_cell(f"{data.team.name} {data.week}")])
     for row in _rows(data, labels, figures, states):
-        sheet.append([neutralise_cell(value) for value in row])
+        sheet.append([xlsx_cell(value) for value in row])
     if data.stalled_deals:
         sheet.append([])
-        sheet.append([neutralise_cell(_("Stalled deals"))])
+        sheet.append([xlsx_cell(_("Stalled deals"))])
         for deal in data.stalled_deals:
             sheet.append(
                 [
-                    neutralise_cell(value)
+                    xlsx_cell(value)
                     for value in (
                         deal.title,
                         deal.customer.name,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -175,3 +177,20 @@ class ApiTokenAdmin(ReadOnlyModelAdmin):
         if not self.has_view_permission(request):
             return {}
         return {"revoke": self.get_action("revoke")}
+
+
+# --- Sign-in throttling (django-axes; AXES_ENABLE_ADMIN is off so only admins see these) ------------
+
+
+@admin.register(AccessAttempt)
+class SignInAttemptAdmin(AdminOnlyMixin, AccessAttemptAdmin):
+    """Failed sign-ins counted by the throttling, one row per username, address and browser. Deleting a
+    row unlocks what it locked (the username, the address)."""
+
+
+@admin.register(AccessLog)
+class SignInLogAdmin(AdminOnlyMixin, AccessLogAdmin):
+    """Successful sign-ins and sign-outs (address, browser, time): read only."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

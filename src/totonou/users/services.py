@@ -9,10 +9,12 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from axes.models import AccessAttempt
+from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -256,6 +258,34 @@ def user_password_link(*, actor: User, user: User) -> tuple[str, str]:
     user.save(update_fields=["password"])
     audit_record(actor=actor, instance=user, action="update", changes={"password": ["", "set-password link"]})
     return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+
+
+# --- Sign-in throttling (django-axes, ADR 0028) ----------------------------------------------------
+
+
+def signin_failures(user: User) -> int:
+    """Failed sign-ins counted against ``user``'s username now (from any address): at
+    ``AXES_FAILURE_LIMIT`` their sign-in is locked."""
+    attempts = AccessAttempt.objects.filter(username=user.username)
+    if settings.AXES_COOLOFF_TIME is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def signin_locked(user: User) -> bool:
+    return signin_failures(user) >= settings.AXES_FAILURE_LIMIT
+
+
+@transaction.atomic
+def user_signin_unlock(*, actor: User, user: User) -> int:
+    """Forget the failed sign-ins for ``user``'s username (an admin, when they are locked out); returns
+    how many attempt records went. A lock of an address (many usernames failing from one network) is
+    lifted with ``totonou axes_reset_ip``."""
+    ensure_admin(actor)
+    count = reset(username=user.username)
+    if count:
+        audit_record(actor=actor, instance=user, action="update", changes={"signin_lock": ["locked", ""]})
+    return count
 
 
 def _hash(raw: str) -> str:

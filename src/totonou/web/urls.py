@@ -196,6 +196,7 @@ setup_patterns = (
         path("users/new/", setup.user_create, name="user_create"),
         path("users/<int:pk>/", setup.user_edit, name="user_edit"),
         path("users/<int:pk>/password-link/", setup.user_password_link_view, name="user_password_link"),
+        path("users/<int:pk>/unlock/", setup.user_signin_unlock_view, name="user_signin_unlock"),
         path("users/<int:pk>/deactivate/", setup.user_active, {"active": False}, name="user_deactivate"),
         path("users/<int:pk>/activate/", setup.user_active, {"active": True}, name="user_activate"),
         path("teams/", setup.team_list, name="team_list"),

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import tempfile
 
-from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from totonou.core.csv import csv_stream, xlsx_write
+from totonou.core.csv import csv_response, xlsx_write
 from totonou.core.filters import filters_from_query
 from totonou.imports.exports import EXPORTS
 from totonou.users.request import signed_in_user
@@ -26,11 +26,7 @@ def export_download(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBa
     rows = export.rows(user=user, filters=filters)
     filename = f"{kind}-{timezone.localdate().isoformat()}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            csv_stream(export.header, rows), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return csv_response(filename, export.header, rows)
     # openpyxl's write-only mode writes rows to a temporary file, never the whole sheet in memory.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
     xlsx_write(spool, export.header, rows, title=kind)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from totonou.activities.models import Activity
-from totonou.core.csv import csv_stream
+from totonou.core.csv import csv_response
 from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import render_page
 from totonou.customers.models import Contact, Customer
@@ -172,9 +172,6 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponseBase:
         [row["line"], labels.get(row["status"], row["status"]), row["key"], row["message"]]
         for row in record.report
     )
-    response = StreamingHttpResponse(
-        csv_stream([_("Line"), _("Result"), _("Record"), _("Reason")], rows),
-        content_type="text/csv; charset=utf-8",
+    return csv_response(
+        f"import-{record.pk}-report.csv", [_("Line"), _("Result"), _("Record"), _("Reason")], rows
     )
-    response["Content-Disposition"] = f'attachment; filename="import-{record.pk}-report.csv"'
-    return response

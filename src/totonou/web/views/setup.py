@@ -38,7 +38,7 @@ from totonou.users.permissions import (
     ensure_can_change_reference_data,
 )
 from totonou.users.request import signed_in_user
-from totonou.users.services import user_password_link, user_update
+from totonou.users.services import signin_locked, user_password_link, user_signin_unlock, user_update
 from totonou.web.forms.setup import (
     ActivityTypeForm,
     LossReasonForm,
@@ -116,9 +116,18 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.save() is not None:
         messages.success(request, _("%(name)s is saved.") % {"name": person})
         return redirect("setup:user_list")
-    return render_page(
-        request, "setup/user_form.html", {"form": form, "person": person}, status=400 if form.errors else 200
-    )
+    context = {"form": form, "person": person, "signin_locked": signin_locked(person)}
+    return render_page(request, "setup/user_form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def user_signin_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Unlock a user's sign-in after too many failed attempts (sign-in throttling)."""
+    actor = _admin(request)
+    person = get_object_or_404(User, pk=pk)
+    user_signin_unlock(actor=actor, user=person)
+    messages.success(request, _("%(name)s can sign in again.") % {"name": person})
+    return redirect("setup:user_edit", pk=pk)
 
 
 @require_POST
