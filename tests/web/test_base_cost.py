@@ -73,7 +73,7 @@ def test_a_new_notification_shows_in_the_bell_at_once_and_leaves_it_when_read(cl
     notification = notification_record(recipient=rep, kind="reminder", title="Visit tomorrow")
     page = client.get(reverse("web:settings")).content.decode()
     assert 'aria-label="Notifications: 1 unread"' in page
-    assert '<span class="mentions-badge__count" aria-hidden="true">1</span>' in page
+    assert '<span class="mentions-badge__count" data-counter aria-hidden="true">1</span>' in page
 
     notification_record(recipient=rep, kind="reminder", title="Another")
     assert 'aria-label="Notifications: 2 unread"' in client.get(reverse("web:settings")).content.decode()

@@ -97,7 +97,7 @@ def notification_bell(request: Any, unread: int, *, oob: bool = False) -> SafeSt
             % {"counter": unread}
         )
         count = "99+" if unread > 99 else str(unread)
-        badge = f'<span class="mentions-badge__count" aria-hidden="true">{count}</span>'
+        badge = f'<span class="mentions-badge__count" data-counter aria-hidden="true">{count}</span>'
     else:
         label, badge = words["t_notifications"], ""
     return mark_safe(  # noqa: S308 — every value is escaped above
