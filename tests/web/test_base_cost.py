@@ -136,7 +136,9 @@ def test_the_time_zone_select_writes_djangos_markup(current, value):
         "time_zone", value, attrs=attrs, renderer=DjangoTemplates()
     )
     assert ours == django
-    assert ours.count("<option") == len({zone for _, zones in grouped_time_zone_choices(current) for zone, _ in zones})
+    assert ours.count("<option") == len(
+        {zone for _, zones in grouped_time_zone_choices(current) for zone, _ in zones}
+    )
 
 
 def test_a_form_copies_the_time_zone_field_without_walking_every_zone():

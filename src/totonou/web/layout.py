@@ -151,10 +151,10 @@ def site_header(context: Any) -> SafeString:
         f'<form class="language-switcher" method="post" action="{words["set_language"]}">\n  {token}\n'
         f'  <input type="hidden" name="next" value="{next_path}">\n'
         f'  <div class="segmented" role="group" aria-label="{words["t_language"]}">\n'
-        f'    <button type="submit" name="language" value="ja" lang="ja" aria-pressed="{pressed["ja"]}">日本語'
-        "</button>\n"
-        f'    <button type="submit" name="language" value="en" lang="en" aria-pressed="{pressed["en"]}">English'
-        "</button>\n  </div>\n</form>\n"
+        '    <button type="submit" name="language" value="ja" lang="ja"'
+        f' aria-pressed="{pressed["ja"]}">日本語</button>\n'
+        '    <button type="submit" name="language" value="en" lang="en"'
+        f' aria-pressed="{pressed["en"]}">English</button>\n  </div>\n</form>\n'
     )
     if signed_in:
         parts.append(

@@ -92,7 +92,9 @@ class TimeZoneSelect(forms.Select):
     ) -> SafeString:
         values = self.format_value(value)
         chosen: str | None = values[0] if values else None
-        parts = [f'<select name="{conditional_escape(name)}"{html_attrs(self.build_attrs(self.attrs, attrs))}>']
+        parts = [
+            f'<select name="{conditional_escape(name)}"{html_attrs(self.build_attrs(self.attrs, attrs))}>'
+        ]
         for group, options in self.choices:
             parts.append(f'\n  <optgroup label="{conditional_escape(group)}">')
             for zone, _label in options:
