@@ -40,6 +40,9 @@ NAV: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("web:settings", "⚙", gettext_noop("Settings"), ("web:settings", "setup:")),
 )
 
+#: The navigation's tabs a phone shows; the others are under "More".
+PHONE_TABS = 5
+
 #: The bell sent alone, swapped into the header out of band.
 OOB = ' hx-swap-oob="true"'
 
@@ -79,6 +82,7 @@ def _words(language: str | None, prefix: str) -> dict[str, Any]:
         "t_settings": escape(gettext("Settings")),
         "t_sign_out": escape(gettext("Sign out")),
         "t_main": escape(gettext("Main")),
+        "t_more": escape(gettext("More")),
     }
 
 
@@ -172,11 +176,26 @@ def site_header(context: Any) -> SafeString:
     parts.append("      </div>\n    </div>\n")
     if signed_in:
         parts.append(f'      <nav class="main-nav" aria-label="{words["t_main"]}">\n        <ul>\n')
-        for href, icon, label, names in words["nav"]:
-            parts.append(
-                f'          <li><a href="{href}"{_current(match, names)}><span class="nav-icon"'
-                f' aria-hidden="true">{icon}</span>{label}</a></li>\n'
+        links = [
+            (
+                f'<a href="{href}"{_current(match, names)}><span class="nav-icon" aria-hidden="true">{icon}</span>'
+                f"{label}</a>"
             )
+            for href, icon, label, names in words["nav"]
+        ]
+        for index, link in enumerate(links):
+            extra = ' class="main-nav__extra"' if index >= PHONE_TABS else ""
+            parts.append(f"          <li{extra}>{link}</li>\n")
+        # On a phone the first tabs stay and the rest move into "More" (app.css shows one or the other).
+        more_names = [name for *_, names in NAV[PHONE_TABS:] for name in names]
+        parts.append(
+            '\n          <li class="main-nav__more">\n            <details class="nav-more">\n'
+            f'              <summary class="nav-more__toggle"{_current(match, more_names)}><span class="nav-icon"'
+            f' aria-hidden="true">⋯</span>{words["t_more"]}</summary>\n'
+            '              <div class="nav-more__panel">\n'
+        )
+        parts.extend(f"              {link}\n" for link in links[PHONE_TABS:])
+        parts.append("              </div>\n            </details>\n          </li>\n")
         parts.append("        </ul>\n      </nav>\n")
     parts.append("  </header>")
     return mark_safe("".join(parts))  # noqa: S308 — every value is escaped where it is inserted
