@@ -178,8 +178,8 @@ def site_header(context: Any) -> SafeString:
         parts.append(f'      <nav class="main-nav" aria-label="{words["t_main"]}">\n        <ul>\n')
         links = [
             (
-                f'<a href="{href}"{_current(match, names)}><span class="nav-icon" aria-hidden="true">{icon}</span>'
-                f"{label}</a>"
+                f'<a href="{href}"{_current(match, names)}>'
+                f'<span class="nav-icon" aria-hidden="true">{icon}</span>{label}</a>'
             )
             for href, icon, label, names in words["nav"]
         ]
@@ -190,8 +190,8 @@ def site_header(context: Any) -> SafeString:
         more_names = [name for *_, names in NAV[PHONE_TABS:] for name in names]
         parts.append(
             '\n          <li class="main-nav__more">\n            <details class="nav-more">\n'
-            f'              <summary class="nav-more__toggle"{_current(match, more_names)}><span class="nav-icon"'
-            f' aria-hidden="true">⋯</span>{words["t_more"]}</summary>\n'
+            f'              <summary class="nav-more__toggle"{_current(match, more_names)}>'
+            f'<span class="nav-icon" aria-hidden="true">⋯</span>{words["t_more"]}</summary>\n'
             '              <div class="nav-more__panel">\n'
         )
         parts.extend(f"              {link}\n" for link in links[PHONE_TABS:])
