@@ -77,7 +77,7 @@ def test_bad_uploads_are_422_and_nothing_is_kept(api_client, settings):
     assert upload(client, b"name\r\nA\r\n", options="{").status_code == 422
     settings.TOTONOU_IMPORT_MAX_BYTES = 5
     assert upload(client, b"name\r\nA\r\n").json() == {
-        "detail": {"file": ["The largest file that can be imported is 0 MB."]}
+        "detail": {"file": ["The file is 9\xa0bytes; the largest file that can be imported is 5\xa0bytes."]}
     }
     assert Import.objects.count() == 0
 

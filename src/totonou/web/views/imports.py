@@ -22,7 +22,7 @@ from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal
 from totonou.imports.engine import ALIASES, KINDS, Preview, preview
 from totonou.imports.models import Import
-from totonou.imports.reading import FileRefused, max_bytes
+from totonou.imports.reading import FileRefused, max_bytes, too_large
 from totonou.imports.services import import_create, import_start, options_from
 from totonou.imports.tasks import import_run_task
 from totonou.users.request import signed_in_user
@@ -53,9 +53,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         elif upload is None:
             error = _("Choose a file.")
         elif (upload.size or 0) > max_bytes():
-            error = _("The largest file that can be imported is %(limit)s MB.") % {
-                "limit": max_bytes() // 2**20
-            }
+            error = too_large(upload.size or 0)
         else:
             record = import_create(
                 actor=user,
