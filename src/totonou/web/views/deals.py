@@ -47,6 +47,25 @@ def _with_default_owner(request: HttpRequest, user: Any) -> Any:
     return query
 
 
+#: The filters the list has no field for (the pipeline analytics link to them): kept as hidden fields
+#: and named above the list, with "Clear" to drop them.
+FIGURE_FILTERS = (
+    "team",
+    "segment",
+    "loss_reason",
+    "size",
+    "close_from",
+    "close_to",
+    "min_probability",
+    "closed_from",
+    "closed_to",
+    "entered_stage",
+    "entered_from",
+    "entered_to",
+    "outcome",
+)
+
+
 #: The deal list's sorts (``DealFilter.sort``), as the sort menu offers them.
 DEAL_SORTS = [
     ("recent", _("Recently changed")),
@@ -73,6 +92,9 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
         ),
         "kinds": Stage.Kind.choices,
         "now": timezone.now(),
+        "figure_filters": [
+            (name, getattr(filters, name)) for name in FIGURE_FILTERS if getattr(filters, name) is not None
+        ],
     }
     # The totals' count pages the list: no second COUNT query.
     return DEALS.render(request, deals, filters=filters, errors=errors, context=context, count=totals.count)
