@@ -17,6 +17,7 @@ from totonou.activities.selectors import activity_timeline, comment_thread
 from totonou.core.htmx import htmx_target, render_page
 from totonou.core.list_page import ListPage
 from totonou.deals.filters import DealFilter
+from totonou.deals.history import deal_stays
 from totonou.deals.models import Stage
 from totonou.deals.selectors import deal_list, deal_stage_history, deal_totals, stage_list
 from totonou.users.filters import UserFilter
@@ -117,7 +118,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "days_in_stage": days_in_stage,
                 "is_stalled": deal.stage.kind == Stage.Kind.OPEN
                 and days_in_stage > deal.stage.stagnation_days,
-                "history": deal_stage_history(deal=deal),
+                "history": deal_stays(list(deal_stage_history(deal=deal)), now),
                 "comments": comment_thread(user=user, deal=deal),
                 "plan_url": f"{reverse('activities:activity_create')}?"
                 + urlencode({"deal": str(deal.pk), "mode": "plan", "next": deal.get_absolute_url()}),
