@@ -23,7 +23,7 @@ from totonou.customers.services import segment_create, segment_update
 from totonou.deals.models import LossReason, Stage
 from totonou.deals.services import loss_reason_create, loss_reason_update, stage_create, stage_update
 from totonou.users.models import Team, User
-from totonou.users.services import team_create, team_update, user_create, user_update
+from totonou.users.services import new_member_colour, team_create, team_update, user_create, user_update
 from totonou.web.forms.preferences import TimeZoneField, language_choices
 
 
@@ -94,7 +94,7 @@ class UserForm(ServiceErrorsMixin, forms.Form):
         initial: dict[str, Any] = {
             "role": User.Role.REP,
             "time_zone": "Asia/Tokyo",
-            "calendar_color": "#2f6fdd",
+            "calendar_color": new_member_colour(None),
         }
         if user is not None:
             initial = {name: getattr(user, name) for name in self.fields_on_update if name != "managed_teams"}
