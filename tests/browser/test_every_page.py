@@ -4,7 +4,7 @@ The URLconf is the list of pages: a new page is checked without touching this fi
 needs an id of a kind this test does not know yet — then the test fails and names the pattern, so no
 page slips through unchecked. Each page is opened once per language as each kind of user who may see it;
 the viewport is then resized through every width a person uses (phone to wide desktop) and the document
-may never be wider than the window. axe-core then checks the page (the widest layout): no serious or
+may never be wider than the window, and no text a person reads is smaller than 14 px. axe-core then checks the page (the widest layout): no serious or
 critical accessibility violation.
 
 Screenshots of every page at every width land in ``$TOTONOU_SCREENSHOTS`` (default: a temporary
@@ -142,8 +142,8 @@ def _pages(client: Client) -> list[str]:
         if url is None:
             continue
         response = client.get(url)
-        if response.status_code in {405, 302} or response.get("HX-Redirect"):
-            continue  # an action (POST only) or a redirect, not a page
+        if response.status_code in {405, 301, 302} or response.get("HX-Redirect"):
+            continue  # an action (POST only) or a redirect (an old address kept working), not a page
         if response.status_code == 403:
             continue  # not this user's page (a rep on the channel settings): the refusal is tested elsewhere
         if response.status_code != 200:
@@ -178,6 +178,29 @@ def _axe_violations(page: Any) -> list[str]:
     ]
 
 
+#: Text smaller than 14 px that a person reads: any visible element with text of its own, outside charts
+#: (SVG text scales with the chart) and outside the two places the design allows 12 px: the phone tab bar's
+#: labels under their icons and numeric counters (``--text-xs`` in app.css).
+SMALL_TEXT = """() => {
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  while (walker.nextNode()) {
+    const element = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || !element || seen.has(element)) continue;
+    seen.add(element);
+    if (element.closest('svg, .visually-hidden, .main-nav, [data-counter], script, style, template')) continue;
+    if (!element.getClientRects().length) continue;
+    const style = getComputedStyle(element);
+    if (style.visibility === 'hidden' || parseFloat(style.fontSize) >= 14) continue;
+    const names = [...element.classList].join('.');
+    found.push(`${element.tagName.toLowerCase()}${names ? '.' + names : ''} ${style.fontSize}: ` +
+               walker.currentNode.textContent.trim().slice(0, 24));
+  }
+  return found.slice(0, 4);
+}"""
+
+
 def _sign_in(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", username)
@@ -198,6 +221,7 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
     assert len(pages) >= 12, pages  # the walk found the app's pages, not an empty list
     overflowing: list[str] = []
     inaccessible: list[str] = []
+    small_text: list[str] = []
     assert AXE.is_file(), f"{AXE} is missing: run `make test-tools` (npm ci)"
     violations: list[str] = []  # of the Content-Security-Policy (tests/browser/test_csp.py)
     with chromium_page(viewport={"width": WIDTHS[0], "height": 900}) as page:
@@ -217,7 +241,12 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
                     page.screenshot(path=str(SCREENSHOTS / name))
                     if scroll_width > width:
                         overflowing.append(f"{language} {url} at {width}px: {scroll_width}px wide")
+                    if width in (390, 1366):
+                        small_text += [
+                            f"{language} {url} at {width}px: {found}" for found in page.evaluate(SMALL_TEXT)
+                        ]
                 inaccessible += [f"{language} {url}: {line}" for line in _axe_violations(page)]
     assert not overflowing, "\n".join(overflowing)
+    assert not small_text, "\n".join(small_text)
     assert not inaccessible, "\n".join(inaccessible)
     assert not violations, "\n".join(violations)
