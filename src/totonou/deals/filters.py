@@ -7,16 +7,18 @@ from typing import Annotated, Literal
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema
 
+from totonou.core.api import Id
+
 DealSort = Literal["recent", "amount", "expected_close", "days_in_stage", "last_activity"]
 
 
 class DealFilter(FilterSchema):
     q: Annotated[str | None, FilterLookup("title__icontains")] = None
-    customer: Annotated[int | None, FilterLookup("customer_id")] = None
-    contact: Annotated[int | None, FilterLookup("contact_id")] = None
-    owner: Annotated[int | None, FilterLookup("owner_id")] = None
-    team: Annotated[int | None, FilterLookup("owner__team_id")] = None
-    stage: Annotated[int | None, FilterLookup("stage_id")] = None
+    customer: Annotated[Id | None, FilterLookup("customer_id")] = None
+    contact: Annotated[Id | None, FilterLookup("contact_id")] = None
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = None
+    team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
+    stage: Annotated[Id | None, FilterLookup("stage_id")] = None
     kind: Annotated[Literal["open", "won", "lost"] | None, FilterLookup("stage__kind")] = None
     external_id: Annotated[str | None, FilterLookup("external_id")] = None
     archived: Annotated[

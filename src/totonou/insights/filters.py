@@ -10,9 +10,8 @@ from django.db.models import Q
 from ninja import Field, FilterConfigDict, FilterLookup, FilterSchema
 
 from totonou.core.api import Id
+from totonou.core.bounds import MAX_DAYS, BoundedDate
 
-#: The longest threshold the ``days`` filter accepts (ten years).
-MAX_DAYS = 3650
 #: How many weeks or months a trend may span.
 MAX_PERIODS = 26
 
@@ -49,7 +48,7 @@ class MemberFilter(FilterSchema):
 
 class CoverageFilter(MemberFilter):
     month: Annotated[
-        datetime.date | None, Field(description="A day in the last month of the trend (default: today).")
+        BoundedDate | None, Field(description="A day in the last month of the trend (default: today).")
     ] = None
     months: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 6
 
@@ -62,7 +61,7 @@ class CoverageFilter(MemberFilter):
 
 class PlanVsActualFilter(MemberFilter):
     period: Literal["week", "month"] = "week"
-    date: Annotated[datetime.date | None, Field(description="A day in the last period (default: today).")] = (
+    date: Annotated[BoundedDate | None, Field(description="A day in the last period (default: today).")] = (
         None
     )
     periods: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 1
@@ -83,9 +82,7 @@ class PlanVsActualFilter(MemberFilter):
 
 class StrategyAlignmentFilter(MemberFilter):
     strategy: Id
-    date: Annotated[datetime.date | None, Field(description="A day in the last week (default: today).")] = (
-        None
-    )
+    date: Annotated[BoundedDate | None, Field(description="A day in the last week (default: today).")] = None
     weeks: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 4
 
     def filter_strategy(self, value: int) -> Q:
@@ -137,12 +134,12 @@ class PipelineFilter(FilterSchema):
     segment: Annotated[Id | None, FilterLookup("customer__segment_id")] = None
     key_only: bool | None = None
     close_from: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         FilterLookup("expected_close_date__gte"),
         Field(description="Expected close on or after this day."),
     ] = None
     close_to: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         FilterLookup("expected_close_date__lte"),
         Field(description="Expected close on or before this day."),
     ] = None
@@ -161,8 +158,8 @@ class PipelinePeriodFilter(FilterSchema):
     owner: Annotated[Id | None, FilterLookup("owner_id")] = None
     team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
     segment: Annotated[Id | None, FilterLookup("customer__segment_id")] = None
-    from_: Annotated[datetime.date | None, Field(alias="from", description="The first day.")] = None
-    to: Annotated[datetime.date | None, Field(description="The last day.")] = None
+    from_: Annotated[BoundedDate | None, Field(alias="from", description="The first day.")] = None
+    to: Annotated[BoundedDate | None, Field(description="The last day.")] = None
 
     def filter_from_(self, value: datetime.date | None) -> Q:
         return Q()
