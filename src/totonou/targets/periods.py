@@ -22,7 +22,7 @@ import datetime
 import re
 import zoneinfo
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -44,10 +44,21 @@ def fiscal_start_month() -> int:
     return int(getattr(settings, "TOTONOU_FISCAL_YEAR_START_MONTH", 4))
 
 
-def period_zone() -> zoneinfo.ZoneInfo:
-    """The time zone period boundaries are drawn in: the team's, which is the site's ``TIME_ZONE``
-    (teams have no time zone of their own)."""
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+def period_zone(team: Any = None) -> zoneinfo.ZoneInfo:
+    """The time zone period boundaries are drawn in (the one place that decides it): the team's
+    (``Team.time_zone``); the site's ``TIME_ZONE`` without a team. A deal won 2027-03-31 23:30 in the
+    team's zone counts in March 2027 (FY2026), wherever the server or the viewer is."""
+    name = getattr(team, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def member_zone(user: Any) -> zoneinfo.ZoneInfo:
+    """``period_zone`` of ``user``'s team (the site's zone for a user in no team)."""
+    team_id = getattr(user, "team_id", None)
+    return period_zone(user.team if team_id is not None else None)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

@@ -118,25 +118,26 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     filters = _parse(WinRateFilter, query, errors)
     forecast_filters = _parse(ForecastFilter, query, errors)
-    deals, first_day, last_day = selectors.period_deals(user=user, filters=filters)
+    zone = selectors.pipeline_zone(user=user, filters=filters)
+    deals, first_day, last_day = selectors.period_deals(user=user, filters=filters, zone=zone)
     try:
-        period = selectors.forecast_period(forecast_filters.period)
+        period = selectors.forecast_period(forecast_filters.period, zone=zone)
     except (ValueError, DjangoValidationError):
         errors.setdefault("period", []).append(_("Give a fiscal month (2026-04) or quarter (2026-Q1)."))
-        period = selectors.forecast_period(None)
+        period = selectors.forecast_period(None, zone=zone)
     search = request.GET.get("q", "").strip()[:100]
-    lost = selectors.lost_deals(deals, first_day=first_day, last_day=last_day)
+    lost = selectors.lost_deals(deals, first_day=first_day, last_day=last_day, zone=zone)
     if search:
         lost = lost.filter(Q(loss_note__icontains=search) | Q(title__icontains=search))
     context = {
         "win_rate": selectors.win_rate(
-            deals, first_day=first_day, last_day=last_day, group_by=filters.group_by
+            deals, first_day=first_day, last_day=last_day, group_by=filters.group_by, zone=zone
         ),
-        "funnel": selectors.funnel(deals, first_day=first_day, last_day=last_day),
-        "loss_reasons": selectors.loss_reasons(deals, first_day=first_day, last_day=last_day),
+        "funnel": selectors.funnel(deals, first_day=first_day, last_day=last_day, zone=zone),
+        "loss_reasons": selectors.loss_reasons(deals, first_day=first_day, last_day=last_day, zone=zone),
         "lost_deals": list(lost[:100]),
         "forecast": selectors.forecast(
-            forecast_filters.filter(selectors.visible_deals(user=user)), period=period
+            forecast_filters.filter(selectors.visible_deals(user=user)), period=period, zone=zone
         ),
         "filters": filters,
         "first_day": first_day,
