@@ -10,6 +10,7 @@ with its reason and the others go on. A dry run does all of it in a transaction 
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -421,16 +422,23 @@ def _aware(day: datetime.date, time: datetime.time | None) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, time or datetime.time(9, 0)))
 
 
-def _choice(value: str, choices: Any) -> str:
-    folded = fold(value)
+@functools.cache
+def _choice_labels(choices: Any) -> dict[str, str]:
+    """Folded value and ja / en label -> value, for a choices class (made once: rows repeat them)."""
+    labels: dict[str, str] = {}
     for choice in choices:
-        labels = {fold(choice.value)}
+        labels.setdefault(fold(choice.value), str(choice.value))
         for language in ("ja", "en"):
             with override(language):
-                labels.add(fold(str(choice.label)))
-        if folded in labels:
-            return str(choice.value)
-    raise RowError(_("“%(value)s” is not one of the choices.") % {"value": value})
+                labels.setdefault(fold(str(choice.label)), str(choice.value))
+    return labels
+
+
+def _choice(value: str, choices: Any) -> str:
+    found = _choice_labels(choices).get(fold(value))
+    if found is None:
+        raise RowError(_("“%(value)s” is not one of the choices.") % {"value": value})
+    return found
 
 
 def _changes(instance: Any, fields: dict[str, Any]) -> dict[str, Any]:
