@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from totonou.activities.models import Activity, ActivityType
+from totonou.activities.rebuild import database_analyze
 from totonou.activities.services import (
     activities_create_many,
     activity_create,
@@ -57,6 +58,10 @@ from totonou.users.models import User
 KINDS = ("customers", "contacts", "deals", "activities")
 #: Rows per transaction and checkpoint (ADR 0026).
 BATCH_SIZE = 500
+#: An import that creates at least this many records refreshes the planner's statistics at its end
+#: (``totonou rebuild``'s ``ANALYZE``): a bulk load changes the tables' sizes, and plans made on stale
+#: statistics are the slow queries of a freshly loaded database (issue 20).
+ANALYZE_AFTER_ROWS = 10_000
 CREATE, UPDATE, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
 
 # field -> header spellings (compared folded: width and case do not matter)
@@ -909,9 +914,12 @@ def run(
         except _DryRun:
             pass
         return report
+    created_before = report.counts[CREATE]
     for batch in batches():
         with transaction.atomic():
             process(batch)
+    if report.counts[CREATE] - created_before >= ANALYZE_AFTER_ROWS:
+        database_analyze()
     return report
 
 
