@@ -272,7 +272,7 @@ CONTENT_SECURITY_POLICY = {
 # / `axes_reset_ip ADDRESS` (docs/operations.md).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out sign-in before any password check
-    "django.contrib.auth.backends.ModelBackend",
+    "totonou.users.backends.ModelBackend",  # Django's, with the user's team in the same query
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("TOTONOU_SIGNIN_FAILURE_LIMIT", "10"))
 _lockout_minutes = int(os.environ.get("TOTONOU_SIGNIN_LOCKOUT_MINUTES", "15"))
