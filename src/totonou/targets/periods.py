@@ -13,7 +13,7 @@ Keys (the API and the stored targets use them):
 - ``FY2026``: the fiscal year.
 
 Boundaries are dates here; ``FiscalPeriod.bounds(zone)`` gives the aware ``[start, end)`` of local
-midnights in the team's time zone (``period_zone``).
+midnights in the team's time zone (``period_zone``, from ``users.zones``).
 """
 
 from __future__ import annotations
@@ -22,12 +22,16 @@ import datetime
 import re
 import zoneinfo
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
+
+# The one rule of the periods' time zone lives in users.zones (deals reads it too); read here with them.
+from totonou.users.zones import member_zone as member_zone
+from totonou.users.zones import period_zone as period_zone
 
 Kind = Literal["month", "quarter", "half", "year"]
 
@@ -42,23 +46,6 @@ _YEAR = re.compile(r"FY(?P<year>[0-9]{4})")
 def fiscal_start_month() -> int:
     """The month (1–12) the fiscal year starts in."""
     return int(getattr(settings, "TOTONOU_FISCAL_YEAR_START_MONTH", 4))
-
-
-def period_zone(team: Any = None) -> zoneinfo.ZoneInfo:
-    """The time zone period boundaries are drawn in (the one place that decides it): the team's
-    (``Team.time_zone``); the site's ``TIME_ZONE`` without a team. A deal won 2027-03-31 23:30 in the
-    team's zone counts in March 2027 (FY2026), wherever the server or the viewer is."""
-    name = getattr(team, "time_zone", "") or settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def member_zone(user: Any) -> zoneinfo.ZoneInfo:
-    """``period_zone`` of ``user``'s team (the site's zone for a user in no team)."""
-    team_id = getattr(user, "team_id", None)
-    return period_zone(user.team if team_id is not None else None)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

@@ -59,7 +59,7 @@ WEEKDAY_CHOICES = [
 
 class Team(TimeStampedModel):
     """A sales team: its members, its managers and its settings. ``time_zone`` draws the team's period
-    boundaries (targets, attainment, the pipeline's periods: ``targets.periods.period_zone``) and its
+    boundaries (targets, attainment, the pipeline's periods: ``users.zones.period_zone``) and its
     weekly-report deadline; the deadline is a weekday of the report's ISO week and a local time
     (``reports.pack.deadline_for``)."""
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from totonou.core.audit import audit_record, snapshot
 from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.core.services import lock, reject_unknown, save_changes
+from totonou.users.colours import member_colour_problem, next_member_colour
 from totonou.users.models import ApiToken, CalendarFeed, Team, User
 from totonou.users.permissions import ensure_admin, ensure_can_change_team_owned, is_signed_in
 
@@ -71,6 +72,39 @@ def _team_settings(given: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in given.items() if value is not None}
 
 
+def _check_member_colour(fields: dict[str, Any], user: User | None = None) -> None:
+    """A calendar colour being set must not pass for the key-customer amber nor fade into white
+    (``users.colours``). A colour a user already has is left alone: only a change is checked."""
+    colour = fields.get("calendar_color")
+    if not isinstance(colour, str) or (user is not None and colour.lower() == user.calendar_color.lower()):
+        return
+    if len(colour) != 7 or not colour.startswith("#"):
+        return  # the model's own format check answers
+    try:
+        problem = member_colour_problem(colour)
+    except ValueError:
+        return
+    if problem == "amber":
+        raise ValidationError(
+            {
+                "calendar_color": [
+                    _("Too close to the key-customer amber: choose a colour that is not orange or yellow.")
+                ]
+            }
+        )
+    if problem == "light":
+        raise ValidationError({"calendar_color": [_("Too light to see on white: choose a darker colour.")]})
+
+
+def new_member_colour(team: Team | None) -> str:
+    """The colour a new member gets: the first palette colour nobody active in ``team`` (or, without a
+    team, nobody active at all) has yet."""
+    people = User.objects.filter(is_active=True)
+    if team is not None:
+        people = people.filter(team=team)
+    return next_member_colour(people.values_list("calendar_color", flat=True))
+
+
 USER_CREATE_FIELDS = {
     "display_name",
     "email",
@@ -101,6 +135,9 @@ def user_create(
     if actor is not None:
         ensure_admin(actor)
     reject_unknown(fields, USER_CREATE_FIELDS)
+    _check_member_colour(fields)
+    if not fields.get("calendar_color"):
+        fields["calendar_color"] = new_member_colour(team)
     user = User(
         username=username,
         role=role,
@@ -156,6 +193,7 @@ def user_update_preferences(*, actor: User, user: User, **changes: Any) -> User:
     if not is_signed_in(actor) or (actor.pk != user.pk and actor.role != User.Role.ADMIN):
         raise PermissionDenied(_("You may only change your own preferences."))
     reject_unknown(changes, PREFERENCE_FIELDS)
+    _check_member_colour(changes, user)
     save_changes(instance=user, changes=changes, actor=actor, exclude_clean=["password"])
     return user
 
@@ -167,6 +205,7 @@ def user_update(*, actor: User, user: User, **changes: Any) -> User:
     (sessions and API tokens stop working); their records stay. The last active admin stays one."""
     ensure_admin(actor)
     reject_unknown(changes, ADMIN_FIELDS)
+    _check_member_colour(changes, user)
     if user.pk == actor.pk and (
         changes.get("role", user.role) != User.Role.ADMIN or changes.get("is_active") is False
     ):

@@ -1,7 +1,7 @@
 """Targets against actuals (目標と実績): attainment, pace and forecast per rep and team, any fiscal period.
 
 Periods come from the fiscal calendar (``targets/periods.py``); their boundaries are local midnights in
-the team's time zone (``targets.periods.period_zone``: ``Team.time_zone``; for one rep, their team's).
+the team's time zone (``users.zones.period_zone``: ``Team.time_zone``; for one rep, their team's).
 The actual of a rep for a period, by metric (always the rep's own records, ``owner``):
 
 - ``revenue``: the sum of ``amount`` of the rep's deals in a won stage (``stage.kind = won``) whose

@@ -17,19 +17,20 @@ Exact definitions (``docs/pipeline.md`` repeats them for users):
      ``activities.selectors.planned_contacts_ahead``), reason ``"no_activity"``.
 
   A deal meeting both has the reason ``"in_stage"``.
-- **Closed in a period** (win rate): a deal counts as won or lost by its last stage change, when that
-  change went into a won or lost stage (a reopened and still open deal counts nowhere); it counts in the
-  period containing that change's time (its close date) in the team's time zone
-  (``targets.periods.period_zone``, of the team the query is about: ``pipeline_zone``).
-  ``win_rate = won ÷ (won + lost)`` (None when nothing closed).
+- **Closed in a period** (win rate; ``deals.history.closed_changes``): a deal counts as won or lost
+  by its last stage change, when that change went into a won or lost stage (a reopened and still
+  open deal counts nowhere); it counts in the period containing that change's time (its close date)
+  in the team's time zone (``users.zones``: the filtered team's, the filtered owner's team's, else the
+  site's: ``pipeline_zone``). ``win_rate = won ÷ (won + lost)`` (None when nothing closed).
   The sales cycle of a closed deal is the days (fractional, 1 decimal) from its first stage change (its
   creation) to the closing change; ``median_cycle_days`` is the median over won **and** lost deals.
-- **Funnel** (per open stage, for a period): every stage change into the stage inside the period is an
-  *entry* (a deal entering twice counts twice). Each entry's *outcome* is the deal's next stage change
-  (at any time up to now): into a later open stage or a won stage is **moved forward** (skipping stages
-  counts as forward from the stage it left), into a lost stage is **lost**, into an earlier open stage is
-  **moved back**, none yet is **still there**. ``conversion = moved forward ÷ entered``;
-  ``median_days`` is the median of the days spent (1 decimal) over entries that have left the stage.
+- **Funnel** (per open stage, for a period): the deals that *entered* the stage inside the period, each
+  once, by its last entry into the stage in the period (``deals.history.stage_entries``). That entry's
+  *outcome* is the deal's next stage change (at any time up to now): into a later open stage or a won
+  stage is **moved forward** (skipping stages counts as forward from the stage it left), into a lost
+  stage is **lost**, into an earlier open stage is **moved back**, none yet is **still there**.
+  ``conversion = moved forward ÷ entered``; ``median_days`` is the median of the days spent (1
+  decimal) over the counted entries that have left the stage.
 - **Forecast** for a fiscal month or quarter: ``won`` = the amount of deals closed won in the period (as
   above); ``weighted_pipeline`` = the weighted amount of open deals whose expected close date lies in
   the period; ``commit`` = the amount (unweighted) of those open deals whose stage probability is at
@@ -69,28 +70,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.activities.selectors import planned_contacts_ahead
-from totonou.deals.models import Deal, LossReason, Stage, StageChange
-from totonou.targets.periods import (
-    FiscalPeriod,
-    member_zone,
-    month_period,
-    parse_period,
-    period_containing,
-    period_zone,
-)
-from totonou.users.models import Team, User
+from totonou.deals import history
+from totonou.deals.models import Deal, LossReason, Stage
+from totonou.targets.periods import FiscalPeriod, month_period, parse_period, period_containing, period_zone
+from totonou.users.zones import query_zone
 
 #: Reasons a deal is stalled (``stalled_reason``).
 IN_STAGE = "in_stage"
 NO_ACTIVITY = "no_activity"
 
 #: Deal-size bands for the win rate (``group_by=size``): upper bounds (exclusive) in the team currency.
-SIZE_BANDS: list[tuple[str, int | None]] = [
-    ("lt_1m", 1_000_000),
-    ("1m_5m", 5_000_000),
-    ("5m_10m", 10_000_000),
-    ("gte_10m", None),
-]
+SIZE_BANDS = history.SIZE_BANDS
 
 
 def stalled_no_activity_days() -> int:
@@ -258,10 +248,9 @@ def day_bounds(
     first_day: datetime.date, last_day: datetime.date, zone: zoneinfo.ZoneInfo | None = None
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """``[start, end)``: local midnight of ``first_day`` to the midnight after ``last_day``, in the
-    team's time zone (``zone``, from ``pipeline_zone``; the site's without one)."""
-    zone = zone or period_zone()
-    start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=zone)
-    end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+    team's time zone (``zone``, from ``pipeline_zone``; ``deals.history.day_bounds``)."""
+    start, end = history.day_bounds(first_day, last_day, zone)
+    assert start is not None and end is not None
     return start, end
 
 
@@ -341,26 +330,9 @@ def closed_changes(
     queryset: QuerySet[Deal], start: datetime.datetime, end: datetime.datetime
 ) -> QuerySet[Any]:
     """The closing stage changes inside ``[start, end)`` of the (not archived) deals of ``queryset``
-    that are still closed by them: no later stage change."""
-    later = StageChange.objects.filter(deal_id=OuterRef("deal_id"), changed_at__gt=OuterRef("changed_at"))
-    later_same_time = StageChange.objects.filter(
-        deal_id=OuterRef("deal_id"), changed_at=OuterRef("changed_at"), id__gt=OuterRef("id")
-    )
-    first = (
-        StageChange.objects.filter(deal_id=OuterRef("deal_id"))
-        .order_by("changed_at", "id")
-        .values("changed_at")
-    )
-    return (
-        StageChange.objects.filter(
-            to_stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST],
-            changed_at__gte=start,
-            changed_at__lt=end,
-            deal__in=queryset.filter(archived_at__isnull=True).order_by().values("pk"),
-        )
-        .filter(~Exists(later), ~Exists(later_same_time))
-        .annotate(first_at=Subquery(first[:1]))
-    )
+    that are still closed by them (no later stage change): the one rule of ``deals.history``, which the
+    deal list's ``closed_from``/``closed_to`` filters read too."""
+    return history.closed_changes(queryset, start, end)
 
 
 def closed_deals(
@@ -467,8 +439,10 @@ def win_rate(
             key, label = size_band(deal.amount)
             sort = [band for band, _upper in SIZE_BANDS].index(key)
         else:  # loss_reason
-            if deal.loss_reason_id is None:
+            if deal.won:
                 key, label, sort = "won", _("Won"), (0, 0)
+            elif deal.loss_reason_id is None:
+                key, label, sort = "none", _("No reason given"), (2, 0)
             else:
                 key, label = str(deal.loss_reason_id), reasons.get(deal.loss_reason_id, "")
                 sort = (1, deal.loss_reason_id)
@@ -574,43 +548,26 @@ def funnel(
     last_day: datetime.date,
     zone: zoneinfo.ZoneInfo | None = None,
 ) -> Funnel:
-    """Per open stage, the entries in the period and their outcomes (see the module docstring)."""
+    """Per open stage, the deals that entered it in the period and what they did next (see the module
+    docstring; ``deals.history.stage_entries``, which the deal list's ``entered_stage`` filter reads)."""
     start, end = day_bounds(first_day, last_day, zone)
     stages = open_stages()
     by_id = {stage.pk: FunnelStage(stage=stage) for stage in stages}
     all_stages = {stage.pk: stage for stage in Stage.objects.all()}
-    following = (
-        StageChange.objects.filter(deal_id=OuterRef("deal_id"))
-        .filter(
-            Q(changed_at__gt=OuterRef("changed_at"))
-            | Q(changed_at=OuterRef("changed_at"), id__gt=OuterRef("id"))
-        )
-        .order_by("changed_at", "id")
-    )
-    entries = (
-        StageChange.objects.filter(
-            to_stage_id__in=list(by_id),
-            changed_at__gte=start,
-            changed_at__lt=end,
-            deal__in=queryset.filter(archived_at__isnull=True).order_by().values("pk"),
-        )
-        .annotate(
-            next_stage=Subquery(following.values("to_stage_id")[:1]),
-            next_at=Subquery(following.values("changed_at")[:1]),
-        )
-        .values_list("to_stage_id", "changed_at", "next_stage", "next_at")
+    entries = history.stage_entries(queryset, start, end, list(by_id)).values_list(
+        "to_stage_id", "changed_at", "next_stage", "next_at"
     )
     for stage_id, changed_at, next_stage_id, next_at in entries:
         row = by_id[stage_id]
         row.entered += 1
-        if next_stage_id is None:
+        outcome = history.outcome_of(row.stage, all_stages.get(next_stage_id) if next_stage_id else None)
+        if outcome == "still":
             row.still_there += 1
             continue
         row.days.append(_days(next_at - changed_at))
-        target = all_stages[next_stage_id]
-        if target.kind == Stage.Kind.LOST:
+        if outcome == "lost":
             row.lost += 1
-        elif target.kind == Stage.Kind.WON or (target.order, target.pk) > (row.stage.order, row.stage.pk):
+        elif outcome == "forward":
             row.moved_forward += 1
         else:
             row.moved_back += 1
@@ -656,8 +613,7 @@ def forecast_period(
 def forecast(
     queryset: QuerySet[Deal], *, period: FiscalPeriod, zone: zoneinfo.ZoneInfo | None = None
 ) -> Forecast:
-    """Won so far and the open pipeline expected to close in ``period`` (see the module docstring), its
-    boundaries in ``zone`` (the team's, ``pipeline_zone``)."""
+    """Won so far and the open pipeline expected to close in ``period`` (see the module docstring)."""
     start, end = period.bounds(zone or period_zone())
     won_row = (
         closed_changes(queryset, start, end)
@@ -705,23 +661,16 @@ def pipeline_deals(*, user: Any, filters: Any) -> QuerySet[Deal]:
 
 
 def pipeline_zone(*, user: Any, filters: Any) -> zoneinfo.ZoneInfo:
-    """The time zone of a pipeline query's periods: the filtered team's, else the filtered owner's
-    team's, else the viewer's team's (``targets.periods.period_zone``, the one rule)."""
-    team_id = getattr(filters, "team", None)
-    if team_id is not None:
-        return period_zone(Team.objects.filter(pk=team_id).first())
-    owner_id = getattr(filters, "owner", None)
-    if owner_id is not None:
-        owner = User.objects.filter(pk=owner_id).select_related("team").first()
-        return member_zone(owner) if owner is not None else period_zone()
-    return member_zone(user) if getattr(user, "pk", None) else period_zone()
+    """The time zone of a pipeline query's periods (``users.zones.query_zone``): the filtered team's,
+    else the filtered owner's team's, else the site's; the deal list's period filters read the same."""
+    return query_zone(team_id=getattr(filters, "team", None), owner_id=getattr(filters, "owner", None))
 
 
 def period_deals(
     *, user: Any, filters: Any, zone: zoneinfo.ZoneInfo | None = None
 ) -> tuple[QuerySet[Deal], datetime.date, datetime.date]:
-    """The deals a ``PipelinePeriodFilter`` selects and its period (default: the last twelve months
-    to today in ``zone``); a reversed range is swapped."""
+    """The deals a ``PipelinePeriodFilter`` selects and its period (default: the last twelve months);
+    a reversed range is swapped."""
     first_default, last_default = default_range(zone=zone)
     first_day = filters.from_ or first_default
     last_day = filters.to or (last_default if filters.from_ is None else max(last_default, first_day))

@@ -29,7 +29,14 @@ from totonou.users.models import (
     default_report_deadline_time,
     default_report_deadline_weekday,
 )
-from totonou.users.services import TEAM_SETTINGS, team_create, team_update, user_create, user_update
+from totonou.users.services import (
+    TEAM_SETTINGS,
+    new_member_colour,
+    team_create,
+    team_update,
+    user_create,
+    user_update,
+)
 from totonou.web.forms.preferences import TimeZoneField, language_choices
 
 
@@ -100,7 +107,7 @@ class UserForm(ServiceErrorsMixin, forms.Form):
         initial: dict[str, Any] = {
             "role": User.Role.REP,
             "time_zone": "Asia/Tokyo",
-            "calendar_color": "#2f6fdd",
+            "calendar_color": new_member_colour(None),
         }
         if user is not None:
             initial = {name: getattr(user, name) for name in self.fields_on_update if name != "managed_teams"}
