@@ -156,3 +156,14 @@ def test_pipeline_win_rate_and_forecast_in_the_team_zone(world, api, admin_user,
     assert (april["won"], april["won_count"]) == (11_000_000, 1)
     tokyo_april = client.get("/insights/forecast", {"period": "2027-04", "team": tokyo.pk}).json()
     assert (tokyo_april["won"], tokyo_april["won_count"]) == (5_000_000, 1)
+
+
+def test_the_deal_list_behind_a_figure_draws_the_same_days(world, api, admin_user, settings):
+    """The analytics link to the deal list with ``closed_from`` / ``closed_to``: the list draws the
+    team's days too, so it lists exactly the deals the figure counted."""
+    settings.TIME_ZONE = "UTC"
+    tokyo, _tokyo_rep, york, _york_rep = world
+    march = {"closed_from": "2027-03-01", "closed_to": "2027-03-31", "page_size": 50}
+    for team, amounts in ((york, [7_000_000, 13_000_000]), (tokyo, [3_000_000])):
+        body = api(admin_user).get("/deals", {**march, "team": team.pk}).json()
+        assert sorted(deal["amount"] for deal in body["results"]) == amounts
