@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from totonou.core.api import Id, api_user, get_visible
 from totonou.imports.engine import KINDS, prepare
 from totonou.imports.models import Import
-from totonou.imports.reading import FileRefused, max_bytes
+from totonou.imports.reading import FileRefused, max_bytes, too_large
 from totonou.imports.schemas import ImportOut
 from totonou.imports.services import import_create, options_from
 from totonou.imports.tasks import import_run_task
@@ -43,18 +43,13 @@ def import_start(
     if not isinstance(data, dict):
         raise ValidationError({"options": [_("The options are not valid JSON.")]})
     if (file.size or 0) > max_bytes():
-        raise ValidationError(
-            {
-                "file": [
-                    _("The largest file that can be imported is %(limit)s MB.")
-                    % {"limit": max_bytes() // 2**20}
-                ]
-            }
-        )
+        raise ValidationError({"file": [too_large(file.size or 0)]})
     stream = file.file
     assert stream is not None  # an uploaded file always has one
     try:
-        prepare(stream, file.name or "", options_from(kind, data, dry_run=dry_run))
+        table, _mapping = prepare(stream, file.name or "", options_from(kind, data, dry_run=dry_run))
+        for _row in table.rows:  # a file that cannot be read to its end is refused now, not in the worker
+            pass
     except FileRefused as error:
         raise ValidationError({"file": [str(error)]}) from None
     stream.seek(0)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 CHUNK = 1 << 16
@@ -31,6 +32,14 @@ class Table:
 
 def max_bytes() -> int:
     return int(getattr(settings, "TOTONOU_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+
+
+def too_large(size: int) -> str:
+    """The one message for a file over the limit (the pages, the API, the command line)."""
+    return _("The file is %(size)s; the largest file that can be imported is %(limit)s.") % {
+        "size": filesizeformat(size),
+        "limit": filesizeformat(max_bytes()),
+    }
 
 
 def detect_encoding(stream: IO[bytes]) -> str:
@@ -81,12 +90,8 @@ def _size(stream: IO[bytes]) -> int:
 def open_table(stream: IO[bytes], filename: str = "") -> Table:
     """The header and a row iterator of ``stream`` (a binary file opened for reading)."""
     size = _size(stream)
-    limit = max_bytes()
-    if size > limit:
-        raise FileRefused(
-            _("The file is %(size)s MB; the largest file that can be imported is %(limit)s MB.")
-            % {"size": round(size / 1024 / 1024, 1), "limit": round(limit / 1024 / 1024, 1)}
-        )
+    if size > max_bytes():
+        raise FileRefused(too_large(size))
     if size == 0:
         raise FileRefused(_("The file is empty."))
     if stream.read(4) == XLSX_MAGIC or filename.lower().endswith(".xlsx"):
@@ -98,9 +103,33 @@ def open_table(stream: IO[bytes], filename: str = "") -> Table:
     text = io.TextIOWrapper(io.BufferedReader(_Borrowed(stream)), encoding=encoding, newline="")
     delimiter = "\t" if filename.lower().endswith(".tsv") or first.count("\t") > first.count(",") else ","
     reader = csv.reader(text, delimiter=delimiter)
-    headers = _header(next(reader, None))
-    rows = ([cell for cell in row] for row in reader if any(cell.strip() for cell in row))
-    return Table(headers=headers, rows=rows, encoding=encoding)
+    headers = _header(_next_row(reader))
+
+    def rows() -> Iterator[list[Any]]:
+        while (row := _next_row(reader)) is not None:
+            if any(cell.strip() for cell in row):
+                yield row
+
+    return Table(headers=headers, rows=rows(), encoding=encoding)
+
+
+def _next_row(reader: Any) -> list[str] | None:
+    """The next row of a CSV reader; a cell over the csv module's field limit (131,072 characters: no
+    spreadsheet cell is that long, it is usually a quote left open) refuses the file, naming the line."""
+    try:
+        return next(reader, None)
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise FileRefused(
+                _(
+                    "Line %(line)s has a cell longer than %(limit)s characters (a quote left open?); "
+                    "correct the file and import it again."
+                )
+                % {"line": reader.line_num, "limit": f"{csv.field_size_limit():,}"}
+            ) from None
+        raise FileRefused(
+            _("Line %(line)s cannot be read as CSV (%(error)s).") % {"line": reader.line_num, "error": error}
+        ) from None
 
 
 class _Borrowed(io.RawIOBase):

@@ -22,7 +22,7 @@ from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal
 from totonou.imports.engine import ALIASES, KINDS, Preview, preview
 from totonou.imports.models import Import
-from totonou.imports.reading import FileRefused, max_bytes
+from totonou.imports.reading import FileRefused, max_bytes, too_large
 from totonou.imports.services import import_create, import_start, options_from
 from totonou.imports.tasks import import_run_task
 from totonou.users.request import signed_in_user
@@ -53,9 +53,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         elif upload is None:
             error = _("Choose a file.")
         elif (upload.size or 0) > max_bytes():
-            error = _("The largest file that can be imported is %(limit)s MB.") % {
-                "limit": max_bytes() // 2**20
-            }
+            error = too_large(upload.size or 0)
         else:
             record = import_create(
                 actor=user,
@@ -145,7 +143,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "preview": result,
         "error": error or record.error,
         "fields": fields,
-        "failed_rows": [row for row in record.report if row.get("status") == "failed"][:200],
+        "failed_rows": list(record.rows.filter(status="failed").order_by("line").values()[:200]),
         "missing_labels": [field_label(record.kind, name) for name in (result.missing if result else [])],
         "running": record.status in {Import.Status.PENDING, Import.Status.RUNNING},
     }
@@ -170,7 +168,7 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponseBase:
     }
     rows = (
         [row["line"], labels.get(row["status"], row["status"]), row["key"], row["message"]]
-        for row in record.report
+        for row in record.report_rows()
     )
     return csv_response(
         f"import-{record.pk}-report.csv", [_("Line"), _("Result"), _("Record"), _("Reason")], rows
