@@ -173,16 +173,16 @@ def test_this_week_next_to_last_week_as_submitted(week, past):
     row = html[html.index('data-figure="activities_done"') :]
     row = row[: row.index("</tr>")]
     # 5 this week; last week as submitted (1), not as it is now (2).
-    assert '<td class="num">1</td>' in row and '<td class="num report-change">+4</td>' in row
+    assert '<td class="num">1</td>' in row and '<td class="num report-change hide-sm">+4</td>' in row
     won = html[html.index('data-figure="won_amount"') :]
     won = won[: won.index("</tr>")]
-    assert '<td class="num report-change">+¥3,000,000</td>' in won
+    assert '<td class="num report-change hide-sm">+¥3,000,000</td>' in won
     lost = html[html.index('data-figure="key_customer_touches"') :]
-    assert '<td class="num report-change">+2</td>' in lost[: lost.index("</tr>")]
+    assert '<td class="num report-change hide-sm">+2</td>' in lost[: lost.index("</tr>")]
 
 
 def test_a_drop_is_shown_with_a_minus_sign(week):
     make_activity(owner=week.rep1, starts_at=jst(2026, 12, 8, 10))  # W50: this and "monday_after"
     html = client_for(week.rep1).get("/reports/", {"week": "2026-W50"}).content.decode()
     row = html[html.index('data-figure="activities_done"') :]
-    assert '<td class="num report-change">−3</td>' in row[: row.index("</tr>")]
+    assert '<td class="num report-change hide-sm">−3</td>' in row[: row.index("</tr>")]
