@@ -397,14 +397,19 @@ GROUPS = ("owner", "team", "segment", "month", "size", "loss_reason")
 
 
 def win_rate(
-    queryset: QuerySet[Deal], *, first_day: datetime.date, last_day: datetime.date, group_by: str = "owner"
+    queryset: QuerySet[Deal],
+    *,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    group_by: str = "owner",
+    closed: list[ClosedDeal] | None = None,
 ) -> WinRate:
     """Won and lost deals closed in ``first_day`` … ``last_day`` (local days, team time zone), in rows
     of ``group_by`` (owner, team, segment, month of the close, deal-size band, loss reason; rows in
     that order: by label, month or band) and in total. With ``loss_reason`` only lost deals have a key."""
     start, end = day_bounds(first_day, last_day)
     zone = period_zone()
-    deals = closed_deals(queryset, start, end)
+    deals = closed_deals(queryset, start, end) if closed is None else closed
     reasons = (
         {reason.pk: reason.name for reason in LossReason.objects.all()} if group_by == "loss_reason" else {}
     )
@@ -464,14 +469,18 @@ class LossReasonRow:
 
 
 def loss_reasons(
-    queryset: QuerySet[Deal], *, first_day: datetime.date, last_day: datetime.date
+    queryset: QuerySet[Deal],
+    *,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    closed: list[ClosedDeal] | None = None,
 ) -> list[LossReasonRow]:
     """Deals lost in the period (as the win rate counts them) per loss reason: count and amount, most
     frequent first."""
     start, end = day_bounds(first_day, last_day)
     counts: dict[int, LossReasonRow] = {}
     reasons = {reason.pk: reason for reason in LossReason.objects.all()}
-    for deal in closed_deals(queryset, start, end):
+    for deal in closed_deals(queryset, start, end) if closed is None else closed:
         if deal.won or deal.loss_reason_id is None:
             continue
         row = counts.setdefault(
