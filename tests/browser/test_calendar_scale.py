@@ -1,4 +1,4 @@
-"""The calendar drawn to scale (ADR 0029), measured in Chromium: a 09:00–10:30 plan starts on the 09:00
+"""The calendar drawn to scale (ADR 0030), measured in Chromium: a 09:00–10:30 plan starts on the 09:00
 line and is an hour and a half tall, overlapping plans sit side by side, today's column has the
 current-time line at the current minute, and a manager's team week fits at 1024 and 1366 px (and folds
 into the day list on a phone) in Japanese and English. Screenshots go to a temporary directory (or
