@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from totonou.core.audit import AuditFilter, audit_header, audit_rows
 from totonou.core.csv import csv_response, xlsx_write
 from totonou.core.filters import filters_from_query
-from totonou.imports.exports import EXPORTS
+from totonou.imports.exports import EXPORTS, Export
 from totonou.insights.exports import uncontacted_header, uncontacted_rows
 from totonou.insights.filters import UncontactedFilter
 from totonou.reports.exports import weekly_report_header, weekly_report_rows
@@ -49,15 +49,20 @@ class Download:
     allowed: Callable[[User], bool] = _everyone
 
 
+def _import_kind(export: Export) -> Download:
+    """A list in the importer's columns (``imports.exports``)."""
+
+    def header() -> Sequence[str]:
+        return export.header
+
+    def rows(user: User, filters: Any) -> Iterable[Sequence[Any]]:
+        return export.rows(user=user, filters=filters)
+
+    return Download(export.filter_schema, header, rows)
+
+
 DOWNLOADS: dict[str, Download] = {
-    **{
-        kind: Download(
-            export.filter_schema,
-            lambda export=export: export.header,
-            lambda user, filters, export=export: export.rows(user=user, filters=filters),
-        )
-        for kind, export in EXPORTS.items()
-    },
+    **{kind: _import_kind(export) for kind, export in EXPORTS.items()},
     "uncontacted": Download(
         UncontactedFilter,
         uncontacted_header,
