@@ -76,6 +76,14 @@ def _members(ctx: Context) -> str:
     return ",".join(str(user.pk) for user in ctx.team_members)
 
 
+def _managed_rep(ctx: Context) -> int:
+    """A rep of a team the benchmark's manager manages (the member history is theirs to read)."""
+    from totonou.users.models import User
+
+    rep = User.objects.filter(team__managers=ctx.manager, role="rep").order_by("pk").first()
+    return rep.pk if rep is not None else ctx.rep.pk
+
+
 def _api_create(ctx: Context) -> Request:
     ctx.counter[0] += 1
     customer_id = ctx.visit_customer_ids[ctx.counter[0] % len(ctx.visit_customer_ids)]
@@ -280,6 +288,17 @@ SCENARIOS: list[Scenario] = [
     # Weekly reports: a rep's week (figures, the records behind them, last week's figures) and the
     # team's meeting pack (a row per member) as its manager sees it.
     Scenario("weekly_report_rep", "insight", "rep", lambda ctx: Request("GET", url("reports:my_week"))),
+    # A rep's history (twelve weeks: status and key figures, two grouped queries) as the rep and as the
+    # team's manager sees it.
+    Scenario(
+        "weekly_report_history_rep", "insight", "rep", lambda ctx: Request("GET", url("reports:history"))
+    ),
+    Scenario(
+        "weekly_report_member_history",
+        "insight",
+        "manager",
+        lambda ctx: Request("GET", url("reports:member_history", _managed_rep(ctx))),
+    ),
     Scenario(
         "meeting_pack_team",
         "insight",

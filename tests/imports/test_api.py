@@ -101,42 +101,45 @@ def test_unauthenticated_is_401(client):
 
 def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_result(api_client, monkeypatch):
     admin = UserFactory(username="boss", role=User.Role.ADMIN, language="en")
-    rows = [["external_id", "name"]] + [[f"E{n}", f"Company {n}"] for n in range(1, 451)] + [["E3", "again"]]
+    rows = [["external_id", "name"]] + [[f"E{n}", f"Company {n}"] for n in range(1, 1101)] + [["E3", "again"]]
     data = csv_bytes(rows)
     response = upload(api_client(admin), data)
     record = Import.objects.get(pk=response.json()["id"])
 
     from totonou.imports import engine
 
-    real_row = engine.Importer.row
+    real_clean = engine.Importer.clean
 
-    def dies_on_line_300(self, line, values, columns):
-        if line == 300:
+    def dies_on_line_800(self, line, values, columns):
+        if line == 800:
             raise KeyboardInterrupt  # the worker is killed
-        return real_row(self, line, values, columns)
+        return real_clean(self, line, values, columns)
 
-    monkeypatch.setattr(engine.Importer, "row", dies_on_line_300)
+    monkeypatch.setattr(engine.Importer, "clean", dies_on_line_800)
     with pytest.raises(KeyboardInterrupt):
         import_run(record=record)
     record.refresh_from_db()
-    # the first batch (lines 2–201) is committed with its checkpoint; the second was rolled back
-    assert (record.status, record.last_line, record.rows_done) == ("running", 201, 200)
-    assert Customer.objects.count() == 200
-    assert record.progress == 44
+    # the first batch (lines 2–501) is committed with its checkpoint and its report lines; the second
+    # was rolled back
+    assert (record.status, record.last_line, record.rows_done) == ("running", 501, 500)
+    assert Customer.objects.count() == 500
+    assert record.rows.count() == 500
+    assert record.progress == 45
 
-    monkeypatch.setattr(engine.Importer, "row", real_row)
+    monkeypatch.setattr(engine.Importer, "clean", real_clean)
     import_run(record=record)
 
     record.refresh_from_db()
     assert record.status == "done"
-    assert record.counts == {"created": 450, "updated": 0, "unchanged": 0, "failed": 1}
-    assert [row for row in record.report if row["status"] == "failed"] == [
+    assert record.counts == {"created": 1100, "updated": 0, "unchanged": 0, "failed": 1}
+    assert list(record.report_rows(status="failed")) == [
         {
-            "line": 452,
+            "line": 1102,
             "status": "failed",
             "key": "",
             "message": "The external id “E3” is also on line 4 of this file.",
         }
     ]
-    assert Customer.objects.count() == 450
-    assert len(record.report) == 451
+    assert Customer.objects.count() == 1100
+    assert record.rows.count() == 1101
+    assert list(record.rows.order_by("line").values_list("line", flat=True)) == list(range(2, 1103))

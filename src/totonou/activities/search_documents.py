@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from totonou.activities.models import Activity
 from totonou.search.models import Kind
-from totonou.search.services import document_delete, document_upsert
+from totonou.search.services import document_delete, document_upsert, documents_upsert
 from totonou.search.sources import DocumentData, Source
 
 
@@ -22,6 +22,24 @@ def activity_index(activity: Activity) -> None:
         date=activity.starts_at,
         owner_id=activity.owner_id,
         customer_id=activity.customer_id,
+    )
+
+
+def activities_index(activities: list[Activity]) -> None:
+    """``activity_index`` for many activities: one statement for the batch."""
+    documents_upsert(
+        documents=[
+            DocumentData(
+                Kind.ACTIVITY,
+                activity.pk,
+                activity.subject,
+                (activity.purpose, activity.notes, activity.next_step),
+                activity.starts_at,
+                activity.owner_id,
+                activity.customer_id,
+            )
+            for activity in activities
+        ]
     )
 
 

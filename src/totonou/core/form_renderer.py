@@ -36,7 +36,8 @@ _INPUTS = {
 }
 
 
-def _attrs(attrs: dict[str, Any]) -> str:
+def html_attrs(attrs: dict[str, Any]) -> str:
+    """A widget's attributes as Django's ``attrs.html`` writes them."""
     parts = []
     for name, value in attrs.items():
         if value is False:
@@ -52,25 +53,25 @@ def _input(widget: dict[str, Any]) -> str:
     value = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
     return (
         f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
-        f"{value}{_attrs(widget['attrs'])}>"
+        f"{value}{html_attrs(widget['attrs'])}>"
     )
 
 
 def _textarea(widget: dict[str, Any]) -> str:
     value = conditional_escape(widget["value"]) if widget["value"] else ""
     name = conditional_escape(widget["name"])
-    return f'<textarea name="{name}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+    return f'<textarea name="{name}"{html_attrs(widget["attrs"])}>\n{value}</textarea>'
 
 
 def _option(option: dict[str, Any]) -> str:
     return (
-        f'<option value="{conditional_escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
+        f'<option value="{conditional_escape(str(option["value"]))}"{html_attrs(option["attrs"])}>'
         f"{conditional_escape(option['label'])}</option>"
     )
 
 
 def _select(widget: dict[str, Any]) -> str | None:
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{html_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
             parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')

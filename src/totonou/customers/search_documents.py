@@ -14,6 +14,7 @@ from totonou.search.services import (
     document_upsert,
     documents_delete_for_customer,
     documents_set_owner,
+    documents_upsert,
 )
 from totonou.search.sources import DocumentData, Source
 
@@ -30,6 +31,24 @@ def customer_index(customer: Customer) -> None:
         customer_id=customer.pk,
     )
     documents_set_owner(kind=Kind.CONTACT, customer_id=customer.pk, owner_id=customer.owner_id)
+
+
+def customers_index_new(customers: list[Customer]) -> None:
+    """Index customers just created (no contacts yet): one statement for the batch."""
+    documents_upsert(
+        documents=[
+            DocumentData(
+                Kind.CUSTOMER,
+                customer.pk,
+                customer.name,
+                (customer.name_kana,),
+                customer.created_at,
+                customer.owner_id,
+                customer.pk,
+            )
+            for customer in customers
+        ]
+    )
 
 
 def customer_unindex(customer_id: int) -> None:

@@ -16,6 +16,7 @@ from totonou.demo.text import TextMaker
 from totonou.demo.vocabulary import Vocabulary, get_vocabulary
 from totonou.demo.workdays import Workdays
 from totonou.demo.writer import BulkWriter
+from totonou.users.colours import MEMBER_COLOURS, member_colour_problem
 
 if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
@@ -113,13 +114,18 @@ def phone_number(rng: random.Random, vocabulary: Vocabulary) -> str:
 
 
 def calendar_colors(count: int) -> list[str]:
-    """``count`` distinct, readable colours: hues a golden angle apart, two lightness levels."""
-    colors = []
-    for index in range(count):
+    """``count`` distinct, readable member colours: the palette first (``users.colours``), then hues a
+    golden angle apart, leaving out those a person could take for the key-customer amber."""
+    colors = list(MEMBER_COLOURS[:count])
+    index = 0
+    while len(colors) < count:
         hue = (index * 0.381966) % 1.0
-        lightness = 0.42 if index % 2 == 0 else 0.34
+        lightness = 0.36 if index % 2 == 0 else 0.28
+        index += 1
         red, green, blue = colorsys.hls_to_rgb(hue, lightness, 0.65)
-        colors.append(f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}")
+        color = f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+        if member_colour_problem(color) is None and color not in colors:
+            colors.append(color)
     return colors
 
 

@@ -10,6 +10,7 @@ with its reason and the others go on. A dry run does all of it in a transaction 
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -22,7 +23,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from totonou.activities.models import Activity, ActivityType
-from totonou.activities.services import activity_create, activity_type_create, activity_update
+from totonou.activities.rebuild import database_analyze
+from totonou.activities.services import (
+    activities_create_many,
+    activity_create,
+    activity_type_create,
+    activity_update,
+)
 from totonou.core.exceptions import ConflictError
 from totonou.customers.models import Contact, Customer, Segment
 from totonou.customers.services import (
@@ -30,6 +37,7 @@ from totonou.customers.services import (
     contact_update,
     customer_create,
     customer_update,
+    customers_create_many,
     segment_create,
 )
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
@@ -55,6 +63,12 @@ from totonou.users.models import Team, User
 from totonou.users.services import team_create
 
 KINDS = ("customers", "contacts", "deals", "activities", "users", "targets")
+#: Rows per transaction and checkpoint (ADR 0026).
+BATCH_SIZE = 500
+#: An import that creates at least this many records refreshes the planner's statistics at its end
+#: (``totonou rebuild``'s ``ANALYZE``): a bulk load changes the tables' sizes, and plans made on stale
+#: statistics are the slow queries of a freshly loaded database (issue 20).
+ANALYZE_AFTER_ROWS = 10_000
 CREATE, UPDATE, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
 
 # field -> header spellings (compared folded: width and case do not matter)
@@ -247,15 +261,28 @@ class RowResult:
 
 @dataclass
 class Report:
+    """The counts, and the rows worth reporting (all but the unchanged ones). With ``keep=False`` the
+    rows are not kept: a caller takes each batch's rows with ``drain()`` (and stores or prints them), so
+    memory does not grow with the file."""
+
     rows: list[RowResult] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {CREATE: 0, UPDATE: 0, UNCHANGED: 0, FAILED: 0})
     columns: dict[str, str] = field(default_factory=dict)
     encoding: str = ""
+    keep: bool = True
+    fresh: list[RowResult] = field(default_factory=list)
 
     def add(self, result: RowResult) -> None:
         self.counts[result.status] += 1
         if result.status != UNCHANGED:
-            self.rows.append(result)
+            if self.keep:
+                self.rows.append(result)
+            self.fresh.append(result)
+
+    def drain(self) -> list[RowResult]:
+        """The rows added since the last call."""
+        rows, self.fresh = self.fresh, []
+        return rows
 
     @property
     def failed(self) -> int:
@@ -274,6 +301,20 @@ def _messages(error: ValidationError) -> str:
     return " ".join(str(message) for message in error.messages)
 
 
+#: What a row can fail with; anything else stops the run.
+ROW_ERRORS = (RowError, ValueError_, ValidationError, PermissionDenied, ConflictError)
+
+
+def _failure(line: int, error: Exception) -> RowResult:
+    if isinstance(error, ValidationError):
+        message = _messages(error)
+    elif isinstance(error, PermissionDenied | ConflictError):
+        message = str(error) or _("Not allowed.")
+    else:
+        message = str(error)
+    return RowResult(line, FAILED, message=message)
+
+
 # --- References ------------------------------------------------------------------------------------------
 
 
@@ -284,6 +325,8 @@ class Resolver:
         self.actor = actor
         self.options = options
         self.cache: dict[tuple[str, str], Any] = {}
+        self.customers: dict[str, Customer | RowError] = {}
+        self.deals: dict[str, Deal | None] = {}
 
     def mapped(self, column: str, value: str) -> str:
         return self.options.values.get(column, {}).get(value, value)
@@ -362,9 +405,41 @@ class Resolver:
 
         return self._named(Team, _("team"), text, create)
 
+    def forget_records(self) -> None:
+        """Customers and deals are remembered for one batch only, so memory does not grow with the
+        file (reference data stays cached: there are few)."""
+        self.customers.clear()
+        self.deals.clear()
+
+    def _customer_found(self, text: str, matches: list[Customer]) -> Customer | RowError:
+        if len(matches) > 1:
+            return RowError(
+                _("More than one customer is named “%(value)s”; use its external id.") % {"value": text}
+            )
+        if not matches:
+            return RowError(_("No customer “%(value)s” (by external id or name).") % {"value": text})
+        return matches[0]
+
+    def prefetch_customers(self, texts: Iterable[str]) -> None:
+        """Find the customers a batch names in two queries (by external id, then by folded name), the
+        way ``customer`` finds one."""
+        wanted = {text for text in texts if text and text not in self.customers}
+        if not wanted:
+            return
+        for customer in Customer.objects.filter(external_id__in=wanted, merged_into__isnull=True):
+            self.customers[customer.external_id] = customer
+        keys = {text: company_key(text) for text in wanted if text not in self.customers}
+        named: dict[str, list[Customer]] = {}
+        if any(keys.values()):
+            for customer in Customer.objects.filter(
+                name_key__in={key for key in keys.values() if key}, merged_into__isnull=True
+            ):
+                named.setdefault(customer.name_key, []).append(customer)
+        for text, key in keys.items():
+            self.customers[text] = self._customer_found(text, named.get(key, []) if key else [])
+
     def customer(self, text: str) -> Customer:
-        key = ("customer", text)
-        if key not in self.cache:
+        if text not in self.customers:
             found = Customer.objects.filter(external_id=text, merged_into__isnull=True).first()
             if found is None:
                 name_key = company_key(text)
@@ -373,19 +448,24 @@ class Resolver:
                     if name_key
                     else []
                 )
-                if len(matches) > 1:
-                    raise RowError(
-                        _("More than one customer is named “%(value)s”; use its external id.")
-                        % {"value": text}
-                    )
-                found = matches[0] if matches else None
-            if found is None:
-                raise RowError(_("No customer “%(value)s” (by external id or name).") % {"value": text})
-            self.cache[key] = found
-        return self.cache[key]
+                self.customers[text] = self._customer_found(text, matches)
+            else:
+                self.customers[text] = found
+        found_or_error = self.customers[text]
+        if isinstance(found_or_error, RowError):
+            raise found_or_error
+        return found_or_error
+
+    def prefetch_deals(self, texts: Iterable[str]) -> None:
+        wanted = {text for text in texts if text and text not in self.deals}
+        if wanted:
+            for deal in Deal.objects.filter(external_id__in=wanted):
+                self.deals[deal.external_id] = deal
+            for text in wanted:
+                self.deals.setdefault(text, None)
 
     def deal(self, text: str) -> Deal:
-        found = Deal.objects.filter(external_id=text).first()
+        found = self.deals[text] if text in self.deals else Deal.objects.filter(external_id=text).first()
         if found is None:
             raise RowError(_("No deal with the external id “%(value)s”.") % {"value": text})
         return found
@@ -398,16 +478,23 @@ def _aware(day: datetime.date, time: datetime.time | None) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, time or datetime.time(9, 0)))
 
 
-def _choice(value: str, choices: Any) -> str:
-    folded = fold(value)
+@functools.cache
+def _choice_labels(choices: Any) -> dict[str, str]:
+    """Folded value and ja / en label -> value, for a choices class (made once: rows repeat them)."""
+    labels: dict[str, str] = {}
     for choice in choices:
-        labels = {fold(choice.value)}
+        labels.setdefault(fold(choice.value), str(choice.value))
         for language in ("ja", "en"):
             with override(language):
-                labels.add(fold(str(choice.label)))
-        if folded in labels:
-            return str(choice.value)
-    raise RowError(_("“%(value)s” is not one of the choices.") % {"value": value})
+                labels.setdefault(fold(str(choice.label)), str(choice.value))
+    return labels
+
+
+def _choice(value: str, choices: Any) -> str:
+    found = _choice_labels(choices).get(fold(value))
+    if found is None:
+        raise RowError(_("“%(value)s” is not one of the choices.") % {"value": value})
+    return found
 
 
 def _changes(instance: Any, fields: dict[str, Any]) -> dict[str, Any]:
@@ -431,6 +518,11 @@ class Importer:
 
     # each returns (status, key)
     def row(self, line: int, values: dict[str, Any], columns: dict[str, str]) -> tuple[str, str]:
+        return getattr(self, self.options.kind)(self.clean(line, values, columns))
+
+    def clean(self, line: int, values: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
+        """A row's non-empty cells by field, value mappings applied; refuses formulas, an empty required
+        field and an external id already on an earlier line."""
         cleaned: dict[str, Any] = {}
         for name, raw in values.items():
             text = raw if not isinstance(raw, str) else raw.strip()
@@ -458,7 +550,7 @@ class Importer:
                 )
             self.seen[external_id] = line
             cleaned["external_id"] = external_id
-        return getattr(self, self.options.kind)(cleaned)
+        return cleaned
 
     def _owner(self, cleaned: dict[str, Any]) -> User:
         if "owner" in cleaned:
@@ -466,6 +558,34 @@ class Importer:
         return self.options.default_owner or self.actor
 
     def customers(self, cleaned: dict[str, Any]) -> tuple[str, str]:
+        owner, fields, key = self.customer_fields(cleaned)
+        existing = (
+            Customer.objects.filter(external_id=fields["external_id"]).first()
+            if fields.get("external_id")
+            else None
+        )
+        if existing is None:
+            customer_create(actor=self.actor, owner=owner, **fields)
+            return CREATE, key
+        changes = self._customer_changes(existing, cleaned, owner, fields)
+        if not changes:
+            return UNCHANGED, key
+        customer_update(actor=self.actor, customer=existing, **changes)
+        return UPDATE, key
+
+    def _customer_changes(
+        self, existing: Customer, cleaned: dict[str, Any], owner: User, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        if "owner" in cleaned:
+            fields["owner"] = owner
+        return _changes(existing, fields)
+
+    def _customer_update(self, existing: Customer, changes: dict[str, Any]) -> str:
+        customer_update(actor=self.actor, customer=existing, **changes)
+        return UPDATE
+
+    def customer_fields(self, cleaned: dict[str, Any]) -> tuple[User, dict[str, Any], str]:
+        """The owner, the fields and the report key of a customer row."""
         owner = self._owner(cleaned)
         fields: dict[str, Any] = {}
         for name in (
@@ -488,22 +608,7 @@ class Importer:
             fields["cadence_days"] = parse_int(cleaned["cadence_days"])
         if "status" in cleaned:
             fields["status"] = _choice(cell_text(cleaned["status"]), Customer.Status)
-        key = fields.get("external_id") or fields["name"]
-        existing = (
-            Customer.objects.filter(external_id=fields["external_id"]).first()
-            if fields.get("external_id")
-            else None
-        )
-        if existing is None:
-            customer_create(actor=self.actor, owner=owner, **fields)
-            return CREATE, key
-        if "owner" in cleaned:
-            fields["owner"] = owner
-        changes = _changes(existing, fields)
-        if not changes:
-            return UNCHANGED, key
-        customer_update(actor=self.actor, customer=existing, **changes)
-        return UPDATE, key
+        return owner, fields, fields.get("external_id") or fields["name"]
 
     def contacts(self, cleaned: dict[str, Any]) -> tuple[str, str]:
         customer = self.resolve.customer(cell_text(cleaned["customer"]))
@@ -602,6 +707,34 @@ class Importer:
         return UPDATE, key
 
     def activities(self, cleaned: dict[str, Any]) -> tuple[str, str]:
+        owner, status, fields, key = self.activity_fields(cleaned)
+        existing = (
+            Activity.objects.filter(external_id=fields["external_id"]).first()
+            if fields.get("external_id")
+            else None
+        )
+        if existing is None:
+            activity_create(actor=self.actor, owner=owner, status=status, **fields)
+            return CREATE, key
+        changes = self._activity_changes(existing, cleaned, owner, fields)
+        if not changes:
+            return UNCHANGED, key
+        activity_update(actor=self.actor, activity=existing, **changes)
+        return UPDATE, key
+
+    def _activity_changes(
+        self, existing: Activity, cleaned: dict[str, Any], owner: User, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        if "owner" in cleaned:
+            fields["owner"] = owner
+        return _changes(existing, fields)
+
+    def _activity_update(self, existing: Activity, changes: dict[str, Any]) -> str:
+        activity_update(actor=self.actor, activity=existing, **changes)
+        return UPDATE
+
+    def activity_fields(self, cleaned: dict[str, Any]) -> tuple[User, str, dict[str, Any], str]:
+        """The owner, the status, the fields and the report key of an activity row."""
         order = self.options.date_order
         customer = self.resolve.customer(cell_text(cleaned["customer"]))
         deal = self.resolve.deal(cell_text(cleaned["deal"])) if "deal" in cleaned else None
@@ -631,22 +764,93 @@ class Importer:
         if status == Activity.Status.CANCELLED:
             raise RowError(_("A cancelled activity is not imported."))
         owner = self._owner(cleaned)
-        key = fields.get("external_id") or f"{customer.name} {day.isoformat()}"
-        existing = (
-            Activity.objects.filter(external_id=fields["external_id"]).first()
-            if fields.get("external_id")
-            else None
+        return owner, status, fields, fields.get("external_id") or f"{customer.name} {day.isoformat()}"
+
+    # --- Batches: the kinds with a batch service (``BATCHED``) write a batch's new records at once ---
+
+    def customers_batch(self, rows: list[tuple[int, dict[str, Any]]]) -> list[RowResult]:
+        results: list[RowResult] = []
+        prepared = []
+        for line, cleaned in rows:
+            try:
+                prepared.append((line, cleaned, *self.customer_fields(cleaned)))
+            except ROW_ERRORS as error:
+                results.append(_failure(line, error))
+        external_ids = [fields["external_id"] for *_x, fields, _k in prepared if fields.get("external_id")]
+        existing = {
+            customer.external_id: customer
+            for customer in (
+                Customer.objects.filter(external_id__in=external_ids).select_related("owner", "segment")
+                if external_ids
+                else []
+            )
+        }
+        creates: list[tuple[int, str, dict[str, Any]]] = []
+        for line, cleaned, owner, fields, key in prepared:
+            found = existing.get(fields.get("external_id") or "")
+            if found is None:
+                creates.append((line, key, {"owner": owner, **fields}))
+                continue
+            changes = self._customer_changes(found, cleaned, owner, fields)
+            if not changes:
+                results.append(RowResult(line, UNCHANGED, str(key)))
+                continue
+            results.append(self._guarded(line, key, self._customer_update, found, changes))
+        made = customers_create_many(actor=self.actor, rows=[row for _line, _key, row in creates])
+        for (line, key, _row), outcome in zip(creates, made, strict=True):
+            results.append(
+                _failure(line, outcome) if isinstance(outcome, Exception) else RowResult(line, CREATE, key)
+            )
+        return results
+
+    def activities_batch(self, rows: list[tuple[int, dict[str, Any]]]) -> list[RowResult]:
+        self.resolve.prefetch_customers(cell_text(cleaned["customer"]) for _line, cleaned in rows)
+        self.resolve.prefetch_deals(
+            cell_text(cleaned["deal"]) for _line, cleaned in rows if "deal" in cleaned
         )
-        if existing is None:
-            activity_create(actor=self.actor, owner=owner, status=status, **fields)
-            return CREATE, key
-        if "owner" in cleaned:
-            fields["owner"] = owner
-        changes = _changes(existing, fields)
-        if not changes:
-            return UNCHANGED, key
-        activity_update(actor=self.actor, activity=existing, **changes)
-        return UPDATE, key
+        results: list[RowResult] = []
+        prepared = []
+        for line, cleaned in rows:
+            try:
+                prepared.append((line, cleaned, *self.activity_fields(cleaned)))
+            except ROW_ERRORS as error:
+                results.append(_failure(line, error))
+        external_ids = [fields["external_id"] for *_x, fields, _k in prepared if fields.get("external_id")]
+        existing = {
+            activity.external_id: activity
+            for activity in (
+                Activity.objects.filter(external_id__in=external_ids).select_related(
+                    "owner", "type", "customer", "deal"
+                )
+                if external_ids
+                else []
+            )
+        }
+        creates: list[tuple[int, str, dict[str, Any]]] = []
+        for line, cleaned, owner, status, fields, key in prepared:
+            found = existing.get(fields.get("external_id") or "")
+            if found is None:
+                creates.append((line, key, {"owner": owner, "status": status, **fields}))
+                continue
+            changes = self._activity_changes(found, cleaned, owner, fields)
+            if not changes:
+                results.append(RowResult(line, UNCHANGED, str(key)))
+                continue
+            results.append(self._guarded(line, key, self._activity_update, found, changes))
+        made = activities_create_many(actor=self.actor, rows=[row for _line, _key, row in creates])
+        for (line, key, _row), outcome in zip(creates, made, strict=True):
+            results.append(
+                _failure(line, outcome) if isinstance(outcome, Exception) else RowResult(line, CREATE, key)
+            )
+        return results
+
+    def _guarded(self, line: int, key: str, write: Callable[..., str], *args: Any) -> RowResult:
+        """One row's write in its own savepoint: a failure is the row's, the batch goes on."""
+        try:
+            with transaction.atomic():
+                return RowResult(line, write(*args), str(key))
+        except ROW_ERRORS as error:
+            return _failure(line, error)
 
     def users(self, cleaned: dict[str, Any]) -> tuple[str, str]:
         from totonou.imports.people import user_row  # the people kinds live in their own module
@@ -657,6 +861,10 @@ class Importer:
         from totonou.imports.people import target_row
 
         return target_row(self, cleaned)
+
+
+#: The kinds written a batch at a time, by the batch services; the others row by row.
+BATCHED = {"customers": Importer.customers_batch, "activities": Importer.activities_batch}
 
 
 # --- Running -----------------------------------------------------------------------------------------------
@@ -706,13 +914,18 @@ def run(
     filename: str,
     options: Options,
     start_line: int = 0,
-    batch_size: int = 200,
+    batch_size: int = BATCH_SIZE,
     on_batch: Callable[[int, Report], None] | None = None,
     report: Report | None = None,
+    row_by_row: bool = False,
 ) -> Report:
-    """Import ``stream``. Rows are committed in batches; ``on_batch(last_line, report)`` runs inside each
-    batch's transaction (a caller keeps its checkpoint there), and ``start_line`` skips the lines an
-    earlier, interrupted run already committed (its ``report`` goes on). A dry run rolls everything back."""
+    """Import ``stream``. Rows are committed in batches of ``batch_size``; ``on_batch(last_line, report)``
+    runs inside each batch's transaction (a caller keeps its checkpoint there, and takes the batch's
+    report rows with ``report.drain()``), and ``start_line`` skips the lines an earlier, interrupted run
+    already committed (its ``report`` goes on). The kinds of ``BATCHED`` create a batch's new records
+    through their batch service (``customers_create_many``, ``activities_create_many``); updates, and
+    the other kinds (or every kind with ``row_by_row``), go row by row, each row in a savepoint. A dry run
+    rolls everything back."""
     table, mapping = prepare(stream, filename, options)
     report = report or Report()
     report.columns, report.encoding = mapping, table.encoding
@@ -720,23 +933,32 @@ def run(
     positions = {name: table.headers.index(column) for column, name in mapping.items()}
     columns = {name: column for column, name in mapping.items()}
 
-    def process(lines: Iterable[tuple[int, list[Any]]]) -> None:
-        last = 0
+    batched = None if row_by_row else BATCHED.get(options.kind)
+
+    def process(lines: list[tuple[int, list[Any]]]) -> None:
+        importer.resolve.forget_records()
+        results: list[RowResult] = []
+        cleaned_rows: list[tuple[int, dict[str, Any]]] = []
         for line, cells in lines:
-            last = line
             values = {name: cells[index] if index < len(cells) else None for name, index in positions.items()}
+            if batched is not None:
+                try:
+                    cleaned_rows.append((line, importer.clean(line, values, columns)))
+                except ROW_ERRORS as error:
+                    results.append(_failure(line, error))
+                continue
             try:
                 with transaction.atomic():
                     status, key = importer.row(line, values, columns)
-                report.add(RowResult(line, status, str(key)))
-            except (RowError, ValueError_) as error:
-                report.add(RowResult(line, FAILED, message=str(error)))
-            except ValidationError as error:
-                report.add(RowResult(line, FAILED, message=_messages(error)))
-            except (PermissionDenied, ConflictError) as error:
-                report.add(RowResult(line, FAILED, message=str(error) or _("Not allowed.")))
-        if on_batch is not None and last:
-            on_batch(last, report)
+                results.append(RowResult(line, status, str(key)))
+            except ROW_ERRORS as error:
+                results.append(_failure(line, error))
+        if batched is not None and cleaned_rows:
+            results += batched(importer, cleaned_rows)
+        for result in sorted(results, key=lambda result: result.line):
+            report.add(result)
+        if on_batch is not None and lines:
+            on_batch(lines[-1][0], report)
 
     numbered = ((line, cells) for line, cells in enumerate(table.rows, start=2))
 
@@ -762,9 +984,12 @@ def run(
         except _DryRun:
             pass
         return report
+    created_before = report.counts[CREATE]
     for batch in batches():
         with transaction.atomic():
             process(batch)
+    if report.counts[CREATE] - created_before >= ANALYZE_AFTER_ROWS:
+        database_analyze()
     return report
 
 

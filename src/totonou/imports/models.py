@@ -54,7 +54,6 @@ class Import(models.Model):
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     last_line = models.PositiveIntegerField(_("last line done"), default=0)  # the checkpoint
     counts = models.JSONField(_("counts"), default=dict, blank=True)
-    report = models.JSONField(_("report"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -89,5 +88,36 @@ class Import(models.Model):
             "status": self.status,
             "progress": self.progress,
             "counts": self.counts,
-            "errors": [row for row in self.report if row.get("status") == "failed"],
+            "errors": list(self.report_rows(status="failed")),
         }
+
+    def report_rows(self, *, status: str = "") -> Any:
+        """The reported lines (created, updated, failed; unchanged lines are only counted) as dicts in
+        line order, read in chunks: ``line``, ``status``, ``key``, ``message``."""
+        rows = self.rows.order_by("line")
+        if status:
+            rows = rows.filter(status=status)
+        return rows.values("line", "status", "key", "message").iterator(chunk_size=2000)
+
+
+class ImportRow(models.Model):
+    """One reported line of an import, written with the checkpoint of its batch: the report grows by
+    appending rows, never by rewriting it (ADR 0026)."""
+
+    record = models.ForeignKey(
+        Import, on_delete=models.CASCADE, related_name="rows", verbose_name=_("import")
+    )
+    line = models.PositiveIntegerField(_("line"))
+    status = models.CharField(_("result"), max_length=10)
+    key = models.CharField(_("record"), max_length=300, blank=True)
+    message = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("import line")
+        verbose_name_plural = _("import lines")
+        ordering = ["record", "line"]
+        constraints = [models.UniqueConstraint(fields=["record", "line"], name="import_row_line_once")]
+        indexes = [models.Index(fields=["record", "status", "line"], name="import_row_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.status}"

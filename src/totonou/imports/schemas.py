@@ -30,4 +30,4 @@ class ImportOut(Schema):
 
     @staticmethod
     def resolve_errors(obj: Any) -> list[dict[str, Any]]:
-        return [row for row in obj.report if row.get("status") == "failed"]
+        return list(obj.report_rows(status="failed"))

@@ -96,6 +96,30 @@ def document_upsert(
         )
 
 
+def documents_upsert(*, documents: Iterable[DocumentData], using: str = DEFAULT_DB_ALIAS) -> int:
+    """Index (or re-index) many records in one statement per 1,000: ``document_upsert`` for the batch
+    writes (imports). Returns how many."""
+    connection = connections[using]
+    rows = [
+        _row(connection, document, lambda source: backend.tokens_value(connection, source))
+        for document in documents
+    ]
+    if not rows:
+        return 0
+    placeholders = ", ".join(["%s"] * (len(COLUMNS) - 1) + [backend.tokens_placeholder(connection)])
+    updates = ", ".join(
+        f"{column} = excluded.{column}" for column in COLUMNS if column not in {"kind", "object_id"}
+    )
+    with connection.cursor() as cursor:
+        for batch in _batched(rows, 1000):
+            cursor.executemany(
+                f"INSERT INTO {backend.TABLE} ({', '.join(COLUMNS)}) VALUES ({placeholders}) "  # noqa: S608
+                f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}",
+                batch,
+            )
+    return len(rows)
+
+
 def document_delete(*, kind: str, object_id: int, using: str = DEFAULT_DB_ALIAS) -> None:
     with connections[using].cursor() as cursor:
         cursor.execute(f"DELETE FROM {backend.TABLE} WHERE kind = %s AND object_id = %s", [kind, object_id])  # noqa: S608

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from totonou.core.audit import audit_record, snapshot
 from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.core.services import lock, reject_unknown, save_changes
+from totonou.users.colours import member_colour_problem, next_member_colour
 from totonou.users.models import ApiToken, CalendarFeed, Team, User
-from totonou.users.permissions import ensure_admin, is_signed_in
+from totonou.users.permissions import ensure_admin, ensure_can_change_team_owned, is_signed_in
 
 TOKEN_PREFIX = "tot_"  # noqa: S105 - a public marker, not a secret
 
@@ -36,19 +37,72 @@ def team_create(
     name: str,
     managers: Iterable[User] | None = None,
     members: Iterable[User] | None = None,
+    **settings_: Any,
 ) -> Team:
-    """A new team; ``actor`` None is the system (seeding). Members move here from their old team."""
+    """A new team; ``actor`` None is the system (seeding). Members move here from their old team. Its
+    settings (``TEAM_SETTINGS``) default to ``Asia/Tokyo`` and ``TOTONOU_WEEKLY_REPORT_DEADLINE``."""
     if actor is not None:
         ensure_admin(actor)
-    team = Team(name=name)
+    given = _team_settings(settings_)
+    team = Team(name=name, **given)
     team.full_clean()
     team.save()
-    audit_record(actor=actor, instance=team, action="create", changes={"name": [None, name]})
+    audit_record(
+        actor=actor,
+        instance=team,
+        action="create",
+        changes={"name": [None, name], **{key: [None, str(value)] for key, value in given.items()}},
+    )
     if members is not None:
         _set_members(actor=actor, team=team, members=list(members))
     if managers is not None:
         _set_managers(actor=actor, team=team, managers=list(managers))
     return team
+
+
+#: A team's settings: its managers change them too (``team_update``).
+TEAM_SETTINGS = ("time_zone", "report_deadline_weekday", "report_deadline_time")
+
+
+def _team_settings(given: dict[str, Any]) -> dict[str, Any]:
+    """The settings given (None: unchanged); a name that is not a setting is a programming error."""
+    unknown = set(given) - set(TEAM_SETTINGS)
+    if unknown:
+        raise TypeError(f"Not a team setting: {', '.join(sorted(unknown))}")
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def _check_member_colour(fields: dict[str, Any], user: User | None = None) -> None:
+    """A calendar colour being set must not pass for the key-customer amber nor fade into white
+    (``users.colours``). A colour a user already has is left alone: only a change is checked."""
+    colour = fields.get("calendar_color")
+    if not isinstance(colour, str) or (user is not None and colour.lower() == user.calendar_color.lower()):
+        return
+    if len(colour) != 7 or not colour.startswith("#"):
+        return  # the model's own format check answers
+    try:
+        problem = member_colour_problem(colour)
+    except ValueError:
+        return
+    if problem == "amber":
+        raise ValidationError(
+            {
+                "calendar_color": [
+                    _("Too close to the key-customer amber: choose a colour that is not orange or yellow.")
+                ]
+            }
+        )
+    if problem == "light":
+        raise ValidationError({"calendar_color": [_("Too light to see on white: choose a darker colour.")]})
+
+
+def new_member_colour(team: Team | None) -> str:
+    """The colour a new member gets: the first palette colour nobody active in ``team`` (or, without a
+    team, nobody active at all) has yet."""
+    people = User.objects.filter(is_active=True)
+    if team is not None:
+        people = people.filter(team=team)
+    return next_member_colour(people.values_list("calendar_color", flat=True))
 
 
 USER_CREATE_FIELDS = {
@@ -82,6 +136,9 @@ def user_create(
     if actor is not None:
         ensure_admin(actor)
     reject_unknown(fields, USER_CREATE_FIELDS)
+    _check_member_colour(fields)
+    if not fields.get("calendar_color"):
+        fields["calendar_color"] = new_member_colour(team)
     user = User(
         username=username,
         role=role,
@@ -138,6 +195,7 @@ def user_update_preferences(*, actor: User, user: User, **changes: Any) -> User:
     if not is_signed_in(actor) or (actor.pk != user.pk and actor.role != User.Role.ADMIN):
         raise PermissionDenied(_("You may only change your own preferences."))
     reject_unknown(changes, PREFERENCE_FIELDS)
+    _check_member_colour(changes, user)
     save_changes(instance=user, changes=changes, actor=actor, exclude_clean=["password"])
     return user
 
@@ -149,6 +207,7 @@ def user_update(*, actor: User, user: User, **changes: Any) -> User:
     (sessions and API tokens stop working); their records stay. The last active admin stays one."""
     ensure_admin(actor)
     reject_unknown(changes, ADMIN_FIELDS)
+    _check_member_colour(changes, user)
     if user.pk == actor.pk and (
         changes.get("role", user.role) != User.Role.ADMIN or changes.get("is_active") is False
     ):
@@ -233,12 +292,22 @@ def team_update(
     name: str | None = None,
     managers: Iterable[User] | None = None,
     members: Iterable[User] | None = None,
+    **settings_: Any,
 ) -> Team:
-    """Rename a team, set its managers (users with the manager role) and its members."""
-    ensure_admin(actor)
+    """Rename a team, set its managers (users with the manager role) and its members: admins. Change
+    its settings (``TEAM_SETTINGS``: time zone, weekly-report deadline): the team's managers and admins
+    (``can_change_team_owned``)."""
+    given = _team_settings(settings_)
+    if name is not None or managers is not None or members is not None:
+        ensure_admin(actor)
+    else:
+        ensure_can_change_team_owned(actor, team.pk)
     team = lock(team)
+    changes: dict[str, Any] = dict(given)
     if name is not None and name != team.name:
-        save_changes(instance=team, changes={"name": name}, actor=actor)
+        changes["name"] = name
+    if changes:
+        save_changes(instance=team, changes=changes, actor=actor)
     if members is not None:
         _set_members(actor=actor, team=team, members=list(members))
     if managers is not None:

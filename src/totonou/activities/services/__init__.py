@@ -1,6 +1,7 @@
 """Writes for activities and the conversation around them."""
 
 from totonou.activities.services.activity import (
+    activities_create_many,
     activity_cancel,
     activity_complete,
     activity_create,
@@ -24,6 +25,7 @@ from totonou.activities.services.comment import (
 from totonou.activities.services.contact import customers_refresh_last_contact
 
 __all__ = [
+    "activities_create_many",
     "activity_cancel",
     "activity_complete",
     "activity_create",

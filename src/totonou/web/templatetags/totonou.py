@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from totonou.web import activity_card
+from totonou.web import activity_card, layout
 
 register = template.Library()
 
@@ -50,14 +50,22 @@ def member_colour(value: str | None) -> str:
 @register.simple_tag(takes_context=True)
 def nav_current(context: template.Context, *names: str) -> SafeString:
     """``aria-current="page"`` when the current view is one of ``names`` (``"customers:"`` = a namespace)."""
-    request = context.get("request")
-    match = getattr(request, "resolver_match", None)
-    if match is None:
-        return mark_safe("")
-    for name in names:
-        if (name.endswith(":") and match.namespace == name[:-1]) or match.view_name == name:
-            return mark_safe(' aria-current="page"')
-    return mark_safe("")
+    match = getattr(context.get("request"), "resolver_match", None)
+    return mark_safe(' aria-current="page"' if layout.is_current(match, names) else "")  # noqa: S308 — constant
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context: template.Context) -> SafeString:
+    """The page header of ``base.html``, written in Python (``web/layout.py``, ADR 0029)."""
+    return layout.site_header(context)
+
+
+@register.simple_tag(takes_context=True)
+def notification_bell(context: template.Context, oob: bool = False) -> SafeString:
+    """The header's bell alone, e.g. swapped out of band after notifications are marked read."""
+    unread = context.get("notification_unread_count")
+    count = unread() if callable(unread) else int(unread or 0)
+    return layout.notification_bell(context.get("request"), count, oob=oob)
 
 
 @register.simple_tag

@@ -169,7 +169,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "preview": result,
         "error": error or record.error,
         "fields": fields,
-        "failed_rows": [row for row in record.report if row.get("status") == "failed"][:200],
+        "failed_rows": list(record.rows.filter(status="failed").order_by("line").values()[:200]),
         "missing_labels": [field_label(record.kind, name) for name in (result.missing if result else [])],
         "mapped_values": [
             (column, value, target)
@@ -199,7 +199,7 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponseBase:
     }
     rows = (
         [row["line"], labels.get(row["status"], row["status"]), row["key"], row["message"]]
-        for row in record.report
+        for row in record.report_rows()
     )
     return csv_response(
         f"import-{record.pk}-report.csv", [_("Line"), _("Result"), _("Record"), _("Reason")], rows

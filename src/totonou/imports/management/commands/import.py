@@ -91,15 +91,26 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise FileRefused(_("There is no file “%(path)s”.") % {"path": path})
+
+        def print_rows(_last_line: int, current: engine.Report) -> None:
+            # Each batch's lines as it is done: the report is never held whole (memory stays flat).
+            for row in current.drain():
+                if row.status == engine.FAILED:
+                    self.stdout.write(
+                        _("line %(line)s: failed: %(message)s") % {"line": row.line, "message": row.message}
+                    )
+                else:
+                    self.stdout.write(f"line {row.line}: {row.status}: {row.key}")
+
         with path.open("rb") as stream:
-            report = engine.run(actor=actor, stream=stream, filename=path.name, options=settings)
-        for row in report.rows:
-            if row.status == engine.FAILED:
-                self.stdout.write(
-                    _("line %(line)s: failed: %(message)s") % {"line": row.line, "message": row.message}
-                )
-            else:
-                self.stdout.write(f"line {row.line}: {row.status}: {row.key}")
+            report = engine.run(
+                actor=actor,
+                stream=stream,
+                filename=path.name,
+                options=settings,
+                on_batch=print_rows,
+                report=engine.Report(keep=False),
+            )
         counts = report.counts
         self.stdout.write(
             _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(failed)s failed%(dry)s")
