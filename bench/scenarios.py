@@ -367,6 +367,35 @@ SCENARIOS: list[Scenario] = [
             ),
         ),
     ),
+    # Insights → Pipeline for the team and a year (win rate by rep, the stage funnel, loss reasons with
+    # their notes, the quarter's forecast, every figure linked), and one of its links: the deal list of
+    # the deals the team closed as won in that year.
+    Scenario(
+        "pipeline_analytics_team_year",
+        "insight",
+        "manager",
+        lambda ctx: Request(
+            "GET",
+            url(
+                "web:insights_pipeline",
+                query=f"team={ctx.team_id}&group_by=owner&from={_today() - datetime.timedelta(days=364)}"
+                f"&to={_today()}&period=quarter",
+            ),
+        ),
+    ),
+    Scenario(
+        "deal_list_won_in_year",
+        "page",
+        "manager",
+        lambda ctx: Request(
+            "GET",
+            url(
+                "deals:deal_list",
+                query=f"owner=&team={ctx.team_id}&kind=won"
+                f"&closed_from={_today() - datetime.timedelta(days=364)}&closed_to={_today()}",
+            ),
+        ),
+    ),
     # The team's set-up in Settings: every user (admins), and a shared list (managers).
     Scenario("setup_user_list", "page", "admin", lambda ctx: Request("GET", url("setup:user_list"))),
     Scenario("setup_segment_list", "page", "manager", lambda ctx: Request("GET", url("setup:segment_list"))),

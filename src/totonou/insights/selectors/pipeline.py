@@ -407,13 +407,14 @@ def win_rate(
     last_day: datetime.date,
     group_by: str = "owner",
     zone: zoneinfo.ZoneInfo | None = None,
+    closed: list[ClosedDeal] | None = None,
 ) -> WinRate:
     """Won and lost deals closed in ``first_day`` … ``last_day`` (local days, team time zone), in rows
     of ``group_by`` (owner, team, segment, month of the close, deal-size band, loss reason; rows in
     that order: by label, month or band) and in total. With ``loss_reason`` only lost deals have a key."""
     zone = zone or period_zone()
     start, end = day_bounds(first_day, last_day, zone)
-    deals = closed_deals(queryset, start, end)
+    deals = closed_deals(queryset, start, end) if closed is None else closed
     reasons = (
         {reason.pk: reason.name for reason in LossReason.objects.all()} if group_by == "loss_reason" else {}
     )
@@ -478,13 +479,14 @@ def loss_reasons(
     first_day: datetime.date,
     last_day: datetime.date,
     zone: zoneinfo.ZoneInfo | None = None,
+    closed: list[ClosedDeal] | None = None,
 ) -> list[LossReasonRow]:
     """Deals lost in the period (as the win rate counts them) per loss reason: count and amount, most
     frequent first."""
     start, end = day_bounds(first_day, last_day, zone)
     counts: dict[int, LossReasonRow] = {}
     reasons = {reason.pk: reason for reason in LossReason.objects.all()}
-    for deal in closed_deals(queryset, start, end):
+    for deal in closed_deals(queryset, start, end) if closed is None else closed:
         if deal.won or deal.loss_reason_id is None:
             continue
         row = counts.setdefault(

@@ -192,8 +192,10 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
             | Q(loss_reason__name_en__icontains=search)
         )
     links = DealLinks(filters)
+    # one read of the period's closing changes for the win rate and the loss reasons
+    closed = selectors.closed_deals(deals, *selectors.day_bounds(first_day, last_day, zone))
     win_rate = selectors.win_rate(
-        deals, first_day=first_day, last_day=last_day, group_by=filters.group_by, zone=zone
+        deals, first_day=first_day, last_day=last_day, group_by=filters.group_by, zone=zone, closed=closed
     )
     for row in [*win_rate.rows, win_rate.total]:
         row.links = links.closed(  # type: ignore[attr-defined]
@@ -213,7 +215,9 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
                 for outcome in ("forward", "lost", "back", "still", "left")
             },
         }
-    loss_rows = selectors.loss_reasons(deals, first_day=first_day, last_day=last_day, zone=zone)
+    loss_rows = selectors.loss_reasons(
+        deals, first_day=first_day, last_day=last_day, zone=zone, closed=closed
+    )
     for loss_row in loss_rows:
         loss_row.link = links.closed(  # type: ignore[attr-defined]
             first_day, last_day, loss_reason=loss_row.reason.pk
