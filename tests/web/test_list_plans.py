@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from tests.factories import ActivityFactory, CustomerFactory, SegmentFactory, UserFactory
+from tests.factories import ActivityFactory, SegmentFactory, UserFactory
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.selectors import activity_api_list, activity_timeline
 from totonou.customers.filters import CustomerFilter
