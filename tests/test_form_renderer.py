@@ -498,3 +498,15 @@ def test_no_form_offers_a_dashed_empty_choice(form_class, scene):
         html = str(form_class(**kwargs))
         assert "---------" not in html, label
         assert ">Any<" not in html, label
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form_class", list(BUILDERS), ids=lambda form_class: form_class.__name__)
+def test_every_label_starts_with_a_capital_in_english(form_class, scene):
+    """A label is a heading: "Website", not the model's lower-case verbose name "website"."""
+    for label, kwargs in BUILDERS[form_class](scene):
+        form = form_class(**kwargs)
+        for name, field in form.fields.items():
+            text = str(field.label if field.label is not None else form[name].label)
+            first = text.lstrip("★ ")[:1]
+            assert not first.islower(), f"{label}: {name} is labelled {text!r}"

@@ -174,7 +174,8 @@ def test_dashboard_shows_a_managers_team_by_default(world):
     assert "50%" in numbers(html, "adherence-rate")
     assert numbers(html, "coverage-rate")[0] == "50%"
     assert '<svg class="chart chart--line"' in html and 'role="img"' in html
-    assert '<title id="coverage-chart-title">Coverage rate per month</title>' in html
+    # The page's period is this week by default: the coverage trend is weekly.
+    assert '<title id="coverage-chart-title">Coverage rate per week</title>' in html
     assert 'class="chart__target"' in html
 
 
@@ -210,7 +211,10 @@ def test_dashboard_and_api_agree(world, api, query):
     assert unc["totals"]["uncontacted"] == context["uncontacted"].totals.uncontacted
     assert unc["totals"]["planned"] == context["uncontacted"].totals.planned
     assert [g["uncontacted"] for g in unc["groups"]] == [g.uncontacted for g in context["uncontacted"].groups]
-    coverage = client.get(f"/insights/coverage?{query}").json()
+    # The page counts this week unless told otherwise; the coverage API's default stays the month.
+    page_period = query if "period=" in query else f"{query}&period=week"
+    coverage = client.get(f"/insights/coverage?{page_period}").json()
+    assert [p["key"] for p in coverage["periods"]] == [p.key for p in context["coverage"].periods]
     assert [m["coverage_rate"] for m in coverage["totals"]] == [
         m.coverage_rate for m in context["coverage"].totals
     ]
@@ -271,7 +275,8 @@ def test_bad_filters_are_reported_not_a_500(world):
     assert set(errors) == {"month", "days"}
     # The rest is still computed, for the valid filters.
     assert response.context["uncontacted"].totals.uncontacted == 3
-    assert response.context["coverage"].periods[-1].first_day == timezone.localdate().replace(day=1)
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    assert response.context["coverage"].periods[-1].first_day == monday  # the page's period: this week
 
 
 def test_without_a_strategy_the_dashboard_says_so(world):
@@ -464,7 +469,15 @@ def queries(client: Client, url: str) -> int:
 
 @pytest.mark.parametrize(
     ("path", "budget"),
-    [(DASHBOARD, 24), (UNCONTACTED, 12), (f"{UNCONTACTED}?planned=true", 11)],
+    [
+        (DASHBOARD, 24),
+        (f"{DASHBOARD}?period=month", 24),
+        # Periods before the strategy began: its two aggregates are skipped, the rest is the same.
+        (f"{DASHBOARD}?period=week&date=2026-01-07", 22),
+        (f"{DASHBOARD}?from=2026-01-01&to=2026-03-31", 22),  # a custom quarter
+        (UNCONTACTED, 12),
+        (f"{UNCONTACTED}?planned=true", 11),
+    ],
 )
 def test_query_counts_do_not_grow_with_rows(world, path, budget):
     client = client_for(world.manager)

@@ -170,26 +170,71 @@ def test_my_day_counts_the_reps_stalled_deals(world):  # noqa: F811
     assert "1 stalled deal needs a next step" in html  # D7
 
 
-def test_analytics_page_shows_the_api_numbers(world, api):  # noqa: F811
+def cell_texts(row_html: str) -> list[str]:
+    """The numbers of a table row, linked or not."""
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r'<td class="numeric">(.*?)</td>', row_html, re.S)
+    ]
+
+
+def percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{round(rate * 100)}%"
+
+
+def dash(value) -> str:
+    return "–" if value is None else str(value)
+
+
+@pytest.mark.parametrize("group_by", ["owner", "team", "segment", "month", "size", "loss_reason"])
+def test_analytics_page_shows_the_api_numbers(world, api, group_by):  # noqa: F811
     manager = world.people.manager
-    query = {"team": "", "from": "2026-04-01", "to": "2026-06-30", "group_by": "owner", "period": "2026-Q1"}
-    html = client_for(manager).get("/pipeline/analytics/", query).content.decode()
-    body = api(manager).get("/insights/win-rate", {"from": "2026-04-01", "to": "2026-06-30"}).json()
-    for row in body["rows"]:
+    period = {"from": "2026-04-01", "to": "2026-06-30"}
+    query = {"team": "", **period, "group_by": group_by, "period": "2026-Q1"}
+    html = client_for(manager).get("/insights/pipeline/", query).content.decode()
+    body = api(manager).get("/insights/win-rate", {**period, "group_by": group_by}).json()
+    assert len(re.findall(r'<tr data-key="(?!total)', html)) == len(body["rows"]) > 0
+    for row in [*body["rows"], body["total"]]:
         cells = re.search(rf'<tr data-key="{row["key"]}">(.*?)</tr>', html, re.S).group(1)
-        numbers = re.findall(r'<td class="numeric">([^<]*)</td>', cells)
-        rate = "–" if row["win_rate"] is None else f"{round(row['win_rate'] * 100)}%"
-        assert numbers == [str(row["won"]), str(row["lost"]), rate, f"¥{row['won_amount']:,}",
-                           str(row["median_cycle_days"])]  # fmt: skip
-    total = re.search(r'<tr data-key="total">(.*?)</tr>', html, re.S).group(1)
-    assert re.findall(r'<td class="numeric">([^<]*)</td>', total) == ["2", "2", "50%", "¥7,000,000", "38.8"]
-    funnel = api(manager).get("/insights/funnel", {"from": "2026-04-01", "to": "2026-06-30"}).json()
+        assert cell_texts(cells) == [str(row["won"]), str(row["lost"]), percent(row["win_rate"]),
+                                     f"¥{row['won_amount']:,}", dash(row["median_cycle_days"])]  # fmt: skip
+    funnel = api(manager).get("/insights/funnel", period).json()
     for row in funnel["stages"]:
         cells = re.search(rf'<tr data-stage="{row["stage"]["id"]}">(.*?)</tr>', html, re.S).group(1)
-        numbers = re.findall(r'<td class="numeric">([^<]*)</td>', cells)
-        assert numbers[:3] == [str(row["entered"]), str(row["moved_forward"]), str(row["lost"])]
-    assert '<dd data-figure="won">¥7,000,000</dd>' in html
+        assert cell_texts(cells) == [str(row["entered"]), str(row["moved_forward"]), str(row["lost"]),
+                                     percent(row["conversion"]), dash(row["median_days"])]  # fmt: skip
+    forecast = api(manager).get("/insights/forecast", {"period": "2026-Q1"}).json()
+    for name, key in (("won", "won"), ("weighted", "weighted_pipeline"), ("commit", "commit")):
+        shown = re.search(rf'<dd data-figure="{name}"><a [^>]*>([^<]*)</a></dd>', html).group(1)
+        assert shown == f"¥{forecast[key]:,}"
+    assert f'<dd data-figure="forecast">¥{forecast["forecast"]:,}</dd>' in html
+    reasons = api(manager).get("/insights/win-rate", {**period, "group_by": "loss_reason"}).json()
+    for row in reasons["rows"]:
+        if row["key"] == "won":
+            continue
+        slug = LossReason.objects.get(pk=int(row["key"])).slug
+        cells = re.search(rf'<tr data-reason="{slug}">(.*?)</tr>', html, re.S).group(1)
+        assert cell_texts(cells) == [str(row["lost"]), f"¥{row['lost_amount']:,}"]
+
+
+def test_analytics_tab_strip_and_loss_notes(world):  # noqa: F811
+    manager = world.people.manager
+    query = {"team": "", "from": "2026-04-01", "to": "2026-06-30"}
+    html = client_for(manager).get("/insights/pipeline/", query).content.decode()
+    tabs = re.search(r'<nav class="tabs insights-tabs".*?</nav>', html, re.S).group(0)
+    assert re.findall(r'<a href="([^"]+)"( aria-current="page")?>', tabs) == [
+        ("/insights/", ""),
+        ("/insights/uncontacted/", ""),
+        ("/insights/pipeline/", ' aria-current="page"'),
+    ]
+    for page in ("/insights/", "/insights/uncontacted/"):
+        other = client_for(manager).get(page).content.decode()
+        assert 'href="/insights/pipeline/"' in other and 'class="tabs insights-tabs"' in other
+    assert html.count('<svg class="chart chart--hbars"') == 4
     assert "価格で他社に負けた" in html
-    searched = client_for(manager).get("/pipeline/analytics/", {**query, "q": "他社"}).content.decode()
+    searched = client_for(manager).get("/insights/pipeline/", {**query, "q": "他社"}).content.decode()
     assert f'data-deal="{world.deals["d2"].pk}"' in searched
     assert f'data-deal="{world.deals["d3"].pk}"' not in searched
+    by_reason = client_for(manager).get("/insights/pipeline/", {**query, "q": "Competitor"}).content.decode()
+    assert f'data-deal="{world.deals["d3"].pk}"' in by_reason
+    assert f'data-deal="{world.deals["d2"].pk}"' not in by_reason

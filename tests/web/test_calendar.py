@@ -196,7 +196,8 @@ def test_each_activity_sits_in_its_day_and_hour(world, client_for):
     late = ActivityFactory(owner=world.rep, starts_at=at("2026-04-30", 21, 15))
     html = page(client_for(world.rep), date="2026-04-28")
     hours = [hour.text for hour in find_all(html, "class", "cal-grid__hour")]
-    assert hours[0] == "6:00" and hours[-1] == "21:00"  # the day widens to the activities
+    # The day widens to the activities: from 6:00, and to 23:00 for the late one's end (22:15).
+    assert hours[0] == "6:00" and hours[-1] == "22:00"
     assert f'data-activity="{early.pk}"' in slot_at(html, "2026-04-28", 6).html
     assert f'data-activity="{late.pk}"' in slot_at(html, "2026-04-30", 21).html
 
@@ -590,3 +591,118 @@ def test_the_admin_account_is_not_a_team_less_member_of_the_calendar(world, clie
     assert f'value="{admin_user.pk}"' not in html
     assert shown(page(client, members=admin_user.pk), plan) == [False]
     assert shown(page(client_for(admin_user), members="me"), plan) == [True]
+
+
+# --- Drawn to scale (ADR 0030) ----------------------------------------------------------------------
+
+
+def style_of(html: str, activity: Activity, attr: str = "data-activity") -> str:
+    (element,) = find_all(html, attr, str(activity.pk))
+    return element.attrs["style"]
+
+
+def test_a_plan_is_placed_by_its_start_and_length_and_overlaps_share_the_width(world, client_for):
+    visit = ActivityFactory(
+        owner=world.rep,
+        starts_at=at("2026-04-14", 9),
+        ends_at=at("2026-04-14", 10, 30),
+        customer=world.customer,
+    )
+    first = ActivityFactory(
+        owner=world.rep, starts_at=at("2026-04-15", 9), ends_at=at("2026-04-15", 10), customer=world.customer
+    )
+    second = ActivityFactory(
+        owner=world.rep,
+        starts_at=at("2026-04-15", 9, 30),
+        ends_at=at("2026-04-15", 11),
+        customer=world.customer,
+    )
+    html = page(client_for(world.rep), view="week", date="2026-04-14", members="me")
+    colour = world.rep.calendar_color or "#6b7280"
+    assert style_of(html, visit) == f"--member-color: {colour}; --top: 120; --len: 90; --lane: 0; --lanes: 1"
+    assert style_of(html, first).endswith("--top: 120; --len: 60; --lane: 0; --lanes: 2")
+    assert style_of(html, second).endswith("--top: 150; --len: 90; --lane: 1; --lanes: 2")
+    assert f'data-activity="{second.pk}"' in slot_at(html, "2026-04-15", 9).html  # in the hour it starts
+    grid = find_one(html, "class", "cal-grid")
+    assert (grid.attrs["data-first-minute"], grid.attrs["data-last-minute"]) == ("420", "1260")
+    hours = [hour.text for hour in find_all(html, "class", "cal-grid__hour")]
+    assert hours[0] == "7:00" and hours[-1] == "20:00"  # 07:00 to 21:00
+
+
+def test_an_activity_past_midnight_goes_on_in_the_next_days_column(world, client_for):
+    late = ActivityFactory(
+        owner=world.rep,
+        starts_at=at("2026-04-14", 22),
+        ends_at=at("2026-04-15", 1, 30),
+        customer=world.customer,
+    )
+    html = page(client_for(world.rep), view="week", date="2026-04-14", members="me")
+    evening = find_one(slot_at(html, "2026-04-14", 22).html, "data-activity", str(late.pk))
+    assert "is-continuing" in evening.classes
+    assert evening.attrs["style"].endswith("--top: 1320; --len: 120; --lane: 0; --lanes: 1")
+    assert "Continues the next day" in evening.html
+    assert "–4/15 01:30" in evening.html  # its real end
+    morning = find_one(slot_at(html, "2026-04-15", 0).html, "data-continues", str(late.pk))
+    assert "is-continued" in morning.classes and "draggable" not in morning.attrs
+    assert morning.attrs["style"].endswith("--top: 0; --len: 90; --lane: 0; --lanes: 1")
+    assert "Continued from the previous day" in morning.html
+    assert len(find_all(html, "data-activity", str(late.pk))) == 1  # one anchor (highlight, drag)
+    hours = [hour.text for hour in find_all(html, "class", "cal-grid__hour")]
+    assert hours[0] == "0:00" and hours[-1] == "23:00"
+
+
+def test_an_activity_of_a_day_or_more_sits_in_the_strip_of_each_day(world, client_for):
+    fair = ActivityFactory(
+        owner=world.rep, starts_at=at("2026-04-14", 9), ends_at=at("2026-04-16", 18), customer=world.customer
+    )
+    html = page(client_for(world.rep), view="week", date="2026-04-14", members="me")
+    strips = find_all(html, "class", "cal-strip")
+    assert len(strips) == 7
+    assert [f'data-activity="{fair.pk}"' in strip.html for strip in strips] == [
+        False,
+        True,  # Tuesday 4/14, where it starts
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
+    assert [f'data-continues="{fair.pk}"' in strip.html for strip in strips] == [
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    (anchor,) = find_all(html, "data-activity", str(fair.pk))
+    assert "--top" not in anchor.attrs["style"]  # not on the hours
+    assert "–4/16 18:00" in anchor.html
+    hours = [hour.text for hour in find_all(html, "class", "cal-grid__hour")]
+    assert hours[0] == "7:00" and hours[-1] == "20:00"  # the strip does not widen the hours
+
+
+def test_more_takes_its_hour_in_a_lane_of_its_own(world, client_for):
+    for minute in range(5):
+        ActivityFactory(owner=world.rep, customer=world.customer, starts_at=at("2026-04-14", 10, minute * 10))
+    html = page(client_for(world.rep), view="week", date="2026-04-14")
+    more = find_one(slot_at(html, "2026-04-14", 10).html, "class", "cal-more")
+    # Three shown (10:00, 10:10, 10:20, an hour each) and "+2 more" from 10:00 to 11:00: four lanes,
+    # "+2 more" next to the first (it starts with it).
+    assert more.attrs["style"] == "--top: 180; --len: 60; --lane: 1; --lanes: 4"
+
+
+def test_only_todays_column_has_the_current_time_line(world, client_for):
+    today = timezone.localdate()
+    html = page(client_for(world.rep), view="week", date=today.isoformat(), members="me")
+    (line,) = find_all(html, "class", "cal-now")
+    assert line.attrs["aria-hidden"] == "true"
+    now = timezone.localtime()
+    assert abs(int(line.attrs["data-now-minute"]) - (now.hour * 60 + now.minute)) <= 1
+    today_column = html.split('<section class="cal-col is-today')[1].split("</section>")[0]
+    assert 'class="cal-now"' in today_column
+    next_week = page(
+        client_for(world.rep), view="week", date=(today + datetime.timedelta(days=7)).isoformat()
+    )
+    assert "cal-now" not in next_week

@@ -236,3 +236,40 @@ def test_the_settings_page_makes_rotates_and_turns_off_the_address(world, client
 
     client.post(reverse("web:calendar_feed_revoke"))
     assert not CalendarFeed.objects.filter(user=world.rep).exists()
+
+
+def test_a_busy_feed_rebuilds_only_what_changed(world, client, monkeypatch):
+    """The per-event cache holds a busy rep's whole feed (Django's default cache kept 300 entries, so a
+    feed of more events wrote every event again on every change)."""
+    from totonou.activities import calendar_feed
+    from totonou.activities.models import Activity
+
+    start = timezone.now() - datetime.timedelta(days=50)
+    template = Activity.objects.get(pk=world.plain_activity.pk)
+    copies = []
+    for number in range(450):
+        template.pk = None
+        template.starts_at = start + datetime.timedelta(hours=11 * number)
+        template.ends_at = template.starts_at + datetime.timedelta(hours=1)
+        template.subject = f"Visit {number}"
+        copies.append(
+            Activity(**{f.attname: getattr(template, f.attname) for f in Activity._meta.concrete_fields})
+        )
+    Activity.objects.bulk_create(copies)
+    _feed, token = calendar_feed_rotate(actor=world.rep)
+    written: list[int] = []
+    make_event = calendar_feed._event
+
+    def counting_event(row, *, with_owner):
+        written.append(row["id"])
+        return make_event(row, with_owner=with_owner)
+
+    monkeypatch.setattr(calendar_feed, "_event", counting_event)
+    first = read(client, token)
+    assert len(events(first)) == 452 and len(written) == 452
+
+    written.clear()
+    services.activity_update(actor=world.rep, activity=world.plain_activity, subject="Changed")
+    second = read(client, token)
+    assert written == [world.plain_activity.pk]  # one event written again, 451 from the cache
+    assert "Changed" in str(events(second)[uid(world.plain_activity)]["SUMMARY"])

@@ -187,8 +187,10 @@ class Activity(VersionedModel):
         ]
 
     def __str__(self) -> str:
+        if self.subject:
+            return self.subject
         when = formats.date_format(timezone.localtime(self.starts_at), "SHORT_DATETIME_FORMAT")
-        return self.subject or gettext("Activity on %(when)s") % {"when": when}
+        return gettext("Activity on %(when)s") % {"when": when}
 
     def get_absolute_url(self) -> str:
         return reverse("activities:activity_detail", args=[self.pk])

@@ -204,6 +204,20 @@ DATETIME_INPUT_FORMATS = [
     "%Y/%m/%d",
 ]
 
+# --- Cache ----------------------------------------------------------------------------------------------
+# In each process's memory. What lives here is rebuilt on a miss (the calendar feed's events and built
+# feeds, per-request helpers): nothing is lost when a process restarts. Django's default keeps only 300
+# entries, fewer than the events of one busy rep's calendar feed (each VEVENT is cached, so a feed of
+# 2,000 events rebuilt every event on every change): room for TOTONOU_CACHE_ENTRIES (default 50,000,
+# about 30 MB per process with feed events of ~600 bytes).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "totonou",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("TOTONOU_CACHE_ENTRIES", "50000"))},
+    }
+}
+
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import keyword
 import logging
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
@@ -167,7 +168,8 @@ def _schema_message(error: Mapping[str, Any]) -> str:
 
 def schema_errors(errors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """ninja's error list as ``{field: [messages]}``; the field is the last name in the error's location
-    (list positions are skipped, so a bad contact id is reported on ``contacts``)."""
+    (list positions are skipped, so a bad contact id is reported on ``contacts``), a keyword's field by
+    the keyword (``from_``: ``from``)."""
     result: dict[str, list[str]] = {}
     for error in errors:
         loc = list(error.get("loc") or ())
@@ -177,6 +179,8 @@ def schema_errors(errors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
                 loc.pop(0)  # the name of the view's body parameter
         names = [part for part in loc if isinstance(part, str)]
         field = names[-1] if names else "__all__"
+        if field.endswith("_") and keyword.iskeyword(field[:-1]):  # ``from_`` is the field of ``from``
+            field = field[:-1]
         result.setdefault(field, []).append(_schema_message(error))
     return result
 

@@ -10,6 +10,7 @@ with its reason and the others go on. A dry run does all of it in a transaction 
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from totonou.activities.models import Activity, ActivityType
+from totonou.activities.rebuild import database_analyze
 from totonou.activities.services import (
     activities_create_many,
     activity_create,
@@ -56,6 +58,10 @@ from totonou.users.models import User
 KINDS = ("customers", "contacts", "deals", "activities")
 #: Rows per transaction and checkpoint (ADR 0026).
 BATCH_SIZE = 500
+#: An import that creates at least this many records refreshes the planner's statistics at its end
+#: (``totonou rebuild``'s ``ANALYZE``): a bulk load changes the tables' sizes, and plans made on stale
+#: statistics are the slow queries of a freshly loaded database (issue 20).
+ANALYZE_AFTER_ROWS = 10_000
 CREATE, UPDATE, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
 
 # field -> header spellings (compared folded: width and case do not matter)
@@ -421,16 +427,23 @@ def _aware(day: datetime.date, time: datetime.time | None) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, time or datetime.time(9, 0)))
 
 
-def _choice(value: str, choices: Any) -> str:
-    folded = fold(value)
+@functools.cache
+def _choice_labels(choices: Any) -> dict[str, str]:
+    """Folded value and ja / en label -> value, for a choices class (made once: rows repeat them)."""
+    labels: dict[str, str] = {}
     for choice in choices:
-        labels = {fold(choice.value)}
+        labels.setdefault(fold(choice.value), str(choice.value))
         for language in ("ja", "en"):
             with override(language):
-                labels.add(fold(str(choice.label)))
-        if folded in labels:
-            return str(choice.value)
-    raise RowError(_("“%(value)s” is not one of the choices.") % {"value": value})
+                labels.setdefault(fold(str(choice.label)), str(choice.value))
+    return labels
+
+
+def _choice(value: str, choices: Any) -> str:
+    found = _choice_labels(choices).get(fold(value))
+    if found is None:
+        raise RowError(_("“%(value)s” is not one of the choices.") % {"value": value})
+    return found
 
 
 def _changes(instance: Any, fields: dict[str, Any]) -> dict[str, Any]:
@@ -901,9 +914,12 @@ def run(
         except _DryRun:
             pass
         return report
+    created_before = report.counts[CREATE]
     for batch in batches():
         with transaction.atomic():
             process(batch)
+    if report.counts[CREATE] - created_before >= ANALYZE_AFTER_ROWS:
+        database_analyze()
     return report
 
 

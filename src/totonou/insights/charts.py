@@ -177,3 +177,60 @@ def target_chart(
     line = " ".join(f"{month.x},{month.target_y}" for month in months if month.target_y is not None)
     gridlines = [(_y(share), round(scale * share)) for share in (0.0, 0.5, 1.0)]
     return TargetChart(months, line, scale, gridlines, _y(0))
+
+
+#: The horizontal bar charts (pipeline analytics): label column, bar area and value column (viewBox).
+HBAR_LABEL, HBAR_START, HBAR_END, HBAR_ROW, HBAR_LABEL_CHARS = 96, 100, 244, 22, 12
+
+
+@dataclass(frozen=True)
+class HBar:
+    """One row of a horizontal bar chart: its label (cut to fit), the bar's width and an inner bar's
+    (``part``, e.g. moved forward of entered), the value printed at its end."""
+
+    key: str
+    label: str
+    y: float
+    width: float
+    part_width: float | None
+    value: Any
+
+    @property
+    def text_x(self) -> float:
+        return round(HBAR_START + self.width + 4, 1)
+
+    @property
+    def text_y(self) -> float:
+        return round(self.y + HBAR_ROW * 0.4, 1)
+
+
+@dataclass(frozen=True)
+class HBarChart:
+    bars: list[HBar]
+    height: int
+    x: int = HBAR_START
+    label_x: int = HBAR_LABEL
+
+
+def horizontal_bars(
+    rows: Sequence[tuple[str, str, float | None, float | None]], scale: float | None = None
+) -> HBarChart:
+    """``rows`` as (key, label, value, part): a bar per row, as long as its value's share of ``scale``
+    (the largest value by default), with ``part`` drawn inside it; None draws no bar."""
+    values = [float(value) for _key, _label, value, _part in rows if value is not None]
+    scale = scale or max(values, default=0.0) or 1.0
+    inner = HBAR_END - HBAR_START
+    bars = []
+    for index, (key, label, value, part) in enumerate(rows):
+        short = label if len(label) <= HBAR_LABEL_CHARS else label[: HBAR_LABEL_CHARS - 1] + "…"
+        bars.append(
+            HBar(
+                key=key,
+                label=short,
+                y=4 + index * HBAR_ROW,
+                width=round(inner * max(0.0, min(1.0, (value or 0) / scale)), 1),
+                part_width=round(inner * max(0.0, min(1.0, part / scale)), 1) if part is not None else None,
+                value=value,
+            )
+        )
+    return HBarChart(bars=bars, height=8 + len(rows) * HBAR_ROW)

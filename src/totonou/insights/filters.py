@@ -4,10 +4,13 @@ whose simple fields filter a queryset and whose other fields (periods, threshold
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from ninja import Field, FilterConfigDict, FilterLookup, FilterSchema
+from ninja.schema import DjangoGetter
+from pydantic import ValidationInfo, field_validator, model_validator
 
 from totonou.core.api import Id
 
@@ -15,6 +18,12 @@ from totonou.core.api import Id
 MAX_DAYS = 3650
 #: How many weeks or months a trend may span.
 MAX_PERIODS = 26
+#: The longest custom range (``from`` … ``to``, both included): a year, leap day included.
+MAX_RANGE_DAYS = 366
+#: The days a period may name (the calendar's range): outside them a date is a typo, not a question.
+EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+
+PeriodKind = Literal["week", "month", "custom"]
 
 
 class UncontactedFilter(FilterSchema):
@@ -47,11 +56,115 @@ class MemberFilter(FilterSchema):
     team: Annotated[Id | None, FilterLookup("team_id")] = None
 
 
-class CoverageFilter(MemberFilter):
-    month: Annotated[
-        datetime.date | None, Field(description="A day in the last month of the trend (default: today).")
+class PeriodFilter(FilterSchema):
+    """The one period every insight of the Insights pages counts (docs/adr/0009): a week or a month (the
+    one containing ``date``, default today), or a custom range of days ``from`` … ``to`` (both included,
+    at most ``MAX_RANGE_DAYS``). A trend shows that many periods of the same kind back from it: weeks,
+    months, or ranges of the same length ending the day before. ``from`` or ``to`` without ``period``
+    means ``period=custom``. Every insight filter and the Insights page use this class, so a week, a
+    month and a range are validated and resolved to days in one place
+    (``selectors.periods.chosen_periods``)."""
+
+    model_config = FilterConfigDict(populate_by_name=True)  # the page passes ``from_``
+
+    period: PeriodKind = "week"
+    date: Annotated[
+        datetime.date | None,
+        Field(description="A day in the (last) week or month (default: today); not with a custom range."),
     ] = None
-    months: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 6
+    from_: Annotated[
+        datetime.date | None,
+        Field(alias="from", validate_default=True, description="A custom range's first day."),
+    ] = None
+    to: Annotated[
+        datetime.date | None,
+        Field(
+            validate_default=True,
+            description=f"A custom range's last day (at most {MAX_RANGE_DAYS} days after ``from``).",
+        ),
+    ] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_range_is_custom(cls, data: Any) -> Any:
+        raw = data._obj if isinstance(data, DjangoGetter) else data  # ninja wraps the query
+        given = isinstance(raw, dict) and any(
+            raw.get(key) not in (None, "") for key in ("from", "from_", "to")
+        )
+        if given and "period" not in raw:
+            return {**raw, "period": "custom"}
+        return data
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: datetime.date | None, info: ValidationInfo) -> datetime.date | None:
+        _in_range(value)
+        if value is not None and info.data.get("period") == "custom":
+            raise ValueError(_("A custom range is given by its first and last day, not by a date."))
+        return value
+
+    @field_validator("from_")
+    @classmethod
+    def _from(cls, value: datetime.date | None, info: ValidationInfo) -> datetime.date | None:
+        _in_range(value)
+        custom = info.data.get("period") == "custom"
+        if custom and value is None:
+            raise ValueError(_("Give the first day of the range."))
+        if value is not None and not custom and "period" in info.data:
+            raise ValueError(_("A first and last day make a custom range: choose “Custom range”."))
+        return value
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, value: datetime.date | None, info: ValidationInfo) -> datetime.date | None:
+        _in_range(value)
+        period, first = info.data.get("period"), info.data.get("from_")
+        if period == "custom" and value is None:
+            raise ValueError(_("Give the last day of the range."))
+        if value is not None and period != "custom" and "period" in info.data:
+            raise ValueError(_("A first and last day make a custom range: choose “Custom range”."))
+        if value is not None and first is not None:
+            if value < first:
+                raise ValueError(_("The last day comes before the first day."))
+            if (value - first).days + 1 > MAX_RANGE_DAYS:
+                raise ValueError(_("A range is at most %(days)s days long.") % {"days": MAX_RANGE_DAYS})
+        return value
+
+    def filter_period(self, value: str) -> Q:
+        return Q()
+
+    def filter_date(self, value: datetime.date | None) -> Q:
+        return Q()
+
+    def filter_from_(self, value: datetime.date | None) -> Q:
+        return Q()
+
+    def filter_to(self, value: datetime.date | None) -> Q:
+        return Q()
+
+
+def _in_range(value: datetime.date | None) -> None:
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise ValueError(
+            _("Choose a day between %(first)s and %(last)s.")
+            % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()}
+        )
+
+
+class CoverageFilter(PeriodFilter, MemberFilter):
+    """Coverage per period; the API's default is the month (``month`` and ``months`` keep their meaning:
+    a day in the last month, how many months), the Insights page passes its own period."""
+
+    period: PeriodKind = "month"
+    month: Annotated[
+        datetime.date | None,
+        Field(
+            description="A day in the last month of the trend (default: today); the older name of ``date``."
+        ),
+    ] = None
+    months: Annotated[
+        int, Field(ge=1, le=MAX_PERIODS, description="How many periods the trend shows (months by default).")
+    ] = 6
 
     def filter_month(self, value: datetime.date | None) -> Q:
         return Q()
@@ -60,19 +173,9 @@ class CoverageFilter(MemberFilter):
         return Q()
 
 
-class PlanVsActualFilter(MemberFilter):
-    period: Literal["week", "month"] = "week"
-    date: Annotated[datetime.date | None, Field(description="A day in the last period (default: today).")] = (
-        None
-    )
+class PlanVsActualFilter(PeriodFilter, MemberFilter):
     periods: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 1
     type: Annotated[str | None, Field(description="Only activities of this type (its slug).")] = None
-
-    def filter_period(self, value: str) -> Q:
-        return Q()
-
-    def filter_date(self, value: datetime.date | None) -> Q:
-        return Q()
 
     def filter_periods(self, value: int) -> Q:
         return Q()
@@ -81,17 +184,16 @@ class PlanVsActualFilter(MemberFilter):
         return Q()
 
 
-class StrategyAlignmentFilter(MemberFilter):
+class StrategyAlignmentFilter(PeriodFilter, MemberFilter):
+    """Per week by default (``weeks`` of them, the last one containing ``date``, default today or the
+    strategy's last day); any period of ``PeriodFilter``."""
+
     strategy: Id
-    date: Annotated[datetime.date | None, Field(description="A day in the last week (default: today).")] = (
-        None
-    )
-    weeks: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 4
+    weeks: Annotated[
+        int, Field(ge=1, le=MAX_PERIODS, description="How many periods the trend shows (weeks by default).")
+    ] = 4
 
     def filter_strategy(self, value: int) -> Q:
-        return Q()
-
-    def filter_date(self, value: datetime.date | None) -> Q:
         return Q()
 
     def filter_weeks(self, value: int) -> Q:

@@ -34,7 +34,7 @@ from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from totonou.activities.selectors import is_waiting_for_result
@@ -145,6 +145,8 @@ class Kit:
         self.next_step = escape(_("Next step"))
         self.reason = escape(_("Reason"))
         self.moved_word = escape(STATUSES["moved"].word)
+        self.continued = escape(_("Continued from the previous day"))
+        self.continues = escape(_("Continues the next day"))
         self.badges = {name: _badge(status) for name, status in STATUSES.items()}
         self.compact = {name: _compact(status) for name, status in STATUSES.items()}
         self.dates = {name: str(text) for name, text in DATE_MEANINGS.items()}
@@ -198,11 +200,21 @@ def classes(activity: Any, k: Kit, base: str = "activity", *, with_key: bool = T
     return names
 
 
-def attrs(activity: Any, k: Kit, *extra: str, base: str = "activity", with_key: bool = True) -> str:
-    """The card's own attributes: its classes (with ``extra``), ``data-activity`` and the owner's colour."""
+def attrs(
+    activity: Any,
+    k: Kit,
+    *extra: str,
+    base: str = "activity",
+    with_key: bool = True,
+    data: str = "activity",
+    style: str = "",
+) -> str:
+    """The card's own attributes: its classes (with ``extra``), ``data-<data>`` (``data-activity``, the
+    activity's one anchor on a page) and the owner's colour, then ``style`` (made by the server)."""
     names = " ".join([classes(activity, k, base, with_key=with_key), *(esc(name) for name in extra if name)])
     colour = member_colour(activity.owner.calendar_color)
-    return f'class="{names}" data-activity="{activity.pk}" style="--member-color: {colour}"'
+    more = f"; {style}" if style else ""
+    return f'class="{names}" data-{data}="{activity.pk}" style="--member-color: {colour}{more}"'
 
 
 def status(activity: Any, k: Kit, *, compact: bool = False) -> str:
@@ -350,34 +362,102 @@ def feed_card(activity: Any, k: Kit, *, with_notes: bool) -> SafeString:
 
 def calendar_cell(entry: Any, k: Kit, *, show_owner: bool) -> SafeString:
     """One ``Entry`` of the calendar grid or month: ``<li class="cal-item …">`` with its link, time,
-    status, ★, ↻ for a moved plan, customer — subject, type and owner; draggable when movable."""
+    status, ★, ↻ for a moved plan, customer — subject, type and owner; draggable when movable. On the
+    time grid its ``style`` carries its place (``entry.box``, ADR 0030); the rest of an activity after
+    midnight (``entry.continued``) is marked ``data-continues`` instead of ``data-activity``, so each
+    activity has one anchor on the page."""
     activity = entry.activity
     pk = activity.pk
     drag = ""
-    extra = "is-movable" if entry.can_move else ""
+    extra = ["is-movable"] if entry.can_move else []
     if entry.can_move:
         head, tail = k.reschedule
         drag = (
             f' draggable="true" data-reschedule-url="{head}{pk}{tail}" data-version="{activity.version}"'
             f' data-owner="{activity.owner_id}" data-start="{entry.start_value}" data-time="{entry.time}"'
         )
-    moved = ""
+    flags = ""
     if activity.status == "planned" and activity.is_moved:
-        moved = (
+        flags = (
             f'<span class="cal-item__moved" title="{k.moved_word}"><span aria-hidden="true">'
             f'{STATUSES["moved"].symbol}</span><span class="visually-hidden">{k.moved_word}</span></span>'
         )
+    box = getattr(entry, "box", None)
+    span = getattr(entry, "span", None)
+    continued = getattr(entry, "continued", False)
+    if continued:
+        extra.append("is-continued")
+        flags = (
+            f'<span class="cal-item__cont" title="{k.continued}"><span aria-hidden="true">↳</span>'
+            f'<span class="visually-hidden">{k.continued}</span></span>{flags}'
+        )
+    if span is not None and span.continues_after:
+        extra.append("is-continuing")
+        flags += (
+            f'<span class="cal-item__cont" title="{k.continues}"><span aria-hidden="true">→</span>'
+            f'<span class="visually-hidden">{k.continues}</span></span>'
+        )
     owner_html = owner(activity, "cal-item", "cal-member__bar") if show_owner else ""
     end = activity.ends_at.astimezone(k.zone)
+    end_day = "" if end.date() == entry.start.date() else f"{end.month}/{end.day} "
+    item_attrs = attrs(
+        activity,
+        k,
+        *extra,
+        base="cal-item",
+        data="continues" if continued else "activity",
+        style=box.style if box is not None else "",
+    )
     return mark_safe(  # noqa: S308 — every value is escaped or made here
-        f"<li {attrs(activity, k, extra, base='cal-item')}{drag}>"
+        f"<li {item_attrs}{drag}>"
         f'<a class="cal-item__link" href="{k.detail_url(pk)}" draggable="false">'
         f'<span class="cal-item__line"><time class="cal-item__time" datetime="{entry.start.isoformat()}">'
-        f'{entry.time}<span class="cal-item__end">–{_clock(end)}</span></time>'
-        f"{status(activity, k, compact=True)}{key(activity, k)}{moved}</span>"
+        f'{entry.time}<span class="cal-item__end">–{end_day}{_clock(end)}</span></time>'
+        f"{status(activity, k, compact=True)}{key(activity, k)}{flags}</span>"
         f'<span class="cal-item__title">{title(activity, k, "cal-item")}</span>'
         f'<span class="cal-item__meta">{type_name(activity, "cal-item")}{owner_html}</span></a></li>'
     )
+
+
+def _more(slot: Any) -> str:
+    """A slot's "+N more" (the markup of ``activities/_calendar_more.html``, which the month uses)."""
+    count = slot.hidden_count
+    text = esc(ngettext("+%(counter)s more", "+%(counter)s more", count) % {"counter": count})
+    key_count = slot.hidden_key_count
+    if key_count:
+        said = ngettext(
+            "%(counter)s of them with a key customer", "%(counter)s of them with key customers", key_count
+        ) % {"counter": key_count}
+        text += (
+            f' <span class="cal-more__key" aria-hidden="true">(<span class="key-marker">★</span>{key_count})'
+            f'</span><span class="visually-hidden">, {esc(said)}</span>'
+        )
+    style = f' style="{slot.more_style}"' if slot.more_style else ""
+    return f'<a class="cal-more" href="{esc(slot.more_url)}"{style}>{text}</a>'
+
+
+def calendar_slots(column: Any, k: Kit, *, show_owner: bool) -> SafeString:
+    """The hour slots of one column of the time grid (ADR 0030): each a drop target and a link to plan
+    at its hour, holding the cards that start in it (placed by their ``box``) and its "+N more". Written
+    here, not in the template, because a team's day draws a few hundred of them (ADR 0013)."""
+    member = column.member
+    member_attr = f' data-drop-member="{member.pk}"' if member is not None else ""
+    parts: list[str] = []
+    for slot in column.slots:
+        empty = "" if slot.entries or slot.hidden_count else " is-empty"
+        parts.append(
+            f'<li class="cal-slot{empty}" data-drop-date="{slot.day_value}"'
+            f' data-drop-hour="{slot.start.hour}"{member_attr}>'
+            f'<a class="cal-slot__plan" href="{esc(slot.plan_url)}"><span aria-hidden="true">＋</span>'
+            f'<span class="visually-hidden">{esc(slot.plan_label)}</span></a>'
+        )
+        if slot.entries:
+            cards = "".join(calendar_cell(entry, k, show_owner=show_owner) for entry in slot.entries)
+            parts.append(f'<ul class="cal-items">{cards}</ul>')
+        if slot.hidden_count:
+            parts.append(_more(slot))
+        parts.append("</li>")
+    return mark_safe("".join(parts))  # noqa: S308 — every value is escaped or made here
 
 
 def highlight(text: str, ranges: Sequence[tuple[int, int]]) -> str:

@@ -34,7 +34,12 @@ NAV: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("customers:customer_list", "◫", gettext_noop("Customers"), ("customers:",)),
     ("deals:deal_list", "◆", gettext_noop("Deals"), ("deals:",)),
     ("pipeline:board", "▥", gettext_noop("Pipeline"), ("pipeline:",)),
-    ("web:insights", "▤", gettext_noop("Insights"), ("web:insights",)),
+    (
+        "web:insights",
+        "▤",
+        gettext_noop("Insights"),
+        ("web:insights", "web:insights_uncontacted", "web:insights_pipeline"),
+    ),
     ("targets:index", "◎", gettext_noop("Targets"), ("targets:",)),
     ("reports:my_week", "✎", gettext_noop("Weekly report"), ("reports:",)),
     ("web:settings", "⚙", gettext_noop("Settings"), ("web:settings", "setup:")),

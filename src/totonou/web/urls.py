@@ -40,6 +40,7 @@ web_patterns = (
         path("", home, name="home"),
         path("insights/", insights, name="insights"),
         path("insights/uncontacted/", uncontacted_list, name="insights_uncontacted"),
+        path("insights/pipeline/", pipeline.pipeline_analytics, name="insights_pipeline"),
         path("insights/uncontacted/<int:pk>/plan/", uncontacted_plan, name="insights_uncontacted_plan"),
         path("settings/", settings_page, name="settings"),
         path("settings/tokens/", token_create, name="token_create"),
@@ -134,7 +135,7 @@ pipeline_patterns = (
     [
         path("", pipeline.pipeline_board, name="board"),
         path("stalled/", pipeline.stalled_list, name="stalled"),
-        path("analytics/", pipeline.pipeline_analytics, name="analytics"),
+        path("analytics/", pipeline.pipeline_analytics_moved, name="analytics"),
     ],
     "pipeline",
 )
@@ -175,6 +176,8 @@ report_patterns = (
         path("week/<str:week>/submit/", reports.report_submit, name="submit"),
         path("team/", reports.review_queue, name="queue"),
         path("team/pack/", reports.meeting_pack, name="pack"),
+        path("history/", reports.my_history, name="history"),
+        path("member/<int:pk>/", reports.member_history, name="member_history"),
     ],
     "reports",
 )

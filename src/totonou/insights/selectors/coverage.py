@@ -1,4 +1,6 @@
-"""Key-customer coverage (重点顧客カバレッジ) per member and month, with the trend over months.
+"""Key-customer coverage (重点顧客カバレッジ) per member and month, with the trend over months; or per week
+or custom range (``PeriodFilter``: "month" below stands for the period; the API's default is the month,
+the Insights page counts its chosen period).
 
 Everything is about a member's own key customers (``is_key``, owned by the member, not inactive; the
 current ones, as the key flag has no history):
@@ -37,9 +39,9 @@ from totonou.insights.selectors.members import insight_members
 from totonou.insights.selectors.periods import (
     DayIndex,
     Period,
+    chosen_periods,
     local_today,
     midnight,
-    periods_until,
     rate,
     user_zone,
 )
@@ -86,8 +88,9 @@ def key_customer_coverage(
     now: datetime.datetime | None = None,
     touches_months: int | None = None,
 ) -> Coverage:
-    """Coverage of each member's key customers for the last ``filters.months`` months up to the month
-    of ``filters.month`` (default: this month).
+    """Coverage of each member's key customers for the last ``filters.months`` periods up to the chosen
+    one (default: this month; ``month`` is the older name of ``date``). A period that has not begun is
+    refused (a field error): its coverage is not known.
 
     ``touches_months``: count ``touches`` and ``key_days`` only in the last that many months (0: in
     none), leaving them at 0 in the earlier ones; the activities are the costly part, and a trend of
@@ -96,11 +99,17 @@ def key_customer_coverage(
     now = now or timezone.now()
     zone = user_zone(user)
     today = local_today(zone, now)
-    if filters.month is not None and filters.month.replace(day=1) > today:
-        raise ValidationError({"month": [_("Choose this month or an earlier one.")]})
-    periods = periods_until(
-        last_day=filters.month or today, count=filters.months, granularity="month", zone=zone
+    periods = chosen_periods(
+        filters,
+        count=filters.months,
+        today=today,
+        zone=zone,
+        week_starts_on=getattr(user, "week_starts_on", 0) or 0,
+        day=filters.date or filters.month,
     )
+    if periods[-1].first_day > today:
+        field = "from" if filters.period == "custom" else "date" if filters.date else "month"
+        raise ValidationError({field: [_("Choose a period that has begun: coverage is not known ahead.")]})
     members = insight_members(user=user, filters=filters)
     member_ids = [member.pk for member in members]
     key_customers = (
@@ -140,12 +149,15 @@ def key_customer_coverage(
     # Touches and key days: the member's own activities with their key customers, counted per member and
     # local day (at most members x days rows), then summed per month here.
     end = min(periods[-1].end, midnight(today + datetime.timedelta(days=1), zone))
-    counted_periods = periods if touches_months is None else periods[len(periods) - touches_months :]
-    first_day = periods[0].first_day
+    counted_from = 0 if touches_months is None else max(len(periods) - touches_months, 0)
+    counted_periods = periods[counted_from:]
+    # The local days are indexed from the first counted period only: a page that counts the last period
+    # of a long trend compares each row with that period's midnights, not with the whole trend's.
+    first_day = counted_periods[0].first_day if counted_periods else periods[-1].first_day
     days = DayIndex("starts_at", first_day, (periods[-1].last_day - first_day).days + 1, zone)
     month_of_day = {
-        (period.first_day - first_day).days + offset: index
-        for index, period in enumerate(periods)
+        (period.first_day - first_day).days + offset: counted_from + index
+        for index, period in enumerate(counted_periods)
         for offset in range((period.last_day - period.first_day).days + 1)
     }
     work: dict[int, dict[str, list[int]]] = {}

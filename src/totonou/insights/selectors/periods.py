@@ -12,10 +12,13 @@ import datetime
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db.models import Case, Expression, F, IntegerField, Value, When
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from totonou.insights.filters import PeriodFilter
 
 Granularity = Literal["week", "month"]
 
@@ -105,6 +108,44 @@ def periods_until(
         week_period(first + datetime.timedelta(weeks=offset), zone, week_starts_on)
         for offset in range(1 - count, 1)
     ]
+
+
+def range_periods(
+    *, first_day: datetime.date, last_day: datetime.date, count: int, zone: zoneinfo.ZoneInfo
+) -> list[Period]:
+    """``count`` consecutive ranges as long as ``first_day`` … ``last_day``, oldest first, the last one
+    that range; each is keyed "first/last" (ISO 8601 interval: "2026-12-01/2026-12-07")."""
+    length = (last_day - first_day).days + 1
+    periods = []
+    for offset in range(1 - count, 1):
+        first = first_day + datetime.timedelta(days=offset * length)
+        last = last_day + datetime.timedelta(days=offset * length)
+        periods.append(day_period(first, last, zone, f"{first.isoformat()}/{last.isoformat()}"))
+    return periods
+
+
+def chosen_periods(
+    filters: PeriodFilter,
+    *,
+    count: int,
+    today: datetime.date,
+    zone: zoneinfo.ZoneInfo,
+    week_starts_on: int = 0,
+    day: datetime.date | None = None,
+) -> list[Period]:
+    """The periods an insight counts for ``filters`` (``PeriodFilter``): ``count`` of them, oldest first,
+    the last one the chosen week or month (containing ``day``, else ``filters.date``, else ``today``) or
+    the custom range ``from`` … ``to``."""
+    if filters.period == "custom" and filters.from_ is not None and filters.to is not None:
+        return range_periods(first_day=filters.from_, last_day=filters.to, count=count, zone=zone)
+    granularity: Granularity = "month" if filters.period == "month" else "week"
+    return periods_until(
+        last_day=day or filters.date or today,
+        count=count,
+        granularity=granularity,
+        zone=zone,
+        week_starts_on=week_starts_on,
+    )
 
 
 def period_index(field: str, periods: Sequence[Period]) -> Case:

@@ -1,4 +1,4 @@
-"""Plan vs actual (予定と実績) per member and week or month.
+"""Plan vs actual (予定と実績) per member and week, month or custom range (``PeriodFilter``).
 
 An activity belongs to the period its (current) start falls in, in the viewing user's time zone, so a
 plan moved into the window counts there (and as moved), and a plan moved out of it counts in the period
@@ -34,9 +34,9 @@ from totonou.insights.filters import PlanVsActualFilter
 from totonou.insights.selectors.members import insight_members
 from totonou.insights.selectors.periods import (
     Period,
+    chosen_periods,
     local_today,
     period_index,
-    periods_until,
     rate,
     user_zone,
 )
@@ -122,15 +122,15 @@ def _counts(now: datetime.datetime) -> dict[str, Count]:
 def plan_vs_actual(
     *, user: Any, filters: PlanVsActualFilter | None = None, now: datetime.datetime | None = None
 ) -> PlanVsActual:
-    """Plans and results per member and period (the last ``filters.periods`` weeks or months up to
-    ``filters.date``), in total and per activity type. Four queries."""
+    """Plans and results per member and period (the last ``filters.periods`` weeks, months or ranges up
+    to the chosen one), in total and per activity type. Four queries."""
     filters = filters or PlanVsActualFilter()
     now = now or timezone.now()
     zone = user_zone(user)
-    periods = periods_until(
-        last_day=filters.date or local_today(zone, now),
+    periods = chosen_periods(
+        filters,
         count=filters.periods,
-        granularity=filters.period,
+        today=local_today(zone, now),
         zone=zone,
         week_starts_on=getattr(user, "week_starts_on", 0) or 0,
     )

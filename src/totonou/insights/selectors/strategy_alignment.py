@@ -1,6 +1,7 @@
 """Strategy alignment (戦略との整合): does the team's work follow a strategy's hypothesis, and does it pay?
 
-Per member and week (in the viewing user's time zone, weeks clipped to the strategy's period):
+Per member and week (in the viewing user's time zone, weeks clipped to the strategy's period; or per
+month or custom range, ``PeriodFilter``: "week" below stands for the period):
 
 - the member's customer-facing activities (done, of a type that ``is_customer_facing``), in number and
   in hours (``ends_at − starts_at``), split into those that *match* the strategy and the others. An
@@ -43,11 +44,11 @@ from totonou.insights.filters import MemberFilter, StrategyAlignmentFilter
 from totonou.insights.selectors.members import insight_members
 from totonou.insights.selectors.periods import (
     Period,
+    chosen_periods,
     day_period,
     local_today,
     midnight,
     period_index,
-    periods_until,
     rate,
     user_zone,
 )
@@ -180,11 +181,10 @@ def strategy_alignment(
     strategy = strategy_list(user=user).get(pk=filters.strategy)
     segment_ids = [segment.pk for segment in strategy.segments.all()]
     keywords = [keyword for keyword in strategy.title_keywords or [] if keyword]
-    last_day = filters.date or min(local_today(zone, now), strategy.ends_on)
-    weeks = periods_until(
-        last_day=last_day,
+    weeks = chosen_periods(
+        filters,
         count=filters.weeks,
-        granularity="week",
+        today=min(local_today(zone, now), strategy.ends_on),
         zone=zone,
         week_starts_on=getattr(user, "week_starts_on", 0) or 0,
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.forms import ServiceErrorsMixin
@@ -57,7 +58,7 @@ class CustomerForm(ServiceErrorsMixin, forms.ModelForm):
 
     version = VersionField()
     website = forms.URLField(
-        label=Customer._meta.get_field("website").verbose_name,
+        label=capfirst(Customer._meta.get_field("website").verbose_name),
         required=False,
         max_length=200,
         assume_scheme="https",

@@ -27,11 +27,12 @@ from totonou.core.htmx import render_page
 from totonou.users.models import Team, User
 from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
+from totonou.web import time_grid
+from totonou.web.time_grid import Box, Span
 from totonou.web.views.choices import filter_choices
 
 VIEWS = ("day", "week", "month")
 DEFAULT_VIEW = "week"
-FIRST_HOUR, LAST_HOUR = 8, 19  # a day shows at least these hours; earlier or later activities widen it
 PLAN_HOUR = 9  # "plan on this day" starts here (or at the next full hour today)
 MONTH_SHOWN = 4  # activities listed in a month cell before "+N more"
 SLOT_SHOWN = 3  # activities listed in an hour of the week (or of one member's column) before "+N more"
@@ -48,6 +49,10 @@ class Entry:
     activity: Activity
     start: datetime.datetime
     can_move: bool
+    end: datetime.datetime | None = None  # local; set for the time grid
+    box: Box | None = None  # where the time grid draws it (time_grid.py)
+    span: Span | None = None  # its piece of the column's day
+    continued: bool = False  # the rest of an activity drawn in an earlier column (after midnight)
 
     @property
     def time(self) -> str:
@@ -77,6 +82,7 @@ class Slot(Cell):
     plan_url: str = ""
     day_value: str = ""  # 2026-04-14
     plan_label: str = ""  # "Plan at 09:00, 4/14 (Tue) (member)", for screen readers
+    more_style: str = ""  # where "+N more" sits on the time grid
 
 
 @dataclass
@@ -90,6 +96,15 @@ class Column:
     day_url: str
     plan_url: str
     slots: list[Slot] = field(default_factory=list)
+    all_day: list[Entry] = field(default_factory=list)  # 24 hours or more: the strip above the hours
+    now_top: int | None = None  # today's current-time line, in minutes below the first hour
+    lanes: int = 1  # the most boxes side by side in it
+
+    @property
+    def track(self) -> str:
+        """Its grid column: at least 6.5rem, and 3.25rem per lane, so a busy day of a team stays
+        readable (the grid scrolls inside its frame when the screen is narrower than that)."""
+        return f"minmax({max(6.5, self.lanes * 3.25):g}rem, 1fr)"
 
     @property
     def is_off(self) -> bool:
@@ -97,7 +112,7 @@ class Column:
 
     @property
     def entry_count(self) -> int:
-        return sum(len(slot.entries) + slot.hidden_count for slot in self.slots)
+        return len(self.all_day) + sum(len(slot.entries) + slot.hidden_count for slot in self.slots)
 
 
 @dataclass
@@ -235,6 +250,8 @@ class Links:
         self.here = request.get_full_path()
         self.calendar = reverse("activities:calendar")
         self.create = reverse("activities:activity_create")
+        self._next = urlencode({"next": self.here})
+        self._owner_part: dict[int | None, str] = {}
 
     def to(self, view: str, day: datetime.date) -> str:
         query = {"view": view, "date": day.isoformat(), **self.selection.query()}
@@ -246,17 +263,22 @@ class Links:
         return f"{self.calendar}?{urlencode(query)}"
 
     def plan(self, start: datetime.datetime, owner: User | None) -> str:
-        """The activity form at ``start``: a plan ahead, a result ("log") for a time that has passed."""
-        query = {
-            "starts_at": f"{start:%Y-%m-%dT%H:%M}",
-            "mode": "log" if start < self.now else "plan",
-            "next": self.here,
-        }
+        """The activity form at ``start``: a plan ahead, a result ("log") for a time that has passed.
+        (What ``urlencode`` of starts_at, mode, next and owner writes, with the constant parts encoded once:
+        a team's day asks for a few hundred of these.)"""
         if owner is None and len(self.selection.members) == 1:
             owner = self.selection.members[0]
-        if owner is not None and owner.pk != self.user.pk and can_change_owned_by(self.user, owner.pk):
-            query["owner"] = str(owner.pk)
-        return f"{self.create}?{urlencode(query)}"
+        owner_id = owner.pk if owner is not None else None
+        owner_part = self._owner_part.get(owner_id)
+        if owner_part is None:
+            owner_part = ""
+            if owner_id is not None and owner_id != self.user.pk and can_change_owned_by(self.user, owner_id):
+                owner_part = f"&owner={owner_id}"
+            self._owner_part[owner_id] = owner_part
+        mode = "log" if start < self.now else "plan"
+        return (
+            f"{self.create}?starts_at={start:%Y-%m-%dT%H}%3A{start:%M}&mode={mode}&{self._next}{owner_part}"
+        )
 
     def plan_day(self, day: datetime.date, owner: User | None) -> str:
         hour = PLAN_HOUR
@@ -284,12 +306,6 @@ class Cells:
     @property
     def total(self) -> int:
         return sum(count.total for count in self.counts.values())
-
-    @property
-    def hours(self) -> range:
-        """Working hours, widened to every hour that holds an activity (shown or not)."""
-        starts = [hour for _, hour, _ in self.counts if hour is not None]
-        return range(min([FIRST_HOUR, *starts]), max([LAST_HOUR, *starts]) + 1)
 
     def fill(self, cell: Cell, key: CellKey, more_url: str) -> None:
         """The cell's entries in time order: all of them, or the ``shown`` first in rank (key customers
@@ -347,10 +363,18 @@ def _time_grid(
     links: Links,
     today: datetime.date,
 ) -> tuple[list[Column], range]:
-    """Columns (a day, or a member on one day) of hour slots; each activity goes in its start's hour.
-    "+N more" in a slot opens that day (a member's own day when the columns are members)."""
-    hours = cells.hours
+    """Columns (a day, or a member on one day) drawn to scale (ADR 0030): each activity a box from its
+    start to its end, side by side where they overlap, in the hour slot it starts in; an activity past
+    midnight goes on in the next column, one of 24 hours or more sits in the strip above the hours.
+    "+N more" sits at its hour and opens that day (a member's own day when the columns are members)."""
     columns: list[Column] = []
+    by_place: dict[tuple[datetime.date, int | None], Column] = {}
+    buckets: dict[tuple[datetime.date, int | None], list[tuple[int, Cell]]] = {}
+    for day, hour, owner_id in cells.counts:
+        if hour is not None:
+            buckets.setdefault((day, owner_id), []).append((hour, Cell()))
+    # Pieces per column: (start, drawn end) and what draws it: an Entry, or the hour of a "+N more".
+    pieces: dict[tuple[datetime.date, int | None], list[tuple[Span, Entry | int]]] = {}
     for day in days:
         for member in members:
             column = Column(
@@ -361,18 +385,97 @@ def _time_grid(
                 day_url=links.to("day", day),
                 plan_url=links.plan_day(day, member),
             )
-            more_url = links.member_day(day, member) if member is not None else column.day_url
-            day_label = date_format(day, "n/j (D)")
-            whose = f" ({member})" if member is not None else ""
-            for hour in hours:
-                slot = Slot(start=_local(day, hour), day_value=day.isoformat())
-                slot.plan_url = links.plan(slot.start, member)
-                slot.plan_label = _("Plan at %(time)s, %(day)s") % {"time": f"{hour:02}:00", "day": day_label}
-                slot.plan_label += whose
-                cells.fill(slot, cells.key(day, hour, member.pk if member is not None else None), more_url)
-                column.slots.append(slot)
             columns.append(column)
+            by_place[(day, member.pk if member is not None else None)] = column
+    for (day, owner_id), hour_cells in buckets.items():
+        member_day = by_place.get((day, owner_id))
+        if member_day is None:
+            continue
+        more_url = links.member_day(day, member_day.member) if member_day.member else member_day.day_url
+        hour_cells.sort(key=lambda pair: pair[0])
+        for hour, cell in hour_cells:
+            cells.fill(cell, cells.key(day, hour, owner_id), more_url)
+            for entry in cell.entries:
+                _place(entry, day, owner_id, by_place, pieces)
+            if cell.hidden_count:
+                pieces.setdefault((day, owner_id), []).append(
+                    (Span(hour * 60, hour * 60 + 60), hour)  # "+N more" fills its hour
+                )
+    first_hour, last_hour = time_grid.visible_hours(
+        (span.start, span.drawn_end) for column_pieces in pieces.values() for span, _ in column_pieces
+    )
+    hours = range(first_hour, last_hour)
+    for place, column in by_place.items():
+        day, member = column.day, column.member
+        day_label = date_format(day, "n/j (D)")
+        whose = f" ({member})" if member is not None else ""
+        slots: dict[int, Slot] = {}
+        for hour in hours:
+            slot = Slot(start=_local(day, hour), day_value=day.isoformat())
+            slot.plan_url = links.plan(slot.start, member)
+            slot.plan_label = _("Plan at %(time)s, %(day)s") % {"time": f"{hour:02}:00", "day": day_label}
+            slot.plan_label += whose
+            slots[hour] = slot
+        column.slots = list(slots.values())
+        for hour, cell in buckets.get(place, []):  # the counts and "+N more" of each hour
+            slot = slots[hour]
+            slot.hidden_count, slot.hidden_key_count, slot.more_url = (
+                cell.hidden_count,
+                cell.hidden_key_count,
+                cell.more_url,
+            )
+        column_pieces = pieces.get(place, [])
+        placed = time_grid.boxes([(span.start, span.drawn_end) for span, _ in column_pieces], first_hour)
+        column.lanes = max([1, *(box.lanes for box in placed)])
+        for (span, what), box in zip(column_pieces, placed, strict=True):
+            if isinstance(what, int):
+                slots[what].more_style = box.style
+                continue
+            what.box = box
+            slots[span.start // 60].entries.append(what)
+        for slot in column.slots:
+            slot.entries.sort(key=lambda entry: (entry.span.start if entry.span else 0, entry.activity.pk))
+        if column.is_today:
+            column.now_top = time_grid.now_top(links.now, first_hour, last_hour)
     return columns, hours
+
+
+def _place(
+    entry: Entry,
+    day: datetime.date,
+    owner_id: int | None,
+    by_place: dict[tuple[datetime.date, int | None], Column],
+    pieces: dict[tuple[datetime.date, int | None], list[tuple[Span, Entry | int]]],
+) -> None:
+    """An entry's pieces: in the strip of every shown day it covers (24 hours or more), or on its
+    day's hours and, past midnight, on the next shown day's."""
+    start = entry.start
+    end = entry.end = timezone.localtime(entry.activity.ends_at)
+    if time_grid.is_all_day(start, end):
+        covered = day
+        while (column := by_place.get((covered, owner_id))) is not None and (
+            covered == day or datetime.datetime.combine(covered, datetime.time()) < end.replace(tzinfo=None)
+        ):
+            column.all_day.append(entry if covered == day else _continued(entry, None))
+            covered += datetime.timedelta(days=1)
+        return
+    span = time_grid.span_on(start, end, day)
+    if span is None:  # pragma: no cover - an entry always touches its own start's day
+        return
+    entry.span = span
+    pieces.setdefault((day, owner_id), []).append((span, entry))
+    following = day + datetime.timedelta(days=1)
+    if span.continues_after and (following, owner_id) in by_place:
+        rest = time_grid.span_on(start, end, following)
+        if rest is not None:
+            pieces.setdefault((following, owner_id), []).append((rest, _continued(entry, rest)))
+
+
+def _continued(entry: Entry, span: Span | None) -> Entry:
+    """The rest of ``entry`` in a later column: the same card, not draggable, not the activity's anchor."""
+    return Entry(
+        activity=entry.activity, start=entry.start, can_move=False, end=entry.end, span=span, continued=True
+    )
 
 
 def _month_grid(
@@ -481,5 +584,13 @@ def calendar(request: HttpRequest) -> HttpResponse:
             links=links,
             today=today,
         )
-        context.update(columns=columns, hours=hours, holiday=holidays.get(day))
+        context.update(
+            tracks=" ".join(column.track for column in columns),
+            columns=columns,
+            hours=hours,
+            holiday=holidays.get(day),
+            first_minute=hours.start * 60,
+            last_minute=hours.stop * 60,
+            now_minute=now.hour * 60 + now.minute,
+        )
     return render_page(request, "activities/calendar.html", context)

@@ -17,6 +17,7 @@ from totonou.activities.selectors import activity_timeline, comment_thread
 from totonou.core.htmx import htmx_target, render_page
 from totonou.core.list_page import ListPage
 from totonou.deals.filters import DealFilter
+from totonou.deals.history import deal_stays
 from totonou.deals.models import Stage
 from totonou.deals.selectors import deal_list, deal_stage_history, deal_totals, stage_list
 from totonou.users.filters import UserFilter
@@ -47,6 +48,25 @@ def _with_default_owner(request: HttpRequest, user: Any) -> Any:
     return query
 
 
+#: The filters the list has no field for (the pipeline analytics link to them): kept as hidden fields
+#: and named above the list, with "Clear" to drop them.
+FIGURE_FILTERS = (
+    "team",
+    "segment",
+    "loss_reason",
+    "size",
+    "close_from",
+    "close_to",
+    "min_probability",
+    "closed_from",
+    "closed_to",
+    "entered_stage",
+    "entered_from",
+    "entered_to",
+    "outcome",
+)
+
+
 #: The deal list's sorts (``DealFilter.sort``), as the sort menu offers them.
 DEAL_SORTS = [
     ("recent", _("Recently changed")),
@@ -73,6 +93,9 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
         ),
         "kinds": Stage.Kind.choices,
         "now": timezone.now(),
+        "figure_filters": [
+            (name, getattr(filters, name)) for name in FIGURE_FILTERS if getattr(filters, name) is not None
+        ],
     }
     # The totals' count pages the list: no second COUNT query.
     return DEALS.render(request, deals, filters=filters, errors=errors, context=context, count=totals.count)
@@ -95,7 +118,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "days_in_stage": days_in_stage,
                 "is_stalled": deal.stage.kind == Stage.Kind.OPEN
                 and days_in_stage > deal.stage.stagnation_days,
-                "history": deal_stage_history(deal=deal),
+                "history": deal_stays(list(deal_stage_history(deal=deal)), now),
                 "comments": comment_thread(user=user, deal=deal),
                 "plan_url": f"{reverse('activities:activity_create')}?"
                 + urlencode({"deal": str(deal.pk), "mode": "plan", "next": deal.get_absolute_url()}),

@@ -25,10 +25,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from ninja import FilterSchema
+from pydantic import ValidationError as PydanticValidationError
 
+from totonou.core.api import schema_errors
 from totonou.core.exceptions import ValidationError
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
+from totonou.core.i18n import period_words
 from totonou.core.list_page import ListPage
 from totonou.core.request import safe_next
 from totonou.customers.selectors import customer_list, segment_list
@@ -36,12 +39,15 @@ from totonou.insights import charts
 from totonou.insights.filters import (
     CoverageFilter,
     MemberFilter,
+    PeriodFilter,
+    PeriodKind,
     PlanVsActualFilter,
     StrategyAlignmentFilter,
     UncontactedFilter,
 )
 from totonou.insights.selectors.coverage import key_customer_coverage
 from totonou.insights.selectors.members import insight_members
+from totonou.insights.selectors.periods import Period, chosen_periods, local_today, user_zone
 from totonou.insights.selectors.plan_vs_actual import PlanVsActual, plan_vs_actual
 from totonou.insights.selectors.strategy_alignment import StrategyAlignment, strategy_alignment
 from totonou.insights.selectors.uncontacted import uncontacted_customers
@@ -55,7 +61,11 @@ from totonou.web.views.home import plan_visit_url
 
 UNCONTACTED_PAGE_SIZE = 50
 #: The query parameters the dashboard's filter form and links carry over.
-DASHBOARD_KEYS = ("team", "owner", "period", "segment", "key_only", "strategy")
+DASHBOARD_KEYS = ("team", "owner", "period", "date", "from", "to", "segment", "key_only", "strategy")
+#: The period's own parameters (``PeriodFilter``); the rest of ``DASHBOARD_KEYS`` is the scope.
+PERIOD_KEYS = ("period", "date", "from", "to")
+#: The Insights page's period when the query names none (the API's defaults stay each insight's own).
+PAGE_PERIOD: PeriodKind = "week"
 #: The uncontacted list's own parameters (``UncontactedFilter``).
 UNCONTACTED_KEYS = ("days", "segment", "owner", "team", "key_only", "planned")
 
@@ -154,6 +164,88 @@ def link(name: str, **query: Any) -> str:
     return f"{reverse(name)}?{urlencode(values)}" if values else reverse(name)
 
 
+# --- The period ---------------------------------------------------------------------------------------
+
+
+def page_period(query: QueryDict, errors: dict[str, list[str]]) -> PeriodFilter:
+    """The period the page counts, read from ``query`` by ``PeriodFilter`` (default: this week). An
+    invalid period is reported per field and replaced by this week; ``query`` is then rewritten to the
+    period read, so every insight's FilterSchema parses the same period from it."""
+    data: dict[str, Any] = {key: query[key] for key in PERIOD_KEYS if query.get(key, "") != ""}
+    data.setdefault("period", "custom" if "from" in data or "to" in data else PAGE_PERIOD)
+    try:
+        period = PeriodFilter(**data)
+    except PydanticValidationError as exc:
+        for name, messages_ in schema_errors(exc.errors()).items():
+            errors.setdefault("period" if name == "__all__" else name, []).extend(messages_)
+        period = PeriodFilter(period=PAGE_PERIOD)
+    for key in PERIOD_KEYS:
+        query.pop(key, None)
+    query.pop("from_", None)
+    query["period"] = period.period
+    values = {"date": period.date, "from": period.from_, "to": period.to}
+    for key, value in values.items():
+        if value is not None:
+            query[key] = value.isoformat()
+    if period.from_ is not None:
+        query["from_"] = period.from_.isoformat()
+    return period
+
+
+def _shifted(period: PeriodFilter, current: Period, step: int) -> dict[str, str]:
+    """The period parameters of the period ``step`` (−1 or 1) before or after ``current``."""
+    if period.period == "custom":
+        length = datetime.timedelta(days=(current.last_day - current.first_day).days + 1)
+        first, last = current.first_day + step * length, current.last_day + step * length
+        return {"period": "custom", "from": first.isoformat(), "to": last.isoformat()}
+    if period.period == "week":
+        day = current.first_day + datetime.timedelta(weeks=step)
+    elif step < 0:
+        day = (current.first_day - datetime.timedelta(days=1)).replace(day=1)
+    else:
+        day = current.last_day + datetime.timedelta(days=1)
+    return {"period": period.period, "date": day.isoformat()}
+
+
+def _page_url(query: QueryDict, **period: str) -> str:
+    """The dashboard with ``query``'s scope (an empty ``team`` or ``owner``, "everyone", kept) and
+    ``period``'s parameters."""
+    pairs = [(key, query[key]) for key in DASHBOARD_KEYS if key not in PERIOD_KEYS and key in query]
+    pairs = [(key, value) for key, value in pairs if value != "" or key in ("team", "owner")]
+    pairs += [(key, value) for key, value in period.items() if value]
+    return f"{reverse('web:insights')}?{urlencode(pairs)}"
+
+
+def period_context(
+    query: QueryDict, period: PeriodFilter, current: Period, today: datetime.date
+) -> dict[str, Any]:
+    """The period bar: the period in words, previous / next (none after the period holding today:
+    the Insights look back), this week and this month, and the custom range's form values."""
+    following = _shifted(period, current, 1)
+    next_first = current.last_day + datetime.timedelta(days=1)
+    words = {
+        "week": (_("Previous week"), _("Next week")),
+        "month": (_("Previous month"), _("Next month")),
+        "custom": (_("Previous range"), _("Next range")),
+    }[period.period]
+    return {
+        "kind": period.period,
+        "current": current,
+        "words": period_words(current.first_day, current.last_day),
+        "previous_url": _page_url(query, **_shifted(period, current, -1)),
+        "previous_label": words[0],
+        "next_url": _page_url(query, **following) if next_first <= today else "",
+        "next_label": words[1],
+        "week_url": _page_url(query, period="week"),
+        "month_url": _page_url(query, period="month"),
+        "from": current.first_day.isoformat(),
+        "to": current.last_day.isoformat(),
+        "scope": [(key, query[key]) for key in DASHBOARD_KEYS if key not in PERIOD_KEYS and key in query],
+        "calendar_view": "month" if period.period == "month" else "week",
+        "axis_format": "n" if period.period == "month" else "n/j",
+    }
+
+
 # --- Dashboard --------------------------------------------------------------------------------------
 
 
@@ -165,7 +257,7 @@ def _calendar(view: str, day: datetime.date, member_id: int) -> str:
     return link("activities:calendar", view=view, date=day.isoformat(), members=member_id)
 
 
-def _plan_rows(result: PlanVsActual) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _plan_rows(result: PlanVsActual, view: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Per member, the numbers of the last period and its stacked bar; the team line."""
     labels = {
         "done_as_planned": _("Done as planned"),
@@ -177,7 +269,6 @@ def _plan_rows(result: PlanVsActual) -> tuple[list[dict[str, Any]], dict[str, An
     }
     cells = [(member.user, member.periods[-1]) for member in result.members]
     scale = max([cell.numbers.planned + cell.numbers.unplanned for _user, cell in cells] + [1])
-    view = "month" if result.granularity == "month" else "week"
     period = result.periods[-1]
     rows = []
     for user, cell in cells:
@@ -195,7 +286,7 @@ def _plan_rows(result: PlanVsActual) -> tuple[list[dict[str, Any]], dict[str, An
     return rows, {"numbers": total, "labels": labels}
 
 
-def _strategy_context(result: StrategyAlignment) -> dict[str, Any]:
+def _strategy_context(result: StrategyAlignment, view: str) -> dict[str, Any]:
     weeks = result.totals
     chart = charts.share_bars(
         [week.period for week in weeks], [week.share for week in weeks], result.strategy.target_share
@@ -205,7 +296,7 @@ def _strategy_context(result: StrategyAlignment) -> dict[str, Any]:
         {
             "user": member.user,
             "week": member.weeks[last],
-            "url": _calendar("week", result.periods[last].first_day, member.user.pk),
+            "url": _calendar(view, result.periods[last].first_day, member.user.pk),
         }
         for member in result.members
     ]
@@ -220,37 +311,52 @@ def insights(request: HttpRequest) -> HttpResponse:
     teams = _teams(user)
     query = scoped_query(request, user, teams)
     errors: dict[str, list[str]] = {}
-    today = timezone.localdate()
+    zone = user_zone(user)
+    today = local_today(zone)
+    period = page_period(query, errors)
+    current = chosen_periods(
+        period, count=1, today=today, zone=zone, week_starts_on=getattr(user, "week_starts_on", 0) or 0
+    )[-1]
     strategies = list(strategy_list(user=user))
     members = insight_members(user=user, filters=MemberFilter())
     strategy_id = _strategy_id(query, strategies, today, _scope_team(query, members))
     if strategy_id is not None:
         query["strategy"] = str(strategy_id)
+    period_bar = period_context(query, period, current, today)
+    # Every insight counts the chosen period: a week or month without a date is the one holding today
+    # (also for a strategy that has ended, which the API alone would show at its last week).
+    parsed = query.copy()
+    if period.period != "custom" and period.date is None and "month" not in query:  # ``month``: coverage's
+        parsed["date"] = today.isoformat()
 
     uncontacted_filters = _parse(UncontactedFilter, query, errors)
     uncontacted = uncontacted_customers(user=user, filters=uncontacted_filters)
-    coverage_filters = _parse(CoverageFilter, query, errors)
-    # The trend shows the coverage rate per month; touches and key days only for the last month, so the
-    # activities are read for one month, not for the whole trend.
+    coverage_filters = _parse(CoverageFilter, parsed, errors)
+    # The trend shows the coverage rate per period; touches and key days only for the chosen (last)
+    # period, so the activities are read for that period, not for the whole trend.
     coverage = _computed(
         lambda f: key_customer_coverage(user=user, filters=f, touches_months=1),
         coverage_filters,
         CoverageFilter(
-            team=coverage_filters.team, owner=coverage_filters.owner, months=coverage_filters.months
+            team=coverage_filters.team,
+            owner=coverage_filters.owner,
+            months=coverage_filters.months,
+            period=PAGE_PERIOD,
         ),
         errors,
     )
-    plan_filters = _parse(PlanVsActualFilter, query, errors)
+    plan_filters = _parse(PlanVsActualFilter, parsed, errors)
     plans = _computed(
         lambda f: plan_vs_actual(user=user, filters=f),
         plan_filters,
-        PlanVsActualFilter(team=plan_filters.team, owner=plan_filters.owner, period=plan_filters.period),
+        PlanVsActualFilter(team=plan_filters.team, owner=plan_filters.owner, period=PAGE_PERIOD),
         errors,
     )
+    view = period_bar["calendar_view"]
     strategy: dict[str, Any] | None = None
     if strategy_id is not None:
-        strategy_filters = _parse(StrategyAlignmentFilter, query, errors)
-        strategy = _strategy_context(strategy_alignment(user=user, filters=strategy_filters))
+        strategy_filters = _parse(StrategyAlignmentFilter, parsed, errors)
+        strategy = _strategy_context(strategy_alignment(user=user, filters=strategy_filters), view)
 
     scope = _scope_query(uncontacted_filters)
     uncontacted_scope = {
@@ -286,12 +392,12 @@ def insights(request: HttpRequest) -> HttpResponse:
             "customers_url": link(
                 "customers:customer_list", owner=member.user.pk, is_key=True, sort="last_contact"
             ),
-            "touches_url": _calendar("month", last_month.first_day, member.user.pk),
+            "touches_url": _calendar(view, last_month.first_day, member.user.pk),
             "uncovered_url": link("web:insights_uncontacted", owner=member.user.pk, key_only=True),
         }
         for member in coverage.members
     ]
-    plan_rows, plan_totals = _plan_rows(plans)
+    plan_rows, plan_totals = _plan_rows(plans, view)
     context = {
         "teams": teams,
         "members": members,
@@ -299,6 +405,8 @@ def insights(request: HttpRequest) -> HttpResponse:
         "strategies": strategies,
         "query": query,
         "scope": scope,
+        "period": period_bar,
+        "period_errors": {key: errors.pop(key) for key in ("period", "date", "from", "to") if key in errors},
         "filter_errors": errors,
         "uncontacted": uncontacted,
         "uncontacted_segments": segments,
@@ -318,7 +426,7 @@ def insights(request: HttpRequest) -> HttpResponse:
         "plan_period": plans.periods[-1],
         "strategy": strategy,
         "strategy_id": strategy_id,
-        "api_query": urlencode([(key, value) for key, value in query.items() if key in DASHBOARD_KEYS]),
+        "api_query": urlencode([(key, value) for key, value in parsed.items() if key in DASHBOARD_KEYS]),
     }
     return render_page(request, "web/insights.html", context)
 

@@ -12,13 +12,16 @@ also without JavaScript). A won or lost stage answers with its form (close date,
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -26,8 +29,10 @@ from django.views.decorators.http import require_GET
 from totonou.customers.selectors import segment_list
 from totonou.deals.models import Stage
 from totonou.deals.selectors import stage_list
+from totonou.insights import charts
 from totonou.insights.filters import ForecastFilter, PipelineFilter, WinRateFilter
 from totonou.insights.selectors import pipeline as selectors
+from totonou.targets.periods import add_months
 from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
@@ -107,10 +112,61 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
 ANALYTICS_KEYS = ("owner", "team", "segment", "from", "to", "group_by", "period")
 
 
+class DealLinks:
+    """The deal list URL behind each figure of the analytics page: the page's owner/team/segment (an
+    empty ``owner`` so the list does not fall back to "my deals") and the figure's own filters of
+    ``DealFilter`` (closed in the period, entered a stage, loss reason, size band, expected close …)."""
+
+    def __init__(self, filters: Any) -> None:
+        self.base = {
+            "owner": filters.owner or "",
+            "team": filters.team or "",
+            "segment": filters.segment or "",
+        }
+        self.list_url = reverse("deals:deal_list")
+
+    def url(self, **params: Any) -> str:
+        query = {**self.base, **{key: value for key, value in params.items() if value is not None}}
+        return f"{self.list_url}?{urlencode(query)}"
+
+    def closed(self, first_day: datetime.date, last_day: datetime.date, **params: Any) -> dict[str, str]:
+        """Won, lost and all closed deals of a period, narrowed by ``params``."""
+        period = {"closed_from": first_day.isoformat(), "closed_to": last_day.isoformat(), **params}
+        kind = period.pop("kind", None)
+        links = {"closed": self.url(**period, kind=kind)}
+        for side in ("won", "lost"):
+            # a row of won deals only (or lost only) has no deals on the other side: no link
+            links[side] = self.url(**period, kind=side) if kind in (None, side) else ""
+        return links
+
+
+def _win_rate_params(
+    group_by: str, key: str, first_day: datetime.date, last_day: datetime.date
+) -> dict[str, Any]:
+    if key == "total":
+        return {}
+    if group_by == "month":
+        year, month = (int(part) for part in key.split("-"))
+        month_first = datetime.date(year, month, 1)
+        month_last = add_months(month_first, 1) - datetime.timedelta(days=1)
+        return {"closed_from": max(first_day, month_first), "closed_to": min(last_day, month_last)}
+    if group_by == "loss_reason":
+        return {"kind": "won"} if key == "won" else {"kind": "lost", "loss_reason": key}
+    return {group_by: key}
+
+
+@require_GET
+def pipeline_analytics_moved(request: HttpRequest) -> HttpResponse:
+    """The analytics moved to Insights → Pipeline; old links keep working."""
+    query = request.GET.urlencode()
+    return redirect(reverse("web:insights_pipeline") + (f"?{query}" if query else ""), permanent=True)
+
+
 @require_GET
 def pipeline_analytics(request: HttpRequest) -> HttpResponse:
-    """Win rate (by ``group_by``), the stage funnel, loss reasons with their notes (searchable with
-    ``q``) and the forecast: the API's numbers for the same query (``WinRateFilter``, ``ForecastFilter``)."""
+    """Insights → Pipeline: win rate (by ``group_by``), the stage funnel, loss reasons with their notes
+    (searchable with ``q``) and the forecast: the API's numbers for the same query (``WinRateFilter``,
+    ``ForecastFilter``), each linked to the deal list of exactly the deals it counts, with SVG charts."""
     user = signed_in_user(request)
     query = scoped_query(request, user, _teams(user))
     if "from" in query:
@@ -118,25 +174,86 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     filters = _parse(WinRateFilter, query, errors)
     forecast_filters = _parse(ForecastFilter, query, errors)
-    deals, first_day, last_day = selectors.period_deals(user=user, filters=filters)
+    zone = selectors.pipeline_zone(user=user, filters=filters)
+    deals, first_day, last_day = selectors.period_deals(user=user, filters=filters, zone=zone)
     try:
-        period = selectors.forecast_period(forecast_filters.period)
+        period = selectors.forecast_period(forecast_filters.period, zone=zone)
     except (ValueError, DjangoValidationError):
         errors.setdefault("period", []).append(_("Give a fiscal month (2026-04) or quarter (2026-Q1)."))
-        period = selectors.forecast_period(None)
+        period = selectors.forecast_period(None, zone=zone)
     search = request.GET.get("q", "").strip()[:100]
-    lost = selectors.lost_deals(deals, first_day=first_day, last_day=last_day)
+    lost = selectors.lost_deals(deals, first_day=first_day, last_day=last_day, zone=zone)
     if search:
-        lost = lost.filter(Q(loss_note__icontains=search) | Q(title__icontains=search))
+        lost = lost.filter(
+            Q(loss_note__icontains=search)
+            | Q(title__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(loss_reason__name_ja__icontains=search)
+            | Q(loss_reason__name_en__icontains=search)
+        )
+    links = DealLinks(filters)
+    # one read of the period's closing changes for the win rate and the loss reasons
+    closed = selectors.closed_deals(deals, *selectors.day_bounds(first_day, last_day, zone))
+    win_rate = selectors.win_rate(
+        deals, first_day=first_day, last_day=last_day, group_by=filters.group_by, zone=zone, closed=closed
+    )
+    for row in [*win_rate.rows, win_rate.total]:
+        row.links = links.closed(  # type: ignore[attr-defined]
+            first_day, last_day, **_win_rate_params(filters.group_by, row.key, first_day, last_day)
+        )
+    funnel = selectors.funnel(deals, first_day=first_day, last_day=last_day, zone=zone)
+    for stage_row in funnel.stages:
+        entered = {
+            "entered_stage": stage_row.stage.pk,
+            "entered_from": first_day.isoformat(),
+            "entered_to": last_day.isoformat(),
+        }
+        stage_row.links = {  # type: ignore[attr-defined]
+            "entered": links.url(**entered),
+            **{
+                outcome: links.url(**entered, outcome=outcome)
+                for outcome in ("forward", "lost", "back", "still", "left")
+            },
+        }
+    loss_rows = selectors.loss_reasons(
+        deals, first_day=first_day, last_day=last_day, zone=zone, closed=closed
+    )
+    for loss_row in loss_rows:
+        loss_row.link = links.closed(  # type: ignore[attr-defined]
+            first_day, last_day, loss_reason=loss_row.reason.pk
+        )["lost"]
+    forecast = selectors.forecast(
+        forecast_filters.filter(selectors.visible_deals(user=user)), period=period, zone=zone
+    )
+    expected = {"kind": "open", "close_from": period.first_day, "close_to": period.last_day}
+    forecast_links = {
+        "won": links.closed(period.first_day, period.last_day)["won"],
+        "pipeline": links.url(**expected),
+        "commit": links.url(**expected, min_probability=forecast.commit_probability),
+    }
     context = {
-        "win_rate": selectors.win_rate(
-            deals, first_day=first_day, last_day=last_day, group_by=filters.group_by
+        "win_rate": win_rate,
+        "win_rate_chart": charts.horizontal_bars(
+            [(row.key, row.label, row.win_rate, None) for row in win_rate.rows], scale=1.0
         ),
-        "funnel": selectors.funnel(deals, first_day=first_day, last_day=last_day),
-        "loss_reasons": selectors.loss_reasons(deals, first_day=first_day, last_day=last_day),
+        "funnel": funnel,
+        "funnel_chart": charts.horizontal_bars(
+            [(str(row.stage.pk), row.stage.name, row.entered, row.moved_forward) for row in funnel.stages]
+        ),
+        "loss_reasons": loss_rows,
+        "loss_chart": charts.horizontal_bars(
+            [(str(row.reason.pk), row.reason.name, row.count, None) for row in loss_rows]
+        ),
         "lost_deals": list(lost[:100]),
-        "forecast": selectors.forecast(
-            forecast_filters.filter(selectors.visible_deals(user=user)), period=period
+        "forecast": forecast,
+        "forecast_links": forecast_links,
+        "forecast_chart": charts.horizontal_bars(
+            [
+                ("won", _("Won so far"), forecast.won, None),
+                ("weighted", _("Weighted open pipeline"), forecast.weighted_pipeline, None),
+                ("commit", _("Commit"), forecast.commit, None),
+                ("forecast", _("Forecast"), forecast.forecast, forecast.won),
+            ]
         ),
         "filters": filters,
         "first_day": first_day,

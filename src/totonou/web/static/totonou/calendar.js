@@ -1,4 +1,9 @@
-/* Totonou calendar: drag a plan to another time to move it (desktop browsers; progressive enhancement).
+/* Totonou calendar: today's current-time line, and drag a plan to another time to move it (desktop
+ * browsers; progressive enhancement).
+ *
+ * The line (li.cal-now in today's column) is placed by the server at the minute the page was made
+ * (data-now-minute, in the reader's time zone) and moved here every half minute by the time elapsed
+ * since, so the browser's own time zone does not matter; it hides outside the grid's hours.
  *
  * Only activities the server marked movable carry data-reschedule-url. A drop POSTs the new start to
  * that URL (the same form the activity page uses, with the CSRF token and the version read), asking to
@@ -21,6 +26,29 @@
       item.scrollIntoView({ block: "center" });
     }
   }
+  function placeNow() {
+    const line = calendar.querySelector(".cal-now");
+    const grid = calendar.querySelector(".cal-grid");
+    if (!line || !grid) {
+      return;
+    }
+    if (!line.dataset.seenAt) {
+      line.dataset.seenAt = String(Date.now());
+    }
+    const elapsed = Math.floor((Date.now() - Number(line.dataset.seenAt)) / 60000);
+    const minute = Number(line.dataset.nowMinute) + elapsed;
+    const first = Number(grid.dataset.firstMinute);
+    const last = Number(grid.dataset.lastMinute);
+    if (minute < first || minute > last || minute >= 24 * 60) {
+      line.hidden = true;
+      return;
+    }
+    line.style.setProperty("--top", String(minute - first));
+    line.hidden = false;
+  }
+  placeNow();
+  window.setInterval(placeNow, 30000);
+
   if (!("draggable" in document.createElement("span"))) {
     return;
   }

@@ -1,0 +1,202 @@
+"""Reads of the stage history (``StageChange``, the only source of the pipeline analytics) that both the
+analytics (``insights.selectors.pipeline``) and the deal list's filters (``deals.filters.DealFilter``)
+use, so a figure and the list of the deals behind it are one query rule:
+
+- **Closed in a period**: a deal's *last* stage change, when it went into a won or lost stage and lies
+  inside the period (``closed_changes``). A reopened deal that is open again is closed nowhere; one won,
+  reopened and won again is closed once, at its last close.
+- **Entered a stage in a period**: per deal and stage, the deal's *last* entry into the stage inside the
+  period (``stage_entries``; a deal entering twice counts once). The entry's outcome is the deal's next
+  stage change at any time up to now (``outcome_q``): into a later open stage or a won stage is
+  ``forward`` (skipping stages is forward), into a lost stage ``lost``, into an earlier open stage
+  ``back``, none yet ``still``; ``left`` is any of the first three.
+- **Periods** are local days (both included) in the team's time zone (``users.zones``: the team's
+  ``time_zone``, an owner's team's, else the site's ``TIME_ZONE``): ``day_bounds`` gives ``[start, end)``.
+- **Deal-size bands** (``SIZE_BANDS``): upper bounds, exclusive, in the team currency.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from typing import Any, Literal
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+
+from totonou.deals.models import Deal, Stage, StageChange
+from totonou.users.zones import period_zone
+
+#: Deal-size bands: (key, upper bound exclusive or None for the open end), smallest first.
+SIZE_BANDS: list[tuple[str, int | None]] = [
+    ("lt_1m", 1_000_000),
+    ("1m_5m", 5_000_000),
+    ("5m_10m", 10_000_000),
+    ("gte_10m", None),
+]
+SizeBand = Literal["lt_1m", "1m_5m", "5m_10m", "gte_10m"]
+Outcome = Literal["forward", "lost", "back", "still", "left"]
+
+
+def size_band_q(key: str) -> Q:
+    """Deals whose amount lies in band ``key``."""
+    lower = 0
+    for band, upper in SIZE_BANDS:
+        if band == key:
+            return Q(amount__gte=lower) & (Q(amount__lt=upper) if upper is not None else Q())
+        lower = upper or 0
+    raise ValueError(key)
+
+
+def size_band_key(amount: int) -> str:
+    for band, upper in SIZE_BANDS:
+        if upper is None or amount < upper:
+            return band
+    raise AssertionError("unreachable")
+
+
+def day_bounds(
+    first_day: datetime.date | None,
+    last_day: datetime.date | None,
+    zone: zoneinfo.ZoneInfo | None = None,
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """``[start, end)``: local midnight of ``first_day`` to the midnight after ``last_day`` in the team's
+    time zone (``zone``, from ``users.zones``; the site's without one); a missing day leaves that end
+    open (None)."""
+    zone = zone or period_zone()
+    start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=zone) if first_day else None
+    end = (
+        datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+        if last_day
+        else None
+    )
+    return start, end
+
+
+def _inside(start: datetime.datetime | None, end: datetime.datetime | None) -> Q:
+    q = Q()
+    if start is not None:
+        q &= Q(changed_at__gte=start)
+    if end is not None:
+        q &= Q(changed_at__lt=end)
+    return q
+
+
+def _of_deals(queryset: QuerySet[Deal] | None) -> Q:
+    if queryset is None:
+        return Q()
+    return Q(deal__in=queryset.filter(archived_at__isnull=True).order_by().values("pk"))
+
+
+def closed_changes(
+    queryset: QuerySet[Deal] | None, start: datetime.datetime | None, end: datetime.datetime | None
+) -> QuerySet[Any]:
+    """The closing stage changes inside ``[start, end)`` that are still their deal's last change, with
+    ``first_at`` (the deal's first stage change) annotated. With ``queryset``, only its not archived
+    deals."""
+    later = StageChange.objects.filter(deal_id=OuterRef("deal_id"), changed_at__gt=OuterRef("changed_at"))
+    later_same_time = StageChange.objects.filter(
+        deal_id=OuterRef("deal_id"), changed_at=OuterRef("changed_at"), id__gt=OuterRef("id")
+    )
+    first = (
+        StageChange.objects.filter(deal_id=OuterRef("deal_id"))
+        .order_by("changed_at", "id")
+        .values("changed_at")
+    )
+    return (
+        StageChange.objects.filter(
+            _inside(start, end), _of_deals(queryset), to_stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST]
+        )
+        .filter(~Exists(later), ~Exists(later_same_time))
+        .annotate(first_at=Subquery(first[:1]))
+    )
+
+
+def stage_entries(
+    queryset: QuerySet[Deal] | None,
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    stage_ids: list[int],
+) -> QuerySet[Any]:
+    """Per deal and stage of ``stage_ids``: the deal's last stage change into the stage inside
+    ``[start, end)``, with the deal's next change after it annotated (``next_stage``, ``next_at``,
+    ``next_kind``, ``next_order``; NULL while the deal is still there)."""
+    following = (
+        StageChange.objects.filter(deal_id=OuterRef("deal_id"))
+        .filter(
+            Q(changed_at__gt=OuterRef("changed_at"))
+            | Q(changed_at=OuterRef("changed_at"), id__gt=OuterRef("id"))
+        )
+        .order_by("changed_at", "id")
+    )
+    again = StageChange.objects.filter(
+        _inside(start, end),
+        deal_id=OuterRef("deal_id"),
+        to_stage_id=OuterRef("to_stage_id"),
+    ).filter(
+        Q(changed_at__gt=OuterRef("changed_at")) | Q(changed_at=OuterRef("changed_at"), id__gt=OuterRef("id"))
+    )
+    return (
+        StageChange.objects.filter(_inside(start, end), _of_deals(queryset), to_stage_id__in=stage_ids)
+        .filter(~Exists(again))
+        .annotate(
+            next_stage=Subquery(following.values("to_stage_id")[:1]),
+            next_at=Subquery(following.values("changed_at")[:1]),
+            next_kind=Subquery(following.values("to_stage__kind")[:1]),
+            next_order=Subquery(following.values("to_stage__order")[:1]),
+        )
+    )
+
+
+def outcome_q(outcome: str) -> Q:
+    """The entries (of ``stage_entries``) with ``outcome``: forward, lost, back, still or left."""
+    forward = (
+        Q(next_kind=Stage.Kind.WON)
+        | Q(next_kind=Stage.Kind.OPEN, next_order__gt=F("to_stage__order"))
+        | Q(next_kind=Stage.Kind.OPEN, next_order=F("to_stage__order"), next_stage__gt=F("to_stage_id"))
+    )
+    lost = Q(next_kind=Stage.Kind.LOST)
+    if outcome == "forward":
+        return forward
+    if outcome == "lost":
+        return lost
+    if outcome == "still":
+        return Q(next_stage__isnull=True)
+    if outcome == "left":
+        return Q(next_stage__isnull=False)
+    if outcome == "back":
+        return Q(next_stage__isnull=False) & ~forward & ~lost
+    raise ValueError(outcome)
+
+
+def outcome_of(stage: Stage, next_stage: Stage | None) -> str:
+    """The same classification in Python, for rows already read: forward, lost, back or still."""
+    if next_stage is None:
+        return "still"
+    if next_stage.kind == Stage.Kind.LOST:
+        return "lost"
+    if next_stage.kind == Stage.Kind.WON or (next_stage.order, next_stage.pk) > (stage.order, stage.pk):
+        return "forward"
+    return "back"
+
+
+# --- One deal's history (the deal page) ------------------------------------------------------------------
+
+
+def deal_stays(changes: list[StageChange], now: datetime.datetime) -> list[dict[str, Any]]:
+    """``changes`` (one deal's, oldest first) as stays: each change with the days spent in its stage
+    until the next change (``days``), and for the last one the days so far (``days_so_far``, only
+    while the stage is open). Days are whole days, rounded down, as "days in stage" elsewhere."""
+    stays = []
+    for index, change in enumerate(changes):
+        following = changes[index + 1] if index + 1 < len(changes) else None
+        stays.append(
+            {
+                "change": change,
+                "days": (following.changed_at - change.changed_at).days if following else None,
+                "left_at": following.changed_at if following else None,
+                "days_so_far": (now - change.changed_at).days
+                if following is None and change.to_stage.kind == Stage.Kind.OPEN
+                else None,
+            }
+        )
+    return stays
