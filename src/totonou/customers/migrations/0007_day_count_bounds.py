@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0005_archive_merge_duplicate_keys'),
+        ('customers', '0006_list_order_indexes'),
     ]
 
     operations = [

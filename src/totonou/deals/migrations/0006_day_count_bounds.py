@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deals', '0004_deal_contact_external_id_archive'),
+        ('deals', '0005_list_order_indexes'),
     ]
 
     operations = [
