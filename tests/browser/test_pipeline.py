@@ -32,6 +32,16 @@ def no_sideways_scroll(page) -> None:
     assert wider == [], (page.url, wider)
 
 
+def eventually(check, seconds: float = 10.0) -> None:
+    """``check()`` becomes true within ``seconds`` (the board moves a card before its POST is answered)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
 def sign_in(page, base: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", "rep1")
@@ -66,8 +76,7 @@ def test_drag_to_next_stage_and_drop_on_lost(live_server, live_reference_data, s
         expect(
             page.locator(f'.pipeline-column[data-stage="{qualified.pk}"] [data-deal="{first.pk}"]')
         ).to_be_visible()
-        first.refresh_from_db()
-        assert first.stage_id == qualified.pk
+        eventually(lambda: Deal.objects.get(pk=first.pk).stage_id == qualified.pk)
 
         page.locator(f'.pipeline-card[data-deal="{second.pk}"]').drag_to(
             page.locator(f'.pipeline-column[data-stage="{lost.pk}"]')
