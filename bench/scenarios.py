@@ -72,6 +72,14 @@ def _fiscal_year() -> int:
     return fiscal_year_of(_today())
 
 
+def _last_three_months() -> str:
+    """A custom range on the Insights page: the first of the month two months back to today."""
+    today = _today()
+    index = today.year * 12 + today.month - 1 - 2
+    first = datetime.date(index // 12, index % 12 + 1, 1)
+    return f"period=custom&from={first.isoformat()}&to={today.isoformat()}"
+
+
 def _members(ctx: Context) -> str:
     return ",".join(str(user.pk) for user in ctx.team_members)
 
@@ -273,6 +281,14 @@ SCENARIOS: list[Scenario] = [
         "dashboard",
         "manager",
         lambda ctx: Request("GET", url("web:insights", query=f"team={ctx.team_id}")),
+    ),
+    # The same page over a custom range of about three months (issue 18): the coverage counts touches
+    # and key days for the whole range, the trend is six such ranges back.
+    Scenario(
+        "insights_dashboard_custom_quarter",
+        "dashboard",
+        "manager",
+        lambda ctx: Request("GET", url("web:insights", query=f"team={ctx.team_id}&{_last_three_months()}")),
     ),
     Scenario(
         "strategy_alignment",

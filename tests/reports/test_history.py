@@ -23,7 +23,7 @@ from totonou.users.models import User
 pytestmark = pytest.mark.django_db
 
 #: The history page, whatever the number of weeks' records.
-HISTORY_CEILING = 9
+HISTORY_CEILING = 8
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +42,8 @@ def past(week):
     """W48 submitted (one key visit) and reviewed, then changed; W47 never written (one visit); W46 a
     draft left behind."""
     rep1 = week.rep1
+    User.objects.filter(pk=rep1.pk).update(date_joined=jst(2026, 11, 10, 9))  # in W46
+    rep1.refresh_from_db()
     make_activity(owner=rep1, customer=week.key, starts_at=jst(2026, 11, 25, 10))
     w48, _created = weekly_report_start(actor=rep1, week="2026-W48")
     weekly_report_submit(actor=rep1, report=w48, now=jst(2026, 11, 27, 17))
@@ -55,13 +57,15 @@ def past(week):
 
 def test_the_rows_of_a_history(week, past):
     w48, w46 = past
-    history = report_history(author=week.rep1, until=WEEK, now=NOW, weeks=4)
+    author = User.objects.get(pk=week.rep1.pk)
+    history = report_history(author=author, until=WEEK, now=NOW, weeks=5)
     rows = [(row.week, row.state, row.frozen, row.report) for row in history.weeks]
     assert rows == [
         ("2026-W49", "current", False, None),  # Thursday: before Friday 18:00
         ("2026-W48", "reviewed", True, w48),
         ("2026-W47", "late", False, None),
-        ("2026-W46", "late", False, w46),  # a draft past its deadline
+        ("2026-W46", "late", False, w46),  # a draft past its deadline (joined on its Tuesday)
+        ("2026-W45", "before_joined", False, None),  # nothing was owed before joining
     ]
     figures = [row.figures for row in history.weeks]
     assert figures == [
@@ -69,6 +73,7 @@ def test_the_rows_of_a_history(week, past):
         {"activities_done": 1, "key_customer_touches": 1, "deals_won": 0, "won_amount": 0},  # as submitted
         {"activities_done": 1, "key_customer_touches": 0, "deals_won": 0, "won_amount": 0},
         {"activities_done": 0, "key_customer_touches": 0, "deals_won": 0, "won_amount": 0},
+        {"activities_done": 1, "key_customer_touches": 0, "deals_won": 0, "won_amount": 0},  # records kept
     ]
     # The live figures follow the week's own definitions (reports.selectors).
     for row in history.weeks:
@@ -79,8 +84,8 @@ def test_the_rows_of_a_history(week, past):
         datetime.date(2026, 11, 23),
         datetime.date(2026, 11, 29),
     )
-    assert (history.newer, history.older) == (None, "2026-W45")
-    assert report_history(author=week.rep1, until="2026-W40", now=NOW, weeks=4).newer == "2026-W44"
+    assert (history.newer, history.older) == (None, "2026-W44")
+    assert report_history(author=author, until="2026-W40", now=NOW, weeks=4).newer == "2026-W44"
 
 
 def test_the_rep_reads_their_history_and_opens_a_past_week(week, past):
@@ -168,16 +173,16 @@ def test_this_week_next_to_last_week_as_submitted(week, past):
     row = html[html.index('data-figure="activities_done"') :]
     row = row[: row.index("</tr>")]
     # 5 this week; last week as submitted (1), not as it is now (2).
-    assert '<td class="num">1</td>' in row and '<td class="num report-change">+4</td>' in row
+    assert '<td class="num">1</td>' in row and '<td class="num report-change hide-sm">+4</td>' in row
     won = html[html.index('data-figure="won_amount"') :]
     won = won[: won.index("</tr>")]
-    assert '<td class="num report-change">+¥3,000,000</td>' in won
+    assert '<td class="num report-change hide-sm">+¥3,000,000</td>' in won
     lost = html[html.index('data-figure="key_customer_touches"') :]
-    assert '<td class="num report-change">+2</td>' in lost[: lost.index("</tr>")]
+    assert '<td class="num report-change hide-sm">+2</td>' in lost[: lost.index("</tr>")]
 
 
 def test_a_drop_is_shown_with_a_minus_sign(week):
     make_activity(owner=week.rep1, starts_at=jst(2026, 12, 8, 10))  # W50: this and "monday_after"
     html = client_for(week.rep1).get("/reports/", {"week": "2026-W50"}).content.decode()
     row = html[html.index('data-figure="activities_done"') :]
-    assert '<td class="num report-change">−3</td>' in row[: row.index("</tr>")]
+    assert '<td class="num report-change hide-sm">−3</td>' in row[: row.index("</tr>")]

@@ -37,7 +37,7 @@ class HistoryWeek:
     week: str
     period: Period
     report: WeeklyReport | None
-    state: str  # reviewed | submitted | draft | not_submitted | late | current
+    state: str  # reviewed | submitted | draft | not_submitted | late | current | before_joined
     figures: dict[str, int] = field(default_factory=dict)
     frozen: bool = False  # the figures are the ones submitted
 
@@ -86,6 +86,8 @@ def report_history(
             figures = live[index]
         if report is not None and report.status != WeeklyReport.Status.DRAFT:
             state = str(report.status)
+        elif report is None and author.date_joined is not None and period.end <= author.date_joined:
+            state = "before_joined"  # nobody owed a report before they were here
         elif now >= deadline_for(author, key):
             state = "late"
         elif key == current:

@@ -235,7 +235,12 @@ def report_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def history_state_labels() -> dict[str, str]:
-    return {**state_labels(), "draft": _("Draft"), "current": _("This week")}
+    return {
+        **state_labels(),
+        "draft": _("Draft"),
+        "current": _("This week"),
+        "before_joined": _("Before joining"),
+    }
 
 
 def _history_page(request: HttpRequest, viewer: User, author: User) -> HttpResponse:
