@@ -218,7 +218,8 @@ def test_insights_tables_fit_and_the_period_moves(live_server, live_reference_da
                     return shadow ? [] : [`scrolls without a hint: ${table.closest("section").id}`];
                   }
                   return Array.from(table.querySelectorAll("thead th")).filter(
-                    (th) => th.getBoundingClientRect().right > box.right + 1 || th.scrollWidth > th.clientWidth + 1
+                    (th) =>
+                      th.getBoundingClientRect().right > box.right + 1 || th.scrollWidth > th.clientWidth + 1
                   ).map((th) => th.innerText);
                 })"""
             )
