@@ -317,20 +317,19 @@ _ERRORS = {
 
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """Add the 4xx answers to every operation of an OpenAPI schema, each with the error body: 401, 403,
-    405 and 422 everywhere; 404 where the path names a record; 400, 409 and 413 where a body is sent or
-    something is changed. The paging parameters name their limits."""
+    404, 405 and 422 everywhere; 400, 409 and 413 where a body is sent or something is changed. The
+    paging parameters name their limits, and a local time (``HH:MM:SS``, no offset: a team's report
+    deadline, a digest hour) is described as what it is, not as RFC 3339's ``time`` with an offset."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    for path, operations in schema.get("paths", {}).items():
+    for operations in schema.get("paths", {}).values():
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            codes = {401, 403, 405, 422}
-            if "{" in path:
-                codes.add(404)
+            codes = {401, 403, 404, 405, 422}  # 404 also for a record a query names (a strategy)
             if method in {"post", "put", "patch", "delete"}:
-                codes |= {400, 404, 409, 413}
+                codes |= {400, 409, 413}
             responses = operation["responses"]
             for code in sorted(codes):
                 if code not in responses and str(code) not in responses:
@@ -344,7 +343,20 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                     parameter["description"] = _page_size_description()
                     limits = {"minimum": 1, "maximum": settings.TOTONOU_API_MAX_PAGE_SIZE}
                     parameter.setdefault("schema", {}).update(limits)
+    _local_times(schema)
     return schema
+
+
+def _local_times(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("format") == "time":
+            del node["format"]
+            node["pattern"] = r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
 
 
 def _page_size_description() -> str:
