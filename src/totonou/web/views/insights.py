@@ -221,7 +221,8 @@ def range_step(
     length = datetime.timedelta(days=(last_day - first_day).days + 1)
 
     def url(first: datetime.date, last: datetime.date) -> str:
-        return f"{reverse(url_name)}?{urlencode([*scope, ('from', first.isoformat()), ('to', last.isoformat())])}"
+        pairs = [*scope, ("from", first.isoformat()), ("to", last.isoformat())]
+        return f"{reverse(url_name)}?{urlencode(pairs)}"
 
     return {
         "words": period_words(first_day, last_day),

@@ -261,7 +261,7 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
         "period_step": range_step(  # previous / next range of the same length, as on every Insights tab
             url_name="web:insights_pipeline",
             scope=[
-                (key, query[key])
+                (key, str(query[key]))
                 for key in ANALYTICS_KEYS
                 if key not in ("from", "to") and key in query and (query[key] or key in ("team", "owner"))
             ],
