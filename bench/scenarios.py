@@ -72,8 +72,24 @@ def _fiscal_year() -> int:
     return fiscal_year_of(_today())
 
 
+def _last_three_months() -> str:
+    """A custom range on the Insights page: the first of the month two months back to today."""
+    today = _today()
+    index = today.year * 12 + today.month - 1 - 2
+    first = datetime.date(index // 12, index % 12 + 1, 1)
+    return f"period=custom&from={first.isoformat()}&to={today.isoformat()}"
+
+
 def _members(ctx: Context) -> str:
     return ",".join(str(user.pk) for user in ctx.team_members)
+
+
+def _managed_rep(ctx: Context) -> int:
+    """A rep of a team the benchmark's manager manages (the member history is theirs to read)."""
+    from totonou.users.models import User
+
+    rep = User.objects.filter(team__managers=ctx.manager, role="rep").order_by("pk").first()
+    return rep.pk if rep is not None else ctx.rep.pk
 
 
 def _api_create(ctx: Context) -> Request:
@@ -266,6 +282,14 @@ SCENARIOS: list[Scenario] = [
         "manager",
         lambda ctx: Request("GET", url("web:insights", query=f"team={ctx.team_id}")),
     ),
+    # The same page over a custom range of about three months (issue 18): the coverage counts touches
+    # and key days for the whole range, the trend is six such ranges back.
+    Scenario(
+        "insights_dashboard_custom_quarter",
+        "dashboard",
+        "manager",
+        lambda ctx: Request("GET", url("web:insights", query=f"team={ctx.team_id}&{_last_three_months()}")),
+    ),
     Scenario(
         "strategy_alignment",
         "insight",
@@ -280,6 +304,17 @@ SCENARIOS: list[Scenario] = [
     # Weekly reports: a rep's week (figures, the records behind them, last week's figures) and the
     # team's meeting pack (a row per member) as its manager sees it.
     Scenario("weekly_report_rep", "insight", "rep", lambda ctx: Request("GET", url("reports:my_week"))),
+    # A rep's history (twelve weeks: status and key figures, two grouped queries) as the rep and as the
+    # team's manager sees it.
+    Scenario(
+        "weekly_report_history_rep", "insight", "rep", lambda ctx: Request("GET", url("reports:history"))
+    ),
+    Scenario(
+        "weekly_report_member_history",
+        "insight",
+        "manager",
+        lambda ctx: Request("GET", url("reports:member_history", _managed_rep(ctx))),
+    ),
     Scenario(
         "meeting_pack_team",
         "insight",
@@ -345,6 +380,35 @@ SCENARIOS: list[Scenario] = [
             url(
                 "api:insights_funnel",
                 query=f"team={ctx.team_id}&from={_today() - datetime.timedelta(days=364)}&to={_today()}",
+            ),
+        ),
+    ),
+    # Insights → Pipeline for the team and a year (win rate by rep, the stage funnel, loss reasons with
+    # their notes, the quarter's forecast, every figure linked), and one of its links: the deal list of
+    # the deals the team closed as won in that year.
+    Scenario(
+        "pipeline_analytics_team_year",
+        "insight",
+        "manager",
+        lambda ctx: Request(
+            "GET",
+            url(
+                "web:insights_pipeline",
+                query=f"team={ctx.team_id}&group_by=owner&from={_today() - datetime.timedelta(days=364)}"
+                f"&to={_today()}&period=quarter",
+            ),
+        ),
+    ),
+    Scenario(
+        "deal_list_won_in_year",
+        "page",
+        "manager",
+        lambda ctx: Request(
+            "GET",
+            url(
+                "deals:deal_list",
+                query=f"owner=&team={ctx.team_id}&kind=won"
+                f"&closed_from={_today() - datetime.timedelta(days=364)}&closed_to={_today()}",
             ),
         ),
     ),

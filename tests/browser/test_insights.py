@@ -56,7 +56,8 @@ def test_manager_follows_a_number_and_plans_a_visit(live_server, live_reference_
 
     section = page.locator("#insight-uncontacted")
     expect(section.locator(".insight__figure strong")).to_have_text("2")
-    expect(page.locator("#coverage-chart-title")).to_have_text("Coverage rate per month")
+    # The page counts this week by default: the coverage trend is weekly.
+    expect(page.locator("#coverage-chart-title")).to_have_text("Coverage rate per week")
     # Phone width: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 

@@ -4,19 +4,22 @@ Besides the plain fields, the list selects exactly the deals behind each pipelin
 of Insights → Pipeline links to such a list): closed in a period (``closed_from``/``closed_to``), the
 deals that entered a stage in a period and what happened next (``entered_stage``, ``entered_from``,
 ``entered_to``, ``outcome``), a loss reason, a deal-size band, an expected close range and a lowest
-stage probability. The rules are those of ``deals.history`` (one place for the figures and the list).
+stage probability. The rules are those of ``deals.history`` (one place for the figures and the list),
+the periods' days in the time zone of the filtered team or owner (``users.zones.query_zone``), as in the
+analytics.
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema
 
 from totonou.core.api import Id
 from totonou.deals import history
+from totonou.users.zones import query_zone
 
 DealSort = Literal["recent", "amount", "expected_close", "days_in_stage", "last_activity"]
 
@@ -114,8 +117,11 @@ class DealFilter(FilterSchema):
     def filter_size(self, value: str | None) -> Q:
         return history.size_band_q(value) if value else Q()
 
+    def _zone(self) -> Any:
+        return query_zone(team_id=self.team, owner_id=self.owner)
+
     def _closed_q(self) -> Q:
-        start, end = history.day_bounds(self.closed_from, self.closed_to)
+        start, end = history.day_bounds(self.closed_from, self.closed_to, self._zone())
         return Q(pk__in=history.closed_changes(None, start, end).values("deal_id"))
 
     def filter_closed_from(self, value: datetime.date | None) -> Q:
@@ -128,7 +134,7 @@ class DealFilter(FilterSchema):
     def filter_entered_stage(self, value: int | None) -> Q:
         if value is None:
             return Q()
-        start, end = history.day_bounds(self.entered_from, self.entered_to)
+        start, end = history.day_bounds(self.entered_from, self.entered_to, self._zone())
         entries = history.stage_entries(None, start, end, [value])
         if self.outcome:
             entries = entries.filter(history.outcome_q(self.outcome))

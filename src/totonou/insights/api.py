@@ -155,7 +155,7 @@ def attainment_view(request: HttpRequest, filters: Query[AttainmentFilter]) -> d
     total, or for one user: target, actual, attainment, gap, pace, forecast and status per metric."""
     result = attainment(user=api_user(request), filters=filters)
     period, table = result.period, result.table
-    start, end = period.bounds()
+    start, end = period.bounds(table.zone)
     first = table.rows[0].cells[0] if table.rows else None
     return {
         "as_of": table.as_of,
@@ -221,9 +221,11 @@ def stagnation_view(
 def win_rate_view(request: HttpRequest, filters: Query[WinRateFilter]) -> pipeline_selectors.WinRate:
     """Won ÷ (won + lost) of the deals closed in ``from`` … ``to`` (their close date in the team's time
     zone), in rows of ``group_by`` and in ``total``, with the won amount and the median sales cycle."""
-    deals, first_day, last_day = pipeline_selectors.period_deals(user=api_user(request), filters=filters)
+    user = api_user(request)
+    zone = pipeline_selectors.pipeline_zone(user=user, filters=filters)
+    deals, first_day, last_day = pipeline_selectors.period_deals(user=user, filters=filters, zone=zone)
     return pipeline_selectors.win_rate(
-        deals, first_day=first_day, last_day=last_day, group_by=filters.group_by
+        deals, first_day=first_day, last_day=last_day, group_by=filters.group_by, zone=zone
     )
 
 
@@ -231,8 +233,10 @@ def win_rate_view(request: HttpRequest, filters: Query[WinRateFilter]) -> pipeli
 def funnel_view(request: HttpRequest, filters: Query[PipelinePeriodFilter]) -> pipeline_selectors.Funnel:
     """Per open stage: the entries in ``from`` … ``to`` and what became of them (moved forward, lost,
     moved back, still there), the conversion to a later stage and the median days spent."""
-    deals, first_day, last_day = pipeline_selectors.period_deals(user=api_user(request), filters=filters)
-    return pipeline_selectors.funnel(deals, first_day=first_day, last_day=last_day)
+    user = api_user(request)
+    zone = pipeline_selectors.pipeline_zone(user=user, filters=filters)
+    deals, first_day, last_day = pipeline_selectors.period_deals(user=user, filters=filters, zone=zone)
+    return pipeline_selectors.funnel(deals, first_day=first_day, last_day=last_day, zone=zone)
 
 
 @router.get("/insights/forecast", response=ForecastOut, url_name="insights_forecast")
@@ -240,11 +244,12 @@ def forecast_view(request: HttpRequest, filters: Query[ForecastFilter]) -> pipel
     """For a fiscal month or quarter: won so far, the weighted open pipeline expected to close in it,
     the commit part and the forecast (won + weighted pipeline)."""
     user = api_user(request)
+    zone = pipeline_selectors.pipeline_zone(user=user, filters=filters)
     try:
-        period = pipeline_selectors.forecast_period(filters.period)
+        period = pipeline_selectors.forecast_period(filters.period, zone=zone)
     except (ValueError, ValidationError):
         raise ValidationError(
             {"period": [_("Give a fiscal month (2026-04) or quarter (2026-Q1).")]}
         ) from None
     deals = filters.filter(pipeline_selectors.visible_deals(user=user))
-    return pipeline_selectors.forecast(deals, period=period)
+    return pipeline_selectors.forecast(deals, period=period, zone=zone)

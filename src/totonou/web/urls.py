@@ -176,6 +176,8 @@ report_patterns = (
         path("week/<str:week>/submit/", reports.report_submit, name="submit"),
         path("team/", reports.review_queue, name="queue"),
         path("team/pack/", reports.meeting_pack, name="pack"),
+        path("history/", reports.my_history, name="history"),
+        path("member/<int:pk>/", reports.member_history, name="member_history"),
     ],
     "reports",
 )

@@ -174,14 +174,15 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     filters = _parse(WinRateFilter, query, errors)
     forecast_filters = _parse(ForecastFilter, query, errors)
-    deals, first_day, last_day = selectors.period_deals(user=user, filters=filters)
+    zone = selectors.pipeline_zone(user=user, filters=filters)
+    deals, first_day, last_day = selectors.period_deals(user=user, filters=filters, zone=zone)
     try:
-        period = selectors.forecast_period(forecast_filters.period)
+        period = selectors.forecast_period(forecast_filters.period, zone=zone)
     except (ValueError, DjangoValidationError):
         errors.setdefault("period", []).append(_("Give a fiscal month (2026-04) or quarter (2026-Q1)."))
-        period = selectors.forecast_period(None)
+        period = selectors.forecast_period(None, zone=zone)
     search = request.GET.get("q", "").strip()[:100]
-    lost = selectors.lost_deals(deals, first_day=first_day, last_day=last_day)
+    lost = selectors.lost_deals(deals, first_day=first_day, last_day=last_day, zone=zone)
     if search:
         lost = lost.filter(
             Q(loss_note__icontains=search)
@@ -191,12 +192,16 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
             | Q(loss_reason__name_en__icontains=search)
         )
     links = DealLinks(filters)
-    win_rate = selectors.win_rate(deals, first_day=first_day, last_day=last_day, group_by=filters.group_by)
+    # one read of the period's closing changes for the win rate and the loss reasons
+    closed = selectors.closed_deals(deals, *selectors.day_bounds(first_day, last_day, zone))
+    win_rate = selectors.win_rate(
+        deals, first_day=first_day, last_day=last_day, group_by=filters.group_by, zone=zone, closed=closed
+    )
     for row in [*win_rate.rows, win_rate.total]:
         row.links = links.closed(  # type: ignore[attr-defined]
             first_day, last_day, **_win_rate_params(filters.group_by, row.key, first_day, last_day)
         )
-    funnel = selectors.funnel(deals, first_day=first_day, last_day=last_day)
+    funnel = selectors.funnel(deals, first_day=first_day, last_day=last_day, zone=zone)
     for stage_row in funnel.stages:
         entered = {
             "entered_stage": stage_row.stage.pk,
@@ -210,12 +215,16 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
                 for outcome in ("forward", "lost", "back", "still", "left")
             },
         }
-    loss_rows = selectors.loss_reasons(deals, first_day=first_day, last_day=last_day)
+    loss_rows = selectors.loss_reasons(
+        deals, first_day=first_day, last_day=last_day, zone=zone, closed=closed
+    )
     for loss_row in loss_rows:
         loss_row.link = links.closed(  # type: ignore[attr-defined]
             first_day, last_day, loss_reason=loss_row.reason.pk
         )["lost"]
-    forecast = selectors.forecast(forecast_filters.filter(selectors.visible_deals(user=user)), period=period)
+    forecast = selectors.forecast(
+        forecast_filters.filter(selectors.visible_deals(user=user)), period=period, zone=zone
+    )
     expected = {"kind": "open", "close_from": period.first_day, "close_to": period.last_day}
     forecast_links = {
         "won": links.closed(period.first_day, period.last_day)["won"],

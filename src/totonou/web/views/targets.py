@@ -80,7 +80,7 @@ def _choice(request: HttpRequest, viewer: User) -> tuple[Team | None, list[Team]
         managed = [item for item in teams if item.pk in managed_team_ids(viewer)]
         own = next((item for item in teams if item.pk == viewer.team_id), None)
         team = (managed[0] if managed else None) or own or (teams[0] if teams else None)
-    today = timezone.now().astimezone(period_zone()).date()
+    today = timezone.now().astimezone(period_zone(team)).date()
     raw_year = request.GET.get("year", "")
     year = int(raw_year) if raw_year.isdigit() and 1900 < int(raw_year) < 9999 else fiscal_year_of(today)
     metric = request.GET.get("metric", "")
