@@ -14,6 +14,7 @@ import zoneinfo
 
 import pytest
 
+from tests.browser.test_every_page import _axe_violations
 from tests.browser_support import chromium_page
 from tests.factories import ActivityFactory, CustomerFactory, TeamFactory, UserFactory
 from totonou.users.models import User
@@ -120,6 +121,7 @@ def test_a_plan_is_drawn_from_its_start_to_its_end_and_overlaps_sit_side_by_side
             assert drawn["width"] == pytest.approx(thirteen["width"] / 2 - 2, abs=0.5)
         assert two["height"] == pytest.approx(1.5 * hour, abs=0.5)
         page.screenshot(path=f"{SHOTS}/scale-week-1366-en.png", full_page=True)
+        assert _axe_violations(page) == []
 
 
 def test_a_fair_of_days_sits_in_the_strip_and_a_late_dinner_goes_on_after_midnight(
@@ -136,6 +138,7 @@ def test_a_fair_of_days_sits_in_the_strip_and_a_late_dinner_goes_on_after_midnig
         sign_in(page, live_server.url, "rep1")
         page.goto(f"{live_server.url}/calendar/?view=week&date={day:%Y-%m-%d}")
         page.screenshot(path=f"{SHOTS}/strip-and-midnight-1366-ja.png", full_page=True)
+        assert _axe_violations(page) == []  # the strip, the continued pieces, the boxes
         midnight = box(page, slot(day, 0))  # the grid widened to the whole day
         strip_item = box(page, item(fair))
         assert strip_item["y"] + strip_item["height"] <= midnight["y"]  # above the hours
@@ -226,6 +229,8 @@ def test_a_managers_team_week_fits_and_a_phone_lists_the_days(live_server, live_
                     assert upper["y"] + upper["height"] <= lower["y"] + 0.5
             else:
                 assert_apart(width, shown, rects(page, "#calendar .cal-slots .cal-more"))
+            if width == 1366:
+                assert _axe_violations(page) == []  # narrow lanes, "+N more" boxes
         with chromium_page(viewport={"width": width, "height": 900}) as page:
             sign_in(page, live_server.url, "rep0")
             page.goto(f"{live_server.url}/calendar/?view=day&date={day:%Y-%m-%d}&members=me")

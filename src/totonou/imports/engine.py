@@ -41,7 +41,13 @@ from totonou.customers.services import (
     segment_create,
 )
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
-from totonou.deals.services import deal_change_stage, deal_create, deal_update, default_stage
+from totonou.deals.services import (
+    deal_change_stage,
+    deal_create,
+    deal_update,
+    default_stage,
+    stage_create,
+)
 from totonou.imports.parsing import (
     ValueError_,
     fold,
@@ -53,9 +59,10 @@ from totonou.imports.parsing import (
 )
 from totonou.imports.reading import FileRefused, cell_text, open_table
 from totonou.search.text import company_key
-from totonou.users.models import User
+from totonou.users.models import Team, User
+from totonou.users.services import team_create
 
-KINDS = ("customers", "contacts", "deals", "activities")
+KINDS = ("customers", "contacts", "deals", "activities", "users", "targets")
 #: Rows per transaction and checkpoint (ADR 0026).
 BATCH_SIZE = 500
 #: An import that creates at least this many records refreshes the planner's statistics at its end
@@ -178,15 +185,45 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "notes": ["notes", "内容", "メモ", "備考", "comments"],
         "next_step": ["next_step", "次のステップ", "ネクストアクション", "next step"],
     },
+    "users": {
+        "external_id": [
+            "external_id",
+            "external id",
+            "id",
+            "社員番号",
+            "従業員番号",
+            "社員コード",
+            "employee id",
+            "user id",
+        ],
+        "username": ["username", "ユーザー名", "ログインid", "ログイン名", "user name", "login"],
+        "email": ["email", "メール", "メールアドレス", "e-mail", "email address"],
+        "display_name": ["display_name", "表示名", "氏名", "名前", "display name", "full name", "name"],
+        "team": ["team", "チーム", "所属", "所属チーム", "team name"],
+        "role": ["role", "権限", "役割", "ロール"],
+        "language": ["language", "言語", "表示言語"],
+        "time_zone": ["time_zone", "タイムゾーン", "time zone", "timezone"],
+    },
+    "targets": {
+        "user": ["user", "担当者", "営業担当", "担当", "ユーザー名", "rep", "username", "sales rep"],
+        "team": ["team", "チーム", "所属", "team name"],
+        "metric": ["metric", "指標", "目標項目", "項目"],
+        "period": ["period", "期間", "対象期間", "年月", "month"],
+        "value": ["value", "目標", "目標値", "目標額", "target", "target value"],
+    },
 }
 REQUIRED = {
     "customers": ["name"],
     "contacts": ["customer", "name"],
     "deals": ["title", "customer"],
     "activities": ["type", "customer", "starts_at"],
+    "users": ["username"],
+    "targets": ["metric", "period", "value"],
 }
 # Columns whose values name other records: the value-mapping step lists their unknown values.
-REFERENCE_FIELDS = {"owner", "segment", "stage", "loss_reason", "type"}
+REFERENCE_FIELDS = {"owner", "segment", "stage", "loss_reason", "type", "team", "user"}
+# Headers of a column no import reads, whatever the mapping: passwords never come from a file.
+PASSWORD_HEADERS = {"password", "パスワード", "pass", "passwd", "pwd"}
 
 
 def guess_mapping(kind: str, headers: list[str]) -> dict[str, str]:
@@ -340,7 +377,15 @@ class Resolver:
         return self.cache[key]
 
     def stage(self, text: str) -> Stage:
-        return self._named(Stage, _("stage"), text, None)
+        def create() -> Stage:
+            # a new open stage, after the open ones (an administrator sets its probability later)
+            last = Stage.objects.filter(kind=Stage.Kind.OPEN).order_by("-order").first()
+            order = last.order + 1 if last is not None else 0
+            return stage_create(
+                actor=self.actor, name_ja=text, name_en=text, kind=Stage.Kind.OPEN, order=order
+            )
+
+        return self._named(Stage, _("stage"), text, create)
 
     def loss_reason(self, text: str) -> LossReason:
         return self._named(LossReason, _("loss reason"), text, None)
@@ -353,6 +398,12 @@ class Resolver:
             return activity_type_create(actor=self.actor, name_ja=text, name_en=text)
 
         return self._named(ActivityType, _("activity type"), text, create)
+
+    def team(self, text: str) -> Team:
+        def create() -> Team:
+            return team_create(actor=self.actor, name=text)
+
+        return self._named(Team, _("team"), text, create)
 
     def forget_records(self) -> None:
         """Customers and deals are remembered for one batch only, so memory does not grow with the
@@ -801,6 +852,16 @@ class Importer:
         except ROW_ERRORS as error:
             return _failure(line, error)
 
+    def users(self, cleaned: dict[str, Any]) -> tuple[str, str]:
+        from totonou.imports.people import user_row  # the people kinds live in their own module
+
+        return user_row(self, cleaned)
+
+    def targets(self, cleaned: dict[str, Any]) -> tuple[str, str]:
+        from totonou.imports.people import target_row
+
+        return target_row(self, cleaned)
+
 
 #: The kinds written a batch at a time, by the batch services; the others row by row.
 BATCHED = {"customers": Importer.customers_batch, "activities": Importer.activities_batch}
@@ -820,6 +881,15 @@ def prepare(
     if options.kind not in KINDS:
         raise FileRefused(_("Unknown kind “%(kind)s”.") % {"kind": options.kind})
     table = open_table(stream, filename)
+    passwords = [header for header in table.headers if fold(header) in PASSWORD_HEADERS]
+    if passwords:
+        raise FileRefused(
+            _(
+                "The file has a password column (%(column)s): passwords are never imported. Remove the "
+                "column; new users set their own password through a set-password link."
+            )
+            % {"column": passwords[0]}
+        )
     mapping = guess_mapping(options.kind, table.headers)
     for column, name in options.mapping.items():
         if column not in table.headers:
@@ -958,6 +1028,8 @@ def preview(*, actor: User, stream: IO[bytes], filename: str, options: Options, 
         "stage": resolver.stage,
         "loss_reason": resolver.loss_reason,
         "type": resolver.activity_type,
+        "team": resolver.team,
+        "user": resolver.owner,
     }
     unknown: dict[str, list[str]] = {}
     checked: set[tuple[str, str]] = set()

@@ -16,6 +16,7 @@ from ninja import Query, Router
 
 from totonou.core.api import PageQuery, api_user, paginate
 from totonou.core.csv import csv_response
+from totonou.insights.exports import uncontacted_header, uncontacted_rows
 from totonou.insights.filters import (
     AttainmentFilter,
     CoverageFilter,
@@ -42,6 +43,7 @@ from totonou.insights.schemas import (
 from totonou.insights.selectors import pipeline as pipeline_selectors
 from totonou.insights.selectors.attainment import attainment
 from totonou.insights.selectors.coverage import Coverage, key_customer_coverage
+from totonou.insights.selectors.periods import local_today, user_zone
 from totonou.insights.selectors.plan_vs_actual import PlanVsActual, plan_vs_actual
 from totonou.insights.selectors.strategy_alignment import StrategyAlignment, strategy_alignment
 from totonou.insights.selectors.uncontacted import uncontacted_customers
@@ -73,45 +75,10 @@ def uncontacted(
 @router.get("/insights/uncontacted.csv", url_name="insights_uncontacted_csv")
 def uncontacted_csv(request: HttpRequest, filters: Query[UncontactedFilter]) -> StreamingHttpResponse:
     """The whole uncontacted list (same filters, no paging) as CSV, UTF-8 with BOM for Excel."""
-    result = uncontacted_customers(user=api_user(request), filters=filters)
-    header = [
-        _("Customer id"),
-        _("Customer"),
-        _("Name (kana)"),
-        _("Segment"),
-        _("Owner"),
-        _("Key customer"),
-        _("Threshold (days)"),
-        _("Days since contact"),
-        _("Last contact"),
-        _("Last contact by"),
-        _("Planned"),
-        _("Next planned"),
-    ]
-
-    def local(value: Any) -> str | None:
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value is not None else None
-
-    def lines() -> Any:
-        yes, no = _("yes"), _("no")
-        for row in result.rows:
-            customer = row.customer
-            yield [
-                customer.pk,
-                customer.name,
-                customer.name_kana,
-                customer.segment.name if customer.segment else "",
-                str(customer.owner),
-                yes if customer.is_key else no,
-                row.threshold_days,
-                row.days_since_contact,
-                local(customer.last_contact_at),
-                str(customer.last_contact_by) if customer.last_contact_by else "",
-                yes if row.is_planned else no,
-                local(row.next_planned_at),
-            ]
-
-    return csv_response(f"uncontacted-{result.today.isoformat()}.csv", header, lines())
+    user = api_user(request)
+    today = local_today(user_zone(user))
+    rows = uncontacted_rows(user=user, filters=filters)
+    return csv_response(f"uncontacted-{today.isoformat()}.csv", uncontacted_header(), rows)
 
 
 # --- Coverage ---------------------------------------------------------------------------------------

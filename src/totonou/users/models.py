@@ -135,6 +135,8 @@ class User(AbstractUser):
     )
     slack_user_id = models.CharField(_("Slack user id"), max_length=32, blank=True)
     chatwork_account_id = models.CharField(_("Chatwork account id"), max_length=32, blank=True)
+    # The user's id in another system (an HR or CRM export): an import of users matches on it first.
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -146,6 +148,9 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 condition=models.Q(calendar_color__regex=r"^#[0-9a-fA-F]{6}$"), name="user_color_hex"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~models.Q(external_id=""), name="user_external_id_unique"
             ),
         ]
 

@@ -116,6 +116,7 @@ USER_CREATE_FIELDS = {
     "week_starts_on",
     "slack_user_id",
     "chatwork_account_id",
+    "external_id",
 }
 
 
@@ -183,6 +184,7 @@ ADMIN_FIELDS = {
     "email",
     "first_name",
     "last_name",
+    "external_id",
     *PREFERENCE_FIELDS,
 }
 

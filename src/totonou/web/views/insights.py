@@ -514,11 +514,17 @@ def uncontacted_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "next": request.get_full_path(),
         "csv_url": link("api:insights_uncontacted_csv", **kept),
+        "xlsx_url": _export_link("xlsx", kept),
         "api_url": link("api:insights_uncontacted", **kept),
     }
     return UNCONTACTED.render(
         request, result.rows, filters=filters, errors=errors, context=context, prepare=_uncontacted_rows
     )
+
+
+def _export_link(fmt: str, kept: dict[str, str]) -> str:
+    url = reverse("imports:export", kwargs={"kind": "uncontacted", "fmt": fmt})
+    return f"{url}?{urlencode(kept)}" if kept else url
 
 
 @require_POST

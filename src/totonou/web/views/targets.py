@@ -115,6 +115,11 @@ def _row_links(row: Row) -> list[tuple[Cell, str]]:
     return [(cell, behind_url(row.metric, row.user, row.team, cell.period)) for cell in row.cells]
 
 
+def _export_url(fmt: str, team: Team, fiscal_year: int, metric: str) -> str:
+    url = reverse("imports:export", kwargs={"kind": "targets", "fmt": fmt})
+    return f"{url}?{_query(in_team=team.pk, fiscal_year=fiscal_year, metric=metric)}"
+
+
 @require_GET
 def targets_page(request: HttpRequest) -> HttpResponse:
     """The fiscal year of a team for one metric: a row per member (a rep: their own) and the team total,
@@ -166,6 +171,9 @@ def targets_page(request: HttpRequest) -> HttpResponse:
             "today": table.today,
             "can_edit": may_edit(viewer, team),
             "edit_url": f"{reverse('targets:edit')}?{_query(team=team.pk, year=fiscal_year, metric=metric)}",
+            # the year, the metric and the team with its members, as the page shows them
+            "csv_url": _export_url("csv", team, fiscal_year, metric),
+            "xlsx_url": _export_url("xlsx", team, fiscal_year, metric),
             "is_revenue": metric == Metric.REVENUE,
         }
     )
