@@ -197,3 +197,45 @@ def test_insights_tables_fit_and_the_period_moves(live_server, live_reference_da
         assert page.locator(".form-errors").count() == 0
         for width in WIDTHS:
             _check_fits(page, width, f"{language} {width}px custom", f"insights-{language}-{width}-custom")
+
+        # The pipeline tab (under Insights): its tables fit too, each header whole.
+        page.goto(f"{live_server.url}/insights/pipeline/?team={team.pk}")
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(50)
+            page.screenshot(path=f"{SHOTS}/pipeline-{language}-{width}.png", full_page=True)
+            label = f"pipeline {language} {width}px"
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{label}: the page is {scroll} px wide"
+            cut = page.evaluate(
+                """() => Array.from(document.querySelectorAll("main table")).flatMap((table) => {
+                  const wrap = table.closest(".table-wrap");
+                  if (!wrap || table.querySelector("thead").getBoundingClientRect().width <= 1) return [];
+                  const box = wrap.getBoundingClientRect();
+                  if (wrap.scrollWidth > wrap.clientWidth + 1) {
+                    // Scrolls inside its card: the shadow says there is more to the side.
+                    const shadow = getComputedStyle(wrap).backgroundImage.includes("radial-gradient");
+                    return shadow ? [] : [`scrolls without a hint: ${table.closest("section").id}`];
+                  }
+                  return Array.from(table.querySelectorAll("thead th")).filter(
+                    (th) =>
+                      th.getBoundingClientRect().right > box.right + 1 || th.scrollWidth > th.clientWidth + 1
+                  ).map((th) => th.innerText);
+                })"""
+            )
+            assert cut == [], f"{label}: headers cut: {cut}"
+            for row in page.evaluate(MEASURE, "main tbody th"):
+                assert row["lines"] <= 3.05, f"{label}: {row['text']!r} takes {row['lines']:.1f} lines"
+
+        # The uncontacted list (under Insights): its per-segment table fits the same way.
+        page.goto(f"{live_server.url}/insights/uncontacted/?team={team.pk}")
+        for width in (320, *WIDTHS):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(50)
+            page.screenshot(path=f"{SHOTS}/uncontacted-{language}-{width}.png", full_page=True)
+            label = f"uncontacted {language} {width}px"
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{label}: the page is {scroll} px wide"
+            for row in page.evaluate(MEASURE, ".uncontacted-groups tbody th"):
+                assert row["lines"] <= 3.05, f"{label}: {row['text']!r} takes {row['lines']:.1f} lines"
+                assert row["inner"] + 0.5 >= row["longest"], f"{label}: {row['text']!r} is cut inside a word"
