@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema
 
+from totonou.search.selectors import matching_ids
+
 
 class SegmentFilter(FilterSchema):
     q: Annotated[str | None, FilterLookup("name__icontains")] = None
@@ -38,8 +40,15 @@ class CustomerFilter(FilterSchema):
         return Q(archived_at__isnull=not value)
 
     def filter_q(self, value: str | None) -> Q:
+        """By name or kana, through the search index (ADR 0012: bigrams, so a part of a Japanese name is
+        found; a word by its beginning; width, case and legal forms folded): a search reads its
+        matches, never every customer. Archived customers leave the index: their list compares text."""
         if not value:
             return Q()
+        if not self.archived:
+            ids = matching_ids(kind="customer", q=value)
+            if ids is not None:
+                return Q(pk__in=ids)
         return Q(name__icontains=value) | Q(name_kana__icontains=value)
 
     def filter_segment(self, value: int | None) -> Q:

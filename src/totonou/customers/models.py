@@ -162,8 +162,13 @@ class Customer(VersionedModel):
         ordering = ["name_kana", "name", "id"]
         indexes = [
             models.Index(fields=["name_kana", "name", "id"], name="customer_kana_idx"),
-            models.Index(fields=["segment", "name_kana"], name="customer_segment_idx"),
-            models.Index(fields=["owner", "name_kana"], name="customer_owner_idx"),
+            # A segment's or an owner's customers in the list's order (kana, name, id), and everyone's by
+            # last contact: a page reads its rows in order, never sorts the set (issue 20).
+            models.Index(fields=["segment", "name_kana", "name", "id"], name="customer_segment_name_idx"),
+            models.Index(fields=["owner", "name_kana", "name", "id"], name="customer_owner_name_idx"),
+            models.Index(
+                fields=["last_contact_at", "name_kana", "name", "id"], name="customer_contact_name_idx"
+            ),
             models.Index(fields=["is_key", "segment"], name="customer_key_idx"),
             models.Index(fields=["segment", "last_contact_at"], name="customer_segment_contact_idx"),
             models.Index(fields=["last_contact_at", "id"], name="customer_contact_idx"),

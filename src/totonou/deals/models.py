@@ -142,6 +142,13 @@ class Deal(VersionedModel):
             models.Index(fields=["expected_close_date", "id"], name="deal_close_idx"),
             models.Index(fields=["stage_entered_at", "id"], name="deal_entered_idx"),
             models.Index(fields=["last_activity_at", "id"], name="deal_last_activity_idx"),
+            # The same sorts within one owner's deals (a rep's own list, the default): the owner's deals
+            # in the order of the page, whatever the statistics say (issue 20).
+            models.Index(fields=["owner", "-updated_at", "-id"], name="deal_owner_recent_idx"),
+            models.Index(fields=["owner", "amount", "id"], name="deal_owner_amount_idx"),
+            models.Index(fields=["owner", "expected_close_date", "id"], name="deal_owner_close_idx"),
+            models.Index(fields=["owner", "stage_entered_at", "id"], name="deal_owner_entered_idx"),
+            models.Index(fields=["owner", "last_activity_at", "id"], name="deal_owner_activity_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
