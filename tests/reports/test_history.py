@@ -186,3 +186,12 @@ def test_a_drop_is_shown_with_a_minus_sign(week):
     html = client_for(week.rep1).get("/reports/", {"week": "2026-W50"}).content.decode()
     row = html[html.index('data-figure="activities_done"') :]
     assert '<td class="num report-change hide-sm">−3</td>' in row[: row.index("</tr>")]
+
+
+def test_the_review_queue_links_the_managers_to_each_members_history(week):
+    manager_html = client_for(week.manager).get("/reports/team/", {"week": WEEK}).content.decode()
+    for member in (week.rep1, week.rep2):
+        assert f'href="/reports/member/{member.pk}/"' in manager_html
+    response = client_for(week.rep2).get("/reports/team/", {"week": WEEK})
+    assert response.status_code == 200 and 'id="report-queue"' in response.content.decode()
+    assert "/reports/member/" not in response.content.decode()  # a teammate's history is not theirs to read

@@ -399,6 +399,9 @@ def _team_context(request: HttpRequest) -> dict[str, Any]:
         "columns": [(name, labels[name]) for name in PACK_FIGURES],
         "cold_key_customers": list(Customer.objects.filter(pk__in=key_ids, is_key=True).order_by("name")),
         "state_labels": state_labels(),
+        # the members' histories are their managers' (and admins') to read
+        "shows_history": team is not None
+        and (viewer.is_admin or (viewer.is_manager and team.pk in managed_team_ids(viewer))),
     }
 
 
