@@ -4,7 +4,6 @@ review, reactions), comments, mentions and the team feed. Field names follow the
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, ClassVar
 
 from ninja import Schema
@@ -12,6 +11,7 @@ from ninja import Schema
 from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
 from totonou.activities.selectors import reaction_summary
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
+from totonou.core.bounds import BoundedDateTime
 
 
 class ActivityTypeOut(WebObjectOut):
@@ -131,8 +131,8 @@ class ActivityIn(_ActivityFields):
     ``owner`` defaults to the caller; with a ``deal`` and no ``customer``, the deal's customer."""
 
     type: str
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime
+    starts_at: BoundedDateTime
+    ends_at: BoundedDateTime
     status: str | None = None
 
 
@@ -140,8 +140,8 @@ class ActivityPatch(_ActivityFields):
     """The fields to change. The status changes through the actions (complete, reschedule, cancel)."""
 
     type: str | None = None
-    starts_at: datetime.datetime | None = None
-    ends_at: datetime.datetime | None = None
+    starts_at: BoundedDateTime | None = None
+    ends_at: BoundedDateTime | None = None
     version: int | None = None
 
 
@@ -158,8 +158,8 @@ class ActivityRescheduleIn(InputSchema):
 
     nullable: ClassVar[frozenset[str]] = frozenset({"ends_at", "version"})
 
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime | None = None
+    starts_at: BoundedDateTime
+    ends_at: BoundedDateTime | None = None
     version: int | None = None
 
 

@@ -29,22 +29,20 @@ from django.db.models import ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import ConfigDict, PlainSerializer, ValidationInfo, field_validator
 
+from totonou.core.bounds import MAX_ID as MAX_ID  # the id bound lives with the other input bounds
+from totonou.core.bounds import Id as Id
 from totonou.core.exceptions import ConflictError
 from totonou.core.links import web_url
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
-
-# Ids are 64-bit integers in every supported database; a larger number is a bad request, not a 500.
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _local_isoformat(value: datetime.datetime) -> str:

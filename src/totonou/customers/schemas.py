@@ -7,6 +7,7 @@ from typing import ClassVar
 from ninja import Schema
 
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
+from totonou.core.bounds import DayCount
 from totonou.customers.models import Contact, Customer
 
 
@@ -23,16 +24,16 @@ class SegmentOut(WebObjectOut):
 class SegmentIn(InputSchema):
     name: str
     color: str | None = None
-    cadence_days: int | None = None
-    key_cadence_days: int | None = None
+    cadence_days: DayCount | None = None
+    key_cadence_days: DayCount | None = None
     sort_order: int | None = None
 
 
 class SegmentPatch(InputSchema):
     name: str | None = None
     color: str | None = None
-    cadence_days: int | None = None
-    key_cadence_days: int | None = None
+    cadence_days: DayCount | None = None
+    key_cadence_days: DayCount | None = None
     sort_order: int | None = None
 
 
@@ -83,7 +84,7 @@ class _CustomerFields(InputSchema):
     segment: Id | None = None
     owner: Id | None = None
     is_key: bool | None = None
-    cadence_days: int | None = None
+    cadence_days: DayCount | None = None
     status: str | None = None
     postal_code: str | None = None
     address: str | None = None

@@ -8,6 +8,7 @@ from typing import ClassVar
 from ninja import Schema
 
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
+from totonou.core.bounds import BoundedDate, DayCount
 from totonou.deals.models import Deal
 
 
@@ -43,7 +44,7 @@ class StageIn(InputSchema):
     name_en: str
     order: int | None = None
     probability: int | None = None
-    stagnation_days: int | None = None
+    stagnation_days: DayCount | None = None
     kind: str | None = None
     is_active: bool | None = None
 
@@ -53,7 +54,7 @@ class StagePatch(InputSchema):
     name_en: str | None = None
     order: int | None = None
     probability: int | None = None
-    stagnation_days: int | None = None
+    stagnation_days: DayCount | None = None
     kind: str | None = None
     is_active: bool | None = None
 
@@ -124,7 +125,7 @@ class _DealFields(InputSchema):
 
     owner: Id | None = None
     amount: int | None = None
-    expected_close_date: datetime.date | None = None
+    expected_close_date: BoundedDate | None = None
     stage: Id | None = None
     loss_reason: Id | None = None
     next_step: str | None = None
@@ -163,6 +164,6 @@ class DealStageIn(InputSchema):
     stage: Id
     loss_reason: Id | None = None
     loss_note: str | None = None
-    closed_on: datetime.date | None = None
+    closed_on: BoundedDate | None = None
     amount: int | None = None
     version: int | None = None

@@ -6,6 +6,7 @@ import datetime
 from typing import ClassVar
 
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
+from totonou.core.bounds import BoundedDate
 from totonou.strategy.models import Strategy
 
 
@@ -43,8 +44,8 @@ class StrategyIn(InputSchema):
 
     name: str
     hypothesis: str
-    starts_on: datetime.date
-    ends_on: datetime.date
+    starts_on: BoundedDate
+    ends_on: BoundedDate
     target_share: int
     segments: list[Id]
     title_keywords: list[str] = []
@@ -58,8 +59,8 @@ class StrategyPatch(InputSchema):
 
     name: str | None = None
     hypothesis: str | None = None
-    starts_on: datetime.date | None = None
-    ends_on: datetime.date | None = None
+    starts_on: BoundedDate | None = None
+    ends_on: BoundedDate | None = None
     target_share: int | None = None
     segments: list[Id] | None = None
     title_keywords: list[str] | None = None
