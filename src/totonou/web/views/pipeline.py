@@ -159,7 +159,7 @@ def _win_rate_params(
 def pipeline_analytics_moved(request: HttpRequest) -> HttpResponse:
     """The analytics moved to Insights → Pipeline; old links keep working."""
     query = request.GET.urlencode()
-    return redirect(reverse("web:insights_pipeline") + (f"?{query}" if query else ""), permanent=True)
+    return redirect(reverse("web:insights_pipeline") + (f"?{query}" if query else ""))
 
 
 @require_GET
