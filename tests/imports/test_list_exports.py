@@ -80,7 +80,7 @@ def test_weekly_reports_export_only_what_each_may_read(world):
     report(world.rep_a1, "2026-W11", "draft", "own draft")
     report(world.rep_a2, "2026-W10", "submitted", "\tcmd")
     report(world.rep_a2, "2026-W11", "draft", "someone else's draft")
-    report(world.rep_b1, "2026-W10", "submitted", "team B")
+    report(world.rep_b1, "2026-W10", "submitted", "\rteam B")
     path = "/exports/weekly-reports.csv"
 
     def seen(user: User, query: str = "") -> list[tuple[str, str, str]]:
@@ -93,7 +93,7 @@ def test_weekly_reports_export_only_what_each_may_read(world):
         ("2026-W10", "rep_a1", '\'=HYPERLINK("http://x")'),
         ("2026-W10", "rep_a2", "'\tcmd"),
     ]
-    assert seen(world.manager_b) == [("2026-W10", "rep_b1", "team B")]
+    assert seen(world.manager_b) == [("2026-W10", "rep_b1", "'\rteam B")]
     assert seen(world.manager_b, f"?team={world.team_a.pk}") == []
     assert seen(world.manager_a, f"?team={world.team_a.pk}&week=2026-W10") == [
         ("2026-W10", "rep_a1", '\'=HYPERLINK("http://x")'),
@@ -102,7 +102,7 @@ def test_weekly_reports_export_only_what_each_may_read(world):
     assert [row[:3] for row in seen(world.admin)] == [
         ("2026-W10", "rep_a1", '\'=HYPERLINK("http://x")'),
         ("2026-W10", "rep_a2", "'\tcmd"),
-        ("2026-W10", "rep_b1", "team B"),
+        ("2026-W10", "rep_b1", "'\rteam B"),
     ]
     workbook = xlsx_rows(world.rep_a1, "/exports/weekly-reports.xlsx?week=2026-W10")
     assert [(row[0], row[2], row[4], row[8]) for row in workbook[1:]] == [

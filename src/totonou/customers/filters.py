@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema
 
+from totonou.core.api import Id
 from totonou.search.selectors import matching_ids
 
 
@@ -16,9 +17,9 @@ class SegmentFilter(FilterSchema):
 
 class CustomerFilter(FilterSchema):
     q: str | None = None
-    segment: int | None = None
-    owner: int | None = None
-    team: Annotated[int | None, FilterLookup("owner__team_id")] = None
+    segment: Id | None = None
+    owner: Id | None = None
+    team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
     is_key: bool | None = None
     status: Literal["prospect", "active", "inactive"] | None = None
     archived: Annotated[
@@ -60,7 +61,7 @@ class CustomerFilter(FilterSchema):
 
 class ContactFilter(FilterSchema):
     q: str | None = None
-    customer: Annotated[int | None, FilterLookup("customer_id")] = None
+    customer: Annotated[Id | None, FilterLookup("customer_id")] = None
     archived: Annotated[
         bool, Field(description="false (the default): current contacts; true: archived contacts only.")
     ] = False

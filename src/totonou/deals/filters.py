@@ -19,6 +19,7 @@ from django.db.models.lookups import In
 from ninja import Field, FilterLookup, FilterSchema
 
 from totonou.core.api import Id
+from totonou.core.bounds import BoundedDate
 from totonou.core.filters import NotAnIndex
 from totonou.deals import history
 from totonou.users.zones import query_zone
@@ -28,16 +29,16 @@ DealSort = Literal["recent", "amount", "expected_close", "days_in_stage", "last_
 
 class DealFilter(FilterSchema):
     q: Annotated[str | None, FilterLookup("title__icontains")] = None
-    customer: Annotated[int | None, FilterLookup("customer_id")] = None
-    contact: Annotated[int | None, FilterLookup("contact_id")] = None
-    owner: Annotated[int | None, FilterLookup("owner_id")] = None
+    customer: Annotated[Id | None, FilterLookup("customer_id")] = None
+    contact: Annotated[Id | None, FilterLookup("contact_id")] = None
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = None
     team: Annotated[
         Id | Literal["none"] | None, Field(description="A team's id, or none: owners without a team.")
     ] = None
     segment: Annotated[
         Id | Literal["none"] | None, Field(description="The customer's segment id, or none: no segment.")
     ] = None
-    stage: Annotated[int | None, FilterLookup("stage_id")] = None
+    stage: Annotated[Id | None, FilterLookup("stage_id")] = None
     kind: Literal["open", "won", "lost"] | None = None
     external_id: Annotated[str | None, FilterLookup("external_id")] = None
     loss_reason: Annotated[
@@ -49,12 +50,12 @@ class DealFilter(FilterSchema):
         Field(description="Amount band: lt_1m (< 1,000,000), 1m_5m, 5m_10m, gte_10m (≥ 10,000,000)."),
     ] = None
     close_from: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         FilterLookup("expected_close_date__gte"),
         Field(description="Expected close on or after this day."),
     ] = None
     close_to: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         FilterLookup("expected_close_date__lte"),
         Field(description="Expected close on or before this day."),
     ] = None
@@ -64,21 +65,21 @@ class DealFilter(FilterSchema):
         Field(ge=0, le=100, description="Stage probability at least this (percent)."),
     ] = None
     closed_from: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         Field(description="Closed (won or lost, by the last stage change) on or after this local day."),
     ] = None
     closed_to: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         Field(description="Closed (won or lost, by the last stage change) on or before this local day."),
     ] = None
     entered_stage: Annotated[
         Id | None,
         Field(description="Deals that entered this stage (between entered_from and entered_to)."),
     ] = None
-    entered_from: Annotated[datetime.date | None, Field(description="With entered_stage: the first day.")] = (
+    entered_from: Annotated[BoundedDate | None, Field(description="With entered_stage: the first day.")] = (
         None
     )
-    entered_to: Annotated[datetime.date | None, Field(description="With entered_stage: the last day.")] = None
+    entered_to: Annotated[BoundedDate | None, Field(description="With entered_stage: the last day.")] = None
     outcome: Annotated[
         history.Outcome | None,
         Field(

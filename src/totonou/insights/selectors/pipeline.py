@@ -70,6 +70,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.activities.selectors import planned_contacts_ahead
+from totonou.core.bounds import clamp_days
 from totonou.deals import history
 from totonou.deals.models import Deal, LossReason, Stage
 from totonou.targets.periods import FiscalPeriod, month_period, parse_period, period_containing, period_zone
@@ -107,7 +108,7 @@ def _in_stage_q(now: datetime.datetime, stages: Iterable[Stage]) -> Q:
     """Open deals longer in their stage than the stage's stalled-after days (index on stage, entry)."""
     rule = Q(pk__in=[])
     for stage in stages:
-        limit = now - datetime.timedelta(days=stage.stagnation_days)
+        limit = now - datetime.timedelta(days=clamp_days(stage.stagnation_days))  # an old row may hold more
         rule |= Q(stage_id=stage.pk, stage_entered_at__lt=limit)
     return rule
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from totonou.activities.holidays import holiday_names
 from totonou.activities.models import Activity
 from totonou.activities.selectors import CellCount, CellKey, calendar_activities
+from totonou.core.bounds import EARLIEST_DATE, in_bounds, parse_id
 from totonou.core.htmx import render_page
 from totonou.users.models import Team, User
 from totonou.users.permissions import can_change_owned_by
@@ -36,7 +37,6 @@ DEFAULT_VIEW = "week"
 PLAN_HOUR = 9  # "plan on this day" starts here (or at the next full hour today)
 MONTH_SHOWN = 4  # activities listed in a month cell before "+N more"
 SLOT_SHOWN = 3  # activities listed in an hour of the week (or of one member's column) before "+N more"
-EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)  # a month either side stays valid
 
 
 # --- What is shown --------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ class Column:
 
 @dataclass
 class MonthDay(Cell):
-    day: datetime.date = EARLIEST
+    day: datetime.date = EARLIEST_DATE
     in_month: bool = True
     holiday: str | None = None
     is_today: bool = False
@@ -157,8 +157,8 @@ def _requested_member_ids(request: HttpRequest, user: User) -> list[int]:
             part = part.strip()
             if part == "me":
                 ids.append(user.pk)
-            elif part.isdigit():
-                ids.append(int(part))
+            elif (member_id := parse_id(part)) is not None:
+                ids.append(member_id)
     return list(dict.fromkeys(ids))
 
 
@@ -167,8 +167,8 @@ def _selection(request: HttpRequest, user: User, members: list[User]) -> Selecti
     team_id = request.GET.get("team", "")
     if not team_id and "members" not in request.GET and user.is_manager and user.team_id is not None:
         team_id = str(user.team_id)
-    if team_id.isdigit():
-        team_members = [member for member in members if member.team_id == int(team_id)]
+    if (team_pk := parse_id(team_id)) is not None:
+        team_members = [member for member in members if member.team_id == team_pk]
         if team_members:
             return Selection(members=team_members, team=team_members[0].team)
     requested = _requested_member_ids(request, user)
@@ -184,7 +184,7 @@ def _requested_day(request: HttpRequest) -> datetime.date:
             day = datetime.date.fromisoformat(request.GET.get(name, ""))
         except ValueError:
             continue
-        if EARLIEST <= day <= LATEST:
+        if in_bounds(day):
             return day
     return timezone.localdate()
 

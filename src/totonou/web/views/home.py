@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from totonou.activities.models import Activity, ActivityType
 from totonou.activities.selectors import activity_type_choices
+from totonou.core.bounds import parse_id
 from totonou.core.exceptions import PermissionDenied
 from totonou.core.htmx import is_htmx, render_page
 from totonou.core.request import safe_next
@@ -265,7 +266,8 @@ def _member(request: HttpRequest, viewer: User) -> User:
     raw = request.GET.get("member", "")
     if request.method != "GET" or raw in ("", str(viewer.pk)):
         return viewer
-    member = user_get(pk=int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    member_id = parse_id(raw)
+    member = user_get(pk=member_id) if member_id is not None else None
     if member is None:
         raise Http404(_("No such member."))
     if not may_open_my_day_of(user=viewer, member=member):
@@ -283,9 +285,9 @@ def _quick_log_choices(user: User) -> tuple[QuerySet[Customer], QuerySet[Activit
 def _quick_log_initial(request: HttpRequest, user: User) -> dict[str, Any]:
     """``?customer=ID`` chooses the customer (any the user may see); ``&mode=plan`` selects "planned"."""
     initial: dict[str, Any] = {}
-    raw = request.GET.get("customer", "")
-    if raw.isdigit() and len(raw) < 19:
-        customer = customer_get(user=user, pk=int(raw))
+    customer_id = parse_id(request.GET.get("customer"))
+    if customer_id is not None:
+        customer = customer_get(user=user, pk=customer_id)
         if customer is not None:
             initial["customer"] = customer
     if request.GET.get("mode") == "plan":
