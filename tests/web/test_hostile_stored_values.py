@@ -1,4 +1,4 @@
-"""Values outside the input bounds (ADR 0032) that an old row may still hold never break a shared page.
+"""Values outside the input bounds (ADR 0029) that an old row may still hold never break a shared page.
 
 The inputs refuse them now, but rows written before (or by hand) may hold an activity at
 9999-12-31T20:00Z (year 10000 in Tokyo) or 0001-01-01T00:30Z (year 0 in Los Angeles), a cadence of a

@@ -1,4 +1,4 @@
-"""The input bounds (ADR 0032): every date, datetime and day count a person or a client may give, in
+"""The input bounds (ADR 0029): every date, datetime and day count a person or a client may give, in
 one place.
 
 - **Dates and datetimes** lie between 1900-01-01 and 2200-12-31, both in the value's own offset and
