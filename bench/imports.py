@@ -142,7 +142,7 @@ class Site:
         child.returncode = code
         lines = output.read_text(errors="replace").strip().splitlines()
         # ru_maxrss is in kilobytes on Linux
-        return Step(
+        step = Step(
             name=name,
             rows=rows,
             seconds=round(seconds, 2),
@@ -151,6 +151,14 @@ class Site:
             exit=code,
             output=lines[-1] if lines else "",
         )
+        # each step as it ends: a long run that stops still leaves what it measured
+        print(
+            f"{step.name:<24} {step.rows:>10,} rows {step.seconds:>8.1f} s "
+            f"{step.rows_per_second:>8,} rows/s  peak {step.peak_mb:>7.1f} MB  exit {step.exit}  "
+            f"{step.output[:60]}",
+            flush=True,
+        )
+        return step
 
 
 def write_customers(path: Path, count: int, prefix: str) -> None:
@@ -224,7 +232,7 @@ def run(size: str, database: str, postgres: str, sizes: dict[str, float]) -> dic
                 site.run("copy activities", target, [sys.executable, "-c", FILL_SCRIPT, str(target)])
             )
             steps.append(site.run("export", target, [sys.executable, "-c", EXPORT_SCRIPT, str(exported)]))
-            export_mb = round(exported.stat().st_size / 2**20, 1)
+            export_mb = round(exported.stat().st_size / 2**20, 1) if exported.exists() else 0.0
         finally:
             site.drop()
             shutil.rmtree(folder / "var", ignore_errors=True)
@@ -275,11 +283,6 @@ def main() -> int:
         if getattr(args, name) is not None:
             sizes[name] = getattr(args, name)
     result = run(args.size, args.database, args.postgres, sizes)
-    for step in result["steps"]:  # type: ignore[attr-defined]
-        print(
-            f"{step['name']:<22} {step['rows']:>10,} rows {step['seconds']:>8.1f} s "
-            f"{step['rows_per_second']:>8,} rows/s  peak {step['peak_mb']:>7.1f} MB  exit {step['exit']}"
-        )
     print(f"peak memory growth, small → large: {result['peak_growth_mb']}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     prefix = "" if args.size == "full" else f"{args.size}-"
