@@ -1,4 +1,4 @@
-"""The input bounds (``core/bounds.py``, ADR 0029): dates between 1900-01-01 and 2200-12-31, given as
+"""The input bounds (``core/bounds.py``, ADR 0032): dates between 1900-01-01 and 2200-12-31, given as
 ISO 8601 text, and day counts between 1 and 3650, in every input — API bodies and query strings, page
 forms and query strings, imports — refused with a field message before anything is written."""
 

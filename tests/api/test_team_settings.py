@@ -67,3 +67,22 @@ def test_the_service_refuses_a_manager_the_admin_fields(team_a):
     with pytest.raises(PermissionDenied):
         team_update(actor=manager, team=team, members=[], time_zone="UTC")
     assert _settings(team) == DEFAULT
+
+
+def test_an_admin_creates_a_team_with_its_settings_and_a_manager_may_not(api, people):
+    body = {"name": "NY Sales", "time_zone": "America/New_York", "report_deadline_weekday": 0}
+    assert api(people.manager).post("/teams", body).status_code == 403
+    assert not Team.objects.filter(name="NY Sales").exists()
+    response = api(people.admin).post("/teams", {**body, "report_deadline_time": "08:45"})
+    assert response.status_code == 201, response.content
+    team = Team.objects.get(name="NY Sales")
+    assert _settings(team) == ("America/New_York", 0, datetime.time(8, 45))
+    assert (response.json()["report_deadline_weekday"], response.json()["report_deadline_time"]) == (
+        0,
+        "08:45:00",
+    )
+    # Left out: the defaults.
+    assert (
+        _settings(Team.objects.get(pk=api(people.admin).post("/teams", {"name": "Kobe"}).json()["id"]))
+        == DEFAULT
+    )

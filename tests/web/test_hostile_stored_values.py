@@ -1,4 +1,4 @@
-"""Values outside the input bounds (ADR 0029) that an old row may still hold never break a shared page.
+"""Values outside the input bounds (ADR 0032) that an old row may still hold never break a shared page.
 
 The inputs refuse them now, but rows written before (or by hand) may hold an activity at
 9999-12-31T20:00Z (year 10000 in Tokyo) or 0001-01-01T00:30Z (year 0 in Los Angeles), a cadence of a
@@ -131,4 +131,49 @@ def test_every_page_and_api_list_answers_with_hostile_values_stored(world, admin
         response = client.get(url)
         if response.status_code >= 500 or response.status_code not in {200, 403, 404, 422}:
             failures.append((url, response.status_code))
+    assert failures == []
+
+
+#: Query keys that name a day, a week or a period on some page.
+DATE_KEYS = (
+    "date",
+    "week",
+    "from",
+    "to",
+    "month",
+    "start",
+    "end",
+    "close_from",
+    "close_to",
+    "active_on",
+    "date_from",
+    "date_to",
+    "closed_from",
+    "closed_to",
+    "entered_from",
+    "entered_to",
+)
+
+
+@pytest.mark.parametrize("who", ["rep", "manager"])
+def test_no_page_answers_500_to_a_date_outside_the_bounds_in_its_query(world, admin_user, who):
+    """Item 1's query-string side: far dates, far ISO weeks, numbers and NULs in every date parameter
+    of every page (and a report week in the path) are a field message, today or 404, never a 500."""
+    client = Client(raise_request_exception=False)
+    client.force_login(getattr(world, who))
+    failures = []
+    urls = [*_page_urls(), "/reports/week/9999-W52/", "/reports/week/0001-W01/"]
+    for url in urls:
+        for value in (
+            "9999-12-31",
+            "0001-01-01",
+            "9999-W52",
+            "0001-W01",
+            "-3.3e-79",
+            "9999-12-31T23:59",
+            "a\x00b",
+        ):
+            response = client.get(url, dict.fromkeys(DATE_KEYS, value))
+            if response.status_code >= 500:
+                failures.append((url, value, response.status_code))
     assert failures == []

@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from totonou.core.bounds import BoundedDateTimeField
+from totonou.core.bounds import COMMENT_VALIDATORS, LONG_TEXT_VALIDATORS, BoundedDateTimeField
 from totonou.core.i18n import pick
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.users.permissions import is_signed_in
@@ -104,9 +104,9 @@ class Activity(VersionedModel):
         "customers.Contact", blank=True, related_name="activities", verbose_name=_("contacts")
     )
     subject = models.CharField(_("subject"), max_length=200, blank=True)
-    purpose = models.TextField(_("purpose"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
-    next_step = models.TextField(_("next step"), blank=True)
+    purpose = models.TextField(_("purpose"), blank=True, validators=LONG_TEXT_VALIDATORS)
+    notes = models.TextField(_("notes"), blank=True, validators=LONG_TEXT_VALIDATORS)
+    next_step = models.TextField(_("next step"), blank=True, validators=LONG_TEXT_VALIDATORS)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     starts_at = BoundedDateTimeField(_("starts at"))
     ends_at = BoundedDateTimeField(_("ends at"))
@@ -114,7 +114,7 @@ class Activity(VersionedModel):
     original_starts_at = BoundedDateTimeField(_("originally planned start"), null=True, blank=True)
     completed_at = BoundedDateTimeField(_("completed at"), null=True, blank=True)
     cancelled_at = BoundedDateTimeField(_("cancelled at"), null=True, blank=True)
-    cancel_reason = models.TextField(_("cancel reason"), blank=True)
+    cancel_reason = models.TextField(_("cancel reason"), blank=True, validators=LONG_TEXT_VALIDATORS)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -228,7 +228,7 @@ class Comment(TimeStampedModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments", verbose_name=_("author")
     )
-    body = models.TextField(_("comment"))
+    body = models.TextField(_("comment"), validators=COMMENT_VALIDATORS)
     activity = models.ForeignKey(
         Activity,
         on_delete=models.CASCADE,

@@ -11,7 +11,7 @@ from ninja import Schema
 from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
 from totonou.activities.selectors import reaction_summary
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
-from totonou.core.bounds import BoundedDateTime
+from totonou.core.bounds import BoundedDateTime, CommentText, LongText
 
 
 class ActivityTypeOut(WebObjectOut):
@@ -57,9 +57,9 @@ class ActivityOut(WebObjectOut):
     deal: int | None
     contacts: list[int]
     subject: str
-    purpose: str
-    notes: str
-    next_step: str
+    purpose: LongText
+    notes: LongText
+    next_step: LongText
     status: str
     starts_at: ApiDateTime
     ends_at: ApiDateTime
@@ -121,9 +121,9 @@ class _ActivityFields(InputSchema):
     deal: Id | None = None
     contacts: list[Id] | None = None
     subject: str | None = None
-    purpose: str | None = None
-    notes: str | None = None
-    next_step: str | None = None
+    purpose: LongText | None = None
+    notes: LongText | None = None
+    next_step: LongText | None = None
 
 
 class ActivityIn(_ActivityFields):
@@ -148,8 +148,8 @@ class ActivityPatch(_ActivityFields):
 class ActivityCompleteIn(InputSchema):
     nullable: ClassVar[frozenset[str]] = frozenset({"version"})
 
-    notes: str | None = None
-    next_step: str | None = None
+    notes: LongText | None = None
+    next_step: LongText | None = None
     version: int | None = None
 
 
@@ -166,7 +166,7 @@ class ActivityRescheduleIn(InputSchema):
 class ActivityCancelIn(InputSchema):
     nullable: ClassVar[frozenset[str]] = frozenset({"version"})
 
-    reason: str
+    reason: LongText
     version: int | None = None
 
 
@@ -191,7 +191,7 @@ class CommentOut(WebObjectOut):
 
     id: int
     author: int
-    body: str
+    body: CommentText
     activity: int | None
     deal: int | None
     weekly_report: int | None
@@ -226,7 +226,7 @@ class CommentIn(InputSchema):
 
     nullable: ClassVar[frozenset[str]] = frozenset({"activity", "deal", "weekly_report"})
 
-    body: str
+    body: CommentText
     activity: Id | None = None
     deal: Id | None = None
     weekly_report: Id | None = None

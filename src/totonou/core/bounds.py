@@ -1,4 +1,4 @@
-"""The input bounds (ADR 0029): every date, datetime and day count a person or a client may give, in
+"""The input bounds (ADR 0032): every date, datetime and day count a person or a client may give, in
 one place.
 
 - **Dates and datetimes** lie between 1900-01-01 and 2200-12-31, both in the value's own offset and
@@ -30,7 +30,7 @@ import re
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -102,6 +102,14 @@ def clamp_datetime(value: datetime.datetime) -> datetime.datetime:
 
 
 DAY_COUNT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(MAX_DAYS)]
+
+#: The longest text a person writes in one field (notes, purpose, next step, a weekly report's
+#: reflections, a hypothesis, a loss note, a cancel reason) and in one comment: the forms' cap and the
+#: API's, checked by the model fields' validators in every service's ``full_clean``.
+LONG_TEXT_MAX_LENGTH = 10_000
+COMMENT_MAX_LENGTH = 4_000
+LONG_TEXT_VALIDATORS = [MaxLengthValidator(LONG_TEXT_MAX_LENGTH)]
+COMMENT_VALIDATORS = [MaxLengthValidator(COMMENT_MAX_LENGTH)]
 #: For a form's DateField / DateTimeField that no model field backs.
 DATE_VALIDATORS = [validate_date_in_bounds]
 
@@ -136,6 +144,22 @@ class BoundedDateTimeField(models.DateTimeField):
         return clamp_datetime(value) if isinstance(value, datetime.datetime) else value
 
 
+def has_nul(value: Any) -> bool:
+    """Whether text, or any text inside a list or mapping, holds a NUL character. PostgreSQL cannot
+    store one in text and SQLite would: every input refuses it alike, on its field."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    return False
+
+
+def nul_message() -> str:
+    return _("Null characters are not allowed.")
+
+
 # --- pydantic (API schemas, FilterSchemas) -------------------------------------------------------------
 
 
@@ -161,5 +185,8 @@ BoundedDateTime = Annotated[datetime.datetime, BeforeValidator(_iso_text), After
 #: well-formed value to a set-up endpoint hears 403 before any value is judged.
 DayCount = Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": MAX_DAYS})]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+#: Text in a request body: the schema documents the cap, the model field's validator refuses more (422).
+LongText = Annotated[str, Field(json_schema_extra={"maxLength": LONG_TEXT_MAX_LENGTH})]
+CommentText = Annotated[str, Field(json_schema_extra={"maxLength": COMMENT_MAX_LENGTH})]
 #: A year that a query may name (a fiscal year, the targets page).
 Year = Annotated[int, Field(ge=EARLIEST_DATE.year, le=LATEST_DATE.year)]

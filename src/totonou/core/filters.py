@@ -12,6 +12,8 @@ from django.utils import timezone
 from ninja import FilterSchema
 from pydantic import ValidationError as PydanticValidationError
 
+from totonou.core.bounds import has_nul, nul_message
+
 F = TypeVar("F", bound=FilterSchema)
 
 
@@ -50,14 +52,16 @@ def filters_from_query(schema: type[F], query: QueryDict) -> tuple[F, dict[str, 
     """Build ``schema`` from a page's query string. Invalid values are dropped and reported per field,
     so a list page shows its field errors instead of failing."""
     data: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
     for key, field in schema.model_fields.items():
-        if _is_list(field.annotation):
+        if has_nul(query.getlist(key)):
+            errors[key] = [nul_message()]  # as the API refuses it (core.api.refuse_nul_in_query)
+        elif _is_list(field.annotation):
             values = [value for value in query.getlist(key) if value != ""]
             if values:
                 data[key] = values
         elif query.get(key, "") != "":
             data[key] = query[key]
-    errors: dict[str, list[str]] = {}
     try:
         return schema(**data), errors
     except PydanticValidationError as exc:

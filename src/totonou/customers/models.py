@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from totonou.core.bounds import DAY_COUNT_VALIDATORS, BoundedDateTimeField
+from totonou.core.bounds import DAY_COUNT_VALIDATORS, LONG_TEXT_VALIDATORS, BoundedDateTimeField
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.core.validators import HEX_COLOR
 from totonou.search.text import company_key
@@ -126,7 +126,7 @@ class Customer(VersionedModel):
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=LONG_TEXT_VALIDATORS)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
     archived_at = BoundedDateTimeField(_("archived at"), null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
@@ -266,7 +266,7 @@ class Contact(VersionedModel):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_decision_maker = models.BooleanField(_("decision maker"), default=False)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=LONG_TEXT_VALIDATORS)
     archived_at = BoundedDateTimeField(_("archived at"), null=True, blank=True, editable=False)
 
     objects = ContactQuerySet.as_manager()

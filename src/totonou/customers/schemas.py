@@ -7,7 +7,7 @@ from typing import ClassVar
 from ninja import Schema
 
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
-from totonou.core.bounds import DayCount
+from totonou.core.bounds import DayCount, LongText
 from totonou.customers.models import Contact, Customer
 
 
@@ -50,7 +50,7 @@ class CustomerOut(WebObjectOut):
     address: str
     phone: str
     website: str
-    notes: str
+    notes: LongText
     external_id: str
     archived: bool
     archived_at: ApiDateTime | None
@@ -90,7 +90,7 @@ class _CustomerFields(InputSchema):
     address: str | None = None
     phone: str | None = None
     website: str | None = None
-    notes: str | None = None
+    notes: LongText | None = None
     external_id: str | None = None
 
 
@@ -134,7 +134,7 @@ class ContactOut(WebObjectOut):
     email: str
     phone: str
     is_decision_maker: bool
-    notes: str
+    notes: LongText
     archived: bool
     archived_at: ApiDateTime | None
     version: int
@@ -160,7 +160,7 @@ class _ContactFields(InputSchema):
     email: str | None = None
     phone: str | None = None
     is_decision_maker: bool | None = None
-    notes: str | None = None
+    notes: LongText | None = None
 
 
 class ContactIn(_ContactFields):

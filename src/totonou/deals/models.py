@@ -11,7 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from totonou.core.bounds import DAY_COUNT_VALIDATORS, BoundedDateField, BoundedDateTimeField
+from totonou.core.bounds import (
+    DAY_COUNT_VALIDATORS,
+    LONG_TEXT_VALIDATORS,
+    BoundedDateField,
+    BoundedDateTimeField,
+)
 from totonou.core.i18n import pick
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
@@ -110,9 +115,9 @@ class Deal(VersionedModel):
         related_name="deals",
         verbose_name=_("loss reason"),
     )
-    loss_note = models.TextField(_("loss note"), blank=True)
+    loss_note = models.TextField(_("loss note"), blank=True, validators=LONG_TEXT_VALIDATORS)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=LONG_TEXT_VALIDATORS)
     contact = models.ForeignKey(
         "customers.Contact",
         on_delete=models.SET_NULL,

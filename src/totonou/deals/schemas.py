@@ -8,7 +8,7 @@ from typing import ClassVar
 from ninja import Schema
 
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
-from totonou.core.bounds import BoundedDate, DayCount
+from totonou.core.bounds import BoundedDate, DayCount, LongText
 from totonou.deals.models import Deal
 
 
@@ -85,9 +85,9 @@ class DealOut(WebObjectOut):
     stage_entered_at: ApiDateTime
     closed_at: ApiDateTime | None
     loss_reason: int | None
-    loss_note: str
+    loss_note: LongText
     next_step: str
-    notes: str
+    notes: LongText
     contact: int | None
     external_id: str
     archived_at: ApiDateTime | None
@@ -129,7 +129,7 @@ class _DealFields(InputSchema):
     stage: Id | None = None
     loss_reason: Id | None = None
     next_step: str | None = None
-    notes: str | None = None
+    notes: LongText | None = None
     contact: Id | None = None
     external_id: str | None = None
 
@@ -147,7 +147,7 @@ class DealPatch(_DealFields):
 
     customer: Id | None = None
     title: str | None = None
-    loss_note: str | None = None
+    loss_note: LongText | None = None
     version: int | None = None
 
 
@@ -163,7 +163,7 @@ class DealStageIn(InputSchema):
 
     stage: Id
     loss_reason: Id | None = None
-    loss_note: str | None = None
+    loss_note: LongText | None = None
     closed_on: BoundedDate | None = None
     amount: int | None = None
     version: int | None = None

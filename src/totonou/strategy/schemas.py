@@ -6,14 +6,14 @@ import datetime
 from typing import ClassVar
 
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
-from totonou.core.bounds import BoundedDate
+from totonou.core.bounds import BoundedDate, LongText
 from totonou.strategy.models import Strategy
 
 
 class StrategyOut(WebObjectOut):
     id: int
     name: str
-    hypothesis: str
+    hypothesis: LongText
     starts_on: datetime.date
     ends_on: datetime.date
     team: int | None
@@ -43,7 +43,7 @@ class StrategyIn(InputSchema):
     nullable: ClassVar[frozenset[str]] = frozenset({"team"})
 
     name: str
-    hypothesis: str
+    hypothesis: LongText
     starts_on: BoundedDate
     ends_on: BoundedDate
     target_share: int
@@ -58,7 +58,7 @@ class StrategyPatch(InputSchema):
     nullable: ClassVar[frozenset[str]] = frozenset({"team", "version"})
 
     name: str | None = None
-    hypothesis: str | None = None
+    hypothesis: LongText | None = None
     starts_on: BoundedDate | None = None
     ends_on: BoundedDate | None = None
     target_share: int | None = None

@@ -207,6 +207,32 @@ def _shifted(period: PeriodFilter, current: Period, step: int) -> dict[str, str]
     return {"period": period.period, "date": day.isoformat()}
 
 
+def range_step(
+    *,
+    url_name: str,
+    scope: list[tuple[str, str]],
+    first_day: datetime.date,
+    last_day: datetime.date,
+    today: datetime.date,
+) -> dict[str, Any]:
+    """Previous / next for a page whose period is a range of days (``from`` … ``to``, the pipeline tab):
+    the ranges of the same length before and after, in words; no next after the range holding today.
+    ``scope``: the page's other parameters, kept in both links."""
+    length = datetime.timedelta(days=(last_day - first_day).days + 1)
+
+    def url(first: datetime.date, last: datetime.date) -> str:
+        pairs = [*scope, ("from", first.isoformat()), ("to", last.isoformat())]
+        return f"{reverse(url_name)}?{urlencode(pairs)}"
+
+    return {
+        "words": period_words(first_day, last_day),
+        "previous_url": url(first_day - length, last_day - length),
+        "previous_label": _("Previous range"),
+        "next_url": url(first_day + length, last_day + length) if last_day < today else "",
+        "next_label": _("Next range"),
+    }
+
+
 def _page_url(query: QueryDict, **period: str) -> str:
     """The dashboard with ``query``'s scope (an empty ``team`` or ``owner``, "everyone", kept) and
     ``period``'s parameters."""

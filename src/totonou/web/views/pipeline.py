@@ -36,7 +36,7 @@ from totonou.targets.periods import add_months
 from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
-from totonou.web.views.insights import _parse, _teams, scoped_query
+from totonou.web.views.insights import _parse, _teams, range_step, scoped_query
 
 #: How many cards a column shows before "+N more" (capped in SQL).
 COLUMN_CARDS = 30
@@ -159,7 +159,7 @@ def _win_rate_params(
 def pipeline_analytics_moved(request: HttpRequest) -> HttpResponse:
     """The analytics moved to Insights → Pipeline; old links keep working."""
     query = request.GET.urlencode()
-    return redirect(reverse("web:insights_pipeline") + (f"?{query}" if query else ""), permanent=True)
+    return redirect(reverse("web:insights_pipeline") + (f"?{query}" if query else ""))
 
 
 @require_GET
@@ -258,6 +258,17 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "first_day": first_day,
         "last_day": last_day,
+        "period_step": range_step(  # previous / next range of the same length, as on every Insights tab
+            url_name="web:insights_pipeline",
+            scope=[
+                (key, str(query[key]))
+                for key in ANALYTICS_KEYS
+                if key not in ("from", "to") and key in query and (query[key] or key in ("team", "owner"))
+            ],
+            first_day=first_day,
+            last_day=last_day,
+            today=timezone.localtime(timezone.now(), zone).date(),
+        ),
         "search": search,
         "errors": errors,
         "groups": [
