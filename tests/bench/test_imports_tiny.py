@@ -20,7 +20,7 @@ def test_import_bench_tiny_run_imports_and_exports_every_row_and_reports_memory(
     url = os.environ.get("DATABASE_URL", "")
     vendor = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
     output = tmp_path / "result.json"
-    command = [sys.executable, "-m", "bench.imports", "--size", "tiny", "--database", vendor]
+    command = [sys.executable, "-m", "bench.imports", "--size", "tiny", "--database", vendor, "--heap"]
     command += ["--json", str(output)] + (["--postgres", url] if vendor == "postgresql" else [])
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
 
@@ -48,5 +48,8 @@ def test_import_bench_tiny_run_imports_and_exports_every_row_and_reports_memory(
         assert step["exit"] == 0
         assert step["seconds"] > 0 and step["rows_per_second"] > 0
         assert 20 < step["peak_mb"] < 1000  # the child's own peak, in MB
+        # the Python heap is traced for the imports and exports, not for the SQL copy
+        assert (step["heap_mb"] > 1) == (step["name"] != "copy activities"), step
+    assert report["growth_of"] == "heap_mb"
     assert set(report["peak_growth_mb"]) == {"import customers", "import activities", "export"}
     assert report["problems"] == []
