@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= $(or $(TEST_DATABASE_URL),postgres://postgres@127.0.0.1:5432/totonou)
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run install test-tools test lint typecheck checks test-sqlite test-postgres bench messages clean
+.PHONY: run install test-tools test lint typecheck checks test-sqlite test-postgres bench bench-imports messages clean
 
 run: install  ## serve web + worker on http://127.0.0.1:8000 with demo data
 	./scripts/run.sh
@@ -58,6 +58,9 @@ test-postgres: install test-tools
 
 bench: install  ## the benchmark harness at the large size on SQLite and PostgreSQL (not part of `make test`)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-imports: install  ## the import and export benchmark (bench/imports.py; BENCH_IMPORTS_ARGS="--size tiny --heap")
+	$(BIN)/python -m bench.imports $(BENCH_IMPORTS_ARGS)
 
 messages: install  ## regenerate and compile the ja/en catalogs
 	cd src/totonou && ../../$(BIN)/totonou makemessages -l ja -l en --no-obsolete --add-location file --ignore 'demo/*'

@@ -5,11 +5,13 @@ Run by ``python -m bench`` in a subprocess per database with ``DATABASE_URL`` se
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import django
@@ -159,11 +161,65 @@ def send(client: Client, request: Request) -> Any:
     return client.generic(request.method, request.path, request.body or "", content_type="application/json")
 
 
+@contextlib.contextmanager
+def clock(at: str | None, user: Any) -> Iterator[None]:
+    """``timezone.now()`` fixed at ``at`` (``"HH:MM"``) today in ``user``'s time zone, or the real clock.
+    Every module reads the time through ``django.utils.timezone.now``, so one patch sets it for all."""
+    if at is None:
+        yield
+        return
+    import datetime
+    import zoneinfo
+    from unittest import mock
+
+    from django.utils import timezone
+
+    zone = zoneinfo.ZoneInfo(user.time_zone or "Asia/Tokyo")
+    hour, minute = (int(part) for part in at.split(":"))
+    today = timezone.now().astimezone(zone).date()
+    fixed = datetime.datetime.combine(today, datetime.time(hour, minute), tzinfo=zone).astimezone(
+        datetime.UTC
+    )
+    with mock.patch("django.utils.timezone.now", return_value=fixed):
+        yield
+
+
 def measure(scenario_name: str, client: Client, ctx: Context, runs: int, warmup: int) -> dict[str, Any]:
     scenario = next(s for s in SCENARIOS if s.name == scenario_name)
     times: list[float] = []
     cpu_times: list[float] = []
     queries: list[int] = []
+    if scenario.setup is not None:
+        scenario.setup(ctx)
+    user = {"manager": ctx.manager, "admin": ctx.admin}.get(scenario.user, ctx.rep)
+    with clock(scenario.clock, user):
+        _runs(scenario, client, ctx, runs, warmup, times, cpu_times, queries)
+    if scenario.cleanup is not None:
+        scenario.cleanup(ctx)
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "group": scenario.group,
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(p95, 2),
+        # CPU time of this process (SQLite runs in it): what a busy machine disturbs least
+        "cpu_median_ms": round(statistics.median(cpu_times), 2),
+        "queries": max(queries),
+        "runs": runs,
+        **({"clock": scenario.clock} if scenario.clock else {}),
+    }
+
+
+def _runs(
+    scenario: Any,
+    client: Client,
+    ctx: Context,
+    runs: int,
+    warmup: int,
+    times: list[float],
+    cpu_times: list[float],
+    queries: list[int],
+) -> None:
     for index in range(warmup + runs):
         request = resolvable(scenario, ctx)
         assert request is not None
@@ -181,19 +237,6 @@ def measure(scenario_name: str, client: Client, ctx: Context, runs: int, warmup:
             times.append(elapsed)
             cpu_times.append(cpu)
             queries.append(len(captured))
-    if scenario.cleanup is not None:
-        scenario.cleanup(ctx)
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {
-        "group": scenario.group,
-        "median_ms": round(statistics.median(times), 2),
-        "p95_ms": round(p95, 2),
-        # CPU time of this process (SQLite runs in it): what a busy machine disturbs least
-        "cpu_median_ms": round(statistics.median(cpu_times), 2),
-        "queries": max(queries),
-        "runs": runs,
-    }
 
 
 def main() -> None:

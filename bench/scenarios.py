@@ -51,6 +51,11 @@ class Scenario:
     build: Callable[[Context], Request]
     #: Puts the data set back after the runs (for scenarios that write).
     cleanup: Callable[[Context], None] | None = None
+    #: Prepares the data set before the runs (e.g. drops the statistics); ``cleanup`` restores it.
+    setup: Callable[[Context], None] | None = None
+    #: The clock during the runs, ``"HH:MM"`` today in the signed-in user's time zone: pages whose
+    #: content follows the time of day (My day) are measured at several hours (``measure.clock``).
+    clock: str | None = None
 
 
 def url(name: str, *args: Any, query: str = "") -> str:
@@ -72,8 +77,24 @@ def _fiscal_year() -> int:
     return fiscal_year_of(_today())
 
 
+def _last_three_months() -> str:
+    """A custom range on the Insights page: the first of the month two months back to today."""
+    today = _today()
+    index = today.year * 12 + today.month - 1 - 2
+    first = datetime.date(index // 12, index % 12 + 1, 1)
+    return f"period=custom&from={first.isoformat()}&to={today.isoformat()}"
+
+
 def _members(ctx: Context) -> str:
     return ",".join(str(user.pk) for user in ctx.team_members)
+
+
+def _managed_rep(ctx: Context) -> int:
+    """A rep of a team the benchmark's manager manages (the member history is theirs to read)."""
+    from totonou.users.models import User
+
+    rep = User.objects.filter(team__managers=ctx.manager, role="rep").order_by("pk").first()
+    return rep.pk if rep is not None else ctx.rep.pk
 
 
 def _api_create(ctx: Context) -> Request:
@@ -175,8 +196,130 @@ def _reassign_cleanup(ctx: Context) -> None:
             model.objects.filter(pk__in=ids[start : start + 5000]).update(owner_id=owner_id)
 
 
+def _vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def _drop_deal_statistics(ctx: Context) -> None:
+    """The deal tables as before any ``ANALYZE``: the planner knows nothing of their rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if _vendor() == "sqlite":
+            cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl IN ('deals_deal', 'deals_stage')")
+            cursor.execute("ANALYZE sqlite_schema")  # makes open connections re-read the statistics
+        else:
+            cursor.execute(
+                "DELETE FROM pg_statistic WHERE starelid IN ('deals_deal'::regclass, 'deals_stage'::regclass)"
+            )
+
+
+def _analyze_deals(ctx: Context) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE deals_deal")
+        cursor.execute("ANALYZE deals_stage")
+
+
+def _as_after_a_bulk_load(ctx: Context) -> None:
+    """The coming plans as a bulk load leaves them: on PostgreSQL rewritten and not yet vacuumed (the
+    visibility map no longer says "all visible", so an index-only scan visits the table for each row);
+    on SQLite without statistics."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if _vendor() == "sqlite":
+            cursor.execute(
+                "DELETE FROM sqlite_stat1 WHERE tbl IN ('activities_activity', 'customers_customer')"
+            )
+            cursor.execute("ANALYZE sqlite_schema")
+        else:
+            cursor.execute(
+                "UPDATE activities_activity SET status = status "
+                "WHERE status = 'planned' AND starts_at >= now()"
+            )
+
+
+def _after_bulk_load_cleanup(ctx: Context) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if _vendor() == "sqlite":
+            cursor.execute("ANALYZE activities_activity")
+            cursor.execute("ANALYZE customers_customer")
+        else:
+            cursor.execute("VACUUM ANALYZE activities_activity")
+
+
+def _customer_name_query(ctx: Context) -> str:
+    """A part of a real customer's name (its first two characters), so the search finds something."""
+    from urllib.parse import quote
+
+    return "q=" + quote(ctx.customer.name.removeprefix("株式会社")[:2])
+
+
+# My day at three hours of the rep's day: before work (every plan ahead), at noon, late in the evening
+# (every plan of the day past its start, waiting for a result).
+MY_DAY_CLOCKS = {"morning": "07:30", "midday": "12:30", "evening": "22:50"}
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("my_day", "page", "rep", lambda ctx: Request("GET", url("web:home"))),
+    *[
+        Scenario(f"my_day_{name}", "page", "rep", lambda ctx: Request("GET", url("web:home")), clock=clock)
+        for name, clock in MY_DAY_CLOCKS.items()
+    ],
+    # The lightest signed-in page: what every page pays (session, user, header, layout).
+    Scenario("settings_page", "base", "rep", lambda ctx: Request("GET", url("web:settings"))),
+    # Everyone's open deals, a 25-row page, with the data set's statistics and without any.
+    Scenario(
+        "deal_list_open_all",
+        "list",
+        "manager",
+        lambda ctx: Request("GET", url("deals:deal_list", query="owner=&kind=open")),
+    ),
+    Scenario(
+        "deal_list_open_all_no_statistics",
+        "list",
+        "manager",
+        lambda ctx: Request("GET", url("deals:deal_list", query="owner=&kind=open")),
+        cleanup=_analyze_deals,
+        setup=_drop_deal_statistics,
+    ),
+    # The customer list searched by a part of a name (the search index, not a scan).
+    Scenario(
+        "customer_name_search",
+        "list",
+        "manager",
+        lambda ctx: Request("GET", url("customers:customer_list", query=_customer_name_query(ctx))),
+    ),
+    # Words in no document (as rare as a word gets): PostgreSQL's known weak spot (ADR 0012).
+    Scenario(
+        "search_rare_word_en",
+        "search",
+        "manager",
+        lambda ctx: Request("GET", url("search:search", query="q=firmware")),
+    ),
+    Scenario(
+        "search_rare_word_ja",
+        "search",
+        "manager",
+        lambda ctx: Request(
+            "GET", url("search:search", query="q=%E3%83%AA%E3%83%97%E3%83%AC%E3%83%BC%E3%82%B9")
+        ),
+    ),
+    # The uncontacted list straight after a bulk load (no VACUUM, no statistics yet).
+    Scenario(
+        "uncontacted_after_bulk_load",
+        "insight",
+        "token",
+        lambda ctx: Request("GET", url("api:insights_uncontacted")),
+        cleanup=_after_bulk_load_cleanup,
+        setup=_as_after_a_bulk_load,
+    ),
     Scenario(
         "calendar_team_week",
         "page",
@@ -266,6 +409,14 @@ SCENARIOS: list[Scenario] = [
         "manager",
         lambda ctx: Request("GET", url("web:insights", query=f"team={ctx.team_id}")),
     ),
+    # The same page over a custom range of about three months (issue 18): the coverage counts touches
+    # and key days for the whole range, the trend is six such ranges back.
+    Scenario(
+        "insights_dashboard_custom_quarter",
+        "dashboard",
+        "manager",
+        lambda ctx: Request("GET", url("web:insights", query=f"team={ctx.team_id}&{_last_three_months()}")),
+    ),
     Scenario(
         "strategy_alignment",
         "insight",
@@ -280,6 +431,17 @@ SCENARIOS: list[Scenario] = [
     # Weekly reports: a rep's week (figures, the records behind them, last week's figures) and the
     # team's meeting pack (a row per member) as its manager sees it.
     Scenario("weekly_report_rep", "insight", "rep", lambda ctx: Request("GET", url("reports:my_week"))),
+    # A rep's history (twelve weeks: status and key figures, two grouped queries) as the rep and as the
+    # team's manager sees it.
+    Scenario(
+        "weekly_report_history_rep", "insight", "rep", lambda ctx: Request("GET", url("reports:history"))
+    ),
+    Scenario(
+        "weekly_report_member_history",
+        "insight",
+        "manager",
+        lambda ctx: Request("GET", url("reports:member_history", _managed_rep(ctx))),
+    ),
     Scenario(
         "meeting_pack_team",
         "insight",
@@ -345,6 +507,35 @@ SCENARIOS: list[Scenario] = [
             url(
                 "api:insights_funnel",
                 query=f"team={ctx.team_id}&from={_today() - datetime.timedelta(days=364)}&to={_today()}",
+            ),
+        ),
+    ),
+    # Insights → Pipeline for the team and a year (win rate by rep, the stage funnel, loss reasons with
+    # their notes, the quarter's forecast, every figure linked), and one of its links: the deal list of
+    # the deals the team closed as won in that year.
+    Scenario(
+        "pipeline_analytics_team_year",
+        "insight",
+        "manager",
+        lambda ctx: Request(
+            "GET",
+            url(
+                "web:insights_pipeline",
+                query=f"team={ctx.team_id}&group_by=owner&from={_today() - datetime.timedelta(days=364)}"
+                f"&to={_today()}&period=quarter",
+            ),
+        ),
+    ),
+    Scenario(
+        "deal_list_won_in_year",
+        "page",
+        "manager",
+        lambda ctx: Request(
+            "GET",
+            url(
+                "deals:deal_list",
+                query=f"owner=&team={ctx.team_id}&kind=won"
+                f"&closed_from={_today() - datetime.timedelta(days=364)}&closed_to={_today()}",
             ),
         ),
     ),

@@ -4,6 +4,7 @@ tests of behaviour go through the services."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -61,11 +62,21 @@ class SegmentFactory(factory.django.DjangoModelFactory):
 class CustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Customer
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"株式会社テスト{n}")
     name_kana = factory.Sequence(lambda n: f"テスト{n}")
     segment = factory.SubFactory(SegmentFactory)
     owner = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def indexed(customer: Customer, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """In the search index, as the services put every customer in use (the list's name search reads
+        it, ADR 0012); an archived one is not."""
+        if create and customer.archived_at is None:
+            from totonou.customers.search_documents import customer_index
+
+            customer_index(customer)
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

@@ -1,4 +1,4 @@
-"""The calendar drawn to scale (ADR 0029), measured in Chromium: a 09:00–10:30 plan starts on the 09:00
+"""The calendar drawn to scale (ADR 0030), measured in Chromium: a 09:00–10:30 plan starts on the 09:00
 line and is an hour and a half tall, overlapping plans sit side by side, today's column has the
 current-time line at the current minute, and a manager's team week fits at 1024 and 1366 px (and folds
 into the day list on a phone) in Japanese and English. Screenshots go to a temporary directory (or
@@ -14,6 +14,7 @@ import zoneinfo
 
 import pytest
 
+from tests.browser.test_every_page import _axe_violations
 from tests.browser_support import chromium_page
 from tests.factories import ActivityFactory, CustomerFactory, TeamFactory, UserFactory
 from totonou.users.models import User
@@ -120,6 +121,39 @@ def test_a_plan_is_drawn_from_its_start_to_its_end_and_overlaps_sit_side_by_side
             assert drawn["width"] == pytest.approx(thirteen["width"] / 2 - 2, abs=0.5)
         assert two["height"] == pytest.approx(1.5 * hour, abs=0.5)
         page.screenshot(path=f"{SHOTS}/scale-week-1366-en.png", full_page=True)
+        assert _axe_violations(page) == []
+
+
+def test_a_fair_of_days_sits_in_the_strip_and_a_late_dinner_goes_on_after_midnight(
+    live_server, live_reference_data
+):
+    rep = UserFactory(username="rep1", display_name="Sato", language="ja")
+    day = weekday_ahead()
+    if day.weekday() == 5:  # the dinner's next day must be in the same (Monday-first) week
+        day -= datetime.timedelta(days=1)
+    following = day + datetime.timedelta(days=1)
+    fair = plan(rep, at(day, 9), 2 * 24 * 60, "Trade fair")
+    dinner = plan(rep, at(day, 22), 150, "Dinner")
+    with chromium_page(viewport={"width": 1366, "height": 900}) as page:
+        sign_in(page, live_server.url, "rep1")
+        page.goto(f"{live_server.url}/calendar/?view=week&date={day:%Y-%m-%d}")
+        page.screenshot(path=f"{SHOTS}/strip-and-midnight-1366-ja.png", full_page=True)
+        assert _axe_violations(page) == []  # the strip, the continued pieces, the boxes
+        midnight = box(page, slot(day, 0))  # the grid widened to the whole day
+        strip_item = box(page, item(fair))
+        assert strip_item["y"] + strip_item["height"] <= midnight["y"]  # above the hours
+        continued = page.locator(f'#calendar li.cal-item[data-continues="{fair.pk}"]')
+        assert continued.count() == 2  # the next two days' strips
+        evening = box(page, item(dinner))
+        ten_pm, eleven_pm = box(page, slot(day, 22)), box(page, slot(day, 23))
+        hour = eleven_pm["y"] - ten_pm["y"]
+        assert evening["y"] == pytest.approx(ten_pm["y"], abs=0.5)
+        assert evening["height"] == pytest.approx(2 * hour, abs=0.5)  # to midnight
+        rest = box(page, f'#calendar li.cal-item[data-continues="{dinner.pk}"]')
+        next_midnight = box(page, slot(following, 0))
+        assert rest["y"] == pytest.approx(next_midnight["y"], abs=0.5)
+        assert rest["height"] == pytest.approx(hour / 2, abs=0.5)  # 00:00–00:30
+        assert rest["x"] == pytest.approx(next_midnight["x"], abs=0.5)
 
 
 def zone_where_it_is_midday() -> str:
@@ -195,6 +229,8 @@ def test_a_managers_team_week_fits_and_a_phone_lists_the_days(live_server, live_
                     assert upper["y"] + upper["height"] <= lower["y"] + 0.5
             else:
                 assert_apart(width, shown, rects(page, "#calendar .cal-slots .cal-more"))
+            if width == 1366:
+                assert _axe_violations(page) == []  # narrow lanes, "+N more" boxes
         with chromium_page(viewport={"width": width, "height": 900}) as page:
             sign_in(page, live_server.url, "rep0")
             page.goto(f"{live_server.url}/calendar/?view=day&date={day:%Y-%m-%d}&members=me")

@@ -100,6 +100,8 @@ def _ids() -> dict[str, int | None]:
         .values_list("pk", flat=True)
         .first(),
         "reports/week": None,  # saving and submitting a week are actions (POST), not pages
+        # a rep's history: the demo manager manages every team (rep1 is sent to /reports/history/)
+        "reports/member": User.objects.filter(username="rep1").values_list("pk", flat=True).first(),
     }
 
 

@@ -56,7 +56,8 @@ def test_manager_follows_a_number_and_plans_a_visit(live_server, live_reference_
 
     section = page.locator("#insight-uncontacted")
     expect(section.locator(".insight__figure strong")).to_have_text("2")
-    expect(page.locator("#coverage-chart-title")).to_have_text("Coverage rate per month")
+    # The page counts this week by default: the coverage trend is weekly.
+    expect(page.locator("#coverage-chart-title")).to_have_text("Coverage rate per week")
     # Phone width: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
@@ -80,7 +81,7 @@ def test_manager_follows_a_number_and_plans_a_visit(live_server, live_reference_
     # The counts follow the plan without a reload (htmx out-of-band swap of the summary).
     expect(totals.locator("[data-number=planned]")).to_have_text("1")
     expect(totals.locator("[data-number=unplanned]")).to_have_text("1")
-    expect(page.locator(".tabs a").nth(2).locator(".tabs__count")).to_have_text("1")
+    expect(page.locator("#uncontacted-summary .tabs a").nth(2).locator(".tabs__count")).to_have_text("1")
 
     visits = list(Activity.objects.filter(customer=key_mart))
     assert len(visits) == 1

@@ -32,6 +32,16 @@ def no_sideways_scroll(page) -> None:
     assert wider == [], (page.url, wider)
 
 
+def eventually(check, seconds: float = 10.0) -> None:
+    """``check()`` becomes true within ``seconds`` (the board moves a card before its POST is answered)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
 def sign_in(page, base: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", "rep1")
@@ -66,8 +76,7 @@ def test_drag_to_next_stage_and_drop_on_lost(live_server, live_reference_data, s
         expect(
             page.locator(f'.pipeline-column[data-stage="{qualified.pk}"] [data-deal="{first.pk}"]')
         ).to_be_visible()
-        first.refresh_from_db()
-        assert first.stage_id == qualified.pk
+        eventually(lambda: Deal.objects.get(pk=first.pk).stage_id == qualified.pk)
 
         page.locator(f'.pipeline-card[data-deal="{second.pk}"]').drag_to(
             page.locator(f'.pipeline-column[data-stage="{lost.pk}"]')
@@ -110,3 +119,74 @@ def test_phone_stage_picker(live_server, live_reference_data, settings):
         page.wait_for_load_state("networkidle")
         assert Deal.objects.get(pk=first.pk).stage_id == proposal.pk
         no_sideways_scroll(page)
+
+
+def make_history():
+    """A rep's year: one deal won, one lost (price, with a note), one moved forward and still open."""
+    from totonou.deals.models import LossReason
+    from totonou.deals.services import deal_change_stage
+
+    first, second = make_deals()
+    rep = first.owner
+    third = DealFactory(
+        customer=first.customer, owner=rep, title="Sakura expansion", stage=Stage.objects.get(slug="lead")
+    )
+    for slug in ("qualified", "proposal", "won"):
+        first.refresh_from_db()
+        deal_change_stage(actor=rep, deal=first, stage=Stage.objects.get(slug=slug))
+    deal_change_stage(
+        actor=rep,
+        deal=second,
+        stage=Stage.objects.get(slug="lost"),
+        loss_reason=LossReason.objects.get(slug="price"),
+        loss_note="競合が2割安い提案をした",
+    )
+    deal_change_stage(actor=rep, deal=third, stage=Stage.objects.get(slug="proposal"))
+    return first, second, third
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_analytics_tab_numbers_open_their_deals(live_server, live_reference_data, settings, language):
+    settings.LANGUAGE_CODE = language
+    won, lost, _open = make_history()
+    locale = "ja-JP" if language == "ja" else "en-US"
+    with chromium_page(viewport=DESKTOP, locale=locale) as page:
+        base = live_server.url
+        sign_in(page, base)
+        page.goto(f"{base}/insights/")
+        page.locator("nav.insights-tabs a").nth(2).click()
+        page.wait_for_url(f"{base}/insights/pipeline/")
+        expect(page.locator('nav.insights-tabs a[aria-current="page"]')).to_have_attribute(
+            "href", "/insights/pipeline/"
+        )
+        for width in (390, 1024, 1366):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=f"{SHOTS}/analytics-{language}-{width}.png", full_page=True)
+            no_sideways_scroll(page)
+        total = page.locator('#win-rate tr[data-key="total"]')
+        expect(total.locator('[data-figure="won"]')).to_have_text("1")
+        expect(total.locator('[data-figure="lost"]')).to_have_text("1")
+        expect(total.locator('[data-figure="win_rate"]')).to_have_text("50%")
+        total.locator('[data-figure="lost"]').click()
+        page.wait_for_url("**/deals/?**")
+        expect(page.locator("#deal-results tr[data-deal]")).to_have_count(1)
+        expect(page.locator(f'#deal-results tr[data-deal="{lost.pk}"]')).to_be_visible()
+        expect(page.locator("[data-figure-filters]")).to_be_visible()
+        page.go_back()
+        # Proposal: entered by the won deal and the open one; the won deal moved forward.
+        proposal = page.locator(f'#funnel tr[data-stage="{Stage.objects.get(slug="proposal").pk}"]')
+        expect(proposal.locator('[data-figure="entered"]')).to_have_text("2")
+        expect(proposal.locator('[data-figure="forward"]')).to_have_text("1")
+        proposal.locator('[data-figure="forward"]').click()
+        page.wait_for_url("**/deals/?**")
+        expect(page.locator("#deal-results tr[data-deal]")).to_have_count(1)
+        expect(page.locator(f'#deal-results tr[data-deal="{won.pk}"]')).to_be_visible()
+        page.go_back()
+        page.locator("#loss-q").fill("2割")
+        page.locator(".loss-search button").click()
+        expect(page.locator(f'.loss-notes li[data-deal="{lost.pk}"]')).to_contain_text(
+            "競合が2割安い提案をした"
+        )
+        page.set_viewport_size(PHONE)
+        no_sideways_scroll(page)
+        page.screenshot(path=f"{SHOTS}/analytics-notes-{language}-390.png", full_page=True)

@@ -72,7 +72,7 @@ def test_bad_uploads_are_422_and_nothing_is_kept(api_client, settings):
         "detail": {"file": ["A required column is missing: name. Name the column or map it."]}
     }
     assert upload(client, b"name\r\nA\r\n", kind="planets").json() == {
-        "detail": {"kind": ["Choose one of: customers, contacts, deals, activities."]}
+        "detail": {"kind": ["Choose one of: customers, contacts, deals, activities, users, targets."]}
     }
     assert upload(client, b"name\r\nA\r\n", options="{").status_code == 422
     settings.TOTONOU_IMPORT_MAX_BYTES = 5

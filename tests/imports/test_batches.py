@@ -370,3 +370,32 @@ def test_imported_activities_send_no_chat_message(people):
     assert Event.objects.count() == 1
     assert Delivery.objects.count() == 1
     assert ActivityEvent.objects.filter(kind="logged").count() == 601  # the feed keeps its items
+
+
+def _row_estimate(table: str) -> int | None:
+    """What the planner's statistics say the table holds (None: no statistics)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            value = cursor.fetchone()[0]
+            return None if value < 0 else int(value)
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s AND idx IS NULL", [table])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+            row = cursor.fetchone()
+        return int(row[0].split()[0]) if row else None
+
+
+def test_a_large_import_refreshes_the_planner_statistics(people, monkeypatch):
+    admin, _sato = people
+    monkeypatch.setattr(engine, "ANALYZE_AFTER_ROWS", 30)
+    small = csv_bytes([["external_id", "name"]] + [[f"S-{n}", f"Small {n}"] for n in range(29)])
+    run(admin, small, "customers")
+    assert _row_estimate("customers_customer") != 29 + 30  # nothing refreshed the statistics yet
+    large = csv_bytes([["external_id", "name"]] + [[f"L-{n}", f"Large {n}"] for n in range(30)])
+    run(admin, large, "customers")
+    assert _row_estimate("customers_customer") == 59

@@ -122,7 +122,7 @@ def test_upload_errors_are_shown():
     record = Import.objects.get()
     assert page.status_code == 302
     assert (
-        "Choose a column for each required field: name"
+        "Choose a column for each required field: Name"
         in client.get(f"/imports/{record.pk}/").content.decode()
     )
     client.post("/imports/", {"kind": "customers", "file": SimpleUploadedFile("b.csv", b"")})

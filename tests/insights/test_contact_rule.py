@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from tests.factories import CustomerFactory, SegmentFactory
 from tests.insights.conftest import JST, jst, make_activity
-from totonou.customers.models import Customer
+from totonou.core.bounds import MAX_DAYS
+from totonou.customers.models import Customer, Segment
 from totonou.insights.selectors.thresholds import (
     Thresholds,
     contact_status,
@@ -187,3 +188,43 @@ def test_the_pages_read_the_same_answers(grid, team_a, settings):
             assert (item.threshold_days, item.days_since_contact) == (case.threshold, case.days)
     finally:
         timezone.deactivate()
+
+
+def test_stored_cadences_beyond_the_bound_are_read_as_the_bound_in_both_forms(team_a):
+    """An old row may hold a cadence of a million days (the inputs stop at ``MAX_DAYS`` now): both forms
+    read it as ``MAX_DAYS``, agree, and neither overflows."""
+    _, _, (rep, _) = team_a
+    huge = SegmentFactory(name="huge", cadence_days=30, key_cadence_days=14)
+    Segment.objects.filter(pk=huge.pk).update(cadence_days=1_000_000, key_cadence_days=1_000_000)
+    contacts = {"never": None, "3649": 3649, "3650": 3650, "5000": 5000}
+    customers = {}
+    for source in ("override", "segment", "segment_key"):
+        for label, days in contacts.items():
+            name = f"{source}/{label}"
+            customer = CustomerFactory(
+                name=name, name_kana=name, owner=rep, segment=huge, is_key=source == "segment_key"
+            )
+            if source == "override":
+                Customer.objects.filter(pk=customer.pk).update(cadence_days=1_000_000)
+            if days is not None:
+                make_activity(owner=rep, customer=customer, starts_at=_days_ago(days))
+            customers[name] = Customer.objects.get(pk=customer.pk)
+    thresholds = thresholds_in_force()
+    assert thresholds.longest == MAX_DAYS
+    in_sql = set(
+        Customer.objects.filter(
+            uncontacted_q(thresholds=thresholds, days=None, today=TODAY, zone=JST)
+        ).values_list("name", flat=True)
+    )
+    statuses = {
+        name: contact_status(customer, thresholds=thresholds, today=TODAY, zone=JST)
+        for name, customer in customers.items()
+    }
+    assert {status.threshold_days for status in statuses.values()} == {MAX_DAYS}
+    in_python = {name for name, status in statuses.items() if status.is_due}
+    expected = {
+        f"{source}/{label}"
+        for source in ("override", "segment", "segment_key")
+        for label in ("never", "3650", "5000")
+    }
+    assert in_sql == in_python == expected

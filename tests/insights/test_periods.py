@@ -233,7 +233,7 @@ def test_the_period_in_words(world, settings, language, query, words):
 BAD_RANGES = [
     ({"from": "2026-06-10", "to": "2026-06-01"}, "to", "The last day comes before the first day."),
     ({"from": "2025-01-01", "to": "2026-01-02"}, "to", "A range is at most 366 days long."),
-    ({"from": "1800-01-01", "to": "1800-01-02"}, "from", "Choose a day between 1900-01-01 and 2999-12-31."),
+    ({"from": "1800-01-01", "to": "1800-01-02"}, "from", "Give a date between 1900-01-01 and 2200-12-31."),
     ({"period": "custom", "to": "2026-06-01"}, "from", "Give the first day of the range."),
     ({"period": "custom", "from": "2026-06-01"}, "to", "Give the last day of the range."),
     ({"period": "week", "from": "2026-06-01", "to": "2026-06-07"}, "from", None),
@@ -343,3 +343,31 @@ def test_the_api_gives_the_pages_numbers_for_a_custom_range(world, api):
     ]
     assert [w["share"] for w in strategy["totals"]] == [w.share for w in context["strategy"]["weeks"]]
     assert strategy["totals"][-1]["activities"] == 3 and strategy["totals"][-1]["matching"] == 2
+
+
+def test_the_pipeline_tab_steps_through_ranges_of_the_same_length(world):
+    response = client_for(world.manager).get(
+        "/insights/pipeline/", {"team": "", "owner": "", "from": "2025-12-20", "to": "2026-01-09"}
+    )
+    assert response.status_code == 200
+    step = response.context["period_step"]
+    assert step["words"] == "20 Dec 2025 – 9 Jan 2026"
+    assert query_of(step["previous_url"]) == {
+        "team": [""],
+        "owner": [""],
+        "from": ["2025-11-29"],
+        "to": ["2025-12-19"],
+    }
+    assert query_of(step["next_url"]) == {
+        "team": [""],
+        "owner": [""],
+        "from": ["2026-01-10"],
+        "to": ["2026-01-30"],
+    }
+    html = response.content.decode()
+    assert (
+        '<p class="period-bar__words" data-period-words aria-live="polite">20 Dec 2025 – 9 Jan 2026</p>'
+        in html
+    )
+    # The default range ends today: no next.
+    assert client_for(world.manager).get("/insights/pipeline/").context["period_step"]["next_url"] == ""

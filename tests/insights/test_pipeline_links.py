@@ -170,4 +170,4 @@ def test_a_reps_links_keep_their_scope(world):  # noqa: F811
 
 def test_old_address_redirects(world):  # noqa: F811
     response = client_for(world.people.manager).get("/pipeline/analytics/?team=&group_by=month")
-    assert (response.status_code, response["Location"]) == (301, "/insights/pipeline/?team=&group_by=month")
+    assert (response.status_code, response["Location"]) == (302, "/insights/pipeline/?team=&group_by=month")

@@ -195,6 +195,6 @@ def test_deal_won_and_lost(team_a, receiver):
     assert pump_all() == 2
     texts = sorted(request.json()["blocks"][0]["text"]["text"] for request in receiver.requests)
     assert texts == [
-        f"*Deal lost: 保守契約 (★ 重点商事)*\n{reason.name_en}",
+        f"*Deal lost: 保守契約 (★ 重点商事)*\n¥{lost.amount:,} · {rep.display_name} · {reason.name_en}",
         f"*Deal won: 基幹システム (★ 重点商事)*\n¥1,200,000 · {rep.display_name}",
     ]

@@ -4,6 +4,8 @@ gets one reminder per week, and the team's channel one ``weekly_report.late`` ev
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from tests.insights.conftest import jst
@@ -46,10 +48,17 @@ def test_reminders_after_the_deadline_only_once(team_a, channel):
     assert Event.objects.filter(name="weekly_report.late").count() == 1
 
 
-def test_the_deadline_setting(team_a, settings):
+def test_the_deadline_setting_is_the_default_of_new_teams(team_a, settings):
+    """The setting gives a new team its deadline; a team's own value wins afterwards."""
+    from tests.factories import make_team
+
     settings.TOTONOU_WEEKLY_REPORT_DEADLINE = "MON 09:00"
+    team_b, manager_b, reps_b = make_team("Team B")
+    assert (team_b.report_deadline_weekday, team_b.report_deadline_time) == (0, datetime.time(9, 0))
     assert weekly_report_reminders_run(now=jst(2026, 11, 30, 8, 59)) == 0
-    assert weekly_report_reminders_run(now=jst(2026, 11, 30, 9)) == 3
+    assert weekly_report_reminders_run(now=jst(2026, 11, 30, 9)) == 3  # team B's three; team A: Friday
+    reminded = set(Notification.objects.filter(kind="reminder").values_list("recipient_id", flat=True))
+    assert reminded == {manager_b.pk, *(rep.pk for rep in reps_b)}
 
 
 def test_submitted_and_reviewed_events(team_a, channel):

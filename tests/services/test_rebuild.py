@@ -11,10 +11,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from tests.factories import CustomerFactory, activity_type
+from tests.factories import CustomerFactory, DealFactory, activity_type
 from totonou.activities.models import Activity
 from totonou.activities.services import activity_create
 from totonou.customers.models import Customer
+from totonou.deals.models import Deal
 from totonou.search.models import Document as SearchDocument
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +23,13 @@ HOUR = datetime.timedelta(hours=1)
 NOW = timezone.now().replace(microsecond=0)
 
 
-def _activity(rep, customer, days_ago, *, slug="visit", status="done", subject=""):
+def _activity(rep, customer, days_ago, *, slug="visit", status="done", subject="", deal=None):
     start = NOW - datetime.timedelta(days=days_ago)
     return activity_create(
         actor=rep,
         type=activity_type(slug),
         customer=customer,
+        deal=deal,
         status=status,
         starts_at=start,
         ends_at=start + HOUR,
@@ -67,6 +69,9 @@ def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
     _activity(rep2, key, 4)
     _activity(rep1, key, 2, slug="internal")  # not a contact: never the last contact
     _activity(rep2, plain, 6, subject="リプレース提案")
+    deal = DealFactory(customer=plain, owner=rep2)
+    idle = DealFactory(customer=plain, owner=rep2)
+    _activity(rep2, plain, 8, deal=deal)
     _activity(rep1, plain, -3, status="planned")  # a plan ahead: not a contact
     expected_contacts = {
         key.pk: (NOW - datetime.timedelta(days=4), rep2.pk),
@@ -77,12 +82,14 @@ def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
     expected_documents = {("customer", pk) for pk in (key.pk, plain.pk, never.pk)} | {
         ("activity", pk) for pk in Activity.objects.values_list("pk", flat=True)
     }
-    assert len(expected_documents) == 8
+    expected_documents |= {("deal", deal.pk), ("deal", idle.pk)}
+    assert len(expected_documents) == 11
 
     # What a load outside the services leaves: stale derived columns and an empty index.
     Customer.objects.update(last_contact_at=NOW, last_contact_by=rep1)
     stale_flags = _stale_key_flags(key, plain)
     SearchDocument.objects.all().delete()
+    Deal.objects.update(last_activity_at=NOW)
 
     out = io.StringIO()
     call_command("rebuild", stdout=out)
@@ -95,9 +102,13 @@ def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
     flags = set(Activity.objects.values_list("customer_id", "is_key_customer").distinct())
     assert flags == {(key.pk, True), (plain.pk, False)}
     assert set(SearchDocument.objects.values_list("kind", "object_id")) == expected_documents
+    assert dict(Deal.objects.values_list("pk", "last_activity_at")) == {
+        deal.pk: NOW - datetime.timedelta(days=8),
+        idle.pk: None,
+    }
     assert (
-        f"Rebuilt: 3 customers' last contacts, {stale_flags} key flags corrected, 8 search documents"
-        in out.getvalue()
+        f"Rebuilt: 3 customers' last contacts, 2 deals' last activities, {stale_flags} key flags "
+        "corrected, 11 search documents" in out.getvalue()
     )
     assert [hit for hit in SearchDocument.objects.filter(title__contains="リプレース")]  # the text is back
 

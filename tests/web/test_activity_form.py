@@ -200,7 +200,7 @@ def test_field_errors_are_shown_next_to_their_field_and_nothing_is_saved(world, 
 
     response = client_for(world.rep).post(CREATE, plan_data(starts_at="9999-12-31T23:30", ends_at=""))
     assert (
-        'id="id_starts_at_errors"><li>Give a date between the years 1900 and 2999.'
+        'id="id_starts_at_errors"><li>Give a date between 1900-01-01 and 2200-12-31.'
         in response.content.decode()
     )
     assert client_for(world.rep).get(CREATE, {"starts_at": "9999-12-31T23:30"}).status_code == 200

@@ -1,4 +1,4 @@
-"""What every page pays (issue 20): the header written in Python (``web/layout.py``, ADR 0029), its one
+"""What every page pays (issue 20): the header written in Python (``web/layout.py``, ADR 0032), its one
 query (the bell), the signed-in user read with their team, and the Settings page's time zone select."""
 
 from __future__ import annotations

@@ -593,7 +593,7 @@ def test_the_admin_account_is_not_a_team_less_member_of_the_calendar(world, clie
     assert shown(page(client_for(admin_user), members="me"), plan) == [True]
 
 
-# --- Drawn to scale (ADR 0029) ----------------------------------------------------------------------
+# --- Drawn to scale (ADR 0030) ----------------------------------------------------------------------
 
 
 def style_of(html: str, activity: Activity, attr: str = "data-activity") -> str:

@@ -1,4 +1,4 @@
-"""Where the calendar draws an activity (``totonou.web.time_grid``, ADR 0029): exact minutes, lanes and
+"""Where the calendar draws an activity (``totonou.web.time_grid``, ADR 0030): exact minutes, lanes and
 the visible hours, across midnight and on days the clocks move."""
 
 from __future__ import annotations

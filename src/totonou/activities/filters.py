@@ -9,22 +9,23 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, FilterLookup, FilterSchema
 
-from totonou.core.api import MAX_ID
+from totonou.core.api import MAX_ID, Id
+from totonou.core.bounds import BoundedDateTime
 from totonou.core.filters import aware
 
 
 class ActivityFilter(FilterSchema):
-    owner: Annotated[int | None, FilterLookup("owner_id")] = None
-    owners: Annotated[list[int] | None, FilterLookup("owner_id__in")] = None
-    team: Annotated[int | None, FilterLookup("owner__team_id")] = None
-    customer: Annotated[int | None, FilterLookup("customer_id")] = None
-    deal: Annotated[int | None, FilterLookup("deal_id")] = None
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = None
+    owners: Annotated[list[Id] | None, FilterLookup("owner_id__in")] = None
+    team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
+    customer: Annotated[Id | None, FilterLookup("customer_id")] = None
+    deal: Annotated[Id | None, FilterLookup("deal_id")] = None
     status: Annotated[Literal["planned", "done", "cancelled"] | None, FilterLookup("status")] = None
     type: Annotated[str | None, FilterLookup("type__slug")] = None
-    segment: Annotated[int | None, FilterLookup("customer__segment_id")] = None
+    segment: Annotated[Id | None, FilterLookup("customer__segment_id")] = None
     key_only: bool | None = None
-    start: datetime.datetime | None = None
-    end: datetime.datetime | None = None
+    start: BoundedDateTime | None = None
+    end: BoundedDateTime | None = None
 
     def filter_key_only(self, value: bool | None) -> Q:
         return Q(is_key_customer=True) if value else Q()

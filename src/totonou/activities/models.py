@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from totonou.core.bounds import COMMENT_VALIDATORS, LONG_TEXT_VALIDATORS, BoundedDateTimeField
 from totonou.core.i18n import pick
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.users.permissions import is_signed_in
@@ -103,17 +104,17 @@ class Activity(VersionedModel):
         "customers.Contact", blank=True, related_name="activities", verbose_name=_("contacts")
     )
     subject = models.CharField(_("subject"), max_length=200, blank=True)
-    purpose = models.TextField(_("purpose"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
-    next_step = models.TextField(_("next step"), blank=True)
+    purpose = models.TextField(_("purpose"), blank=True, validators=LONG_TEXT_VALIDATORS)
+    notes = models.TextField(_("notes"), blank=True, validators=LONG_TEXT_VALIDATORS)
+    next_step = models.TextField(_("next step"), blank=True, validators=LONG_TEXT_VALIDATORS)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
-    starts_at = models.DateTimeField(_("starts at"))
-    ends_at = models.DateTimeField(_("ends at"))
-    planned_at = models.DateTimeField(_("planned at"), null=True, blank=True)
-    original_starts_at = models.DateTimeField(_("originally planned start"), null=True, blank=True)
-    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    cancel_reason = models.TextField(_("cancel reason"), blank=True)
+    starts_at = BoundedDateTimeField(_("starts at"))
+    ends_at = BoundedDateTimeField(_("ends at"))
+    planned_at = BoundedDateTimeField(_("planned at"), null=True, blank=True)
+    original_starts_at = BoundedDateTimeField(_("originally planned start"), null=True, blank=True)
+    completed_at = BoundedDateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = BoundedDateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancel reason"), blank=True, validators=LONG_TEXT_VALIDATORS)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -122,7 +123,7 @@ class Activity(VersionedModel):
         related_name="+",
         verbose_name=_("reviewed by"),
     )
-    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_at = BoundedDateTimeField(_("reviewed at"), null=True, blank=True)
     # The id the activity has in another system (an import matches on it; unique when given).
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
 
@@ -187,8 +188,10 @@ class Activity(VersionedModel):
         ]
 
     def __str__(self) -> str:
+        if self.subject:
+            return self.subject
         when = formats.date_format(timezone.localtime(self.starts_at), "SHORT_DATETIME_FORMAT")
-        return self.subject or gettext("Activity on %(when)s") % {"when": when}
+        return gettext("Activity on %(when)s") % {"when": when}
 
     def get_absolute_url(self) -> str:
         return reverse("activities:activity_detail", args=[self.pk])
@@ -225,7 +228,7 @@ class Comment(TimeStampedModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments", verbose_name=_("author")
     )
-    body = models.TextField(_("comment"))
+    body = models.TextField(_("comment"), validators=COMMENT_VALIDATORS)
     activity = models.ForeignKey(
         Activity,
         on_delete=models.CASCADE,

@@ -3,7 +3,8 @@
 Derived data in Totonou, and what keeps it in step during normal work:
 
 - ``Customer.last_contact_at`` / ``last_contact_by`` — the latest real contact; the activity services
-  refresh it per change (``customers_refresh_last_contact``);
+  refresh it per change (``customers_refresh_last_contact``; an import's batch service once per batch);
+- ``Deal.last_activity_at`` — the latest done activity's start (``deals_refresh_last_activity``);
 - ``Activity.is_key_customer`` — the customer's key flag copied onto its activities by triggers
   (ADR 0011);
 - the search index — fed by the services (ADR 0012);
@@ -23,8 +24,9 @@ from collections.abc import Callable
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from totonou.activities.models import Activity
-from totonou.activities.services.contact import customers_refresh_last_contact
+from totonou.activities.services.contact import customers_refresh_last_contact, deals_refresh_last_activity
 from totonou.customers.models import Customer
+from totonou.deals.models import Deal
 from totonou.search.services import documents_rebuild
 
 #: Customers per last-contact UPDATE: bounded transactions, and progress a person can follow.
@@ -57,6 +59,19 @@ def last_contacts_rebuild(*, using: str = DEFAULT_DB_ALIAS, progress: Progress |
     return done
 
 
+def deals_last_activity_rebuild(*, using: str = DEFAULT_DB_ALIAS, progress: Progress | None = None) -> int:
+    """Every deal's last activity, through the one rule (``deals_refresh_last_activity``), a chunk of
+    deals per transaction."""
+    ids = list(Deal.objects.using(using).order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        with transaction.atomic(using=using):
+            done += deals_refresh_last_activity(deal_ids=ids[start : start + CHUNK])
+        if progress:
+            progress("deal activity", done)
+    return done
+
+
 def key_flags_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
     """``Activity.is_key_customer`` equal to its customer's ``is_key`` (false without a customer), in
     three set-based updates that touch only the rows that differ."""
@@ -81,6 +96,7 @@ def derived_data_rebuild(
     database_analyze(using=using)
     counts = {
         "last_contacts": last_contacts_rebuild(using=using, progress=progress),
+        "deals_last_activity": deals_last_activity_rebuild(using=using, progress=progress),
         "key_flags_changed": key_flags_rebuild(using=using),
     }
     if progress:

@@ -4,7 +4,6 @@ review, reactions), comments, mentions and the team feed. Field names follow the
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, ClassVar
 
 from ninja import Schema
@@ -12,6 +11,7 @@ from ninja import Schema
 from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
 from totonou.activities.selectors import reaction_summary
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
+from totonou.core.bounds import BoundedDateTime, CommentText, LongText
 
 
 class ActivityTypeOut(WebObjectOut):
@@ -57,9 +57,9 @@ class ActivityOut(WebObjectOut):
     deal: int | None
     contacts: list[int]
     subject: str
-    purpose: str
-    notes: str
-    next_step: str
+    purpose: LongText
+    notes: LongText
+    next_step: LongText
     status: str
     starts_at: ApiDateTime
     ends_at: ApiDateTime
@@ -121,9 +121,9 @@ class _ActivityFields(InputSchema):
     deal: Id | None = None
     contacts: list[Id] | None = None
     subject: str | None = None
-    purpose: str | None = None
-    notes: str | None = None
-    next_step: str | None = None
+    purpose: LongText | None = None
+    notes: LongText | None = None
+    next_step: LongText | None = None
 
 
 class ActivityIn(_ActivityFields):
@@ -131,8 +131,8 @@ class ActivityIn(_ActivityFields):
     ``owner`` defaults to the caller; with a ``deal`` and no ``customer``, the deal's customer."""
 
     type: str
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime
+    starts_at: BoundedDateTime
+    ends_at: BoundedDateTime
     status: str | None = None
 
 
@@ -140,16 +140,16 @@ class ActivityPatch(_ActivityFields):
     """The fields to change. The status changes through the actions (complete, reschedule, cancel)."""
 
     type: str | None = None
-    starts_at: datetime.datetime | None = None
-    ends_at: datetime.datetime | None = None
+    starts_at: BoundedDateTime | None = None
+    ends_at: BoundedDateTime | None = None
     version: int | None = None
 
 
 class ActivityCompleteIn(InputSchema):
     nullable: ClassVar[frozenset[str]] = frozenset({"version"})
 
-    notes: str | None = None
-    next_step: str | None = None
+    notes: LongText | None = None
+    next_step: LongText | None = None
     version: int | None = None
 
 
@@ -158,15 +158,15 @@ class ActivityRescheduleIn(InputSchema):
 
     nullable: ClassVar[frozenset[str]] = frozenset({"ends_at", "version"})
 
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime | None = None
+    starts_at: BoundedDateTime
+    ends_at: BoundedDateTime | None = None
     version: int | None = None
 
 
 class ActivityCancelIn(InputSchema):
     nullable: ClassVar[frozenset[str]] = frozenset({"version"})
 
-    reason: str
+    reason: LongText
     version: int | None = None
 
 
@@ -191,7 +191,7 @@ class CommentOut(WebObjectOut):
 
     id: int
     author: int
-    body: str
+    body: CommentText
     activity: int | None
     deal: int | None
     weekly_report: int | None
@@ -226,7 +226,7 @@ class CommentIn(InputSchema):
 
     nullable: ClassVar[frozenset[str]] = frozenset({"activity", "deal", "weekly_report"})
 
-    body: str
+    body: CommentText
     activity: Id | None = None
     deal: Id | None = None
     weekly_report: Id | None = None

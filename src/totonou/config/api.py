@@ -6,6 +6,8 @@ ninja's bundled static files, no CDN).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
@@ -13,9 +15,11 @@ from totonou.activities.api import router as activities_router
 from totonou.core.api import (
     BearerTokenAuth,
     SessionAuth,
+    document_errors,
     install_error_handlers,
     json_method_not_allowed,
     not_found_view,
+    refuse_nul_in_query,
 )
 from totonou.customers.api import router as customers_router
 from totonou.deals.api import router as deals_router
@@ -37,12 +41,21 @@ class TotonouAPI(NinjaAPI):
         """The endpoints (a wrong method answers JSON 405), then a JSON 404 for every other path under the
         API instead of Django's HTML page."""
         patterns: list[URLResolver | URLPattern] = [
-            URLPattern(item.pattern, json_method_not_allowed(item.callback), item.default_args, item.name)
+            URLPattern(
+                item.pattern,
+                refuse_nul_in_query(json_method_not_allowed(item.callback)),
+                item.default_args,
+                item.name,
+            )
             if isinstance(item, URLPattern)
             else item
             for item in super()._get_urls()
         ]
         return [*patterns, re_path(r"^.*$", not_found_view, name="not-found")]
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """ninja's schema, with the error answers every operation may give (``document_errors``)."""
+        return document_errors(super().get_openapi_schema(*args, **kwargs))
 
 
 api = TotonouAPI(

@@ -29,22 +29,21 @@ from django.db.models import ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import ConfigDict, PlainSerializer, ValidationInfo, field_validator
 
+from totonou.core.bounds import MAX_ID as MAX_ID  # the id bound lives with the other input bounds
+from totonou.core.bounds import Id as Id
+from totonou.core.bounds import has_nul, nul_message
 from totonou.core.exceptions import ConflictError
 from totonou.core.links import web_url
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
-
-# Ids are 64-bit integers in every supported database; a larger number is a bad request, not a 500.
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _local_isoformat(value: datetime.datetime) -> str:
@@ -274,6 +273,99 @@ def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., 
     return wrapper
 
 
+def refuse_nul_in_query(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A NUL character in a query parameter is a 422 on that parameter, on SQLite as on PostgreSQL
+    (which cannot compare text with one), before the endpoint runs."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        bad = sorted({key for key, values in request.GET.lists() if has_nul(key) or has_nul(values)})
+        if bad:
+            detail = {key.replace("\x00", "") or "__all__": [nul_message()] for key in bad}
+            return JsonResponse({"detail": detail}, status=422)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+#: The error body of every 4xx answer (ADR 0001): a message, or messages per field.
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            ]
+        }
+    },
+}
+
+_ERRORS = {
+    400: "The request body is not valid JSON, or could not be read.",
+    401: "No credentials, or an API token that is not valid.",
+    403: "Not allowed for this user (or the session's CSRF check failed).",
+    404: "No such record, or not one this user may see.",
+    405: "This method is not allowed here.",
+    409: "The record changed since it was read (its version), or other records still refer to it.",
+    413: "The request body is larger than the limit.",
+    422: "A value is not valid: the messages per field (`__all__` for the request as a whole).",
+}
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the 4xx answers to every operation of an OpenAPI schema, each with the error body: 401, 403,
+    404, 405 and 422 everywhere; 400, 409 and 413 where a body is sent or something is changed. The
+    paging parameters name their limits, and a local time (``HH:MM:SS``, no offset: a team's report
+    deadline, a digest hour) is described as what it is, not as RFC 3339's ``time`` with an offset."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = {401, 403, 404, 405, 422}  # 404 also for a record a query names (a strategy)
+            if method in {"post", "put", "patch", "delete"}:
+                codes |= {400, 409, 413}
+            responses = operation["responses"]
+            for code in sorted(codes):
+                if code not in responses and str(code) not in responses:
+                    responses[str(code)] = {"description": _ERRORS[code], **error}
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") != "query":
+                    continue
+                if parameter.get("name") == "page":
+                    parameter.setdefault("schema", {})["minimum"] = 1
+                if parameter.get("name") == "page_size":
+                    parameter["description"] = _page_size_description()
+                    limits = {"minimum": 1, "maximum": settings.TOTONOU_API_MAX_PAGE_SIZE}
+                    parameter.setdefault("schema", {}).update(limits)
+    _local_times(schema)
+    return schema
+
+
+def _local_times(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("format") == "time":
+            del node["format"]
+            node["pattern"] = r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
+
+
+def _page_size_description() -> str:
+    return (
+        f"Rows per page: 1 to {settings.TOTONOU_API_MAX_PAGE_SIZE} "
+        f"(default {settings.TOTONOU_API_PAGE_SIZE})."
+    )
+
+
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """JSON 404 for any path under the API that no endpoint answers."""
     return JsonResponse({"detail": _("Not found.")}, status=404)
@@ -302,9 +394,8 @@ class InputSchema(Schema):
     def _reject_null(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None and info.field_name not in cls.nullable:
             raise ValueError(_("This field cannot be empty."))
-        if isinstance(value, str) and "\x00" in value:
-            # PostgreSQL cannot store NUL in text; SQLite would. Refuse it alike, on the field.
-            raise ValueError(_("Null characters are not allowed."))
+        if has_nul(value):  # in text or in a list's item: PostgreSQL cannot store it, SQLite would
+            raise ValueError(nul_message())
         return value
 
 

@@ -1,14 +1,19 @@
-"""Recording the audit trail. Services call these inside their transaction."""
+"""Recording the audit trail (services call these inside their transaction) and reading it back for the
+administrators' audit page and its downloads."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import FilterSchema
 
 from totonou.core.models import AuditEntry
 
@@ -87,3 +92,115 @@ def audit_records(
     ]
     AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
     return len(entries)
+
+
+# --- Reading the trail (the administrators' audit page and its downloads) ---------------------------------
+
+
+class AuditFilter(FilterSchema):
+    """The audit page's filters: who (``actor``, a user id), what kind of record (``record_type``,
+    ``app_label.model``), which action, and the days (``since`` / ``until``, in the reader's time zone)."""
+
+    actor: int | None = None
+    record_type: str | None = None
+    action: AuditEntry.Action | None = None
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+    def filter_actor(self, value: int | None) -> Q:
+        return Q(actor_id=value) if value is not None else Q()
+
+    def filter_record_type(self, value: str | None) -> Q:
+        if not value:
+            return Q()
+        app_label, _dot, model = value.partition(".")
+        return Q(content_type__app_label=app_label, content_type__model=model)
+
+    def filter_action(self, value: str | None) -> Q:
+        return Q(action=value) if value else Q()
+
+    def filter_since(self, value: datetime.date | None) -> Q:
+        return Q(created_at__gte=_midnight(value)) if value is not None else Q()
+
+    def filter_until(self, value: datetime.date | None) -> Q:
+        if value is None:
+            return Q()
+        return Q(created_at__lt=_midnight(value + datetime.timedelta(days=1)))
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def audit_list(*, filters: AuditFilter | None = None) -> models.QuerySet[AuditEntry]:
+    """The trail, newest first, with its actor and record type joined. Administrators only: the caller
+    checks (``core`` knows no roles)."""
+    entries = AuditEntry.objects.select_related("actor", "content_type")
+    if filters is not None:
+        entries = filters.filter(entries)
+    return entries.order_by("-created_at", "-id")
+
+
+def record_types() -> list[tuple[str, str]]:
+    """``(app_label.model, its name)`` of every kind of record the trail holds, by name."""
+    types = ContentType.objects.filter(
+        pk__in=AuditEntry.objects.order_by().values("content_type_id").distinct()
+    )
+    found = []
+    for content_type in types:
+        model = content_type.model_class()
+        name = str(model._meta.verbose_name) if model is not None else content_type.model
+        found.append((f"{content_type.app_label}.{content_type.model}", name))
+    return sorted(found, key=lambda pair: pair[1])
+
+
+def changes_text(changes: Any) -> str:
+    """The changes of an entry as one line: ``field: before → after; …``."""
+    if not isinstance(changes, dict):
+        return str(changes or "")
+    parts = []
+    for name, value in changes.items():
+        if isinstance(value, list) and len(value) == 2:
+            before, after = value
+            parts.append(f"{name}: {_shown(before)} → {_shown(after)}")
+        else:
+            parts.append(f"{name}: {_shown(value)}")
+    return "; ".join(parts)
+
+
+def _shown(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def audit_header() -> list[str]:
+    return [
+        _("Changed at"),
+        _("Changed by"),
+        _("Action"),
+        _("Record type"),
+        _("Record id"),
+        _("Record"),
+        _("Changes"),
+    ]
+
+
+def audit_rows(*, filters: AuditFilter | None) -> Iterator[list[Any]]:
+    """The trail as spreadsheet rows, streamed (``iterator``) in the reader's time zone."""
+    actions = dict(AuditEntry.Action.choices)
+    names: dict[int, str] = {}
+    entries = audit_list(filters=filters).values_list(
+        "created_at", "actor__username", "action", "content_type_id", "object_id", "object_repr", "changes"
+    )
+    for created_at, actor, action, content_type_id, object_id, text, changes in entries.iterator(2000):
+        if content_type_id not in names:
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+            names[content_type_id] = str(model._meta.verbose_name) if model is not None else ""
+        yield [
+            timezone.localtime(created_at).strftime("%Y-%m-%d %H:%M:%S"),
+            actor or "",
+            str(actions.get(action, action)),
+            names[content_type_id],
+            object_id,
+            text,
+            changes_text(changes),
+        ]

@@ -7,6 +7,9 @@ from typing import Annotated, Literal
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema
 
+from totonou.core.api import Id
+from totonou.search.selectors import matching_ids
+
 
 class SegmentFilter(FilterSchema):
     q: Annotated[str | None, FilterLookup("name__icontains")] = None
@@ -14,9 +17,9 @@ class SegmentFilter(FilterSchema):
 
 class CustomerFilter(FilterSchema):
     q: str | None = None
-    segment: int | None = None
-    owner: int | None = None
-    team: Annotated[int | None, FilterLookup("owner__team_id")] = None
+    segment: Id | None = None
+    owner: Id | None = None
+    team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
     is_key: bool | None = None
     status: Literal["prospect", "active", "inactive"] | None = None
     archived: Annotated[
@@ -38,8 +41,15 @@ class CustomerFilter(FilterSchema):
         return Q(archived_at__isnull=not value)
 
     def filter_q(self, value: str | None) -> Q:
+        """By name or kana, through the search index (ADR 0012: bigrams, so a part of a Japanese name is
+        found; a word by its beginning; width, case and legal forms folded): a search reads its
+        matches, never every customer. Archived customers leave the index: their list compares text."""
         if not value:
             return Q()
+        if not self.archived:
+            ids = matching_ids(kind="customer", q=value)
+            if ids is not None:
+                return Q(pk__in=ids)
         return Q(name__icontains=value) | Q(name_kana__icontains=value)
 
     def filter_segment(self, value: int | None) -> Q:
@@ -51,7 +61,7 @@ class CustomerFilter(FilterSchema):
 
 class ContactFilter(FilterSchema):
     q: str | None = None
-    customer: Annotated[int | None, FilterLookup("customer_id")] = None
+    customer: Annotated[Id | None, FilterLookup("customer_id")] = None
     archived: Annotated[
         bool, Field(description="false (the default): current contacts; true: archived contacts only.")
     ] = False

@@ -8,13 +8,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from totonou.core.bounds import DAY_COUNT_VALIDATORS, LONG_TEXT_VALIDATORS, BoundedDateTimeField
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.core.validators import HEX_COLOR
 from totonou.search.text import company_key
@@ -33,12 +33,13 @@ class Segment(TimeStampedModel):
     cadence_days = models.PositiveIntegerField(
         _("contact cadence (days)"),
         default=30,
+        validators=DAY_COUNT_VALIDATORS,
         help_text=_("Days without real contact before a customer is uncontacted."),
     )
     key_cadence_days = models.PositiveIntegerField(
         _("key customer cadence (days)"),
         default=14,
-        validators=[MinValueValidator(1)],
+        validators=DAY_COUNT_VALIDATORS,
         help_text=_("The same for key customers (重点顧客)."),
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
@@ -116,7 +117,7 @@ class Customer(VersionedModel):
     cadence_days = models.PositiveIntegerField(
         _("contact cadence override (days)"),
         null=True,
-        validators=[MinValueValidator(1)],
+        validators=DAY_COUNT_VALIDATORS,
         blank=True,
         help_text=_("Empty: the segment's cadence."),
     )
@@ -125,9 +126,9 @@ class Customer(VersionedModel):
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=LONG_TEXT_VALIDATORS)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
-    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    archived_at = BoundedDateTimeField(_("archived at"), null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -143,7 +144,7 @@ class Customer(VersionedModel):
     website_domain = models.CharField(_("website domain"), max_length=200, blank=True, editable=False)
     # The latest real contact (a done activity whose type counts as contact), kept in step by the
     # activity services so "uncontacted" lists never scan the activity history.
-    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    last_contact_at = BoundedDateTimeField(_("last contact"), null=True, blank=True, editable=False)
     last_contact_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -162,8 +163,13 @@ class Customer(VersionedModel):
         ordering = ["name_kana", "name", "id"]
         indexes = [
             models.Index(fields=["name_kana", "name", "id"], name="customer_kana_idx"),
-            models.Index(fields=["segment", "name_kana"], name="customer_segment_idx"),
-            models.Index(fields=["owner", "name_kana"], name="customer_owner_idx"),
+            # A segment's or an owner's customers in the list's order (kana, name, id), and everyone's by
+            # last contact: a page reads its rows in order, never sorts the set (issue 20).
+            models.Index(fields=["segment", "name_kana", "name", "id"], name="customer_segment_name_idx"),
+            models.Index(fields=["owner", "name_kana", "name", "id"], name="customer_owner_name_idx"),
+            models.Index(
+                fields=["last_contact_at", "name_kana", "name", "id"], name="customer_contact_name_idx"
+            ),
             models.Index(fields=["is_key", "segment"], name="customer_key_idx"),
             models.Index(fields=["segment", "last_contact_at"], name="customer_segment_contact_idx"),
             models.Index(fields=["last_contact_at", "id"], name="customer_contact_idx"),
@@ -260,8 +266,8 @@ class Contact(VersionedModel):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_decision_maker = models.BooleanField(_("decision maker"), default=False)
-    notes = models.TextField(_("notes"), blank=True)
-    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    notes = models.TextField(_("notes"), blank=True, validators=LONG_TEXT_VALIDATORS)
+    archived_at = BoundedDateTimeField(_("archived at"), null=True, blank=True, editable=False)
 
     objects = ContactQuerySet.as_manager()
 

@@ -7,6 +7,7 @@ from typing import ClassVar
 from ninja import Schema
 
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
+from totonou.core.bounds import DayCount, LongText
 from totonou.customers.models import Contact, Customer
 
 
@@ -23,16 +24,16 @@ class SegmentOut(WebObjectOut):
 class SegmentIn(InputSchema):
     name: str
     color: str | None = None
-    cadence_days: int | None = None
-    key_cadence_days: int | None = None
+    cadence_days: DayCount | None = None
+    key_cadence_days: DayCount | None = None
     sort_order: int | None = None
 
 
 class SegmentPatch(InputSchema):
     name: str | None = None
     color: str | None = None
-    cadence_days: int | None = None
-    key_cadence_days: int | None = None
+    cadence_days: DayCount | None = None
+    key_cadence_days: DayCount | None = None
     sort_order: int | None = None
 
 
@@ -49,7 +50,7 @@ class CustomerOut(WebObjectOut):
     address: str
     phone: str
     website: str
-    notes: str
+    notes: LongText
     external_id: str
     archived: bool
     archived_at: ApiDateTime | None
@@ -83,13 +84,13 @@ class _CustomerFields(InputSchema):
     segment: Id | None = None
     owner: Id | None = None
     is_key: bool | None = None
-    cadence_days: int | None = None
+    cadence_days: DayCount | None = None
     status: str | None = None
     postal_code: str | None = None
     address: str | None = None
     phone: str | None = None
     website: str | None = None
-    notes: str | None = None
+    notes: LongText | None = None
     external_id: str | None = None
 
 
@@ -133,7 +134,7 @@ class ContactOut(WebObjectOut):
     email: str
     phone: str
     is_decision_maker: bool
-    notes: str
+    notes: LongText
     archived: bool
     archived_at: ApiDateTime | None
     version: int
@@ -159,7 +160,7 @@ class _ContactFields(InputSchema):
     email: str | None = None
     phone: str | None = None
     is_decision_maker: bool | None = None
-    notes: str | None = None
+    notes: LongText | None = None
 
 
 class ContactIn(_ContactFields):

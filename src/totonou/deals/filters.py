@@ -4,36 +4,42 @@ Besides the plain fields, the list selects exactly the deals behind each pipelin
 of Insights → Pipeline links to such a list): closed in a period (``closed_from``/``closed_to``), the
 deals that entered a stage in a period and what happened next (``entered_stage``, ``entered_from``,
 ``entered_to``, ``outcome``), a loss reason, a deal-size band, an expected close range and a lowest
-stage probability. The rules are those of ``deals.history`` (one place for the figures and the list).
+stage probability. The rules are those of ``deals.history`` (one place for the figures and the list),
+the periods' days in the time zone of the filtered team or owner (``users.zones.query_zone``), as in the
+analytics.
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
+from django.db.models.lookups import In
 from ninja import Field, FilterLookup, FilterSchema
 
 from totonou.core.api import Id
+from totonou.core.bounds import BoundedDate
+from totonou.core.filters import NotAnIndex
 from totonou.deals import history
+from totonou.users.zones import query_zone
 
 DealSort = Literal["recent", "amount", "expected_close", "days_in_stage", "last_activity"]
 
 
 class DealFilter(FilterSchema):
     q: Annotated[str | None, FilterLookup("title__icontains")] = None
-    customer: Annotated[int | None, FilterLookup("customer_id")] = None
-    contact: Annotated[int | None, FilterLookup("contact_id")] = None
-    owner: Annotated[int | None, FilterLookup("owner_id")] = None
+    customer: Annotated[Id | None, FilterLookup("customer_id")] = None
+    contact: Annotated[Id | None, FilterLookup("contact_id")] = None
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = None
     team: Annotated[
         Id | Literal["none"] | None, Field(description="A team's id, or none: owners without a team.")
     ] = None
     segment: Annotated[
         Id | Literal["none"] | None, Field(description="The customer's segment id, or none: no segment.")
     ] = None
-    stage: Annotated[int | None, FilterLookup("stage_id")] = None
-    kind: Annotated[Literal["open", "won", "lost"] | None, FilterLookup("stage__kind")] = None
+    stage: Annotated[Id | None, FilterLookup("stage_id")] = None
+    kind: Literal["open", "won", "lost"] | None = None
     external_id: Annotated[str | None, FilterLookup("external_id")] = None
     loss_reason: Annotated[
         Id | Literal["none"] | None,
@@ -44,12 +50,12 @@ class DealFilter(FilterSchema):
         Field(description="Amount band: lt_1m (< 1,000,000), 1m_5m, 5m_10m, gte_10m (≥ 10,000,000)."),
     ] = None
     close_from: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         FilterLookup("expected_close_date__gte"),
         Field(description="Expected close on or after this day."),
     ] = None
     close_to: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         FilterLookup("expected_close_date__lte"),
         Field(description="Expected close on or before this day."),
     ] = None
@@ -59,21 +65,21 @@ class DealFilter(FilterSchema):
         Field(ge=0, le=100, description="Stage probability at least this (percent)."),
     ] = None
     closed_from: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         Field(description="Closed (won or lost, by the last stage change) on or after this local day."),
     ] = None
     closed_to: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         Field(description="Closed (won or lost, by the last stage change) on or before this local day."),
     ] = None
     entered_stage: Annotated[
         Id | None,
         Field(description="Deals that entered this stage (between entered_from and entered_to)."),
     ] = None
-    entered_from: Annotated[datetime.date | None, Field(description="With entered_stage: the first day.")] = (
+    entered_from: Annotated[BoundedDate | None, Field(description="With entered_stage: the first day.")] = (
         None
     )
-    entered_to: Annotated[datetime.date | None, Field(description="With entered_stage: the last day.")] = None
+    entered_to: Annotated[BoundedDate | None, Field(description="With entered_stage: the last day.")] = None
     outcome: Annotated[
         history.Outcome | None,
         Field(
@@ -93,6 +99,17 @@ class DealFilter(FilterSchema):
             "last_activity: longest without a done activity first (none first)."
         ),
     ] = None
+
+    def filter_kind(self, value: str | None) -> Q:
+        """Deals in a stage of this kind. The stages are few: their ids are compared as ``+stage_id``
+        so that the list is read through the index of its sort (and of its owner), never through the
+        stage index with every deal of the kind sorted (``core.filters.NotAnIndex``)."""
+        if not value:
+            return Q()
+        from totonou.deals.models import Stage
+
+        stages = Stage.objects.filter(kind=value).order_by().values("pk")
+        return Q(In(NotAnIndex("stage_id"), Subquery(stages)))
 
     def filter_team(self, value: int | str | None) -> Q:
         if value is None:
@@ -114,8 +131,11 @@ class DealFilter(FilterSchema):
     def filter_size(self, value: str | None) -> Q:
         return history.size_band_q(value) if value else Q()
 
+    def _zone(self) -> Any:
+        return query_zone(team_id=self.team, owner_id=self.owner)
+
     def _closed_q(self) -> Q:
-        start, end = history.day_bounds(self.closed_from, self.closed_to)
+        start, end = history.day_bounds(self.closed_from, self.closed_to, self._zone())
         return Q(pk__in=history.closed_changes(None, start, end).values("deal_id"))
 
     def filter_closed_from(self, value: datetime.date | None) -> Q:
@@ -128,7 +148,7 @@ class DealFilter(FilterSchema):
     def filter_entered_stage(self, value: int | None) -> Q:
         if value is None:
             return Q()
-        start, end = history.day_bounds(self.entered_from, self.entered_to)
+        start, end = history.day_bounds(self.entered_from, self.entered_to, self._zone())
         entries = history.stage_entries(None, start, end, [value])
         if self.outcome:
             entries = entries.filter(history.outcome_q(self.outcome))

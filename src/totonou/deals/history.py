@@ -10,8 +10,8 @@ use, so a figure and the list of the deals behind it are one query rule:
   stage change at any time up to now (``outcome_q``): into a later open stage or a won stage is
   ``forward`` (skipping stages is forward), into a lost stage ``lost``, into an earlier open stage
   ``back``, none yet ``still``; ``left`` is any of the first three.
-- **Periods** are local days (both included) in the team's time zone, the site's ``TIME_ZONE`` (as
-  ``targets.periods.period_zone``): ``day_bounds`` gives ``[start, end)``.
+- **Periods** are local days (both included) in the team's time zone (``users.zones``: the team's
+  ``time_zone``, an owner's team's, else the site's ``TIME_ZONE``): ``day_bounds`` gives ``[start, end)``.
 - **Deal-size bands** (``SIZE_BANDS``): upper bounds, exclusive, in the team currency.
 """
 
@@ -21,10 +21,10 @@ import datetime
 import zoneinfo
 from typing import Any, Literal
 
-from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from totonou.deals.models import Deal, Stage, StageChange
+from totonou.users.zones import period_zone
 
 #: Deal-size bands: (key, upper bound exclusive or None for the open end), smallest first.
 SIZE_BANDS: list[tuple[str, int | None]] = [
@@ -55,11 +55,14 @@ def size_band_key(amount: int) -> str:
 
 
 def day_bounds(
-    first_day: datetime.date | None, last_day: datetime.date | None
+    first_day: datetime.date | None,
+    last_day: datetime.date | None,
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> tuple[datetime.datetime | None, datetime.datetime | None]:
     """``[start, end)``: local midnight of ``first_day`` to the midnight after ``last_day`` in the team's
-    time zone; a missing day leaves that end open (None)."""
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    time zone (``zone``, from ``users.zones``; the site's without one); a missing day leaves that end
+    open (None)."""
+    zone = zone or period_zone()
     start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=zone) if first_day else None
     end = (
         datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)

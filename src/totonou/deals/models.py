@@ -11,6 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from totonou.core.bounds import (
+    DAY_COUNT_VALIDATORS,
+    LONG_TEXT_VALIDATORS,
+    BoundedDateField,
+    BoundedDateTimeField,
+)
 from totonou.core.i18n import pick
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
@@ -30,7 +36,10 @@ class Stage(models.Model):
         _("probability (%)"), default=0, validators=[MaxValueValidator(100)]
     )
     stagnation_days = models.PositiveIntegerField(
-        _("stalled after (days)"), default=30, help_text=_("A deal this long in the stage counts as stalled.")
+        _("stalled after (days)"),
+        default=30,
+        validators=DAY_COUNT_VALIDATORS,
+        help_text=_("A deal this long in the stage counts as stalled."),
     )
     kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices, default=Kind.OPEN)
     is_active = models.BooleanField(_("active"), default=True)
@@ -94,10 +103,10 @@ class Deal(VersionedModel):
     amount = models.BigIntegerField(
         _("amount"), default=0, validators=[MinValueValidator(0)], help_text=_("In the team currency.")
     )
-    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    expected_close_date = BoundedDateField(_("expected close date"), null=True, blank=True)
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals", verbose_name=_("stage"))
-    stage_entered_at = models.DateTimeField(_("in stage since"))
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    stage_entered_at = BoundedDateTimeField(_("in stage since"))
+    closed_at = BoundedDateTimeField(_("closed at"), null=True, blank=True)
     loss_reason = models.ForeignKey(
         LossReason,
         on_delete=models.PROTECT,
@@ -106,9 +115,9 @@ class Deal(VersionedModel):
         related_name="deals",
         verbose_name=_("loss reason"),
     )
-    loss_note = models.TextField(_("loss note"), blank=True)
+    loss_note = models.TextField(_("loss note"), blank=True, validators=LONG_TEXT_VALIDATORS)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=LONG_TEXT_VALIDATORS)
     contact = models.ForeignKey(
         "customers.Contact",
         on_delete=models.SET_NULL,
@@ -121,10 +130,10 @@ class Deal(VersionedModel):
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
     # Deleting a deal with activities would lose their history: it is archived instead (hidden from
     # the deal list unless asked for).
-    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    archived_at = BoundedDateTimeField(_("archived at"), null=True, blank=True, editable=False)
     # The latest done activity on the deal, kept in step by the activity services so the list can sort
     # by it through an index.
-    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, editable=False)
+    last_activity_at = BoundedDateTimeField(_("last activity"), null=True, blank=True, editable=False)
 
     objects = DealQuerySet.as_manager()
 
@@ -142,6 +151,13 @@ class Deal(VersionedModel):
             models.Index(fields=["expected_close_date", "id"], name="deal_close_idx"),
             models.Index(fields=["stage_entered_at", "id"], name="deal_entered_idx"),
             models.Index(fields=["last_activity_at", "id"], name="deal_last_activity_idx"),
+            # The same sorts within one owner's deals (a rep's own list, the default): the owner's deals
+            # in the order of the page, whatever the statistics say (issue 20).
+            models.Index(fields=["owner", "-updated_at", "-id"], name="deal_owner_recent_idx"),
+            models.Index(fields=["owner", "amount", "id"], name="deal_owner_amount_idx"),
+            models.Index(fields=["owner", "expected_close_date", "id"], name="deal_owner_close_idx"),
+            models.Index(fields=["owner", "stage_entered_at", "id"], name="deal_owner_entered_idx"),
+            models.Index(fields=["owner", "last_activity_at", "id"], name="deal_owner_activity_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
@@ -189,7 +205,7 @@ class StageChange(models.Model):
         related_name="+",
         verbose_name=_("changed by"),
     )
-    changed_at = models.DateTimeField(_("changed at"))
+    changed_at = BoundedDateTimeField(_("changed at"))
 
     objects = VisibleQuerySet.as_manager()
 

@@ -8,6 +8,7 @@ from typing import ClassVar
 from ninja import Schema
 
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
+from totonou.core.bounds import BoundedDate, DayCount, LongText
 from totonou.deals.models import Deal
 
 
@@ -43,7 +44,7 @@ class StageIn(InputSchema):
     name_en: str
     order: int | None = None
     probability: int | None = None
-    stagnation_days: int | None = None
+    stagnation_days: DayCount | None = None
     kind: str | None = None
     is_active: bool | None = None
 
@@ -53,7 +54,7 @@ class StagePatch(InputSchema):
     name_en: str | None = None
     order: int | None = None
     probability: int | None = None
-    stagnation_days: int | None = None
+    stagnation_days: DayCount | None = None
     kind: str | None = None
     is_active: bool | None = None
 
@@ -84,9 +85,9 @@ class DealOut(WebObjectOut):
     stage_entered_at: ApiDateTime
     closed_at: ApiDateTime | None
     loss_reason: int | None
-    loss_note: str
+    loss_note: LongText
     next_step: str
-    notes: str
+    notes: LongText
     contact: int | None
     external_id: str
     archived_at: ApiDateTime | None
@@ -124,11 +125,11 @@ class _DealFields(InputSchema):
 
     owner: Id | None = None
     amount: int | None = None
-    expected_close_date: datetime.date | None = None
+    expected_close_date: BoundedDate | None = None
     stage: Id | None = None
     loss_reason: Id | None = None
     next_step: str | None = None
-    notes: str | None = None
+    notes: LongText | None = None
     contact: Id | None = None
     external_id: str | None = None
 
@@ -146,7 +147,7 @@ class DealPatch(_DealFields):
 
     customer: Id | None = None
     title: str | None = None
-    loss_note: str | None = None
+    loss_note: LongText | None = None
     version: int | None = None
 
 
@@ -162,7 +163,7 @@ class DealStageIn(InputSchema):
 
     stage: Id
     loss_reason: Id | None = None
-    loss_note: str | None = None
-    closed_on: datetime.date | None = None
+    loss_note: LongText | None = None
+    closed_on: BoundedDate | None = None
     amount: int | None = None
     version: int | None = None

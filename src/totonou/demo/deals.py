@@ -1,4 +1,11 @@
-"""Seeded deals with a stage history that ends in each deal's current stage."""
+"""Seeded deals with a stage history that ends in each deal's current stage.
+
+The histories look like a real pipeline's: some deals skip a stage (qualified, or negotiation before a
+win), some stall (longer in their stage than its stalled-after days), deals are lost from every stage,
+and the share won of the closed deals differs by rep (``REP_WIN_FACTORS``, by the rep's place among the
+owners) and by segment (``SEGMENT_WIN_FACTORS``, by the segment's place in the vocabulary), so the win
+rate by rep and by segment has something to show. Everything follows the seeded random generator.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,25 @@ LOSS_REASON_WEIGHTS = {
     "no_decision": 8,
     "other": 4,
 }
+
+
+#: The closed deals' chance of being won (``BASE_WIN``) times a rep's and a segment's factor, within
+#: ``WIN_BOUNDS``; the factors cycle over the reps (ordered by id) and the segments.
+BASE_WIN = OUTCOME_WEIGHTS[4] / (OUTCOME_WEIGHTS[4] + OUTCOME_WEIGHTS[5])
+REP_WIN_FACTORS = (1.4, 0.6, 1.15, 0.8, 1.0, 0.7, 1.25)
+SEGMENT_WIN_FACTORS = (1.25, 0.7, 1.0, 1.15, 0.8, 0.95)
+WIN_BOUNDS = (0.1, 0.92)
+#: Share of deals through lead that skip "qualified" on their way further.
+SKIP_QUALIFIED = 0.15
+
+
+def win_chance(rep_index: int, segment_index: int) -> float:
+    chance = (
+        BASE_WIN
+        * REP_WIN_FACTORS[rep_index % len(REP_WIN_FACTORS)]
+        * SEGMENT_WIN_FACTORS[segment_index % len(SEGMENT_WIN_FACTORS)]
+    )
+    return min(max(chance, WIN_BOUNDS[0]), WIN_BOUNDS[1])
 
 
 class SeedDataMissing(Exception):
@@ -59,15 +85,24 @@ def reference_ids(model: type[Stage] | type[LossReason], slugs: tuple[str, ...])
     return found
 
 
-def _path(outcome: str, *, start: int, won_after_proposal: bool, lost_at: int) -> list[str]:
-    """The stages a deal went through, from ``OPEN_STAGES[start]`` to ``outcome``."""
+def _path(
+    outcome: str, *, start: int, won_after_proposal: bool, lost_at: int, skip_qualified: bool = False
+) -> list[str]:
+    """The stages a deal went through, from ``OPEN_STAGES[start]`` to ``outcome``; with
+    ``skip_qualified`` a deal going from lead to a later open stage or a win skips "qualified"."""
     if outcome in OPEN_STAGES:
         end = OPEN_STAGES.index(outcome)
-        return list(OPEN_STAGES[min(start, end) : end + 1])
-    if outcome == "won":
+        path = list(OPEN_STAGES[min(start, end) : end + 1])
+    elif outcome == "won":
         last = 2 if won_after_proposal else 3
-        return [*OPEN_STAGES[start : last + 1], "won"]
-    return [*OPEN_STAGES[start : max(start, lost_at) + 1], "lost"]
+        path = [*OPEN_STAGES[start : last + 1], "won"]
+    else:
+        path = [*OPEN_STAGES[start : max(start, lost_at) + 1], "lost"]
+    if skip_qualified and path[0] == "lead" and "qualified" in path:
+        after = path[path.index("qualified") + 1 :]
+        if after and after[0] != "lost":
+            path.remove("qualified")
+    return path
 
 
 def make_deals(context: SeedContext, customers: list[CustomerInfo]) -> dict[int, list[DealInfo]]:
@@ -84,6 +119,7 @@ def make_deals(context: SeedContext, customers: list[CustomerInfo]) -> dict[int,
         if not customer.never_contacted and customer.since < -size.past_days:
             candidates.extend([customer] * (4 if customer.is_key else 1))
     rounding = 10_000 if context.language == "ja" else 100
+    rep_index = {owner: index for index, owner in enumerate(sorted({c.owner_id for c in customers}))}
     deals: dict[int, list[DealInfo]] = {}
     deal_rows: list[tuple[object, ...]] = []
     change_rows: list[tuple[object, ...]] = []
@@ -92,9 +128,16 @@ def make_deals(context: SeedContext, customers: list[CustomerInfo]) -> dict[int,
         customer = rng.choice(candidates)
         segment = vocabulary.segments[customer.segment]
         outcome = rng.choices(OUTCOMES, OUTCOME_WEIGHTS)[0]
+        if outcome in ("won", "lost"):
+            chance = win_chance(rep_index[customer.owner_id], customer.segment)
+            outcome = "won" if rng.random() < chance else "lost"
         start = 0 if rng.random() < 0.65 else 1
         path = _path(
-            outcome, start=start, won_after_proposal=rng.random() < 0.2, lost_at=rng.randrange(start, 4)
+            outcome,
+            start=start,
+            won_after_proposal=rng.random() < 0.2,
+            lost_at=rng.randrange(start, 4),
+            skip_qualified=rng.random() < SKIP_QUALIFIED,
         )
         durations = [rng.randint(4, 25) for _ in path[1:]]
         if outcome in OPEN_STAGES:

@@ -19,7 +19,7 @@ from totonou.imports.engine import KINDS, prepare
 from totonou.imports.models import Import
 from totonou.imports.reading import FileRefused, max_bytes, too_large
 from totonou.imports.schemas import ImportOut
-from totonou.imports.services import import_create, options_from
+from totonou.imports.services import ensure_may_import, import_create, options_from
 from totonou.imports.tasks import import_run_task
 
 router = Router(tags=["imports"])
@@ -36,6 +36,7 @@ def import_start(
     user = api_user(request)
     if kind not in KINDS:
         raise ValidationError({"kind": [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(KINDS)}]})
+    ensure_may_import(user, kind)
     try:
         data = json.loads(options) if options else {}
     except json.JSONDecodeError:

@@ -10,6 +10,7 @@ with its reason and the others go on. A dry run does all of it in a transaction 
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from totonou.activities.models import Activity, ActivityType
+from totonou.activities.rebuild import database_analyze
 from totonou.activities.services import (
     activities_create_many,
     activity_create,
@@ -39,7 +41,13 @@ from totonou.customers.services import (
     segment_create,
 )
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
-from totonou.deals.services import deal_change_stage, deal_create, deal_update, default_stage
+from totonou.deals.services import (
+    deal_change_stage,
+    deal_create,
+    deal_update,
+    default_stage,
+    stage_create,
+)
 from totonou.imports.parsing import (
     ValueError_,
     fold,
@@ -51,11 +59,16 @@ from totonou.imports.parsing import (
 )
 from totonou.imports.reading import FileRefused, cell_text, open_table
 from totonou.search.text import company_key
-from totonou.users.models import User
+from totonou.users.models import Team, User
+from totonou.users.services import team_create
 
-KINDS = ("customers", "contacts", "deals", "activities")
+KINDS = ("customers", "contacts", "deals", "activities", "users", "targets")
 #: Rows per transaction and checkpoint (ADR 0026).
 BATCH_SIZE = 500
+#: An import that creates at least this many records refreshes the planner's statistics at its end
+#: (``totonou rebuild``'s ``ANALYZE``): a bulk load changes the tables' sizes, and plans made on stale
+#: statistics are the slow queries of a freshly loaded database (issue 20).
+ANALYZE_AFTER_ROWS = 10_000
 CREATE, UPDATE, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
 
 # field -> header spellings (compared folded: width and case do not matter)
@@ -172,15 +185,45 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "notes": ["notes", "内容", "メモ", "備考", "comments"],
         "next_step": ["next_step", "次のステップ", "ネクストアクション", "next step"],
     },
+    "users": {
+        "external_id": [
+            "external_id",
+            "external id",
+            "id",
+            "社員番号",
+            "従業員番号",
+            "社員コード",
+            "employee id",
+            "user id",
+        ],
+        "username": ["username", "ユーザー名", "ログインid", "ログイン名", "user name", "login"],
+        "email": ["email", "メール", "メールアドレス", "e-mail", "email address"],
+        "display_name": ["display_name", "表示名", "氏名", "名前", "display name", "full name", "name"],
+        "team": ["team", "チーム", "所属", "所属チーム", "team name"],
+        "role": ["role", "権限", "役割", "ロール"],
+        "language": ["language", "言語", "表示言語"],
+        "time_zone": ["time_zone", "タイムゾーン", "time zone", "timezone"],
+    },
+    "targets": {
+        "user": ["user", "担当者", "営業担当", "担当", "ユーザー名", "rep", "username", "sales rep"],
+        "team": ["team", "チーム", "所属", "team name"],
+        "metric": ["metric", "指標", "目標項目", "項目"],
+        "period": ["period", "期間", "対象期間", "年月", "month"],
+        "value": ["value", "目標", "目標値", "目標額", "target", "target value"],
+    },
 }
 REQUIRED = {
     "customers": ["name"],
     "contacts": ["customer", "name"],
     "deals": ["title", "customer"],
     "activities": ["type", "customer", "starts_at"],
+    "users": ["username"],
+    "targets": ["metric", "period", "value"],
 }
 # Columns whose values name other records: the value-mapping step lists their unknown values.
-REFERENCE_FIELDS = {"owner", "segment", "stage", "loss_reason", "type"}
+REFERENCE_FIELDS = {"owner", "segment", "stage", "loss_reason", "type", "team", "user"}
+# Headers of a column no import reads, whatever the mapping: passwords never come from a file.
+PASSWORD_HEADERS = {"password", "パスワード", "pass", "passwd", "pwd"}
 
 
 def guess_mapping(kind: str, headers: list[str]) -> dict[str, str]:
@@ -334,7 +377,15 @@ class Resolver:
         return self.cache[key]
 
     def stage(self, text: str) -> Stage:
-        return self._named(Stage, _("stage"), text, None)
+        def create() -> Stage:
+            # a new open stage, after the open ones (an administrator sets its probability later)
+            last = Stage.objects.filter(kind=Stage.Kind.OPEN).order_by("-order").first()
+            order = last.order + 1 if last is not None else 0
+            return stage_create(
+                actor=self.actor, name_ja=text, name_en=text, kind=Stage.Kind.OPEN, order=order
+            )
+
+        return self._named(Stage, _("stage"), text, create)
 
     def loss_reason(self, text: str) -> LossReason:
         return self._named(LossReason, _("loss reason"), text, None)
@@ -347,6 +398,12 @@ class Resolver:
             return activity_type_create(actor=self.actor, name_ja=text, name_en=text)
 
         return self._named(ActivityType, _("activity type"), text, create)
+
+    def team(self, text: str) -> Team:
+        def create() -> Team:
+            return team_create(actor=self.actor, name=text)
+
+        return self._named(Team, _("team"), text, create)
 
     def forget_records(self) -> None:
         """Customers and deals are remembered for one batch only, so memory does not grow with the
@@ -421,16 +478,23 @@ def _aware(day: datetime.date, time: datetime.time | None) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, time or datetime.time(9, 0)))
 
 
-def _choice(value: str, choices: Any) -> str:
-    folded = fold(value)
+@functools.cache
+def _choice_labels(choices: Any) -> dict[str, str]:
+    """Folded value and ja / en label -> value, for a choices class (made once: rows repeat them)."""
+    labels: dict[str, str] = {}
     for choice in choices:
-        labels = {fold(choice.value)}
+        labels.setdefault(fold(choice.value), str(choice.value))
         for language in ("ja", "en"):
             with override(language):
-                labels.add(fold(str(choice.label)))
-        if folded in labels:
-            return str(choice.value)
-    raise RowError(_("“%(value)s” is not one of the choices.") % {"value": value})
+                labels.setdefault(fold(str(choice.label)), str(choice.value))
+    return labels
+
+
+def _choice(value: str, choices: Any) -> str:
+    found = _choice_labels(choices).get(fold(value))
+    if found is None:
+        raise RowError(_("“%(value)s” is not one of the choices.") % {"value": value})
+    return found
 
 
 def _changes(instance: Any, fields: dict[str, Any]) -> dict[str, Any]:
@@ -788,6 +852,16 @@ class Importer:
         except ROW_ERRORS as error:
             return _failure(line, error)
 
+    def users(self, cleaned: dict[str, Any]) -> tuple[str, str]:
+        from totonou.imports.people import user_row  # the people kinds live in their own module
+
+        return user_row(self, cleaned)
+
+    def targets(self, cleaned: dict[str, Any]) -> tuple[str, str]:
+        from totonou.imports.people import target_row
+
+        return target_row(self, cleaned)
+
 
 #: The kinds written a batch at a time, by the batch services; the others row by row.
 BATCHED = {"customers": Importer.customers_batch, "activities": Importer.activities_batch}
@@ -807,6 +881,15 @@ def prepare(
     if options.kind not in KINDS:
         raise FileRefused(_("Unknown kind “%(kind)s”.") % {"kind": options.kind})
     table = open_table(stream, filename)
+    passwords = [header for header in table.headers if fold(header) in PASSWORD_HEADERS]
+    if passwords:
+        raise FileRefused(
+            _(
+                "The file has a password column (%(column)s): passwords are never imported. Remove the "
+                "column; new users set their own password through a set-password link."
+            )
+            % {"column": passwords[0]}
+        )
     mapping = guess_mapping(options.kind, table.headers)
     for column, name in options.mapping.items():
         if column not in table.headers:
@@ -901,9 +984,12 @@ def run(
         except _DryRun:
             pass
         return report
+    created_before = report.counts[CREATE]
     for batch in batches():
         with transaction.atomic():
             process(batch)
+    if report.counts[CREATE] - created_before >= ANALYZE_AFTER_ROWS:
+        database_analyze()
     return report
 
 
@@ -942,6 +1028,8 @@ def preview(*, actor: User, stream: IO[bytes], filename: str, options: Options, 
         "stage": resolver.stage,
         "loss_reason": resolver.loss_reason,
         "type": resolver.activity_type,
+        "team": resolver.team,
+        "user": resolver.owner,
     }
     unknown: dict[str, list[str]] = {}
     checked: set[tuple[str, str]] = set()

@@ -19,6 +19,8 @@ from totonou.customers.filters import ContactFilter, CustomerFilter
 from totonou.customers.selectors import contact_list, customer_list
 from totonou.deals.filters import DealFilter
 from totonou.deals.selectors import deal_list
+from totonou.targets.filters import TargetFilter
+from totonou.targets.selectors import target_list
 
 CHUNK = 2000
 
@@ -181,7 +183,21 @@ def _activities(user: Any, filters: Any) -> Iterator[list[Any]]:
         ]
 
 
-ROWS = {"customers": _customers, "contacts": _contacts, "deals": _deals, "activities": _activities}
+def _targets(user: Any, filters: Any) -> Iterator[list[Any]]:
+    queryset = target_list(user=user, filters=filters).values_list(
+        "user__username", "team__name", "metric", "period", "value"
+    )
+    for username, team, metric, period, value in queryset.iterator(chunk_size=CHUNK):
+        yield [username or "", team or "", metric, period, value]
+
+
+ROWS = {
+    "customers": _customers,
+    "contacts": _contacts,
+    "deals": _deals,
+    "activities": _activities,
+    "targets": _targets,
+}
 EXPORTS = {
     "customers": Export(
         "customers",
@@ -254,4 +270,5 @@ EXPORTS = {
             "next_step",
         ],
     ),
+    "targets": Export("targets", TargetFilter, ["user", "team", "metric", "period", "value"]),
 }

@@ -31,6 +31,8 @@ class Import(models.Model):
         CONTACTS = "contacts", _("Contacts")
         DEALS = "deals", _("Deals")
         ACTIVITIES = "activities", _("Activities")
+        USERS = "users", _("Users")
+        TARGETS = "targets", _("Targets")
 
     class Status(models.TextChoices):
         DRAFT = "draft", pgettext_lazy("import status", "Being set up")

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from totonou.core.bounds import in_bounds, out_of_bounds_message
+
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 _YMD = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -28,7 +30,15 @@ def fold(text: str) -> str:
 
 def parse_date(value: Any, *, order: str = "") -> datetime.date:
     """A date cell. ``order`` is "mdy" or "dmy" for slashed dates whose day and month could be swapped
-    (4/1/2026); without it such a date is refused as ambiguous."""
+    (4/1/2026); without it such a date is refused as ambiguous. A date outside the input bounds
+    (``core.bounds``: 1900-01-01 … 2200-12-31) is refused."""
+    day = _parse_date(value, order=order)
+    if not in_bounds(day):
+        raise ValueError_(out_of_bounds_message())
+    return day
+
+
+def _parse_date(value: Any, *, order: str = "") -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -66,11 +76,12 @@ def _serial(number: float) -> datetime.date:
 
 
 def parse_datetime(value: Any, *, order: str = "") -> tuple[datetime.date, datetime.time | None]:
-    """A date with an optional time ("2026/04/01 10:30", an Excel date-time cell or serial)."""
+    """A date with an optional time ("2026/04/01 10:30", an Excel date-time cell or serial), its date
+    within the input bounds."""
     if isinstance(value, datetime.datetime):
-        return value.date(), value.time().replace(microsecond=0)
+        return parse_date(value.date()), value.time().replace(microsecond=0)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        day = _serial(float(value))
+        day = parse_date(_serial(float(value)))
         seconds = round((float(value) % 1) * 86400)
         seconds = min(seconds, 86399)
         return day, datetime.time(seconds // 3600, seconds // 60 % 60, seconds % 60)

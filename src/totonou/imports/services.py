@@ -20,6 +20,7 @@ from totonou.imports.engine import Options, Report, RowResult
 from totonou.imports.models import Import, ImportRow
 from totonou.imports.reading import FileRefused, open_table
 from totonou.users.models import User
+from totonou.users.permissions import ensure_admin, ensure_manager_or_admin
 
 
 def options_from(kind: str, data: dict[str, Any], *, dry_run: bool) -> Options:
@@ -39,6 +40,23 @@ def options_from(kind: str, data: dict[str, Any], *, dry_run: bool) -> Options:
     )
 
 
+def ensure_may_import(actor: User, kind: str) -> None:
+    """Users are imported by administrators only, targets by managers (for their teams, checked per row
+    by the targets services) and administrators; the record kinds by everyone (per row, the owner rule)."""
+    if kind == Import.Kind.USERS:
+        ensure_admin(actor)
+    elif kind == Import.Kind.TARGETS:
+        ensure_manager_or_admin(actor)
+
+
+def may_import(actor: User, kind: str) -> bool:
+    try:
+        ensure_may_import(actor, kind)
+    except PermissionDenied:
+        return False
+    return True
+
+
 @transaction.atomic
 def import_create(
     *,
@@ -52,6 +70,7 @@ def import_create(
 ) -> Import:
     """Keep the uploaded file and the choices for it; the caller enqueues ``import_run_task`` (a
     ``draft`` waits for the pages' mapping steps and ``import_start``)."""
+    ensure_may_import(actor, kind)
     record = Import(kind=kind, created_by=actor, filename=filename[:255], options=options, dry_run=dry_run)
     if draft:
         record.status = Import.Status.DRAFT

@@ -16,6 +16,7 @@ from ninja import Query, Router
 
 from totonou.core.api import PageQuery, api_user, paginate
 from totonou.core.csv import csv_response
+from totonou.insights.exports import uncontacted_header, uncontacted_rows
 from totonou.insights.filters import (
     AttainmentFilter,
     CoverageFilter,
@@ -42,6 +43,7 @@ from totonou.insights.schemas import (
 from totonou.insights.selectors import pipeline as pipeline_selectors
 from totonou.insights.selectors.attainment import attainment
 from totonou.insights.selectors.coverage import Coverage, key_customer_coverage
+from totonou.insights.selectors.periods import local_today, user_zone
 from totonou.insights.selectors.plan_vs_actual import PlanVsActual, plan_vs_actual
 from totonou.insights.selectors.strategy_alignment import StrategyAlignment, strategy_alignment
 from totonou.insights.selectors.uncontacted import uncontacted_customers
@@ -73,45 +75,10 @@ def uncontacted(
 @router.get("/insights/uncontacted.csv", url_name="insights_uncontacted_csv")
 def uncontacted_csv(request: HttpRequest, filters: Query[UncontactedFilter]) -> StreamingHttpResponse:
     """The whole uncontacted list (same filters, no paging) as CSV, UTF-8 with BOM for Excel."""
-    result = uncontacted_customers(user=api_user(request), filters=filters)
-    header = [
-        _("Customer id"),
-        _("Customer"),
-        _("Name (kana)"),
-        _("Segment"),
-        _("Owner"),
-        _("Key customer"),
-        _("Threshold (days)"),
-        _("Days since contact"),
-        _("Last contact"),
-        _("Last contact by"),
-        _("Planned"),
-        _("Next planned"),
-    ]
-
-    def local(value: Any) -> str | None:
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value is not None else None
-
-    def lines() -> Any:
-        yes, no = _("yes"), _("no")
-        for row in result.rows:
-            customer = row.customer
-            yield [
-                customer.pk,
-                customer.name,
-                customer.name_kana,
-                customer.segment.name if customer.segment else "",
-                str(customer.owner),
-                yes if customer.is_key else no,
-                row.threshold_days,
-                row.days_since_contact,
-                local(customer.last_contact_at),
-                str(customer.last_contact_by) if customer.last_contact_by else "",
-                yes if row.is_planned else no,
-                local(row.next_planned_at),
-            ]
-
-    return csv_response(f"uncontacted-{result.today.isoformat()}.csv", header, lines())
+    user = api_user(request)
+    today = local_today(user_zone(user))
+    rows = uncontacted_rows(user=user, filters=filters)
+    return csv_response(f"uncontacted-{today.isoformat()}.csv", uncontacted_header(), rows)
 
 
 # --- Coverage ---------------------------------------------------------------------------------------
@@ -155,7 +122,7 @@ def attainment_view(request: HttpRequest, filters: Query[AttainmentFilter]) -> d
     total, or for one user: target, actual, attainment, gap, pace, forecast and status per metric."""
     result = attainment(user=api_user(request), filters=filters)
     period, table = result.period, result.table
-    start, end = period.bounds()
+    start, end = period.bounds(table.zone)
     first = table.rows[0].cells[0] if table.rows else None
     return {
         "as_of": table.as_of,
@@ -221,9 +188,11 @@ def stagnation_view(
 def win_rate_view(request: HttpRequest, filters: Query[WinRateFilter]) -> pipeline_selectors.WinRate:
     """Won ÷ (won + lost) of the deals closed in ``from`` … ``to`` (their close date in the team's time
     zone), in rows of ``group_by`` and in ``total``, with the won amount and the median sales cycle."""
-    deals, first_day, last_day = pipeline_selectors.period_deals(user=api_user(request), filters=filters)
+    user = api_user(request)
+    zone = pipeline_selectors.pipeline_zone(user=user, filters=filters)
+    deals, first_day, last_day = pipeline_selectors.period_deals(user=user, filters=filters, zone=zone)
     return pipeline_selectors.win_rate(
-        deals, first_day=first_day, last_day=last_day, group_by=filters.group_by
+        deals, first_day=first_day, last_day=last_day, group_by=filters.group_by, zone=zone
     )
 
 
@@ -231,8 +200,10 @@ def win_rate_view(request: HttpRequest, filters: Query[WinRateFilter]) -> pipeli
 def funnel_view(request: HttpRequest, filters: Query[PipelinePeriodFilter]) -> pipeline_selectors.Funnel:
     """Per open stage: the entries in ``from`` … ``to`` and what became of them (moved forward, lost,
     moved back, still there), the conversion to a later stage and the median days spent."""
-    deals, first_day, last_day = pipeline_selectors.period_deals(user=api_user(request), filters=filters)
-    return pipeline_selectors.funnel(deals, first_day=first_day, last_day=last_day)
+    user = api_user(request)
+    zone = pipeline_selectors.pipeline_zone(user=user, filters=filters)
+    deals, first_day, last_day = pipeline_selectors.period_deals(user=user, filters=filters, zone=zone)
+    return pipeline_selectors.funnel(deals, first_day=first_day, last_day=last_day, zone=zone)
 
 
 @router.get("/insights/forecast", response=ForecastOut, url_name="insights_forecast")
@@ -240,11 +211,12 @@ def forecast_view(request: HttpRequest, filters: Query[ForecastFilter]) -> pipel
     """For a fiscal month or quarter: won so far, the weighted open pipeline expected to close in it,
     the commit part and the forecast (won + weighted pipeline)."""
     user = api_user(request)
+    zone = pipeline_selectors.pipeline_zone(user=user, filters=filters)
     try:
-        period = pipeline_selectors.forecast_period(filters.period)
+        period = pipeline_selectors.forecast_period(filters.period, zone=zone)
     except (ValueError, ValidationError):
         raise ValidationError(
             {"period": [_("Give a fiscal month (2026-04) or quarter (2026-Q1).")]}
         ) from None
     deals = filters.filter(pipeline_selectors.visible_deals(user=user))
-    return pipeline_selectors.forecast(deals, period=period)
+    return pipeline_selectors.forecast(deals, period=period, zone=zone)

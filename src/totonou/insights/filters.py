@@ -13,15 +13,12 @@ from ninja.schema import DjangoGetter
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from totonou.core.api import Id
+from totonou.core.bounds import MAX_DAYS, BoundedDate, in_bounds, out_of_bounds_message
 
-#: The longest threshold the ``days`` filter accepts (ten years).
-MAX_DAYS = 3650
 #: How many weeks or months a trend may span.
 MAX_PERIODS = 26
 #: The longest custom range (``from`` … ``to``, both included): a year, leap day included.
 MAX_RANGE_DAYS = 366
-#: The days a period may name (the calendar's range): outside them a date is a typo, not a question.
-EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 
 PeriodKind = Literal["week", "month", "custom"]
 
@@ -69,15 +66,15 @@ class PeriodFilter(FilterSchema):
 
     period: PeriodKind = "week"
     date: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         Field(description="A day in the (last) week or month (default: today); not with a custom range."),
     ] = None
     from_: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         Field(alias="from", validate_default=True, description="A custom range's first day."),
     ] = None
     to: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         Field(
             validate_default=True,
             description=f"A custom range's last day (at most {MAX_RANGE_DAYS} days after ``from``).",
@@ -144,11 +141,9 @@ class PeriodFilter(FilterSchema):
 
 
 def _in_range(value: datetime.date | None) -> None:
-    if value is not None and not EARLIEST <= value <= LATEST:
-        raise ValueError(
-            _("Choose a day between %(first)s and %(last)s.")
-            % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()}
-        )
+    """The input bounds (``core.bounds``) for a day a validator reads before the field's own check."""
+    if value is not None and not in_bounds(value):
+        raise ValueError(out_of_bounds_message())
 
 
 class CoverageFilter(PeriodFilter, MemberFilter):
@@ -157,7 +152,7 @@ class CoverageFilter(PeriodFilter, MemberFilter):
 
     period: PeriodKind = "month"
     month: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         Field(
             description="A day in the last month of the trend (default: today); the older name of ``date``."
         ),
@@ -239,12 +234,12 @@ class PipelineFilter(FilterSchema):
     segment: Annotated[Id | None, FilterLookup("customer__segment_id")] = None
     key_only: bool | None = None
     close_from: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         FilterLookup("expected_close_date__gte"),
         Field(description="Expected close on or after this day."),
     ] = None
     close_to: Annotated[
-        datetime.date | None,
+        BoundedDate | None,
         FilterLookup("expected_close_date__lte"),
         Field(description="Expected close on or before this day."),
     ] = None
@@ -263,8 +258,8 @@ class PipelinePeriodFilter(FilterSchema):
     owner: Annotated[Id | None, FilterLookup("owner_id")] = None
     team: Annotated[Id | None, FilterLookup("owner__team_id")] = None
     segment: Annotated[Id | None, FilterLookup("customer__segment_id")] = None
-    from_: Annotated[datetime.date | None, Field(alias="from", description="The first day.")] = None
-    to: Annotated[datetime.date | None, Field(description="The last day.")] = None
+    from_: Annotated[BoundedDate | None, Field(alias="from", description="The first day.")] = None
+    to: Annotated[BoundedDate | None, Field(description="The last day.")] = None
 
     def filter_from_(self, value: datetime.date | None) -> Q:
         return Q()

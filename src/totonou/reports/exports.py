@@ -1,17 +1,25 @@
 """The meeting pack as .xlsx (openpyxl) and as Markdown: a row per member, help requests, stalled deals.
 Every .xlsx cell goes through ``core.csv.xlsx_cell`` (formula-like text neutralised); Markdown is not read by
-a spreadsheet, its cells only keep the table whole (``|`` escaped, line breaks as spaces)."""
+a spreadsheet, its cells only keep the table whole (``|`` escaped, line breaks as spaces).
+
+And the weekly report list as rows for the CSV / .xlsx downloads (``weekly_report_rows``): the reports the
+user may read (``report_list``), with the list's filters, streamed."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from totonou.core.csv import xlsx_cell
+from totonou.reports.filters import WeeklyReportFilter
+from totonou.reports.models import WeeklyReport
 from totonou.reports.pack import TeamWeek
+from totonou.reports.selectors import report_list
 
 
 def _rows(
@@ -81,3 +89,69 @@ def pack_markdown(
             for deal in data.stalled_deals
         ]
     return "\n".join(lines) + "\n"
+
+
+def weekly_report_header() -> list[str]:
+    return [
+        _("Week"),
+        _("Author"),
+        _("User name"),
+        _("Team"),
+        _("Status"),
+        _("Submitted at"),
+        _("Reviewed by"),
+        _("Reviewed at"),
+        str(WeeklyReport._meta.get_field("went_well").verbose_name),
+        str(WeeklyReport._meta.get_field("problems").verbose_name),
+        str(WeeklyReport._meta.get_field("help_needed").verbose_name),
+        str(WeeklyReport._meta.get_field("next_focus").verbose_name),
+    ]
+
+
+def _local(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def weekly_report_rows(*, user: Any, filters: WeeklyReportFilter | None) -> Iterator[list[Any]]:
+    """One row per report ``user`` may read (their own drafts, the submitted reports of their teams;
+    never another rep's draft), newest week first."""
+    states = dict(WeeklyReport.Status.choices)
+    reports = (
+        report_list(user=user, filters=filters)
+        .select_related("author__team")
+        .only(
+            "week",
+            "status",
+            "submitted_at",
+            "reviewed_at",
+            "went_well",
+            "problems",
+            "help_needed",
+            "next_focus",
+            "author__username",
+            "author__display_name",
+            "author__first_name",
+            "author__last_name",
+            "author__team__name",
+            "reviewed_by__username",
+            "reviewed_by__display_name",
+            "reviewed_by__first_name",
+            "reviewed_by__last_name",
+        )
+    )
+    for report in reports.iterator(chunk_size=500):
+        author = report.author
+        yield [
+            report.week,
+            str(author),
+            author.username,
+            author.team.name if author.team else "",
+            str(states.get(report.status, report.status)),
+            _local(report.submitted_at),
+            str(report.reviewed_by) if report.reviewed_by else "",
+            _local(report.reviewed_at),
+            report.went_well,
+            report.problems,
+            report.help_needed,
+            report.next_focus,
+        ]

@@ -7,13 +7,14 @@ from typing import Annotated
 from django.db.models import Q
 from ninja import FilterLookup, FilterSchema
 
+from totonou.core.api import Id
 from totonou.reports.models import WeeklyReport
 from totonou.reports.weeks import parse_week
 
 
 class WeeklyReportFilter(FilterSchema):
-    user: Annotated[int | None, FilterLookup("author_id")] = None
-    team: Annotated[int | None, FilterLookup("author__team_id")] = None
+    user: Annotated[Id | None, FilterLookup("author_id")] = None
+    team: Annotated[Id | None, FilterLookup("author__team_id")] = None
     week: str | None = None
     status: WeeklyReport.Status | None = None
 

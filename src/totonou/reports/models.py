@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from totonou.core.bounds import LONG_TEXT_VALIDATORS
 from totonou.core.models import VersionedModel
 from totonou.users.querysets import VisibleQuerySet
 
@@ -48,10 +49,12 @@ class WeeklyReport(VersionedModel):
     )
     week = models.CharField(_("week"), max_length=8, help_text=_("The ISO week, like 2026-W49."))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    went_well = models.TextField(_("what went well"), blank=True)
-    problems = models.TextField(_("problems"), blank=True)
-    help_needed = models.TextField(_("help needed from the manager"), blank=True)
-    next_focus = models.TextField(_("next week's focus"), blank=True)
+    went_well = models.TextField(_("what went well"), blank=True, validators=LONG_TEXT_VALIDATORS)
+    problems = models.TextField(_("problems"), blank=True, validators=LONG_TEXT_VALIDATORS)
+    help_needed = models.TextField(
+        _("help needed from the manager"), blank=True, validators=LONG_TEXT_VALIDATORS
+    )
+    next_focus = models.TextField(_("next week's focus"), blank=True, validators=LONG_TEXT_VALIDATORS)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     # The figures as they stood at submission (``reports.selectors.WeekSummary.as_snapshot``).
     snapshot = models.JSONField(_("figures at submission"), null=True, blank=True, editable=False)

@@ -7,7 +7,6 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from totonou.deals.models import Deal
@@ -16,23 +15,28 @@ from totonou.insights.selectors.pipeline import stalled_deals
 from totonou.reports.models import WeeklyReport
 from totonou.reports.selectors import week_summaries
 from totonou.reports.weeks import parse_week, report_period
-from totonou.users.models import Team, User
+from totonou.targets.periods import period_zone
+from totonou.users.models import Team, User, site_report_deadline
 
 #: The stalled deals a meeting pack lists (the pipeline's stalled list has them all).
 STALLED_SHOWN = 50
-WEEKDAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4, "SAT": 5, "SUN": 6}
 
 
-def deadline_for(user: Any, week: str) -> datetime.datetime:
-    """The submission deadline of ``user``'s week ``week``: ``TOTONOU_WEEKLY_REPORT_DEADLINE`` ("FRI
-    18:00", a weekday of the ISO week and a local time) in the user's time zone."""
-    text = str(getattr(settings, "TOTONOU_WEEKLY_REPORT_DEADLINE", "FRI 18:00"))
-    day_name, _sep, clock = text.strip().upper().partition(" ")
-    hour, _sep, minute = clock.partition(":")
-    day = parse_week(week) + datetime.timedelta(days=WEEKDAYS.get(day_name, 4))
-    return datetime.datetime.combine(
-        day, datetime.time(int(hour or 18), int(minute or 0)), tzinfo=user_zone(user)
-    )
+def deadline_for(user: Any, week: str, team: Team | None = None) -> datetime.datetime:
+    """The submission deadline of ``user``'s week ``week``: the team's setting
+    (``Team.report_deadline_weekday``, a weekday of the ISO week, and ``report_deadline_time``, a local
+    time) in the team's time zone
+    (``team``, else the user's team). A user in no team: ``TOTONOU_WEEKLY_REPORT_DEADLINE`` (``"FRI
+    18:00"``, the default of new teams) in the user's own time zone."""
+    if team is None and getattr(user, "team_id", None) is not None:
+        team = user.team
+    if team is not None:
+        weekday, clock = team.report_deadline_weekday, team.report_deadline_time
+        zone = period_zone(team)
+    else:
+        (weekday, clock), zone = site_report_deadline(), user_zone(user)
+    day = parse_week(week) + datetime.timedelta(days=weekday)
+    return datetime.datetime.combine(day, clock, tzinfo=zone)
 
 
 @dataclass
@@ -85,7 +89,7 @@ def team_week(*, team: Team, week: str, now: datetime.datetime | None = None) ->
             summary = live[member.pk]
             figures, records = summary.figures, summary.records
         cold.extend(records.get("customers_past_threshold", []))
-        deadline = deadline_for(member, week)
+        deadline = deadline_for(member, week, team)
         if report is not None and report.status != WeeklyReport.Status.DRAFT:
             state = str(report.status)
         else:

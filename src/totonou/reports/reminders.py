@@ -1,6 +1,7 @@
 """Deadline reminders for weekly reports, run by the worker (``TOTONOU_PERSONAL_JOBS``): once the
-deadline of a member's week has passed (``TOTONOU_WEEKLY_REPORT_DEADLINE``, default ``FRI 18:00`` in the
-member's time zone) and their report is not submitted, the member gets a reminder (bell / mail, once per
+deadline of a member's week has passed (the team's setting, ``Team.report_deadline_weekday`` and
+``report_deadline_time`` in the team's time zone: ``reports.pack.deadline_for``) and their report is not
+submitted, the member gets a reminder (bell / mail, once per
 week), and the team's chat channels get one ``weekly_report.late`` event listing them (with chat
 mentions), once per team and week."""
 
@@ -33,7 +34,7 @@ def weekly_report_reminders_run(*, now: datetime.datetime | None = None) -> int:
     late: dict[int, list[tuple[User, str]]] = defaultdict(list)
     for member in members:
         week = current_week_key(member, now)
-        if now >= deadline_for(member, week):
+        if now >= deadline_for(member, week, member.team):
             late[member.team_id].append((member, week))  # type: ignore[index]
     if not late:
         return 0

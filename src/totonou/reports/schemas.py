@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Schema
 
 from totonou.core.api import ApiDateTime, InputSchema, WebObjectOut
+from totonou.core.bounds import LongText
 from totonou.reports.models import WeeklyReport
 
 
@@ -37,10 +38,10 @@ class WeeklyReportOut(WebObjectOut):
     author: int
     week: str
     status: str
-    went_well: str
-    problems: str
-    help_needed: str
-    next_focus: str
+    went_well: LongText
+    problems: LongText
+    help_needed: LongText
+    next_focus: LongText
     submitted_at: ApiDateTime | None
     reviewed_by: int | None
     reviewed_at: ApiDateTime | None
@@ -78,8 +79,8 @@ class WeeklyReportStart(InputSchema):
 
 
 class WeeklyReportPatch(InputSchema):
-    went_well: str | None = None
-    problems: str | None = None
-    help_needed: str | None = None
-    next_focus: str | None = None
+    went_well: LongText | None = None
+    problems: LongText | None = None
+    help_needed: LongText | None = None
+    next_focus: LongText | None = None
     version: int | None = None

@@ -107,14 +107,29 @@ def _activity_ids(rows: list[dict[str, Any]], flag: str) -> list[int]:
     return [row["pk"] for row in rows if row[flag]]
 
 
-def week_summary(*, author: User, week: str, now: datetime.datetime | None = None) -> WeekSummary:
+def activity_type_slugs() -> dict[int, str]:
+    """Activity type id -> slug, in the types' order (``done_by_type``)."""
+    return {pk: slug for pk, slug in ActivityType.objects.order_by("order", "pk").values_list("pk", "slug")}
+
+
+def week_summary(
+    *,
+    author: User,
+    week: str,
+    now: datetime.datetime | None = None,
+    types: dict[int, str] | None = None,
+) -> WeekSummary:
     """The figures of ``author``'s week ``week`` (see the module docstring). A handful of queries,
-    whatever the size of the week."""
-    return week_summaries(authors=[author], week=week, now=now)[author.pk]
+    whatever the size of the week (one less with ``types``, from ``activity_type_slugs``)."""
+    return week_summaries(authors=[author], week=week, now=now, types=types)[author.pk]
 
 
 def week_summaries(
-    *, authors: list[User], week: str, now: datetime.datetime | None = None
+    *,
+    authors: list[User],
+    week: str,
+    now: datetime.datetime | None = None,
+    types: dict[int, str] | None = None,
 ) -> dict[int, WeekSummary]:
     """``week_summary`` of each of ``authors`` (by user id) in the same handful of queries as one rep's,
     per time zone among them (a team's meeting pack reads its members' weeks at once)."""
@@ -122,7 +137,7 @@ def week_summaries(
     by_zone: dict[str, list[User]] = defaultdict(list)
     for author in authors:
         by_zone[str(user_zone(author))].append(author)
-    types = {pk: slug for pk, slug in ActivityType.objects.order_by("order", "pk").values_list("pk", "slug")}
+    types = types if types is not None else activity_type_slugs()
     found: dict[int, WeekSummary] = {}
     for group in by_zone.values():
         found.update(_zone_summaries(group, week=week, now=now, types=types))
@@ -266,10 +281,12 @@ def report_list(*, user: Any, filters: WeeklyReportFilter | None = None) -> Quer
     return reports.order_by("-week", "author__username", "pk")
 
 
-def report_detail(report: WeeklyReport, *, now: datetime.datetime | None = None) -> WeeklyReport:
+def report_detail(
+    report: WeeklyReport, *, now: datetime.datetime | None = None, types: dict[int, str] | None = None
+) -> WeeklyReport:
     """``report`` with its figures attached: ``summary`` (live ``WeekSummary``), ``summary_figures`` (the
     frozen ones once submitted, else the live ones) and ``changes`` (figure -> (frozen, now))."""
-    live = week_summary(author=report.author, week=report.week, now=now)
+    live = week_summary(author=report.author, week=report.week, now=now, types=types)
     report.summary = live  # type: ignore[attr-defined]
     report.changes = summary_changes(report, live)  # type: ignore[attr-defined]
     frozen = report.snapshot.get("figures") if report.snapshot else None

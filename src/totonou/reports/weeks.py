@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from totonou.core.bounds import EARLIEST_DATE, LATEST_DATE, out_of_bounds_message
 from totonou.core.exceptions import ValidationError
 from totonou.insights.selectors.periods import Period, local_today, user_zone, week_period, week_start
 
@@ -18,13 +19,23 @@ WEEK_KEY = re.compile(r"^(\d{4})-W(\d{2})$")
 
 def parse_week(key: str, field: str = "week") -> datetime.date:
     """The Monday of ISO week ``key`` (``2026-W49``); a 422-style error for a week that does not exist
-    (``2026-W54``, ``2026-W00``, ``2026W49``)."""
+    (``2026-W54``, ``2026-W00``, ``2026W49``) or lies outside the input bounds (``core.bounds``: the
+    week of ``9999-W52`` would end in year 10000 in some time zones)."""
     match = WEEK_KEY.match(key or "")
     if match:
         try:
-            return datetime.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+            monday = datetime.date.fromisocalendar(int(match[1]), int(match[2]), 1)
         except ValueError:
             pass
+        else:
+            # a Sunday-first week starts the day before; both ends stay inside (no arithmetic on ``monday``)
+            if (
+                EARLIEST_DATE + datetime.timedelta(days=1)
+                <= monday
+                <= LATEST_DATE - datetime.timedelta(days=7)
+            ):
+                return monday
+            raise ValidationError({field: [out_of_bounds_message()]})
     raise ValidationError(
         {field: [_("There is no week “%(week)s”: give a week like 2026-W49.") % {"week": key}]}
     )

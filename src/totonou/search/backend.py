@@ -128,3 +128,23 @@ def page_sql(
         query, low, high, *params, need,
         need, limit, offset,
     ]  # fmt: skip
+
+
+def matching_ids_sql(
+    connection: BaseDatabaseWrapper, *, kind: str, query_terms: list[text.Term], low: int, high: int
+) -> tuple[str, list[Any]]:
+    """The object ids of every document of ``kind`` (keys in ``[low, high]``) matching every term, for
+    a subquery (``pk IN (…)``): FTS5's postings on SQLite, the kind's GIN index on PostgreSQL. The rows
+    read are the matches, never the kind's every document."""
+    if connection.vendor != "postgresql":
+        sql = (
+            f"SELECT d.object_id FROM {FTS_TABLE} f JOIN {TABLE} d ON d.id = f.rowid "  # noqa: S608
+            f"WHERE {FTS_TABLE} MATCH %s AND f.rowid BETWEEN %s AND %s"
+        )
+        return sql, [text.fts5_query(query_terms), low, high]
+    kind_literal = f"'{KINDS[KINDS.index(kind)]}'"  # one of the fixed kinds, never request input
+    sql = (
+        f"SELECT d.object_id FROM {TABLE} d WHERE d.kind = {kind_literal} "  # noqa: S608
+        "AND d.tokens @@ %s::tsquery AND d.id BETWEEN %s AND %s"
+    )
+    return sql, [text.tsquery_literal(query_terms), low, high]

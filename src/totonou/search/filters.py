@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Literal
 
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from ninja import Schema
 from pydantic import field_validator, model_validator
 
 from totonou.core.api import Id
+from totonou.core.bounds import BoundedDate
 from totonou.search.selectors import MAX_QUERY_LENGTH, SearchQuery
 
 KindName = Literal["activity", "customer", "contact", "deal"]
@@ -20,8 +20,8 @@ class SearchFilter(Schema):
     type: KindName | None = None
     owner: Id | None = None
     customer: Id | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    date_from: BoundedDate | None = None
+    date_to: BoundedDate | None = None
 
     @field_validator("q")
     @classmethod

@@ -13,6 +13,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from totonou.core.bounds import BoundedDateTimeField
+
 
 class Kind(models.TextChoices):
     """The kinds of documents, in the order results are grouped."""
@@ -49,7 +51,7 @@ class Document(models.Model):
     object_id = models.BigIntegerField(_("object id"))
     title = models.CharField(_("title"), max_length=300, blank=True)
     body = models.TextField(_("text"), blank=True)
-    date = models.DateTimeField(_("date"))
+    date = BoundedDateTimeField(_("date"))
     owner_id = models.BigIntegerField(_("owner id"), null=True, blank=True)
     customer_id = models.BigIntegerField(_("customer id"), null=True, blank=True)
     tokens = TokensField(_("tokens"), blank=True, default="", editable=False)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from totonou.core.links import absolute_url
@@ -113,6 +114,22 @@ def search(
         hits = [_hit(connection, kind, row, query_terms, registered[kind].url) for row in rows[:page_size]]
         groups.append(Group(kind=kind, label=str(labels[kind]), hits=hits, has_next=len(rows) > page_size))
     return _exact_names_first(groups, query.q) if page == 1 else groups
+
+
+def matching_ids(*, kind: str, q: str, using: str = DEFAULT_DB_ALIAS) -> RawSQL | None:
+    """The ids of the objects of ``kind`` whose document matches ``q``, as a subquery for ``pk__in``
+    (a list filtered by name reads its matches through the index, not every row: the customer list's
+    search). A word typed is a prefix (``sam`` finds Sample), as a name is typed; a Japanese run is
+    matched anywhere in a name or its kana, as ``icontains`` did. None when ``q`` has no term (only
+    punctuation): the caller falls back to comparing the text."""
+    query_terms = [term if term.is_cjk else text.Term(term.text, False, True) for term in text.query_terms(q)]
+    if not query_terms:
+        return None
+    low, high = key_range(kind)
+    sql, params = backend.matching_ids_sql(
+        connections[using], kind=kind, query_terms=query_terms, low=low, high=high
+    )
+    return RawSQL(sql, params)  # noqa: S611 — constant SQL; the query is a parameter
 
 
 def _exact_names_first(groups: list[Group], q: str) -> list[Group]:

@@ -8,12 +8,15 @@ from typing import Annotated
 from django.db.models import Q
 from ninja import FilterLookup, FilterSchema
 
+from totonou.core.api import Id
+from totonou.core.bounds import BoundedDate
+
 
 class StrategyFilter(FilterSchema):
     q: str | None = None
-    team: Annotated[int | None, FilterLookup("team_id")] = None
-    segment: Annotated[int | None, FilterLookup("segments__id")] = None
-    active_on: datetime.date | None = None
+    team: Annotated[Id | None, FilterLookup("team_id")] = None
+    segment: Annotated[Id | None, FilterLookup("segments__id")] = None
+    active_on: BoundedDate | None = None
 
     def filter_q(self, value: str | None) -> Q:
         if not value:

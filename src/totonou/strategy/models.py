@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from totonou.core.bounds import LONG_TEXT_VALIDATORS, BoundedDateField
 from totonou.core.models import VersionedModel
 from totonou.users.querysets import VisibleQuerySet
 
@@ -52,9 +53,9 @@ class Strategy(VersionedModel):
     """
 
     name = models.CharField(_("name"), max_length=200)
-    hypothesis = models.TextField(_("hypothesis"))
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"), help_text=_("The last day of the strategy (inclusive)."))
+    hypothesis = models.TextField(_("hypothesis"), validators=LONG_TEXT_VALIDATORS)
+    starts_on = BoundedDateField(_("starts on"))
+    ends_on = BoundedDateField(_("ends on"), help_text=_("The last day of the strategy (inclusive)."))
     team = models.ForeignKey(
         "users.Team",
         on_delete=models.SET_NULL,

@@ -6,13 +6,14 @@ import datetime
 from typing import ClassVar
 
 from totonou.core.api import ApiDateTime, Id, InputSchema, WebObjectOut
+from totonou.core.bounds import BoundedDate, LongText
 from totonou.strategy.models import Strategy
 
 
 class StrategyOut(WebObjectOut):
     id: int
     name: str
-    hypothesis: str
+    hypothesis: LongText
     starts_on: datetime.date
     ends_on: datetime.date
     team: int | None
@@ -42,9 +43,9 @@ class StrategyIn(InputSchema):
     nullable: ClassVar[frozenset[str]] = frozenset({"team"})
 
     name: str
-    hypothesis: str
-    starts_on: datetime.date
-    ends_on: datetime.date
+    hypothesis: LongText
+    starts_on: BoundedDate
+    ends_on: BoundedDate
     target_share: int
     segments: list[Id]
     title_keywords: list[str] = []
@@ -57,9 +58,9 @@ class StrategyPatch(InputSchema):
     nullable: ClassVar[frozenset[str]] = frozenset({"team", "version"})
 
     name: str | None = None
-    hypothesis: str | None = None
-    starts_on: datetime.date | None = None
-    ends_on: datetime.date | None = None
+    hypothesis: LongText | None = None
+    starts_on: BoundedDate | None = None
+    ends_on: BoundedDate | None = None
     target_share: int | None = None
     segments: list[Id] | None = None
     title_keywords: list[str] | None = None

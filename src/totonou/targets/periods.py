@@ -13,7 +13,7 @@ Keys (the API and the stored targets use them):
 - ``FY2026``: the fiscal year.
 
 Boundaries are dates here; ``FiscalPeriod.bounds(zone)`` gives the aware ``[start, end)`` of local
-midnights in the team's time zone (``period_zone``).
+midnights in the team's time zone (``period_zone``, from ``users.zones``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+# The one rule of the periods' time zone lives in users.zones (deals reads it too); read here with them.
+from totonou.users.zones import member_zone as member_zone
+from totonou.users.zones import period_zone as period_zone
+
 Kind = Literal["month", "quarter", "half", "year"]
 
 MIN_YEAR, MAX_YEAR = 1900, 9998
@@ -42,12 +46,6 @@ _YEAR = re.compile(r"FY(?P<year>[0-9]{4})")
 def fiscal_start_month() -> int:
     """The month (1–12) the fiscal year starts in."""
     return int(getattr(settings, "TOTONOU_FISCAL_YEAR_START_MONTH", 4))
-
-
-def period_zone() -> zoneinfo.ZoneInfo:
-    """The time zone period boundaries are drawn in: the team's, which is the site's ``TIME_ZONE``
-    (teams have no time zone of their own)."""
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

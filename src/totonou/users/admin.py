@@ -132,16 +132,18 @@ class MembersInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(ServiceModelAdmin):
-    list_display = ("name", "created_at")
+    list_display = ("name", "time_zone", "report_deadline_weekday", "report_deadline_time", "created_at")
     search_fields = ("name",)
     service_fields = ("name",)
     inlines = (MembersInline,)
+    # A team's settings are changed in the app (Settings → Teams), by its managers too.
+    SHOWN = ("name", "managers", "time_zone", "report_deadline_weekday", "report_deadline_time")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:  # type: ignore[override]
-        return ["name"] if obj is None else ["name", "managers"]
+        return ["name"] if obj is None else list(self.SHOWN)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return () if obj is None else ("name", "managers")
+        return () if obj is None else self.SHOWN
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

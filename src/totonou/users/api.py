@@ -114,8 +114,8 @@ def create_team(request: HttpRequest, payload: TeamIn) -> Status[Team]:
 
 @router.patch("/teams/{team_id}", response=TeamOut, url_name="team_update")
 def update_team(request: HttpRequest, team_id: Id, payload: TeamPatch) -> Team:
+    """Admins change everything; the team's managers its settings (time zone, report deadline) only."""
     actor = api_user(request)
-    ensure_admin(actor)
     team = get_visible(team_list(user=actor), actor, team_id)
     data, _version = body_data(payload)
     _team_references(actor, data)

@@ -7,10 +7,12 @@ from typing import Annotated, Literal
 from django.db.models import Q
 from ninja import FilterLookup, FilterSchema
 
+from totonou.core.api import Id
+
 
 class UserFilter(FilterSchema):
     q: str | None = None
-    team: Annotated[int | None, FilterLookup("team_id")] = None
+    team: Annotated[Id | None, FilterLookup("team_id")] = None
     role: Annotated[Literal["rep", "manager", "admin"] | None, FilterLookup("role")] = None
     is_active: Annotated[bool | None, FilterLookup("is_active")] = None
 

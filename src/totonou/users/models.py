@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,16 +21,75 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(value)s"), params={"value": value}, code="invalid")
 
 
+WEEKDAY_CODES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def site_report_deadline() -> tuple[int, datetime.time]:
+    """``TOTONOU_WEEKLY_REPORT_DEADLINE`` (``"FRI 18:00"``) as (weekday 0 = Monday … 6 = Sunday, time):
+    the deadline a new team starts with, and the one of a user in no team. A value it cannot read is
+    Friday 18:00."""
+    text = str(getattr(settings, "TOTONOU_WEEKLY_REPORT_DEADLINE", "FRI 18:00"))
+    day_name, _sep, clock = text.strip().upper().partition(" ")
+    weekday = WEEKDAY_CODES.index(day_name) if day_name in WEEKDAY_CODES else 4
+    hour, _sep, minute = clock.partition(":")
+    try:
+        return weekday, datetime.time(int(hour or 18), int(minute or 0))
+    except ValueError:
+        return weekday, datetime.time(18, 0)
+
+
+def default_report_deadline_weekday() -> int:
+    return site_report_deadline()[0]
+
+
+def default_report_deadline_time() -> datetime.time:
+    return site_report_deadline()[1]
+
+
+WEEKDAY_CHOICES = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
 class Team(TimeStampedModel):
+    """A sales team: its members, its managers and its settings. ``time_zone`` draws the team's period
+    boundaries (targets, attainment, the pipeline's periods: ``users.zones.period_zone``) and its
+    weekly-report deadline; the deadline is a weekday of the report's ISO week and a local time
+    (``reports.pack.deadline_for``)."""
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     managers = models.ManyToManyField(
         "users.User", related_name="managed_teams", blank=True, verbose_name=_("managers")
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Asia/Tokyo",
+        validators=[validate_time_zone],
+        help_text=_(
+            "Months, quarters and fiscal years begin at midnight here, and the report deadline is here."
+        ),
+    )
+    report_deadline_weekday = models.PositiveSmallIntegerField(
+        _("weekly report due on"), choices=WEEKDAY_CHOICES, default=default_report_deadline_weekday
+    )
+    report_deadline_time = models.TimeField(_("weekly report due at"), default=default_report_deadline_time)
 
     class Meta:
         verbose_name = _("team")
         verbose_name_plural = _("teams")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(report_deadline_weekday__lte=6), name="team_deadline_weekday_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -74,6 +135,8 @@ class User(AbstractUser):
     )
     slack_user_id = models.CharField(_("Slack user id"), max_length=32, blank=True)
     chatwork_account_id = models.CharField(_("Chatwork account id"), max_length=32, blank=True)
+    # The user's id in another system (an HR or CRM export): an import of users matches on it first.
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -85,6 +148,9 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 condition=models.Q(calendar_color__regex=r"^#[0-9a-fA-F]{6}$"), name="user_color_hex"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~models.Q(external_id=""), name="user_external_id_unique"
             ),
         ]
 

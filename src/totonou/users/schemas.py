@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime
+from typing import Annotated, ClassVar
+
+from ninja import Field
 
 from totonou.core.api import Id, InputSchema, WebObjectOut
 from totonou.users.models import Team, User
@@ -26,11 +29,19 @@ class UserOut(WebObjectOut):
         return obj.team_id
 
 
+Weekday = Annotated[
+    int, Field(ge=0, le=6, description="The weekly report's deadline day: 0 = Monday … 6 = Sunday.")
+]
+
+
 class TeamOut(WebObjectOut):
     id: int
     name: str
     managers: list[int]
     members: list[int]
+    time_zone: str = Field(description="Period boundaries (targets, pipeline periods) and the deadline.")
+    report_deadline_weekday: Weekday
+    report_deadline_time: datetime.time = Field(description="The deadline's local time, in ``time_zone``.")
     web_url: str
 
     @staticmethod
@@ -74,13 +85,21 @@ class UserPatch(_UserFields):
     is_active: bool | None = None
 
 
-class TeamIn(InputSchema):
+class _TeamSettings(InputSchema):
+    """What the team's managers change too (the rest of a team is the admins')."""
+
+    time_zone: str | None = None
+    report_deadline_weekday: Weekday | None = None
+    report_deadline_time: datetime.time | None = None
+
+
+class TeamIn(_TeamSettings):
     name: str
     managers: list[Id] | None = None
     members: list[Id] | None = None
 
 
-class TeamPatch(InputSchema):
+class TeamPatch(_TeamSettings):
     name: str | None = None
     managers: list[Id] | None = None
     members: list[Id] | None = None

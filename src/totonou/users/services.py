@@ -25,7 +25,7 @@ from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.core.services import lock, reject_unknown, save_changes
 from totonou.users.colours import member_colour_problem, next_member_colour
 from totonou.users.models import ApiToken, CalendarFeed, Team, User
-from totonou.users.permissions import ensure_admin, is_signed_in
+from totonou.users.permissions import ensure_admin, ensure_can_change_team_owned, is_signed_in
 
 TOKEN_PREFIX = "tot_"  # noqa: S105 - a public marker, not a secret
 
@@ -37,19 +37,39 @@ def team_create(
     name: str,
     managers: Iterable[User] | None = None,
     members: Iterable[User] | None = None,
+    **settings_: Any,
 ) -> Team:
-    """A new team; ``actor`` None is the system (seeding). Members move here from their old team."""
+    """A new team; ``actor`` None is the system (seeding). Members move here from their old team. Its
+    settings (``TEAM_SETTINGS``) default to ``Asia/Tokyo`` and ``TOTONOU_WEEKLY_REPORT_DEADLINE``."""
     if actor is not None:
         ensure_admin(actor)
-    team = Team(name=name)
+    given = _team_settings(settings_)
+    team = Team(name=name, **given)
     team.full_clean()
     team.save()
-    audit_record(actor=actor, instance=team, action="create", changes={"name": [None, name]})
+    audit_record(
+        actor=actor,
+        instance=team,
+        action="create",
+        changes={"name": [None, name], **{key: [None, str(value)] for key, value in given.items()}},
+    )
     if members is not None:
         _set_members(actor=actor, team=team, members=list(members))
     if managers is not None:
         _set_managers(actor=actor, team=team, managers=list(managers))
     return team
+
+
+#: A team's settings: its managers change them too (``team_update``).
+TEAM_SETTINGS = ("time_zone", "report_deadline_weekday", "report_deadline_time")
+
+
+def _team_settings(given: dict[str, Any]) -> dict[str, Any]:
+    """The settings given (None: unchanged); a name that is not a setting is a programming error."""
+    unknown = set(given) - set(TEAM_SETTINGS)
+    if unknown:
+        raise TypeError(f"Not a team setting: {', '.join(sorted(unknown))}")
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def _check_member_colour(fields: dict[str, Any], user: User | None = None) -> None:
@@ -96,6 +116,7 @@ USER_CREATE_FIELDS = {
     "week_starts_on",
     "slack_user_id",
     "chatwork_account_id",
+    "external_id",
 }
 
 
@@ -163,6 +184,7 @@ ADMIN_FIELDS = {
     "email",
     "first_name",
     "last_name",
+    "external_id",
     *PREFERENCE_FIELDS,
 }
 
@@ -270,12 +292,22 @@ def team_update(
     name: str | None = None,
     managers: Iterable[User] | None = None,
     members: Iterable[User] | None = None,
+    **settings_: Any,
 ) -> Team:
-    """Rename a team, set its managers (users with the manager role) and its members."""
-    ensure_admin(actor)
+    """Rename a team, set its managers (users with the manager role) and its members: admins. Change
+    its settings (``TEAM_SETTINGS``: time zone, weekly-report deadline): the team's managers and admins
+    (``can_change_team_owned``)."""
+    given = _team_settings(settings_)
+    if name is not None or managers is not None or members is not None:
+        ensure_admin(actor)
+    else:
+        ensure_can_change_team_owned(actor, team.pk)
     team = lock(team)
+    changes: dict[str, Any] = dict(given)
     if name is not None and name != team.name:
-        save_changes(instance=team, changes={"name": name}, actor=actor)
+        changes["name"] = name
+    if changes:
+        save_changes(instance=team, changes=changes, actor=actor)
     if members is not None:
         _set_members(actor=actor, team=team, members=list(members))
     if managers is not None:

@@ -34,7 +34,7 @@ from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from totonou.activities.selectors import is_waiting_for_result
@@ -363,7 +363,7 @@ def feed_card(activity: Any, k: Kit, *, with_notes: bool) -> SafeString:
 def calendar_cell(entry: Any, k: Kit, *, show_owner: bool) -> SafeString:
     """One ``Entry`` of the calendar grid or month: ``<li class="cal-item …">`` with its link, time,
     status, ★, ↻ for a moved plan, customer — subject, type and owner; draggable when movable. On the
-    time grid its ``style`` carries its place (``entry.box``, ADR 0029); the rest of an activity after
+    time grid its ``style`` carries its place (``entry.box``, ADR 0030); the rest of an activity after
     midnight (``entry.continued``) is marked ``data-continues`` instead of ``data-activity``, so each
     activity has one anchor on the page."""
     activity = entry.activity
@@ -417,6 +417,47 @@ def calendar_cell(entry: Any, k: Kit, *, show_owner: bool) -> SafeString:
         f'<span class="cal-item__title">{title(activity, k, "cal-item")}</span>'
         f'<span class="cal-item__meta">{type_name(activity, "cal-item")}{owner_html}</span></a></li>'
     )
+
+
+def _more(slot: Any) -> str:
+    """A slot's "+N more" (the markup of ``activities/_calendar_more.html``, which the month uses)."""
+    count = slot.hidden_count
+    text = esc(ngettext("+%(counter)s more", "+%(counter)s more", count) % {"counter": count})
+    key_count = slot.hidden_key_count
+    if key_count:
+        said = ngettext(
+            "%(counter)s of them with a key customer", "%(counter)s of them with key customers", key_count
+        ) % {"counter": key_count}
+        text += (
+            f' <span class="cal-more__key" aria-hidden="true">(<span class="key-marker">★</span>{key_count})'
+            f'</span><span class="visually-hidden">, {esc(said)}</span>'
+        )
+    style = f' style="{slot.more_style}"' if slot.more_style else ""
+    return f'<a class="cal-more" href="{esc(slot.more_url)}"{style}>{text}</a>'
+
+
+def calendar_slots(column: Any, k: Kit, *, show_owner: bool) -> SafeString:
+    """The hour slots of one column of the time grid (ADR 0030): each a drop target and a link to plan
+    at its hour, holding the cards that start in it (placed by their ``box``) and its "+N more". Written
+    here, not in the template, because a team's day draws a few hundred of them (ADR 0013)."""
+    member = column.member
+    member_attr = f' data-drop-member="{member.pk}"' if member is not None else ""
+    parts: list[str] = []
+    for slot in column.slots:
+        empty = "" if slot.entries or slot.hidden_count else " is-empty"
+        parts.append(
+            f'<li class="cal-slot{empty}" data-drop-date="{slot.day_value}"'
+            f' data-drop-hour="{slot.start.hour}"{member_attr}>'
+            f'<a class="cal-slot__plan" href="{esc(slot.plan_url)}"><span aria-hidden="true">＋</span>'
+            f'<span class="visually-hidden">{esc(slot.plan_label)}</span></a>'
+        )
+        if slot.entries:
+            cards = "".join(calendar_cell(entry, k, show_owner=show_owner) for entry in slot.entries)
+            parts.append(f'<ul class="cal-items">{cards}</ul>')
+        if slot.hidden_count:
+            parts.append(_more(slot))
+        parts.append("</li>")
+    return mark_safe("".join(parts))  # noqa: S308 — every value is escaped or made here
 
 
 def highlight(text: str, ranges: Sequence[tuple[int, int]]) -> str:

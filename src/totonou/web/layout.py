@@ -1,4 +1,4 @@
-"""The page layout's header, written in Python: every page draws it (ADR 0029).
+"""The page layout's header, written in Python: every page draws it (ADR 0032).
 
 As a template, the header (brand, search, the notification bell, the language switcher, the account
 menu and the main navigation: ~20 ``{% url %}``, ~40 ``{% translate %}``, three includes) cost about

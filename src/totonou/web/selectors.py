@@ -88,15 +88,17 @@ def _activities(user: Any, filters: ActivityFilter) -> QuerySet[Activity]:
 
 
 def my_day_today(
-    *, user: Any, member: User, start: datetime.datetime, end: datetime.datetime
-) -> list[Activity]:
+    *, user: Any, member: User, start: datetime.datetime, end: datetime.datetime, limit: int
+) -> Capped:
     """``member``'s activities of their day ``[start, end)``, in time order: those starting in it, and a
-    result logged just after midnight that began the evening before."""
+    result logged just after midnight that began the evening before. The first ``limit`` and how many
+    there are: a page draws the same number of plans at any hour, however full the day."""
     filters = ActivityFilter(owner=member.pk, end=end)
-    return list(
+    return _capped(
         _activities(user, filters)
         .filter(Q(starts_at__gte=start) | Q(ends_at__gt=start, status=Activity.Status.DONE))
-        .order_by("starts_at", "id")
+        .order_by("starts_at", "id"),
+        limit,
     )
 
 

@@ -1,4 +1,4 @@
-"""The calendar drawn to scale (ADR 0029): where an activity's box sits on the day and week time grid.
+"""The calendar drawn to scale (ADR 0030): where an activity's box sits on the day and week time grid.
 
 Everything here is arithmetic on **local wall-clock minutes** (0 = midnight of the column's day, 1440 =
 the next midnight), so a daylight-saving day needs no special case: a 09:00–10:30 plan sits at 09:00 and

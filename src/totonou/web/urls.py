@@ -11,6 +11,7 @@ from django.urls import URLPattern, include, path
 from totonou.web.views import (
     activity,
     activity_form,
+    audit,
     calendar,
     calendar_feed,
     channels,
@@ -176,6 +177,8 @@ report_patterns = (
         path("week/<str:week>/submit/", reports.report_submit, name="submit"),
         path("team/", reports.review_queue, name="queue"),
         path("team/pack/", reports.meeting_pack, name="pack"),
+        path("history/", reports.my_history, name="history"),
+        path("member/<int:pk>/", reports.member_history, name="member_history"),
     ],
     "reports",
 )
@@ -208,6 +211,7 @@ setup_patterns = (
         *_reference_patterns("loss-reasons", "loss_reason"),
         *_reference_patterns("activity-types", "activity_type"),
         path("password/", setup.password_change, name="password_change"),
+        path("audit/", audit.audit_index, name="audit_list"),
     ],
     "setup",
 )

@@ -1,8 +1,8 @@
 """Targets against actuals (目標と実績): attainment, pace and forecast per rep and team, any fiscal period.
 
 Periods come from the fiscal calendar (``targets/periods.py``); their boundaries are local midnights in
-the team's time zone (``period_zone``, the site's ``TIME_ZONE``). The actual of a rep for a period, by
-metric (always the rep's own records, ``owner``):
+the team's time zone (``users.zones.period_zone``: ``Team.time_zone``; for one rep, their team's).
+The actual of a rep for a period, by metric (always the rep's own records, ``owner``):
 
 - ``revenue``: the sum of ``amount`` of the rep's deals in a won stage (``stage.kind = won``) whose
   ``closed_at`` falls in the period (a deal won 2027-03-31 23:30 JST counts in March 2027, FY2026);
@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ from totonou.deals.models import Deal, Stage
 from totonou.insights.selectors.periods import day_period as _day_period
 from totonou.insights.selectors.periods import period_index
 from totonou.targets.models import Metric
-from totonou.targets.periods import FiscalPeriod, parse_period, period_containing, period_zone
+from totonou.targets.periods import FiscalPeriod, member_zone, parse_period, period_containing, period_zone
 from totonou.targets.selectors import target_values
 from totonou.users.models import Team, User
 from totonou.users.permissions import is_signed_in, managed_team_ids, managed_user_ids
@@ -168,20 +169,24 @@ def _date_index(field_name: str, months: Sequence[FiscalPeriod]) -> Case:
     return Case(*whens, default=Value(len(months) - 1), output_field=IntegerField())
 
 
-def _month_periods(months: Sequence[FiscalPeriod]) -> list[Any]:
-    zone = period_zone()
+def _month_periods(months: Sequence[FiscalPeriod], zone: zoneinfo.ZoneInfo) -> list[Any]:
     return [_day_period(month.first_day, month.last_day, zone, month.key) for month in months]
 
 
 def _actuals(
-    *, metrics: Iterable[str], user_ids: list[int], months: Sequence[FiscalPeriod], now: datetime.datetime
+    *,
+    metrics: Iterable[str],
+    user_ids: list[int],
+    months: Sequence[FiscalPeriod],
+    now: datetime.datetime,
+    zone: zoneinfo.ZoneInfo,
 ) -> Buckets:
     """One grouped query per family of metrics: per member and month."""
     wanted = set(metrics)
     buckets: Buckets = defaultdict(_Bucket)
     if not user_ids or not months:
         return buckets
-    spans = _month_periods(months)
+    spans = _month_periods(months, zone)
     start, end = spans[0].start, spans[-1].end
     if wanted & DEAL_WON:
         won = (
@@ -343,6 +348,7 @@ class Table:
     members: list[User]  # whose rows are shown
     team: Team | None
     rows: list[Row]  # per metric: the members' rows, then the team total (when a team is given)
+    zone: zoneinfo.ZoneInfo = field(default_factory=period_zone)  # of the period boundaries
 
     def for_metric(self, metric: str) -> list[Row]:
         return [row for row in self.rows if row.metric == metric]
@@ -364,11 +370,13 @@ def attainment_table(
 ) -> Table:
     """The cells of ``periods`` (each within ``span``) for ``members`` and, with ``team``, the team total
     over ``team_members`` (default: ``members``). No visibility check: callers pass whom they may show.
+    Boundaries in ``team``'s time zone; without a team, in the first member's team's (``table_zone``).
 
     ``targeted_only``: only the metrics that have a target among these owners (My day's card costs one
     query, and nothing more, for someone without targets)."""
     now = now or timezone.now()
-    today = now.astimezone(period_zone()).date()
+    zone = table_zone(team, members)
+    today = now.astimezone(zone).date()
     everyone = list({user.pk: user for user in [*members, *(team_members or members)]}.values())
     all_ids = [user.pk for user in everyone]
     total_ids = [user.pk for user in (team_members if team_members is not None else members)]
@@ -386,7 +394,7 @@ def attainment_table(
     )
     if targeted_only:
         metrics = [metric for metric in metrics if any(key[0] == metric for key in values)]
-    buckets = _actuals(metrics=metrics, user_ids=all_ids, months=months, now=now)
+    buckets = _actuals(metrics=metrics, user_ids=all_ids, months=months, now=now, zone=zone)
     days = {period.key: _days(period, today) for period in periods}
     indices = {period.key: [month_index[month.key] for month in period.months()] for period in periods}
 
@@ -438,7 +446,14 @@ def attainment_table(
                     )
                 )
             rows.append(Row(metric, None, team, cells))
-    return Table(now, today, list(periods), list(metrics), list(members), team, rows)
+    return Table(now, today, list(periods), list(metrics), list(members), team, rows, zone)
+
+
+def table_zone(team: Team | None, members: Sequence[User]) -> zoneinfo.ZoneInfo:
+    """The zone of a table's periods: the team's, else the (first) member's team's, else the site's."""
+    if team is not None:
+        return period_zone(team)
+    return member_zone(members[0]) if members else period_zone()
 
 
 # --- Who may see whose numbers -----------------------------------------------------------------------
@@ -497,23 +512,21 @@ class Attainment:
 
 def attainment(*, user: Any, filters: Any, now: datetime.datetime | None = None) -> Attainment:
     """``GET /api/v1/insights/attainment``: one user's rows, or a team's members' rows (those the viewer
-    may see) and the team total; the viewer's team when neither is given."""
+    may see) and the team total; the viewer's team when neither is given. The default period is this
+    month in the team's time zone."""
     now = now or timezone.now()
     try:
-        period = (
-            parse_period(filters.period)
-            if filters.period
-            else period_containing(now.astimezone(period_zone()).date(), "month")
-        )
+        period = parse_period(filters.period) if filters.period else None
     except ValidationError as error:
         raise ValidationError({"period": error.messages}) from None
     metrics = [filters.metric] if filters.metric else METRICS
     if filters.user is not None:
-        person = User.objects.filter(pk=filters.user).first()
+        person = User.objects.filter(pk=filters.user).select_related("team").first()
         if person is None:
             raise ValidationError({"user": [_("There is no such user.")]})
         if not may_see_user(user, person):
             raise PermissionDenied(_("You may see your own targets and those of the teams you manage only."))
+        period = period or period_containing(now.astimezone(member_zone(person)).date(), "month")
         table = attainment_table(span=period, periods=[period], metrics=metrics, members=[person], now=now)
         return Attainment(period, table)
     team_id = filters.team if filters.team is not None else getattr(user, "team_id", None)
@@ -523,6 +536,7 @@ def attainment(*, user: Any, filters: Any, now: datetime.datetime | None = None)
     if team is None:
         raise ValidationError({"team": [_("There is no such team.")]})
     shown, members = team_scope(user, team)
+    period = period or period_containing(now.astimezone(period_zone(team)).date(), "month")
     table = attainment_table(
         span=period,
         periods=[period],
@@ -552,7 +566,7 @@ class Progress:
 
 def my_day_progress(*, member: User, now: datetime.datetime | None = None) -> Progress:
     now = now or timezone.now()
-    today = now.astimezone(period_zone()).date()
+    today = now.astimezone(member_zone(member)).date()
     month = period_containing(today, "month")
     quarter = period_containing(today, "quarter")
     table = attainment_table(

@@ -20,8 +20,8 @@ Exact definitions (``docs/pipeline.md`` repeats them for users):
 - **Closed in a period** (win rate; ``deals.history.closed_changes``): a deal counts as won or lost
   by its last stage change, when that change went into a won or lost stage (a reopened and still
   open deal counts nowhere); it counts in the period containing that change's time (its close date)
-  in the team's time zone (``targets.periods.period_zone``). ``win_rate = won ÷ (won + lost)``
-  (None when nothing closed).
+  in the team's time zone (``users.zones``: the filtered team's, the filtered owner's team's, else the
+  site's: ``pipeline_zone``). ``win_rate = won ÷ (won + lost)`` (None when nothing closed).
   The sales cycle of a closed deal is the days (fractional, 1 decimal) from its first stage change (its
   creation) to the closing change; ``median_cycle_days`` is the median over won **and** lost deals.
 - **Funnel** (per open stage, for a period): the deals that *entered* the stage inside the period, each
@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime
 import statistics
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,9 +70,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.activities.selectors import planned_contacts_ahead
+from totonou.core.bounds import clamp_days
 from totonou.deals import history
 from totonou.deals.models import Deal, LossReason, Stage
 from totonou.targets.periods import FiscalPeriod, month_period, parse_period, period_containing, period_zone
+from totonou.users.zones import query_zone
 
 #: Reasons a deal is stalled (``stalled_reason``).
 IN_STAGE = "in_stage"
@@ -105,7 +108,7 @@ def _in_stage_q(now: datetime.datetime, stages: Iterable[Stage]) -> Q:
     """Open deals longer in their stage than the stage's stalled-after days (index on stage, entry)."""
     rule = Q(pk__in=[])
     for stage in stages:
-        limit = now - datetime.timedelta(days=stage.stagnation_days)
+        limit = now - datetime.timedelta(days=clamp_days(stage.stagnation_days))  # an old row may hold more
         rule |= Q(stage_id=stage.pk, stage_entered_at__lt=limit)
     return rule
 
@@ -243,18 +246,20 @@ def pipeline(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, 
 
 
 def day_bounds(
-    first_day: datetime.date, last_day: datetime.date
+    first_day: datetime.date, last_day: datetime.date, zone: zoneinfo.ZoneInfo | None = None
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """``[start, end)``: local midnight of ``first_day`` to the midnight after ``last_day``, in the
-    team's time zone (``deals.history.day_bounds``)."""
-    start, end = history.day_bounds(first_day, last_day)
+    team's time zone (``zone``, from ``pipeline_zone``; ``deals.history.day_bounds``)."""
+    start, end = history.day_bounds(first_day, last_day, zone)
     assert start is not None and end is not None
     return start, end
 
 
-def default_range(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+def default_range(
+    today: datetime.date | None = None, zone: zoneinfo.ZoneInfo | None = None
+) -> tuple[datetime.date, datetime.date]:
     """The last twelve months: the first day of the month eleven months back to today."""
-    today = today or timezone.now().astimezone(period_zone()).date()
+    today = today or timezone.now().astimezone(zone or period_zone()).date()
     index = today.year * 12 + today.month - 1 - 11
     return datetime.date(index // 12, index % 12 + 1, 1), today
 
@@ -397,14 +402,20 @@ GROUPS = ("owner", "team", "segment", "month", "size", "loss_reason")
 
 
 def win_rate(
-    queryset: QuerySet[Deal], *, first_day: datetime.date, last_day: datetime.date, group_by: str = "owner"
+    queryset: QuerySet[Deal],
+    *,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    group_by: str = "owner",
+    zone: zoneinfo.ZoneInfo | None = None,
+    closed: list[ClosedDeal] | None = None,
 ) -> WinRate:
     """Won and lost deals closed in ``first_day`` … ``last_day`` (local days, team time zone), in rows
     of ``group_by`` (owner, team, segment, month of the close, deal-size band, loss reason; rows in
     that order: by label, month or band) and in total. With ``loss_reason`` only lost deals have a key."""
-    start, end = day_bounds(first_day, last_day)
-    zone = period_zone()
-    deals = closed_deals(queryset, start, end)
+    zone = zone or period_zone()
+    start, end = day_bounds(first_day, last_day, zone)
+    deals = closed_deals(queryset, start, end) if closed is None else closed
     reasons = (
         {reason.pk: reason.name for reason in LossReason.objects.all()} if group_by == "loss_reason" else {}
     )
@@ -464,14 +475,19 @@ class LossReasonRow:
 
 
 def loss_reasons(
-    queryset: QuerySet[Deal], *, first_day: datetime.date, last_day: datetime.date
+    queryset: QuerySet[Deal],
+    *,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    zone: zoneinfo.ZoneInfo | None = None,
+    closed: list[ClosedDeal] | None = None,
 ) -> list[LossReasonRow]:
     """Deals lost in the period (as the win rate counts them) per loss reason: count and amount, most
     frequent first."""
-    start, end = day_bounds(first_day, last_day)
+    start, end = day_bounds(first_day, last_day, zone)
     counts: dict[int, LossReasonRow] = {}
     reasons = {reason.pk: reason for reason in LossReason.objects.all()}
-    for deal in closed_deals(queryset, start, end):
+    for deal in closed_deals(queryset, start, end) if closed is None else closed:
         if deal.won or deal.loss_reason_id is None:
             continue
         row = counts.setdefault(
@@ -483,10 +499,14 @@ def loss_reasons(
 
 
 def lost_deals(
-    queryset: QuerySet[Deal], *, first_day: datetime.date, last_day: datetime.date
+    queryset: QuerySet[Deal],
+    *,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> QuerySet[Deal]:
     """The deals lost in the period with their notes (the know-how list), most recent close first."""
-    start, end = day_bounds(first_day, last_day)
+    start, end = day_bounds(first_day, last_day, zone)
     ids = closed_changes(queryset, start, end).filter(to_stage__kind=Stage.Kind.LOST).values("deal_id")
     return (
         Deal.objects.filter(pk__in=ids)
@@ -524,10 +544,16 @@ class Funnel:
     stages: list[FunnelStage]
 
 
-def funnel(queryset: QuerySet[Deal], *, first_day: datetime.date, last_day: datetime.date) -> Funnel:
+def funnel(
+    queryset: QuerySet[Deal],
+    *,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    zone: zoneinfo.ZoneInfo | None = None,
+) -> Funnel:
     """Per open stage, the deals that entered it in the period and what they did next (see the module
     docstring; ``deals.history.stage_entries``, which the deal list's ``entered_stage`` filter reads)."""
-    start, end = day_bounds(first_day, last_day)
+    start, end = day_bounds(first_day, last_day, zone)
     stages = open_stages()
     by_id = {stage.pk: FunnelStage(stage=stage) for stage in stages}
     all_stages = {stage.pk: stage for stage in Stage.objects.all()}
@@ -571,12 +597,15 @@ class Forecast:
         return self.won + self.weighted_pipeline
 
 
-def forecast_period(key: str | None, today: datetime.date | None = None) -> FiscalPeriod:
-    """A fiscal month (``2026-04``) or quarter (``2026-Q1``), or this month; other keys are refused."""
+def forecast_period(
+    key: str | None, today: datetime.date | None = None, zone: zoneinfo.ZoneInfo | None = None
+) -> FiscalPeriod:
+    """A fiscal month (``2026-04``) or quarter (``2026-Q1``), or this month (in ``zone``, the team's);
+    other keys are refused."""
     if not key:
-        return month_period(today or timezone.now().astimezone(period_zone()).date())
+        return month_period(today or timezone.now().astimezone(zone or period_zone()).date())
     if key in {"month", "quarter"}:
-        day = today or timezone.now().astimezone(period_zone()).date()
+        day = today or timezone.now().astimezone(zone or period_zone()).date()
         return period_containing(day, "month" if key == "month" else "quarter")
     period = parse_period(key)
     if period.kind not in {"month", "quarter"}:
@@ -584,9 +613,11 @@ def forecast_period(key: str | None, today: datetime.date | None = None) -> Fisc
     return period
 
 
-def forecast(queryset: QuerySet[Deal], *, period: FiscalPeriod) -> Forecast:
+def forecast(
+    queryset: QuerySet[Deal], *, period: FiscalPeriod, zone: zoneinfo.ZoneInfo | None = None
+) -> Forecast:
     """Won so far and the open pipeline expected to close in ``period`` (see the module docstring)."""
-    start, end = period.bounds(period_zone())
+    start, end = period.bounds(zone or period_zone())
     won_row = (
         closed_changes(queryset, start, end)
         .filter(to_stage__kind=Stage.Kind.WON)
@@ -632,10 +663,18 @@ def pipeline_deals(*, user: Any, filters: Any) -> QuerySet[Deal]:
     return filters.filter(visible_deals(user=user))
 
 
-def period_deals(*, user: Any, filters: Any) -> tuple[QuerySet[Deal], datetime.date, datetime.date]:
+def pipeline_zone(*, user: Any, filters: Any) -> zoneinfo.ZoneInfo:
+    """The time zone of a pipeline query's periods (``users.zones.query_zone``): the filtered team's,
+    else the filtered owner's team's, else the site's; the deal list's period filters read the same."""
+    return query_zone(team_id=getattr(filters, "team", None), owner_id=getattr(filters, "owner", None))
+
+
+def period_deals(
+    *, user: Any, filters: Any, zone: zoneinfo.ZoneInfo | None = None
+) -> tuple[QuerySet[Deal], datetime.date, datetime.date]:
     """The deals a ``PipelinePeriodFilter`` selects and its period (default: the last twelve months);
     a reversed range is swapped."""
-    first_default, last_default = default_range()
+    first_default, last_default = default_range(zone=zone)
     first_day = filters.from_ or first_default
     last_day = filters.to or (last_default if filters.from_ is None else max(last_default, first_day))
     if first_day > last_day:

@@ -33,6 +33,7 @@ from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from totonou.core.bounds import clamp_days
 from totonou.customers.models import Customer, Segment
 from totonou.insights.selectors.periods import local_date, midnight
 
@@ -46,12 +47,14 @@ class Thresholds:
     overrides: frozenset[int] = field(default_factory=frozenset)
 
     def for_customer(self, *, cadence_days: int | None, segment_id: int | None, is_key: bool) -> int:
+        """The customer's threshold, within 1 … ``MAX_DAYS`` whatever an old row holds (the SQL form
+        clamps the same way in ``contact_cutoff``)."""
         if cadence_days:
-            return cadence_days
+            return clamp_days(cadence_days)
         if segment_id is not None and segment_id in self.segments:
             normal, key = self.segments[segment_id]
-            return key if is_key else normal
-        return self.default
+            return clamp_days(key if is_key else normal)
+        return clamp_days(self.default)
 
     @classmethod
     def of_segments(cls, segments: dict[int, tuple[int, int]]) -> Thresholds:
@@ -61,7 +64,8 @@ class Thresholds:
 
     @property
     def longest(self) -> int:
-        return max([self.default, *self.overrides, *(max(pair) for pair in self.segments.values())])
+        longest = max([self.default, *self.overrides, *(max(pair) for pair in self.segments.values())])
+        return clamp_days(longest)
 
     def cutoff(self, day: datetime.date, zone: zoneinfo.ZoneInfo, prefix: str = "") -> ThresholdCutoff:
         """Per customer, the instant before which its last contact makes it uncontacted on ``day``.
@@ -166,8 +170,10 @@ def thresholds_in_force(
 
 
 def contact_cutoff(today: datetime.date, days: int, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
-    """Contacts before this instant are ``days`` or more days ago on ``today``."""
-    return midnight(today - datetime.timedelta(days=days - 1), zone)
+    """Contacts before this instant are ``days`` or more days ago on ``today``. ``days`` is clamped to
+    1 … ``MAX_DAYS`` (a stored cadence of a million days would overflow the date arithmetic), as
+    ``Thresholds.for_customer`` clamps it for ``contact_status``."""
+    return midnight(today - datetime.timedelta(days=clamp_days(days) - 1), zone)
 
 
 #: Stands in for "never contacted": earlier than any cutoff.
@@ -234,8 +240,12 @@ def contact_status(
     it is due. No query."""
     zone = zone or _active_zone()
     today = today or timezone.now().astimezone(zone).date()
-    threshold = days or thresholds.for_customer(
-        cadence_days=customer.cadence_days, segment_id=customer.segment_id, is_key=customer.is_key
+    threshold = (
+        clamp_days(days)
+        if days
+        else thresholds.for_customer(
+            cadence_days=customer.cadence_days, segment_id=customer.segment_id, is_key=customer.is_key
+        )
     )
     last = customer.last_contact_at
     return ContactStatus(

@@ -159,7 +159,7 @@ class UncontactedRows(Sequence[UncontactedRow]):
             if contacted:
                 yield self._rows(contacted)
                 last = contacted[-1]
-                after = (last.last_contact_at, last.pk)  # type: ignore[assignment]
+                after = (last.last_contact_at, last.pk)
             if len(contacted) < size:
                 break
 

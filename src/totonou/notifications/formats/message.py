@@ -146,7 +146,8 @@ def _deal(name: str, context: dict[str, Any], language: str) -> Message:
     elif name == "deal.lost":
         title = _("Deal lost: %(deal)s") % {"deal": what}
         reason = _localized(context.get("loss_reason"), language)
-        text = ": ".join(part for part in (reason, context.get("loss_note", "")) if part)
+        why = ": ".join(part for part in (reason, context.get("loss_note", "")) if part)
+        text = " · ".join(part for part in (amount_text, context.get("owner", ""), why) if part)
     else:
         title = _("%(who)s moved the deal %(deal)s") % {"who": context.get("actor", ""), "deal": what}
         stages = (_localized(context.get(key), language) for key in ("from_stage", "to_stage"))

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +19,7 @@ from totonou.activities.services import (
     activity_reschedule,
     activity_update,
 )
+from totonou.core.bounds import DATE_VALIDATORS, parse_id
 from totonou.core.forms import DateTimeLocalInput, ServiceForm
 from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal
@@ -73,7 +73,9 @@ class QuickLogForm(ServiceForm[Activity]):
         initial="done",
         widget=forms.RadioSelect,
     )
-    starts_at = forms.DateTimeField(label=_("Starts at"), required=False, widget=DateTimeLocalInput())
+    starts_at = forms.DateTimeField(
+        validators=DATE_VALIDATORS, label=_("Starts at"), required=False, widget=DateTimeLocalInput()
+    )
     duration = forms.IntegerField(
         label=_("Duration (minutes)"), required=False, min_value=0, max_value=24 * 60
     )
@@ -133,20 +135,6 @@ class QuickLogForm(ServiceForm[Activity]):
         )
 
 
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
-
-
-def within_years(value: datetime.datetime | None) -> datetime.datetime | None:
-    """A typing slip like 0202 or 20266 is an error on the field, not an overflow further on."""
-    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise ValidationError(
-            _("Give a date between the years %(first)s and %(last)s."),
-            params={"first": EARLIEST_YEAR, "last": LATEST_YEAR},
-            code="out_of_range",
-        )
-    return value
-
-
 def changeable_owners(user: User, *, also: int | None = None) -> QuerySet[User]:
     """The people ``user`` may plan for: themselves and the members of the teams they manage, or
     (admins) anyone active; ``also`` keeps one more (an activity's current owner) in the list."""
@@ -187,8 +175,11 @@ class ActivityForm(ServiceForm[Activity]):
     )
     type = forms.ModelChoiceField(queryset=ActivityType.objects.none(), label=_("Type"), empty_label=None)
     subject = forms.CharField(label=_("Subject"), required=False, max_length=200)
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput())
+    starts_at = forms.DateTimeField(
+        validators=DATE_VALIDATORS, label=_("Starts at"), widget=DateTimeLocalInput()
+    )
     ends_at = forms.DateTimeField(
+        validators=DATE_VALIDATORS,
         label=_("Ends at"),
         required=False,
         widget=DateTimeLocalInput(),
@@ -248,20 +239,12 @@ class ActivityForm(ServiceForm[Activity]):
         fields["deal"].choices = [("", _("No deal")), *self.deal_choices]  # type: ignore[attr-defined]
         fields["contacts"].choices = self.contact_choices  # type: ignore[attr-defined]
 
-    def clean_starts_at(self) -> datetime.datetime | None:
-        return within_years(self.cleaned_data.get("starts_at"))
-
-    def clean_ends_at(self) -> datetime.datetime | None:
-        return within_years(self.cleaned_data.get("ends_at"))
-
     def _chosen_customer_id(self) -> int | None:
         """The customer whose deals and contacts are offered: the one sent, else the initial one."""
         raw = self.data.get("customer") if self.is_bound else self.initial.get("customer")
         if isinstance(raw, Customer):
             return raw.pk
-        if isinstance(raw, int):
-            return raw
-        return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+        return parse_id(raw)
 
     @property
     def customer_value(self) -> str:
@@ -437,8 +420,12 @@ class ActivityCompleteForm(ServiceForm[Activity]):
 class ActivityRescheduleForm(ServiceForm[Activity]):
     """Move a plan to a new time; without an end the duration stays the same."""
 
-    starts_at = forms.DateTimeField(label=_("New start"), widget=DateTimeLocalInput())
-    ends_at = forms.DateTimeField(label=_("New end"), required=False, widget=DateTimeLocalInput())
+    starts_at = forms.DateTimeField(
+        validators=DATE_VALIDATORS, label=_("New start"), widget=DateTimeLocalInput()
+    )
+    ends_at = forms.DateTimeField(
+        validators=DATE_VALIDATORS, label=_("New end"), required=False, widget=DateTimeLocalInput()
+    )
     version = VersionField()
 
     def __init__(self, *args: Any, user: User, activity: Activity, **kwargs: Any) -> None:

@@ -13,6 +13,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from totonou.core.bounds import DATE_VALIDATORS
 from totonou.core.exceptions import ConflictError
 from totonou.core.forms import ServiceErrorsMixin
 from totonou.customers.models import Contact, Customer
@@ -65,7 +66,9 @@ class DealForm(ServiceErrorsMixin, forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
     title = forms.CharField(label=_("Deal title"), max_length=200)
     amount = AmountField(label=_("Amount"), required=False, help_text=_("In the team currency."))
-    expected_close_date = forms.DateField(label=_("Expected close date"), required=False, widget=DateInput())
+    expected_close_date = forms.DateField(
+        validators=DATE_VALIDATORS, label=_("Expected close date"), required=False, widget=DateInput()
+    )
     stage = forms.ModelChoiceField(queryset=Stage.objects.none(), label=_("Stage"), empty_label=None)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Owner"), empty_label=None)
     contact = forms.ModelChoiceField(
@@ -173,7 +176,9 @@ class DealStageForm(ServiceErrorsMixin, forms.Form):
     (required) and ``loss_note``."""
 
     stage = forms.ModelChoiceField(queryset=Stage.objects.none(), label=_("Stage"), empty_label=None)
-    closed_on = forms.DateField(label=_("Close date"), required=False, widget=DateInput())
+    closed_on = forms.DateField(
+        validators=DATE_VALIDATORS, label=_("Close date"), required=False, widget=DateInput()
+    )
     amount = AmountField(label=_("Amount"), required=False)
     loss_reason = forms.ModelChoiceField(
         queryset=LossReason.objects.none(), label=_("Loss reason"), required=False, empty_label=_("Choose")

@@ -22,8 +22,21 @@ from totonou.customers.models import Segment
 from totonou.customers.services import segment_create, segment_update
 from totonou.deals.models import LossReason, Stage
 from totonou.deals.services import loss_reason_create, loss_reason_update, stage_create, stage_update
-from totonou.users.models import Team, User
-from totonou.users.services import new_member_colour, team_create, team_update, user_create, user_update
+from totonou.users.models import (
+    WEEKDAY_CHOICES,
+    Team,
+    User,
+    default_report_deadline_time,
+    default_report_deadline_weekday,
+)
+from totonou.users.services import (
+    TEAM_SETTINGS,
+    new_member_colour,
+    team_create,
+    team_update,
+    user_create,
+    user_update,
+)
 from totonou.web.forms.preferences import TimeZoneField, language_choices
 
 
@@ -136,7 +149,69 @@ class UserForm(ServiceErrorsMixin, forms.Form):
             return None
 
 
-class TeamForm(ServiceErrorsMixin, forms.Form):
+class TeamSettingsForm(ServiceErrorsMixin, forms.Form):
+    """A team's settings, which its managers change too: the time zone (period boundaries, the report
+    deadline) and the weekly report's deadline (a weekday and a local time). A setting left out of the
+    request stays as it is (a new team: the defaults)."""
+
+    time_zone = TimeZoneField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_(
+            "Months, quarters and fiscal years begin at midnight here, and the report deadline is here."
+        ),
+    )
+    report_deadline_weekday = forms.TypedChoiceField(
+        label=_("Weekly report due on"), choices=WEEKDAY_CHOICES, coerce=int, required=False, empty_value=None
+    )
+    report_deadline_time = forms.TimeField(
+        label=_("Weekly report due at"),
+        required=False,
+        help_text=_(
+            "Local time in the team's time zone, e.g. 18:00. "
+            "Members who have not submitted by then are reminded."
+        ),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+    def __init__(self, *args: Any, actor: User, team: Team | None = None, **kwargs: Any) -> None:
+        self.actor, self.team = actor, team
+        if team is not None:
+            kwargs.setdefault("initial", {})
+            kwargs["initial"] = {**self.settings_initial(team), **kwargs["initial"]}
+        super().__init__(*args, **kwargs)
+        if team is None:
+            self.initial.update(
+                {
+                    "time_zone": Team._meta.get_field("time_zone").get_default(),
+                    "report_deadline_weekday": default_report_deadline_weekday(),
+                    "report_deadline_time": default_report_deadline_time(),
+                }
+            )
+        self.fields["time_zone"].set_current(team.time_zone if team else "")  # type: ignore[attr-defined]
+
+    @staticmethod
+    def settings_initial(team: Team) -> dict[str, Any]:
+        return {name: getattr(team, name) for name in TEAM_SETTINGS}
+
+    def team_settings(self) -> dict[str, Any]:
+        values = {name: self.cleaned_data.get(name) for name in TEAM_SETTINGS}
+        return {name: None if value in ("", None) else value for name, value in values.items()}
+
+    def save(self) -> Team | None:
+        if not self.is_valid():
+            return None
+        assert self.team is not None
+        try:
+            return team_update(actor=self.actor, team=self.team, **self.team_settings())
+        except ValidationError as error:
+            self.add_service_errors(error)
+            return None
+
+
+class TeamForm(TeamSettingsForm):
+    """The whole team (admins): its name, members and managers, and its settings."""
+
     name = forms.CharField(label=_("Name"), max_length=100)
     members = PeopleChoiceField(
         label=_("Members"),
@@ -150,9 +225,9 @@ class TeamForm(ServiceErrorsMixin, forms.Form):
         required=False,
         help_text=_("Users with the manager role. They change the records of this team's members."),
     )
+    field_order = ["name", "members", "managers", *TEAM_SETTINGS]
 
     def __init__(self, *args: Any, actor: User, team: Team | None = None, **kwargs: Any) -> None:
-        self.actor, self.team = actor, team
         if team is not None:
             kwargs.setdefault(
                 "initial",
@@ -162,7 +237,7 @@ class TeamForm(ServiceErrorsMixin, forms.Form):
                     "managers": [user.pk for user in team.managers.all()],
                 },
             )
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, actor=actor, team=team, **kwargs)
         people: QuerySet[User] = User.objects.filter(is_active=True).order_by("username", "id")
         if team is not None:  # an inactive member stays listed, so saving does not drop them by accident
             people = User.objects.filter(models.Q(is_active=True) | models.Q(team=team)).order_by(
@@ -178,7 +253,11 @@ class TeamForm(ServiceErrorsMixin, forms.Form):
         try:
             if self.team is None:
                 return team_create(
-                    actor=self.actor, name=data["name"], members=data["members"], managers=data["managers"]
+                    actor=self.actor,
+                    name=data["name"],
+                    members=data["members"],
+                    managers=data["managers"],
+                    **self.team_settings(),
                 )
             return team_update(
                 actor=self.actor,
@@ -186,6 +265,7 @@ class TeamForm(ServiceErrorsMixin, forms.Form):
                 name=data["name"],
                 members=data["members"],
                 managers=data["managers"],
+                **self.team_settings(),
             )
         except ValidationError as error:
             self.add_service_errors(error)

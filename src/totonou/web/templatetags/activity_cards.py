@@ -32,6 +32,12 @@ def calendar_item(context: template.Context, entry: Any) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
+def calendar_slots(context: template.Context, column: Any) -> SafeString:
+    """The hour slots of a time-grid column, with their cards and "+N more"."""
+    return activity_card.calendar_slots(column, _kit(context), show_owner=bool(context.get("show_owner")))
+
+
+@register.simple_tag(takes_context=True)
 def activity_row(
     context: template.Context,
     activity: Any,

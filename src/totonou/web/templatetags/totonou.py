@@ -56,7 +56,7 @@ def nav_current(context: template.Context, *names: str) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def site_header(context: template.Context) -> SafeString:
-    """The page header of ``base.html``, written in Python (``web/layout.py``, ADR 0029)."""
+    """The page header of ``base.html``, written in Python (``web/layout.py``, ADR 0032)."""
     return layout.site_header(context)
 
 

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from totonou.activities.models import Activity, ActivityType
 from totonou.activities.selectors import activity_list, activity_type_choices, overlapping_plans
+from totonou.core.bounds import DATE_VALIDATORS, parse_id
 from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import render_page
 from totonou.core.request import safe_next
@@ -37,7 +38,7 @@ from totonou.deals.selectors import deal_customer_id
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
-from totonou.web.forms.activities import ActivityCreateForm, ActivityEditForm, ActivityForm, within_years
+from totonou.web.forms.activities import ActivityCreateForm, ActivityEditForm, ActivityForm
 
 CUSTOMERS_SHOWN = 20
 REFRESH = "_refresh"  # the no-JavaScript "Search" button: show the form again, save nothing
@@ -93,13 +94,9 @@ def customer_options(
     return options, has_more
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
-
-
 def _owner_id(user: User, raw: Any) -> int:
     """An owner id from the request if ``user`` may plan for them, else ``user``'s own."""
-    owner_id = _int(raw)
+    owner_id = parse_id(raw)
     return owner_id if owner_id is not None and can_change_owned_by(user, owner_id) else user.pk
 
 
@@ -147,17 +144,17 @@ def _initial_from_query(request: HttpRequest, user: User) -> dict[str, Any]:
     if query.get("mode") in {"plan", "log"}:
         initial["mode"] = query["mode"]
     try:
-        starts_at = within_years(forms.DateTimeField().clean(query.get("starts_at", "")))
+        starts_at = forms.DateTimeField(validators=DATE_VALIDATORS).clean(query.get("starts_at", ""))
     except forms.ValidationError:
         starts_at = None
     if starts_at is not None:
         initial["starts_at"] = starts_at
-    deal_id = _int(query.get("deal"))
+    deal_id = parse_id(query.get("deal"))
     if deal_id is not None:
         deal_customer = deal_customer_id(user=user, pk=deal_id)
         if deal_customer is not None:
             initial.update(deal=deal_id, customer=deal_customer)
-    customer_id = _int(query.get("customer"))
+    customer_id = parse_id(query.get("customer"))
     if customer_id is not None and "customer" not in initial:
         initial["customer"] = customer_id
     return initial
@@ -188,7 +185,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             user,
             query=data.get("customer_q", ""),
             owner_id=_owner_id(user, data.get("owner")),
-            selected_id=_int(data.get("customer")),
+            selected_id=parse_id(data.get("customer")),
         )
         form = ActivityCreateForm(data, user=user, customers=options, types=types)
         activity = form.save()
@@ -213,7 +210,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             user,
             query=initial.get("customer_q") or "",
             owner_id=initial["owner"],
-            selected_id=_int(str(initial.get("customer", ""))),
+            selected_id=parse_id(str(initial.get("customer", ""))),
         )
         form = ActivityCreateForm(user=user, customers=options, types=types, initial=initial)
     return render_page(
@@ -263,8 +260,8 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     options, has_more = customer_options(
         user,
         query=data.get("customer_q", ""),
-        owner_id=_int(data.get("owner")) or activity.owner_id,
-        selected_id=_int(data.get("customer")) if "customer" in data else activity.customer_id,
+        owner_id=parse_id(data.get("owner")) or activity.owner_id,
+        selected_id=parse_id(data.get("customer")) if "customer" in data else activity.customer_id,
     )
     status = 200
     if request.method == "POST" and REFRESH not in request.POST:
@@ -291,7 +288,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_form_customers(request: HttpRequest) -> HttpResponse:
     """The customers matching ``?customer_q=`` (name or kana), at most 20, as the form's radio list."""
     user = signed_in_user(request)
-    selected_id = _int(request.GET.get("customer"))
+    selected_id = parse_id(request.GET.get("customer"))
     options, has_more = customer_options(
         user,
         query=request.GET.get("customer_q", ""),
@@ -312,7 +309,7 @@ def activity_form_customers(request: HttpRequest) -> HttpResponse:
 def activity_form_relations(request: HttpRequest) -> HttpResponse:
     """The deal and contact fields for ``?customer=``: only that customer's deals and contacts."""
     user = signed_in_user(request)
-    customer_id = _int(request.GET.get("customer"))
+    customer_id = parse_id(request.GET.get("customer"))
     form = ActivityCreateForm(
         user=user, customers=(), types=ActivityType.objects.none(), initial={"customer": customer_id}
     )

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from totonou.activities.holidays import holiday_names
 from totonou.activities.models import Activity
 from totonou.activities.selectors import CellCount, CellKey, calendar_activities
+from totonou.core.bounds import EARLIEST_DATE, in_bounds, parse_id
 from totonou.core.htmx import render_page
 from totonou.users.models import Team, User
 from totonou.users.permissions import can_change_owned_by
@@ -36,7 +37,6 @@ DEFAULT_VIEW = "week"
 PLAN_HOUR = 9  # "plan on this day" starts here (or at the next full hour today)
 MONTH_SHOWN = 4  # activities listed in a month cell before "+N more"
 SLOT_SHOWN = 3  # activities listed in an hour of the week (or of one member's column) before "+N more"
-EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)  # a month either side stays valid
 
 
 # --- What is shown --------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ class Column:
 
 @dataclass
 class MonthDay(Cell):
-    day: datetime.date = EARLIEST
+    day: datetime.date = EARLIEST_DATE
     in_month: bool = True
     holiday: str | None = None
     is_today: bool = False
@@ -157,8 +157,8 @@ def _requested_member_ids(request: HttpRequest, user: User) -> list[int]:
             part = part.strip()
             if part == "me":
                 ids.append(user.pk)
-            elif part.isdigit():
-                ids.append(int(part))
+            elif (member_id := parse_id(part)) is not None:
+                ids.append(member_id)
     return list(dict.fromkeys(ids))
 
 
@@ -167,8 +167,8 @@ def _selection(request: HttpRequest, user: User, members: list[User]) -> Selecti
     team_id = request.GET.get("team", "")
     if not team_id and "members" not in request.GET and user.is_manager and user.team_id is not None:
         team_id = str(user.team_id)
-    if team_id.isdigit():
-        team_members = [member for member in members if member.team_id == int(team_id)]
+    if (team_pk := parse_id(team_id)) is not None:
+        team_members = [member for member in members if member.team_id == team_pk]
         if team_members:
             return Selection(members=team_members, team=team_members[0].team)
     requested = _requested_member_ids(request, user)
@@ -184,7 +184,7 @@ def _requested_day(request: HttpRequest) -> datetime.date:
             day = datetime.date.fromisoformat(request.GET.get(name, ""))
         except ValueError:
             continue
-        if EARLIEST <= day <= LATEST:
+        if in_bounds(day):
             return day
     return timezone.localdate()
 
@@ -250,6 +250,8 @@ class Links:
         self.here = request.get_full_path()
         self.calendar = reverse("activities:calendar")
         self.create = reverse("activities:activity_create")
+        self._next = urlencode({"next": self.here})
+        self._owner_part: dict[int | None, str] = {}
 
     def to(self, view: str, day: datetime.date) -> str:
         query = {"view": view, "date": day.isoformat(), **self.selection.query()}
@@ -261,17 +263,22 @@ class Links:
         return f"{self.calendar}?{urlencode(query)}"
 
     def plan(self, start: datetime.datetime, owner: User | None) -> str:
-        """The activity form at ``start``: a plan ahead, a result ("log") for a time that has passed."""
-        query = {
-            "starts_at": f"{start:%Y-%m-%dT%H:%M}",
-            "mode": "log" if start < self.now else "plan",
-            "next": self.here,
-        }
+        """The activity form at ``start``: a plan ahead, a result ("log") for a time that has passed.
+        (What ``urlencode`` of starts_at, mode, next and owner writes, with the constant parts encoded once:
+        a team's day asks for a few hundred of these.)"""
         if owner is None and len(self.selection.members) == 1:
             owner = self.selection.members[0]
-        if owner is not None and owner.pk != self.user.pk and can_change_owned_by(self.user, owner.pk):
-            query["owner"] = str(owner.pk)
-        return f"{self.create}?{urlencode(query)}"
+        owner_id = owner.pk if owner is not None else None
+        owner_part = self._owner_part.get(owner_id)
+        if owner_part is None:
+            owner_part = ""
+            if owner_id is not None and owner_id != self.user.pk and can_change_owned_by(self.user, owner_id):
+                owner_part = f"&owner={owner_id}"
+            self._owner_part[owner_id] = owner_part
+        mode = "log" if start < self.now else "plan"
+        return (
+            f"{self.create}?starts_at={start:%Y-%m-%dT%H}%3A{start:%M}&mode={mode}&{self._next}{owner_part}"
+        )
 
     def plan_day(self, day: datetime.date, owner: User | None) -> str:
         hour = PLAN_HOUR
@@ -356,7 +363,7 @@ def _time_grid(
     links: Links,
     today: datetime.date,
 ) -> tuple[list[Column], range]:
-    """Columns (a day, or a member on one day) drawn to scale (ADR 0029): each activity a box from its
+    """Columns (a day, or a member on one day) drawn to scale (ADR 0030): each activity a box from its
     start to its end, side by side where they overlap, in the hour slot it starts in; an activity past
     midnight goes on in the next column, one of 24 hours or more sits in the strip above the hours.
     "+N more" sits at its hour and opens that day (a member's own day when the columns are members)."""

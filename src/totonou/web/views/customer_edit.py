@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from totonou.activities.models import Activity
+from totonou.core.bounds import parse_id
 from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import render_page
 from totonou.core.request import safe_next
@@ -188,10 +189,8 @@ def contact_move(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _changeable_contact(user, pk)
     error = ""
     if request.method == "POST":
-        raw = request.POST.get("customer") or ""
-        target = (
-            customer_list(user=user).filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 else None
-        )
+        target_id = parse_id(request.POST.get("customer"))
+        target = customer_list(user=user).filter(pk=target_id).first() if target_id is not None else None
         if target is None:
             error = _("Choose a customer to move the contact to.")
         else:
@@ -258,10 +257,10 @@ def customer_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     _ensure_manager(user)
     survivor = _changeable_customer(user, pk)
-    raw = request.POST.get("duplicate") or request.GET.get("duplicate") or ""
+    duplicate_id = parse_id(request.POST.get("duplicate") or request.GET.get("duplicate"))
     duplicate = (
-        customer_records(user=user).exclude(pk=survivor.pk).filter(pk=int(raw)).first()
-        if raw.isdigit() and len(raw) < 19
+        customer_records(user=user).exclude(pk=survivor.pk).filter(pk=duplicate_id).first()
+        if duplicate_id is not None
         else None
     )
     error = ""

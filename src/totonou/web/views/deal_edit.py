@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from totonou.core.bounds import parse_id
 from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import is_htmx, render_page
 from totonou.core.request import safe_next
@@ -33,10 +34,6 @@ from totonou.web.views.activity_form import CUSTOMERS_SHOWN, REFRESH, customer_o
 
 STAGE_PANEL = "stage-panel"
 DEAL_FORM_CUSTOMER = "deal-customer"
-
-
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def _deal(user: User, pk: int) -> Deal:
@@ -81,7 +78,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
     """A new deal: ``?customer=<id>`` from the customer's page fixes the customer in advance."""
     user = signed_in_user(request)
     if request.method == "POST" and REFRESH not in request.POST:
-        options, has_more = _options(user, request.POST, _int(request.POST.get("customer")))
+        options, has_more = _options(user, request.POST, parse_id(request.POST.get("customer")))
         form = DealForm(request.POST, user=user, customers=options)
         deal = form.save()
         if deal is not None:
@@ -90,7 +87,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
         status = 422
     else:
         data = request.POST if request.method == "POST" else request.GET
-        selected = _int(data.get("customer"))
+        selected = parse_id(data.get("customer"))
         options, has_more = _options(user, data, selected)
         initial = {"customer": selected, "customer_q": data.get("customer_q", "")}
         if request.method == "POST":
@@ -114,7 +111,7 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _changeable_deal(user, pk)
     status = 200
     if request.method == "POST" and REFRESH not in request.POST:
-        options, has_more = _options(user, request.POST, _int(request.POST.get("customer")))
+        options, has_more = _options(user, request.POST, parse_id(request.POST.get("customer")))
         form = DealForm(request.POST, user=user, customers=options, deal=deal)
         saved = form.save()
         if saved is not None:
@@ -123,7 +120,7 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         status = 422
     else:
         data = request.POST if request.method == "POST" else request.GET
-        selected = _int(data.get("customer")) or deal.customer_id
+        selected = parse_id(data.get("customer")) or deal.customer_id
         options, has_more = _options(user, data, selected)
         initial: dict[str, Any] = {"customer": selected, "customer_q": data.get("customer_q", "")}
         if request.method == "POST":
@@ -145,7 +142,7 @@ def deal_form_customer(request: HttpRequest) -> HttpResponse:
     """The form's customer choice and that customer's contacts, for ``?customer_q=`` and ``?customer=``
     (htmx swaps ``#deal-customer`` as the person types or chooses)."""
     user = signed_in_user(request)
-    selected = _int(request.GET.get("customer"))
+    selected = parse_id(request.GET.get("customer"))
     options, has_more = _options(user, request.GET, selected)
     form = DealForm(
         user=user,
@@ -233,7 +230,7 @@ def deal_stage(request: HttpRequest, pk: int) -> HttpResponse:
     fragments = {STAGE_PANEL: "deals/_stage_panel.html"}
     if request.method == "GET":
         form = DealStageForm(
-            user=user, deal=deal, initial={"stage": _int(request.GET.get("stage")) or deal.stage_id}
+            user=user, deal=deal, initial={"stage": parse_id(request.GET.get("stage")) or deal.stage_id}
         )
         context = _with_next(request, stage_panel_context(user, deal, form))
         return render_page(request, "deals/deal_stage.html", context, fragments=fragments)

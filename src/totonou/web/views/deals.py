@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.selectors import activity_timeline, comment_thread
+from totonou.core.bounds import clamp_days
 from totonou.core.htmx import htmx_target, render_page
 from totonou.core.list_page import ListPage
 from totonou.deals.filters import DealFilter
@@ -117,7 +118,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 **plans_ahead(user, ActivityFilter(deal=deal.pk), now),
                 "days_in_stage": days_in_stage,
                 "is_stalled": deal.stage.kind == Stage.Kind.OPEN
-                and days_in_stage > deal.stage.stagnation_days,
+                and days_in_stage > clamp_days(deal.stage.stagnation_days),
                 "history": deal_stays(list(deal_stage_history(deal=deal)), now),
                 "comments": comment_thread(user=user, deal=deal),
                 "plan_url": f"{reverse('activities:activity_create')}?"

@@ -29,6 +29,7 @@ from totonou.activities.selectors import (
     reacted_attribute,
     reaction_count_attribute,
 )
+from totonou.core.bounds import in_bounds
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
 from totonou.core.i18n import pick
@@ -47,14 +48,15 @@ WINDOW_PARAMETERS = ("after", "before")
 
 
 def _moment(value: Any) -> datetime.datetime | None:
-    """A datetime from an event's JSON (ISO 8601, UTC); None when it is missing or malformed."""
+    """A datetime from an event's JSON (ISO 8601, UTC); None when it is missing, malformed or outside
+    the input bounds (an old event may hold one that no time zone can show)."""
     if not isinstance(value, str):
         return None
     try:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
+    return moment if moment.tzinfo is not None and in_bounds(moment) else None
 
 
 _URL_SENTINEL = 987654321

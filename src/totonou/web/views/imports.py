@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,20 +24,29 @@ from totonou.deals.models import Deal
 from totonou.imports.engine import ALIASES, KINDS, Preview, preview
 from totonou.imports.models import Import
 from totonou.imports.reading import FileRefused, max_bytes, too_large
-from totonou.imports.services import import_create, import_start, options_from
+from totonou.imports.services import import_create, import_start, may_import, options_from
 from totonou.imports.tasks import import_run_task
+from totonou.targets.models import Target
+from totonou.users.models import User
 from totonou.users.request import signed_in_user
 
-MODELS = {"customers": Customer, "contacts": Contact, "deals": Deal, "activities": Activity}
+MODELS = {
+    "customers": Customer,
+    "contacts": Contact,
+    "deals": Deal,
+    "activities": Activity,
+    "users": User,
+    "targets": Target,
+}
 EXTRA_LABELS = {"opened_on": gettext_lazy("start date"), "closed_on": gettext_lazy("close date")}
 
 
 def field_label(kind: str, name: str) -> str:
     """A field as a person reads it: the model field's name, e.g. "owner" → 担当者."""
     if name in EXTRA_LABELS:
-        return str(EXTRA_LABELS[name])
+        return capfirst(str(EXTRA_LABELS[name]))
     try:
-        return str(getattr(MODELS[kind]._meta.get_field(name), "verbose_name", name))
+        return capfirst(str(getattr(MODELS[kind]._meta.get_field(name), "verbose_name", name)))
     except Exception:  # a field the model does not have under that name
         return name
 
@@ -45,10 +55,11 @@ def field_label(kind: str, name: str) -> str:
 def import_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     error = ""
+    kinds = [(value, label) for value, label in Import.Kind.choices if may_import(user, value)]
     if request.method == "POST":
         kind = request.POST.get("kind", "")
         upload = request.FILES.get("file")
-        if kind not in KINDS:
+        if kind not in KINDS or not may_import(user, kind):
             error = _("Choose what the file holds.")
         elif upload is None:
             error = _("Choose a file.")
@@ -68,7 +79,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "imports/import_list.html",
-        {"imports": imports, "kinds": Import.Kind.choices, "error": error},
+        {
+            "imports": imports,
+            "kinds": kinds,
+            "error": error,
+            "can_import_people": may_import(user, Import.Kind.TARGETS),
+        },
         status=400 if error else 200,
     )
 
@@ -81,12 +97,22 @@ def _options(request: HttpRequest, record: Import, result: Preview | None) -> di
         for column in (result.headers if result else [])
         if post.get(f"map:{column}") and post[f"map:{column}"] in ALIASES[record.kind]
     }
-    values: dict[str, dict[str, str]] = {}
+    # The values mapped before stay mapped (the form shows them again, filled in); a posted value sets
+    # its target, an emptied one removes it.
+    values: dict[str, dict[str, str]] = {
+        column: dict(targets) for column, targets in (record.options.get("values") or {}).items()
+    }
     for name in post:
-        target = post.get(name) or ""
-        if name.startswith("value:") and target.strip():
-            _prefix, column, value = name.split(":", 2)
-            values.setdefault(column, {})[value] = target.strip()
+        if not name.startswith("value:"):
+            continue
+        _prefix, column, value = name.split(":", 2)
+        # a value mapped to a name that matches nothing is listed twice (mapped, and still unknown)
+        target = next((text.strip() for text in post.getlist(name) if text.strip()), "")
+        if target:
+            values.setdefault(column, {})[value] = target
+        else:
+            values.get(column, {}).pop(value, None)
+    values = {column: targets for column, targets in values.items() if targets}
     return {
         "mapping": mapping,
         "values": values,
@@ -145,6 +171,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "fields": fields,
         "failed_rows": list(record.rows.filter(status="failed").order_by("line").values()[:200]),
         "missing_labels": [field_label(record.kind, name) for name in (result.missing if result else [])],
+        "mapped_values": [
+            (column, value, target)
+            for column, targets in (record.options.get("values") or {}).items()
+            for value, target in targets.items()
+        ],
         "running": record.status in {Import.Status.PENDING, Import.Status.RUNNING},
     }
     return render_page(

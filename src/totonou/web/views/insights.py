@@ -28,6 +28,7 @@ from ninja import FilterSchema
 from pydantic import ValidationError as PydanticValidationError
 
 from totonou.core.api import schema_errors
+from totonou.core.bounds import parse_id
 from totonou.core.exceptions import ValidationError
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
@@ -129,10 +130,9 @@ def _strategy_id(
 ) -> int | None:
     """The strategy asked for, else the latest one running today for the team in scope, else the
     latest one running for everyone, else the latest one running, else the latest one."""
-    raw = query.get("strategy", "")
-    known = {strategy.pk for strategy in strategies}
-    if raw.isdigit() and int(raw) in known:
-        return int(raw)
+    asked = parse_id(query.get("strategy"))
+    if asked is not None and asked in {strategy.pk for strategy in strategies}:
+        return asked
     running = [strategy for strategy in strategies if strategy.starts_on <= today <= strategy.ends_on]
     for candidates in (
         [strategy for strategy in running if team_id is not None and strategy.team_id == team_id],
@@ -148,12 +148,12 @@ def _strategy_id(
 def _scope_team(query: QueryDict, members: list[User]) -> int | None:
     """The team in scope: the ``team`` asked for, else the team of the ``owner`` asked for."""
     for key in ("team", "owner"):
-        raw = query.get(key, "")
-        if not raw.isdigit():
+        asked = parse_id(query.get(key))
+        if asked is None:
             continue
         if key == "team":
-            return int(raw)
-        return next((member.team_id for member in members if member.pk == int(raw)), None)
+            return asked
+        return next((member.team_id for member in members if member.pk == asked), None)
     return None
 
 
@@ -205,6 +205,32 @@ def _shifted(period: PeriodFilter, current: Period, step: int) -> dict[str, str]
     else:
         day = current.last_day + datetime.timedelta(days=1)
     return {"period": period.period, "date": day.isoformat()}
+
+
+def range_step(
+    *,
+    url_name: str,
+    scope: list[tuple[str, str]],
+    first_day: datetime.date,
+    last_day: datetime.date,
+    today: datetime.date,
+) -> dict[str, Any]:
+    """Previous / next for a page whose period is a range of days (``from`` … ``to``, the pipeline tab):
+    the ranges of the same length before and after, in words; no next after the range holding today.
+    ``scope``: the page's other parameters, kept in both links."""
+    length = datetime.timedelta(days=(last_day - first_day).days + 1)
+
+    def url(first: datetime.date, last: datetime.date) -> str:
+        pairs = [*scope, ("from", first.isoformat()), ("to", last.isoformat())]
+        return f"{reverse(url_name)}?{urlencode(pairs)}"
+
+    return {
+        "words": period_words(first_day, last_day),
+        "previous_url": url(first_day - length, last_day - length),
+        "previous_label": _("Previous range"),
+        "next_url": url(first_day + length, last_day + length) if last_day < today else "",
+        "next_label": _("Next range"),
+    }
 
 
 def _page_url(query: QueryDict, **period: str) -> str:
@@ -514,11 +540,17 @@ def uncontacted_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "next": request.get_full_path(),
         "csv_url": link("api:insights_uncontacted_csv", **kept),
+        "xlsx_url": _export_link("xlsx", kept),
         "api_url": link("api:insights_uncontacted", **kept),
     }
     return UNCONTACTED.render(
         request, result.rows, filters=filters, errors=errors, context=context, prepare=_uncontacted_rows
     )
+
+
+def _export_link(fmt: str, kept: dict[str, str]) -> str:
+    url = reverse("imports:export", kwargs={"kind": "uncontacted", "fmt": fmt})
+    return f"{url}?{urlencode(kept)}" if kept else url
 
 
 @require_POST

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from totonou.core.bounds import parse_id
 from totonou.core.exceptions import ValidationError
 from totonou.core.htmx import is_htmx, render_page
 from totonou.notifications.mail import email_retry
@@ -83,7 +84,7 @@ def notification_mark_read(request: HttpRequest) -> HttpResponse:
     if request.POST.get("all") == "1":
         count = notifications_mark_read(user=user)
     else:
-        ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+        ids = [pk for pk in map(parse_id, request.POST.getlist("ids")) if pk is not None]
         count = notifications_mark_read(user=user, ids=ids) if ids else 0
     if is_htmx(request):
         context = _list_context(request, request.POST)  # with the filters the list was shown with

@@ -36,7 +36,7 @@ from totonou.targets.periods import add_months
 from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
-from totonou.web.views.insights import _parse, _teams, scoped_query
+from totonou.web.views.insights import _parse, _teams, range_step, scoped_query
 
 #: How many cards a column shows before "+N more" (capped in SQL).
 COLUMN_CARDS = 30
@@ -159,7 +159,7 @@ def _win_rate_params(
 def pipeline_analytics_moved(request: HttpRequest) -> HttpResponse:
     """The analytics moved to Insights → Pipeline; old links keep working."""
     query = request.GET.urlencode()
-    return redirect(reverse("web:insights_pipeline") + (f"?{query}" if query else ""), permanent=True)
+    return redirect(reverse("web:insights_pipeline") + (f"?{query}" if query else ""))
 
 
 @require_GET
@@ -174,14 +174,15 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     filters = _parse(WinRateFilter, query, errors)
     forecast_filters = _parse(ForecastFilter, query, errors)
-    deals, first_day, last_day = selectors.period_deals(user=user, filters=filters)
+    zone = selectors.pipeline_zone(user=user, filters=filters)
+    deals, first_day, last_day = selectors.period_deals(user=user, filters=filters, zone=zone)
     try:
-        period = selectors.forecast_period(forecast_filters.period)
+        period = selectors.forecast_period(forecast_filters.period, zone=zone)
     except (ValueError, DjangoValidationError):
         errors.setdefault("period", []).append(_("Give a fiscal month (2026-04) or quarter (2026-Q1)."))
-        period = selectors.forecast_period(None)
+        period = selectors.forecast_period(None, zone=zone)
     search = request.GET.get("q", "").strip()[:100]
-    lost = selectors.lost_deals(deals, first_day=first_day, last_day=last_day)
+    lost = selectors.lost_deals(deals, first_day=first_day, last_day=last_day, zone=zone)
     if search:
         lost = lost.filter(
             Q(loss_note__icontains=search)
@@ -191,12 +192,16 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
             | Q(loss_reason__name_en__icontains=search)
         )
     links = DealLinks(filters)
-    win_rate = selectors.win_rate(deals, first_day=first_day, last_day=last_day, group_by=filters.group_by)
+    # one read of the period's closing changes for the win rate and the loss reasons
+    closed = selectors.closed_deals(deals, *selectors.day_bounds(first_day, last_day, zone))
+    win_rate = selectors.win_rate(
+        deals, first_day=first_day, last_day=last_day, group_by=filters.group_by, zone=zone, closed=closed
+    )
     for row in [*win_rate.rows, win_rate.total]:
         row.links = links.closed(  # type: ignore[attr-defined]
             first_day, last_day, **_win_rate_params(filters.group_by, row.key, first_day, last_day)
         )
-    funnel = selectors.funnel(deals, first_day=first_day, last_day=last_day)
+    funnel = selectors.funnel(deals, first_day=first_day, last_day=last_day, zone=zone)
     for stage_row in funnel.stages:
         entered = {
             "entered_stage": stage_row.stage.pk,
@@ -210,12 +215,16 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
                 for outcome in ("forward", "lost", "back", "still", "left")
             },
         }
-    loss_rows = selectors.loss_reasons(deals, first_day=first_day, last_day=last_day)
+    loss_rows = selectors.loss_reasons(
+        deals, first_day=first_day, last_day=last_day, zone=zone, closed=closed
+    )
     for loss_row in loss_rows:
         loss_row.link = links.closed(  # type: ignore[attr-defined]
             first_day, last_day, loss_reason=loss_row.reason.pk
         )["lost"]
-    forecast = selectors.forecast(forecast_filters.filter(selectors.visible_deals(user=user)), period=period)
+    forecast = selectors.forecast(
+        forecast_filters.filter(selectors.visible_deals(user=user)), period=period, zone=zone
+    )
     expected = {"kind": "open", "close_from": period.first_day, "close_to": period.last_day}
     forecast_links = {
         "won": links.closed(period.first_day, period.last_day)["won"],
@@ -249,6 +258,17 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "first_day": first_day,
         "last_day": last_day,
+        "period_step": range_step(  # previous / next range of the same length, as on every Insights tab
+            url_name="web:insights_pipeline",
+            scope=[
+                (key, str(query[key]))
+                for key in ANALYTICS_KEYS
+                if key not in ("from", "to") and key in query and (query[key] or key in ("team", "owner"))
+            ],
+            first_day=first_day,
+            last_day=last_day,
+            today=timezone.localtime(timezone.now(), zone).date(),
+        ),
         "search": search,
         "errors": errors,
         "groups": [

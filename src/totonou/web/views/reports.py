@@ -20,20 +20,21 @@ from totonou.activities.models import Activity, Comment
 from totonou.activities.services import comment_create
 from totonou.core.exceptions import ConflictError, ValidationError
 from totonou.core.htmx import render_page
+from totonou.core.money import format_money
 from totonou.customers.models import Customer
 from totonou.deals.models import Deal
 from totonou.insights.selectors.attainment import attainment_for
-from totonou.insights.selectors.periods import user_zone
 from totonou.reports import services
 from totonou.reports.exports import pack_markdown, pack_xlsx
+from totonou.reports.history import HISTORY_FIGURES, history_until, member_for_history, report_history
 from totonou.reports.models import WeeklyReport
 from totonou.reports.pack import team_week
-from totonou.reports.selectors import FIGURES, report_detail, report_list, week_summary
+from totonou.reports.selectors import FIGURES, activity_type_slugs, report_detail, report_list, week_summary
 from totonou.reports.services import REFLECTION_FIELDS, can_review
 from totonou.reports.weeks import current_week_key, parse_week, shift_week
-from totonou.targets.periods import month_period
+from totonou.targets.periods import member_zone, month_period
 from totonou.users.models import Team, User
-from totonou.users.permissions import managed_team_ids
+from totonou.users.permissions import managed_team_ids, managed_user_ids
 from totonou.users.request import signed_in_user
 
 
@@ -80,7 +81,9 @@ def _records(summary: Any) -> dict[str, list[Any]]:
     """The records behind each figure, read in three queries."""
     records = summary.records
     activity_ids = {pk for name in FIGURES if name in records for pk in records[name]}
-    activities = Activity.objects.filter(pk__in=activity_ids).select_related("customer", "type", "owner")
+    activities = Activity.objects.filter(pk__in=activity_ids).select_related(
+        "customer", "type", "owner", "deal"
+    )
     by_id = {activity.pk: activity for activity in activities}
     customers = Customer.objects.filter(pk__in=records.get("customers_past_threshold", []))
     deal_ids = {
@@ -100,32 +103,77 @@ def _records(summary: Any) -> dict[str, list[Any]]:
     return out
 
 
+def _history_url(viewer: User, author: User) -> str:
+    """Where the author's other weeks are listed, for a viewer who may read them there."""
+    if author.pk == viewer.pk:
+        return reverse("reports:history")
+    if viewer.is_admin or (viewer.is_manager and author.pk in managed_user_ids(viewer)):
+        return reverse("reports:member_history", args=[author.pk])
+    return ""
+
+
+def _last_week_figures(
+    author: User, week: str, previous: WeeklyReport | None, *, now: Any, types: dict[int, str]
+) -> dict[str, int]:
+    """Last week's figures, for "this week next to last week": as submitted when last week's report
+    was submitted (what the rep reported then), else live."""
+    if previous is not None and previous.status != WeeklyReport.Status.DRAFT and previous.snapshot:
+        return dict(previous.snapshot["figures"])
+    return week_summary(author=author, week=shift_week(week, -1), now=now, types=types).figures
+
+
+def _change_label(change: int, *, money: bool) -> str:
+    """``+3``, ``−2`` (a minus sign), ``±0``; amounts in the team currency (``+¥1,000,000``)."""
+    if change == 0:
+        return "±0"
+    size = format_money(abs(change)) if money else f"{abs(change):,}"
+    return f"+{size}" if change > 0 else f"−{size}"
+
+
 def _figure_rows(figures: dict[str, int], previous: dict[str, int] | None = None) -> list[dict[str, Any]]:
     labels = figure_labels()
-    return [
-        {
-            "name": name,
-            "label": labels[name],
-            "value": figures.get(name, 0),
-            "previous": (previous or {}).get(name),
-            "money": name == "won_amount",
-        }
-        for name in FIGURES
-    ]
+    rows = []
+    for name in FIGURES:
+        value, before = figures.get(name, 0), (previous or {}).get(name)
+        rows.append(
+            {
+                "name": name,
+                "label": labels[name],
+                "value": value,
+                "previous": before,
+                "change": _change_label(value - before, money=name == "won_amount")
+                if before is not None
+                else "",
+                "money": name == "won_amount",
+            }
+        )
+    return rows
 
 
-def _report_context(viewer: User, author: User, week: str, report: WeeklyReport | None) -> dict[str, Any]:
+def _report_context(
+    viewer: User,
+    author: User,
+    week: str,
+    report: WeeklyReport | None,
+    previous: WeeklyReport | bool | None = False,
+) -> dict[str, Any]:
+    """The report page's context. ``previous``: last week's report when the caller read it already
+    (None: there is none), False to read it here."""
     now = timezone.now()
+    types = activity_type_slugs()
     if report is not None:
-        report = report_detail(report, now=now)
+        report = report_detail(report, now=now, types=types)
         summary = report.summary  # type: ignore[attr-defined]
         figures = report.summary_figures  # type: ignore[attr-defined]
     else:
-        summary = week_summary(author=author, week=week, now=now)
+        summary = week_summary(author=author, week=week, now=now, types=types)
         figures = summary.figures
-    last_week = week_summary(author=author, week=shift_week(week, -1), now=now).figures
+    if previous is False:
+        previous = WeeklyReport.objects.filter(author=author, week=shift_week(week, -1)).first()
+    assert previous is not True
+    last_week = _last_week_figures(author, week, previous, now=now, types=types)
     records = _records(summary)
-    month = month_period(min(summary.period.last_day, timezone.localdate(now, user_zone(author))))
+    month = month_period(min(summary.period.last_day, timezone.localdate(now, member_zone(author))))
     attainment = [cell for cell in attainment_for(author, month, now=now) if cell.target or cell.actual]
     labels = figure_labels()
     can_write = author.pk == viewer.pk and (report is None or report.status == WeeklyReport.Status.DRAFT)
@@ -154,6 +202,8 @@ def _report_context(viewer: User, author: User, week: str, report: WeeklyReport 
         ],
         "can_write": can_write,
         "can_review": report is not None and report.status == "submitted" and can_review(viewer, report),
+        "own": author.pk == viewer.pk,
+        "history_url": _history_url(viewer, author),
         "comments": list(Comment.objects.filter(weekly_report=report).select_related("author"))
         if report is not None
         else [],
@@ -165,8 +215,12 @@ def my_week(request: HttpRequest) -> HttpResponse:
     """The viewer's own week: the figures and the reflection, drafted as they type."""
     user = signed_in_user(request)
     week = _week(request, user)
-    report = WeeklyReport.objects.filter(author=user, week=week).first()
-    return render_page(request, "reports/report.html", _report_context(user, user, week, report))
+    both = {
+        item.week: item
+        for item in WeeklyReport.objects.filter(author=user, week__in=[week, shift_week(week, -1)])
+    }
+    context = _report_context(user, user, week, both.get(week), both.get(shift_week(week, -1)))
+    return render_page(request, "reports/report.html", context)
 
 
 @require_GET
@@ -178,6 +232,64 @@ def report_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(
         request, "reports/report.html", _report_context(user, report.author, report.week, report)
     )
+
+
+def history_state_labels() -> dict[str, str]:
+    return {
+        **state_labels(),
+        "draft": _("Draft"),
+        "current": _("This week"),
+        "before_joined": _("Before joining"),
+    }
+
+
+def _history_page(request: HttpRequest, viewer: User, author: User) -> HttpResponse:
+    try:
+        until = history_until(author, request.GET.get("until"))
+    except ValidationError:
+        raise Http404 from None
+    history = report_history(author=author, until=until)
+    own = viewer.pk == author.pk
+    labels = figure_labels()
+    rows = []
+    for item in history.weeks:
+        if own:
+            link = f"{reverse('reports:my_week')}?week={item.week}"
+        elif item.report is not None and item.report.status != WeeklyReport.Status.DRAFT:
+            link = item.report.get_absolute_url()
+        else:
+            link = ""
+        rows.append({"item": item, "link": link})
+    base = reverse("reports:history") if own else reverse("reports:member_history", args=[author.pk])
+    context = {
+        "author": author,
+        "own": own,
+        "rows": rows,
+        "columns": [(name, labels[name]) for name in HISTORY_FIGURES],
+        "state_labels": history_state_labels(),
+        "newer_url": f"{base}?until={history.newer}" if history.newer else "",
+        "older_url": f"{base}?until={history.older}",
+    }
+    return render_page(request, "reports/history.html", context)
+
+
+@require_GET
+def my_history(request: HttpRequest) -> HttpResponse:
+    """The viewer's own weeks, newest first: status, submitted / reviewed, key figures, a link each."""
+    user = signed_in_user(request)
+    return _history_page(request, user, user)
+
+
+@require_GET
+def member_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member's weeks, for the managers of their team and admins; 404 for anyone else."""
+    viewer = signed_in_user(request)
+    if pk == viewer.pk:
+        return redirect("reports:history")
+    member = member_for_history(viewer=viewer, member_id=pk)
+    if member is None:
+        raise Http404
+    return _history_page(request, viewer, member)
 
 
 @require_POST
@@ -287,6 +399,9 @@ def _team_context(request: HttpRequest) -> dict[str, Any]:
         "columns": [(name, labels[name]) for name in PACK_FIGURES],
         "cold_key_customers": list(Customer.objects.filter(pk__in=key_ids, is_key=True).order_by("name")),
         "state_labels": state_labels(),
+        # the members' histories are their managers' (and admins') to read
+        "shows_history": team is not None
+        and (viewer.is_admin or (viewer.is_manager and team.pk in managed_team_ids(viewer))),
     }
 
 

@@ -1,4 +1,5 @@
-"""The team's set-up, in Settings: users and teams (admins); segments, stages, loss reasons and activity
+"""The team's set-up, in Settings: users and teams (admins; a team's managers change its settings: time
+zone and weekly-report deadline); segments, stages, loss reasons and activity
 types (admins, and managers where ``TOTONOU_MANAGERS_EDIT_REFERENCE_DATA`` says so); one's own password.
 
 Every page is a list with "New", an edit form and a confirmation for deleting or deactivating; the
@@ -36,6 +37,9 @@ from totonou.users.permissions import (
     can_change_reference_data,
     ensure_admin,
     ensure_can_change_reference_data,
+    ensure_can_change_team_owned,
+    ensure_manager_or_admin,
+    managed_team_ids,
 )
 from totonou.users.request import signed_in_user
 from totonou.users.services import signin_locked, user_password_link, user_signin_unlock, user_update
@@ -46,6 +50,7 @@ from totonou.web.forms.setup import (
     SegmentForm,
     StageForm,
     TeamForm,
+    TeamSettingsForm,
     UserForm,
 )
 
@@ -67,6 +72,8 @@ def setup_links(user: User) -> list[tuple[str, str]]:
     links: list[tuple[str, str]] = []
     if user.is_admin:
         links += [(_("Users"), reverse("setup:user_list")), (_("Teams"), reverse("setup:team_list"))]
+    elif user.is_manager and managed_team_ids(user):
+        links.append((_("Teams"), reverse("setup:team_list")))
     if can_change_reference_data(user):
         links += [(str(kind.plural), reverse(f"setup:{kind.key}_list")) for kind in KINDS.values()]
     return links
@@ -171,27 +178,41 @@ def user_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
 
 
 def team_list(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    """Every team (admins), or the teams a manager manages (to change their settings)."""
+    user = signed_in_user(request)
+    if not user.is_admin:
+        ensure_manager_or_admin(user)
     people = User.objects.order_by("username", "id")
     teams = Team.objects.prefetch_related(
         Prefetch("members", queryset=people), Prefetch("managers", queryset=people)
     ).order_by("name", "id")
-    return render_page(request, "setup/team_list.html", {"teams": teams})
+    if not user.is_admin:
+        teams = teams.filter(pk__in=managed_team_ids(user))
+    return render_page(request, "setup/team_list.html", {"teams": teams, "can_create": user.is_admin})
 
 
 @require_http_methods(["GET", "POST"])
 def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    actor = _admin(request)
+    """Admins: the whole team. The team's managers: its settings only (``TeamSettingsForm``); another
+    team's manager or a rep: 403 (teams are read by everyone, ADR 0027)."""
+    actor = signed_in_user(request)
     team = get_object_or_404(Team, pk=pk) if pk is not None else None
-    form = TeamForm(request.POST or None, actor=actor, team=team)
+    form: TeamSettingsForm
+    if actor.is_admin:
+        form = TeamForm(request.POST or None, actor=actor, team=team)
+    elif team is None:
+        ensure_admin(actor)
+        raise AssertionError("unreachable")
+    else:
+        ensure_can_change_team_owned(actor, team.pk)
+        form = TeamSettingsForm(request.POST or None, actor=actor, team=team)
     if request.method == "POST":
         saved = form.save()
         if saved is not None:
             messages.success(request, _("The team “%(name)s” is saved.") % {"name": saved.name})
             return redirect("setup:team_list")
-    return render_page(
-        request, "setup/team_form.html", {"form": form, "team": team}, status=400 if form.errors else 200
-    )
+    context = {"form": form, "team": team, "full": isinstance(form, TeamForm)}
+    return render_page(request, "setup/team_form.html", context, status=400 if form.errors else 200)
 
 
 # --- Shared lists: segments, stages, loss reasons, activity types -------------------------------------

@@ -29,6 +29,7 @@ from totonou.activities.selectors import (
     mention_list,
     reaction_count,
 )
+from totonou.core.bounds import COMMENT_MAX_LENGTH
 from totonou.core.htmx import is_htmx
 from totonou.core.request import safe_next
 from totonou.deals.models import Deal
@@ -37,7 +38,7 @@ from totonou.users.models import User
 from totonou.users.request import signed_in_user
 
 MENTIONS_PAGE_SIZE = 25
-COMMENT_MAX_LENGTH = 4000
+
 # The id prefix of one comment box (the feed shows one per item): letters, digits and dashes.
 BOX = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 

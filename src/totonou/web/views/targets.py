@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from totonou.core.bounds import EARLIEST_DATE, LATEST_DATE, parse_id
 from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.core.htmx import render_page
 from totonou.insights import charts
@@ -66,11 +67,8 @@ def _choice(request: HttpRequest, viewer: User) -> tuple[Team | None, list[Team]
     if raw_team:
         team = next((item for item in teams if str(item.pk) == raw_team), None)
         if team is None:
-            found = (
-                Team.objects.filter(pk=int(raw_team)).first()
-                if raw_team.isdigit() and len(raw_team) < 19
-                else None
-            )
+            team_id = parse_id(raw_team)
+            found = Team.objects.filter(pk=team_id).first() if team_id is not None else None
             if found is None:
                 raise Http404(_("No such team."))
             raise PermissionDenied(
@@ -80,9 +78,14 @@ def _choice(request: HttpRequest, viewer: User) -> tuple[Team | None, list[Team]
         managed = [item for item in teams if item.pk in managed_team_ids(viewer)]
         own = next((item for item in teams if item.pk == viewer.team_id), None)
         team = (managed[0] if managed else None) or own or (teams[0] if teams else None)
-    today = timezone.now().astimezone(period_zone()).date()
+    today = timezone.now().astimezone(period_zone(team)).date()
     raw_year = request.GET.get("year", "")
-    year = int(raw_year) if raw_year.isdigit() and 1900 < int(raw_year) < 9999 else fiscal_year_of(today)
+    asked_year = parse_id(raw_year)  # a positive number, then within the date bounds
+    year = (
+        asked_year
+        if asked_year is not None and EARLIEST_DATE.year <= asked_year <= LATEST_DATE.year
+        else fiscal_year_of(today)
+    )
     metric = request.GET.get("metric", "")
     if metric not in Metric.values:
         metric = Metric.REVENUE
@@ -113,6 +116,11 @@ def behind_url(metric: str, user: User | None, team: Team | None, period: Fiscal
 
 def _row_links(row: Row) -> list[tuple[Cell, str]]:
     return [(cell, behind_url(row.metric, row.user, row.team, cell.period)) for cell in row.cells]
+
+
+def _export_url(fmt: str, team: Team, fiscal_year: int, metric: str) -> str:
+    url = reverse("imports:export", kwargs={"kind": "targets", "fmt": fmt})
+    return f"{url}?{_query(in_team=team.pk, fiscal_year=fiscal_year, metric=metric)}"
 
 
 @require_GET
@@ -166,6 +174,9 @@ def targets_page(request: HttpRequest) -> HttpResponse:
             "today": table.today,
             "can_edit": may_edit(viewer, team),
             "edit_url": f"{reverse('targets:edit')}?{_query(team=team.pk, year=fiscal_year, metric=metric)}",
+            # the year, the metric and the team with its members, as the page shows them
+            "csv_url": _export_url("csv", team, fiscal_year, metric),
+            "xlsx_url": _export_url("xlsx", team, fiscal_year, metric),
             "is_revenue": metric == Metric.REVENUE,
         }
     )

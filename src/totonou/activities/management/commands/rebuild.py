@@ -13,7 +13,7 @@ from totonou.activities.rebuild import derived_data_rebuild
 class Command(BaseCommand):
     help = (
         "Recompute derived data after a bulk load or a restore: planner statistics, customers' last "
-        "contacts, the key-customer flag on activities, the search index."
+        "contacts, deals' last activities, the key-customer flag on activities, the search index."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rebuilt: {counts['last_contacts']} customers' last contacts, "
+                f"{counts['deals_last_activity']} deals' last activities, "
                 f"{counts['key_flags_changed']} key flags corrected, "
                 f"{counts['search_documents']} search documents, in {time.perf_counter() - started:.1f} s."
             )

@@ -1,7 +1,8 @@
 """``totonou import KIND FILE [--map COLUMN=FIELD]... [--value COLUMN:VALUE=TARGET]... [--create-missing]
 [--default-owner USERNAME] [--date-order mdy|dmy] [--as USERNAME] [--dry-run]``
 
-Imports customers, contacts, deals or activities from a CSV/TSV (UTF-8, UTF-8 with BOM, Shift_JIS) or
+Imports customers, contacts, deals, activities, users (as an administrator) or targets (as a manager or
+an administrator) from a CSV/TSV (UTF-8, UTF-8 with BOM, Shift_JIS) or
 .xlsx file through the same engine as the pages and the API, and prints the report. Exit status: 0 when
 no row failed, 1 when some rows failed, 2 when the file cannot be used.
 """
@@ -12,12 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from totonou.imports import engine
 from totonou.imports.engine import KINDS, Options
 from totonou.imports.reading import FileRefused
+from totonou.imports.services import ensure_may_import
 from totonou.users.models import User
 
 
@@ -34,7 +37,7 @@ def _pairs(values: list[str], separator: str) -> list[tuple[str, str]]:
 
 
 class Command(BaseCommand):
-    help = "Import customers, contacts, deals or activities from a CSV, TSV or .xlsx file."
+    help = "Import customers, contacts, deals, activities, users or targets from a CSV, TSV or .xlsx file."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=KINDS)
@@ -50,7 +53,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             code = self._import(options)
-        except FileRefused as error:
+        except (FileRefused, PermissionDenied) as error:
             self.stderr.write(str(error))
             code = 2
         sys.exit(code)
@@ -69,6 +72,7 @@ class Command(BaseCommand):
             if found is None:
                 raise FileRefused(_("There is no administrator to import as; give --as USERNAME."))
             actor = found
+        ensure_may_import(actor, options["kind"])
         values: dict[str, dict[str, str]] = {}
         for left, target in _pairs(options["value"], "="):
             column, found_colon, value = left.partition(":")

@@ -1,0 +1,199 @@
+"""Lists that must not grow with the data (issue 20): every list reads a page through an index that
+matches its filter and sort, with and without statistics (``ANALYZE``), so a 25-row page never reads and
+sorts the whole filtered set. SQLite: no "USE TEMP B-TREE FOR ORDER BY" and no bare table scan;
+PostgreSQL: the open deals are read through an index."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tests.factories import ActivityFactory, SegmentFactory, UserFactory
+from totonou.activities.filters import ActivityFilter
+from totonou.activities.selectors import activity_api_list, activity_timeline
+from totonou.customers.filters import CustomerFilter
+from totonou.customers.models import Customer
+from totonou.customers.selectors import customer_list
+from totonou.deals.filters import DealFilter
+from totonou.deals.models import Deal, Stage
+from totonou.deals.selectors import DEAL_ORDERS, deal_list, deal_totals
+from totonou.insights.filters import UncontactedFilter
+from totonou.insights.selectors.uncontacted import uncontacted_customers
+
+pytestmark = pytest.mark.django_db
+
+SQLITE = pytest.mark.skipif("connection.vendor != 'sqlite'")
+POSTGRES = pytest.mark.skipif("connection.vendor != 'postgresql'")
+
+
+@pytest.fixture
+def world() -> dict[str, Any]:
+    """Two reps, a manager, 400 customers in two segments and 1,600 deals spread over every stage
+    (a quarter of them open), with distinct update times and amounts."""
+    manager = UserFactory(username="boss", role="manager")
+    reps = [UserFactory(username=f"rep{i}") for i in range(2)]
+    segments = [SegmentFactory(name=f"S{i}") for i in range(2)]
+    now = timezone.now()
+    customers = Customer.objects.bulk_create(
+        [
+            Customer(
+                name=f"顧客{i:04d}",
+                name_kana=f"コキャク{i:04d}",
+                owner=reps[i % 2],
+                segment=segments[i % 2],
+                last_contact_at=None if i % 5 == 0 else now - datetime.timedelta(days=i % 90),
+            )
+            for i in range(400)
+        ]
+    )
+    stages = list(Stage.objects.order_by("order"))
+    open_stages = [stage for stage in stages if stage.kind == Stage.Kind.OPEN]
+    closed_stages = [stage for stage in stages if stage.kind != Stage.Kind.OPEN]
+    deals = []
+    for i in range(1600):
+        stage = open_stages[i % len(open_stages)] if i % 4 == 0 else closed_stages[i % len(closed_stages)]
+        deals.append(
+            Deal(
+                customer=customers[i % 400],
+                owner=reps[(i // 4) % 2],
+                title=f"案件{i}",
+                amount=(i * 7919) % 100_000,
+                stage=stage,
+                stage_entered_at=now - datetime.timedelta(hours=i),
+                expected_close_date=(now + datetime.timedelta(days=i % 60)).date() if i % 3 else None,
+                last_activity_at=now - datetime.timedelta(hours=i % 500) if i % 2 else None,
+                closed_at=None if stage.kind == Stage.Kind.OPEN else now,
+            )
+        )
+    Deal.objects.bulk_create(deals)
+    for activity_index in range(30):
+        ActivityFactory(
+            owner=reps[0],
+            customer=customers[0],
+            starts_at=now - datetime.timedelta(days=activity_index),
+            status="done",
+            completed_at=now,
+        )
+    return {"manager": manager, "reps": reps, "segments": segments, "customer": customers[0]}
+
+
+def _analyze(analyze: bool) -> None:
+    if analyze:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def _sqlite_plan(queryset: Any) -> list[str]:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return [str(row[-1]) for row in cursor.fetchall()]
+
+
+def _assert_read_in_order(queryset: Any, table: str) -> list[str]:
+    plan = _sqlite_plan(queryset)
+    assert not [line for line in plan if "TEMP B-TREE FOR ORDER BY" in line], plan
+    assert not [line for line in plan if line.startswith(f"SCAN {table}") and "INDEX" not in line], plan
+    assert [line for line in plan if table in line and "INDEX" in line], plan
+    return plan
+
+
+def _lists(world: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    manager, rep = world["manager"], world["reps"][0]
+    lists: list[tuple[str, Any, str]] = []
+    for sort in DEAL_ORDERS:
+        for filters in (
+            {"kind": "open"},  # /deals/?owner=&kind=open: everyone's open deals
+            {"kind": "open", "owner": rep.pk},  # a rep's open deals
+            {"owner": rep.pk},  # a rep's own deals (the default list)
+            {},
+        ):
+            query = deal_list(user=manager, filters=DealFilter(sort=sort, **filters))[:25]
+            lists.append((f"deals {sort} {filters}", query, "deals_deal"))
+    for customer_filters in (
+        {},
+        {"segment": world["segments"][0].pk},
+        {"owner": rep.pk},
+        {"sort": "last_contact"},
+    ):
+        query = customer_list(user=manager, filters=CustomerFilter(**customer_filters))[:25]
+        lists.append((f"customers {customer_filters}", query, "customers_customer"))
+    lists.append(
+        (
+            "activities of a rep (API)",
+            activity_api_list(user=manager, filters=ActivityFilter(owner=rep.pk))[:25],
+            "activities_activity",
+        )
+    )
+    lists.append(
+        (
+            "a customer's timeline",
+            activity_timeline(user=manager, filters=ActivityFilter(customer=world["customer"].pk))[:25],
+            "activities_activity",
+        )
+    )
+    rows = uncontacted_customers(user=manager, filters=UncontactedFilter()).rows
+    lists.append(("uncontacted, never contacted", rows.never[:25], "customers_customer"))
+    lists.append(("uncontacted, contacted", rows.contacted[:25], "customers_customer"))
+    return lists
+
+
+@SQLITE
+@pytest.mark.parametrize("analyze", [False, True], ids=["no-statistics", "after-analyze"])
+def test_every_list_reads_its_page_through_an_index_in_its_order(world, analyze):
+    _analyze(analyze)
+    for name, queryset, table in _lists(world):
+        try:
+            _assert_read_in_order(queryset, table)
+        except AssertionError as error:
+            raise AssertionError(f"{name}: {error}") from None
+
+
+@SQLITE
+@pytest.mark.parametrize("analyze", [False, True], ids=["no-statistics", "after-analyze"])
+def test_everyones_open_deals_walk_the_sort_index_never_the_stage_index(world, analyze):
+    _analyze(analyze)
+    plan = _assert_read_in_order(
+        deal_list(user=world["manager"], filters=DealFilter(kind="open"))[:25], "deals_deal"
+    )
+    assert "SCAN deals_deal USING INDEX deal_recent_idx" in plan
+    assert not [line for line in plan if "deal_stage_idx" in line]
+
+
+@POSTGRES
+def test_postgresql_reads_the_open_deals_through_an_index_in_the_pages_order(world):
+    """With statistics (autovacuum's, or ``ANALYZE`` after a bulk load: docs/operations.md) the open
+    deals are read through the sort's index and the scan stops after a page: no Sort of the set."""
+    queryset = deal_list(user=world["manager"], filters=DealFilter(kind="open"))[:25]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        before = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("ANALYZE")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # Before statistics PostgreSQL takes the fresh tables for empty; it still reads deals by an index.
+    assert "Index Scan" in before and "Seq Scan on deals_deal" not in before, before
+    assert "Index Scan using deal_recent_idx on deals_deal" in plan, plan
+    assert "Sort" not in plan.split("deal_recent_idx")[0], plan  # nothing sorts above the deals' scan
+    assert "Seq Scan on deals_deal" not in plan, plan
+
+
+def test_the_open_filter_lists_exactly_the_deals_in_open_stages(world):
+    manager, rep = world["manager"], world["reps"][0]
+    expected = set(Deal.objects.filter(stage__kind="open").values_list("pk", flat=True))
+    listed = set(deal_list(user=manager, filters=DealFilter(kind="open")).values_list("pk", flat=True))
+    assert listed == expected and len(expected) == 400
+    won = set(deal_list(user=manager, filters=DealFilter(kind="won")).values_list("pk", flat=True))
+    assert won == set(Deal.objects.filter(stage__kind="won").values_list("pk", flat=True)) and won
+    mine = deal_list(user=manager, filters=DealFilter(kind="open", owner=rep.pk))
+    assert {deal.owner_id for deal in mine} == {rep.pk} and mine.count() == 200
+    first = list(deal_list(user=manager, filters=DealFilter(kind="open"))[:3])
+    assert [deal.updated_at for deal in first] == sorted((deal.updated_at for deal in first), reverse=True)
+    totals = deal_totals(deal_list(user=manager, filters=DealFilter(kind="open")))
+    assert totals.count == 400
+    assert totals.amount == sum(Deal.objects.filter(stage__kind="open").values_list("amount", flat=True))
