@@ -4,7 +4,8 @@ The URLconf is the list of pages: a new page is checked without touching this fi
 needs an id of a kind this test does not know yet — then the test fails and names the pattern, so no
 page slips through unchecked. Each page is opened once per language as each kind of user who may see it;
 the viewport is then resized through every width a person uses (phone to wide desktop) and the document
-may never be wider than the window, and no text a person reads is smaller than 14 px. axe-core then checks the page (the widest layout): no serious or
+may never be wider than the window, and no text a person reads is smaller than 14 px.
+axe-core then checks the page (the widest layout): no serious or
 critical accessibility violation.
 
 Screenshots of every page at every width land in ``$TOTONOU_SCREENSHOTS`` (default: a temporary
@@ -191,7 +192,8 @@ SMALL_TEXT = """() => {
     const element = walker.currentNode.parentElement;
     if (!walker.currentNode.textContent.trim() || !element || seen.has(element)) continue;
     seen.add(element);
-    if (element.closest('svg, .visually-hidden, .main-nav, [data-counter], script, style, template')) continue;
+    const skipped = 'svg, .visually-hidden, .main-nav, [data-counter], script, style, template';
+    if (element.closest(skipped)) continue;
     if (!element.getClientRects().length) continue;
     const style = getComputedStyle(element);
     if (style.visibility === 'hidden' || parseFloat(style.fontSize) >= 14) continue;

@@ -13,7 +13,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.factories import ActivityFactory, ContactFactory, CustomerFactory, DealFactory, UserFactory
-from totonou.imports.models import Import
+from totonou.imports.models import Import, ImportRow
 from totonou.users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -116,10 +116,10 @@ def test_an_import_report_neutralises_the_rows_it_echoes(hostile_owner):
         created_by=hostile_owner,
         filename="x.csv",
         status=Import.Status.DONE,
-        report=[
-            {"line": index + 2, "status": "failed", "key": name, "message": name}
-            for index, name in enumerate(HOSTILE)
-        ],
+    )
+    ImportRow.objects.bulk_create(
+        ImportRow(record=record, line=index + 2, status="failed", key=name, message=name)
+        for index, name in enumerate(HOSTILE)
     )
     rows = csv_rows(download(hostile_owner, f"/imports/{record.pk}/report.csv"))
     assert rows[0] == ["Line", "Result", "Record", "Reason"]

@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -280,13 +281,23 @@ def snapshot(activity: Activity) -> tuple:
 
 
 @pytest.fixture
+def world_plans_tomorrow(world) -> None:
+    """The world's two plans of today at noon and 14:00 move to tomorrow: after those hours they would
+    wait for a result too, and tests that count the waiting plans must not depend on the clock."""
+    Activity.objects.filter(pk__in=[world.key_activity.pk, world.plain_activity.pk]).update(
+        starts_at=F("starts_at") + datetime.timedelta(days=1),
+        ends_at=F("ends_at") + datetime.timedelta(days=1),
+    )
+
+
+@pytest.fixture
 def waiting(world) -> Activity:
     return ActivityFactory(
         owner=world.rep, customer=world.key_customer, starts_at=local_noon(-2), notes="Plan"
     )
 
 
-def test_done_with_notes_from_my_day_swaps_just_that_item(world, waiting, client_for):
+def test_done_with_notes_from_my_day_swaps_just_that_item(world, world_plans_tomorrow, waiting, client_for):
     other = ActivityFactory(owner=world.rep, customer=world.customer, starts_at=local_noon(-3))
     response = client_for(world.rep).post(
         reverse("activities:activity_complete", args=[waiting.pk]),
@@ -393,7 +404,9 @@ def test_recording_a_todays_plan_keeps_it_in_today_as_done(world, client_for):
     assert '<span id="waiting-count" class="count" hx-swap-oob="true">0</span>' in html
 
 
-def test_waiting_for_a_result_has_one_definition_for_the_tag_and_the_count(world, client_for):
+def test_waiting_for_a_result_has_one_definition_for_the_tag_and_the_count(
+    world, world_plans_tomorrow, client_for
+):
     """A plan of today whose start has passed is tagged "! Waiting for result" in Today, and counted."""
     midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
     started = ActivityFactory(owner=world.rep, customer=world.customer, starts_at=midnight)
@@ -460,7 +473,9 @@ def test_another_rep_posting_a_result_from_my_day_gets_403_and_nothing_changes(
     assert snapshot(waiting) == before
 
 
-def test_the_waiting_list_is_capped_oldest_first_and_says_how_many_more(world, client_for):
+def test_the_waiting_list_is_capped_oldest_first_and_says_how_many_more(
+    world, world_plans_tomorrow, client_for
+):
     plans = [
         ActivityFactory(owner=world.rep, customer=world.customer, starts_at=local_noon(-30 + index))
         for index in range(23)
