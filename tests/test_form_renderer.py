@@ -2,7 +2,7 @@
 
 Two comparisons: every widget kind with hostile values (``Everything``), and every form of the app.
 The app's forms are listed in ``BUILDERS`` with the arguments their pages give them: this test compares
-**28 forms** (``COMPARED``), each unbound and bound (with the errors its data causes), field by field and
+**30 forms** (``COMPARED``), each unbound and bound (with the errors its data causes), field by field and
 whole. A form that cannot be built fails the test; a form class in ``totonou.web`` (forms, views, …) or
 ``totonou.core.forms`` that is not listed fails ``test_every_form_of_the_app_is_listed``.
 
@@ -49,6 +49,7 @@ from totonou.web.forms.activities import (
     ActivityRescheduleForm,
     QuickLogForm,
 )
+from totonou.web.forms.audit import AuditFilterForm
 from totonou.web.forms.channels import ChannelForm, DeliveryFilterForm
 from totonou.web.forms.customers import BulkActionForm, ContactForm, CustomerForm, ReassignForm
 from totonou.web.forms.deals import DealForm, DealStageForm
@@ -59,6 +60,7 @@ from totonou.web.forms.setup import (
     SegmentForm,
     StageForm,
     TeamForm,
+    TeamSettingsForm,
     UserForm,
 )
 from totonou.web.forms.targets import TargetGridForm
@@ -323,6 +325,28 @@ def _team_cases(scene: Scene) -> Iterator[Case]:
     yield "bound with errors", {"actor": scene.admin, "team": scene.team, "data": data}
 
 
+def _team_settings_cases(scene: Scene) -> Iterator[Case]:
+    """The team page of a manager: ``TeamSettingsForm(request.POST or None, actor=actor, team=team)``."""
+    yield "new", {"actor": scene.admin}
+    yield "existing (manager)", {"actor": scene.manager, "team": scene.team}
+    data = {"time_zone": "Mars/Base", "report_deadline_weekday": "9", "report_deadline_time": "25:61"}
+    yield "bound with errors", {"actor": scene.manager, "team": scene.team, "data": data}
+
+
+def _audit_filter_cases(scene: Scene) -> Iterator[Case]:
+    """The audit page: ``AuditFilterForm(request.GET or None)``."""
+    yield "unbound", {}
+    data = {
+        "actor": "999999",
+        "record_type": "<b>nope</b>",
+        "action": "erase",
+        "since": "2026-02-30",
+        "until": "tomorrow",
+    }
+    yield "bound with errors", {"data": data}
+    yield "bound: a person, a bad date", {"data": {"actor": str(scene.rep.pk), "since": "2026-04-31"}}
+
+
 def _reference_cases(
     existing: Callable[[Scene], Any], data: dict[str, str]
 ) -> Callable[[Scene], Iterator[Case]]:
@@ -416,6 +440,7 @@ BUILDERS: dict[type[forms.BaseForm], Callable[[Scene], Iterator[Case]]] = {
     DealStageForm: _deal_stage_cases,
     UserForm: _user_cases,
     TeamForm: _team_cases,
+    TeamSettingsForm: _team_settings_cases,
     SegmentForm: _reference_cases(
         lambda scene: scene.customers[0].segment,
         {"name": "", "color": "", "cadence_days": "x", "key_cadence_days": "-1", "sort_order": "1.5"},
@@ -433,8 +458,9 @@ BUILDERS: dict[type[forms.BaseForm], Callable[[Scene], Iterator[Case]]] = {
     ),
     TargetGridForm: _target_cases,
     NotificationPreferencesForm: _notification_preference_cases,
+    AuditFilterForm: _audit_filter_cases,
 }
-COMPARED = 28
+COMPARED = 30
 
 
 def _is_base(form_class: type[forms.BaseForm], found: set[type[forms.BaseForm]]) -> bool:
