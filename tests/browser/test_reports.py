@@ -70,7 +70,7 @@ def test_rep_writes_and_submits_on_a_phone_and_the_manager_reviews(
         expect(first).to_have_attribute("data-member", "hana")  # help needed first
         expect(first).to_contain_text("Please join the Friday visit")
         page.screenshot(path=f"{SHOTS}/queue-desktop.png", full_page=True)
-        first.locator("a").click()
+        first.locator("a:not(.report-queue__history)").click()  # the report, not the member's history
         page.fill("#report-comment", "@hana I will come along")
         page.click("#comments button[type=submit]")
         expect(page.locator("#comments .comments")).to_contain_text("I will come along")

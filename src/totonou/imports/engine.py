@@ -1020,7 +1020,11 @@ def preview(*, actor: User, stream: IO[bytes], filename: str, options: Options, 
     """The columns with their fields, the first ``size`` rows as they will be read, and the values of the
     reference columns (owner, segment, stage, loss reason, type) that match nothing (at most 50 a column)."""
     table, mapping = prepare(stream, filename, options, require=False)
-    positions = [(column, name, table.headers.index(column)) for column, name in mapping.items()]
+    # In the file's column order: the saved mapping's own order is not kept (PostgreSQL's jsonb orders
+    # an object's keys by length).
+    positions = sorted(
+        ((column, name, table.headers.index(column)) for column, name in mapping.items()), key=lambda p: p[2]
+    )
     resolver = Resolver(actor, Options(kind=options.kind, values=options.values))
     lookups: dict[str, Callable[[str], Any]] = {
         "owner": resolver.owner,
