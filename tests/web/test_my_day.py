@@ -392,6 +392,11 @@ def test_a_stale_result_form_shows_the_conflict_in_the_item(world, waiting, clie
 
 def test_recording_a_todays_plan_keeps_it_in_today_as_done(world, client_for):
     activity = world.key_activity
+    # The world's other plan of today (14:00) would wait for a result after 14:00: it moves to tomorrow.
+    Activity.objects.filter(pk=world.plain_activity.pk).update(
+        starts_at=F("starts_at") + datetime.timedelta(days=1),
+        ends_at=F("ends_at") + datetime.timedelta(days=1),
+    )
     response = client_for(world.rep).post(
         reverse("activities:activity_complete", args=[activity.pk]),
         {"notes": "Good talk", "version": 1},
