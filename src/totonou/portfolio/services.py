@@ -28,7 +28,11 @@ from totonou.customers.search_documents import customer_index, customer_unindex
 from totonou.customers.services import ensure_active_owner
 from totonou.deals.models import Deal, Stage
 from totonou.search.models import Kind
-from totonou.search.services import documents_move_customer, documents_set_owner_for
+from totonou.search.services import (
+    documents_move_customer,
+    documents_set_owner_for,
+    documents_set_owner_for_customers,
+)
 from totonou.users.models import Team, User
 from totonou.users.permissions import (
     can_change_owned_by,
@@ -228,20 +232,34 @@ def customers_reassign(
     Each customer's open deals and future plans owned by ``from_owner`` go with it. With a single new
     owner and no chosen customers (a rep leaves), all of ``from_owner``'s open deals and future plans go,
     internal ones too. Managers and admins only; a manager only between members of their teams.
-    Set-based: three UPDATEs per new owner, whatever the number of customers.
+    Set-based: the customers read once, then per new owner three reads and three UPDATEs whatever the
+    number of customers, and audit entries and search documents in batches of 2,000.
     """
     ensure_manager_or_admin(actor)
     ensure_can_change_owned_by(actor, from_owner.pk)
     targets = _reassign_targets(actor, to_owner=to_owner, to_team=to_team, from_owner=from_owner)
     owned = Customer.objects.filter(owner=from_owner, archived_at__isnull=True)
-    if customers is not None:
-        wanted: list[int] = sorted(
-            {item.pk if isinstance(item, Customer) else int(item) for item in customers}
-        )
-        if not wanted:
-            raise ValidationError({"customers": [_("Choose at least one customer.")]})
-        found = set(owned.filter(pk__in=wanted).values_list("pk", flat=True))
-        if found != set(wanted):
+    now = timezone.now()
+    result = ReassignResult()
+    open_deals = Deal.objects.filter(owner=from_owner, stage__kind=Stage.Kind.OPEN)
+    future_plans = Activity.objects.filter(
+        owner=from_owner, status=Activity.Status.PLANNED, starts_at__gte=now
+    )
+    # Each group: the new owner, its customers' rows (id, name), and its customers, open deals and future
+    # plans to update. The customers are read once, whatever the number of groups.
+    groups: list[tuple[User, list[tuple[int, str]], Any, Any, Any]] = []
+    if customers is None and len(targets) == 1:
+        groups.append((targets[0], list(owned.values_list("pk", "name")), owned, open_deals, future_plans))
+    else:
+        if customers is not None:
+            wanted: list[int] = sorted(
+                {item.pk if isinstance(item, Customer) else int(item) for item in customers}
+            )
+            if not wanted:
+                raise ValidationError({"customers": [_("Choose at least one customer.")]})
+            owned = owned.filter(pk__in=wanted)
+        rows = list(owned.order_by("pk").values_list("pk", "name"))
+        if customers is not None and len(rows) != len(wanted):
             raise ValidationError(
                 {
                     "customers": [
@@ -250,35 +268,21 @@ def customers_reassign(
                     ]
                 }
             )
-        owned = owned.filter(pk__in=wanted)
-
-    now = timezone.now()
-    result = ReassignResult()
-    open_deals = Deal.objects.filter(owner=from_owner, stage__kind=Stage.Kind.OPEN)
-    future_plans = Activity.objects.filter(
-        owner=from_owner, status=Activity.Status.PLANNED, starts_at__gte=now
-    )
-    everything = customers is None and len(targets) == 1
-    if everything:
-        target = targets[0]
-        groups = [(target, owned, open_deals, future_plans)]
-    else:
-        ids = list(owned.order_by("pk").values_list("pk", flat=True))
-        groups = []
         for index, target in enumerate(targets):
-            share = ids[index :: len(targets)]
-            if share:
+            share_rows = rows[index :: len(targets)]
+            if share_rows:
+                share = _ids(share_rows)
                 groups.append(
                     (
                         target,
+                        share_rows,
                         Customer.objects.filter(pk__in=share),
                         open_deals.filter(customer_id__in=share),
                         future_plans.filter(customer_id__in=share),
                     )
                 )
-    for target, customer_set, deal_set, plan_set in groups:
+    for target, customer_rows, customer_set, deal_set, plan_set in groups:
         change = {"owner": [from_owner.pk, target.pk]}
-        customer_rows = list(customer_set.values_list("pk", "name"))
         deal_rows = list(deal_set.values_list("pk", "title"))
         plan_rows = list(plan_set.values_list("pk", "subject"))
         bump = {"owner": target, "version": F("version") + 1, "updated_at": now}
@@ -295,13 +299,8 @@ def customers_reassign(
         )
         customer_ids = _ids(customer_rows)
         documents_set_owner_for(kind=Kind.CUSTOMER, object_ids=customer_ids, owner_id=target.pk)
-        documents_set_owner_for(
-            kind=Kind.CONTACT,
-            object_ids=Contact.objects.filter(customer_id__in=customer_ids).values_list("pk", flat=True)
-            if customer_ids
-            else [],
-            owner_id=target.pk,
-        )
+        # A contact's document takes its owner from its customer.
+        documents_set_owner_for_customers(kind=Kind.CONTACT, customer_ids=customer_ids, owner_id=target.pk)
         documents_set_owner_for(kind=Kind.DEAL, object_ids=_ids(deal_rows), owner_id=target.pk)
         documents_set_owner_for(kind=Kind.ACTIVITY, object_ids=_ids(plan_rows), owner_id=target.pk)
         result.customers += len(customer_rows)

@@ -152,17 +152,34 @@ def documents_move_customer(
         )
 
 
+#: Ids per statement of the bulk owner updates (a reassign of thousands of customers).
+OWNER_BATCH = 2000
+
+
 def documents_set_owner_for(
     *, kind: str, object_ids: Iterable[int], owner_id: int, using: str = DEFAULT_DB_ALIAS
 ) -> None:
     """A new owner for many documents of one kind (a bulk reassign), in batches of ids."""
-    ids = list(object_ids)
+    _set_owner_in_batches(kind=kind, column="object_id", ids=object_ids, owner_id=owner_id, using=using)
+
+
+def documents_set_owner_for_customers(
+    *, kind: str, customer_ids: Iterable[int], owner_id: int, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """A new owner for the documents of ``kind`` that take their owner from their customer (contacts),
+    for many customers at once (``documents_set_owner`` for each, in batches of customer ids)."""
+    _set_owner_in_batches(kind=kind, column="customer_id", ids=customer_ids, owner_id=owner_id, using=using)
+
+
+def _set_owner_in_batches(*, kind: str, column: str, ids: Iterable[int], owner_id: int, using: str) -> None:
+    assert column in {"object_id", "customer_id"}  # constant names only reach the SQL
+    wanted = list(ids)
     with connections[using].cursor() as cursor:
-        for start in range(0, len(ids), 2000):
-            batch = ids[start : start + 2000]
+        for start in range(0, len(wanted), OWNER_BATCH):
+            batch = wanted[start : start + OWNER_BATCH]
             marks = ", ".join(["%s"] * len(batch))
             cursor.execute(
-                f"UPDATE {backend.TABLE} SET owner_id = %s WHERE kind = %s AND object_id IN ({marks})",  # noqa: S608
+                f"UPDATE {backend.TABLE} SET owner_id = %s WHERE kind = %s AND {column} IN ({marks})",  # noqa: S608
                 [owner_id, kind, *batch],
             )
 
