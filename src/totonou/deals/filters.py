@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Literal
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Q, Subquery
 from django.db.models.lookups import In
 from ninja import Field, FilterLookup, FilterSchema
 
