@@ -88,7 +88,7 @@ def _of_deals(queryset: QuerySet[Deal] | None) -> Q:
 
 
 def of_each_deal(changes: QuerySet[Any]) -> Exists:
-    """"The deal has one of ``changes``", as a filter on deals: a correlated ``EXISTS``, so that each deal
+    """Deals that have one of ``changes``, as a filter on deals: a correlated ``EXISTS``, so that each deal
     the rest of the query selects (a team's, an owner's) is looked up in the index of its changes, rather
     than every deal's changes of the period being read first (``pk IN (…)``)."""
     return Exists(changes.filter(deal_id=OuterRef("pk")))
