@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0008_text_caps'),
-        ('deals', '0007_text_caps'),
+        ('deals', '0008_stage_change_covering_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
