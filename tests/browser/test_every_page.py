@@ -14,6 +14,8 @@ directory; never in git) for a person to look at.
 
 from __future__ import annotations
 
+import datetime
+
 import os
 import re
 import tempfile
@@ -117,7 +119,10 @@ def _url(route: str, ids: dict[str, int | None]) -> str | None:
         if prefix == known or prefix.startswith(known + "/"):
             if pk is None:
                 return None
-            return "/" + re.sub(r"<int:\w+>", str(pk), route)
+            # a week in a route: the one two weeks back (a member's week opens whether written or not)
+            week = datetime.date.today() - datetime.timedelta(days=14)
+            key = "{}-W{:02d}".format(*week.isocalendar()[:2])
+            return "/" + re.sub(r"<int:\w+>", str(pk), route).replace("<str:week>", key)
     raise AssertionError(f"No object to fill {route!r}: add its prefix to _ids() in {__file__}")
 
 
