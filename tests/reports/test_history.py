@@ -133,7 +133,8 @@ def test_the_manager_opens_a_week_never_submitted(week, past):
     assert response.status_code == 200
     html = response.content.decode()
     assert f"{week.rep1} · 2026-11-16 – 2026-11-22" in html
-    assert '<span class="report-status report-status--missing" id="report-status">Not submitted</span>' in html
+    status = '<span class="report-status report-status--missing" id="report-status">Not submitted</span>'
+    assert status in html
     assert 'href="#records-activities_done">1</a>' in html  # the one visit of W47
     assert f'href="/reports/member/{week.rep1.pk}/week/2026-W46/" rel="prev"' in html
     assert f'href="/reports/member/{week.rep1.pk}/week/2026-W48/" rel="next"' in html
