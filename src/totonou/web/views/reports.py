@@ -378,7 +378,14 @@ def member_week(request: HttpRequest, pk: int, week: str) -> HttpResponse:
     report = WeeklyReport.objects.filter(author=member, week=week).first()
     if report is not None and report.status != WeeklyReport.Status.DRAFT:
         return redirect(report.get_absolute_url())
-    context = _report_context(viewer, member, week, None)
+    context = _report_context(
+        viewer,
+        member,
+        week,
+        None,
+        page_url=reverse("reports:member_week", args=[member.pk, week]),
+        expanded=_expanded(request),
+    )
     context["week_urls"] = {
         "previous": reverse("reports:member_week", args=[member.pk, shift_week(week, -1)]),
         "next": reverse("reports:member_week", args=[member.pk, shift_week(week, 1)]),
