@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from totonou.web import activity_card
+from totonou.web import activity_card, feed_item
 from totonou.web.activity_card import Kit
 
 register = template.Library()
@@ -74,3 +74,17 @@ def feed_card(context: template.Context, activity: Any, with_notes: bool = True)
 def activity_search_hit(context: template.Context, hit: Any, activity: Any) -> SafeString:
     """An activity hit of the search page, as a card."""
     return activity_card.search_hit(hit, activity, _kit(context))
+
+
+@register.simple_tag(takes_context=True)
+def feed_items(context: template.Context, events: Any) -> SafeString:
+    """The items of the feed (``totonou.web.feed_item``): the page's ``next_url``, ``is_new`` (the
+    items a poll brings) and CSRF token come from the context."""
+    return feed_item.feed_items(
+        list(events),
+        _kit(context),
+        holder=context.get("request"),
+        csrf_token=str(context.get("csrf_token") or ""),
+        next_url=str(context.get("next_url") or ""),
+        is_new=bool(context.get("is_new")),
+    )
