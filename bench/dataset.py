@@ -74,7 +74,17 @@ def _build(url: str, size: str, var_dir: Path, log: Path) -> float:
 
 
 def _upgrade(url: str, log: Path) -> bool:
-    """Apply the migrations the cached data set lacks; False when its history does not allow it."""
+    """Apply the migrations the cached data set lacks; False when its history does not allow it.
+
+    A SQLite cache that is a hard link to another checkout's (to save disk: the large file is 4.5 GB) is
+    first made a file of its own, so the other checkout's copy never takes this one's migrations.
+    """
+    if url.startswith("sqlite:///"):
+        cached = Path(url.removeprefix("sqlite:///"))
+        if cached.exists() and cached.stat().st_nlink > 1:
+            private = cached.with_suffix(".private")
+            shutil.copyfile(cached, private)
+            private.replace(cached)
     try:
         _run([*TOTONOU, "migrate", "--noinput", "-v", "0"], _env(url, CACHE), log)
     except subprocess.CalledProcessError:
