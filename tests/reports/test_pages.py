@@ -217,3 +217,40 @@ def test_the_week_shows_attainment_to_date(week):
     assert "December 2026" in section
     assert "Revenue" in section
     assert "¥10,000,000" in section
+
+
+def test_a_busy_figure_lists_its_first_records_and_links_to_all(week):
+    """A figure with more records than ``RECORDS_SHOWN`` lists the first of them (in the figure's order)
+    and "Show all", which lists every one; the figure itself counts them all."""
+    import datetime
+
+    from tests.insights.conftest import make_activity
+    from totonou.reports.selectors import week_summary
+    from totonou.web.views.reports import RECORDS_SHOWN
+
+    for index in range(RECORDS_SHOWN + 5):
+        make_activity(
+            owner=week.rep1,
+            customer=week.key,
+            starts_at=jst(2026, 12, 2, 8) + datetime.timedelta(minutes=10 * index),
+        )
+    done = week_summary(author=week.rep1, week=WEEK, now=NOW).records["activities_done"]
+    assert len(done) == RECORDS_SHOWN + 10  # the world's five and these
+    client = client_for(week.rep1)
+    html = client.get("/reports/", {"week": WEEK}).content.decode()
+    section = html[html.index('id="records-activities_done"') : html.index('id="records-planned"')]
+    assert f'href="#records-activities_done">{RECORDS_SHOWN + 10}</a>' in html
+    assert f"({RECORDS_SHOWN + 10})" in section
+    assert section.count('data-activity="') == RECORDS_SHOWN
+    assert [f'data-activity="{pk}"' in section for pk in done] == [True] * RECORDS_SHOWN + [False] * 10
+    assert f"Show all {RECORDS_SHOWN + 10}" in section
+    assert f"?week={WEEK}&amp;all=activities_done#records-activities_done" in section
+
+    html = client.get("/reports/", {"week": WEEK, "all": "activities_done"}).content.decode()
+    section = html[html.index('id="records-activities_done"') : html.index('id="records-planned"')]
+    assert 'class="report-records" open' in section
+    assert section.count('data-activity="') == RECORDS_SHOWN + 10
+    assert "Show all" not in section
+    other = html[html.index('id="records-planned"') :]
+    assert "Show all" in other  # the other busy figures stay short
+    assert client.get("/reports/", {"week": WEEK, "all": "nonsense"}).status_code == 200

@@ -149,6 +149,14 @@ class Activity(VersionedModel):
                 condition=Q(status="planned"),
                 name="activity_owner_planned_idx",
             ),
+            # A member's results by their end (My day's today: a result that began the evening before and
+            # ended after midnight). With the owner's starts, SQLite and PostgreSQL answer "starts today
+            # or is a result ending after midnight" as two index ranges instead of the whole history.
+            models.Index(
+                fields=["owner", "ends_at"],
+                condition=Q(status="done"),
+                name="activity_owner_done_end_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

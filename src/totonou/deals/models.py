@@ -214,7 +214,10 @@ class StageChange(models.Model):
         verbose_name_plural = _("stage changes")
         ordering = ["deal_id", "changed_at", "id"]
         indexes = [
-            models.Index(fields=["deal", "changed_at"], name="stagechange_deal_idx"),
+            # A deal's changes in time order with the stage they went into, read from the index alone: the
+            # history's "a later change", "the next change" and "entered again" lookups per change
+            # (``deals.history``) and the period's changes of a set of deals.
+            models.Index(fields=["deal", "changed_at", "to_stage"], name="stagechange_deal_stage_idx"),
             models.Index(fields=["to_stage", "changed_at"], name="stagechange_to_idx"),
         ]
 

@@ -9,7 +9,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from totonou.activities.filters import ActivityFilter
@@ -94,11 +95,30 @@ def my_day_today(
     result logged just after midnight that began the evening before. The first ``limit`` and how many
     there are: a page draws the same number of plans at any hour, however full the day."""
     filters = ActivityFilter(owner=member.pk, end=end)
+    overnight = Q(ends_at__gt=start, status=Activity.Status.DONE)
     return _capped(
         _activities(user, filters)
-        .filter(Q(starts_at__gte=start) | Q(ends_at__gt=start, status=Activity.Status.DONE))
+        .filter(Q(starts_at__gte=start) | overnight)
+        # Implied by the rule, and what makes it one range of the owner's starts (in the list's order):
+        # nothing starts before the earliest start of the member's results ending after midnight (a few
+        # rows of ``activity_owner_done_end_idx``). Without it the results half has no lower bound and
+        # the member's whole history was read (issue 14: 60–70 ms for the list, again for its count).
+        .filter(
+            starts_at__gte=Least(Value(start), Coalesce(_earliest_start(member, overnight), Value(start)))
+        )
         .order_by("starts_at", "id"),
         limit,
+    )
+
+
+def _earliest_start(member: User, condition: Q) -> Subquery:
+    """The earliest start among ``member``'s activities matching ``condition`` (NULL when none)."""
+    return Subquery(
+        Activity.objects.filter(condition, owner_id=member.pk)
+        .order_by()
+        .values("owner_id")
+        .annotate(first=Min("starts_at"))
+        .values("first")
     )
 
 

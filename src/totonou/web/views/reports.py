@@ -7,6 +7,7 @@ Reads through ``reports.selectors`` and ``reports.pack``, writes through ``repor
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,7 +30,15 @@ from totonou.reports.exports import pack_markdown, pack_xlsx
 from totonou.reports.history import HISTORY_FIGURES, history_until, member_for_history, report_history
 from totonou.reports.models import WeeklyReport
 from totonou.reports.pack import team_week
-from totonou.reports.selectors import FIGURES, activity_type_slugs, report_detail, report_list, week_summary
+from totonou.reports.selectors import (
+    ACTIVITY_FIGURES,
+    DEAL_FIGURES,
+    FIGURES,
+    activity_type_slugs,
+    report_detail,
+    report_list,
+    week_summary,
+)
 from totonou.reports.services import REFLECTION_FIELDS, can_review
 from totonou.reports.weeks import current_week_key, parse_week, shift_week
 from totonou.targets.periods import member_zone, month_period
@@ -77,18 +86,32 @@ def _week(request: HttpRequest, user: User) -> str:
     return week
 
 
-def _records(summary: Any) -> dict[str, list[Any]]:
-    """The records behind each figure, read in three queries."""
-    records = summary.records
-    activity_ids = {pk for name in FIGURES if name in records for pk in records[name]}
+#: The records listed under each figure before "Show all": a dense week holds hundreds of activities per
+#: figure (the large data set: ~1,300 cards for one rep's week), so the page's cost follows the screen.
+RECORDS_SHOWN = 20
+
+
+def _expanded(request: HttpRequest) -> str:
+    """The figure whose records the page lists in full (``?all=<figure>``), or none."""
+    name = request.GET.get("all", "")
+    return name if name in FIGURES else ""
+
+
+def _records(summary: Any, *, expanded: str = "") -> dict[str, list[Any]]:
+    """The records behind each figure, read in three queries: the first ``RECORDS_SHOWN`` of each (all
+    of them for the figure named ``expanded``), in the figure's order."""
+
+    def shown(name: str) -> list[int]:
+        ids = summary.records.get(name, [])
+        return ids if name == expanded else ids[:RECORDS_SHOWN]
+
+    activity_ids = {pk for name in ACTIVITY_FIGURES for pk in shown(name)}
     activities = Activity.objects.filter(pk__in=activity_ids).select_related(
         "customer", "type", "owner", "deal"
     )
     by_id = {activity.pk: activity for activity in activities}
-    customers = Customer.objects.filter(pk__in=records.get("customers_past_threshold", []))
-    deal_ids = {
-        pk for name in ("deals_created", "deals_moved", "deals_won", "deals_lost") for pk in records[name]
-    }
+    customers = Customer.objects.filter(pk__in=shown("customers_past_threshold"))
+    deal_ids = {pk for name in DEAL_FIGURES for pk in shown(name)}
     deals = {
         deal.pk: deal for deal in Deal.objects.filter(pk__in=deal_ids).select_related("customer", "stage")
     }
@@ -96,11 +119,38 @@ def _records(summary: Any) -> dict[str, list[Any]]:
     for name in FIGURES:
         if name == "customers_past_threshold":
             out[name] = list(customers.order_by("name", "pk"))
-        elif name.startswith("deals_"):
-            out[name] = [deals[pk] for pk in records.get(name, []) if pk in deals]
-        else:
-            out[name] = [by_id[pk] for pk in records.get(name, []) if pk in by_id]
+        elif name in DEAL_FIGURES:
+            out[name] = [deals[pk] for pk in shown(name) if pk in deals]
+        elif name in ACTIVITY_FIGURES:
+            out[name] = [by_id[pk] for pk in shown(name) if pk in by_id]
     return out
+
+
+def _record_groups(
+    summary: Any, records: dict[str, list[Any]], *, page_url: str, expanded: str
+) -> list[dict[str, Any]]:
+    """Per figure with records: its label, the records shown, how many there are, and the link that
+    shows them all (the same page with ``all=<figure>``, opened at the figure)."""
+    labels = figure_labels()
+    separator = "&" if "?" in page_url else "?"
+    groups = []
+    for name, items in records.items():
+        total = len(summary.records.get(name, []))
+        if not total:
+            continue
+        groups.append(
+            {
+                "name": name,
+                "label": labels[name],
+                "items": items,
+                "total": total,
+                "open": name == expanded,
+                "more_url": f"{page_url}{separator}{urlencode({'all': name})}#records-{name}"
+                if total > len(items)
+                else "",
+            }
+        )
+    return groups
 
 
 def _history_url(viewer: User, author: User) -> str:
@@ -156,9 +206,13 @@ def _report_context(
     week: str,
     report: WeeklyReport | None,
     previous: WeeklyReport | bool | None = False,
+    *,
+    page_url: str,
+    expanded: str = "",
 ) -> dict[str, Any]:
     """The report page's context. ``previous``: last week's report when the caller read it already
-    (None: there is none), False to read it here."""
+    (None: there is none), False to read it here. ``page_url``: the page itself (for "Show all");
+    ``expanded``: the figure whose records are all listed."""
     now = timezone.now()
     types = activity_type_slugs()
     if report is not None:
@@ -172,7 +226,7 @@ def _report_context(
         previous = WeeklyReport.objects.filter(author=author, week=shift_week(week, -1)).first()
     assert previous is not True
     last_week = _last_week_figures(author, week, previous, now=now, types=types)
-    records = _records(summary)
+    records = _records(summary, expanded=expanded)
     month = month_period(min(summary.period.last_day, timezone.localdate(now, member_zone(author))))
     attainment = [cell for cell in attainment_for(author, month, now=now) if cell.target or cell.actual]
     labels = figure_labels()
@@ -185,11 +239,9 @@ def _report_context(
         "period": summary.period,
         "report": report,
         "figures": _figure_rows(figures, last_week),
-        "records": records,
-        "has_records": any(records.values()),
+        "record_groups": _record_groups(summary, records, page_url=page_url, expanded=expanded),
         "attainment": attainment,
         "attainment_period": month,
-        "record_labels": labels,
         "changes": [
             {"label": labels[name], "then": then, "now": current}
             for name, (then, current) in (getattr(report, "changes", {}) or {}).items()
@@ -219,7 +271,15 @@ def my_week(request: HttpRequest) -> HttpResponse:
         item.week: item
         for item in WeeklyReport.objects.filter(author=user, week__in=[week, shift_week(week, -1)])
     }
-    context = _report_context(user, user, week, both.get(week), both.get(shift_week(week, -1)))
+    context = _report_context(
+        user,
+        user,
+        week,
+        both.get(week),
+        both.get(shift_week(week, -1)),
+        page_url=f"{reverse('reports:my_week')}?{urlencode({'week': week})}",
+        expanded=_expanded(request),
+    )
     return render_page(request, "reports/report.html", context)
 
 
@@ -229,9 +289,15 @@ def report_view(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_list(user=user).filter(pk=pk).first()
     if report is None:
         raise Http404
-    return render_page(
-        request, "reports/report.html", _report_context(user, report.author, report.week, report)
+    context = _report_context(
+        user,
+        report.author,
+        report.week,
+        report,
+        page_url=report.get_absolute_url(),
+        expanded=_expanded(request),
     )
+    return render_page(request, "reports/report.html", context)
 
 
 def history_state_labels() -> dict[str, str]:
@@ -257,8 +323,10 @@ def _history_page(request: HttpRequest, viewer: User, author: User) -> HttpRespo
             link = f"{reverse('reports:my_week')}?week={item.week}"
         elif item.report is not None and item.report.status != WeeklyReport.Status.DRAFT:
             link = item.report.get_absolute_url()
-        else:
+        elif item.state == "before_joined":
             link = ""
+        else:
+            link = reverse("reports:member_week", args=[author.pk, item.week])
         rows.append({"item": item, "link": link})
     base = reverse("reports:history") if own else reverse("reports:member_history", args=[author.pk])
     context = {
@@ -290,6 +358,39 @@ def member_history(request: HttpRequest, pk: int) -> HttpResponse:
     if member is None:
         raise Http404
     return _history_page(request, viewer, member)
+
+
+@require_GET
+def member_week(request: HttpRequest, pk: int, week: str) -> HttpResponse:
+    """A member's week for their managers and admins, submitted or not: a submitted report opens as itself;
+    a week with no report, or only a draft (the rep's words stay theirs until submitted), shows the figures
+    and the records behind them, with the weeks before and after one click away."""
+    viewer = signed_in_user(request)
+    try:
+        parse_week(week)
+    except ValidationError:
+        raise Http404 from None
+    if pk == viewer.pk:
+        return redirect(f"{reverse('reports:my_week')}?week={week}")
+    member = member_for_history(viewer=viewer, member_id=pk)
+    if member is None:
+        raise Http404
+    report = WeeklyReport.objects.filter(author=member, week=week).first()
+    if report is not None and report.status != WeeklyReport.Status.DRAFT:
+        return redirect(report.get_absolute_url())
+    context = _report_context(
+        viewer,
+        member,
+        week,
+        None,
+        page_url=reverse("reports:member_week", args=[member.pk, week]),
+        expanded=_expanded(request),
+    )
+    context["week_urls"] = {
+        "previous": reverse("reports:member_week", args=[member.pk, shift_week(week, -1)]),
+        "next": reverse("reports:member_week", args=[member.pk, shift_week(week, 1)]),
+    }
+    return render_page(request, "reports/report.html", context)
 
 
 @require_POST
