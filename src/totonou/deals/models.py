@@ -158,6 +158,9 @@ class Deal(VersionedModel):
             models.Index(fields=["owner", "expected_close_date", "id"], name="deal_owner_close_idx"),
             models.Index(fields=["owner", "stage_entered_at", "id"], name="deal_owner_entered_idx"),
             models.Index(fields=["owner", "last_activity_at", "id"], name="deal_owner_activity_idx"),
+            # The deal list's totals of a kind (everyone's open deals): a range per stage holding the
+            # archived flag and the amount, so the totals read only the index entries they count.
+            models.Index(fields=["stage", "archived_at", "amount"], name="deal_stage_totals_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
