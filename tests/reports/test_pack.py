@@ -40,6 +40,23 @@ def test_the_team_read_together_equals_each_week_read_alone(week):
     assert together[abroad.pk].figures["activities_done"] == 1
 
 
+def test_the_figures_counted_in_sql_equal_the_figures_of_the_records(week):
+    """``figures_only`` (the meeting pack) counts the activity figures in the database with the same
+    ``plan_filters``: the same figures as the records read row by row, for every member and zone."""
+    abroad = UserFactory(username="ny_rep", team=week.team, time_zone="America/New_York")
+    make_activity(owner=abroad, customer=CustomerFactory(owner=abroad), starts_at=jst(2026, 12, 7, 10))
+    authors = [week.rep1, week.rep2, week.manager, abroad]
+    counted = week_summaries(authors=authors, week=WEEK, now=NOW, figures_only=True)
+    for author in authors:
+        full = week_summary(author=author, week=WEEK, now=NOW)
+        assert counted[author.pk].figures == full.figures
+        assert (
+            counted[author.pk].records["customers_past_threshold"] == full.records["customers_past_threshold"]
+        )
+    assert counted[week.rep1.pk].figures["key_customer_days"] >= 1  # the fixture's week has key days
+    assert counted[week.rep1.pk].figures["activities_done"] == 5
+
+
 def _pack_queries(team) -> int:
     with CaptureQueriesContext(connection) as captured:
         team_week(team=team, week=WEEK, now=NOW)

@@ -72,13 +72,14 @@ def team_week(*, team: Team, week: str, now: datetime.datetime | None = None) ->
     }
     rows = []
     cold: list[int] = []
-    # Members without a frozen snapshot: their live weeks, read together (a handful of queries).
+    # Members without a frozen snapshot: their live weeks' figures, counted together (a handful of queries).
     live = week_summaries(
         authors=[
             member for member in members if reports.get(member.pk) is None or not reports[member.pk].snapshot
         ],
         week=week,
         now=now,
+        figures_only=True,
     )
     for member in members:
         report = reports.get(member.pk)

@@ -33,13 +33,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 from django.utils import timezone
 
 from totonou.activities.models import Activity, ActivityType
 from totonou.customers.models import Customer
 from totonou.deals.models import Deal, Stage, StageChange
-from totonou.insights.selectors.periods import Period, local_date, user_zone
+from totonou.insights.selectors.periods import DayIndex, Period, local_date, user_zone
 from totonou.insights.selectors.plan_vs_actual import plan_filters
 from totonou.insights.selectors.thresholds import thresholds_in_force, uncontacted_q
 from totonou.reports.filters import WeeklyReportFilter
@@ -130,9 +130,15 @@ def week_summaries(
     week: str,
     now: datetime.datetime | None = None,
     types: dict[int, str] | None = None,
+    figures_only: bool = False,
 ) -> dict[int, WeekSummary]:
     """``week_summary`` of each of ``authors`` (by user id) in the same handful of queries as one rep's,
-    per time zone among them (a team's meeting pack reads its members' weeks at once)."""
+    per time zone among them (a team's meeting pack reads its members' weeks at once).
+
+    ``figures_only``: the activity figures are counted by the database (the same ``plan_filters``,
+    grouped by member and local day) instead of read row by row, so the summaries have every figure but
+    no records for the activity figures, no ``done_by_type``, ``key_customers`` nor ``cancel_reasons``
+    (the meeting pack: a dense week is thousands of activities per team)."""
     now = now or timezone.now()
     by_zone: dict[str, list[User]] = defaultdict(list)
     for author in authors:
@@ -140,7 +146,7 @@ def week_summaries(
     types = types if types is not None else activity_type_slugs()
     found: dict[int, WeekSummary] = {}
     for group in by_zone.values():
-        found.update(_zone_summaries(group, week=week, now=now, types=types))
+        found.update(_zone_summaries(group, week=week, now=now, types=types, figures_only=figures_only))
     return found
 
 
@@ -153,7 +159,12 @@ def _by_owner(pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
 
 
 def _zone_summaries(
-    authors: list[User], *, week: str, now: datetime.datetime, types: dict[int, str]
+    authors: list[User],
+    *,
+    week: str,
+    now: datetime.datetime,
+    types: dict[int, str],
+    figures_only: bool = False,
 ) -> dict[int, WeekSummary]:
     """The summaries of ``authors``, who share a time zone (so a week and its days are the same span)."""
     first = authors[0]
@@ -171,15 +182,31 @@ def _zone_summaries(
         f"is_{name}": ExpressionWrapper(conditions[name], output_field=BooleanField())
         for name in [*flags, "key_customer_touch"]
     }
-    all_rows = (
-        Activity.objects.filter(owner_id__in=ids, starts_at__gte=period.start, starts_at__lt=period.end)
-        .annotate(**annotations)
-        .order_by("starts_at", "pk")
-        .values("pk", "owner_id", "starts_at", "type_id", "customer_id", "cancel_reason", *annotations)
+    week_activities = Activity.objects.filter(
+        owner_id__in=ids, starts_at__gte=period.start, starts_at__lt=period.end
     )
     rows_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in all_rows:
-        rows_of[row["owner_id"]].append(row)
+    counted: dict[int, Counter[str]] = defaultdict(Counter)
+    if figures_only:
+        days = (period.last_day - period.first_day).days + 1
+        for row in (
+            week_activities.annotate(day=DayIndex("starts_at", period.first_day, days, zone))
+            .order_by()
+            .values("owner_id", "day")
+            .annotate(
+                **{name: Count("pk", filter=conditions[name.removeprefix("is_")]) for name in annotations}
+            )
+        ):
+            totals = counted[row["owner_id"]]
+            totals.update({name: row[name] for name in annotations})
+            totals["key_customer_days"] += 1 if row["is_key_customer_touch"] else 0
+    else:
+        for row in (
+            week_activities.annotate(**annotations)
+            .order_by("starts_at", "pk")
+            .values("pk", "owner_id", "starts_at", "type_id", "customer_id", "cancel_reason", *annotations)
+        ):
+            rows_of[row["owner_id"]].append(row)
     next_week = _by_owner(
         Activity.objects.filter(
             owner_id__in=ids,
@@ -221,19 +248,20 @@ def _zone_summaries(
         lost_of[deal.owner_id].append(deal)
 
     for author_id, summary in summaries.items():
-        rows = rows_of.get(author_id, [])
         records = summary.records
-        records["activities_done"] = _activity_ids(rows, "is_done")
-        for name in ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open"]:
-            records[name] = _activity_ids(rows, f"is_{name}")
-        touches = [row for row in rows if row["is_key_customer_touch"]]
-        records["key_customer_touches"] = [row["pk"] for row in touches]
-        summary.key_customers = list(dict.fromkeys(row["customer_id"] for row in touches))
-        key_days = {local_date(row["starts_at"], zone) for row in touches}
-        summary.cancel_reasons = {row["pk"]: row["cancel_reason"] for row in rows if row["is_cancelled"]}
-        done_types = Counter(types[row["type_id"]] for row in rows if row["is_done"])
-        summary.done_by_type = {slug: done_types[slug] for slug in types.values() if done_types[slug]}
-        records["next_week_planned"] = next_week.get(author_id, [])
+        if not figures_only:
+            rows = rows_of.get(author_id, [])
+            records["activities_done"] = _activity_ids(rows, "is_done")
+            for name in ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open"]:
+                records[name] = _activity_ids(rows, f"is_{name}")
+            touches = [row for row in rows if row["is_key_customer_touch"]]
+            records["key_customer_touches"] = [row["pk"] for row in touches]
+            summary.key_customers = list(dict.fromkeys(row["customer_id"] for row in touches))
+            key_days = {local_date(row["starts_at"], zone) for row in touches}
+            summary.cancel_reasons = {row["pk"]: row["cancel_reason"] for row in rows if row["is_cancelled"]}
+            done_types = Counter(types[row["type_id"]] for row in rows if row["is_done"])
+            summary.done_by_type = {slug: done_types[slug] for slug in types.values() if done_types[slug]}
+            records["next_week_planned"] = next_week.get(author_id, [])
         records["customers_past_threshold"] = past_threshold.get(author_id, [])
         records["deals_created"] = created.get(author_id, [])
         records["deals_moved"] = sorted(moved.get(author_id, set()))
@@ -245,10 +273,22 @@ def _zone_summaries(
             for deal in lost
         }
         figures = {name: len(records[name]) for name in FIGURES if name in records}
-        figures["key_customer_days"] = len(key_days)
+        if figures_only:
+            totals = counted[author_id]
+            figures.update({name: totals[f"is_{name}"] for name in _COUNTED})
+            figures["activities_done"] = totals["is_done"]
+            figures["key_customer_touches"] = totals["is_key_customer_touch"]
+            figures["key_customer_days"] = totals["key_customer_days"]
+            figures["next_week_planned"] = len(next_week.get(author_id, []))
+        else:
+            figures["key_customer_days"] = len(key_days)
         figures["won_amount"] = int(won_amounts.get(author_id) or 0)
         summary.figures = {name: figures[name] for name in FIGURES}
     return summaries
+
+
+#: The activity figures named as their ``plan_filters`` condition.
+_COUNTED = ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open"]
 
 
 def _range(name: str, period: Period) -> dict[str, datetime.datetime]:

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0008_text_caps'),
-        ('deals', '0007_text_caps'),
+        ('deals', '0009_deal_list_totals_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
