@@ -14,6 +14,7 @@ directory; never in git) for a person to look at.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import tempfile
@@ -26,6 +27,7 @@ from django.core.management import call_command
 from django.http import HttpRequest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from tests.browser_support import CSP_LISTENER, chromium_page, csp_violations
 
@@ -117,7 +119,10 @@ def _url(route: str, ids: dict[str, int | None]) -> str | None:
         if prefix == known or prefix.startswith(known + "/"):
             if pk is None:
                 return None
-            return "/" + re.sub(r"<int:\w+>", str(pk), route)
+            # a week in a route: the one two weeks back (a member's week opens whether written or not)
+            week = timezone.localdate() - datetime.timedelta(days=14)
+            key = "{}-W{:02d}".format(*week.isocalendar()[:2])
+            return "/" + re.sub(r"<int:\w+>", str(pk), route).replace("<str:week>", key)
     raise AssertionError(f"No object to fill {route!r}: add its prefix to _ids() in {__file__}")
 
 

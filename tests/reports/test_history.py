@@ -17,7 +17,12 @@ from tests.reports.conftest import NOW, WEEK
 from totonou.deals.models import Stage
 from totonou.reports.history import report_history
 from totonou.reports.selectors import week_summary
-from totonou.reports.services import weekly_report_review, weekly_report_start, weekly_report_submit
+from totonou.reports.services import (
+    weekly_report_review,
+    weekly_report_start,
+    weekly_report_submit,
+    weekly_report_update,
+)
 from totonou.users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -113,9 +118,58 @@ def test_the_manager_reads_a_members_history(week, past):
     row = html[html.index('data-week="2026-W48"') : html.index('data-week="2026-W47"')]
     assert f'href="{w48.get_absolute_url()}"' in row
     late = html[html.index('data-week="2026-W47"') : html.index('data-week="2026-W46"')]
-    assert "href=" not in late  # nothing submitted: no report to open
-    draft = html[html.index('data-week="2026-W46"') : html.index("</tbody>")]
-    assert "href=" not in draft  # a draft is its author's only
+    # nothing submitted: the week's figures and records open all the same
+    assert f'href="/reports/member/{week.rep1.pk}/week/2026-W47/"' in late
+    draft = html[html.index('data-week="2026-W46"') : html.index('data-week="2026-W45"')]
+    assert f'href="/reports/member/{week.rep1.pk}/week/2026-W46/"' in draft
+    joined = html[html.index('data-week="2026-W45"') : html.index("</tbody>")]
+    assert "href=" not in joined  # nothing was owed before joining
+
+
+def test_the_manager_opens_a_week_never_submitted(week, past):
+    client = client_for(week.manager)
+    url = f"/reports/member/{week.rep1.pk}/week/2026-W47/"
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"{week.rep1} · 2026-11-16 – 2026-11-22" in html
+    status = '<span class="report-status report-status--missing" id="report-status">Not submitted</span>'
+    assert status in html
+    assert 'href="#records-activities_done">1</a>' in html  # the one visit of W47
+    assert f'href="/reports/member/{week.rep1.pk}/week/2026-W46/" rel="prev"' in html
+    assert f'href="/reports/member/{week.rep1.pk}/week/2026-W48/" rel="next"' in html
+    assert f'href="/reports/member/{week.rep1.pk}/"' in html  # back to the history
+    assert 'id="reflection-form"' not in html and 'id="comments"' not in html  # nothing to write here
+
+
+def test_a_draft_stays_its_authors_until_submitted(week, past):
+    _w48, w46 = past
+    weekly_report_update(actor=week.rep1, report=w46, help_needed="下書きの相談内容")
+    html = client_for(week.manager).get(f"/reports/member/{week.rep1.pk}/week/2026-W46/").content.decode()
+    assert "Not submitted" in html
+    assert "下書きの相談内容" not in html  # the rep's words are theirs until submitted
+    assert 'id="reflection-form"' not in html
+
+
+def test_a_submitted_week_opens_as_its_report(week, past):
+    w48, _w46 = past
+    response = client_for(week.manager).get(f"/reports/member/{week.rep1.pk}/week/2026-W48/")
+    assert (response.status_code, response["Location"]) == (302, w48.get_absolute_url())
+
+
+def test_who_may_open_a_members_week(week, past, team_b, admin_user):
+    _team_b, manager_b, (rep_b, _rep_b2) = team_b
+    url = f"/reports/member/{week.rep1.pk}/week/2026-W47/"
+    for person in (week.rep2, rep_b, manager_b):
+        assert client_for(person).get(url).status_code == 404
+    assert client_for(admin_user).get(url).status_code == 200
+    own = client_for(week.rep1).get(url)
+    assert (own.status_code, own["Location"]) == (302, "/reports/?week=2026-W47")
+    manager = client_for(week.manager)
+    for bad in ("2026-W54", "2026-W00", "W47", "9999-W52"):
+        assert manager.get(f"/reports/member/{week.rep1.pk}/week/{bad}/").status_code == 404
+    assert manager.get("/reports/member/999999/week/2026-W47/").status_code == 404
+    assert manager.post(url).status_code == 405
 
 
 def test_who_may_read_a_members_history(week, past, team_b, admin_user):
@@ -192,6 +246,8 @@ def test_the_review_queue_links_the_managers_to_each_members_history(week):
     manager_html = client_for(week.manager).get("/reports/team/", {"week": WEEK}).content.decode()
     for member in (week.rep1, week.rep2):
         assert f'href="/reports/member/{member.pk}/"' in manager_html
+        # nobody submitted yet: each name opens the member's week so far
+        assert f'<a href="/reports/member/{member.pk}/week/{WEEK}/">{member}</a>' in manager_html
     response = client_for(week.rep2).get("/reports/team/", {"week": WEEK})
     assert response.status_code == 200 and 'id="report-queue"' in response.content.decode()
     assert "/reports/member/" not in response.content.decode()  # a teammate's history is not theirs to read

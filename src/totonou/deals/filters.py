@@ -136,7 +136,7 @@ class DealFilter(FilterSchema):
 
     def _closed_q(self) -> Q:
         start, end = history.day_bounds(self.closed_from, self.closed_to, self._zone())
-        return Q(pk__in=history.closed_changes(None, start, end).values("deal_id"))
+        return Q(history.of_each_deal(history.closed_changes(None, start, end)))
 
     def filter_closed_from(self, value: datetime.date | None) -> Q:
         return self._closed_q() if value is not None else Q()
@@ -152,7 +152,7 @@ class DealFilter(FilterSchema):
         entries = history.stage_entries(None, start, end, [value])
         if self.outcome:
             entries = entries.filter(history.outcome_q(self.outcome))
-        return Q(pk__in=entries.values("deal_id"))
+        return Q(history.of_each_deal(entries))
 
     def filter_entered_from(self, value: datetime.date | None) -> Q:
         return Q()  # read with entered_stage

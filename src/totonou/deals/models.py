@@ -158,6 +158,9 @@ class Deal(VersionedModel):
             models.Index(fields=["owner", "expected_close_date", "id"], name="deal_owner_close_idx"),
             models.Index(fields=["owner", "stage_entered_at", "id"], name="deal_owner_entered_idx"),
             models.Index(fields=["owner", "last_activity_at", "id"], name="deal_owner_activity_idx"),
+            # The deal list's totals of a kind (everyone's open deals): a range per stage holding the
+            # archived flag and the amount, so the totals read only the index entries they count.
+            models.Index(fields=["stage", "archived_at", "amount"], name="deal_stage_totals_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
@@ -214,7 +217,10 @@ class StageChange(models.Model):
         verbose_name_plural = _("stage changes")
         ordering = ["deal_id", "changed_at", "id"]
         indexes = [
-            models.Index(fields=["deal", "changed_at"], name="stagechange_deal_idx"),
+            # A deal's changes in time order with the stage they went into, read from the index alone: the
+            # history's "a later change", "the next change" and "entered again" lookups per change
+            # (``deals.history``) and the period's changes of a set of deals.
+            models.Index(fields=["deal", "changed_at", "to_stage"], name="stagechange_deal_stage_idx"),
             models.Index(fields=["to_stage", "changed_at"], name="stagechange_to_idx"),
         ]
 

@@ -179,6 +179,7 @@ report_patterns = (
         path("team/pack/", reports.meeting_pack, name="pack"),
         path("history/", reports.my_history, name="history"),
         path("member/<int:pk>/", reports.member_history, name="member_history"),
+        path("member/<int:pk>/week/<str:week>/", reports.member_week, name="member_week"),
     ],
     "reports",
 )

@@ -507,9 +507,9 @@ def lost_deals(
 ) -> QuerySet[Deal]:
     """The deals lost in the period with their notes (the know-how list), most recent close first."""
     start, end = day_bounds(first_day, last_day, zone)
-    ids = closed_changes(queryset, start, end).filter(to_stage__kind=Stage.Kind.LOST).values("deal_id")
+    lost = history.closed_changes(None, start, end).filter(to_stage__kind=Stage.Kind.LOST)
     return (
-        Deal.objects.filter(pk__in=ids)
+        queryset.filter(history.of_each_deal(lost), archived_at__isnull=True)
         .select_related("customer", "owner", "loss_reason", "stage")
         .order_by("-closed_at", "-id")
     )

@@ -327,8 +327,10 @@ def _history_page(request: HttpRequest, viewer: User, author: User) -> HttpRespo
             link = f"{reverse('reports:my_week')}?week={item.week}"
         elif item.report is not None and item.report.status != WeeklyReport.Status.DRAFT:
             link = item.report.get_absolute_url()
-        else:
+        elif item.state == "before_joined":
             link = ""
+        else:
+            link = reverse("reports:member_week", args=[author.pk, item.week])
         rows.append({"item": item, "link": link})
     base = reverse("reports:history") if own else reverse("reports:member_history", args=[author.pk])
     context = {
@@ -360,6 +362,39 @@ def member_history(request: HttpRequest, pk: int) -> HttpResponse:
     if member is None:
         raise Http404
     return _history_page(request, viewer, member)
+
+
+@require_GET
+def member_week(request: HttpRequest, pk: int, week: str) -> HttpResponse:
+    """A member's week for their managers and admins, submitted or not: a submitted report opens as itself;
+    a week with no report, or only a draft (the rep's words stay theirs until submitted), shows the figures
+    and the records behind them, with the weeks before and after one click away."""
+    viewer = signed_in_user(request)
+    try:
+        parse_week(week)
+    except ValidationError:
+        raise Http404 from None
+    if pk == viewer.pk:
+        return redirect(f"{reverse('reports:my_week')}?week={week}")
+    member = member_for_history(viewer=viewer, member_id=pk)
+    if member is None:
+        raise Http404
+    report = WeeklyReport.objects.filter(author=member, week=week).first()
+    if report is not None and report.status != WeeklyReport.Status.DRAFT:
+        return redirect(report.get_absolute_url())
+    context = _report_context(
+        viewer,
+        member,
+        week,
+        None,
+        page_url=reverse("reports:member_week", args=[member.pk, week]),
+        expanded=_expanded(request),
+    )
+    context["week_urls"] = {
+        "previous": reverse("reports:member_week", args=[member.pk, shift_week(week, -1)]),
+        "next": reverse("reports:member_week", args=[member.pk, shift_week(week, 1)]),
+    }
+    return render_page(request, "reports/report.html", context)
 
 
 @require_POST
