@@ -28,7 +28,8 @@ SQLITE_TRIGGERS = (
     f"""CREATE TRIGGER IF NOT EXISTS search_document_ad AFTER DELETE ON {TABLE} BEGIN
         INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, tokens) VALUES ('delete', old.id, old.tokens);
     END""",  # noqa: S608
-    f"""CREATE TRIGGER IF NOT EXISTS search_document_au AFTER UPDATE ON {TABLE} BEGIN
+    # Only a change of the tokens or the key touches FTS5: a bulk reassign updates owners only.
+    f"""CREATE TRIGGER IF NOT EXISTS search_document_au AFTER UPDATE OF id, tokens ON {TABLE} BEGIN
         INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, tokens) VALUES ('delete', old.id, old.tokens);
         INSERT INTO {FTS_TABLE}(rowid, tokens) VALUES (new.id, new.tokens);
     END""",  # noqa: S608

@@ -3,15 +3,10 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deals", "0009_deal_list_totals_index"),
-        ("users", "0001_initial"),
+        ("deals", "0010_covering_indexes_for_targets"),
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name="deal",
-            name="deal_owner_stage_idx",
-        ),
         migrations.AddIndex(
             model_name="deal",
             index=models.Index(
