@@ -256,3 +256,28 @@ def test_ids_first_pages_the_same_rows_as_the_queryset(world):
         assert rows[3].pk == expected[3]
     with pytest.raises(IndexError):
         IdsFirst(Deal.objects.none())[0]
+
+
+@SQLITE
+@pytest.mark.parametrize("analyze", [False, True], ids=["no-statistics", "after-analyze"])
+def test_the_deal_totals_read_an_index_alone(world, analyze):
+    """The totals of everyone's open deals read a covering range per open stage; a rep's (the default
+    list), their owner's covering range: never every deal's row."""
+    _analyze(analyze)
+    manager, rep = world["manager"], world["reps"][0]
+    for filters, index in (
+        (DealFilter(kind="open"), "deal_stage_totals_idx"),
+        (DealFilter(owner=rep.pk), "deal_owner_totals_idx"),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            deal_totals(user=manager, filters=filters)
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[0]["sql"])
+            plan = [str(row[-1]) for row in cursor.fetchall()]
+        deals = [line for line in plan if "deals_deal" in line]
+        assert len(deals) == 1 and f"USING COVERING INDEX {index}" in deals[0], plan
+    totals = deal_totals(user=manager, filters=DealFilter(owner=rep.pk))
+    mine = Deal.objects.filter(owner=rep).select_related("stage")
+    assert totals.count == mine.count() == 800
+    assert totals.amount == sum(deal.amount for deal in mine)
+    assert totals.weighted_amount == sum(deal.amount * deal.stage.probability for deal in mine) // 100
