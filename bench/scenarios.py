@@ -45,7 +45,7 @@ class Request:
 @dataclass
 class Scenario:
     name: str
-    group: str  # budgets come per group: page, api, insight, search, dashboard
+    group: str  # budgets come per group: page, list, api, insight, uncontacted, search, dashboard
     # "manager" | "rep" | "admin" | "token" | "anonymous" (the calendar feed: its token is in the URL)
     user: str
     build: Callable[[Context], Request]
@@ -314,7 +314,7 @@ SCENARIOS: list[Scenario] = [
     # The uncontacted list straight after a bulk load (no VACUUM, no statistics yet).
     Scenario(
         "uncontacted_after_bulk_load",
-        "insight",
+        "uncontacted",
         "token",
         lambda ctx: Request("GET", url("api:insights_uncontacted")),
         cleanup=_after_bulk_load_cleanup,
@@ -381,13 +381,13 @@ SCENARIOS: list[Scenario] = [
     # The insights: the API, and the Insights page (the four together, as a manager sees their team).
     Scenario(
         "uncontacted_all_segments",
-        "insight",
+        "uncontacted",
         "token",
         lambda ctx: Request("GET", url("api:insights_uncontacted")),
     ),
     Scenario(
         "uncontacted_one_segment",
-        "insight",
+        "uncontacted",
         "token",
         lambda ctx: Request("GET", url("api:insights_uncontacted", query=f"segment={ctx.segment_id}")),
     ),

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import ActivityFactory, SegmentFactory, UserFactory
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.selectors import activity_api_list, activity_timeline
+from totonou.core.list_page import IdsFirst
 from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import customer_list
@@ -194,6 +196,88 @@ def test_the_open_filter_lists_exactly_the_deals_in_open_stages(world):
     assert {deal.owner_id for deal in mine} == {rep.pk} and mine.count() == 200
     first = list(deal_list(user=manager, filters=DealFilter(kind="open"))[:3])
     assert [deal.updated_at for deal in first] == sorted((deal.updated_at for deal in first), reverse=True)
-    totals = deal_totals(deal_list(user=manager, filters=DealFilter(kind="open")))
+    totals = deal_totals(user=manager, filters=DealFilter(kind="open"))
     assert totals.count == 400
     assert totals.amount == sum(Deal.objects.filter(stage__kind="open").values_list("amount", flat=True))
+
+
+def _page_sql(rows: IdsFirst[Any], start: int, stop: int) -> str:
+    with CaptureQueriesContext(connection) as captured:
+        rows[start:stop]
+    assert len(captured) == 1, captured.captured_queries
+    return str(captured.captured_queries[0]["sql"])
+
+
+SORT_INDEXES = {
+    "recent": "deal_recent_idx",
+    "amount": "deal_amount_idx",
+    "expected_close": "deal_close_idx",
+    "days_in_stage": "deal_entered_idx",
+    "last_activity": "deal_last_activity_idx",
+}
+
+
+@SQLITE
+@pytest.mark.parametrize("sort", list(DEAL_ORDERS))
+def test_a_deal_page_reads_its_ids_through_the_sort_index_when_only_the_deals_lack_statistics(world, sort):
+    """The benchmark's no-statistics case: every table analysed but the deals and the stages (a bulk
+    load of deals). Joined to the owners and stages, SQLite started from the owners (50 rows it knows)
+    and fetched and sorted every open deal for each page; ``IdsFirst`` reads the page's ids from the
+    deals alone (the sort's index is the only plan) and their rows by primary key."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl IN ('deals_deal', 'deals_stage')")
+        cursor.execute("ANALYZE sqlite_schema")
+    rows = IdsFirst(deal_list(user=world["manager"], filters=DealFilter(kind="open", sort=sort)))
+    sql = _page_sql(rows, 25, 50)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        plan = [str(row[-1]) for row in cursor.fetchall()]
+    assert plan[0] == "SEARCH deals_deal USING INTEGER PRIMARY KEY (rowid=?)", plan
+    # The ids: the sort's index walked in order (the scan stops after the page), no other deal index.
+    expected = [f"SCAN V0 USING INDEX {SORT_INDEXES[sort]}"]
+    assert [line for line in plan if "INDEX deal_" in line] == expected, plan
+
+
+def test_ids_first_pages_the_same_rows_as_the_queryset(world):
+    """``IdsFirst`` is a reading of the list, not another list: every page holds the queryset's rows in
+    its order, with the joined rows loaded (no query per row)."""
+    for sort in DEAL_ORDERS:
+        queryset = deal_list(user=world["manager"], filters=DealFilter(kind="open", sort=sort))
+        rows = IdsFirst(queryset)
+        assert rows.count() == len(rows) == 400
+        expected = list(queryset.values_list("pk", flat=True))
+        pages = [rows[start : start + 25] for start in range(0, 425, 25)]
+        assert [deal.pk for page in pages for deal in page] == expected, sort
+        with CaptureQueriesContext(connection) as captured:
+            page = rows[0:25]
+            assert all(deal.stage.kind == "open" and deal.owner.username for deal in page)
+        assert len(captured) == 1
+        assert rows[3].pk == expected[3]
+    with pytest.raises(IndexError):
+        IdsFirst(Deal.objects.none())[0]
+
+
+@SQLITE
+@pytest.mark.parametrize("analyze", [False, True], ids=["no-statistics", "after-analyze"])
+def test_the_deal_totals_read_an_index_alone(world, analyze):
+    """The totals of everyone's open deals read a covering range per open stage; a rep's (the default
+    list), their owner's covering range: never every deal's row."""
+    _analyze(analyze)
+    manager, rep = world["manager"], world["reps"][0]
+    for filters, index in (
+        (DealFilter(kind="open"), "deal_stage_totals_idx"),
+        (DealFilter(owner=rep.pk), "deal_owner_totals_idx"),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            deal_totals(user=manager, filters=filters)
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[0]["sql"])
+            plan = [str(row[-1]) for row in cursor.fetchall()]
+        deals = [line for line in plan if "deals_deal" in line]
+        assert len(deals) == 1 and f"USING COVERING INDEX {index}" in deals[0], plan
+    totals = deal_totals(user=manager, filters=DealFilter(owner=rep.pk))
+    mine = Deal.objects.filter(owner=rep).select_related("stage")
+    assert totals.count == mine.count() == 800
+    assert totals.amount == sum(deal.amount for deal in mine)
+    assert totals.weighted_amount == sum(deal.amount * deal.stage.probability for deal in mine) // 100

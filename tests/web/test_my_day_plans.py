@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from tests.factories import ActivityFactory, UserFactory
 from totonou.activities.models import Activity
-from totonou.web.selectors import my_day_today
+from totonou.web.selectors import my_day_today, my_day_waiting, my_day_waiting_count
 from totonou.web.views.home import day_bounds
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +82,20 @@ def test_today_reads_two_index_ranges_never_the_history(analyze):
         assert any("activity_owner_done_end_idx (owner_id=? AND ends_at>?)" in line for line in plan), plan
         assert not [line for line in plan if line.startswith("SCAN")], plan
         assert not [line for line in plan if "TEMP B-TREE FOR ORDER BY" in line], plan
+
+
+def test_the_waiting_list_and_every_waiting_plan_are_counted_in_one_query():
+    """The waiting list's total (plans of earlier days) and the count of every plan waiting for a result
+    (``my_day_waiting_count``: today's started ones too) come from one aggregate, equal to the rule's."""
+    rep = UserFactory(username="planner")
+    start, _end = day_bounds(timezone.localdate())
+    now = start + datetime.timedelta(hours=12)
+    for hours in (-48 + 10, -24 + 10, 9, 15):  # two earlier days, this morning, this afternoon
+        at = start + datetime.timedelta(hours=hours)
+        ActivityFactory(owner=rep, status="planned", starts_at=at, ends_at=at + datetime.timedelta(hours=1))
+    _done(rep, start - datetime.timedelta(hours=14), start - datetime.timedelta(hours=13))
+    with CaptureQueriesContext(connection) as captured:
+        waiting, waiting_count = my_day_waiting(user=rep, member=rep, before=start, now=now, limit=1)
+    assert len(captured.captured_queries) == 2  # the first rows, the two counts
+    assert (len(waiting.rows), waiting.total, waiting.more, waiting_count) == (1, 2, 1, 3)
+    assert my_day_waiting_count(user=rep, member_id=rep.pk, now=now) == 3

@@ -4,12 +4,14 @@ administrators' audit page and its downloads."""
 from __future__ import annotations
 
 import datetime
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router
 from django.db.models import Q
 from django.utils import timezone
@@ -79,27 +81,37 @@ def audit_records(
     """One entry per ``(object_id, repr, changes)`` of ``model``, inserted in batches: for the set-based
     services (bulk reassign, merge) that change many rows with one UPDATE."""
     content_type = ContentType.objects.get_for_model(model)
-    actor = actor if getattr(actor, "pk", None) else None
-    entries = [
-        AuditEntry(
-            content_type=content_type,
-            object_id=object_id,
-            object_repr=str(text)[:200],
-            action=action,
-            actor=actor,
-            changes=changes,
-        )
-        for object_id, text, changes in rows
-    ]
-    # ``bulk_create`` caps a statement at 999 parameters on SQLite (142 entries, so 36 statements for
-    # 5,000 customers) whatever the library allows: insert ``batch_size`` rows per statement, within the
-    # connection's real limit.
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
     using = router.db_for_write(AuditEntry)
-    fields = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
-    size = max(1, min(batch_size, _max_parameters(connections[using]) // len(fields)))
-    for start in range(0, len(entries), size):
-        AuditEntry._base_manager._insert(entries[start : start + size], fields=fields, using=using)  # type: ignore[attr-defined]
-    return len(entries)
+    connection = connections[using]
+    # What ``AuditEntry.objects.bulk_create`` would write, with each distinct value prepared once (the
+    # rows of a bulk change share their changes, actor and time): Django's per-row, per-field
+    # preparation cost ~0.6 ms a row, and ``bulk_create`` caps a statement at 999 parameters on SQLite
+    # (142 entries) whatever the library allows. ``batch_size`` rows per statement, within the
+    # connection's real limit.
+    meta = AuditEntry._meta
+    changes_field, created_field = meta.get_field("changes"), meta.get_field("created_at")
+    created_at = created_field.get_db_prep_save(timezone.now(), connection)
+    prepared: dict[str, Any] = {}
+    values: list[tuple[Any, ...]] = []
+    for object_id, text, changes in rows:
+        key = json.dumps(changes, sort_keys=True, cls=DjangoJSONEncoder)
+        value = prepared.get(key)
+        if value is None:
+            value = prepared[key] = changes_field.get_db_prep_save(changes, connection)
+        values.append((content_type.pk, object_id, str(text)[:200], action, actor_id, value, created_at))
+    columns = ("content_type_id", "object_id", "object_repr", "action", "actor_id", "changes", "created_at")
+    size = max(1, min(batch_size, _max_parameters(connection) // len(columns)))
+    row_marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), size):
+            batch = values[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {meta.db_table} ({', '.join(columns)}) "  # noqa: S608 — constant names
+                f"VALUES {', '.join([row_marks] * len(batch))}",
+                [value for row in batch for value in row],
+            )
+    return len(values)
 
 
 def _max_parameters(connection: Any) -> int:

@@ -35,11 +35,12 @@ A list page is declared once, at module level, and its view stays a few lines::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, QueryDict
 from django.template.response import TemplateResponse
 from ninja import FilterSchema
@@ -48,6 +49,54 @@ from totonou.core.filters import filters_from_query
 from totonou.core.htmx import render_page
 
 F = TypeVar("F", bound=FilterSchema)
+M = TypeVar("M", bound=Model)
+
+
+class IdsFirst(Sequence[M]):
+    """The rows of ``queryset`` a page at a time, in one query per page: ``WHERE id IN (the page's ids)``,
+    the ids read from the listed table alone in the list's order, the joined rows (``select_related``)
+    then fetched by primary key and ordered.
+
+    Without the joins, the ids can only be read through the sort's index and the scan stops after the
+    page. With them, SQLite may start from a small joined table instead (the owners, the stages: a few
+    rows with statistics, the listed table without) and fetch and sort every matching row for each page
+    (issue 20: 128 ms for everyone's open deals). ``count`` (known from totals the page shows anyway)
+    saves the paginator's COUNT query; without it ``count()`` asks the database."""
+
+    def __init__(self, queryset: QuerySet[M], *, count: int | None = None) -> None:
+        self.queryset = queryset
+        self._count = count
+
+    def count(self, value: Any = None) -> int:
+        """The number of rows (``Sequence.count``'s signature; the paginator reads ``len``)."""
+        if self._count is None:
+            self._count = self.queryset.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> M: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[M]: ...
+
+    def __getitem__(self, index: int | slice) -> M | list[M]:
+        if isinstance(index, int):
+            rows = self[index : index + 1]
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        if index.step not in (None, 1):
+            raise ValueError("Only contiguous slices.")
+        ids = self.queryset.select_related(None).values("pk")[index]
+        page = self.queryset.model._default_manager.filter(pk__in=ids)
+        page.query.select_related = self.queryset.query.select_related
+        return list(page.order_by(*self.queryset.query.order_by))
+
+    def __iter__(self) -> Iterator[M]:
+        return iter(self[0 : self.count()])
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,20 @@ class Customer(VersionedModel):
                 ],
                 name="customer_uncontacted_idx",
             ),
+            # The same columns segment first: the uncontacted counts of every segment read in segment
+            # order (no sort of the customers to group them), one segment's as a range.
+            models.Index(
+                fields=[
+                    "segment",
+                    "is_key",
+                    "cadence_days",
+                    "status",
+                    "archived_at",
+                    "last_contact_at",
+                    "id",
+                ],
+                name="customer_segment_counts_idx",
+            ),
             models.Index(fields=["name_key"], condition=~Q(name_key=""), name="customer_name_key_idx"),
             models.Index(fields=["phone_key"], condition=~Q(phone_key=""), name="customer_phone_key_idx"),
             models.Index(

@@ -143,7 +143,11 @@ class Deal(VersionedModel):
         ordering = ["-updated_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-updated_at"], name="deal_customer_idx"),
-            models.Index(fields=["owner", "stage"], name="deal_owner_stage_idx"),
+            # Also covering for the targets' won deals (owner, won stage, closed in the period, amount).
+            models.Index(fields=["owner", "stage", "closed_at", "amount"], name="deal_owner_stage_idx"),
+            # An owner's deals by stage, holding the archived flag and the amount: the totals of a rep's
+            # list (the default) read the index alone.
+            models.Index(fields=["owner", "stage", "archived_at", "amount"], name="deal_owner_totals_idx"),
             models.Index(fields=["stage", "stage_entered_at"], name="deal_stage_idx"),
             models.Index(fields=["-updated_at", "-id"], name="deal_recent_idx"),
             # The deal list's sorts (amount, expected close, days in stage, last activity).
@@ -155,9 +159,17 @@ class Deal(VersionedModel):
             # in the order of the page, whatever the statistics say (issue 20).
             models.Index(fields=["owner", "-updated_at", "-id"], name="deal_owner_recent_idx"),
             models.Index(fields=["owner", "amount", "id"], name="deal_owner_amount_idx"),
-            models.Index(fields=["owner", "expected_close_date", "id"], name="deal_owner_close_idx"),
+            # (+ stage and amount: covering for the targets' forecast of open deals closing in a period)
+            models.Index(
+                fields=["owner", "expected_close_date", "id", "stage", "amount"], name="deal_owner_close_idx"
+            ),
             models.Index(fields=["owner", "stage_entered_at", "id"], name="deal_owner_entered_idx"),
             models.Index(fields=["owner", "last_activity_at", "id"], name="deal_owner_activity_idx"),
+            # The targets' new deals: a member's deals created in a period, from the index alone.
+            models.Index(fields=["owner", "created_at"], name="deal_owner_created_idx"),
+            # The deal list's totals of a kind (everyone's open deals): a range per stage holding the
+            # archived flag and the amount, so the totals read only the index entries they count.
+            models.Index(fields=["stage", "archived_at", "amount"], name="deal_stage_totals_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),

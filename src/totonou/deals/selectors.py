@@ -30,17 +30,25 @@ DEAL_ORDERS: dict[str, tuple[Any, ...]] = {
 }
 
 
+def _filtered(*, user: Any, filters: DealFilter | None) -> QuerySet[Deal]:
+    """The deals the user may see, filtered; archived ones left out unless ``filters.archived`` (a
+    FilterSchema skips None values: the default is applied here). Without ``filters``, every deal."""
+    queryset = Deal.objects.visible_to(user)
+    if filters is not None:
+        queryset = filters.filter(queryset)
+        if not filters.archived:
+            queryset = queryset.filter(archived_at__isnull=True)
+    return queryset
+
+
 def deal_list(*, user: Any, filters: DealFilter | None = None) -> QuerySet[Deal]:
     """Deals the user may see with customer, owner, stage, loss reason and contact, ordered by
     ``filters.sort`` (most recently changed by default). With ``filters``, archived deals are left out
-    unless ``filters.archived``; without (a lookup by id), every deal."""
-    queryset = Deal.objects.visible_to(user).select_related(
+    unless ``filters.archived``; without (a lookup by id), every deal. A list page reads it through
+    ``core.list_page.IdsFirst`` (the page's ids through the sort's index, then their rows)."""
+    queryset = _filtered(user=user, filters=filters).select_related(
         "customer", "owner", "stage", "loss_reason", "contact"
     )
-    if filters is not None:
-        queryset = filters.filter(queryset)
-        if not filters.archived:  # a FilterSchema skips None values: the default is applied here
-            queryset = queryset.filter(archived_at__isnull=True)
     order = DEAL_ORDERS[(filters.sort if filters is not None else None) or "recent"]
     return queryset.order_by(*order)
 
@@ -55,16 +63,18 @@ class DealTotals:
     weighted_amount: int
 
 
-def deal_totals(queryset: QuerySet[Deal]) -> DealTotals:
-    """One aggregate query over ``queryset`` (its order and joins dropped)."""
-    row = (
-        queryset.order_by()
-        .select_related(None)
-        .aggregate(
-            total_count=Count("id"),
-            total_amount=Sum("amount"),
-            total_weighted=Sum(F("amount") * F("stage__probability"), output_field=BigIntegerField()),
-        )
+def deal_totals(*, user: Any, filters: DealFilter) -> DealTotals:
+    """One aggregate query over the deals ``deal_list`` lists with ``filters`` (the same rows). The kind
+    (open, won, lost) is compared here through the stages it joins, not as the page's ``+stage_id``:
+    each stage of the kind is a range of ``deal_stage_totals_idx``, which holds the archived flag and
+    the amount, so the totals of every open deal read the open deals' index entries and nothing else."""
+    queryset = _filtered(user=user, filters=filters.model_copy(update={"kind": None}))
+    if filters.kind:
+        queryset = queryset.filter(stage__kind=filters.kind)
+    row = queryset.order_by().aggregate(
+        total_count=Count("id"),
+        total_amount=Sum("amount"),
+        total_weighted=Sum(F("amount") * F("stage__probability"), output_field=BigIntegerField()),
     )
     return DealTotals(
         count=int(row["total_count"] or 0),

@@ -220,9 +220,14 @@ def _zone_summaries(
     owned = Customer.objects.filter(owner_id__in=ids, archived_at__isnull=True)
     thresholds = thresholds_in_force(customers=owned)
     before = period.first_day - datetime.timedelta(days=1)
+    gone_past = owned.filter(
+        uncontacted_q(thresholds=thresholds, days=None, today=period.last_day, zone=zone)
+    ).exclude(uncontacted_q(thresholds=thresholds, days=None, today=before, zone=zone))
+    # The rule is judged in a subquery that reads only the covering ``customer_uncontacted_idx``; the
+    # few customers it finds are then read by id in name order (sorting by name in the same query read
+    # every owned customer's row from the table: 22 → 8 ms for a team's week on the large set).
     past_threshold = _by_owner(
-        owned.filter(uncontacted_q(thresholds=thresholds, days=None, today=period.last_day, zone=zone))
-        .exclude(uncontacted_q(thresholds=thresholds, days=None, today=before, zone=zone))
+        Customer.objects.filter(pk__in=gone_past.order_by().values("pk"))
         .order_by("name", "pk")
         .values_list("owner_id", "pk")
     )

@@ -28,7 +28,8 @@ SQLITE_TRIGGERS = (
     f"""CREATE TRIGGER IF NOT EXISTS search_document_ad AFTER DELETE ON {TABLE} BEGIN
         INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, tokens) VALUES ('delete', old.id, old.tokens);
     END""",  # noqa: S608
-    f"""CREATE TRIGGER IF NOT EXISTS search_document_au AFTER UPDATE ON {TABLE} BEGIN
+    # Only a change of the tokens or the key touches FTS5: a bulk reassign updates owners only.
+    f"""CREATE TRIGGER IF NOT EXISTS search_document_au AFTER UPDATE OF id, tokens ON {TABLE} BEGIN
         INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, tokens) VALUES ('delete', old.id, old.tokens);
         INSERT INTO {FTS_TABLE}(rowid, tokens) VALUES (new.id, new.tokens);
     END""",  # noqa: S608
@@ -131,17 +132,25 @@ def page_sql(
 
 
 def matching_ids_sql(
-    connection: BaseDatabaseWrapper, *, kind: str, query_terms: list[text.Term], low: int, high: int
+    connection: BaseDatabaseWrapper,
+    *,
+    kind: str,
+    query_terms: list[text.Term],
+    low: int,
+    high: int,
+    object_id_mask: int,
 ) -> tuple[str, list[Any]]:
     """The object ids of every document of ``kind`` (keys in ``[low, high]``) matching every term, for
     a subquery (``pk IN (…)``): FTS5's postings on SQLite, the kind's GIN index on PostgreSQL. The rows
-    read are the matches, never the kind's every document."""
+    read are the matches, never the kind's every document. On SQLite the object id is read from the
+    key itself (its low bits, ``object_id_mask``: ``services.sort_key``), so the matches' documents are
+    not read at all (a common name's 1,500 matches: 8 ms of lookups before)."""
     if connection.vendor != "postgresql":
         sql = (
-            f"SELECT d.object_id FROM {FTS_TABLE} f JOIN {TABLE} d ON d.id = f.rowid "  # noqa: S608
+            f"SELECT f.rowid & %s FROM {FTS_TABLE} f "  # noqa: S608
             f"WHERE {FTS_TABLE} MATCH %s AND f.rowid BETWEEN %s AND %s"
         )
-        return sql, [text.fts5_query(query_terms), low, high]
+        return sql, [object_id_mask, text.fts5_query(query_terms), low, high]
     kind_literal = f"'{KINDS[KINDS.index(kind)]}'"  # one of the fixed kinds, never request input
     sql = (
         f"SELECT d.object_id FROM {TABLE} d WHERE d.kind = {kind_literal} "  # noqa: S608

@@ -16,7 +16,7 @@ from django.utils import timezone
 from totonou.core.links import absolute_url
 from totonou.search import backend, text
 from totonou.search.models import Document, Kind
-from totonou.search.services import key_range
+from totonou.search.services import MAX_OBJECT_ID, key_range
 from totonou.search.sources import sources
 
 #: Longest query accepted (characters).
@@ -127,7 +127,12 @@ def matching_ids(*, kind: str, q: str, using: str = DEFAULT_DB_ALIAS) -> RawSQL 
         return None
     low, high = key_range(kind)
     sql, params = backend.matching_ids_sql(
-        connections[using], kind=kind, query_terms=query_terms, low=low, high=high
+        connections[using],
+        kind=kind,
+        query_terms=query_terms,
+        low=low,
+        high=high,
+        object_id_mask=MAX_OBJECT_ID,
     )
     return RawSQL(sql, params)  # noqa: S611 — constant SQL; the query is a parameter
 

@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Min, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Min, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
@@ -122,17 +122,29 @@ def _earliest_start(member: User, condition: Q) -> Subquery:
     )
 
 
-def my_day_waiting(*, user: Any, member: User, before: datetime.datetime, limit: int) -> Capped:
+def my_day_waiting(
+    *, user: Any, member: User, before: datetime.datetime, now: datetime.datetime, limit: int
+) -> tuple[Capped, int]:
     """``member``'s plans that started before ``before`` (today's midnight) and have no result yet,
-    oldest first: the queue to turn into results."""
+    oldest first: the queue to turn into results; and how many plans wait for a result in all
+    (``my_day_waiting_count``: today's started ones too). The two counts are one query."""
     filters = ActivityFilter(owner=member.pk, status="planned", end=before)
-    return _capped(_activities(user, filters).order_by("starts_at", "id"), limit)
+    rows = list(_activities(user, filters).order_by("starts_at", "id")[:limit])
+    counts = _waiting(user, member.pk, now).aggregate(
+        earlier=Count("pk", filter=Q(starts_at__lt=before)), waiting=Count("pk")
+    )
+    # ``before`` is not after ``now``: the plans of earlier days are among those waiting.
+    return Capped(rows, counts["earlier"]), counts["waiting"]
+
+
+def _waiting(user: Any, member_id: int, now: datetime.datetime) -> QuerySet[Activity]:
+    return Activity.objects.visible_to(user).filter(waiting_for_result_q(now), owner_id=member_id)
 
 
 def my_day_waiting_count(*, user: Any, member_id: int, now: datetime.datetime) -> int:
     """How many of ``member``'s plans wait for a result (``waiting_for_result_q``): those of earlier
     days listed under "Waiting for a result", and today's whose start has passed (tagged in Today)."""
-    return Activity.objects.visible_to(user).filter(waiting_for_result_q(now), owner_id=member_id).count()
+    return _waiting(user, member_id, now).count()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from totonou.activities.filters import ActivityFilter
 from totonou.activities.selectors import activity_timeline, comment_thread
 from totonou.core.bounds import clamp_days
 from totonou.core.htmx import htmx_target, render_page
-from totonou.core.list_page import ListPage
+from totonou.core.list_page import IdsFirst, ListPage
 from totonou.deals.filters import DealFilter
 from totonou.deals.history import deal_stays
 from totonou.deals.models import Stage
@@ -83,8 +83,9 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
     """Deals, most recently changed first, filtered by stage and owner (``DealFilter``)."""
     user = signed_in_user(request)
     filters, errors = DEALS.filters(request, _with_default_owner(request, user))
-    deals = deal_list(user=user, filters=filters)
-    totals = deal_totals(deals)
+    totals = deal_totals(user=user, filters=filters)
+    # The totals' count pages the list: no second COUNT query.
+    deals = IdsFirst(deal_list(user=user, filters=filters), count=totals.count)
     context = {
         "totals": totals,
         "sorts": DEAL_SORTS,
@@ -98,8 +99,7 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
             (name, getattr(filters, name)) for name in FIGURE_FILTERS if getattr(filters, name) is not None
         ],
     }
-    # The totals' count pages the list: no second COUNT query.
-    return DEALS.render(request, deals, filters=filters, errors=errors, context=context, count=totals.count)
+    return DEALS.render(request, deals, filters=filters, errors=errors, context=context)
 
 
 @require_GET

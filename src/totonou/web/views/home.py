@@ -321,8 +321,9 @@ def _my_day_context(
         ]
 
     todays = my_day_today(user=viewer, member=member, start=start, end=end, limit=TODAY_SHOWN)
-    waiting = my_day_waiting(user=viewer, member=member, before=start, limit=WAITING_SHOWN)
-    waiting_count = my_day_waiting_count(user=viewer, member_id=member.pk, now=timezone.now())
+    waiting, waiting_count = my_day_waiting(
+        user=viewer, member=member, before=start, now=timezone.now(), limit=WAITING_SHOWN
+    )
     key_due, key_due_total = my_day_key_customers_due(
         user=viewer, member=member, today=today, limit=KEY_CUSTOMERS_SHOWN
     )

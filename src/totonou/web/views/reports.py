@@ -37,6 +37,7 @@ from totonou.reports.selectors import (
     activity_type_slugs,
     report_detail,
     report_list,
+    week_summaries,
     week_summary,
 )
 from totonou.reports.services import REFLECTION_FIELDS, can_review
@@ -169,7 +170,10 @@ def _last_week_figures(
     was submitted (what the rep reported then), else live."""
     if previous is not None and previous.status != WeeklyReport.Status.DRAFT and previous.snapshot:
         return dict(previous.snapshot["figures"])
-    return week_summary(author=author, week=shift_week(week, -1), now=now, types=types).figures
+    last_week = shift_week(week, -1)
+    return week_summaries(authors=[author], week=last_week, now=now, types=types, figures_only=True)[
+        author.pk
+    ].figures
 
 
 def _change_label(change: int, *, money: bool) -> str:
