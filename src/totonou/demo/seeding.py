@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from totonou.activities.models import Activity, ActivityEvent, Comment, Mention, Reaction
+from totonou.activities.rebuild import database_analyze, deals_last_activity_rebuild
 from totonou.customers.models import Contact, Customer, Segment
 from totonou.deals.models import Deal, StageChange
 from totonou.demo.activities import make_activities
@@ -208,10 +208,10 @@ def seed(
                 ),
             )
         with timer.phase("deal last activities"):
-            latest = Activity.objects.using(using).filter(deal=OuterRef("pk"), status=Activity.Status.DONE)
-            Deal.objects.using(using).update(
-                last_activity_at=Subquery(latest.order_by("-starts_at", "-id").values("starts_at")[:1])
-            )
+            # As `totonou rebuild` does it (one rule, in chunks), after statistics: without them
+            # PostgreSQL walked every activity for each deal (over an hour at the large size).
+            database_analyze(using=using)
+            deals_last_activity_rebuild(using=using)
         with timer.phase("sequences"):
             writer.reset_sequences(SEEDED_MODELS)
         with timer.phase("strategies"):
