@@ -15,15 +15,10 @@ FTS_TABLE = "search_document_fts"
 KINDS = ("activity", "customer", "contact", "deal")
 GIN_INDEXES = {kind: f"search_document_tokens_{kind}_idx" for kind in KINDS}
 #: PostgreSQL first looks for matches among the newest documents: this many per wanted result, at least
-#: the minimum.
+#: the minimum. Activities start with the plans ahead, which have no notes yet: they look further.
 PROBE_FACTOR = 100
-PROBE_MINIMUM: dict[str, int] = {}
+PROBE_MINIMUM = {"activity": 50_000}
 PROBE_DEFAULT_MINIMUM = 2000
-#: PostgreSQL: a document's tokens also hold the lexeme of its key's bucket (``~`` and the key shifted
-#: right by this: one kind's documents dated within 2**13 minutes, about 5.7 days), so the GIN index
-#: finds a word's matches within one bucket without reading the others' rows. Tokens are letters and
-#: digits only: no word can look like a bucket.
-BUCKET_SHIFT = 46
 
 # Constant names only: no outside input reaches this SQL.
 SQLITE_TRIGGERS = (
@@ -78,23 +73,6 @@ def tokens_value(connection: BaseDatabaseWrapper, source: str) -> str:
     return text.token_text(source)
 
 
-def bucket_lexeme(key: int) -> str:
-    return f"~{key >> BUCKET_SHIFT}"
-
-
-def with_bucket(connection: BaseDatabaseWrapper, tokens: str, key: int) -> str:
-    """``tokens`` (from ``tokens_value``) of the document with sort key ``key``, with its bucket's
-    lexeme on PostgreSQL (``BUCKET_SQL`` is the same rule in SQL)."""
-    if connection.vendor != "postgresql":
-        return tokens
-    bucket = f"'{bucket_lexeme(key)}'"
-    return f"{tokens} {bucket}" if tokens else bucket
-
-
-#: The bucket lexeme of a row's key (``id``) as a ``tsvector``, in SQL (the migration that added them).
-BUCKET_SQL = f"array_to_tsvector(ARRAY['~' || (id >> {BUCKET_SHIFT})::text])"
-
-
 def tokens_placeholder(connection: BaseDatabaseWrapper) -> str:
     return "%s::tsvector" if connection.vendor == "postgresql" else "%s"
 
@@ -127,38 +105,28 @@ def page_sql(
             "ORDER BY f.rowid DESC LIMIT %s OFFSET %s"
         )
         return sql, [text.fts5_query(query_terms), low, high, *params, limit, offset]
-    # PostgreSQL cannot estimate how many documents a phrase matches, and the good plans are far apart:
-    # a frequent word is found fastest by walking the key backwards, a rare one through the GIN index,
-    # and a word frequent overall but absent from the newest documents by neither (the walk reads every
-    # newer document, the GIN index every match). So one statement looks among the newest documents
-    # first, and only when that finds too few (a one-time filter) asks the kind's GIN index bucket by
-    # bucket, newest first (``tokens @@ query & bucket``: the index intersects the word's postings with
-    # the bucket's, so only the bucket's matches are read), stopping as soon as it has enough.
-    # ORDER BY id + 0 keeps the planner from walking the key instead of using the GIN index.
+    # PostgreSQL cannot estimate how many documents a phrase matches, and the two good plans are far
+    # apart: a frequent word is found fastest by walking the key backwards, a rare one through the GIN
+    # index. Do both in one statement: look among the newest documents first, and only when that finds
+    # too few (a one-time filter) ask the kind's GIN index (ORDER BY id + 0 keeps the planner from
+    # walking the key instead).
     need = offset + limit
     probe = max(need * PROBE_FACTOR, PROBE_MINIMUM.get(kind, PROBE_DEFAULT_MINIMUM))
     query = text.tsquery_literal(query_terms)
     kind_literal = f"'{KINDS[KINDS.index(kind)]}'"  # one of the fixed kinds, never request input
-    ends = f"FROM {TABLE} e WHERE e.id BETWEEN %s AND %s"
     sql = (
         f"WITH probe AS MATERIALIZED (SELECT {COLUMNS} FROM ("  # noqa: S608
         f"SELECT d.* FROM {TABLE} d WHERE d.id BETWEEN %s AND %s{extra} "
         f"ORDER BY d.id DESC LIMIT %s) d WHERE d.tokens @@ %s::tsquery ORDER BY d.id DESC LIMIT %s) "
-        "SELECT * FROM probe WHERE (SELECT count(*) FROM probe) >= %s UNION ALL "
-        "SELECT * FROM (SELECT m.* FROM generate_series("
-        f"(SELECT max(e.id) {ends}) >> {BUCKET_SHIFT}, (SELECT min(e.id) {ends}) >> {BUCKET_SHIFT}, -1"
-        ") AS b(bucket) CROSS JOIN LATERAL ("
-        f"SELECT {COLUMNS} FROM {TABLE} d WHERE d.kind = {kind_literal} "
-        "AND d.tokens @@ (%s::tsquery && quote_literal('~' || b.bucket)::tsquery) "
-        f"AND d.id BETWEEN %s AND %s{extra} ORDER BY d.id + 0 DESC LIMIT %s) m LIMIT %s) g "
+        "SELECT * FROM probe UNION "
+        f"SELECT * FROM (SELECT {COLUMNS} FROM {TABLE} d WHERE d.kind = {kind_literal} "
+        f"AND d.tokens @@ %s::tsquery AND d.id BETWEEN %s AND %s{extra} ORDER BY d.id + 0 DESC LIMIT %s) g "
         "WHERE (SELECT count(*) FROM probe) < %s "
         "ORDER BY 1 DESC LIMIT %s OFFSET %s"
     )
     return sql, [
         low, high, *params, probe, query, need,
-        need,
-        low, high, low, high,
-        query, low, high, *params, need, need,
+        query, low, high, *params, need,
         need, limit, offset,
     ]  # fmt: skip
 

@@ -56,9 +56,8 @@ Row = tuple[Any, ...]
 def _row(connection: BaseDatabaseWrapper, document: DocumentData, tokens: Callable[[str], str]) -> Row:
     title = document.title[:300]
     body = document.body
-    key = sort_key(document.kind, document.date, document.object_id)
     return (
-        key,
+        sort_key(document.kind, document.date, document.object_id),
         document.kind,
         document.object_id,
         title,
@@ -66,7 +65,7 @@ def _row(connection: BaseDatabaseWrapper, document: DocumentData, tokens: Callab
         connection.ops.adapt_datetimefield_value(document.date),
         document.owner_id,
         document.customer_id,
-        backend.with_bucket(connection, tokens(f"{title}\n{body}"), key),
+        tokens(f"{title}\n{body}"),
     )
 
 
