@@ -125,16 +125,22 @@ def _feed_path(ctx: Context) -> str:
 
 
 def _feed_changed(ctx: Context) -> Request:
-    """The feed as a calendar client gets it after something changed: the whole-feed cache is empty,
-    the unchanged events come from the per-event cache (``activities/calendar_feed.py``)."""
-    from django.core.cache import cache
+    """The feed as a calendar client gets it after one of the rep's plans changed (its version and
+    ``updated_at`` move, as an edit does): the whole-feed cache misses, the changed plan's day is read
+    and written again, the other days come from the day chunks (``activities/calendar_feed.py``)."""
+    from django.db.models import F
 
-    from totonou.activities.calendar_feed import feed_cache_key, feed_etag, feed_owner_ids
-    from totonou.users.models import CalendarFeed
+    from totonou.activities.models import Activity
 
     path = _feed_path(ctx)
-    feed = CalendarFeed.objects.select_related("user").get(user=ctx.rep)
-    cache.delete(feed_cache_key(feed_etag(feed, feed_owner_ids(feed), now=timezone.now())))
+    ctx.counter[0] += 1
+    day = timezone.now() + datetime.timedelta(days=ctx.counter[0] % 30)
+    changed = (
+        Activity.objects.filter(owner=ctx.rep, starts_at__gte=day)
+        .order_by("starts_at", "id")
+        .values("pk")[:1]
+    )
+    Activity.objects.filter(pk__in=changed).update(version=F("version") + 1, updated_at=timezone.now())
     return Request("GET", path)
 
 

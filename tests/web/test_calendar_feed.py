@@ -273,3 +273,76 @@ def test_a_busy_feed_rebuilds_only_what_changed(world, client, monkeypatch):
     second = read(client, token)
     assert written == [world.plain_activity.pk]  # one event written again, 451 from the cache
     assert "Changed" in str(events(second)[uid(world.plain_activity)]["SUMMARY"])
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 12, 2, 23, 59, 59, 999999, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 3, 0, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 3, 8, 59, 59, tzinfo=datetime.UTC),  # 17:59:59 in Tokyo
+        datetime.datetime(2026, 12, 3, 15, 0, tzinfo=datetime.UTC),  # Tokyo's midnight
+    ],
+)
+def test_the_feeds_day_rule_agrees_in_sql_and_python(world, moment):
+    """The day chunks are keyed on ``UTCDay`` (SQL) and filled by ``utc_day`` (Python): the same day."""
+    from totonou.activities.calendar_feed import UTCDay, utc_day
+    from totonou.activities.models import Activity
+
+    Activity.objects.filter(pk=world.plain_activity.pk).update(
+        starts_at=moment, ends_at=moment + datetime.timedelta(hours=1)
+    )
+    day = Activity.objects.filter(pk=world.plain_activity.pk).annotate(day=UTCDay("starts_at"))
+    assert day.values_list("day", flat=True).get().isoformat() == utc_day(moment) == moment.date().isoformat()
+
+
+def test_a_change_writes_only_its_day_again(world, client, monkeypatch):
+    """After a change the feed is put together from the day chunks: only the changed plan's day is read
+    from the database again, and within it only the changed event is written again."""
+    from totonou.activities import calendar_feed
+
+    start = timezone.now().replace(hour=1, minute=0, second=0, microsecond=0)
+    others = [
+        ActivityFactory(
+            owner=world.rep, customer=world.customer, starts_at=start + datetime.timedelta(days=d)
+        )
+        for d in (3, 3, 4, 5)
+    ]
+    _feed, token = calendar_feed_rotate(actor=world.rep)
+    assert len(events(read(client, token))) == 6
+
+    read_days: list[list[str]] = []
+    written: list[int] = []
+    days_rows, make_event = calendar_feed._days_rows, calendar_feed._event
+
+    def counting_days(owner_ids, dates, *, now):
+        read_days.append(dates)
+        return days_rows(owner_ids, dates, now=now)
+
+    def counting_event(row, *, with_owner):
+        written.append(row["id"])
+        return make_event(row, with_owner=with_owner)
+
+    monkeypatch.setattr(calendar_feed, "_days_rows", counting_days)
+    monkeypatch.setattr(calendar_feed, "_event", counting_event)
+    services.activity_update(actor=world.rep, activity=others[0], subject="Moved on")
+    again = events(read(client, token))
+    assert read_days == [[calendar_feed.utc_day(others[0].starts_at)]]
+    assert written == [others[0].pk]
+    assert len(again) == 6 and "Moved on" in str(again[uid(others[0])]["SUMMARY"])
+    assert str(again[uid(others[1])]["SUMMARY"]) == str(
+        events(read(client, token))[uid(others[1])]["SUMMARY"]
+    )
+
+    read_days.clear()
+    Activity = type(others[1])
+    Activity.objects.filter(pk=others[1].pk).delete()  # its day keeps one plan: read again
+    gone = events(read(client, token))
+    assert read_days == [[calendar_feed.utc_day(others[1].starts_at)]]
+    assert uid(others[1]) not in gone and uid(others[0]) in gone and len(gone) == 5
+
+    read_days.clear()
+    Activity.objects.filter(pk=others[2].pk).delete()  # its day is empty now: nothing to read
+    gone = events(read(client, token))
+    assert read_days == []
+    assert uid(others[2]) not in gone and len(gone) == 4
