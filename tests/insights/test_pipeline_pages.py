@@ -90,6 +90,21 @@ def test_stalled_list(world):  # noqa: F811
     assert f"/activities/new/?deal={d['d9'].pk}&amp;customer={d['d9'].customer_id}&amp;mode=plan" in html
 
 
+def test_the_stalled_list_pages_and_counts_every_stalled_deal(world, monkeypatch):  # noqa: F811
+    from totonou.web.views import pipeline as views
+
+    monkeypatch.setattr(views, "STALLED_PAGE_SIZE", 3)
+    d = world.deals
+    client = client_for(world.people.manager)
+    pages = []
+    for number in (1, 2):
+        html = client.get(f"{STALLED}?team=&page={number}").content.decode()
+        assert "4 stalled deals" in html  # the count is of all of them, not of the page
+        assert f"Page {number} of 2" in html
+        pages.append([int(pk) for pk in re.findall(r'class="stalled-item" data-deal="(\d+)"', html)])
+    assert pages == [[d["d5"].pk, d["d7"].pk, d["d9"].pk], [d["d8"].pk]]
+
+
 def test_picker_moves_to_an_open_stage_and_returns_to_the_board(world):  # noqa: F811
     deal = world.deals["d10"]
     client = client_for(world.people.owner)

@@ -193,15 +193,20 @@ def planned_contact_customers(now: datetime.datetime) -> QuerySet[Activity, Any]
     return planned_contacts_ahead(now).order_by().values("customer_id")
 
 
-def planned_contact_ahead(now: datetime.datetime, customer: Any = None) -> Subquery:
-    """Per customer (``customer``: the customer id expression, default ``OuterRef("pk")``), one of its
-    planned contacts ahead, or NULL: ``IsNull(planned_contact_ahead(now), False)`` is "has one". For the
-    few rows of a page an index seek per customer is cheaper than reading every plan. A scalar subquery
-    with LIMIT 1 rather than an EXISTS, which PostgreSQL would turn into an anti-join over every plan (it
-    underestimates how many plans lie ahead: status and start are correlated)."""
-    customer = OuterRef("pk") if customer is None else customer
-    plans = planned_contacts_ahead(now).filter(customer_id=customer).order_by().values("pk")
-    return Subquery(plans[:1])
+def planned_contact_ahead(now: datetime.datetime, customer: Any = None, *, deal: Any = None) -> Subquery:
+    """Per customer (``customer``: the customer id expression, default ``OuterRef("pk")``), or per deal
+    with ``deal`` (the deal id expression), one of its planned contacts ahead, or NULL:
+    ``IsNull(planned_contact_ahead(now), False)`` is "has one". For the few rows of a page an index seek
+    per customer is cheaper than reading every plan. A scalar subquery with LIMIT 1 rather than an
+    EXISTS, which PostgreSQL would turn into an anti-join, or a hash, over every plan (it underestimates
+    how many plans lie ahead: status and start are correlated; a rep's stalled-deal count took 47 ms)."""
+    if deal is not None:
+        plans = planned_contacts_ahead(now).filter(deal_id=deal)
+    else:
+        plans = planned_contacts_ahead(now).filter(
+            customer_id=OuterRef("pk") if customer is None else customer
+        )
+    return Subquery(plans.order_by().values("pk")[:1])
 
 
 def next_planned_contacts(

@@ -55,7 +55,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     F,
     OuterRef,
     Q,
@@ -66,10 +65,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from totonou.activities.selectors import planned_contacts_ahead
+from totonou.activities.selectors import planned_contact_ahead, planned_contacts_ahead
 from totonou.core.bounds import clamp_days
 from totonou.deals import history
 from totonou.deals.models import Deal, LossReason, Stage
@@ -113,14 +113,15 @@ def _in_stage_q(now: datetime.datetime, stages: Iterable[Stage]) -> Q:
     return rule
 
 
-def _planned_ahead(now: datetime.datetime) -> Exists:
-    return Exists(planned_contacts_ahead(now).filter(deal_id=OuterRef("pk")))
+def _nothing_planned_ahead(now: datetime.datetime) -> IsNull:
+    """No planned contact ahead on the deal: one index seek per deal (``planned_contact_ahead``)."""
+    return IsNull(planned_contact_ahead(now, deal=OuterRef("pk")), True)
 
 
 def _no_activity_q(now: datetime.datetime) -> Q:
     limit = now - datetime.timedelta(days=stalled_no_activity_days())
-    return (Q(last_activity_at__lt=limit) | Q(last_activity_at__isnull=True, created_at__lt=limit)) & ~Q(
-        _planned_ahead(now)
+    return (Q(last_activity_at__lt=limit) | Q(last_activity_at__isnull=True, created_at__lt=limit)) & Q(
+        _nothing_planned_ahead(now)
     )
 
 

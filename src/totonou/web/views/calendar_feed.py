@@ -2,7 +2,7 @@
 its management on the settings page, and one activity as an ``.ics`` file.
 
 A wrong, rotated or revoked token answers a bare 404, the same as any unknown URL. The feed answers
-conditional requests: ``If-None-Match`` with the current ETag → 304 after one grouped query.
+conditional requests: ``If-None-Match`` with the current ETag → 304 after one aggregate query.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from totonou.activities.calendar_feed import (
     activity_ics,
-    feed_days,
     feed_etag,
     feed_owner_ids,
     feed_response_body,
@@ -45,13 +44,12 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     now = timezone.now()
     owner_ids = feed_owner_ids(feed)
-    days = feed_days(owner_ids, now=now)
-    etag = feed_etag(feed, owner_ids, now=now, days=days)
+    etag = feed_etag(feed, owner_ids, now=now)
     quoted = f'"{etag}"'
     if quoted in parse_etags(request.headers.get("If-None-Match", "")):
         response: HttpResponse = HttpResponseNotModified()
     else:
-        body = feed_response_body(feed, owner_ids, etag=etag, now=now, days=days)
+        body = feed_response_body(feed, owner_ids, etag=etag, now=now)
         response = HttpResponse(body, content_type=CONTENT_TYPE)
         response["Content-Disposition"] = 'inline; filename="totonou.ics"'
     response["ETag"] = quoted

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -84,22 +85,28 @@ def pipeline_board(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "pipeline/board.html", context)
 
 
+STALLED_PAGE_SIZE = 50
+
+
 @require_GET
 def stalled_list(request: HttpRequest) -> HttpResponse:
-    """The stalled deals grouped by stage and owner, each with its reason and "plan the next step"."""
+    """The stalled deals grouped by stage and owner, each with its reason and "plan the next step",
+    ``STALLED_PAGE_SIZE`` a page (a team can have thousands: the count is of all of them)."""
     user, filters, errors, kept = _filters(request)
     now = timezone.now()
     deals = selectors.pipeline_deals(user=user, filters=filters)
-    rows = list(selectors.stalled_deals(deals, now=now).select_related("customer", "owner", "stage")[:500])
+    stalled = selectors.stalled_deals(deals, now=now).select_related("customer", "owner", "stage")
+    page = Paginator(stalled, STALLED_PAGE_SIZE).get_page(request.GET.get("page"))
     groups: list[dict[str, Any]] = []
-    for deal in rows:
+    for deal in page.object_list:
         deal.days_in_stage = (now - deal.stage_entered_at).days  # type: ignore[attr-defined]
         if not groups or groups[-1]["stage"].pk != deal.stage_id or groups[-1]["owner"].pk != deal.owner_id:
             groups.append({"stage": deal.stage, "owner": deal.owner, "deals": []})
         groups[-1]["deals"].append(deal)
     context = {
         "groups": groups,
-        "count": len(rows),
+        "count": page.paginator.count,
+        "page": page,
         "filters": filters,
         "errors": errors,
         "query": kept,
