@@ -203,9 +203,8 @@ def planned_contact_ahead(now: datetime.datetime, customer: Any = None, *, deal:
     if deal is not None:
         plans = planned_contacts_ahead(now).filter(deal_id=deal)
     else:
-        plans = planned_contacts_ahead(now).filter(
-            customer_id=OuterRef("pk") if customer is None else customer
-        )
+        customer_id: Any = OuterRef("pk") if customer is None else customer
+        plans = planned_contacts_ahead(now).filter(customer_id=customer_id)
     return Subquery(plans.order_by().values("pk")[:1])
 
 

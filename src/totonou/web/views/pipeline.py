@@ -99,7 +99,7 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(stalled, STALLED_PAGE_SIZE).get_page(request.GET.get("page"))
     groups: list[dict[str, Any]] = []
     for deal in page.object_list:
-        deal.days_in_stage = (now - deal.stage_entered_at).days  # type: ignore[attr-defined]
+        deal.days_in_stage = (now - deal.stage_entered_at).days
         if not groups or groups[-1]["stage"].pk != deal.stage_id or groups[-1]["owner"].pk != deal.owner_id:
             groups.append({"stage": deal.stage, "owner": deal.owner, "deals": []})
         groups[-1]["deals"].append(deal)
