@@ -67,6 +67,35 @@ def test_board_cards(world):  # noqa: F811
     assert "4 stalled" in html
 
 
+def test_a_board_card_in_full(world):  # noqa: F811
+    """The card is written in Python (``web.pipeline_card``): every value escaped, the picker on the
+    deal's own stage, the next step's date and subject, the time in the stage, in either language."""
+    d10 = world.deals["d10"]
+    Deal.objects.filter(pk=d10.pk).update(title="<b>Big</b> & co")
+    d10.customer.__class__.objects.filter(pk=d10.customer_id).update(name='"Quote" <i>Mart</i>')
+    d10.refresh_from_db()
+    html = client_for(world.people.manager).get(f"{BOARD}?team=").content.decode()
+    card = html[html.index(f'data-deal="{d10.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert "&lt;b&gt;Big&lt;/b&gt; &amp; co" in card and "<b>" not in card
+    assert "&quot;Quote&quot; &lt;i&gt;Mart&lt;/i&gt;" in card and "<i>" not in card
+    assert f'data-version="{d10.version}"' in card
+    assert f'<a href="/deals/{d10.pk}/">' in card
+    assert f'action="/deals/{d10.pk}/stage/"' in card and f'data-stage-url="/deals/{d10.pk}/stage/"' in card
+    selected = re.findall(r'<option value="(\d+)" selected>', card)
+    assert selected == [str(d10.stage_id)]
+    assert re.findall(r"<option [^>]*>([^<]*)</option>", card)[-2:] == ["Won ✓", "Lost ✕"]
+    assert "2\xa0days in stage" in card
+    assert '<p class="pipeline-card__next">' in card and "No next step" not in card
+    assert 'name="csrfmiddlewaretoken"' in card and 'name="next" value="/pipeline/?team="' in card
+    client = client_for(world.people.manager)
+    ja = client.get(f"{BOARD}?team=", headers={"Accept-Language": "ja"}).content.decode()
+    card = ja[ja.index(f'data-deal="{world.deals["d8"].pk}"') :]
+    card = card[: card.index("</li>")]
+    assert "停滞: このステージに長く留まっています" in card and "次のアクションなし" in card
+    assert 'aria-label="重点顧客"' in card
+
+
 def test_board_default_scope_for_a_rep(world):  # noqa: F811
     html = client_for(world.people.owner).get(BOARD).content.decode()
     shown = set(re.findall(r'class="pipeline-card[^"]*" draggable="true" data-deal="(\d+)"', html))

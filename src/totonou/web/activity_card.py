@@ -128,7 +128,8 @@ def esc(value: Any) -> str:
 _SENTINEL = 987654321  # a pk no URL contains otherwise: reverse once, then fill in each item's pk
 
 
-def _url_shape(name: str) -> tuple[str, str]:
+def url_shape(name: str) -> tuple[str, str]:
+    """A URL with one integer argument as (head, tail): ``f"{head}{pk}{tail}"`` without a reverse per row."""
     head, tail = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL))
     return head, tail
 
@@ -152,8 +153,8 @@ class Kit:
         self.dates = {name: str(text) for name, text in DATE_MEANINGS.items()}
         self.weekdays = [str(WEEKDAYS_ABBR[day]) for day in range(7)]
         self.zone = timezone.get_current_timezone()
-        self.detail = _url_shape("activities:activity_detail")
-        self.reschedule = _url_shape("activities:activity_reschedule")
+        self.detail = url_shape("activities:activity_detail")
+        self.reschedule = url_shape("activities:activity_reschedule")
 
     def detail_url(self, pk: int) -> str:
         head, tail = self.detail

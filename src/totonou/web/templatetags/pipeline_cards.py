@@ -1,0 +1,29 @@
+"""The pipeline board's cards in templates (``totonou.web.pipeline_card``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from totonou.web.pipeline_card import BoardKit, board_cards
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def pipeline_cards(context: template.Context, deals: Any) -> SafeString:
+    """A column's cards; the page's ``all_stages``, ``board_url`` and ``now`` make one kit per render."""
+    found = context.render_context.get("pipeline_board_kit")
+    if found is None:
+        request = context.get("request")
+        found = context.render_context["pipeline_board_kit"] = BoardKit(
+            stages=context.get("all_stages") or [],
+            board_url=str(context.get("board_url") or ""),
+            csrf_token=get_token(request) if request is not None else "",
+            now=context.get("now") or timezone.now(),
+        )
+    return board_cards(deals, found)
