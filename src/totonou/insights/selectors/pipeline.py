@@ -196,7 +196,10 @@ def pipeline(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, 
     ``stalled_reason`` and ``next_planned_at`` annotated: one query per column, capped in SQL."""
     now = now or timezone.now()
     stages = open_stages()
-    deals = open_deals(queryset).order_by()
+    # The open stages by id (not by a join on the stage's kind): the planner then reads the deals of
+    # those stages through the index instead of joining every deal to its stage. The columns are the
+    # active open stages, so a deal in a retired open stage is in no column either way.
+    deals = queryset.filter(stage_id__in=[stage.pk for stage in stages], archived_at__isnull=True).order_by()
     rows = {
         row["stage_id"]: row
         for row in deals.values("stage_id").annotate(
@@ -220,19 +223,20 @@ def pipeline(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, 
         )
     if cards:
         next_plan = planned_contacts_ahead(now).filter(deal_id=OuterRef("pk")).order_by("starts_at", "id")
-        for column in columns:
-            if not column.count:
-                continue
-            column.deals = list(
-                deals.filter(stage_id=column.stage.pk)
-                .select_related("customer", "owner", "stage")
-                .annotate(
-                    stalled_reason=stalled_reason(now, stages),
-                    next_planned_at=Subquery(next_plan.values("starts_at")[:1]),
-                    next_planned_subject=Subquery(next_plan.values("subject")[:1]),
-                )
-                .order_by("stage_entered_at", "id")[:cards]
+        # Annotated once; each column only adds its stage (resolving the expressions per column was a
+        # fifth of the board's time).
+        cards_of = (
+            deals.select_related("customer", "owner", "stage")
+            .annotate(
+                stalled_reason=stalled_reason(now, stages),
+                next_planned_at=Subquery(next_plan.values("starts_at")[:1]),
+                next_planned_subject=Subquery(next_plan.values("subject")[:1]),
             )
+            .order_by("stage_entered_at", "id")
+        )
+        for column in columns:
+            if column.count:
+                column.deals = list(cards_of.filter(stage_id=column.stage.pk)[:cards])
     return Pipeline(
         as_of=now,
         stages=columns,
