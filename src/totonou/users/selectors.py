@@ -43,6 +43,12 @@ def managed_team_ids(*, user: Any, limit: int | None = None) -> list[int]:
     return list(teams[:limit] if limit is not None else teams)
 
 
+def team_member_ids(team_id: int) -> list[int]:
+    """Every user whose team is ``team_id`` (active or not): "a team's records" is "owned by one of these",
+    the same rule as ``owner__team_id`` but as a list of ids read first (see ``TeamScope``)."""
+    return list(User.objects.filter(team_id=team_id).order_by("pk").values_list("pk", flat=True))
+
+
 def mention_hint_users(*, user: Any, limit: int) -> list[User]:
     """The people of the user's teams (the one they belong to and those they manage): who a comment
     most likely @mentions, by username, at most ``limit``. One query."""

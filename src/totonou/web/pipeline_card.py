@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from totonou.core.money import format_money
-from totonou.web.activity_card import url_shape, esc, member_colour
+from totonou.web.activity_card import esc, member_colour, url_shape
 
 
 class BoardKit:

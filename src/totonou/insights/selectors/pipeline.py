@@ -71,6 +71,7 @@ from django.utils.translation import gettext as _
 
 from totonou.activities.selectors import planned_contact_ahead, planned_contacts_ahead
 from totonou.core.bounds import clamp_days
+from totonou.core.functions import Seconds
 from totonou.deals import history
 from totonou.deals.models import Deal, LossReason, Stage
 from totonou.targets.periods import FiscalPeriod, month_period, parse_period, period_containing, period_zone
@@ -563,17 +564,21 @@ def funnel(
     stages = open_stages()
     by_id = {stage.pk: FunnelStage(stage=stage) for stage in stages}
     all_stages = {stage.pk: stage for stage in Stage.objects.all()}
-    entries = history.stage_entries(queryset, start, end, list(by_id)).values_list(
-        "to_stage_id", "changed_at", "next_stage", "next_at"
+    # The time spent as seconds from the database: a year of a team's entries is thousands of rows, and
+    # reading two timestamps per row to subtract them was most of the funnel's time.
+    entries = (
+        history.stage_entries(queryset, start, end, list(by_id))
+        .annotate(spent=Seconds("next_at", "changed_at"))
+        .values_list("to_stage_id", "next_stage", "spent")
     )
-    for stage_id, changed_at, next_stage_id, next_at in entries:
+    for stage_id, next_stage_id, spent in entries:
         row = by_id[stage_id]
         row.entered += 1
         outcome = history.outcome_of(row.stage, all_stages.get(next_stage_id) if next_stage_id else None)
         if outcome == "still":
             row.still_there += 1
             continue
-        row.days.append(_days(next_at - changed_at))
+        row.days.append(_days(datetime.timedelta(seconds=round(spent, 3))))
         if outcome == "lost":
             row.lost += 1
         elif outcome == "forward":

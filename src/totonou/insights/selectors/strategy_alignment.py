@@ -27,9 +27,6 @@ from django.db.models import (
     BooleanField,
     Count,
     ExpressionWrapper,
-    F,
-    FloatField,
-    Func,
     OuterRef,
     Q,
     Subquery,
@@ -38,6 +35,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from totonou.activities.models import Activity
+from totonou.core.functions import Seconds
 from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal, Stage
 from totonou.insights.filters import MemberFilter, StrategyAlignmentFilter
@@ -214,27 +212,6 @@ def strategy_alignment(
             totals[index].add(week)
         result.append(MemberAlignment(user=member, weeks=member_weeks))
     return StrategyAlignment(strategy=strategy, as_of=now, periods=periods, members=result, totals=totals)
-
-
-class Seconds(Func):
-    """``ends_at - starts_at`` in seconds, computed by the database on both backends: a DurationField
-    subtraction on SQLite calls a Python function per row, slower than the rest of the query."""
-
-    output_field = FloatField()
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
-    arg_joiner = " - "
-
-    def __init__(self, end: str, start: str) -> None:
-        super().__init__(F(end), F(start))
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="((julianday(%(expressions)s)) * 86400.0)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
 
 
 def _hours(seconds: float | None) -> float:

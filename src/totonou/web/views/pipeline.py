@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from totonou.core.list_page import IdsFirst
 from totonou.customers.selectors import segment_list
 from totonou.deals.models import Stage
 from totonou.deals.selectors import stage_list
@@ -115,6 +116,9 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
     }
     return TemplateResponse(request, "pipeline/stalled.html", context)
 
+
+#: The most recent lost deals whose notes the analytics page lists.
+LOSS_NOTES_SHOWN = 100
 
 ANALYTICS_KEYS = ("owner", "team", "segment", "from", "to", "group_by", "period")
 
@@ -251,7 +255,9 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
         "loss_chart": charts.horizontal_bars(
             [(str(row.reason.pk), row.reason.name, row.count, None) for row in loss_rows]
         ),
-        "lost_deals": list(lost[:100]),
+        # ids first: joined to customers, owners and reasons, PostgreSQL hashed every deal and customer
+        # before it knew which hundred were the period's lost ones (190 ms; the ids alone: a few ms)
+        "lost_deals": IdsFirst(lost)[0:LOSS_NOTES_SHOWN],
         "forecast": forecast,
         "forecast_links": forecast_links,
         "forecast_chart": charts.horizontal_bars(
