@@ -22,6 +22,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -137,6 +138,10 @@ class PlanItem:
     activity: Activity
     list_name: str
     next_url: str
+    #: The viewer may record the plan's result: the item carries the three forms.
+    can_record: bool = False
+    #: The forms, when built for this item (a bound form, an open panel, an htmx response); a page's
+    #: items leave them to ``plan_actions_html``, which writes the page's forms once (``PlanStamp``).
     forms: dict[str, ActionForm] | None = None
     open: str = ""
     result: str = ""
@@ -186,25 +191,155 @@ def plan_item(
     open_action: str = "",
     result: str = "",
     error: str = "",
+    with_forms: bool = True,
 ) -> PlanItem:
+    """An item of My day; ``with_forms=False`` (the page's lists) leaves the forms to the page's stamp."""
     item = PlanItem(activity, list_name, next_url, open=open_action, result=result, error=error)
     if activity.status == Activity.Status.PLANNED and can_change_owned_by(viewer, activity.owner_id):
-        pk = activity.pk
-        item.forms = {
-            "complete": ActivityCompleteForm(
-                user=viewer, activity=activity, **plan_form_kwargs(pk, "complete")
-            ),
-            "reschedule": ActivityRescheduleForm(
-                user=viewer,
-                activity=activity,
-                initial={"starts_at": _suggested_start(activity), "version": activity.version},
-                **plan_form_kwargs(pk, "reschedule"),
-            ),
-            "cancel": ActivityCancelForm(user=viewer, activity=activity, **plan_form_kwargs(pk, "cancel")),
-        }
-        if bound is not None and open_action in item.forms:
-            item.forms[open_action] = bound
+        item.can_record = True
+        if with_forms or bound is not None or open_action:
+            item.forms = plan_forms(viewer, activity)
+            if bound is not None and open_action in item.forms:
+                item.forms[open_action] = bound
     return item
+
+
+def plan_forms(
+    viewer: User,
+    activity: Activity,
+    *,
+    initial: dict[str, dict[str, Any]] | None = None,
+    pk: int | None = None,
+) -> dict[str, ActionForm]:
+    """The three result forms of a plan (``initial`` and ``pk``: the stamp's stand-ins)."""
+    pk = activity.pk if pk is None else pk
+    initial = initial or {
+        "complete": {"notes": activity.notes, "next_step": activity.next_step, "version": activity.version},
+        "reschedule": {"starts_at": _suggested_start(activity), "version": activity.version},
+        "cancel": {"version": activity.version},
+    }
+    return {
+        "complete": ActivityCompleteForm(
+            user=viewer, activity=activity, initial=initial["complete"], **plan_form_kwargs(pk, "complete")
+        ),
+        "reschedule": ActivityRescheduleForm(
+            user=viewer,
+            activity=activity,
+            initial=initial["reschedule"],
+            **plan_form_kwargs(pk, "reschedule"),
+        ),
+        "cancel": ActivityCancelForm(
+            user=viewer, activity=activity, initial=initial["cancel"], **plan_form_kwargs(pk, "cancel")
+        ),
+    }
+
+
+# --- The page's result forms, written once ---------------------------------------------------------------
+#
+# A day shows up to 22 plans, each with three forms (five fields): built and drawn per plan they were half
+# of My day's time. The page draws them once, for a stand-in plan whose values are markers, and each plan
+# replaces the markers with its own values, escaped as the template escapes them. A plan whose panel is
+# open, whose form is bound, or an item an htmx response swaps in is drawn from its own forms; a test
+# checks that both ways write the same markup.
+
+_STAMP_PK = 987650000123
+_STAMP_VERSION = 987650000456
+_MARKERS = {
+    "label": "zqstamplabelzq",
+    "notes": "zqstampnoteszq",
+    "next_step": "zqstampnextzq",
+    "starts_at": "zqstampstartzq",
+}
+
+
+def _initial_text(form: ActionForm, name: str, value: Any) -> str:
+    """What the form's widget shows for the initial ``value`` of field ``name`` (``BoundField.value``:
+    microseconds dropped where the widget has none, ``prepare_value``, ``format_value``)."""
+    field = form.fields[name]
+    if isinstance(value, datetime.datetime) and not field.widget.supports_microseconds:
+        value = value.replace(microsecond=0)
+    text = field.widget.format_value(field.prepare_value(value))
+    return "" if text is None else str(text)
+
+
+class PlanStamp:
+    """The plan-actions markup of one list of one page, drawn once with markers."""
+
+    def __init__(self, render: Any, viewer: User, activity: Activity, list_name: str, next_url: str) -> None:
+        initial: dict[str, dict[str, Any]] = {
+            "complete": {
+                "notes": _MARKERS["notes"],
+                "next_step": _MARKERS["next_step"],
+                "version": _STAMP_VERSION,
+            },
+            "reschedule": {"starts_at": _MARKERS["starts_at"], "version": _STAMP_VERSION},
+            "cancel": {"version": _STAMP_VERSION},
+        }
+        self.forms = plan_forms(viewer, activity, initial=initial, pk=_STAMP_PK)
+        stand_in = _StampItem(
+            activity=_StampActivity(pk=_STAMP_PK),
+            list_name=list_name,
+            next_url=next_url,
+            forms=self.forms,
+            label=_MARKERS["label"],
+        )
+        self.markup: str = render(stand_in)
+
+    def fill(self, item: PlanItem) -> str:
+        activity = item.activity
+        complete, reschedule = self.forms["complete"], self.forms["reschedule"]
+        starts_at = _initial_text(reschedule, "starts_at", _suggested_start(activity))
+        values = {
+            str(_STAMP_PK): str(activity.pk),
+            str(_STAMP_VERSION): str(activity.version),
+            _MARKERS["label"]: str(escape(item.label)),
+            _MARKERS["notes"]: str(escape(_initial_text(complete, "notes", activity.notes))),
+            _MARKERS["next_step"]: str(escape(_initial_text(complete, "next_step", activity.next_step))),
+            _MARKERS["starts_at"]: str(escape(starts_at)),
+        }
+        return _STAMP_PATTERN.sub(lambda match: values[match.group(0)], self.markup)
+
+
+_STAMP_PATTERN = re.compile("|".join([str(_STAMP_PK), str(_STAMP_VERSION), *_MARKERS.values()]))
+
+
+@dataclass
+class _StampActivity:
+    pk: int
+
+
+@dataclass
+class _StampItem:
+    """The stand-in ``item`` of ``web/_plan_actions.html``."""
+
+    activity: _StampActivity
+    list_name: str
+    next_url: str
+    forms: dict[str, ActionForm]
+    label: str
+    open: str = ""
+
+    @property
+    def dom_id(self) -> str:
+        return f"{self.list_name}-{self.activity.pk}"
+
+    @property
+    def group(self) -> str:
+        return f"plan-{self.activity.pk}"
+
+
+def plan_actions_html(item: PlanItem, *, viewer: User, render: Any, stamps: dict[str, PlanStamp]) -> str:
+    """The item's three result forms: from the page's stamp for its list (made on first use and kept in
+    ``stamps``), or drawn from the item's own forms (``render``: the template with ``item``)."""
+    if item.forms is not None or item.open or item.group_suffix:
+        if item.forms is None:
+            item.forms = plan_forms(viewer, item.activity)
+        return str(render(item))
+    key = f"{item.list_name}\n{item.next_url}"
+    stamp = stamps.get(key)
+    if stamp is None:
+        stamp = stamps[key] = PlanStamp(render, viewer, item.activity, item.list_name, item.next_url)
+    return stamp.fill(item)
 
 
 def result_message(activity: Activity, label: str) -> str:
@@ -317,7 +452,8 @@ def _my_day_context(
 
     def items(activities: list[Activity], list_name: str) -> list[PlanItem]:
         return [
-            plan_item(viewer=viewer, activity=a, list_name=list_name, next_url=next_url) for a in activities
+            plan_item(viewer=viewer, activity=a, list_name=list_name, next_url=next_url, with_forms=False)
+            for a in activities
         ]
 
     todays = my_day_today(user=viewer, member=member, start=start, end=end, limit=TODAY_SHOWN)
