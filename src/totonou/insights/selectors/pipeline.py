@@ -166,6 +166,23 @@ def stalled_count(queryset: QuerySet[Deal], *, now: datetime.datetime | None = N
 # --- The board and the per-stage pipeline ---------------------------------------------------------------
 
 
+#: What a board card shows (``web.pipeline_card``): the columns a card's query reads.
+CARD_FIELDS = (
+    "version",
+    "title",
+    "amount",
+    "stage_id",
+    "stage_entered_at",
+    "customer__name",
+    "customer__is_key",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__display_name",
+    "owner__calendar_color",
+)
+
+
 @dataclass
 class StageColumn:
     stage: Stage
@@ -227,7 +244,8 @@ def pipeline(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, 
         # Annotated once; each column only adds its stage (resolving the expressions per column was a
         # fifth of the board's time).
         cards_of = (
-            deals.select_related("customer", "owner", "stage")
+            deals.select_related("customer", "owner")
+            .only(*CARD_FIELDS)
             .annotate(
                 stalled_reason=stalled_reason(now, stages),
                 next_planned_at=Subquery(next_plan.values("starts_at")[:1]),
