@@ -231,6 +231,9 @@ class StageChange(models.Model):
             # (``deals.history``) and the period's changes of a set of deals.
             models.Index(fields=["deal", "changed_at", "to_stage"], name="stagechange_deal_stage_idx"),
             models.Index(fields=["to_stage", "changed_at"], name="stagechange_to_idx"),
+            # A week's changes of anyone's deals (the weekly report and the meeting pack: the deals that
+            # moved in the week): without it PostgreSQL read every change to find a week's (19 → 8 ms).
+            models.Index(fields=["changed_at", "deal"], name="stagechange_changed_idx"),
         ]
 
     def __str__(self) -> str:
