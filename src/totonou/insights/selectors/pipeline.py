@@ -214,10 +214,9 @@ def pipeline(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, 
     ``stalled_reason`` and ``next_planned_at`` annotated: one query per column, capped in SQL."""
     now = now or timezone.now()
     stages = open_stages()
-    # The open stages by id (not by a join on the stage's kind): the planner then reads the deals of
-    # those stages through the index instead of joining every deal to its stage. The columns are the
-    # active open stages, so a deal in a retired open stage is in no column either way.
-    deals = queryset.filter(stage_id__in=[stage.pk for stage in stages], archived_at__isnull=True).order_by()
+    # (The open stages by a join on their kind: as a list of stage ids beside the team's owner ids,
+    # SQLite read every open deal through the stage index, 25 → 67 ms; PostgreSQL is the same either way.)
+    deals = open_deals(queryset).order_by()
     rows = {
         row["stage_id"]: row
         for row in deals.values("stage_id").annotate(
