@@ -12,7 +12,8 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.factories import CustomerFactory, DealFactory, activity_type
-from totonou.activities.models import Activity
+from totonou.activities.models import Activity, ActivityDayCount
+from totonou.activities.rebuild import activity_day_counts
 from totonou.activities.services import activity_create
 from totonou.customers.models import Customer
 from totonou.deals.models import Deal
@@ -85,11 +86,15 @@ def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
     expected_documents |= {("deal", deal.pk), ("deal", idle.pk)}
     assert len(expected_documents) == 11
 
+    expected_counts = activity_day_counts()  # while the key flags are right
+    assert sum(done for done, _key in expected_counts.values()) == 5
+
     # What a load outside the services leaves: stale derived columns and an empty index.
     Customer.objects.update(last_contact_at=NOW, last_contact_by=rep1)
     stale_flags = _stale_key_flags(key, plain)
     SearchDocument.objects.all().delete()
     Deal.objects.update(last_activity_at=NOW)
+    ActivityDayCount.objects.all().delete()  # a restore without the table's rows
 
     out = io.StringIO()
     call_command("rebuild", stdout=out)
@@ -106,9 +111,17 @@ def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
         deal.pk: NOW - datetime.timedelta(days=8),
         idle.pk: None,
     }
+    counts = {
+        (owner, day.isoformat(), kind): (done, key_done)
+        for owner, day, kind, done, key_done in ActivityDayCount.objects.values_list(
+            "owner_id", "day", "type_id", "done", "key_done"
+        )
+    }
+    assert counts == expected_counts
+    assert sorted(key_done for _done, key_done in counts.values()) == [0, 0, 1, 1, 1]
     assert (
         f"Rebuilt: 3 customers' last contacts, 2 deals' last activities, {stale_flags} key flags "
-        "corrected, 11 search documents" in out.getvalue()
+        "corrected, 5 daily activity counts, 11 search documents" in out.getvalue()
     )
     assert [hit for hit in SearchDocument.objects.filter(title__contains="リプレース")]  # the text is back
 
@@ -128,4 +141,4 @@ def test_rebuild_on_consistent_data_changes_nothing(team_a):
     assert list(
         SearchDocument.objects.order_by("id").values_list("id", "kind", "object_id", "title", "body")
     ) == (documents)
-    assert "0 key flags corrected, 2 search documents" in out.getvalue()
+    assert "0 key flags corrected, 1 daily activity counts, 2 search documents" in out.getvalue()

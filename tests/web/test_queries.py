@@ -45,7 +45,13 @@ def add_history_and_plans(world, count: int) -> None:
     """``count`` activities, every other one yesterday (history) and tomorrow (a plan ahead): a record
     page shows both lists whatever the hour the test runs at (an empty list costs one query less)."""
     for index in range(count):
-        add_activities(world, 1, day=-1 if index % 2 else 1)
+        activity = ActivityFactory(
+            owner=world.rep if index % 3 else world.other_rep,
+            customer=world.key_customer,  # the record pages' customer and deal (``add_activities`` with
+            deal=world.deal,  # one row gave the other customer: before noon the key one had no history)
+            starts_at=local_noon(-1 if index % 2 else 1) + datetime.timedelta(minutes=index),
+        )
+        activity.contacts.set([ContactFactory(customer=world.key_customer)])
 
 
 def add_waiting(world, count: int) -> None:

@@ -8,6 +8,7 @@ table does not know yet is shown in Japanese rather than not at all.
 from __future__ import annotations
 
 import datetime
+import functools
 
 import jpholiday
 from django.utils import translation
@@ -61,8 +62,11 @@ def is_working_day(day: datetime.date) -> bool:
     return day.weekday() < 5 and not jpholiday.is_holiday(day)
 
 
+@functools.lru_cache(maxsize=4096)
 def working_days(first: datetime.date, last: datetime.date) -> int:
-    """How many working days there are from ``first`` to ``last`` (both included; 0 when last < first)."""
+    """How many working days there are from ``first`` to ``last`` (both included; 0 when last < first).
+    Kept per pair of days: the holidays are fixed in ``jpholiday``, and a fiscal year's count costs a
+    walk over its days (the targets ask for the same periods on every request)."""
     if last < first:
         return 0
     holidays = {day for day, _name in jpholiday.between(first, last)}

@@ -220,6 +220,31 @@ class Activity(VersionedModel):
         return self.planned_at is None
 
 
+class ActivityDayCount(models.Model):
+    """How many done activities an owner has on one UTC day, by type (ADR 0037): ``done`` of them,
+    ``key_done`` with a key customer. Kept by database triggers on ``activities_activity`` (migration
+    0017), whatever writes the rows; ``rebuild.activity_counts_rebuild`` recomputes it from the records.
+
+    The targets read a year of a team's activities from here (a few thousand rows instead of ~110,000);
+    the UTC days a period boundary cuts in two are counted from the activities themselves."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    day = models.DateField()
+    type = models.ForeignKey(ActivityType, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    done = models.IntegerField(default=0)
+    key_done = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "day", "type"], name="activity_day_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.day} {self.type_id}: {self.done}"
+
+
 class CommentQuerySet(VisibleQuerySet):
     def visible_to(self, user: object) -> CommentQuerySet:
         """Comments on activities and deals are shared with every signed-in user; a comment on a weekly

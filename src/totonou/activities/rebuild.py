@@ -7,6 +7,7 @@ Derived data in Totonou, and what keeps it in step during normal work:
 - ``Deal.last_activity_at`` — the latest done activity's start (``deals_refresh_last_activity``);
 - ``Activity.is_key_customer`` — the customer's key flag copied onto its activities by triggers
   (ADR 0011);
+- ``ActivityDayCount`` — done activities per owner, UTC day and type, kept by triggers (ADR 0037);
 - the search index — fed by the services (ADR 0012);
 - the planner's statistics — the database's own ``ANALYZE``.
 
@@ -22,8 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Count, Q
 
-from totonou.activities.models import Activity
+from totonou.activities.calendar_feed import UTCDay
+from totonou.activities.models import Activity, ActivityDayCount
 from totonou.activities.services.contact import customers_refresh_last_contact, deals_refresh_last_activity
 from totonou.customers.models import Customer
 from totonou.deals.models import Deal
@@ -89,6 +92,39 @@ def key_flags_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
     return changed
 
 
+def activity_day_counts(*, using: str = DEFAULT_DB_ALIAS) -> dict[tuple[int, str, int], tuple[int, int]]:
+    """``{(owner id, UTC day, type id): (done, key_done)}`` computed from the activities: the rule the
+    triggers of migration 0017 keep ``ActivityDayCount`` to (a test checks that they agree)."""
+    rows = (
+        Activity.objects.using(using)
+        .filter(status=Activity.Status.DONE)
+        .annotate(day=UTCDay("starts_at"))
+        .values("owner_id", "day", "type_id")
+        .annotate(done=Count("id"), key_done=Count("id", filter=Q(is_key_customer=True)))
+        .order_by()
+    )
+    return {
+        (row["owner_id"], row["day"].isoformat(), row["type_id"]): (row["done"], row["key_done"])
+        for row in rows
+    }
+
+
+def activity_counts_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """``ActivityDayCount`` recomputed from the activities (after rows were loaded with the triggers
+    off, or restored without the table). Returns the number of rows."""
+    counts = activity_day_counts(using=using)
+    with transaction.atomic(using=using):
+        ActivityDayCount.objects.using(using).all().delete()
+        ActivityDayCount.objects.using(using).bulk_create(
+            (
+                ActivityDayCount(owner_id=owner, day=day, type_id=kind, done=done, key_done=key_done)
+                for (owner, day, kind), (done, key_done) in counts.items()
+            ),
+            batch_size=CHUNK,
+        )
+    return len(counts)
+
+
 def derived_data_rebuild(
     *, using: str = DEFAULT_DB_ALIAS, progress: Progress | None = None
 ) -> dict[str, int]:
@@ -101,6 +137,9 @@ def derived_data_rebuild(
     }
     if progress:
         progress("key flags", counts["key_flags_changed"])
+    counts["activity_day_counts"] = activity_counts_rebuild(using=using)
+    if progress:
+        progress("day counts", counts["activity_day_counts"])
     counts["search_documents"] = sum(documents_rebuild(using=using, progress=progress).values())
     database_analyze(using=using)
     return counts

@@ -49,13 +49,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from totonou.activities.holidays import working_days
-from totonou.activities.models import Activity
+from totonou.activities.models import Activity, ActivityDayCount, ActivityType
 from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.deals.models import Deal, Stage
 from totonou.insights.selectors.periods import day_period as _day_period
@@ -232,29 +233,7 @@ def _actuals(
         for row in created:
             buckets[(Metric.NEW_DEALS, row["owner_id"], row["month"])].actual += row["count"]
     if wanted & ACTIVITY_METRICS:
-        done = Q(status=Activity.Status.DONE)
-        ahead = Q(status=Activity.Status.PLANNED, starts_at__gte=now)
-        key_visit = Q(type__is_face_to_face=True, is_key_customer=True)
-        # One statement: a part per month, each grouped by owner only (``UNION ALL``). Grouped by
-        # (owner, month) the rows were sorted into the groups one by one (a year of a team: ~110,000
-        # rows); a month's range of ``activity_owner_start_idx`` arrives grouped by owner already, and
-        # the index holds every column read here (issue 14).
-        parts = [
-            Activity.objects.filter(owner_id__in=user_ids, starts_at__gte=span.start, starts_at__lt=span.end)
-            .filter(done | ahead)
-            .values("owner_id")
-            .annotate(
-                month=Value(index, output_field=IntegerField()),
-                done=Count("pk", filter=done),
-                key_visits=Count("pk", filter=done & key_visit),
-                ahead=Count("pk", filter=ahead),
-                key_ahead=Count("pk", filter=ahead & key_visit),
-            )
-            .order_by()
-            for index, span in enumerate(spans)
-        ]
-        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        for row in rows:
+        for row in _activity_rows(user_ids=user_ids, spans=spans, now=now):
             activities = buckets[(Metric.ACTIVITIES, row["owner_id"], row["month"])]
             activities.actual += row["done"]
             activities.extra += row["ahead"]
@@ -264,18 +243,167 @@ def _actuals(
     return buckets
 
 
+def _utc_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+
+
+def _is_utc_midnight(moment: datetime.datetime) -> bool:
+    return moment.astimezone(datetime.UTC).timetz() == datetime.time(tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True)
+class _Range:
+    """Activities of one status starting in ``[low, high)``, all inside month ``month``."""
+
+    status: str
+    low: datetime.datetime
+    high: datetime.datetime
+    month: int
+
+
+def _live_ranges(spans: Sequence[Any], now: datetime.datetime) -> tuple[list[datetime.date], list[_Range]]:
+    """The UTC days a month boundary cuts in two (the whole days come from the daily counts), and the
+    ranges read from the activities: each cut day's parts (done) and the plans from now on (planned),
+    split at the month boundaries so each range lies in one month."""
+    start, end = spans[0].start, spans[-1].end
+    boundaries = [*(span.start for span in spans), end]
+    cut = sorted(
+        {moment.astimezone(datetime.UTC).date() for moment in boundaries if not _is_utc_midnight(moment)}
+    )
+    ranges: list[_Range] = []
+
+    def split(status: str, low: datetime.datetime, high: datetime.datetime) -> None:
+        low, high = max(low, start), min(high, end)
+        for index, span in enumerate(spans):
+            part_low, part_high = max(low, span.start), min(high, span.end)
+            if part_low < part_high:
+                ranges.append(_Range(status, part_low, part_high, index))
+
+    for day in cut:
+        split(Activity.Status.DONE, _utc_midnight(day), _utc_midnight(day + datetime.timedelta(days=1)))
+    split(Activity.Status.PLANNED, now, end)
+    return cut, ranges
+
+
+def _activity_rows(
+    *, user_ids: list[int], spans: Sequence[Any], now: datetime.datetime
+) -> list[dict[str, Any]]:
+    """Per member and month: done activities and key-customer visits, and the plans still ahead of each.
+
+    One statement (ADR 0037): the UTC days wholly inside a month from the daily counts
+    (``ActivityDayCount``: a team's year is a few thousand rows, not ~80,000 activities), and from the
+    activities the UTC days a month boundary cuts in two (a local midnight that is not a UTC one: 15:00
+    UTC in Japan) and the plans from now on, a ``UNION ALL`` part per range so that each reads one range
+    of the covering ``activity_owner_start_idx``. (With the ranges OR'ed in one part SQLite read the whole
+    year, or fetched every row from the table; as ORM querysets, the ~30 parts cost more to compile than
+    the old count took to run.)
+
+    The SQL is written here: identifiers are the models' own, values are parameters."""
+    if not user_ids:
+        return []
+    ops = connection.ops
+    cut, ranges = _live_ranges(spans, now)
+    first_day = spans[0].start.astimezone(datetime.UTC).date()
+    last_day = spans[-1].end.astimezone(datetime.UTC).date() - datetime.timedelta(days=1)
+    owners = ", ".join(["%s"] * len(user_ids))
+    counts, activities, types = (
+        ActivityDayCount._meta.db_table,
+        Activity._meta.db_table,
+        ActivityType._meta.db_table,
+    )
+    # The month of a whole day: the first month whose end is after the day's end (cut days are left out).
+    month_sql = (
+        f"CASE {' '.join(['WHEN c.day < %s THEN %s'] * (len(spans) - 1))} ELSE %s END"
+        if len(spans) > 1
+        else "%s"
+    )
+    month_params: list[Any] = []
+    for index, span in enumerate(spans[:-1]):
+        month_params += [ops.adapt_datefield_value(span.end.astimezone(datetime.UTC).date()), index]
+    cut_sql = f" AND c.day NOT IN ({', '.join(['%s'] * len(cut))})" if cut else ""
+    parts = [
+        f"SELECT c.owner_id, {month_sql} AS month, SUM(c.done) AS done,"  # noqa: S608
+        " SUM(CASE WHEN t.is_face_to_face THEN c.key_done ELSE 0 END) AS key_visits,"
+        " 0 AS ahead, 0 AS key_ahead"
+        f" FROM {counts} c JOIN {types} t ON t.id = c.type_id"
+        f" WHERE c.owner_id IN ({owners}) AND c.day >= %s AND c.day <= %s{cut_sql}"
+        " GROUP BY c.owner_id, 2"
+    ]
+    params: list[Any] = [
+        *month_params,
+        len(spans) - 1,
+        *user_ids,
+        ops.adapt_datefield_value(first_day),
+        ops.adapt_datefield_value(last_day),
+        *(ops.adapt_datefield_value(day) for day in cut),
+    ]
+    sql = parts[0]
+    range_params: list[Any] = []
+    if ranges:  # the cut days and the plans ahead, each range joined to one range of the owner index
+        key, done, planned = (
+            "a.is_key_customer AND t.is_face_to_face",
+            "a.status = 'done'",
+            "a.status = 'planned'",
+        )
+        # PostgreSQL, not knowing how narrow the ranges are, joined them to every activity of the owners
+        # (a hash join over their whole history): ``LATERAL`` reads each range on its own. SQLite has no
+        # ``LATERAL`` and reads each range through the index with the plain join.
+        condition = "a.starts_at >= r.low AND a.starts_at < r.high AND a.status = r.status"
+        if connection.vendor == "postgresql":
+            in_range = (
+                "CROSS JOIN LATERAL (SELECT a.owner_id, a.status, a.is_key_customer, a.type_id"  # noqa: S608
+                f" FROM {activities} a WHERE a.owner_id IN ({owners}) AND {condition} OFFSET 0) a"
+            )
+        else:
+            in_range = f"JOIN {activities} a ON a.owner_id IN ({owners}) AND {condition}"
+        parts.append(
+            f"SELECT a.owner_id, r.month, COUNT(*) FILTER (WHERE {done}),"  # noqa: S608
+            f" COUNT(*) FILTER (WHERE {done} AND {key}), COUNT(*) FILTER (WHERE {planned}),"
+            f" COUNT(*) FILTER (WHERE {planned} AND {key})"
+            f" FROM ranges r {in_range} JOIN {types} t ON t.id = a.type_id GROUP BY a.owner_id, r.month"
+        )
+        params += user_ids
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(ranges))
+        for part in ranges:
+            range_params += [
+                ops.adapt_datetimefield_value(part.low),
+                ops.adapt_datetimefield_value(part.high),
+                part.month,
+                part.status,
+            ]
+        sql = f"WITH ranges (low, high, month, status) AS (VALUES {values}) {' UNION ALL '.join(parts)}"
+    columns = ["owner_id", "month", "done", "key_visits", "ahead", "key_ahead"]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*range_params, *params])
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def _resolve(
-    values: dict[tuple[str, str, int, str], int], metric: str, kind: str, owner: int, period: FiscalPeriod
+    values: dict[tuple[str, str, int, str], int],
+    metric: str,
+    kind: str,
+    owner: int,
+    period: FiscalPeriod,
+    memo: dict[Any, Any] | None = None,
 ) -> tuple[int | None, str | None]:
-    """The target set for the period, else the sum of its parts' (resolved the same way)."""
+    """The target set for the period, else the sum of its parts' (resolved the same way). ``memo``, one
+    per table, keeps each answer and each period's parts (a team's year asks for every member's months
+    several times)."""
+    memo = {} if memo is None else memo
+    slot = (metric, kind, owner, period)
+    if slot in memo:
+        return memo[slot]
     own = values.get((metric, kind, owner, period.key))
     if own is not None:
+        memo[slot] = (own, "period")
         return own, "period"
-    parts = [_resolve(values, metric, kind, owner, part)[0] for part in period.parts()]
-    set_parts = [value for value in parts if value is not None]
-    if not set_parts:
-        return None, None
-    return sum(set_parts), "parts"
+    parts = memo.get(period)
+    if parts is None:
+        parts = memo[period] = period.parts()
+    resolved = [_resolve(values, metric, kind, owner, part, memo)[0] for part in parts]
+    set_parts = [value for value in resolved if value is not None]
+    memo[slot] = (sum(set_parts), "parts") if set_parts else (None, None)
+    return memo[slot]
 
 
 @dataclass(frozen=True)
@@ -415,12 +543,13 @@ def attainment_table(
         return actual, extra
 
     rows: list[Row] = []
+    memo: dict[Any, Any] = {}
     for metric in metrics:
         for member in members:
             cells = []
             for period in periods:
                 actual, extra = sums(metric, [member.pk], period)
-                target = _resolve(values, metric, "user", member.pk, period)
+                target = _resolve(values, metric, "user", member.pk, period, memo)
                 cells.append(
                     _cell(
                         metric=metric,
@@ -436,9 +565,11 @@ def attainment_table(
             cells = []
             for period in periods:
                 actual, extra = sums(metric, total_ids, period)
-                target = _resolve(values, metric, "team", team.pk, period)
+                target = _resolve(values, metric, "team", team.pk, period, memo)
                 if target[0] is None:
-                    member_targets = [_resolve(values, metric, "user", pk, period)[0] for pk in total_ids]
+                    member_targets = [
+                        _resolve(values, metric, "user", pk, period, memo)[0] for pk in total_ids
+                    ]
                     set_targets = [value for value in member_targets if value is not None]
                     target = (sum(set_targets), "members") if set_targets else (None, None)
                 cells.append(
