@@ -346,3 +346,31 @@ def test_a_change_writes_only_its_day_again(world, client, monkeypatch):
     gone = events(read(client, token))
     assert read_days == []
     assert uid(others[2]) not in gone and len(gone) == 4
+
+
+def test_the_etags_window_is_the_feeds_window(world):
+    """The ETag's count and newest change (SQL of its own) read exactly the rows the feed lists
+    (``feed_activities``), at both edges of the window."""
+    from django.db.models import Count, Max
+
+    from totonou.activities.calendar_feed import AHEAD, PAST, _window_stats, feed_activities
+    from totonou.activities.models import Activity
+
+    now = timezone.now()
+    inside = [now - PAST, now + AHEAD - datetime.timedelta(microseconds=1)]
+    outside = [now - PAST - datetime.timedelta(microseconds=1), now + AHEAD]
+    for moment in inside + outside:
+        ActivityFactory(owner=world.rep, starts_at=moment, ends_at=moment + datetime.timedelta(hours=1))
+    ids = [world.rep.pk, world.other_rep.pk]
+    listed = feed_activities(ids, now=now).aggregate(count=Count("id"), newest=Max("updated_at"))
+    newest, count = _window_stats(ids, now=now)
+    assert count == listed["count"] == 2 + Activity.objects.filter(owner_id__in=ids).count() - 4
+    if isinstance(newest, str):  # SQLite returns its UTC text
+        newest = datetime.datetime.fromisoformat(newest).replace(tzinfo=datetime.UTC)
+    in_window = [
+        activity.updated_at
+        for activity in Activity.objects.filter(owner_id__in=ids)
+        if now - PAST <= activity.starts_at < now + AHEAD
+    ]
+    assert newest == listed["newest"] == max(in_window)
+    assert _window_stats([], now=now) == (None, 0)

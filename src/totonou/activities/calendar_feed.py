@@ -29,6 +29,7 @@ from typing import Any
 import icalendar
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, DateField, Func, Max, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -80,9 +81,8 @@ def feed_owner_ids(feed: CalendarFeed) -> list[int]:
 
 
 def feed_activities(owner_ids: Iterable[int], *, now: datetime.datetime) -> QuerySet[Activity]:
-    return Activity.objects.filter(
-        owner_id__in=list(owner_ids), starts_at__gte=now - PAST, starts_at__lt=now + AHEAD
-    )
+    start, end = feed_window(now)
+    return Activity.objects.filter(owner_id__in=list(owner_ids), starts_at__gte=start, starts_at__lt=end)
 
 
 def feed_language(user: User) -> str:
@@ -122,11 +122,17 @@ def feed_days(owner_ids: Iterable[int], *, now: datetime.datetime) -> FeedDays:
     return [(day.isoformat(), newest.isoformat(), count) for day, newest, count in rows]
 
 
+def feed_window(now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    """The feed's ``[start, end)``: from ``PAST`` before ``now`` to ``AHEAD`` after it."""
+    return now - PAST, now + AHEAD
+
+
 def feed_etag(feed: CalendarFeed, owner_ids: list[int], *, now: datetime.datetime) -> str:
     """Changes when an activity in the window changes, appears or goes, when the window moves to a new
-    day, and when the feed's settings change. One aggregate query, from the index alone."""
-    stats = feed_activities(owner_ids, now=now).aggregate(newest=Max("updated_at"), count=Count("id"))
-    newest = stats["newest"].isoformat() if stats["newest"] else "-"
+    day, and when the feed's settings change. One aggregate query, from the index alone, written in SQL:
+    a calendar client's poll is this and the token, and building the same query through the ORM cost
+    more than running it (about 1 ms of the 304's 3–7)."""
+    newest, count = _window_stats(owner_ids, now=now)
     seed = ":".join(
         [
             str(feed.pk),
@@ -134,11 +140,28 @@ def feed_etag(feed: CalendarFeed, owner_ids: list[int], *, now: datetime.datetim
             ",".join(map(str, owner_ids)),
             feed_language(feed.user),
             now.date().isoformat(),
-            newest,
-            str(stats["count"]),
+            str(newest or "-"),
+            str(count),
         ]
     )
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def _window_stats(owner_ids: list[int], *, now: datetime.datetime) -> tuple[Any, int]:
+    """The newest ``updated_at`` (as the database returns it) and the count of ``feed_activities``."""
+    if not owner_ids:
+        return None, 0
+    start, end = feed_window(now)
+    adapt = connection.ops.adapt_datetimefield_value
+    owners = ", ".join(["%s"] * len(owner_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX(updated_at), COUNT(*) FROM {Activity._meta.db_table}"  # noqa: S608
+            f" WHERE owner_id IN ({owners}) AND starts_at >= %s AND starts_at < %s",
+            [*owner_ids, adapt(start), adapt(end)],
+        )
+        newest, count = cursor.fetchone()
+    return newest, int(count)
 
 
 def _uid(activity_id: int) -> str:
