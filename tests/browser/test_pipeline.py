@@ -33,11 +33,22 @@ def no_sideways_scroll(page) -> None:
 
 
 def eventually(check, seconds: float = 10.0) -> None:
-    """``check()`` becomes true within ``seconds`` (the board moves a card before its POST is answered)."""
+    """``check()`` becomes true within ``seconds`` (the board moves a card before its POST is answered).
+
+    On SQLite the test and the live server share one in-memory database: a read while the server's
+    request is writing fails with "database table is locked", which means "not yet", not an error."""
     import time
 
+    from django.db import OperationalError
+
     deadline = time.monotonic() + seconds
-    while not check():
+    while True:
+        try:
+            if check():
+                return
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
 
