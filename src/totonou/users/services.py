@@ -482,8 +482,12 @@ def calendar_feed_authenticate(raw: str) -> CalendarFeed | None:
     """The feed behind a URL token (of an active user), or None. Touches ``last_used_at`` at most hourly."""
     if not raw or len(raw) > 100:
         return None
-    feed = (
-        CalendarFeed.objects.select_related("user").filter(key_hash=_hash(raw), user__is_active=True).first()
+    # ``[:1]``, not ``first()``: the hash is unique, and ordering by the key cost the poll ~0.4 ms.
+    feed = next(
+        iter(
+            CalendarFeed.objects.select_related("user").filter(key_hash=_hash(raw), user__is_active=True)[:1]
+        ),
+        None,
     )
     if feed is None:
         return None
