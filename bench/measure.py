@@ -193,6 +193,8 @@ def measure(scenario_name: str, client: Client, ctx: Context, runs: int, warmup:
         scenario.setup(ctx)
     user = {"manager": ctx.manager, "admin": ctx.admin}.get(scenario.user, ctx.rep)
     with clock(scenario.clock, user):
+        if scenario.user == "token":
+            _token_touched()  # by the scenario's clock
         _runs(scenario, client, ctx, runs, warmup, times, cpu_times, queries)
     if scenario.cleanup is not None:
         scenario.cleanup(ctx)
@@ -208,6 +210,17 @@ def measure(scenario_name: str, client: Client, ctx: Context, runs: int, warmup:
         "runs": runs,
         **({"clock": scenario.clock} if scenario.clock else {}),
     }
+
+
+def _token_touched() -> None:
+    """The benchmark's API token used just now: the service touches ``last_used_at`` at most once a
+    minute, and a touch inside the timed runs counted one query more than the scenario makes (once in
+    ``api_funnel_year``, when the scenario before it had used the token a minute earlier)."""
+    from django.utils import timezone
+
+    from totonou.users.models import ApiToken
+
+    ApiToken.objects.filter(name="benchmark").update(last_used_at=timezone.now())
 
 
 def _runs(
