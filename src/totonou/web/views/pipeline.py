@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET
 
 from totonou.core.list_page import IdsFirst
 from totonou.customers.selectors import segment_list
-from totonou.deals.models import Stage
+from totonou.deals.models import Deal, Stage
 from totonou.deals.selectors import stage_list
 from totonou.insights import charts
 from totonou.insights.filters import ForecastFilter, PipelineFilter, WinRateFilter
@@ -96,8 +96,16 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
     user, filters, errors, kept = _filters(request)
     now = timezone.now()
     deals = selectors.pipeline_deals(user=user, filters=filters)
-    stalled = selectors.stalled_deals(deals, now=now).select_related("customer", "owner", "stage")
-    page = Paginator(stalled, STALLED_PAGE_SIZE).get_page(request.GET.get("page"))
+    stages = selectors.open_stages()
+    # Every stalled deal's id in the list's order (a team has thousands: a few kB), then the page's deals
+    # with their customer and owner: one read of the rule gives the count and the page, and only the
+    # page's 50 rows are joined (the joins before the sort were a third of the page's SQL).
+    ids = list(selectors.stalled_deals(deals, now=now, stages=stages).values_list("pk", flat=True))
+    page = Paginator(ids, STALLED_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(
+        selectors.stalled_deals(Deal.objects.filter(pk__in=page.object_list), now=now, stages=stages)
+        .select_related("customer", "owner", "stage")
+    )
     groups: list[dict[str, Any]] = []
     for deal in page.object_list:
         deal.days_in_stage = (now - deal.stage_entered_at).days
