@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import models
 from django.utils import timezone
 
 from tests.factories import CustomerFactory, DealFactory, SegmentFactory
 from tests.insights.conftest import jst, make_activity
+from totonou.activities.selectors import planned_contacts_ahead
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
 from totonou.insights.selectors import pipeline as selectors
 from totonou.targets.periods import month_period, period_zone
@@ -222,6 +224,60 @@ def test_stalled_rule_boundaries(world, settings):
     assert selectors.stalled_count(deals) == 3
     settings.TOTONOU_STALLED_NO_ACTIVITY_DAYS = 14
     assert selectors.stalled_count(deals) == 4
+
+
+def test_the_cards_stalled_rule_in_python_equals_the_sql_rule(world, settings):
+    """The board's cards decide ``stalled_reason`` in Python (``stalled_reason_of``) from what they read;
+    the lists and counts in SQL (``stalled_reason``). Deals on each side of every limit (a second before,
+    at and after the stage's stalled-after days and the no-activity days, never any activity, a plan ahead
+    or not, each limit exactly) get the same reason from both, at two settings."""
+    now = timezone.now()
+    customer = world.deals["d9"].customer
+    second = datetime.timedelta(seconds=1)
+    made = []
+    for slug in ("lead", "negotiation"):
+        limit = datetime.timedelta(days=stage(slug).stagnation_days)
+        for in_stage in (limit - second, limit, limit + second):
+            for quiet in (None, 13, 14, 21, 30):
+                for shift in (-second, datetime.timedelta(0), second):
+                    if quiet is None and shift:
+                        continue
+                    planned = len(made) % 2 == 1
+                    deal = DealFactory(customer=customer, owner=world.people.owner, title=f"B{len(made)}")
+                    at = now - datetime.timedelta(days=quiet or 40) + shift
+                    Deal.objects.filter(pk=deal.pk).update(
+                        stage=stage(slug),
+                        stage_entered_at=now - in_stage,
+                        created_at=at if quiet is None else now,
+                        last_activity_at=None if quiet is None else at,
+                    )
+                    if planned:
+                        plan = make_activity(
+                            owner=world.people.owner,
+                            customer=customer,
+                            starts_at=now + datetime.timedelta(days=1),
+                            status="planned",
+                        )
+                        plan.deal = deal
+                        plan.save(update_fields=["deal"])
+                    made.append(deal.pk)
+    stages = {row.pk: row for row in Stage.objects.all()}
+    seen = set()
+    for days in (14, 21):
+        settings.TOTONOU_STALLED_NO_ACTIVITY_DAYS = days
+        open_ = selectors.open_deals(Deal.objects.all()).annotate(
+            stalled_reason=selectors.stalled_reason(now),
+            planned_ahead=models.Exists(planned_contacts_ahead(now).filter(deal_id=models.OuterRef("pk"))),
+        )
+        for deal in open_:
+            expected = deal.stalled_reason
+            got = selectors.stalled_reason_of(
+                deal, stage=stages[deal.stage_id], planned_ahead=deal.planned_ahead, now=now
+            )
+            assert got == expected, (deal.title, days)
+            seen.add(expected)
+    assert seen == {"in_stage", "no_activity", None}
+    assert len(made) == 2 * 3 * (1 + 4 * 3)
 
 
 # --- Win rate ---------------------------------------------------------------------------------------------

@@ -142,6 +142,17 @@ def stalled_reason(now: datetime.datetime, stages: Iterable[Stage] | None = None
     )
 
 
+def stalled_reason_of(deal: Deal, *, stage: Stage, planned_ahead: bool, now: datetime.datetime) -> str | None:
+    """``stalled_reason`` in Python for a deal already read (the board's cards, which read its next plan
+    ahead anyway): ``stage`` is the deal's open stage, ``planned_ahead`` whether a planned contact lies
+    ahead on the deal. A test holds it equal to the SQL form."""
+    if deal.stage_entered_at < now - datetime.timedelta(days=clamp_days(stage.stagnation_days)):
+        return IN_STAGE
+    limit = now - datetime.timedelta(days=stalled_no_activity_days())
+    idle = deal.last_activity_at < limit if deal.last_activity_at is not None else deal.created_at < limit
+    return NO_ACTIVITY if idle and not planned_ahead else None
+
+
 def stalled_deals(
     queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, stages: list[Stage] | None = None
 ) -> QuerySet[Deal]:
@@ -172,6 +183,8 @@ CARD_FIELDS = (
     "amount",
     "stage_id",
     "stage_entered_at",
+    "last_activity_at",
+    "created_at",
     "customer__name",
     "customer__is_key",
     "owner__username",
@@ -245,7 +258,6 @@ def pipeline(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, 
             deals.select_related("customer", "owner")
             .only(*CARD_FIELDS)
             .annotate(
-                stalled_reason=stalled_reason(now, stages),
                 next_planned_at=Subquery(next_plan.values("starts_at")[:1]),
                 next_planned_subject=Subquery(next_plan.values("subject")[:1]),
             )
@@ -254,6 +266,12 @@ def pipeline(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, 
         for column in columns:
             if column.count:
                 column.deals = list(cards_of.filter(stage_id=column.stage.pk)[:cards])
+                # the stalled rule from what the card read (its next plan ahead): no second lookup of
+                # the plans per card
+                for deal in column.deals:
+                    deal.stalled_reason = stalled_reason_of(
+                        deal, stage=column.stage, planned_ahead=deal.next_planned_at is not None, now=now
+                    )
     return Pipeline(
         as_of=now,
         stages=columns,
