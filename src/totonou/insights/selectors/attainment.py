@@ -347,15 +347,20 @@ def _activity_rows(
         )
         # PostgreSQL, not knowing how narrow the ranges are, joined them to every activity of the owners
         # (a hash join over their whole history): ``LATERAL`` reads each range on its own. SQLite has no
-        # ``LATERAL`` and reads each range through the index with the plain join.
-        condition = "a.starts_at >= r.low AND a.starts_at < r.high AND a.status = r.status"
+        # ``LATERAL`` and reads each range through the owner index with the plain join; the unary ``+``
+        # keeps it off the status index, which it chose with the large data's statistics and which reads
+        # every owner's plans ahead (92 → 36 ms, the same rows).
+        condition = "a.starts_at >= r.low AND a.starts_at < r.high AND {status} = r.status"
         if connection.vendor == "postgresql":
             in_range = (
                 "CROSS JOIN LATERAL (SELECT a.owner_id, a.status, a.is_key_customer, a.type_id"  # noqa: S608
-                f" FROM {activities} a WHERE a.owner_id IN ({owners}) AND {condition} OFFSET 0) a"
+                f" FROM {activities} a WHERE a.owner_id IN ({owners})"
+                f" AND {condition.format(status='a.status')} OFFSET 0) a"
             )
         else:
-            in_range = f"JOIN {activities} a ON a.owner_id IN ({owners}) AND {condition}"
+            in_range = (
+                f"JOIN {activities} a ON a.owner_id IN ({owners}) AND {condition.format(status='+a.status')}"
+            )
         parts.append(
             f"SELECT a.owner_id, r.month, COUNT(*) FILTER (WHERE {done}),"  # noqa: S608
             f" COUNT(*) FILTER (WHERE {done} AND {key}), COUNT(*) FILTER (WHERE {planned}),"
