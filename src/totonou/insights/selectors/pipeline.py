@@ -268,9 +268,10 @@ def pipeline(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, 
                 column.deals = list(cards_of.filter(stage_id=column.stage.pk)[:cards])
                 # the stalled rule from what the card read (its next plan ahead): no second lookup of
                 # the plans per card
-                for deal in column.deals:
-                    deal.stalled_reason = stalled_reason_of(
-                        deal, stage=column.stage, planned_ahead=deal.next_planned_at is not None, now=now
+                card: Any
+                for card in column.deals:
+                    card.stalled_reason = stalled_reason_of(
+                        card, stage=column.stage, planned_ahead=card.next_planned_at is not None, now=now
                     )
     return Pipeline(
         as_of=now,

@@ -102,12 +102,13 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
     # page's 50 rows are joined (the joins before the sort were a third of the page's SQL).
     ids = list(selectors.stalled_deals(deals, now=now, stages=stages).values_list("pk", flat=True))
     page = Paginator(ids, STALLED_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(
-        selectors.stalled_deals(Deal.objects.filter(pk__in=page.object_list), now=now, stages=stages)
-        .select_related("customer", "owner", "stage")
+    shown: list[Any] = list(
+        selectors.stalled_deals(
+            Deal.objects.filter(pk__in=page.object_list), now=now, stages=stages
+        ).select_related("customer", "owner", "stage")
     )
     groups: list[dict[str, Any]] = []
-    for deal in page.object_list:
+    for deal in shown:
         deal.days_in_stage = (now - deal.stage_entered_at).days
         if not groups or groups[-1]["stage"].pk != deal.stage_id or groups[-1]["owner"].pk != deal.owner_id:
             groups.append({"stage": deal.stage, "owner": deal.owner, "deals": []})
