@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from totonou.core.money import format_money
+from totonou.insights.selectors.pipeline import BoardCard
 from totonou.web.activity_card import esc, member_colour, url_shape
 
 
@@ -61,31 +62,30 @@ def _url(shape: tuple[str, str], pk: int) -> str:
     return f"{shape[0]}{pk}{shape[1]}"
 
 
-def board_card(deal: Any, k: BoardKit) -> str:
+def board_card(deal: BoardCard, k: BoardKit) -> str:
     """One card: customer (★ for a key customer), title, amount, time in the stage, why it is stalled,
     the next planned step (or its absence), the owner, and the stage picker."""
     pk = deal.pk
     stage_url = _url(k.stage_url, pk)
-    customer = deal.customer
-    key = k.key if customer.is_key else ""
-    stalled = getattr(deal, "stalled_reason", None)
+    key = k.key if deal.customer_is_key else ""
+    stalled = deal.stalled_reason
     amount = esc(format_money(deal.amount))
     days = esc(k.in_stage % {"days": timesince(deal.stage_entered_at, k.now)})
     parts = [
         f'<li class="pipeline-card{" is-stalled" if stalled else ""}" draggable="true" data-deal="{pk}" '
         f'data-version="{deal.version}" data-stage-url="{stage_url}" '
         f'style="--owner-color: {member_colour(deal.owner.calendar_color)}">\n'
-        f'<p class="pipeline-card__customer">{key}{esc(customer.name)}</p>\n'
+        f'<p class="pipeline-card__customer">{key}{esc(deal.customer_name)}</p>\n'
         f'<p class="pipeline-card__title"><a href="{_url(k.deal_url, pk)}">{esc(deal.title)}</a></p>\n'
         f'<p class="pipeline-card__meta"><span class="pipeline-card__amount">{amount}</span> · {days}</p>\n'
     ]
     if stalled:
         reason = k.stalled["in_stage" if stalled == "in_stage" else "no_activity"]
         parts.append(f'<p class="pipeline-card__stalled"><span aria-hidden="true">‖</span> {reason}</p>\n')
-    next_at = getattr(deal, "next_planned_at", None)
+    next_at = deal.next_planned_at
     if next_at:
         when = esc(formats.date_format(timezone.localtime(next_at), "SHORT_DATE_FORMAT"))
-        subject = esc(getattr(deal, "next_planned_subject", "") or "")
+        subject = esc(deal.next_planned_subject or "")
         parts.append(
             f'<p class="pipeline-card__next"><span aria-hidden="true">→</span> {when} {subject}</p>\n'
         )
@@ -110,5 +110,5 @@ def board_card(deal: Any, k: BoardKit) -> str:
     return "".join(parts)
 
 
-def board_cards(deals: Iterable[Any], k: BoardKit) -> SafeString:
+def board_cards(deals: Iterable[BoardCard], k: BoardKit) -> SafeString:
     return mark_safe("".join(board_card(deal, k) for deal in deals))  # noqa: S308 — escaped in board_card
