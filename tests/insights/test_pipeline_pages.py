@@ -11,10 +11,12 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.factories import CustomerFactory, DealFactory
 from tests.insights.test_pipeline import stage, world  # noqa: F401  (the hand-made history)
 from totonou.deals.models import Deal, LossReason, StageChange
+from totonou.insights.selectors import pipeline as selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +119,39 @@ def test_stalled_list(world):  # noqa: F811
     assert "4 stalled deals" in html
     assert "Stalled: no recent activity" in html
     assert f"/activities/new/?deal={d['d9'].pk}&amp;customer={d['d9'].customer_id}&amp;mode=plan" in html
+    # each row says why (rendered in Python, ``web.pipeline_card.stalled_row``): the deals too long in
+    # their stage with their exact days, in either language
+    now = timezone.now()
+    reasons = dict(
+        re.findall(
+            r'data-deal="(\d+)">.*?<p class="hint"><span aria-hidden="true">‖</span> ([^<]+)</p>', html, re.S
+        )
+    )
+    expected = {}
+    for deal in selectors.stalled_deals(Deal.objects.all(), now=now):
+        days = (now - deal.stage_entered_at).days
+        if deal.stalled_reason == "in_stage":
+            expected[str(deal.pk)] = f"Stalled: {days} day{'s' if days != 1 else ''} in this stage"
+        else:
+            expected[str(deal.pk)] = "Stalled: no recent activity"
+    assert reasons == expected
+    assert "in this stage" in " ".join(reasons.values()) and "no recent activity" in " ".join(
+        reasons.values()
+    )
+    ja = client_for(world.people.manager).get(f"{STALLED}?team=", headers={"Accept-Language": "ja"})
+    reasons_ja = dict(
+        re.findall(
+            r'data-deal="(\d+)">.*?<p class="hint"><span aria-hidden="true">‖</span> ([^<]+)</p>',
+            ja.content.decode(),
+            re.S,
+        )
+    )
+    assert reasons_ja == {
+        pk: "停滞: 最近の活動なし"
+        if text.endswith("activity")
+        else f"停滞: このステージに {text.split()[1]} 日"
+        for pk, text in expected.items()
+    }
 
 
 def test_the_stalled_list_pages_and_counts_every_stalled_deal(world, monkeypatch):  # noqa: F811

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import quote
 
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from totonou.core.money import format_money
 from totonou.insights.selectors.pipeline import BoardCard
@@ -112,3 +114,49 @@ def board_card(deal: BoardCard, k: BoardKit) -> str:
 
 def board_cards(deals: Iterable[BoardCard], k: BoardKit) -> SafeString:
     return mark_safe("".join(board_card(deal, k) for deal in deals))  # noqa: S308 — escaped in board_card
+
+
+class StalledKit:
+    """What every row of one stalled list shares: the words, the ★, the URL shapes and the way back."""
+
+    def __init__(self, *, back: str) -> None:
+        key = esc(_("Key customer"))
+        self.key = f'<span class="is-key" role="img" aria-label="{key}">★</span> '
+        self.no_activity = esc(_("Stalled: no recent activity"))
+        self.plan = esc(_("Plan the next step"))
+        self.deal_url = url_shape("deals:deal_detail")
+        self.plan_url = reverse("activities:activity_create")
+        self.back = esc(quote(back, safe="/"))
+        self.in_stage: dict[int, str] = {}
+
+    def days_in_stage(self, days: int) -> str:
+        found = self.in_stage.get(days)
+        if found is None:
+            found = self.in_stage[days] = esc(
+                ngettext(
+                    "Stalled: %(counter)s day in this stage", "Stalled: %(counter)s days in this stage", days
+                )
+                % {"counter": days}
+            )
+        return found
+
+
+def stalled_row(deal: Any, k: StalledKit) -> str:
+    """One stalled deal: customer (★ for a key customer), title, amount, why it is stalled (the days in
+    its stage, or no recent activity) and "plan the next step" on the deal."""
+    pk = deal.pk
+    customer = deal.customer
+    key = k.key if customer.is_key else ""
+    reason = k.days_in_stage(deal.days_in_stage) if deal.stalled_reason == "in_stage" else k.no_activity
+    return (
+        f'<li class="stalled-item" data-deal="{pk}">\n<div>\n'
+        f"<p>{key}{esc(customer.name)} · "
+        f'<a href="{_url(k.deal_url, pk)}">{esc(deal.title)}</a> · {esc(format_money(deal.amount))}</p>\n'
+        f'<p class="hint"><span aria-hidden="true">‖</span> {reason}</p>\n</div>\n'
+        f'<a class="button button--small" href="{k.plan_url}?deal={pk}&amp;customer={deal.customer_id}'
+        f'&amp;mode=plan&amp;next={k.back}">{k.plan}</a>\n</li>\n'
+    )
+
+
+def stalled_rows(deals: Iterable[Any], k: StalledKit) -> SafeString:
+    return mark_safe("".join(stalled_row(deal, k) for deal in deals))  # noqa: S308 — escaped in stalled_row

@@ -9,7 +9,7 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from totonou.web.pipeline_card import BoardKit, board_cards
+from totonou.web.pipeline_card import BoardKit, StalledKit, board_cards, stalled_rows
 
 register = template.Library()
 
@@ -27,3 +27,14 @@ def pipeline_cards(context: template.Context, deals: Any) -> SafeString:
             now=context.get("now") or timezone.now(),
         )
     return board_cards(deals, found)
+
+
+@register.simple_tag(takes_context=True)
+def stalled_deal_rows(context: template.Context, deals: Any) -> SafeString:
+    """A group's rows of the stalled list; one kit per render (the way back is the page's own URL)."""
+    found = context.render_context.get("stalled_kit")
+    if found is None:
+        request = context.get("request")
+        back = request.get_full_path() if request is not None else ""
+        found = context.render_context["stalled_kit"] = StalledKit(back=back)
+    return stalled_rows(deals, found)
