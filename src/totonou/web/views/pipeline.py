@@ -102,11 +102,18 @@ def stalled_list(request: HttpRequest) -> HttpResponse:
     # page's 50 rows are joined (the joins before the sort were a third of the page's SQL).
     ids = list(selectors.stalled_deals(deals, now=now, stages=stages).values_list("pk", flat=True))
     page = Paginator(ids, STALLED_PAGE_SIZE).get_page(request.GET.get("page"))
-    shown: list[Any] = list(
-        selectors.stalled_deals(
-            Deal.objects.filter(pk__in=page.object_list), now=now, stages=stages
-        ).select_related("customer", "owner", "stage")
+    # The page's deals are stalled (their ids came from the rule): the reason is "too long in the
+    # stage" when that holds, else "no recent activity" (``stalled_reason_of`` with nothing planned
+    # ahead), without reading the rule again (``test_stalled_list`` holds the reasons to the SQL rule's).
+    position = {pk: index for index, pk in enumerate(page.object_list)}
+    shown: list[Any] = sorted(
+        Deal.objects.filter(pk__in=page.object_list).select_related("customer", "owner", "stage"),
+        key=lambda deal: position[deal.pk],
     )
+    for deal in shown:
+        deal.stalled_reason = selectors.stalled_reason_of(
+            deal, stage=deal.stage, planned_ahead=False, now=now
+        )
     groups: list[dict[str, Any]] = []
     for deal in shown:
         deal.days_in_stage = (now - deal.stage_entered_at).days
