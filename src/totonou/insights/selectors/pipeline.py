@@ -292,21 +292,32 @@ def pipeline(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, 
             .order_by("stage_entered_at", "id")
         )
         owners: dict[int, User] = {}
-        width = len(CARD_FIELDS)
         for column in columns:
             if column.count:
                 for row in cards_of.filter(stage_id=column.stage.pk)[:cards]:
-                    owner_row = row[width : width + len(OWNER_FIELDS)]
-                    owner = owners.get(owner_row[0])
+                    (pk, version, title, amount, stage_id, entered, last_activity, created) = row[:8]
+                    (customer_name, customer_is_key, owner_id, *owner_fields, next_at, next_subject) = row[8:]
+                    owner = owners.get(owner_id)
                     if owner is None:
-                        owner = owners[owner_row[0]] = User(
-                            pk=owner_row[0],
-                            **{
-                                name[7:]: value
-                                for name, value in zip(OWNER_FIELDS[1:], owner_row[1:], strict=True)
-                            },
+                        names = (name.removeprefix("owner__") for name in OWNER_FIELDS[1:])
+                        owner = owners[owner_id] = User(
+                            pk=owner_id, **dict(zip(names, owner_fields, strict=True))
                         )
-                    card = BoardCard(*row[:width], owner, *row[width + len(OWNER_FIELDS) :])
+                    card = BoardCard(
+                        pk,
+                        version,
+                        title,
+                        amount,
+                        stage_id,
+                        entered,
+                        last_activity,
+                        created,
+                        customer_name,
+                        customer_is_key,
+                        owner,
+                        next_at,
+                        next_subject,
+                    )
                     # the stalled rule from what the card read (its next plan ahead): no second lookup of
                     # the plans per card
                     card.stalled_reason = stalled_reason_of(
