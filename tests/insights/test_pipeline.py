@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tests.factories import CustomerFactory, DealFactory, SegmentFactory
 from tests.insights.conftest import jst, make_activity
+from totonou.activities.models import Activity
 from totonou.activities.selectors import planned_contacts_ahead
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
 from totonou.insights.selectors import pipeline as selectors
@@ -278,6 +279,42 @@ def test_the_cards_stalled_rule_in_python_equals_the_sql_rule(world, settings):
             seen.add(expected)
     assert seen == {"in_stage", "no_activity", None}
     assert len(made) == 2 * 3 * (1 + 4 * 3)
+
+
+def test_both_forms_of_nothing_planned_ahead_select_the_same_deals(people):
+    """``nothing_planned_ahead`` has a hashed form (PostgreSQL) and a seek per deal (SQLite); both run on
+    either database here and must pick the same deals: a plan ahead keeps a deal off, also one starting
+    exactly now; a plan behind, a done or cancelled activity ahead, a plan of a type that is no contact
+    (email) or one on no deal does not."""
+    now = timezone.now()
+    owner = people.owner
+    customer = CustomerFactory(owner=owner)
+    minute = datetime.timedelta(minutes=1)
+    cases: dict[str, dict[str, Any] | None] = {
+        "plan ahead": {"starts_at": now + minute},
+        "plan starting now": {"starts_at": now},
+        "plan behind": {"starts_at": now - minute},
+        "done ahead": {"starts_at": now + minute, "status": "done"},
+        "cancelled ahead": {"starts_at": now + minute, "status": "cancelled"},
+        "email ahead": {"starts_at": now + minute, "slug": "email"},
+        "nothing": None,
+    }
+    for name, plan in cases.items():
+        deal = DealFactory(customer=customer, owner=owner, title=name)
+        if plan is not None:
+            status = plan.pop("status", "planned")
+            cancelled = status == "cancelled"
+            activity = make_activity(
+                owner=owner, customer=customer, status="planned" if cancelled else status, **plan
+            )
+            extra = {"status": status, "cancel_reason": "先方都合", "cancelled_at": now} if cancelled else {}
+            Activity.objects.filter(pk=activity.pk).update(deal=deal, **extra)
+    elsewhere = make_activity(owner=owner, customer=customer, starts_at=now + minute, status="planned")
+    assert elsewhere.deal_id is None
+    kept_off = {"plan ahead", "plan starting now"}
+    for hashed in (True, False):
+        picked = Deal.objects.filter(selectors.nothing_planned_ahead(now, hashed=hashed))
+        assert set(picked.values_list("title", flat=True)) == set(cases) - kept_off, hashed
 
 
 # --- Win rate ---------------------------------------------------------------------------------------------

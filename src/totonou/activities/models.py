@@ -156,6 +156,13 @@ class Activity(VersionedModel):
                 condition=Q(status="planned"),
                 name="activity_owner_planned_idx",
             ),
+            # The plans on deals (a few thousand of two million rows): "which deals have a planned contact
+            # ahead" (the stalled rule) is one read of this small index, hashed, not a seek per deal.
+            models.Index(
+                fields=["deal", "starts_at", "customer", "type"],
+                condition=Q(status="planned", deal__isnull=False),
+                name="activity_deal_planned_idx",
+            ),
             # A member's results by their end (My day's today: a result that began the evening before and
             # ended after midnight). With the owner's starts, SQLite and PostgreSQL answer "starts today
             # or is a result ending after midnight" as two index ranges instead of the whole history.

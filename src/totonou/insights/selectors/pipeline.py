@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -69,7 +70,11 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from totonou.activities.selectors import planned_contact_ahead, planned_contacts_ahead
+from totonou.activities.selectors import (
+    planned_contact_ahead,
+    planned_contact_deals,
+    planned_contacts_ahead,
+)
 from totonou.core.bounds import clamp_days
 from totonou.deals import history
 from totonou.deals.models import Deal, LossReason, Stage
@@ -114,16 +119,25 @@ def _in_stage_q(now: datetime.datetime, stages: Iterable[Stage]) -> Q:
     return rule
 
 
-def _nothing_planned_ahead(now: datetime.datetime) -> IsNull:
-    """No planned contact ahead on the deal: one index seek per deal (``planned_contact_ahead``)."""
-    return IsNull(planned_contact_ahead(now, deal=OuterRef("pk")), True)
+def nothing_planned_ahead(now: datetime.datetime, *, hashed: bool | None = None) -> Q:
+    """No planned contact ahead on the deal, in the form each database runs fastest (both read the small
+    index of the plans on deals, ``activity_deal_planned_idx``; ``test_stalled_rule`` holds the two
+    equal). PostgreSQL: not among the deals with one (``planned_contact_deals``), read once and hashed;
+    a seek per deal cost a team's board ~2,900 index descents (11 ms of 21). SQLite: a seek per deal
+    (``planned_contact_ahead``), which it runs in-process cheaply, while it plans the ``NOT IN`` through
+    the status index, every plan ahead (29 ms against 12). ``hashed`` picks a form (the test)."""
+    if hashed is None:
+        hashed = connection.vendor == "postgresql"
+    if hashed:
+        return ~Q(pk__in=planned_contact_deals(now))
+    return Q(IsNull(planned_contact_ahead(now, deal=OuterRef("pk")), True))
 
 
 def _no_activity_q(now: datetime.datetime) -> Q:
     limit = now - datetime.timedelta(days=stalled_no_activity_days())
-    return (Q(last_activity_at__lt=limit) | Q(last_activity_at__isnull=True, created_at__lt=limit)) & Q(
-        _nothing_planned_ahead(now)
-    )
+    return (
+        Q(last_activity_at__lt=limit) | Q(last_activity_at__isnull=True, created_at__lt=limit)
+    ) & nothing_planned_ahead(now)
 
 
 def stalled_q(now: datetime.datetime, stages: Iterable[Stage] | None = None) -> Q:
