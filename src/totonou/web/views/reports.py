@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from totonou.activities.models import Activity, Comment
+from totonou.activities.selectors import ROW_FIELDS
 from totonou.activities.services import comment_create
 from totonou.core.exceptions import ConflictError, ValidationError
 from totonou.core.htmx import render_page
@@ -107,8 +108,10 @@ def _records(summary: Any, *, expanded: str = "") -> dict[str, list[Any]]:
         return ids if name == expanded else ids[:RECORDS_SHOWN]
 
     activity_ids = {pk for name in ACTIVITY_FIGURES for pk in shown(name)}
-    activities = Activity.objects.filter(pk__in=activity_ids).select_related(
-        "customer", "type", "owner", "deal"
+    activities = (
+        Activity.objects.filter(pk__in=activity_ids)
+        .select_related("customer", "type", "owner", "deal")
+        .only(*ROW_FIELDS)
     )
     by_id = {activity.pk: activity for activity in activities}
     customers = Customer.objects.filter(pk__in=shown("customers_past_threshold"))
@@ -502,12 +505,30 @@ def _team_context(request: HttpRequest) -> dict[str, Any]:
         "teams": teams,
         "data": data,
         "columns": [(name, labels[name]) for name in PACK_FIGURES],
+        "pack_rows": _pack_rows(data),
         "cold_key_customers": list(Customer.objects.filter(pk__in=key_ids, is_key=True).order_by("name")),
         "state_labels": state_labels(),
         # the members' histories are their managers' (and admins') to read
         "shows_history": team is not None
         and (viewer.is_admin or (viewer.is_manager and team.pk in managed_team_ids(viewer))),
     }
+
+
+def _pack_rows(data: Any) -> list[dict[str, Any]]:
+    """The pack's table: per member, the state's label and a cell per figure of ``PACK_FIGURES`` (an
+    amount as money), made here: in the template a lookup per member, figure and column was a third of
+    the page."""
+    if data is None:
+        return []
+    states = state_labels()
+    rows = []
+    for row in data.rows:
+        cells = []
+        for name in PACK_FIGURES:
+            value = row.figures.get(name)
+            cells.append("" if value is None else format_money(value) if name == "won_amount" else value)
+        rows.append({"row": row, "state": states.get(row.state, ""), "cells": cells})
+    return rows
 
 
 PACK_FIGURES = [
