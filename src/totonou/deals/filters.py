@@ -136,7 +136,7 @@ class DealFilter(FilterSchema):
 
     def _closed_q(self) -> Q:
         start, end = history.day_bounds(self.closed_from, self.closed_to, self._zone())
-        return Q(history.of_each_deal(history.closed_changes(None, start, end)))
+        return history.closed_q(start, end)
 
     def filter_closed_from(self, value: datetime.date | None) -> Q:
         return self._closed_q() if value is not None else Q()

@@ -2,9 +2,13 @@
 analytics (``insights.selectors.pipeline``) and the deal list's filters (``deals.filters.DealFilter``)
 use, so a figure and the list of the deals behind it are one query rule:
 
-- **Closed in a period**: a deal's *last* stage change, when it went into a won or lost stage and lies
-  inside the period (``closed_changes``). A reopened deal that is open again is closed nowhere; one won,
-  reopened and won again is closed once, at its last close.
+- **Closed in a period**: a deal now in a won or lost stage whose close date (``closed_at``) lies inside
+  the period (``closed_q``, read through ``deal_owner_stage_idx``). The close date is the time of the
+  move into that stage, which is the deal's last stage change (the services write both), or the earlier
+  day an administrator or an import gave. A reopened deal that is open again is closed nowhere; one won,
+  reopened and won again is closed once, at its last close. The targets' "won" reads the same column,
+  so the two agree (ADR 0038). A test holds it equal to "the last stage change went into won or lost
+  inside the period" on histories made through the services.
 - **Entered a stage in a period**: per deal and stage, the deal's *last* entry into the stage inside the
   period (``stage_entries``; a deal entering twice counts once). The entry's outcome is the deal's next
   stage change at any time up to now (``outcome_q``): into a later open stage or a won stage is
@@ -114,28 +118,21 @@ def of_each_deal(changes: QuerySet[Any]) -> Exists:
     return Exists(changes.filter(deal_id=OuterRef("pk")))
 
 
-def closed_changes(
-    queryset: QuerySet[Deal] | None, start: datetime.datetime | None, end: datetime.datetime | None
-) -> QuerySet[Any]:
-    """The closing stage changes inside ``[start, end)`` that are still their deal's last change, with
-    ``first_at`` (the deal's first stage change) annotated. With ``queryset``, only its not archived
-    deals."""
-    later = StageChange.objects.filter(deal_id=OuterRef("deal_id"), changed_at__gt=OuterRef("changed_at"))
-    later_same_time = StageChange.objects.filter(
-        deal_id=OuterRef("deal_id"), changed_at=OuterRef("changed_at"), id__gt=OuterRef("id")
-    )
-    first = (
-        StageChange.objects.filter(deal_id=OuterRef("deal_id"))
-        .order_by("changed_at", "id")
-        .values("changed_at")
-    )
-    return (
-        StageChange.objects.filter(
-            _inside(start, end), _of_deals(queryset), to_stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST]
-        )
-        .filter(~Exists(later), ~Exists(later_same_time))
-        .annotate(first_at=Subquery(first[:1]))
-    )
+def closed_q(start: datetime.datetime | None, end: datetime.datetime | None) -> Q:
+    """Deals closed (won or lost) inside ``[start, end)``: their last stage change went into a won or lost
+    stage in the period (see the module docstring; a missing end leaves that side open)."""
+    q = Q(stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST])
+    if start is not None:
+        q &= Q(closed_at__gte=start)
+    if end is not None:
+        q &= Q(closed_at__lt=end)
+    return q
+
+
+def first_change_at() -> Subquery:
+    """The deal's first stage change (its creation), as an annotation on deals."""
+    changes = StageChange.objects.filter(deal_id=OuterRef("pk")).order_by("changed_at", "id")
+    return Subquery(changes.values("changed_at")[:1])
 
 
 def stage_entries(

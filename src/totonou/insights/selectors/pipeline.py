@@ -17,13 +17,15 @@ Exact definitions (``docs/pipeline.md`` repeats them for users):
      ``activities.selectors.planned_contacts_ahead``), reason ``"no_activity"``.
 
   A deal meeting both has the reason ``"in_stage"``.
-- **Closed in a period** (win rate; ``deals.history.closed_changes``): a deal counts as won or lost
-  by its last stage change, when that change went into a won or lost stage (a reopened and still
-  open deal counts nowhere); it counts in the period containing that change's time (its close date)
-  in the team's time zone (``users.zones``: the filtered team's, the filtered owner's team's, else the
-  site's: ``pipeline_zone``). ``win_rate = won ÷ (won + lost)`` (None when nothing closed).
+- **Closed in a period** (win rate; ``deals.history.closed_q``): a deal counts as won or lost when it
+  is in a won or lost stage now (a reopened and still open deal counts nowhere), in the period
+  containing its close date (``closed_at``: the move into that stage, its last stage change, or the
+  earlier day an administrator or an import gave) in the team's time zone (``users.zones``: the filtered
+  team's, the filtered owner's team's, else the site's: ``pipeline_zone``).
+  ``win_rate = won ÷ (won + lost)`` (None when nothing closed).
   The sales cycle of a closed deal is the days (fractional, 1 decimal) from its first stage change (its
-  creation) to the closing change; ``median_cycle_days`` is the median over won **and** lost deals.
+  creation) to its close date, 0 for a close dated before it; ``median_cycle_days`` is the median over
+  won **and** lost deals.
 - **Funnel** (per open stage, for a period): the deals that *entered* the stage inside the period, each
   once, by its last entry into the stage in the period (``deals.history.stage_entries``). That entry's
   *outcome* is the deal's next stage change (at any time up to now): into a later open stage or a won
@@ -433,32 +435,34 @@ class ClosedDeal:
     cycle_days: float
 
 
-def closed_changes(
-    queryset: QuerySet[Deal], start: datetime.datetime, end: datetime.datetime
-) -> QuerySet[Any]:
-    """The closing stage changes inside ``[start, end)`` of the (not archived) deals of ``queryset``
-    that are still closed by them (no later stage change): the one rule of ``deals.history``, which the
-    deal list's ``closed_from``/``closed_to`` filters read too."""
-    return history.closed_changes(queryset, start, end)
+def closed_in(queryset: QuerySet[Deal], start: datetime.datetime, end: datetime.datetime) -> QuerySet[Deal]:
+    """The (not archived) deals of ``queryset`` closed inside ``[start, end)``: the one rule of
+    ``deals.history``, which the deal list's ``closed_from``/``closed_to`` filters read too."""
+    return queryset.filter(history.closed_q(start, end), archived_at__isnull=True)
 
 
 def closed_deals(
     queryset: QuerySet[Deal], start: datetime.datetime, end: datetime.datetime
 ) -> list[ClosedDeal]:
-    rows = closed_changes(queryset, start, end).values_list(
-        "deal_id",
-        "to_stage__kind",
-        "changed_at",
-        "deal__amount",
-        "deal__owner_id",
-        "deal__owner__display_name",
-        "deal__owner__username",
-        "deal__owner__team_id",
-        "deal__owner__team__name",
-        "deal__customer__segment_id",
-        "deal__customer__segment__name",
-        "deal__loss_reason_id",
-        "first_at",
+    rows = (
+        closed_in(queryset, start, end)
+        .annotate(first_at=history.first_change_at())
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "stage__kind",
+            "closed_at",
+            "amount",
+            "owner_id",
+            "owner__display_name",
+            "owner__username",
+            "owner__team_id",
+            "owner__team__name",
+            "customer__segment_id",
+            "customer__segment__name",
+            "loss_reason_id",
+            "first_at",
+        )
     )
     return [
         ClosedDeal(
@@ -473,7 +477,7 @@ def closed_deals(
             segment_id=segment_id,
             segment_name=segment_name or "",
             loss_reason_id=loss_reason_id,
-            cycle_days=_days(closed_at - (first_at or closed_at)),
+            cycle_days=max(0.0, _days(closed_at - (first_at or closed_at))),
         )
         for (
             deal_id,
@@ -490,6 +494,7 @@ def closed_deals(
             loss_reason_id,
             first_at,
         ) in rows
+        if closed_at is not None  # always: the rule compares it with the period
     ]
 
 
@@ -613,10 +618,9 @@ def lost_deals(
 ) -> QuerySet[Deal]:
     """The deals lost in the period with their notes (the know-how list), most recent close first."""
     start, end = day_bounds(first_day, last_day, zone)
-    # ``pk IN``: the lost deals of the period are few; per deal (EXISTS) SQLite reads every deal of the stage
-    ids = closed_changes(queryset, start, end).filter(to_stage__kind=Stage.Kind.LOST).values("deal_id")
     return (
-        Deal.objects.filter(pk__in=ids)
+        closed_in(queryset, start, end)
+        .filter(stage__kind=Stage.Kind.LOST)
         .select_related("customer", "owner", "loss_reason", "stage")
         .order_by("-closed_at", "-id")
     )
@@ -728,9 +732,10 @@ def forecast(
     """Won so far and the open pipeline expected to close in ``period`` (see the module docstring)."""
     start, end = period.bounds(zone or period_zone())
     won_row = (
-        closed_changes(queryset, start, end)
-        .filter(to_stage__kind=Stage.Kind.WON)
-        .aggregate(n=Count("id"), total=Sum("deal__amount"))
+        closed_in(queryset, start, end)
+        .filter(stage__kind=Stage.Kind.WON)
+        .order_by()
+        .aggregate(n=Count("id"), total=Sum("amount"))
     )
     threshold = commit_probability()
     expected = open_deals(queryset).filter(
