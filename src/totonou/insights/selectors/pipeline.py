@@ -78,6 +78,7 @@ from totonou.activities.selectors import (
     planned_contacts_ahead,
 )
 from totonou.core.bounds import clamp_days
+from totonou.core.functions import Seconds
 from totonou.deals import history
 from totonou.deals.models import Deal, LossReason, Stage
 from totonou.targets.periods import FiscalPeriod, month_period, parse_period, period_containing, period_zone
@@ -372,8 +373,10 @@ def default_range(
     return datetime.date(index // 12, index % 12 + 1, 1), today
 
 
-def _days(delta: datetime.timedelta) -> float:
-    return round(delta.total_seconds() / 86400, 1)
+def _days(seconds: float) -> float:
+    """Days with one decimal from seconds the database computed (``core.functions.Seconds``), first
+    rounded to the millisecond: SQLite's ``julianday`` is exact to tens of microseconds only."""
+    return round(round(seconds, 3) / 86400, 1)
 
 
 def _median(values: list[float]) -> float | None:
@@ -446,7 +449,7 @@ def closed_deals(
 ) -> list[ClosedDeal]:
     rows = (
         closed_in(queryset, start, end)
-        .annotate(first_at=history.first_change_at())
+        .annotate(cycle=Seconds("closed_at", history.first_change_at()))
         .order_by("pk")
         .values_list(
             "pk",
@@ -461,7 +464,7 @@ def closed_deals(
             "customer__segment_id",
             "customer__segment__name",
             "loss_reason_id",
-            "first_at",
+            "cycle",
         )
     )
     return [
@@ -477,7 +480,7 @@ def closed_deals(
             segment_id=segment_id,
             segment_name=segment_name or "",
             loss_reason_id=loss_reason_id,
-            cycle_days=max(0.0, _days(closed_at - (first_at or closed_at))),
+            cycle_days=max(0.0, _days(cycle)) if cycle is not None else 0.0,
         )
         for (
             deal_id,
@@ -492,7 +495,7 @@ def closed_deals(
             segment_id,
             segment_name,
             loss_reason_id,
-            first_at,
+            cycle,
         ) in rows
         if closed_at is not None  # always: the rule compares it with the period
     ]
@@ -680,7 +683,7 @@ def funnel(
         if outcome == "still" or spent is None:
             row.still_there += 1
             continue
-        row.days.append(round(round(spent, 3) / 86400, 1))  # as _days, without a timedelta per entry
+        row.days.append(_days(spent))
         if outcome == "lost":
             row.lost += 1
         elif outcome == "forward":
