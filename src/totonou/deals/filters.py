@@ -66,11 +66,11 @@ class DealFilter(FilterSchema):
     ] = None
     closed_from: Annotated[
         BoundedDate | None,
-        Field(description="Closed (won or lost, by the last stage change) on or after this local day."),
+        Field(description="Closed (in a won or lost stage) with its close date on or after this local day."),
     ] = None
     closed_to: Annotated[
         BoundedDate | None,
-        Field(description="Closed (won or lost, by the last stage change) on or before this local day."),
+        Field(description="Closed (in a won or lost stage) with its close date on or before this local day."),
     ] = None
     entered_stage: Annotated[
         Id | None,

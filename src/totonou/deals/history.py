@@ -119,8 +119,8 @@ def of_each_deal(changes: QuerySet[Any]) -> Exists:
 
 
 def closed_q(start: datetime.datetime | None, end: datetime.datetime | None) -> Q:
-    """Deals closed (won or lost) inside ``[start, end)``: their last stage change went into a won or lost
-    stage in the period (see the module docstring; a missing end leaves that side open)."""
+    """Deals closed inside ``[start, end)``: in a won or lost stage, with the close date (``closed_at``) in
+    the period (see the module docstring; a missing end leaves that side open)."""
     q = Q(stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST])
     if start is not None:
         q &= Q(closed_at__gte=start)
