@@ -1,7 +1,8 @@
-"""Closed in a period (``deals.history.closed_q``) reads the deal's close date. On histories made through
-the services it selects exactly the deals whose last stage change went into a won or lost stage inside
-the period (the history's definition, computed here in Python); a close an administrator dates back
-counts at that date, in the win rate, the deal list behind it and the targets alike (ADR 0038)."""
+"""Closed in a period (``deals.history.closed_q``) starts from the deal's stage and close date and checks
+its closing stage change in the history. On histories made through the services it selects exactly the
+deals whose last stage change went into a won or lost stage inside the period (the history's definition,
+computed here in Python); a close an administrator dates back counts at that date, in the win rate, the
+deal list behind it and the targets alike; a deal without its closing change counts nowhere (ADR 0038)."""
 
 from __future__ import annotations
 
@@ -126,3 +127,23 @@ def test_a_close_dated_back_counts_at_its_date_everywhere(people, api):
     assert api(people.owner).get("/insights/win-rate", later).json()["total"]["won"] == 0
     cells = {cell.metric: cell.actual for cell in attainment_for(people.owner, month_period(day))}
     assert (cells["won_deals"], cells["revenue"]) == (1, 4_000_000)
+
+
+def test_a_deal_without_its_closing_change_counts_nowhere(people, api):
+    """The stage history is the source: a deal written won with a close date, but without the stage change
+    into won at that time (a row written around the services), is in no figure and no list; its twin
+    with the change is."""
+    now = timezone.now()
+    won = Stage.objects.get(slug="won")
+    customer = CustomerFactory(owner=people.owner)
+    twins = []
+    for title in ("With its change", "Without"):
+        deal = deal_create(actor=people.owner, customer=customer, title=title, amount=1_000_000)
+        Deal.objects.filter(pk=deal.pk).update(stage=won, stage_entered_at=now, closed_at=now)
+        twins.append(deal)
+    StageChange.objects.create(deal=twins[0], from_stage=twins[0].stage, to_stage=won, changed_at=now)
+    today = timezone.localdate(now).isoformat()
+    body = api(people.owner).get("/insights/win-rate", {"from": today, "to": today}).json()
+    assert (body["total"]["won"], body["total"]["won_amount"]) == (1, 1_000_000)
+    listed = api(people.owner).get("/deals", {"closed_from": today, "closed_to": today}).json()
+    assert [row["id"] for row in listed["results"]] == [twins[0].pk]

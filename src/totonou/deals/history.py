@@ -2,13 +2,15 @@
 analytics (``insights.selectors.pipeline``) and the deal list's filters (``deals.filters.DealFilter``)
 use, so a figure and the list of the deals behind it are one query rule:
 
-- **Closed in a period**: a deal now in a won or lost stage whose close date (``closed_at``) lies inside
-  the period (``closed_q``, read through ``deal_owner_stage_idx``). The close date is the time of the
-  move into that stage, which is the deal's last stage change (the services write both), or the earlier
-  day an administrator or an import gave. A reopened deal that is open again is closed nowhere; one won,
-  reopened and won again is closed once, at its last close. The targets' "won" reads the same column,
-  so the two agree (ADR 0038). A test holds it equal to "the last stage change went into won or lost
-  inside the period" on histories made through the services.
+- **Closed in a period**: a deal whose closing stage change — the change into a won or lost stage that
+  made it what it is now — lies inside the period (``closed_q``). The deal's current stage and close date
+  (``closed_at``) point at that change: the services write them with it, at its time. So the rule starts
+  from the team's closed deals in the period (``deal_owner_stage_idx``) and checks that change in the
+  history (``stagechange_deal_stage_idx``), instead of scanning the period's changes for each deal's
+  last one; a deal without it in its history counts nowhere (ADR 0038). A reopened deal that is open
+  again is closed nowhere; one won, reopened and won again is closed once, at its last close; a close an
+  administrator or an import dated back counts at that date. A test holds the rule equal to "the deal's
+  last stage change went into won or lost inside the period" on histories made through the services.
 - **Entered a stage in a period**: per deal and stage, the deal's *last* entry into the stage inside the
   period (``stage_entries``; a deal entering twice counts once). The entry's outcome is the deal's next
   stage change at any time up to now (``outcome_q``): into a later open stage or a won stage is
@@ -119,14 +121,18 @@ def of_each_deal(changes: QuerySet[Any]) -> Exists:
 
 
 def closed_q(start: datetime.datetime | None, end: datetime.datetime | None) -> Q:
-    """Deals closed inside ``[start, end)``: in a won or lost stage, with the close date (``closed_at``) in
-    the period (see the module docstring; a missing end leaves that side open)."""
+    """Deals closed inside ``[start, end)`` (a missing end leaves that side open): in a won or lost stage
+    with their close date in the period, and the stage change into that stage at that time in their
+    history (see the module docstring)."""
     q = Q(stage__kind__in=[Stage.Kind.WON, Stage.Kind.LOST])
     if start is not None:
         q &= Q(closed_at__gte=start)
     if end is not None:
         q &= Q(closed_at__lt=end)
-    return q
+    closing = StageChange.objects.filter(
+        deal_id=OuterRef("pk"), changed_at=OuterRef("closed_at"), to_stage_id=OuterRef("stage_id")
+    )
+    return q & Q(Exists(closing))
 
 
 def first_change_at() -> Subquery:

@@ -17,11 +17,11 @@ Exact definitions (``docs/pipeline.md`` repeats them for users):
      ``activities.selectors.planned_contacts_ahead``), reason ``"no_activity"``.
 
   A deal meeting both has the reason ``"in_stage"``.
-- **Closed in a period** (win rate; ``deals.history.closed_q``): a deal counts as won or lost when it
-  is in a won or lost stage now (a reopened and still open deal counts nowhere), in the period
-  containing its close date (``closed_at``: the move into that stage, its last stage change, or the
-  earlier day an administrator or an import gave) in the team's time zone (``users.zones``: the filtered
-  team's, the filtered owner's team's, else the site's: ``pipeline_zone``).
+- **Closed in a period** (win rate; ``deals.history.closed_q``): a deal counts as won or lost by its
+  closing stage change, the change into the won or lost stage it is in now (a reopened and still open
+  deal counts nowhere), in the period containing its close date (``closed_at``: that change's time, or
+  the earlier day an administrator or an import gave) in the team's time zone (``users.zones``: the
+  filtered team's, the filtered owner's team's, else the site's: ``pipeline_zone``).
   ``win_rate = won ÷ (won + lost)`` (None when nothing closed).
   The sales cycle of a closed deal is the days (fractional, 1 decimal) from its first stage change (its
   creation) to its close date, 0 for a close dated before it; ``median_cycle_days`` is the median over
