@@ -147,3 +147,18 @@ def test_a_deal_without_its_closing_change_counts_nowhere(people, api):
     assert (body["total"]["won"], body["total"]["won_amount"]) == (1, 1_000_000)
     listed = api(people.owner).get("/deals", {"closed_from": today, "closed_to": today}).json()
     assert [row["id"] for row in listed["results"]] == [twins[0].pk]
+
+
+def test_a_close_dated_back_to_a_months_first_midnight_counts_in_that_month(people, api):
+    """A close dated back starts at local midnight: on the first of a month it belongs to that month in
+    the win rate by month (the close time is read as seconds from the period's start), not the month
+    before."""
+    first = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)  # last month
+    deal = deal_create(actor=people.owner, customer=CustomerFactory(owner=people.owner), title="On the 1st")
+    deal_change_stage(actor=people.admin, deal=deal, stage=Stage.objects.get(slug="won"), closed_on=first)
+    deal.refresh_from_db()
+    assert timezone.localtime(deal.closed_at).time() == datetime.time(0, 0)
+    before = (first - datetime.timedelta(days=1)).replace(day=1)
+    query = {"from": before.isoformat(), "to": timezone.localdate().isoformat(), "group_by": "month"}
+    body = api(people.owner).get("/insights/win-rate", query).json()
+    assert [(row["key"], row["won"]) for row in body["rows"]] == [(f"{first.year:04d}-{first.month:02d}", 1)]

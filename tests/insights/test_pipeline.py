@@ -509,3 +509,23 @@ def test_reversed_range_is_swapped(world, api):
     )
     assert (body["first_day"], body["last_day"]) == ("2026-04-01", "2026-06-30")
     assert numbers(body["total"]) == (2, 2, 0.5, 7_000_000, 38.8)
+
+
+def test_the_funnels_median_rounds_only_the_middle():
+    """``median_days_of`` rounds only the middle stays; it equals the median of every stay rounded (as
+    ``_days``) on odd and even counts, ties, and stays exactly at and around a rounding edge (4,320 s =
+    0.05 days), including the microsecond noise of SQLite's seconds."""
+    import random
+    import statistics
+
+    rng = random.Random(7)
+    edge = [4320.0, 4319.9995, 4320.0004, 12960.0, 86400 * 3.25, 86400 * 3.35]
+    for size in (1, 2, 3, 4, 7, 10, 51, 200):
+        for _round in range(40):
+            seconds = [
+                rng.choice(edge) if rng.random() < 0.4 else rng.uniform(0, 86400 * 90) for _ in range(size)
+            ]
+            expected = round(float(statistics.median([selectors._days(value) for value in seconds])), 1)
+            assert selectors.median_days_of(seconds) == expected, seconds
+    assert selectors.median_days_of([]) is None
+    assert selectors.median_days_of([4320.0, 86400 * 2]) == round((0.1 + 2.0) / 2, 1)

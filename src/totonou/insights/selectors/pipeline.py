@@ -58,6 +58,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateTimeField,
     F,
     OuterRef,
     Q,
@@ -379,6 +380,17 @@ def _days(seconds: float) -> float:
     return round(round(seconds, 3) / 86400, 1)
 
 
+def median_days_of(seconds: list[float]) -> float | None:
+    """``_median`` of the values' ``_days``, rounding only the middle one or two: ``_days`` never
+    decreases as the seconds grow, so the middle of the rounded values is the rounded middle (a team's
+    year is ~14,000 stays; rounding each was a tenth of the funnel)."""
+    if not seconds:
+        return None
+    ordered = sorted(seconds)
+    middle = len(ordered) // 2
+    return _median([_days(value) for value in ordered[middle - 1 + len(ordered) % 2 : middle + 1]])
+
+
 def _median(values: list[float]) -> float | None:
     return round(float(statistics.median(values)), 1) if values else None
 
@@ -447,14 +459,19 @@ def closed_in(queryset: QuerySet[Deal], start: datetime.datetime, end: datetime.
 def closed_deals(
     queryset: QuerySet[Deal], start: datetime.datetime, end: datetime.datetime
 ) -> list[ClosedDeal]:
+    # Seconds from the period's start rather than the timestamp: reading and converting 2,000 timestamps
+    # was a tenth of the win rate (rounded to the millisecond: SQLite's julianday is exact to tens of µs).
     rows = (
         closed_in(queryset, start, end)
-        .annotate(cycle=Seconds("closed_at", history.first_change_at()))
+        .annotate(
+            since=Seconds("closed_at", Value(start, output_field=DateTimeField())),
+            cycle=Seconds("closed_at", history.first_change_at()),
+        )
         .order_by("pk")
         .values_list(
             "pk",
             "stage__kind",
-            "closed_at",
+            "since",
             "amount",
             "owner_id",
             "owner__display_name",
@@ -471,7 +488,7 @@ def closed_deals(
         ClosedDeal(
             deal_id=deal_id,
             won=kind == Stage.Kind.WON,
-            closed_at=closed_at,
+            closed_at=start + datetime.timedelta(seconds=round(since, 3)),
             amount=int(amount),
             owner_id=owner_id,
             owner_name=display_name or username,
@@ -485,7 +502,7 @@ def closed_deals(
         for (
             deal_id,
             kind,
-            closed_at,
+            since,
             amount,
             owner_id,
             display_name,
@@ -497,7 +514,7 @@ def closed_deals(
             loss_reason_id,
             cycle,
         ) in rows
-        if closed_at is not None  # always: the rule compares it with the period
+        if since is not None  # always: the rule compares the close date with the period
     ]
 
 
@@ -640,7 +657,7 @@ class FunnelStage:
     lost: int = 0
     moved_back: int = 0
     still_there: int = 0
-    days: list[float] = field(default_factory=list, repr=False)
+    seconds: list[float] = field(default_factory=list, repr=False)  # spent, per entry that left the stage
 
     @property
     def conversion(self) -> float | None:
@@ -648,7 +665,7 @@ class FunnelStage:
 
     @property
     def median_days(self) -> float | None:
-        return _median(self.days)
+        return median_days_of(self.seconds)
 
 
 @dataclass
@@ -683,7 +700,7 @@ def funnel(
         if outcome == "still" or spent is None:
             row.still_there += 1
             continue
-        row.days.append(_days(spent))
+        row.seconds.append(spent)
         if outcome == "lost":
             row.lost += 1
         elif outcome == "forward":
