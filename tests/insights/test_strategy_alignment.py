@@ -23,8 +23,10 @@ NOW = jst(2026, 4, 15, 12)
 
 
 def deal(owner, customer, *, created, stage="lead", closed=None, amount=100):
-    made = DealFactory(owner=owner, customer=customer, amount=amount, stage=Stage.objects.get(slug=stage))
-    Deal.objects.filter(pk=made.pk).update(created_at=created, closed_at=closed)
+    made = DealFactory(
+        owner=owner, customer=customer, amount=amount, stage=Stage.objects.get(slug=stage), closed_at=closed
+    )
+    Deal.objects.filter(pk=made.pk).update(created_at=created)
     return made
 
 

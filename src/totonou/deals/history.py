@@ -11,6 +11,10 @@ use, so a figure and the list of the deals behind it are one query rule:
   again is closed nowhere; one won, reopened and won again is closed once, at its last close; a close an
   administrator or an import dated back counts at that date. A test holds the rule equal to "the deal's
   last stage change went into won or lost inside the period" on histories made through the services.
+- **Won in a period** (``won_q``): closed so into a won stage, and not archived (an archived deal was
+  deleted by a person: it counts in no figure). The one rule of every "won" figure: the targets'
+  revenue and won deals, the weekly report's deals won and won amount, the meeting pack, the strategy
+  alignment and the pipeline's win rate and forecast; a test holds them equal on one history.
 - **Entered a stage in a period**: per deal and stage, the deal's *last* entry into the stage inside the
   period (``stage_entries``; a deal entering twice counts once). The entry's outcome is the deal's next
   stage change at any time up to now (``outcome_q``): into a later open stage or a won stage is
@@ -133,6 +137,16 @@ def closed_q(start: datetime.datetime | None, end: datetime.datetime | None) -> 
         deal_id=OuterRef("pk"), changed_at=OuterRef("closed_at"), to_stage_id=OuterRef("stage_id")
     )
     return q & Q(Exists(closing))
+
+
+def counted_closed_q(start: datetime.datetime | None, end: datetime.datetime | None) -> Q:
+    """``closed_q`` of the deals that count in figures: archived deals count nowhere."""
+    return closed_q(start, end) & Q(archived_at__isnull=True)
+
+
+def won_q(start: datetime.datetime | None, end: datetime.datetime | None) -> Q:
+    """Deals won inside ``[start, end)`` that count in figures (see the module docstring)."""
+    return counted_closed_q(start, end) & Q(stage__kind=Stage.Kind.WON)
 
 
 def first_change_at() -> Subquery:

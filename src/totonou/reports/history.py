@@ -18,7 +18,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from totonou.activities.models import Activity
-from totonou.deals.models import Deal, Stage
+from totonou.deals import history
+from totonou.deals.models import Deal
 from totonou.insights.selectors.periods import Period, period_index
 from totonou.reports.models import WeeklyReport
 from totonou.reports.pack import deadline_for
@@ -118,7 +119,7 @@ def _live_figures(author: User, periods: list[Period]) -> list[dict[str, int]]:
         figures[row["index"]]["activities_done"] = row["done"]
         figures[row["index"]]["key_customer_touches"] = row["key"]
     won = (
-        Deal.objects.filter(owner=author, stage__kind=Stage.Kind.WON, closed_at__gte=start, closed_at__lt=end)
+        Deal.objects.filter(history.won_q(start, end), owner=author)
         .annotate(index=period_index("closed_at", periods))
         .values("index")
         .annotate(count=Count("pk"), amount=Sum("amount"))

@@ -19,9 +19,10 @@ activity belongs to the week its current ``starts_at`` falls in, as in plan vs a
   those that went past their threshold during the week;
 - ``deals_created``: the rep's deals created in the week;
 - ``deals_moved``: the rep's deals with at least one stage change in the week (won and lost included);
-- ``deals_won`` / ``won_amount``: the rep's deals closed won in the week (``closed_at`` in the week), and
-  the sum of their amounts in yen;
-- ``deals_lost``: the rep's deals closed lost in the week (their reasons in ``lost_reasons``);
+- ``deals_won`` / ``won_amount``: the rep's deals won in the week (``deals.history.won_q``: closed won
+  by a stage change in the week, not archived), and the sum of their amounts in yen;
+- ``deals_lost``: the rep's deals closed lost in the week, by the same rule (their reasons in
+  ``lost_reasons``);
 - ``next_week_planned``: the rep's activities still planned that start in the following week.
 """
 
@@ -38,6 +39,7 @@ from django.utils import timezone
 
 from totonou.activities.models import Activity, ActivityType
 from totonou.customers.models import Customer
+from totonou.deals import history
 from totonou.deals.models import Deal, Stage, StageChange
 from totonou.insights.selectors.periods import DayIndex, Period, local_date, user_zone
 from totonou.insights.selectors.plan_vs_actual import plan_filters
@@ -240,8 +242,8 @@ def _zone_summaries(
         deal__owner_id__in=ids, **_range("changed_at", period)
     ).values_list("deal__owner_id", "deal_id"):
         moved[owner_id].add(deal_id)
-    closed = deals.filter(**_range("closed_at", period))
-    won = closed.filter(stage__kind=Stage.Kind.WON)
+    closed = deals.filter(history.counted_closed_q(period.start, period.end))
+    won = closed.filter(stage__kind=Stage.Kind.WON)  # history.won_q
     won_ids = _by_owner(won.order_by("pk").values_list("owner_id", "pk"))
     won_amounts = dict(
         won.order_by().values("owner_id").annotate(total=Sum("amount")).values_list("owner_id", "total")

@@ -4,8 +4,9 @@ Periods come from the fiscal calendar (``targets/periods.py``); their boundaries
 the team's time zone (``users.zones.period_zone``: ``Team.time_zone``; for one rep, their team's).
 The actual of a rep for a period, by metric (always the rep's own records, ``owner``):
 
-- ``revenue``: the sum of ``amount`` of the rep's deals in a won stage (``stage.kind = won``) whose
-  ``closed_at`` falls in the period (a deal won 2027-03-31 23:30 JST counts in March 2027, FY2026);
+- ``revenue``: the sum of ``amount`` of the rep's deals won in the period (``deals.history.won_q``, the
+  rule of every "won" figure: in a won stage by a closing stage change whose time, ``closed_at``, falls
+  in the period, not archived; a deal won 2027-03-31 23:30 JST counts in March 2027, FY2026);
 - ``won_deals``: how many of those deals;
 - ``new_deals``: the rep's deals created (``created_at``) in the period, whatever their stage now;
 - ``activities``: the rep's done activities (``status = done``) whose start falls in the period;
@@ -24,11 +25,11 @@ target is its own figure (resolved so) or, when it has none, the sum of its memb
 - ``pace`` = target × elapsed working days / working days of the period: where the actual should be by
   today (working days: Monday–Friday except Japanese public holidays, ``activities.holidays``; the days
   from the period's first day to today, today included; a past period is fully elapsed);
-- ``forecast``: revenue: actual + Σ amount × stage probability of the open deals with an expected close
-  date in the period; won deals: actual + Σ probability of those deals; activities and key-customer
-  visits: actual + the plans still ahead (planned, start from now to the period's end, of the same kind);
-  new deals: the actual at the current rate (actual ÷ elapsed share of working days; the actual for a
-  past period, and for a period not begun);
+- ``forecast``: revenue: actual + Σ amount × stage probability of the open deals (not archived) with an
+  expected close date in the period; won deals: actual + Σ probability of those deals; activities and
+  key-customer visits: actual + the plans still ahead (planned, start from now to the period's end, of
+  the same kind); new deals: the actual at the current rate (actual ÷ elapsed share of working days;
+  the actual for a past period, and for a period not begun);
 - ``status``: ``achieved`` (actual ≥ target), ``on_pace`` (actual ≥ pace), ``behind``; None without a
   target.
 
@@ -58,9 +59,11 @@ from django.utils.translation import gettext_lazy
 from totonou.activities.holidays import working_days
 from totonou.activities.models import Activity, ActivityDayCount, ActivityType
 from totonou.core.exceptions import PermissionDenied, ValidationError
-from totonou.deals.models import Deal, Stage
+from totonou.deals import history
+from totonou.deals.models import Deal
 from totonou.insights.selectors.periods import day_period as _day_period
 from totonou.insights.selectors.periods import period_index
+from totonou.insights.selectors.pipeline import open_deals
 from totonou.targets.models import Metric
 from totonou.targets.periods import FiscalPeriod, member_zone, parse_period, period_containing, period_zone
 from totonou.targets.selectors import target_values
@@ -191,9 +194,7 @@ def _actuals(
     start, end = spans[0].start, spans[-1].end
     if wanted & DEAL_WON:
         won = (
-            Deal.objects.filter(
-                owner_id__in=user_ids, stage__kind=Stage.Kind.WON, closed_at__gte=start, closed_at__lt=end
-            )
+            Deal.objects.filter(history.won_q(start, end), owner_id__in=user_ids)
             .annotate(month=period_index("closed_at", spans))
             .values("owner_id", "month")
             .annotate(amount=Sum("amount"), count=Count("pk"))
@@ -203,19 +204,15 @@ def _actuals(
             buckets[(Metric.REVENUE, row["owner_id"], row["month"])].actual += row["amount"] or 0
             buckets[(Metric.WON_DEALS, row["owner_id"], row["month"])].actual += row["count"]
         first_day, last_day = months[0].first_day, months[-1].last_day
-        open_deals = (
-            Deal.objects.filter(
-                owner_id__in=user_ids,
-                stage__kind=Stage.Kind.OPEN,
-                expected_close_date__gte=first_day,
-                expected_close_date__lte=last_day,
-            )
+        expected = (
+            open_deals(Deal.objects.filter(owner_id__in=user_ids))
+            .filter(expected_close_date__gte=first_day, expected_close_date__lte=last_day)
             .annotate(month=_date_index("expected_close_date", months))
             .values("owner_id", "month")
             .annotate(weighted=Sum(F("amount") * F("stage__probability")), chances=Sum("stage__probability"))
             .order_by()
         )
-        for row in open_deals:
+        for row in expected:
             buckets[(Metric.REVENUE, row["owner_id"], row["month"])].extra += Fraction(
                 row["weighted"] or 0, 100
             )

@@ -453,7 +453,7 @@ class ClosedDeal:
 def closed_in(queryset: QuerySet[Deal], start: datetime.datetime, end: datetime.datetime) -> QuerySet[Deal]:
     """The (not archived) deals of ``queryset`` closed inside ``[start, end)``: the one rule of
     ``deals.history``, which the deal list's ``closed_from``/``closed_to`` filters read too."""
-    return queryset.filter(history.closed_q(start, end), archived_at__isnull=True)
+    return queryset.filter(history.counted_closed_q(start, end))
 
 
 def closed_deals(
@@ -752,10 +752,7 @@ def forecast(
     """Won so far and the open pipeline expected to close in ``period`` (see the module docstring)."""
     start, end = period.bounds(zone or period_zone())
     won_row = (
-        closed_in(queryset, start, end)
-        .filter(stage__kind=Stage.Kind.WON)
-        .order_by()
-        .aggregate(n=Count("id"), total=Sum("amount"))
+        queryset.filter(history.won_q(start, end)).order_by().aggregate(n=Count("id"), total=Sum("amount"))
     )
     threshold = commit_probability()
     expected = open_deals(queryset).filter(

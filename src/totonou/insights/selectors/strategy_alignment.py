@@ -37,7 +37,8 @@ from django.utils import timezone
 from totonou.activities.models import Activity
 from totonou.core.functions import Seconds
 from totonou.customers.models import Contact, Customer
-from totonou.deals.models import Deal, Stage
+from totonou.deals import history
+from totonou.deals.models import Deal
 from totonou.insights.filters import MemberFilter, StrategyAlignmentFilter
 from totonou.insights.selectors.members import insight_members
 from totonou.insights.selectors.periods import (
@@ -275,7 +276,7 @@ def _add_deals(
 ) -> None:
     """Deals created and amounts won per member and week: from matching customers and from the others."""
     created = Q(created_at__gte=low, created_at__lt=high)
-    won = Q(stage__kind=Stage.Kind.WON, closed_at__gte=low, closed_at__lt=high)
+    won = history.won_q(low, high)
     matching = _matching(segment_ids, keywords)
     aggregates: dict[str, Any] = {}
     for index, week in enumerate(weeks):
