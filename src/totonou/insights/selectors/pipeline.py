@@ -47,6 +47,7 @@ from __future__ import annotations
 import datetime
 import statistics
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -689,24 +690,25 @@ def funnel(
     stages = open_stages()
     by_id = {stage.pk: FunnelStage(stage=stage) for stage in stages}
     all_stages = {stage.pk: stage for stage in Stage.objects.all()}
-    outcomes: dict[tuple[int, int | None], str] = {}  # (stage, next stage) → outcome
+    # counted per (stage, next stage), classified once per pair: ~16,000 entries, a few dozen pairs
+    pairs: dict[tuple[int, int | None], int] = defaultdict(int)
     for stage_id, next_stage_id, spent in history.stage_entry_outcomes(queryset, start, end, list(by_id)):
+        pairs[stage_id, next_stage_id] += 1
+        if spent is not None:
+            by_id[stage_id].seconds.append(spent)
+    for (stage_id, next_stage_id), count in pairs.items():
         row = by_id[stage_id]
-        row.entered += 1
-        outcome = outcomes.get((stage_id, next_stage_id))
-        if outcome is None:
-            following = all_stages.get(next_stage_id) if next_stage_id else None
-            outcome = outcomes[stage_id, next_stage_id] = history.outcome_of(row.stage, following)
-        if outcome == "still" or spent is None:
-            row.still_there += 1
-            continue
-        row.seconds.append(spent)
-        if outcome == "lost":
-            row.lost += 1
+        row.entered += count
+        following = all_stages.get(next_stage_id) if next_stage_id is not None else None
+        outcome = history.outcome_of(row.stage, following)
+        if outcome == "still":
+            row.still_there += count
+        elif outcome == "lost":
+            row.lost += count
         elif outcome == "forward":
-            row.moved_forward += 1
+            row.moved_forward += count
         else:
-            row.moved_back += 1
+            row.moved_back += count
     return Funnel(first_day=first_day, last_day=last_day, stages=[by_id[stage.pk] for stage in stages])
 
 
