@@ -220,7 +220,9 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
         )
     links = DealLinks(filters)
     # one read of the period's closing changes for the win rate and the loss reasons
-    closed = selectors.closed_deals(deals, *selectors.day_bounds(first_day, last_day, zone))
+    closed = selectors.closed_deals(
+        deals, *selectors.day_bounds(first_day, last_day, zone), group_by=filters.group_by
+    )
     win_rate = selectors.win_rate(
         deals, first_day=first_day, last_day=last_day, group_by=filters.group_by, zone=zone, closed=closed
     )
