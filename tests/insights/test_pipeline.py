@@ -381,6 +381,21 @@ def test_loss_reasons_and_notes(world):
     assert [(deal.title, deal.loss_note) for deal in lost] == [("D2", "価格で他社に負けた"), ("D3", "")]
 
 
+def test_the_latest_lost_deals_picked_from_the_closed_rows_are_the_rules(world):
+    """The analytics page picks its loss notes from the closed deals it read for the win rate: the same
+    deals, in the same order, as ``lost_deals``, also when two are lost at the same instant."""
+    first, last = datetime.date(2026, 4, 1), datetime.date(2026, 6, 30)
+    lost_stage = Stage.objects.get(slug="lost")
+    at = jst(2026, 6, 2, 9)
+    owner = world.people.owner
+    twins = [DealFactory(owner=owner, title=title, stage=lost_stage, closed_at=at) for title in ("T1", "T2")]
+    closed = selectors.closed_deals(Deal.objects.all(), *selectors.day_bounds(first, last, None))
+    rule = [deal.pk for deal in selectors.lost_deals(Deal.objects.all(), first_day=first, last_day=last)]
+    assert len(rule) == 4 and rule[:2] == [twins[1].pk, twins[0].pk]
+    for limit in (1, 2, 3, 4, 10):
+        assert [deal.pk for deal in selectors.latest_lost(closed, limit)] == rule[:limit]
+
+
 # --- Funnel ---------------------------------------------------------------------------------------------
 
 

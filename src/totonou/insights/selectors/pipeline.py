@@ -45,6 +45,7 @@ Python (local midnights), so the SQL only compares timestamps with constants.
 from __future__ import annotations
 
 import datetime
+import heapq
 import statistics
 import zoneinfo
 from collections import defaultdict
@@ -645,6 +646,20 @@ def lost_deals(
     return (
         closed_in(queryset, start, end)
         .filter(stage__kind=Stage.Kind.LOST)
+        .select_related("customer", "owner", "loss_reason", "stage")
+        .order_by("-closed_at", "-id")
+    )
+
+
+def latest_lost(closed: Iterable[ClosedDeal], limit: int) -> QuerySet[Deal]:
+    """The first ``limit`` deals of ``lost_deals``, picked from the period's closed deals already read
+    (``closed_deals``) instead of running the rule again: the lost ones, most recent close first (then
+    the higher id), read with what the know-how list shows."""
+    lost = (deal for deal in closed if not deal.won)
+    latest = heapq.nlargest(limit, lost, key=lambda deal: (deal.closed_at, deal.deal_id))
+    ids = [deal.deal_id for deal in latest]
+    return (
+        Deal.objects.filter(pk__in=ids)
         .select_related("customer", "owner", "loss_reason", "stage")
         .order_by("-closed_at", "-id")
     )
