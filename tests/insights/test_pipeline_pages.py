@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tests.factories import CustomerFactory, DealFactory
 from tests.insights.test_pipeline import stage, world  # noqa: F401  (the hand-made history)
-from totonou.deals.models import Deal, LossReason, StageChange
+from totonou.deals.models import Deal, LossReason, Stage, StageChange
 from totonou.insights.selectors import pipeline as selectors
 
 pytestmark = pytest.mark.django_db
@@ -317,3 +317,52 @@ def test_analytics_tab_strip_and_loss_notes(world):  # noqa: F811
     by_reason = client_for(manager).get("/insights/pipeline/", {**query, "q": "Competitor"}).content.decode()
     assert f'data-deal="{world.deals["d3"].pk}"' in by_reason
     assert f'data-deal="{world.deals["d2"].pk}"' not in by_reason
+
+
+#: The loss notes' markup as ``pipeline/analytics.html`` wrote it before ``web.pipeline_card.loss_notes``.
+LOSS_NOTES_TEMPLATE = (
+    "{% load i18n totonou %}"
+    '{% for deal in lost_deals %}<li data-deal="{{ deal.pk }}">{% if deal.customer.is_key %}<span '
+    'class="is-key" role="img" aria-label="{% translate \'Key customer\' %}">★</span> {% endif %}<a '
+    'href="{{ deal.get_absolute_url }}">{{ deal.title }}</a> · {{ deal.customer.name }} · '
+    '{{ deal.amount|money }} · {{ deal.loss_reason.name|default:_("No reason given") }}'
+    "{% if deal.loss_note %}<br>{{ deal.loss_note }}{% endif %}</li>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_loss_notes_in_python_are_the_templates_markup(world, language):  # noqa: F811
+    """Key customer or not, a reason or none, a note or none, markup in the title, the customer's name
+    and the note: the Python items equal the template's, character for character."""
+    from django.template import engines
+    from django.utils import translation
+
+    from totonou.web import pipeline_card
+
+    lost_stage = Stage.objects.get(slug="lost")
+    price = LossReason.objects.get(slug="price")
+    key = CustomerFactory(owner=world.people.owner, name='"Quote" <i>Mart</i> & 株式会社', is_key=True)
+    plain = CustomerFactory(owner=world.people.owner, name="Plain")
+    made = [
+        DealFactory(
+            customer=key, title="<b>Big</b> & co", stage=lost_stage, loss_reason=price, amount=1_234_567
+        ),
+        DealFactory(
+            customer=plain, title="No reason", stage=lost_stage, amount=0, loss_note="<script>x</script>"
+        ),
+        DealFactory(
+            customer=plain, title="Noted", stage=lost_stage, loss_reason=price, loss_note="価格\n二行目"
+        ),
+    ]
+    deals = list(
+        Deal.objects.filter(pk__in=[deal.pk for deal in made])
+        .select_related("customer", "loss_reason")
+        .order_by("pk")
+    )
+    with translation.override(language):
+        expected = engines["django"].from_string(LOSS_NOTES_TEMPLATE).render({"lost_deals": deals})
+        got = str(pipeline_card.loss_notes(deals))
+    assert got == expected
+    assert got.count("<li ") == 3 and "<script>" not in got and "<b>" not in got
+    assert ("重点顧客" if language == "ja" else "Key customer") in got
+    assert ("理由の記入なし" if language == "ja" else "No reason given") in got

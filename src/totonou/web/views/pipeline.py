@@ -38,6 +38,7 @@ from totonou.targets.periods import add_months
 from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import user_list
+from totonou.web import pipeline_card
 from totonou.web.views.insights import _parse, _teams, range_step, scoped_query
 
 #: How many cards a column shows before "+N more" (capped in SQL).
@@ -254,6 +255,12 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
     forecast = selectors.forecast(
         forecast_filters.filter(selectors.visible_deals(user=user)), period=period, zone=zone
     )
+    # Without a search, the hundred are the latest of the closed deals read above (one query by id).
+    # With one, ids first: joined to customers, owners and reasons, PostgreSQL hashed every deal and
+    # customer before it knew which hundred were the period's lost ones (190 ms; the ids: a few ms).
+    lost_deals = list(
+        IdsFirst(lost)[0:LOSS_NOTES_SHOWN] if search else selectors.latest_lost(closed, LOSS_NOTES_SHOWN)
+    )
     expected = {"kind": "open", "close_from": period.first_day, "close_to": period.last_day}
     forecast_links = {
         "won": links.closed(period.first_day, period.last_day)["won"],
@@ -273,12 +280,8 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
         "loss_chart": charts.horizontal_bars(
             [(str(row.reason.pk), row.reason.name, row.count, None) for row in loss_rows]
         ),
-        # Without a search, the hundred are the latest of the closed deals read above (one query by id).
-        # With one, ids first: joined to customers, owners and reasons, PostgreSQL hashed every deal and
-        # customer before it knew which hundred were the period's lost ones (190 ms; the ids: a few ms).
-        "lost_deals": IdsFirst(lost)[0:LOSS_NOTES_SHOWN]
-        if search
-        else selectors.latest_lost(closed, LOSS_NOTES_SHOWN),
+        "lost_deals": lost_deals,
+        "loss_notes": pipeline_card.loss_notes(lost_deals),
         "forecast": forecast,
         "forecast_links": forecast_links,
         "forecast_chart": charts.horizontal_bars(
