@@ -16,7 +16,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, TeamFactory
 from totonou.deals import history
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
 from totonou.deals.services import deal_change_stage, deal_create
@@ -162,3 +162,17 @@ def test_a_close_dated_back_to_a_months_first_midnight_counts_in_that_month(peop
     query = {"from": before.isoformat(), "to": timezone.localdate().isoformat(), "group_by": "month"}
     body = api(people.owner).get("/insights/win-rate", query).json()
     assert [(row["key"], row["won"]) for row in body["rows"]] == [(f"{first.year:04d}-{first.month:02d}", 1)]
+
+
+def test_a_team_without_members_has_empty_figures_not_an_error(people, api):
+    """A team with no members is a query that can match nothing (``owner_id IN ()``): Django refuses to
+    write it, and the win rate and the funnel, which read their rows through the cursor
+    (``core.rows.raw_rows``), answered 500 (found by the API fuzz test)."""
+    empty = TeamFactory(name="Empty")
+    query = {"team": empty.pk, "from": "2026-04-01", "to": "2026-06-30"}
+    rate = api(people.admin).get("/insights/win-rate", query)
+    assert rate.status_code == 200, rate.content
+    assert (rate.json()["rows"], rate.json()["total"]["won"], rate.json()["total"]["lost"]) == ([], 0, 0)
+    funnel = api(people.admin).get("/insights/funnel", query)
+    assert funnel.status_code == 200, funnel.content
+    assert sum(row["entered"] for row in funnel.json()["stages"]) == 0
