@@ -447,6 +447,16 @@ SCENARIOS: list[Scenario] = [
     # Weekly reports: a rep's week (figures, the records behind them, last week's figures) and the
     # team's meeting pack (a row per member) as its manager sees it.
     Scenario("weekly_report_rep", "insight", "rep", lambda ctx: Request("GET", url("reports:my_week"))),
+    # The records behind a figure, read when the rep opens its group (htmx): the week's figures and the
+    # first records of the busiest figure.
+    Scenario(
+        "weekly_report_records_rep",
+        "insight",
+        "rep",
+        lambda ctx: Request(
+            "GET", url("reports:my_week", query="records=activities_done"), headers={"HX-Request": "true"}
+        ),
+    ),
     # A rep's history (twelve weeks: status and key figures, two grouped queries) as the rep and as the
     # team's manager sees it.
     Scenario(

@@ -119,3 +119,55 @@ def test_the_meeting_pack_prints_one_member_per_row(live_server, live_reference_
         rows = [line for line in lines if re.match(rf"^{name}\b", line)]
         assert len(rows) == 1, (name, lines)
         assert re.match(rf"^{name}\s+(Not|Late)\s+0\s+0\s+0\s+0\s+0\s+0\s+¥0\s+0\s+0\s+—$", rows[0]), rows[0]
+
+
+@pytest.mark.parametrize(("language", "width"), [("ja", 390), ("en", 1024), ("en", 1366)])
+def test_a_figure_opens_the_records_behind_it(live_server, live_reference_data, settings, language, width):
+    """The records behind a figure are read when their group opens: clicking the figure's number opens
+    the group and lists them; opening another group by its summary lists its own."""
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import CustomerFactory
+    from tests.insights.conftest import make_activity
+
+    settings.LANGUAGE_CODE = language
+    expect = playwright_sync.expect
+    _team, _manager, rep, _other = _people()
+    rep.language = language
+    rep.save()
+    customer = CustomerFactory(owner=rep, name="北斗商事", is_key=True)
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time(9)))
+    done = [
+        make_activity(owner=rep, customer=customer, starts_at=start + datetime.timedelta(hours=2 * i))
+        for i in range(3)
+    ]
+    planned = make_activity(
+        owner=rep, customer=customer, starts_at=start + datetime.timedelta(days=7), status="planned"
+    )
+
+    with chromium_page(viewport={"width": width, "height": 900}, locale=language) as page:
+        sign_in(page, live_server.url, "/reports/", "hana")
+        htmx_ready(page, "#records-activities_done")
+        group = page.locator("#records-activities_done")
+        expect(group).not_to_have_attribute("open", "")
+        assert page.locator("[data-activity]").count() == 0  # nothing listed before a group opens
+        page.click('#report-figures a[href="#records-activities_done"]')
+        expect(group).to_have_attribute("open", "")
+        expect(group.locator("[data-activity]")).to_have_count(3)
+        header = page.locator(".site-header").bounding_box()
+        summary = group.locator("summary").bounding_box()
+        assert summary["y"] >= header["y"] + header["height"], (summary, header)  # not under the header
+        assert [group.locator("[data-activity]").nth(i).get_attribute("data-activity") for i in range(3)] == [
+            str(activity.pk) for activity in done
+        ]
+        expect(group).to_contain_text("北斗商事")
+        later = page.locator("#records-next_week_planned")
+        later.locator("summary").click()
+        expect(later.locator("[data-activity]")).to_have_count(1)
+        assert later.locator("[data-activity]").get_attribute("data-activity") == str(planned.pk)
+        width_used = page.evaluate("document.documentElement.scrollWidth")
+        assert width_used <= width, width_used
+        page.screenshot(path=f"{SHOTS}/report-records-{language}-{width}.png", full_page=True)

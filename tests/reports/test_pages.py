@@ -34,16 +34,33 @@ def client_for(user: User) -> Client:
     return client
 
 
+def records_of(client: Client, url: str, query: dict[str, str], figure: str) -> str:
+    """The records behind ``figure``, as htmx reads them when their group is opened."""
+    response = client.get(url, {**query, "records": figure}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def test_the_rep_sees_the_week_with_links_to_the_records(week):
-    response = client_for(week.rep1).get("/reports/", {"week": WEEK})
+    client = client_for(week.rep1)
+    response = client.get("/reports/", {"week": WEEK})
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-figure="activities_done"' in html
     assert 'href="#records-activities_done">5</a>' in html
-    assert week.a["cancelled"].get_absolute_url() in html
-    assert week.d["won_sunday"].get_absolute_url() in html
     assert "¥3,000,000" in html
     assert 'id="reflection-form"' in html
+    # The groups of records are closed, and read when opened: the page lists none of them.
+    assert 'data-activity="' not in html
+    assert week.d["won_sunday"].get_absolute_url() not in html
+    assert f'hx-get="/reports/?week={WEEK}&amp;records=cancelled" hx-trigger="toggle once"' in html
+    assert f'hx-get="/reports/?week={WEEK}&amp;records=deals_won" hx-trigger="toggle once"' in html
+    cancelled = records_of(client, "/reports/", {"week": WEEK}, "cancelled")
+    assert cancelled.count('data-activity="') == 1
+    assert week.a["cancelled"].get_absolute_url() in cancelled
+    won = records_of(client, "/reports/", {"week": WEEK}, "deals_won")
+    assert week.d["won_sunday"].get_absolute_url() in won
+    assert "<html" not in won  # the group's records alone
     assert WeeklyReport.objects.count() == 0  # reading starts nothing
 
 
@@ -201,10 +218,11 @@ def test_neutralise_cell():
 
 
 def test_the_rep_page_has_a_constant_query_count(week, django_assert_max_num_queries):
-    """The records behind the figures are read in three queries, whatever their number."""
+    """The page lists the groups of records closed, whatever their number (a group's records are read
+    when it is opened: ``test_report_queries``)."""
     client = client_for(week.rep1)
     client.get("/reports/", {"week": WEEK})
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(30):
         assert client.get("/reports/", {"week": WEEK}).status_code == 200
 
 
@@ -238,9 +256,9 @@ def test_a_busy_figure_lists_its_first_records_and_links_to_all(week):
     assert len(done) == RECORDS_SHOWN + 10  # the world's five and these
     client = client_for(week.rep1)
     html = client.get("/reports/", {"week": WEEK}).content.decode()
-    section = html[html.index('id="records-activities_done"') : html.index('id="records-planned"')]
     assert f'href="#records-activities_done">{RECORDS_SHOWN + 10}</a>' in html
-    assert f"({RECORDS_SHOWN + 10})" in section
+    assert f"({RECORDS_SHOWN + 10})" in html[html.index('id="records-activities_done"') :]
+    section = records_of(client, "/reports/", {"week": WEEK}, "activities_done")
     assert section.count('data-activity="') == RECORDS_SHOWN
     assert [f'data-activity="{pk}"' in section for pk in done] == [True] * RECORDS_SHOWN + [False] * 10
     assert f"Show all {RECORDS_SHOWN + 10}" in section
@@ -252,5 +270,30 @@ def test_a_busy_figure_lists_its_first_records_and_links_to_all(week):
     assert section.count('data-activity="') == RECORDS_SHOWN + 10
     assert "Show all" not in section
     other = html[html.index('id="records-planned"') :]
-    assert "Show all" in other  # the other busy figures stay short
+    assert 'data-activity="' not in other  # the other figures stay closed, read when opened
+    assert f'hx-get="/reports/?week={WEEK}&amp;records=planned"' in other
     assert client.get("/reports/", {"week": WEEK, "all": "nonsense"}).status_code == 200
+
+
+def test_the_records_of_a_group_are_read_with_the_page_s_access(week):
+    """A group's records come through the page's own URL, so its access rules apply: the team's manager
+    reads a member's week and a submitted report; another rep gets a 404. Without htmx, or for a figure
+    that does not exist, the address is the whole page."""
+    report, _created = weekly_report_start(actor=week.rep1, week=WEEK)
+    weekly_report_submit(actor=week.rep1, report=report, now=NOW)
+    manager = client_for(week.manager)
+    html = records_of(manager, f"/reports/{report.pk}/", {}, "cancelled")
+    assert week.a["cancelled"].get_absolute_url() in html
+    html = records_of(manager, f"/reports/member/{week.rep1.pk}/week/2026-W47/", {}, "activities_done")
+    assert "<html" not in html
+    other = client_for(week.rep2)
+    response = other.get(
+        f"/reports/member/{week.rep1.pk}/week/2026-W47/",
+        {"records": "activities_done"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 404
+    page = client_for(week.rep1).get("/reports/", {"week": WEEK, "records": "cancelled"}).content.decode()
+    assert "<html" in page
+    page = records_of(client_for(week.rep1), "/reports/", {"week": WEEK}, "nonsense")
+    assert "<html" in page

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from totonou.core.bounds import COMMENT_VALIDATORS, LONG_TEXT_VALIDATORS, BoundedDateTimeField
 from totonou.core.i18n import pick
+from totonou.core.links import record_url
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.users.permissions import is_signed_in
 from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
@@ -216,7 +217,7 @@ class Activity(VersionedModel):
         return gettext("Activity on %(when)s") % {"when": when}
 
     def get_absolute_url(self) -> str:
-        return reverse("activities:activity_detail", args=[self.pk])
+        return record_url("activities:activity_detail", self.pk)
 
     @property
     def is_moved(self) -> bool:
@@ -335,7 +336,7 @@ class Comment(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         if self.activity_id:
-            return reverse("activities:activity_detail", args=[self.activity_id]) + f"#comment-{self.pk}"
+            return record_url("activities:activity_detail", self.activity_id) + f"#comment-{self.pk}"
         if self.weekly_report_id:
             return reverse("reports:report_detail", args=[self.weekly_report_id]) + f"#comment-{self.pk}"
         return reverse("deals:deal_detail", args=[self.deal_id]) + f"#comment-{self.pk}"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from totonou.core.bounds import DAY_COUNT_VALIDATORS, LONG_TEXT_VALIDATORS, BoundedDateTimeField
+from totonou.core.links import record_url
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.core.validators import HEX_COLOR
 from totonou.search.text import company_key
@@ -237,7 +238,7 @@ class Customer(VersionedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:customer_detail", args=[self.pk])
+        return record_url("customers:customer_detail", self.pk)
 
     @property
     def is_archived(self) -> bool:
@@ -295,7 +296,7 @@ class Contact(VersionedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:customer_detail", args=[self.customer_id]) + f"#contact-{self.pk}"
+        return record_url("customers:customer_detail", self.customer_id) + f"#contact-{self.pk}"
 
     @property
     def is_archived(self) -> bool:

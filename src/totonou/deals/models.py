@@ -18,6 +18,7 @@ from totonou.core.bounds import (
     BoundedDateTimeField,
 )
 from totonou.core.i18n import pick
+from totonou.core.links import record_url
 from totonou.core.models import TimeStampedModel, VersionedModel
 from totonou.users.querysets import OwnedQuerySet, VisibleQuerySet
 
@@ -188,7 +189,7 @@ class Deal(VersionedModel):
             raise ValidationError({"contact": [_("This contact belongs to another customer.")]})
 
     def get_absolute_url(self) -> str:
-        return reverse("deals:deal_detail", args=[self.pk])
+        return record_url("deals:deal_detail", self.pk)
 
     @property
     def is_closed(self) -> bool:

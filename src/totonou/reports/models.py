@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.bounds import LONG_TEXT_VALIDATORS
+from totonou.core.links import record_url
 from totonou.core.models import VersionedModel
 from totonou.users.querysets import VisibleQuerySet
 
@@ -95,7 +95,7 @@ class WeeklyReport(VersionedModel):
         return f"{self.author} {self.week}"
 
     def get_absolute_url(self) -> str:
-        return reverse("reports:report_detail", args=[self.pk])
+        return record_url("reports:report_detail", self.pk)
 
     @property
     def needs_help(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from totonou.core.list_page import IdsFirst
 from totonou.deals.models import Deal
 from totonou.insights.selectors.periods import user_zone
 from totonou.insights.selectors.pipeline import stalled_deals
@@ -100,9 +101,11 @@ def team_week(*, team: Team, week: str, now: datetime.datetime | None = None) ->
     rows.sort(key=lambda row: (not row.help_needed, order[row.state], row.member.username))
     # The pipeline's stalled rule (one definition), as of the week's end (or now, for this week).
     end = min(report_period(members[0], week).end, now) if members else now
-    stalled = list(
+    # The first ids through the narrow rule, then their rows (``IdsFirst``): sorting every stalled deal
+    # of the team with its customer and owner joined was a third of the pack's SQL on PostgreSQL.
+    stalled = IdsFirst(
         stalled_deals(Deal.objects.filter(owner__in=members), now=end).select_related(
             "stage", "customer", "owner"
-        )[:STALLED_SHOWN]
-    )
+        )
+    )[0:STALLED_SHOWN]
     return TeamWeek(team=team, week=week, rows=rows, stalled_deals=stalled, cold_key_customers=cold)

@@ -38,10 +38,11 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from totonou.activities.models import Activity, ActivityType
+from totonou.core.rows import raw_rows
 from totonou.customers.models import Customer
 from totonou.deals import history
 from totonou.deals.models import Deal, Stage, StageChange
-from totonou.insights.selectors.periods import DayIndex, Period, local_date, user_zone
+from totonou.insights.selectors.periods import DayIndex, Period, user_zone
 from totonou.insights.selectors.plan_vs_actual import plan_filters
 from totonou.insights.selectors.thresholds import thresholds_in_force, uncontacted_q
 from totonou.reports.filters import WeeklyReportFilter
@@ -105,8 +106,29 @@ class WeekSummary:
         }
 
 
-def _activity_ids(rows: list[dict[str, Any]], flag: str) -> list[int]:
-    return [row["pk"] for row in rows if row[flag]]
+class ROW:
+    """The columns of a week's activity row (``_zone_summaries``), then its flags in ``FLAGS``' order."""
+
+    pk, owner, day, type, customer, cancel_reason = range(6)
+    FLAGS = [
+        "is_planned",
+        "is_done_as_planned",
+        "is_moved",
+        "is_cancelled",
+        "is_unplanned",
+        "is_still_open",
+        "is_done",
+        "is_key_customer_touch",
+    ]
+
+    @classmethod
+    def flag(cls, name: str) -> int:
+        return 6 + cls.FLAGS.index(name)
+
+
+def _activity_ids(rows: list[tuple[Any, ...]], flag: str) -> list[int]:
+    index = ROW.flag(flag)
+    return [row[ROW.pk] for row in rows if row[index]]
 
 
 def activity_type_slugs() -> dict[int, str]:
@@ -139,8 +161,9 @@ def week_summaries(
 
     ``figures_only``: the activity figures are counted by the database (the same ``plan_filters``,
     grouped by member and local day) instead of read row by row, so the summaries have every figure but
-    no records for the activity figures, no ``done_by_type``, ``key_customers`` nor ``cancel_reasons``
-    (the meeting pack: a dense week is thousands of activities per team)."""
+    no records for the activity figures, no ``done_by_type``, ``key_customers`` nor ``cancel_reasons``,
+    and the customers gone past their threshold in no particular order (the meeting pack: a dense week
+    is thousands of activities per team)."""
     now = now or timezone.now()
     by_zone: dict[str, list[User]] = defaultdict(list)
     for author in authors:
@@ -179,20 +202,20 @@ def _zone_summaries(
     conditions = plan_filters(now)
     conditions["still_open"] = conditions["overdue"] | conditions["upcoming"]
     conditions["key_customer_touch"] = Q(status=Activity.Status.DONE, is_key_customer=True)
-    flags = ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open", "done"]
     annotations = {
-        f"is_{name}": ExpressionWrapper(conditions[name], output_field=BooleanField())
-        for name in [*flags, "key_customer_touch"]
+        name: ExpressionWrapper(conditions[name.removeprefix("is_")], output_field=BooleanField())
+        for name in ROW.FLAGS
     }
     week_activities = Activity.objects.filter(
         owner_id__in=ids, starts_at__gte=period.start, starts_at__lt=period.end
     )
-    rows_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    rows_of: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     counted: dict[int, Counter[str]] = defaultdict(Counter)
+    days = (period.last_day - period.first_day).days + 1
+    day = DayIndex("starts_at", period.first_day, days, zone)
     if figures_only:
-        days = (period.last_day - period.first_day).days + 1
         for row in (
-            week_activities.annotate(day=DayIndex("starts_at", period.first_day, days, zone))
+            week_activities.annotate(day=day)
             .order_by()
             .values("owner_id", "day")
             .annotate(
@@ -203,12 +226,15 @@ def _zone_summaries(
             totals.update({name: row[name] for name in annotations})
             totals["key_customer_days"] += 1 if row["is_key_customer_touch"] else 0
     else:
-        for row in (
-            week_activities.annotate(**annotations)
+        # Read through the cursor (``ROW``'s columns): ids, the local day (``DayIndex``, the figures'
+        # one definition of a day) and flags need none of Django's per-row converters, which were a
+        # fifth of a rep's week (a datetime and eight booleans per activity).
+        for row in raw_rows(
+            week_activities.annotate(day=day, **annotations)
             .order_by("starts_at", "pk")
-            .values("pk", "owner_id", "starts_at", "type_id", "customer_id", "cancel_reason", *annotations)
+            .values_list("pk", "owner_id", "day", "type_id", "customer_id", "cancel_reason", *annotations)
         ):
-            rows_of[row["owner_id"]].append(row)
+            rows_of[row[ROW.owner]].append(row)
     next_week = _by_owner(
         Activity.objects.filter(
             owner_id__in=ids,
@@ -229,7 +255,9 @@ def _zone_summaries(
     # few customers it finds are then read by id in name order (sorting by name in the same query read
     # every owned customer's row from the table: 22 → 8 ms for a team's week on the large set).
     past_threshold = _by_owner(
-        Customer.objects.filter(pk__in=gone_past.order_by().values("pk"))
+        gone_past.order_by().values_list("owner_id", "pk")
+        if figures_only  # counted, and the meeting pack sorts the key customers among them itself
+        else Customer.objects.filter(pk__in=gone_past.order_by().values("pk"))
         .order_by("name", "pk")
         .values_list("owner_id", "pk")
     )
@@ -238,9 +266,11 @@ def _zone_summaries(
         deals.filter(**_range("created_at", period)).order_by("pk").values_list("owner_id", "pk")
     )
     moved: dict[int, set[int]] = defaultdict(set)
-    for owner_id, deal_id in StageChange.objects.filter(
-        deal__owner_id__in=ids, **_range("changed_at", period)
-    ).values_list("deal__owner_id", "deal_id"):
+    for owner_id, deal_id in (
+        StageChange.objects.filter(deal__owner_id__in=ids, **_range("changed_at", period))
+        .order_by()  # a set: unsorted, the week's changes are read from ``stagechange_changed_idx`` alone
+        .values_list("deal__owner_id", "deal_id")
+    ):
         moved[owner_id].add(deal_id)
     closed = deals.filter(history.counted_closed_q(period.start, period.end))
     won = closed.filter(stage__kind=Stage.Kind.WON)  # history.won_q
@@ -261,12 +291,14 @@ def _zone_summaries(
             records["activities_done"] = _activity_ids(rows, "is_done")
             for name in ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open"]:
                 records[name] = _activity_ids(rows, f"is_{name}")
-            touches = [row for row in rows if row["is_key_customer_touch"]]
-            records["key_customer_touches"] = [row["pk"] for row in touches]
-            summary.key_customers = list(dict.fromkeys(row["customer_id"] for row in touches))
-            key_days = {local_date(row["starts_at"], zone) for row in touches}
-            summary.cancel_reasons = {row["pk"]: row["cancel_reason"] for row in rows if row["is_cancelled"]}
-            done_types = Counter(types[row["type_id"]] for row in rows if row["is_done"])
+            touch = ROW.flag("is_key_customer_touch")
+            touches = [row for row in rows if row[touch]]
+            records["key_customer_touches"] = [row[ROW.pk] for row in touches]
+            summary.key_customers = list(dict.fromkeys(row[ROW.customer] for row in touches))
+            key_days = {row[ROW.day] for row in touches}
+            cancelled, done = ROW.flag("is_cancelled"), ROW.flag("is_done")
+            summary.cancel_reasons = {row[ROW.pk]: row[ROW.cancel_reason] for row in rows if row[cancelled]}
+            done_types = Counter(types[row[ROW.type]] for row in rows if row[done])
             summary.done_by_type = {slug: done_types[slug] for slug in types.values() if done_types[slug]}
             records["next_week_planned"] = next_week.get(author_id, [])
         records["customers_past_threshold"] = past_threshold.get(author_id, [])

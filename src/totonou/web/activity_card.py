@@ -27,7 +27,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.functional import Promise
@@ -38,6 +37,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from totonou.activities.selectors import is_waiting_for_result
+from totonou.core.links import url_shape
 
 # --- The status mapping: the only one ------------------------------------------------------------------
 
@@ -124,14 +124,6 @@ def esc(value: Any) -> str:
 
 
 # --- What a page makes once ------------------------------------------------------------------------------
-
-_SENTINEL = 987654321  # a pk no URL contains otherwise: reverse once, then fill in each item's pk
-
-
-def url_shape(name: str) -> tuple[str, str]:
-    """A URL with one integer argument as (head, tail): ``f"{head}{pk}{tail}"`` without a reverse per row."""
-    head, tail = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL))
-    return head, tail
 
 
 class Kit:

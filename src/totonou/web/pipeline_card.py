@@ -21,9 +21,10 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from totonou.core.links import url_shape
 from totonou.core.money import format_money
 from totonou.insights.selectors.pipeline import BoardCard
-from totonou.web.activity_card import esc, member_colour, url_shape
+from totonou.web.activity_card import esc, member_colour
 
 
 class BoardKit:

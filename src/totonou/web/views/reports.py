@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,68 +94,93 @@ def _week(request: HttpRequest, user: User) -> str:
 RECORDS_SHOWN = 20
 
 
+#: The figures with records behind them (the others are derived: an amount, a count of days).
+RECORD_FIGURES = {*ACTIVITY_FIGURES, *DEAL_FIGURES, "customers_past_threshold"}
+
+
 def _expanded(request: HttpRequest) -> str:
     """The figure whose records the page lists in full (``?all=<figure>``), or none."""
     name = request.GET.get("all", "")
     return name if name in FIGURES else ""
 
 
-def _records(summary: Any, *, expanded: str = "") -> dict[str, list[Any]]:
-    """The records behind each figure, read in three queries: the first ``RECORDS_SHOWN`` of each (all
-    of them for the figure named ``expanded``), in the figure's order."""
+def _records_asked(request: HttpRequest) -> str:
+    """The figure whose records htmx asks for when its group is opened (``?records=<figure>``), or none."""
+    name = request.GET.get("records", "")
+    return name if name in FIGURES and request.htmx else ""  # type: ignore[attr-defined]
 
-    def shown(name: str) -> list[int]:
-        ids = summary.records.get(name, [])
-        return ids if name == expanded else ids[:RECORDS_SHOWN]
 
-    activity_ids = {pk for name in ACTIVITY_FIGURES for pk in shown(name)}
+def _with_query(page_url: str, **params: str) -> str:
+    return f"{page_url}{'&' if '?' in page_url else '?'}{urlencode(params)}"
+
+
+def _records(summary: Any, name: str, *, everything: bool = False) -> list[Any]:
+    """The records behind the figure ``name``, in the figure's order: the first ``RECORDS_SHOWN``, or all
+    of them (``everything``), in one query (the activities with what their row shows joined). A deal
+    carries its loss reason (``lost_reason_text``)."""
+    ids = summary.records.get(name, [])
+    if not everything:
+        ids = ids[:RECORDS_SHOWN]
+    if not ids:
+        return []
+    if name == "customers_past_threshold":
+        return list(Customer.objects.filter(pk__in=ids).order_by("name", "pk"))
+    if name in DEAL_FIGURES:
+        deals = {
+            deal.pk: deal for deal in Deal.objects.filter(pk__in=ids).select_related("customer", "stage")
+        }
+        for deal in deals.values():
+            deal.lost_reason_text = summary.lost_reasons.get(deal.pk, "")
+        return [deals[pk] for pk in ids if pk in deals]
     activities = (
-        Activity.objects.filter(pk__in=activity_ids)
+        Activity.objects.filter(pk__in=ids)
         .select_related("customer", "type", "owner", "deal")
         .only(*ROW_FIELDS)
     )
     by_id = {activity.pk: activity for activity in activities}
-    customers = Customer.objects.filter(pk__in=shown("customers_past_threshold"))
-    deal_ids = {pk for name in DEAL_FIGURES for pk in shown(name)}
-    deals = {
-        deal.pk: deal for deal in Deal.objects.filter(pk__in=deal_ids).select_related("customer", "stage")
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _record_group(summary: Any, name: str, *, page_url: str, items: list[Any] | None) -> dict[str, Any]:
+    """A figure's group of records: its label and count, and either its records (``items``: the group is
+    open) or the URL htmx reads them from when it is opened (the page lists no closed group's records:
+    a busy week's ~180 rows were a third of the page, hidden)."""
+    total = len(summary.records.get(name, []))
+    all_url = f"{_with_query(page_url, all=name)}#records-{name}"
+    return {
+        "name": name,
+        "label": figure_labels()[name],
+        "items": items or [],
+        "total": total,
+        "open": items is not None,
+        "load_url": _with_query(page_url, records=name),
+        "all_url": all_url,
+        "more_url": all_url if items is not None and total > len(items) else "",
     }
-    out: dict[str, list[Any]] = {}
-    for name in FIGURES:
-        if name == "customers_past_threshold":
-            out[name] = list(customers.order_by("name", "pk"))
-        elif name in DEAL_FIGURES:
-            out[name] = [deals[pk] for pk in shown(name) if pk in deals]
-        elif name in ACTIVITY_FIGURES:
-            out[name] = [by_id[pk] for pk in shown(name) if pk in by_id]
-    return out
 
 
-def _record_groups(
-    summary: Any, records: dict[str, list[Any]], *, page_url: str, expanded: str
-) -> list[dict[str, Any]]:
-    """Per figure with records: its label, the records shown, how many there are, and the link that
-    shows them all (the same page with ``all=<figure>``, opened at the figure)."""
-    labels = figure_labels()
-    separator = "&" if "?" in page_url else "?"
-    groups = []
-    for name, items in records.items():
-        total = len(summary.records.get(name, []))
-        if not total:
-            continue
-        groups.append(
-            {
-                "name": name,
-                "label": labels[name],
-                "items": items,
-                "total": total,
-                "open": name == expanded,
-                "more_url": f"{page_url}{separator}{urlencode({'all': name})}#records-{name}"
-                if total > len(items)
-                else "",
-            }
+def _record_groups(summary: Any, *, page_url: str, expanded: str) -> list[dict[str, Any]]:
+    """Per figure with records, its group: closed, or open with all its records (``expanded``)."""
+    return [
+        _record_group(
+            summary,
+            name,
+            page_url=page_url,
+            items=_records(summary, name, everything=True) if name == expanded else None,
         )
-    return groups
+        for name in FIGURES
+        if name in RECORD_FIGURES and summary.records.get(name)
+    ]
+
+
+def _records_fragment(
+    request: HttpRequest, author: User, week: str, name: str, page_url: str
+) -> HttpResponse:
+    """The first records of one figure, for htmx when its group is opened (the viewer's access to the
+    week was checked by the page's view)."""
+    summary = week_summary(author=author, week=week)
+    group = _record_group(summary, name, page_url=page_url, items=_records(summary, name))
+    return TemplateResponse(request, "reports/_records.html", {"group": group})
 
 
 def _history_url(viewer: User, author: User) -> str:
@@ -233,7 +259,6 @@ def _report_context(
         previous = WeeklyReport.objects.filter(author=author, week=shift_week(week, -1)).first()
     assert previous is not True
     last_week = _last_week_figures(author, week, previous, now=now, types=types)
-    records = _records(summary, expanded=expanded)
     month = month_period(min(summary.period.last_day, timezone.localdate(now, member_zone(author))))
     attainment = [cell for cell in attainment_for(author, month, now=now) if cell.target or cell.actual]
     labels = figure_labels()
@@ -246,15 +271,13 @@ def _report_context(
         "period": summary.period,
         "report": report,
         "figures": _figure_rows(figures, last_week),
-        "record_groups": _record_groups(summary, records, page_url=page_url, expanded=expanded),
+        "record_groups": _record_groups(summary, page_url=page_url, expanded=expanded),
         "attainment": attainment,
         "attainment_period": month,
         "changes": [
             {"label": labels[name], "then": then, "now": current}
             for name, (then, current) in (getattr(report, "changes", {}) or {}).items()
         ],
-        "cancel_reasons": summary.cancel_reasons,
-        "lost_reasons": summary.lost_reasons,
         "reflection": [
             {"name": name, "label": label, "value": getattr(report, name, "") if report else ""}
             for name, label in reflection_labels().items()
@@ -274,6 +297,9 @@ def my_week(request: HttpRequest) -> HttpResponse:
     """The viewer's own week: the figures and the reflection, drafted as they type."""
     user = signed_in_user(request)
     week = _week(request, user)
+    page_url = f"{reverse('reports:my_week')}?{urlencode({'week': week})}"
+    if asked := _records_asked(request):
+        return _records_fragment(request, user, week, asked, page_url)
     both = {
         item.week: item
         for item in WeeklyReport.objects.filter(author=user, week__in=[week, shift_week(week, -1)])
@@ -284,7 +310,7 @@ def my_week(request: HttpRequest) -> HttpResponse:
         week,
         both.get(week),
         both.get(shift_week(week, -1)),
-        page_url=f"{reverse('reports:my_week')}?{urlencode({'week': week})}",
+        page_url=page_url,
         expanded=_expanded(request),
     )
     return render_page(request, "reports/report.html", context)
@@ -296,6 +322,8 @@ def report_view(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_list(user=user).filter(pk=pk).first()
     if report is None:
         raise Http404
+    if asked := _records_asked(request):
+        return _records_fragment(request, report.author, report.week, asked, report.get_absolute_url())
     context = _report_context(
         user,
         report.author,
@@ -382,6 +410,9 @@ def member_week(request: HttpRequest, pk: int, week: str) -> HttpResponse:
     member = member_for_history(viewer=viewer, member_id=pk)
     if member is None:
         raise Http404
+    page_url = reverse("reports:member_week", args=[member.pk, week])
+    if asked := _records_asked(request):
+        return _records_fragment(request, member, week, asked, page_url)
     report = WeeklyReport.objects.filter(author=member, week=week).first()
     if report is not None and report.status != WeeklyReport.Status.DRAFT:
         return redirect(report.get_absolute_url())
@@ -390,7 +421,7 @@ def member_week(request: HttpRequest, pk: int, week: str) -> HttpResponse:
         member,
         week,
         None,
-        page_url=reverse("reports:member_week", args=[member.pk, week]),
+        page_url=page_url,
         expanded=_expanded(request),
     )
     context["week_urls"] = {

@@ -6,6 +6,8 @@
 //   [data-select-all]      a read-only field selects its whole value when clicked or focused
 //   [data-print]           print the page
 //   .mention-hints button  add "@username " to the textarea of the same form
+//   a[href="#id"]          a link to a closed <details> opens it (a weekly report's figure opens the
+//                          records behind it, which htmx then loads)
 (function () {
   "use strict";
   function copy(button) {
@@ -32,6 +34,9 @@
     if (target.closest("[data-print]")) return window.print();
     var hint = target.closest(".mention-hints .mention-hint");
     if (hint) return mention(hint);
+    var link = target.closest('a[href^="#"]');
+    var goal = link && link.getAttribute("href").length > 1 && document.getElementById(link.getAttribute("href").slice(1));
+    if (goal && goal.tagName === "DETAILS") goal.open = true;
     var field = target.closest("[data-select-all]");
     if (field) field.select();
   });
