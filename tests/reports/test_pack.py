@@ -16,7 +16,7 @@ from tests.reports.conftest import NOW, WEEK
 from totonou.deals.models import Deal, Stage
 from totonou.insights.selectors.pipeline import stalled_deals
 from totonou.reports.pack import team_week
-from totonou.reports.selectors import week_summaries, week_summary
+from totonou.reports.selectors import summaries_of_weeks, week_summaries, week_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -50,11 +50,46 @@ def test_the_figures_counted_in_sql_equal_the_figures_of_the_records(week):
     for author in authors:
         full = week_summary(author=author, week=WEEK, now=NOW)
         assert counted[author.pk].figures == full.figures
-        assert (
-            counted[author.pk].records["customers_past_threshold"] == full.records["customers_past_threshold"]
+        # counted, in no particular order (the pack sorts the key customers among them by name)
+        assert sorted(counted[author.pk].records["customers_past_threshold"]) == sorted(
+            full.records["customers_past_threshold"]
         )
     assert counted[week.rep1.pk].figures["key_customer_days"] >= 1  # the fixture's week has key days
     assert counted[week.rep1.pk].figures["activities_done"] == 5
+
+
+@pytest.mark.parametrize("figures_only", [False, True])
+def test_consecutive_weeks_read_together_equal_each_week_read_alone(week, figures_only):
+    """The report page reads last week with this week (``summaries_of_weeks``): split by local day, each
+    week equals the week read alone, to the last record id, for every member and time zone; the span's
+    queries are one week's (the customers past their threshold: one query per week)."""
+    abroad = UserFactory(username="ny_rep", team=week.team, time_zone="America/New_York")
+    make_activity(owner=abroad, customer=CustomerFactory(owner=abroad), starts_at=jst(2026, 12, 7, 10))
+    make_activity(owner=week.rep1, customer=week.key, starts_at=jst(2026, 11, 29, 23, 30))  # W48's Sunday
+    make_activity(owner=week.rep1, customer=week.key, starts_at=jst(2026, 11, 24, 10), status="cancelled")
+    won = Stage.objects.get(slug="won")
+    DealFactory(
+        owner=week.rep1, customer=week.key, stage=won, amount=700_000, closed_at=jst(2026, 11, 27, 18)
+    )
+    authors = [week.rep1, week.rep2, week.manager, abroad]
+    weeks = ["2026-W48", WEEK, "2026-W50"]
+    with CaptureQueriesContext(connection) as one:
+        week_summaries(authors=authors, week=WEEK, now=NOW, figures_only=figures_only)
+    with CaptureQueriesContext(connection) as three:
+        together = summaries_of_weeks(authors=authors, weeks=weeks, now=NOW, figures_only=figures_only)
+    assert len(three) == len(one) + 2 * 2  # the customers past their threshold of two more weeks, two zones
+    assert sorted(together) == sorted((author.pk, name) for author in authors for name in weeks)
+    for author in authors:
+        for name in weeks:
+            alone = week_summaries(authors=[author], week=name, now=NOW, figures_only=figures_only)[author.pk]
+            assert _fields(together[author.pk, name]) == _fields(alone), (author, name)
+    rep1 = {name: together[week.rep1.pk, name].figures for name in weeks}
+    assert [rep1[name]["activities_done"] for name in weeks] == [1, 5, 1]
+    assert [rep1[name]["cancelled"] for name in weeks] == [1, 1, 0]
+    assert [rep1[name]["won_amount"] for name in weeks] == [700_000, 3_000_000, 5_000_000]
+    assert together[abroad.pk, WEEK].figures["activities_done"] == 1  # Sunday 6 December in New York
+    with pytest.raises(ValueError, match="not consecutive"):
+        summaries_of_weeks(authors=authors, weeks=["2026-W47", WEEK], now=NOW)
 
 
 def _pack_queries(team) -> int:

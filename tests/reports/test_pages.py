@@ -222,7 +222,7 @@ def test_the_rep_page_has_a_constant_query_count(week, django_assert_max_num_que
     when it is opened: ``test_report_queries``)."""
     client = client_for(week.rep1)
     client.get("/reports/", {"week": WEEK})
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(20):
         assert client.get("/reports/", {"week": WEEK}).status_code == 200
 
 

@@ -19,10 +19,10 @@ from totonou.activities.models import Activity
 pytestmark = pytest.mark.django_db
 
 #: The rep's page for one week, whatever the number of activities and deals in it.
-CEILING = 30
+CEILING = 20
 #: The records of one figure (htmx, when its group is opened): the session, the user, the week's figures
 #: and the records with what their rows show.
-RECORDS_CEILING = 17
+RECORDS_CEILING = 13
 
 
 def _busy_week(rep, customer):

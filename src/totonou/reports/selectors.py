@@ -28,13 +28,15 @@ activity belongs to the week its current ``starts_at`` falls in, as in plan vs a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from totonou.activities.models import Activity, ActivityType
@@ -164,40 +166,65 @@ def week_summaries(
     no records for the activity figures, no ``done_by_type``, ``key_customers`` nor ``cancel_reasons``,
     and the customers gone past their threshold in no particular order (the meeting pack: a dense week
     is thousands of activities per team)."""
+    found = summaries_of_weeks(authors=authors, weeks=[week], now=now, types=types, figures_only=figures_only)
+    return {author_id: summary for (author_id, _week), summary in found.items()}
+
+
+def summaries_of_weeks(
+    *,
+    authors: list[User],
+    weeks: list[str],
+    now: datetime.datetime | None = None,
+    types: dict[int, str] | None = None,
+    figures_only: bool = False,
+) -> dict[tuple[int, str], WeekSummary]:
+    """``week_summaries`` of consecutive ``weeks`` (oldest first), by (user id, week), in the queries of
+    one week: each query reads the weeks' whole span and its rows are split by local day (the report
+    page's "this week next to last week" was twice the queries)."""
+    if any(shift_week(week, 1) != following for week, following in itertools.pairwise(weeks)):
+        raise ValueError(f"not consecutive weeks: {weeks}")
     now = now or timezone.now()
     by_zone: dict[str, list[User]] = defaultdict(list)
     for author in authors:
         by_zone[str(user_zone(author))].append(author)
     types = types if types is not None else activity_type_slugs()
-    found: dict[int, WeekSummary] = {}
+    found: dict[tuple[int, str], WeekSummary] = {}
     for group in by_zone.values():
-        found.update(_zone_summaries(group, week=week, now=now, types=types, figures_only=figures_only))
+        found.update(_zone_summaries(group, weeks=weeks, now=now, types=types, figures_only=figures_only))
     return found
 
 
-def _by_owner(pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
-    """(owner id, record id) pairs, in query order -> the record ids per owner, in that order."""
-    grouped: dict[int, list[int]] = defaultdict(list)
-    for owner_id, pk in pairs:
-        grouped[owner_id].append(pk)
+def _by_owner(pairs: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int], list[int]]:
+    """(owner id, record id, local day from the span's first) rows, in query order -> the record ids per
+    (owner, week of the span), in that order."""
+    grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for owner_id, pk, day in pairs:
+        grouped[owner_id, day // 7].append(pk)
     return grouped
 
 
 def _zone_summaries(
     authors: list[User],
     *,
-    week: str,
+    weeks: list[str],
     now: datetime.datetime,
     types: dict[int, str],
     figures_only: bool = False,
-) -> dict[int, WeekSummary]:
-    """The summaries of ``authors``, who share a time zone (so a week and its days are the same span)."""
+) -> dict[tuple[int, str], WeekSummary]:
+    """The summaries of ``authors``, who share a time zone (so a week and its days are the same span), for
+    consecutive ``weeks``: every query reads the span from the first week's start to the last one's end
+    and tells the weeks apart by the local day (``DayIndex``; a report week is seven local days)."""
     first = authors[0]
-    period = report_period(first, week)
-    next_period = report_period(first, shift_week(week, 1))
     zone = user_zone(first)
+    periods = [report_period(first, week) for week in weeks]
+    next_period = report_period(first, shift_week(weeks[-1], 1))
+    span = dataclasses.replace(periods[0], last_day=periods[-1].last_day, end=periods[-1].end)
+    days = 7 * len(weeks)
     ids = [author.pk for author in authors]
-    summaries = {author.pk: WeekSummary(author=author, week=week, period=period) for author in authors}
+
+    def day_of(field: str, *, offset: int = 0) -> DayIndex:
+        """The local day of ``field`` from the span's first day (``offset`` weeks later)."""
+        return DayIndex(field, span.first_day + datetime.timedelta(days=7 * offset), days, zone)
 
     conditions = plan_filters(now)
     conditions["still_open"] = conditions["overdue"] | conditions["upcoming"]
@@ -206,23 +233,19 @@ def _zone_summaries(
         name: ExpressionWrapper(conditions[name.removeprefix("is_")], output_field=BooleanField())
         for name in ROW.FLAGS
     }
-    week_activities = Activity.objects.filter(
-        owner_id__in=ids, starts_at__gte=period.start, starts_at__lt=period.end
-    )
-    rows_of: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    counted: dict[int, Counter[str]] = defaultdict(Counter)
-    days = (period.last_day - period.first_day).days + 1
-    day = DayIndex("starts_at", period.first_day, days, zone)
+    span_activities = Activity.objects.filter(owner_id__in=ids, **_range("starts_at", span))
+    rows_of: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
+    counted: dict[tuple[int, int], Counter[str]] = defaultdict(Counter)
     if figures_only:
         for row in (
-            week_activities.annotate(day=day)
+            span_activities.annotate(day=day_of("starts_at"))
             .order_by()
             .values("owner_id", "day")
             .annotate(
                 **{name: Count("pk", filter=conditions[name.removeprefix("is_")]) for name in annotations}
             )
         ):
-            totals = counted[row["owner_id"]]
+            totals = counted[row["owner_id"], row["day"] // 7]
             totals.update({name: row[name] for name in annotations})
             totals["key_customer_days"] += 1 if row["is_key_customer_touch"] else 0
     else:
@@ -230,99 +253,123 @@ def _zone_summaries(
         # one definition of a day) and flags need none of Django's per-row converters, which were a
         # fifth of a rep's week (a datetime and eight booleans per activity).
         for row in raw_rows(
-            week_activities.annotate(day=day, **annotations)
+            span_activities.annotate(day=day_of("starts_at"), **annotations)
             .order_by("starts_at", "pk")
             .values_list("pk", "owner_id", "day", "type_id", "customer_id", "cancel_reason", *annotations)
         ):
-            rows_of[row[ROW.owner]].append(row)
-    next_week = _by_owner(
-        Activity.objects.filter(
-            owner_id__in=ids,
-            status=Activity.Status.PLANNED,
-            starts_at__gte=next_period.start,
-            starts_at__lt=next_period.end,
+            rows_of[row[ROW.owner], row[ROW.day] // 7].append(row)
+    # the weeks after each week of the span: its second week to the week after the last
+    next_weeks = _by_owner(
+        raw_rows(
+            Activity.objects.filter(
+                owner_id__in=ids,
+                status=Activity.Status.PLANNED,
+                starts_at__gte=periods[0].end,
+                starts_at__lt=next_period.end,
+            )
+            .annotate(day=day_of("starts_at", offset=1))
+            .order_by("starts_at", "pk")
+            .values_list("owner_id", "pk", "day")
         )
-        .order_by("starts_at", "pk")
-        .values_list("owner_id", "pk")
     )
     owned = Customer.objects.filter(owner_id__in=ids, archived_at__isnull=True)
     thresholds = thresholds_in_force(customers=owned)
-    before = period.first_day - datetime.timedelta(days=1)
-    gone_past = owned.filter(
-        uncontacted_q(thresholds=thresholds, days=None, today=period.last_day, zone=zone)
-    ).exclude(uncontacted_q(thresholds=thresholds, days=None, today=before, zone=zone))
-    # The rule is judged in a subquery that reads only the covering ``customer_uncontacted_idx``; the
-    # few customers it finds are then read by id in name order (sorting by name in the same query read
-    # every owned customer's row from the table: 22 → 8 ms for a team's week on the large set).
-    past_threshold = _by_owner(
-        gone_past.order_by().values_list("owner_id", "pk")
-        if figures_only  # counted, and the meeting pack sorts the key customers among them itself
-        else Customer.objects.filter(pk__in=gone_past.order_by().values("pk"))
-        .order_by("name", "pk")
-        .values_list("owner_id", "pk")
-    )
+    past_threshold: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for index, period in enumerate(periods):
+        before = period.first_day - datetime.timedelta(days=1)
+        gone_past = owned.filter(
+            uncontacted_q(thresholds=thresholds, days=None, today=period.last_day, zone=zone)
+        ).exclude(uncontacted_q(thresholds=thresholds, days=None, today=before, zone=zone))
+        # The rule is judged in a subquery that reads only the covering ``customer_uncontacted_idx``;
+        # the few customers it finds are then read by id in name order (sorting by name in the same
+        # query read every owned customer's row from the table: 22 → 8 ms for a team's week).
+        for owner_id, pk in (
+            gone_past.order_by().values_list("owner_id", "pk")
+            if figures_only  # counted, and the meeting pack sorts the key customers among them itself
+            else Customer.objects.filter(pk__in=gone_past.order_by().values("pk"))
+            .order_by("name", "pk")
+            .values_list("owner_id", "pk")
+        ):
+            past_threshold[owner_id, index].append(pk)
     deals = Deal.objects.filter(owner_id__in=ids)
     created = _by_owner(
-        deals.filter(**_range("created_at", period)).order_by("pk").values_list("owner_id", "pk")
+        raw_rows(
+            deals.filter(**_range("created_at", span))
+            .annotate(day=day_of("created_at"))
+            .order_by("pk")
+            .values_list("owner_id", "pk", "day")
+        )
     )
-    moved: dict[int, set[int]] = defaultdict(set)
-    for owner_id, deal_id in (
-        StageChange.objects.filter(deal__owner_id__in=ids, **_range("changed_at", period))
-        .order_by()  # a set: unsorted, the week's changes are read from ``stagechange_changed_idx`` alone
-        .values_list("deal__owner_id", "deal_id")
+    moved: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for owner_id, deal_id, day in raw_rows(
+        StageChange.objects.filter(deal__owner_id__in=ids, **_range("changed_at", span))
+        .annotate(day=day_of("changed_at"))
+        .order_by()  # a set: unsorted, the span's changes are read from ``stagechange_changed_idx`` alone
+        .values_list("deal__owner_id", "deal_id", "day")
     ):
-        moved[owner_id].add(deal_id)
-    closed = deals.filter(history.counted_closed_q(period.start, period.end))
-    won = closed.filter(stage__kind=Stage.Kind.WON)  # history.won_q
-    won_ids = _by_owner(won.order_by("pk").values_list("owner_id", "pk"))
-    won_amounts = dict(
-        won.order_by().values("owner_id").annotate(total=Sum("amount")).values_list("owner_id", "total")
-    )
-    lost_of: dict[int, list[Deal]] = defaultdict(list)
+        moved[owner_id, day // 7].add(deal_id)
+    closed = deals.filter(history.counted_closed_q(span.start, span.end)).annotate(day=day_of("closed_at"))
+    won_ids: dict[tuple[int, int], list[int]] = defaultdict(list)
+    won_amounts: dict[tuple[int, int], int] = defaultdict(int)
+    for owner_id, pk, day, amount in raw_rows(
+        closed.filter(stage__kind=Stage.Kind.WON)  # history.won_q
+        .order_by("pk")
+        .values_list("owner_id", "pk", "day", "amount")
+    ):
+        won_ids[owner_id, day // 7].append(pk)
+        won_amounts[owner_id, day // 7] += int(amount or 0)
+    lost_of: dict[tuple[int, int], list[Deal]] = defaultdict(list)
     for deal in (
         closed.filter(stage__kind=Stage.Kind.LOST).select_related("loss_reason").order_by("closed_at", "pk")
     ):
-        lost_of[deal.owner_id].append(deal)
+        lost_of[deal.owner_id, deal.day // 7].append(deal)
 
-    for author_id, summary in summaries.items():
-        records = summary.records
-        if not figures_only:
-            rows = rows_of.get(author_id, [])
-            records["activities_done"] = _activity_ids(rows, "is_done")
-            for name in ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open"]:
-                records[name] = _activity_ids(rows, f"is_{name}")
-            touch = ROW.flag("is_key_customer_touch")
-            touches = [row for row in rows if row[touch]]
-            records["key_customer_touches"] = [row[ROW.pk] for row in touches]
-            summary.key_customers = list(dict.fromkeys(row[ROW.customer] for row in touches))
-            key_days = {row[ROW.day] for row in touches}
-            cancelled, done = ROW.flag("is_cancelled"), ROW.flag("is_done")
-            summary.cancel_reasons = {row[ROW.pk]: row[ROW.cancel_reason] for row in rows if row[cancelled]}
-            done_types = Counter(types[row[ROW.type]] for row in rows if row[done])
-            summary.done_by_type = {slug: done_types[slug] for slug in types.values() if done_types[slug]}
-            records["next_week_planned"] = next_week.get(author_id, [])
-        records["customers_past_threshold"] = past_threshold.get(author_id, [])
-        records["deals_created"] = created.get(author_id, [])
-        records["deals_moved"] = sorted(moved.get(author_id, set()))
-        records["deals_won"] = won_ids.get(author_id, [])
-        lost = lost_of.get(author_id, [])
-        records["deals_lost"] = [deal.pk for deal in lost]
-        summary.lost_reasons = {
-            deal.pk: (deal.loss_reason.name if deal.loss_reason is not None else "") or deal.loss_note
-            for deal in lost
-        }
-        figures = {name: len(records[name]) for name in FIGURES if name in records}
-        if figures_only:
-            totals = counted[author_id]
-            figures.update({name: totals[f"is_{name}"] for name in _COUNTED})
-            figures["activities_done"] = totals["is_done"]
-            figures["key_customer_touches"] = totals["is_key_customer_touch"]
-            figures["key_customer_days"] = totals["key_customer_days"]
-            figures["next_week_planned"] = len(next_week.get(author_id, []))
-        else:
-            figures["key_customer_days"] = len(key_days)
-        figures["won_amount"] = int(won_amounts.get(author_id) or 0)
-        summary.figures = {name: figures[name] for name in FIGURES}
+    summaries: dict[tuple[int, str], WeekSummary] = {}
+    for index, (week, period) in enumerate(zip(weeks, periods, strict=True)):
+        for author in authors:
+            key = (author.pk, index)
+            summary = WeekSummary(author=author, week=week, period=period)
+            summaries[author.pk, week] = summary
+            records = summary.records
+            if not figures_only:
+                rows = rows_of.get(key, [])
+                records["activities_done"] = _activity_ids(rows, "is_done")
+                for name in ["planned", "done_as_planned", "moved", "cancelled", "unplanned", "still_open"]:
+                    records[name] = _activity_ids(rows, f"is_{name}")
+                touch = ROW.flag("is_key_customer_touch")
+                touches = [row for row in rows if row[touch]]
+                records["key_customer_touches"] = [row[ROW.pk] for row in touches]
+                summary.key_customers = list(dict.fromkeys(row[ROW.customer] for row in touches))
+                key_days = {row[ROW.day] for row in touches}
+                cancelled, done = ROW.flag("is_cancelled"), ROW.flag("is_done")
+                summary.cancel_reasons = {
+                    row[ROW.pk]: row[ROW.cancel_reason] for row in rows if row[cancelled]
+                }
+                done_types = Counter(types[row[ROW.type]] for row in rows if row[done])
+                summary.done_by_type = {slug: done_types[slug] for slug in types.values() if done_types[slug]}
+                records["next_week_planned"] = next_weeks.get(key, [])
+            records["customers_past_threshold"] = past_threshold.get(key, [])
+            records["deals_created"] = created.get(key, [])
+            records["deals_moved"] = sorted(moved.get(key, set()))
+            records["deals_won"] = won_ids.get(key, [])
+            lost = lost_of.get(key, [])
+            records["deals_lost"] = [deal.pk for deal in lost]
+            summary.lost_reasons = {
+                deal.pk: (deal.loss_reason.name if deal.loss_reason is not None else "") or deal.loss_note
+                for deal in lost
+            }
+            figures = {name: len(records[name]) for name in FIGURES if name in records}
+            if figures_only:
+                totals = counted[key]
+                figures.update({name: totals[f"is_{name}"] for name in _COUNTED})
+                figures["activities_done"] = totals["is_done"]
+                figures["key_customer_touches"] = totals["is_key_customer_touch"]
+                figures["key_customer_days"] = totals["key_customer_days"]
+                figures["next_week_planned"] = len(next_weeks.get(key, []))
+            else:
+                figures["key_customer_days"] = len(key_days)
+            figures["won_amount"] = won_amounts.get(key, 0)
+            summary.figures = {name: figures[name] for name in FIGURES}
     return summaries
 
 
@@ -361,11 +408,17 @@ def report_list(*, user: Any, filters: WeeklyReportFilter | None = None) -> Quer
 
 
 def report_detail(
-    report: WeeklyReport, *, now: datetime.datetime | None = None, types: dict[int, str] | None = None
+    report: WeeklyReport,
+    *,
+    now: datetime.datetime | None = None,
+    types: dict[int, str] | None = None,
+    live: WeekSummary | None = None,
 ) -> WeeklyReport:
-    """``report`` with its figures attached: ``summary`` (live ``WeekSummary``), ``summary_figures`` (the
-    frozen ones once submitted, else the live ones) and ``changes`` (figure -> (frozen, now))."""
-    live = week_summary(author=report.author, week=report.week, now=now, types=types)
+    """``report`` with its figures attached: ``summary`` (live ``WeekSummary``, read here unless given as
+    ``live``), ``summary_figures`` (the frozen ones once submitted, else the live ones) and ``changes``
+    (figure -> (frozen, now))."""
+    if live is None:
+        live = week_summary(author=report.author, week=report.week, now=now, types=types)
     report.summary = live  # type: ignore[attr-defined]
     report.changes = summary_changes(report, live)  # type: ignore[attr-defined]
     frozen = report.snapshot.get("figures") if report.snapshot else None

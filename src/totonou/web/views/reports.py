@@ -39,7 +39,7 @@ from totonou.reports.selectors import (
     activity_type_slugs,
     report_detail,
     report_list,
-    week_summaries,
+    summaries_of_weeks,
     week_summary,
 )
 from totonou.reports.services import REFLECTION_FIELDS, can_review
@@ -192,17 +192,19 @@ def _history_url(viewer: User, author: User) -> str:
     return ""
 
 
-def _last_week_figures(
+def _this_and_last_week(
     author: User, week: str, previous: WeeklyReport | None, *, now: Any, types: dict[int, str]
-) -> dict[str, int]:
-    """Last week's figures, for "this week next to last week": as submitted when last week's report
-    was submitted (what the rep reported then), else live."""
+) -> tuple[Any, dict[str, int]]:
+    """This week's live summary, and last week's figures for "this week next to last week": as
+    submitted when last week's report was submitted (what the rep reported then), else live, read with
+    this week's in the same queries."""
     if previous is not None and previous.status != WeeklyReport.Status.DRAFT and previous.snapshot:
-        return dict(previous.snapshot["figures"])
+        return week_summary(author=author, week=week, now=now, types=types), dict(
+            previous.snapshot["figures"]
+        )
     last_week = shift_week(week, -1)
-    return week_summaries(authors=[author], week=last_week, now=now, types=types, figures_only=True)[
-        author.pk
-    ].figures
+    both = summaries_of_weeks(authors=[author], weeks=[last_week, week], now=now, types=types)
+    return both[author.pk, week], both[author.pk, last_week].figures
 
 
 def _change_label(change: int, *, money: bool) -> str:
@@ -248,17 +250,15 @@ def _report_context(
     ``expanded``: the figure whose records are all listed."""
     now = timezone.now()
     types = activity_type_slugs()
-    if report is not None:
-        report = report_detail(report, now=now, types=types)
-        summary = report.summary  # type: ignore[attr-defined]
-        figures = report.summary_figures  # type: ignore[attr-defined]
-    else:
-        summary = week_summary(author=author, week=week, now=now, types=types)
-        figures = summary.figures
     if previous is False:
         previous = WeeklyReport.objects.filter(author=author, week=shift_week(week, -1)).first()
     assert previous is not True
-    last_week = _last_week_figures(author, week, previous, now=now, types=types)
+    summary, last_week = _this_and_last_week(author, week, previous, now=now, types=types)
+    if report is not None:
+        report = report_detail(report, now=now, types=types, live=summary)
+        figures = report.summary_figures  # type: ignore[attr-defined]
+    else:
+        figures = summary.figures
     month = month_period(min(summary.period.last_day, timezone.localdate(now, member_zone(author))))
     attainment = [cell for cell in attainment_for(author, month, now=now) if cell.target or cell.actual]
     labels = figure_labels()
