@@ -87,7 +87,7 @@ def test_a_board_card_in_full(world):  # noqa: F811
     selected = re.findall(r'<option value="(\d+)" selected>', card)
     assert selected == [str(d10.stage_id)]
     assert re.findall(r"<option [^>]*>([^<]*)</option>", card)[-2:] == ["Won ✓", "Lost ✕"]
-    assert "2\xa0days in stage" in card
+    assert "2 days in stage" in card
     assert '<p class="pipeline-card__next">' in card and "No next step" not in card
     assert 'name="csrfmiddlewaretoken"' in card and 'name="next" value="/pipeline/?team="' in card
     client = client_for(world.people.manager)
@@ -96,6 +96,8 @@ def test_a_board_card_in_full(world):  # noqa: F811
     card = card[: card.index("</li>")]
     assert "停滞: このステージに長く留まっています" in card and "次のアクションなし" in card
     assert 'aria-label="重点顧客"' in card
+    card = ja[ja.index(f'data-deal="{d10.pk}"') :]
+    assert "ステージ滞在 2日" in card[: card.index("</li>")]
 
 
 def test_board_default_scope_for_a_rep(world):  # noqa: F811

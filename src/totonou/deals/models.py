@@ -146,9 +146,22 @@ class Deal(VersionedModel):
             models.Index(fields=["customer", "-updated_at"], name="deal_customer_idx"),
             # Also covering for the targets' won deals (owner, won stage, closed in the period, amount).
             models.Index(fields=["owner", "stage", "closed_at", "amount"], name="deal_owner_stage_idx"),
-            # An owner's deals by stage, holding the archived flag and the amount: the totals of a rep's
-            # list (the default) read the index alone.
-            models.Index(fields=["owner", "stage", "archived_at", "amount"], name="deal_owner_totals_idx"),
+            # An owner's deals by stage, holding the archived flag, the amount and what the stalled rule
+            # reads: the totals of a rep's list (the default) and a team's board per stage (counts, amounts,
+            # the stalled count; the id for the count and the plans' anti-join) read the index alone.
+            models.Index(
+                fields=[
+                    "owner",
+                    "stage",
+                    "archived_at",
+                    "amount",
+                    "stage_entered_at",
+                    "last_activity_at",
+                    "created_at",
+                    "id",
+                ],
+                name="deal_owner_totals_idx",
+            ),
             models.Index(fields=["stage", "stage_entered_at"], name="deal_stage_idx"),
             models.Index(fields=["-updated_at", "-id"], name="deal_recent_idx"),
             # The deal list's sorts (amount, expected close, days in stage, last activity).

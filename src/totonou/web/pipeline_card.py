@@ -17,7 +17,6 @@ from urllib.parse import quote
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -36,7 +35,7 @@ class BoardKit:
         self.now = now
         key = esc(_("Key customer"))
         self.key = f'<span class="is-key" role="img" aria-label="{key}">★</span> '
-        self.in_stage = _("%(days)s in stage")
+        self.in_stage: dict[int, str] = {}
         self.stalled = {
             "in_stage": esc(_("Stalled: too long in this stage")),
             "no_activity": esc(_("Stalled: no recent activity")),
@@ -60,6 +59,17 @@ class BoardKit:
         self.deal_url = url_shape("deals:deal_detail")
         self.stage_url = url_shape("deals:deal_stage")
 
+    def days_in_stage(self, entered_at: datetime.datetime) -> str:
+        """"N days in stage": whole days, rounded down (as the deal list and the stalled list count
+        them), the words made once per number of days on the page."""
+        days = (self.now - entered_at).days
+        found = self.in_stage.get(days)
+        if found is None:
+            found = self.in_stage[days] = esc(
+                ngettext("%(counter)s day in stage", "%(counter)s days in stage", days) % {"counter": days}
+            )
+        return found
+
 
 def _url(shape: tuple[str, str], pk: int) -> str:
     return f"{shape[0]}{pk}{shape[1]}"
@@ -73,7 +83,7 @@ def board_card(deal: BoardCard, k: BoardKit) -> str:
     key = k.key if deal.customer_is_key else ""
     stalled = deal.stalled_reason
     amount = esc(format_money(deal.amount))
-    days = esc(k.in_stage % {"days": timesince(deal.stage_entered_at, k.now)})
+    days = k.days_in_stage(deal.stage_entered_at)
     parts = [
         f'<li class="pipeline-card{" is-stalled" if stalled else ""}" draggable="true" data-deal="{pk}" '
         f'data-version="{deal.version}" data-stage-url="{stage_url}" '
