@@ -16,7 +16,7 @@ from totonou.activities.models import Activity, ActivityDayCount
 from totonou.activities.rebuild import activity_day_counts
 from totonou.activities.services import activity_create
 from totonou.customers.models import Customer
-from totonou.deals.models import Deal
+from totonou.deals.models import Deal, StageChange
 from totonou.search.models import Document as SearchDocument
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,22 @@ def _stale_key_flags(key: Customer, plain: Customer) -> int:
     return changed
 
 
+def _stale_deal_owners(deal: Deal, owner_id: int) -> int:
+    """Make the deal's stage changes hold another owner, as a load with triggers off does (see
+    ``_stale_key_flags``; on SQLite the triggers correct them at once), and return how many are wrong."""
+    if connection.vendor != "postgresql":
+        StageChange.objects.filter(deal=deal).update(deal_owner_id=owner_id)
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            changed = StageChange.objects.filter(deal=deal).update(deal_owner_id=owner_id)
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    assert set(StageChange.objects.filter(deal=deal).values_list("deal_owner_id", flat=True)) == {owner_id}
+    return changed
+
+
 def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
     _, _, (rep1, rep2) = team_a
     key = CustomerFactory(owner=rep1, is_key=True, name="重点商事")
@@ -92,6 +108,9 @@ def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
     # What a load outside the services leaves: stale derived columns and an empty index.
     Customer.objects.update(last_contact_at=NOW, last_contact_by=rep1)
     stale_flags = _stale_key_flags(key, plain)
+    StageChange.objects.create(deal=deal, to_stage=deal.stage, changed_at=NOW - datetime.timedelta(days=9))
+    StageChange.objects.create(deal=deal, to_stage=deal.stage, changed_at=NOW - datetime.timedelta(days=7))
+    stale_owners = _stale_deal_owners(deal, rep1.pk)
     SearchDocument.objects.all().delete()
     Deal.objects.update(last_activity_at=NOW)
     ActivityDayCount.objects.all().delete()  # a restore without the table's rows
@@ -118,10 +137,13 @@ def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
         )
     }
     assert counts == expected_counts
+    assert set(StageChange.objects.values_list("deal_id", "deal_owner_id")) == {(deal.pk, rep2.pk)}
+    assert stale_owners == (2 if connection.vendor == "postgresql" else 0)
     assert sorted(key_done for _done, key_done in counts.values()) == [0, 0, 1, 1, 1]
     assert (
         f"Rebuilt: 3 customers' last contacts, 2 deals' last activities, {stale_flags} key flags "
-        "corrected, 5 daily activity counts, 11 search documents" in out.getvalue()
+        f"corrected, {stale_owners} stage changes' deal owners corrected, 5 daily activity counts, 11 search "
+        "documents" in out.getvalue()
     )
     assert [hit for hit in SearchDocument.objects.filter(title__contains="リプレース")]  # the text is back
 
@@ -141,4 +163,7 @@ def test_rebuild_on_consistent_data_changes_nothing(team_a):
     assert list(
         SearchDocument.objects.order_by("id").values_list("id", "kind", "object_id", "title", "body")
     ) == (documents)
-    assert "0 key flags corrected, 1 daily activity counts, 2 search documents" in out.getvalue()
+    assert (
+        "0 key flags corrected, 0 stage changes' deal owners corrected, 1 daily activity counts, "
+        "2 search documents" in out.getvalue()
+    )

@@ -8,6 +8,8 @@ Derived data in Totonou, and what keeps it in step during normal work:
 - ``Activity.is_key_customer`` — the customer's key flag copied onto its activities by triggers
   (ADR 0011);
 - ``ActivityDayCount`` — done activities per owner, UTC day and type, kept by triggers (ADR 0037);
+- ``StageChange.deal_owner_id`` — the deal's owner copied onto its stage changes by triggers (``deals``
+  migration 0014);
 - the search index — fed by the services (ADR 0012);
 - the planner's statistics — the database's own ``ANALYZE``.
 
@@ -23,13 +25,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from totonou.activities.calendar_feed import UTCDay
 from totonou.activities.models import Activity, ActivityDayCount
 from totonou.activities.services.contact import customers_refresh_last_contact, deals_refresh_last_activity
 from totonou.customers.models import Customer
-from totonou.deals.models import Deal
+from totonou.deals.models import Deal, StageChange
 from totonou.search.services import documents_rebuild
 
 #: Customers per last-contact UPDATE: bounded transactions, and progress a person can follow.
@@ -92,6 +94,19 @@ def key_flags_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
     return changed
 
 
+def stage_change_owners_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """``StageChange.deal_owner_id`` equal to its deal's owner, in one set-based update of the rows that
+    differ (after a load with the triggers off)."""
+    owner = Subquery(Deal.objects.using(using).filter(pk=OuterRef("deal_id")).values("owner_id")[:1])
+    with transaction.atomic(using=using):
+        return (
+            StageChange.objects.using(using)
+            .annotate(owner=owner)
+            .exclude(deal_owner_id=F("owner"))
+            .update(deal_owner_id=owner)
+        )
+
+
 def activity_day_counts(*, using: str = DEFAULT_DB_ALIAS) -> dict[tuple[int, str, int], tuple[int, int]]:
     """``{(owner id, UTC day, type id): (done, key_done)}`` computed from the activities: the rule the
     triggers of migration 0017 keep ``ActivityDayCount`` to (a test checks that they agree)."""
@@ -137,6 +152,9 @@ def derived_data_rebuild(
     }
     if progress:
         progress("key flags", counts["key_flags_changed"])
+    counts["stage_change_owners_changed"] = stage_change_owners_rebuild(using=using)
+    if progress:
+        progress("deal owners", counts["stage_change_owners_changed"])
     counts["activity_day_counts"] = activity_counts_rebuild(using=using)
     if progress:
         progress("day counts", counts["activity_day_counts"])

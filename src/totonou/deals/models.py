@@ -232,6 +232,11 @@ class StageChange(models.Model):
         verbose_name=_("changed by"),
     )
     changed_at = BoundedDateTimeField(_("changed at"))
+    # The deal's owner (its current one), copied onto its changes and kept in step by triggers on both
+    # tables (migration 0014, as ``Activity.is_key_customer``, ADR 0011), whatever writes the rows: a
+    # team's changes of a period are read through ``stagechange_owner_idx`` instead of every change of
+    # the period being joined to the team's deals (the funnel). Never written by the application.
+    deal_owner_id = models.BigIntegerField(_("deal owner"), null=True, blank=True, editable=False)
 
     objects = VisibleQuerySet.as_manager()
 
@@ -248,6 +253,10 @@ class StageChange(models.Model):
             # A week's changes of anyone's deals (the weekly report and the meeting pack: the deals that
             # moved in the week): without it PostgreSQL read every change to find a week's (19 → 8 ms).
             models.Index(fields=["changed_at", "deal"], name="stagechange_changed_idx"),
+            # A team's (or a rep's) changes since a day, with what the funnel reads, from the index alone.
+            models.Index(
+                fields=["deal_owner_id", "changed_at", "deal", "to_stage", "id"], name="stagechange_owner_idx"
+            ),
         ]
 
     def __str__(self) -> str:

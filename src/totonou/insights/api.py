@@ -203,7 +203,9 @@ def funnel_view(request: HttpRequest, filters: Query[PipelinePeriodFilter]) -> p
     user = api_user(request)
     zone = pipeline_selectors.pipeline_zone(user=user, filters=filters)
     deals, first_day, last_day = pipeline_selectors.period_deals(user=user, filters=filters, zone=zone)
-    return pipeline_selectors.funnel(deals, first_day=first_day, last_day=last_day, zone=zone)
+    return pipeline_selectors.funnel(
+        deals, first_day=first_day, last_day=last_day, zone=zone, owners=filters.owner_ids()
+    )
 
 
 @router.get("/insights/forecast", response=ForecastOut, url_name="insights_forecast")

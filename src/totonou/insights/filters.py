@@ -242,6 +242,20 @@ class TeamScope(FilterSchema):
             self._member_ids[value] = team_member_ids(value)
         return Q(owner_id__in=self._member_ids[value])
 
+    def owner_ids(self) -> list[int] | None:
+        """The owners every deal this filter selects belongs to (the team's members, the one ``owner``,
+        or both), or None when it does not narrow by owner: a reader of a copied owner column
+        (``StageChange.deal_owner_id``) narrows by them through its index."""
+        owners: set[int] | None = None
+        if self.team is not None:
+            if self.team not in self._member_ids:
+                self._member_ids[self.team] = team_member_ids(self.team)
+            owners = set(self._member_ids[self.team])
+        owner = getattr(self, "owner", None)
+        if owner is not None:
+            owners = {owner} if owners is None else owners & {owner}
+        return None if owners is None else sorted(owners)
+
 
 class PipelineFilter(TeamScope):
     """Which deals the pipeline figures cover (a queryset of deals): one owner, a team's members, a

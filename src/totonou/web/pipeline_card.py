@@ -60,7 +60,7 @@ class BoardKit:
         self.stage_url = url_shape("deals:deal_stage")
 
     def days_in_stage(self, entered_at: datetime.datetime) -> str:
-        """"N days in stage": whole days, rounded down (as the deal list and the stalled list count
+        """ "N days in stage": whole days, rounded down (as the deal list and the stalled list count
         them), the words made once per number of days on the page."""
         days = (self.now - entered_at).days
         found = self.in_stage.get(days)

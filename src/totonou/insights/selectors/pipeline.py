@@ -699,17 +699,20 @@ def funnel(
     first_day: datetime.date,
     last_day: datetime.date,
     zone: zoneinfo.ZoneInfo | None = None,
+    owners: list[int] | None = None,
 ) -> Funnel:
     """Per open stage, the deals that entered it in the period and what they did next (see the module
     docstring; ``deals.history.stage_entry_outcomes``, the rule the deal list's ``entered_stage`` filter
-    reads as ``stage_entries``)."""
+    reads as ``stage_entries``). ``owners``: owners holding every deal of ``queryset`` when the filter
+    knows them (``TeamScope.owner_ids``): the period's changes are then read through their owner's index."""
     start, end = day_bounds(first_day, last_day, zone)
     stages = open_stages()
     by_id = {stage.pk: FunnelStage(stage=stage) for stage in stages}
     all_stages = {stage.pk: stage for stage in Stage.objects.all()}
     # counted per (stage, next stage), classified once per pair: ~16,000 entries, a few dozen pairs
     pairs: dict[tuple[int, int | None], int] = defaultdict(int)
-    for stage_id, next_stage_id, spent in history.stage_entry_outcomes(queryset, start, end, list(by_id)):
+    entries = history.stage_entry_outcomes(queryset, start, end, list(by_id), owners=owners)
+    for stage_id, next_stage_id, spent in entries:
         pairs[stage_id, next_stage_id] += 1
         if spent is not None:
             by_id[stage_id].seconds.append(spent)

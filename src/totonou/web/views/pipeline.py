@@ -231,7 +231,9 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
         row.links = links.closed(  # type: ignore[attr-defined]
             first_day, last_day, **_win_rate_params(filters.group_by, row.key, first_day, last_day)
         )
-    funnel = selectors.funnel(deals, first_day=first_day, last_day=last_day, zone=zone)
+    funnel = selectors.funnel(
+        deals, first_day=first_day, last_day=last_day, zone=zone, owners=filters.owner_ids()
+    )
     for stage_row in funnel.stages:
         entered = {
             "entered_stage": stage_row.stage.pk,

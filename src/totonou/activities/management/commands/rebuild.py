@@ -13,7 +13,8 @@ from totonou.activities.rebuild import derived_data_rebuild
 class Command(BaseCommand):
     help = (
         "Recompute derived data after a bulk load or a restore: planner statistics, customers' last "
-        "contacts, deals' last activities, the key-customer flag on activities, the daily activity counts, "
+        "contacts, deals' last activities, the key-customer flag on activities, the deal owner on stage "
+        "changes, the daily activity counts, "
         "the search index."
     )
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
                 f"Rebuilt: {counts['last_contacts']} customers' last contacts, "
                 f"{counts['deals_last_activity']} deals' last activities, "
                 f"{counts['key_flags_changed']} key flags corrected, "
+                f"{counts['stage_change_owners_changed']} stage changes' deal owners corrected, "
                 f"{counts['activity_day_counts']} daily activity counts, "
                 f"{counts['search_documents']} search documents, in {time.perf_counter() - started:.1f} s."
             )
