@@ -54,6 +54,9 @@ def test_the_figures_counted_in_sql_equal_the_figures_of_the_records(week):
         assert sorted(counted[author.pk].records["customers_past_threshold"]) == sorted(
             full.records["customers_past_threshold"]
         )
+        assert sorted(counted[author.pk].key_customers_past_threshold) == sorted(
+            full.key_customers_past_threshold
+        )
     assert counted[week.rep1.pk].figures["key_customer_days"] >= 1  # the fixture's week has key days
     assert counted[week.rep1.pk].figures["activities_done"] == 5
 

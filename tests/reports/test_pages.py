@@ -167,6 +167,36 @@ def test_the_meeting_pack_and_its_exports(week):
     assert client.get("/reports/team/pack/", {"week": WEEK, "format": "pdf"}).status_code == 404
 
 
+def test_the_meeting_pack_lists_the_key_customers_gone_cold_in_the_week(week):
+    """Of the customers gone past their threshold in the week, the key ones (重点顧客), by name, each
+    linked: from a live week (read with the rule) and from a submitted report's snapshot (whose
+    customers are judged key as the pack is read); a customer that is not key is not listed."""
+    from tests.factories import CustomerFactory
+    from tests.insights.conftest import make_activity
+    from totonou.customers.models import Customer
+
+    cold = CustomerFactory(owner=week.rep2, is_key=True, cadence_days=30, name="冷えた重点物産")
+    make_activity(owner=week.rep2, customer=cold, starts_at=jst(2026, 11, 2, 10))
+    client = client_for(week.manager)
+
+    def listed() -> list[str]:
+        html = client.get("/reports/team/pack/", {"week": WEEK}).content.decode()
+        section = html.split("Key customers gone cold this week", 1)[1].split("</section>", 1)[0]
+        return [line.split('">', 1)[0] for line in section.split('<li class="is-key"><a href="')[1:]]
+
+    # rep2's live week lists its key customer; rep1's lapsing customer (not key) is not listed
+    assert listed() == [f"/customers/{cold.pk}/"]
+    report, _created = weekly_report_start(actor=week.rep1, week=WEEK)
+    weekly_report_submit(actor=week.rep1, report=report, now=NOW)
+    report.refresh_from_db()
+    assert report.snapshot["records"]["customers_past_threshold"] == [week.lapsing.pk]
+    assert listed() == [f"/customers/{cold.pk}/"]
+    # marked key after the report was submitted: the snapshot's customer is listed now, by name
+    Customer.objects.filter(pk=week.lapsing.pk).update(is_key=True)
+    assert listed() == [f"/customers/{cold.pk}/", f"/customers/{week.lapsing.pk}/"]
+    assert "冷えた重点物産</a>" in client.get("/reports/team/pack/", {"week": WEEK}).content.decode()
+
+
 def test_the_meeting_pack_exports_neutralise_hostile_names(week):
     """Team, member, customer and deal names and the help request that start like a formula are text in
     the .xlsx; in Markdown they stay inside their table cell (issue 19, item 3)."""

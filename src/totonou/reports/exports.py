@@ -57,7 +57,7 @@ def pack_xlsx(
                     xlsx_cell(value)
                     for value in (
                         deal.title,
-                        deal.customer.name,
+                        deal.customer_name,
                         str(deal.owner),
                         deal.stage.name,
                         deal.amount,
@@ -85,7 +85,7 @@ def pack_markdown(
     if data.stalled_deals:
         lines += ["", f"## {_('Stalled deals')}", ""]
         lines += [
-            f"- {_md(deal.title)} ({_md(deal.customer.name)}, {_md(deal.owner)}, {_md(deal.stage.name)})"
+            f"- {_md(deal.title)} ({_md(deal.customer_name)}, {_md(deal.owner)}, {_md(deal.stage.name)})"
             for deal in data.stalled_deals
         ]
     return "\n".join(lines) + "\n"

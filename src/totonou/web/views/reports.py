@@ -23,6 +23,7 @@ from totonou.activities.selectors import ROW_FIELDS
 from totonou.activities.services import comment_create
 from totonou.core.exceptions import ConflictError, ValidationError
 from totonou.core.htmx import render_page
+from totonou.core.links import url_shape
 from totonou.core.money import format_money
 from totonou.customers.models import Customer
 from totonou.deals.models import Deal
@@ -537,12 +538,24 @@ def _team_context(request: HttpRequest) -> dict[str, Any]:
         "data": data,
         "columns": [(name, labels[name]) for name in PACK_FIGURES],
         "pack_rows": _pack_rows(data),
-        "cold_key_customers": list(Customer.objects.filter(pk__in=key_ids, is_key=True).order_by("name")),
+        "cold_key_customers": _cold_key_customers(key_ids),
         "state_labels": state_labels(),
         # the members' histories are their managers' (and admins') to read
         "shows_history": team is not None
         and (viewer.is_admin or (viewer.is_manager and team.pk in managed_team_ids(viewer))),
     }
+
+
+def _cold_key_customers(ids: set[int]) -> list[tuple[str, str]]:
+    """The key customers among ``ids``, by name, as (link, name): a team's week can have a few hundred,
+    and read as model instances (every column, a dozen timestamps) they were a tenth of the pack."""
+    head, tail = url_shape("customers:customer_detail")
+    return [
+        (f"{head}{pk}{tail}", name)
+        for pk, name in Customer.objects.filter(pk__in=ids, is_key=True)
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    ]
 
 
 def _pack_rows(data: Any) -> list[dict[str, Any]]:
