@@ -659,9 +659,25 @@ def latest_lost(closed: Iterable[ClosedDeal], limit: int) -> QuerySet[Deal]:
     ids = [deal.deal_id for deal in latest]
     return (
         Deal.objects.filter(pk__in=ids)
-        .select_related("customer", "owner", "loss_reason", "stage")
+        .select_related("customer", "loss_reason")
+        .only(*LOSS_NOTE_FIELDS)
         .order_by("-closed_at", "-id")
     )
+
+
+#: What a loss note shows of its deal (``web.pipeline_card.loss_notes``): whole rows of a hundred deals
+#: with their customer, owner and stage were a thousand timestamps parsed for the page.
+LOSS_NOTE_FIELDS = (
+    "pk",
+    "title",
+    "amount",
+    "loss_note",
+    "closed_at",
+    "customer__name",
+    "customer__is_key",
+    "loss_reason__name_ja",
+    "loss_reason__name_en",
+)
 
 
 # --- Funnel -------------------------------------------------------------------------------------------
