@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -49,6 +50,7 @@ from totonou.targets.periods import member_zone, month_period
 from totonou.users.models import Team, User
 from totonou.users.permissions import managed_team_ids, managed_user_ids
 from totonou.users.request import signed_in_user
+from totonou.web import activity_card
 
 
 def figure_labels() -> dict[str, str]:
@@ -546,16 +548,20 @@ def _team_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _cold_key_customers(ids: set[int]) -> list[tuple[str, str]]:
-    """The key customers among ``ids``, by name, as (link, name): a team's week can have a few hundred,
-    and read as model instances (every column, a dozen timestamps) they were a tenth of the pack."""
+def _cold_key_customers(ids: set[int]) -> SafeString:
+    """The items of the pack's list of the key customers among ``ids``, by name, each linked: a team's
+    week can have a few hundred, so they are read as (id, name) rows and written here (as model
+    instances in a template loop, with a tag and a reverse each, they were a tenth of the pack)."""
     head, tail = url_shape("customers:customer_detail")
-    return [
-        (f"{head}{pk}{tail}", name)
-        for pk, name in Customer.objects.filter(pk__in=ids, is_key=True)
-        .order_by("name", "pk")
-        .values_list("pk", "name")
-    ]
+    star = activity_card.key_marker_html()
+    return mark_safe(  # noqa: S308 - the name is escaped; the link and the marker are ours
+        "".join(
+            f'<li class="is-key"><a href="{head}{pk}{tail}">{star} {activity_card.esc(name)}</a></li>'
+            for pk, name in Customer.objects.filter(pk__in=ids, is_key=True)
+            .order_by("name", "pk")
+            .values_list("pk", "name")
+        )
+    )
 
 
 def _pack_rows(data: Any) -> list[dict[str, Any]]:
