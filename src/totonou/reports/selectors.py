@@ -190,7 +190,8 @@ def summaries_of_weeks(
     by_zone: dict[str, list[User]] = defaultdict(list)
     for author in authors:
         by_zone[str(user_zone(author))].append(author)
-    types = types if types is not None else activity_type_slugs()
+    if types is None:  # only the records' ``done_by_type`` names the types
+        types = {} if figures_only else activity_type_slugs()
     found: dict[tuple[int, str], WeekSummary] = {}
     for group in by_zone.values():
         found.update(_zone_summaries(group, weeks=weeks, now=now, types=types, figures_only=figures_only))
