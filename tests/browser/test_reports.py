@@ -118,7 +118,9 @@ def test_the_meeting_pack_prints_one_member_per_row(live_server, live_reference_
         # the member's name, status and every figure on one printed line (the status may wrap in its cell)
         rows = [line for line in lines if re.match(rf"^{name}\b", line)]
         assert len(rows) == 1, (name, lines)
-        assert re.match(rf"^{name}\s+(Not|Late)\s+0\s+0\s+0\s+0\s+0\s+0\s+¥0\s+0\s+0\s+—$", rows[0]), rows[0]
+        # nine figures, then the revenue target, revenue to date and attainment, then help needed
+        figures = r"0\s+0\s+0\s+0\s+0\s+0\s+¥0\s+0\s+0"
+        assert re.match(rf"^{name}\s+(Not|Late)\s+{figures}\s+—\s+¥0\s+—\s+—$", rows[0]), rows[0]
 
 
 @pytest.mark.parametrize(("language", "width"), [("ja", 390), ("en", 1024), ("en", 1366)])

@@ -133,3 +133,23 @@ def test_the_pack_lists_the_pipelines_stalled_deals(week):
     members = Deal.objects.filter(owner__team=week.team)
     assert shown == [deal.pk for deal in stalled_deals(members, now=NOW)]
     assert long_in_stage.pk in shown and quiet.pk in shown and fresh.pk not in shown
+
+
+def test_the_pack_shows_each_members_revenue_against_target_for_the_month(week):
+    """Targets in the pack: each member's revenue target for the month of the week's end, the revenue
+    won in that month to date (Sunday 23:30 JST and the next Monday 00:30 JST, both December) and the
+    attainment, as the rep's own report shows them; a member without a target shows no target and no
+    rate."""
+    from totonou.reports.exports import revenue_cells
+    from totonou.targets.models import Target
+
+    Target.objects.create(user=week.rep1, metric="revenue", period="2026-12", value=10_000_000)
+    data = team_week(team=week.team, week=WEEK, now=jst(2026, 12, 8, 9))
+    assert data.month is not None and data.month.key == "2026-12"
+    rows = {row.member.pk: row for row in data.rows}
+    rep1, rep2 = rows[week.rep1.pk].revenue, rows[week.rep2.pk].revenue
+    assert (rep1.target, rep1.actual, rep1.attainment_percent) == (10_000_000, 8_000_000, 80)
+    assert revenue_cells(rep1) == ["¥10,000,000", "¥8,000,000", "80%"]
+    assert (rep2.target, rep2.actual) == (None, 0)
+    assert revenue_cells(rep2) == ["—", "¥0", "—"]
+    assert data.team_revenue is not None and data.team_revenue.actual == 8_000_000

@@ -145,6 +145,9 @@ def test_the_review_queue_puts_help_needed_first(week, team_b):
 
 
 def test_the_meeting_pack_and_its_exports(week):
+    from totonou.targets.models import Target
+
+    Target.objects.create(user=week.rep1, metric="revenue", period="2026-12", value=10_000_000)
     report, _created = weekly_report_start(actor=week.rep1, week=WEEK)
     weekly_report_update(actor=week.rep1, report=report, help_needed='=HYPERLINK("x")')
     weekly_report_submit(actor=week.rep1, report=report, now=NOW)
@@ -162,6 +165,11 @@ def test_the_meeting_pack_and_its_exports(week):
     assert rep_row[1] == "Submitted"
     assert rep_row[2] == 5  # activities done
     assert rep_row[-1] == '\'=HYPERLINK("x")'
+    # the member's revenue against target for December, to date (both won deals of the fixture)
+    assert rows[1][-4:-1] == ["Revenue target", "Revenue to date", "Attainment"]
+    assert rep_row[-4:-1] == ["¥10,000,000", "¥8,000,000", "80%"]
+    assert '<td class="num">¥10,000,000</td>' in html and '<td class="num">80%</td>' in html
+    assert "Targets, month to date (" in html
     markdown = client.get("/reports/team/pack/", {"week": WEEK, "format": "md"}).content.decode()
     assert f"| {week.rep1} | Submitted | 5 |" in markdown
     assert client.get("/reports/team/pack/", {"week": WEEK, "format": "pdf"}).status_code == 404

@@ -16,16 +16,41 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from totonou.core.csv import xlsx_cell
+from totonou.core.money import format_money
+from totonou.insights.selectors.attainment import Cell
 from totonou.reports.filters import WeeklyReportFilter
 from totonou.reports.models import WeeklyReport
 from totonou.reports.pack import TeamWeek
 from totonou.reports.selectors import report_list
 
 
+def revenue_headers() -> list[str]:
+    """The pack's columns of a member's revenue against target, month to date."""
+    return [_("Revenue target"), _("Revenue to date"), _("Attainment")]
+
+
+def revenue_cells(cell: Cell | None) -> list[str]:
+    """``revenue_headers``' cells: the target and the revenue in yen, the attainment in percent ("—"
+    without a target)."""
+    if cell is None:
+        return ["—", "—", "—"]
+    return [
+        format_money(cell.target) if cell.target is not None else "—",
+        format_money(cell.actual),
+        f"{cell.attainment_percent}%" if cell.attainment_percent is not None else "—",
+    ]
+
+
 def _rows(
     data: TeamWeek, labels: dict[str, str], figures: Sequence[str], states: dict[str, str]
 ) -> list[list]:
-    header = [_("Member"), _("Status"), *(labels[name] for name in figures), _("Help needed")]
+    header = [
+        _("Member"),
+        _("Status"),
+        *(labels[name] for name in figures),
+        *revenue_headers(),
+        _("Help needed"),
+    ]
     rows: list[list] = [header]
     for row in data.rows:
         rows.append(
@@ -33,6 +58,7 @@ def _rows(
                 str(row.member),
                 states[row.state],
                 *(row.figures.get(name, 0) for name in figures),
+                *revenue_cells(row.revenue),
                 row.help_needed,
             ]
         )

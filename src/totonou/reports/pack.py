@@ -11,12 +11,14 @@ from django.utils import timezone
 
 from totonou.core.links import record_url
 from totonou.deals.models import Deal, Stage
+from totonou.insights.selectors.attainment import Cell, attainment_table
 from totonou.insights.selectors.periods import user_zone
 from totonou.insights.selectors.pipeline import open_stages, stalled_deals
 from totonou.reports.models import WeeklyReport
 from totonou.reports.selectors import week_summaries
 from totonou.reports.weeks import parse_week, report_period
-from totonou.targets.periods import period_zone
+from totonou.targets.models import Metric
+from totonou.targets.periods import FiscalPeriod, month_period, period_zone
 from totonou.users.models import Team, User, site_report_deadline
 
 #: The stalled deals a meeting pack lists (the pipeline's stalled list has them all).
@@ -62,6 +64,8 @@ class MemberWeek:
     figures: dict[str, int]
     deadline: datetime.datetime
     state: str  # submitted | reviewed | late | not_submitted | draft
+    #: revenue against target in ``TeamWeek.month``, to date (Targets, the one definition)
+    revenue: Cell | None = None
 
     @property
     def help_needed(self) -> str:
@@ -74,6 +78,9 @@ class TeamWeek:
     week: str
     rows: list[MemberWeek]
     stalled_deals: list[PackDeal] = field(default_factory=list)
+    #: the month of the members' revenue against target: the month of the week's end (or of today)
+    month: FiscalPeriod | None = None
+    team_revenue: Cell | None = None
     #: the key customers gone past their threshold in the week, with (from submitted reports' snapshots)
     #: customers that may not be key: ``Customer.is_key`` decides
     cold_key_customers: list[int] = field(default_factory=list)
@@ -143,4 +150,25 @@ def team_week(*, team: Team, week: str, now: datetime.datetime | None = None) ->
         PackDeal(pk, title, amount, stage_of[stage_id], owners[owner_id], customer_name)
         for pk, title, amount, stage_id, owner_id, customer_name in (found[pk] for pk in ids)
     ]
-    return TeamWeek(team=team, week=week, rows=rows, stalled_deals=stalled, cold_key_customers=cold)
+    # The members' revenue against target in the month of the week's end, to date (the targets page's
+    # cells, as the rep's own report shows them).
+    month = month_period((end - datetime.timedelta(microseconds=1)).astimezone(period_zone(team)).date())
+    team_revenue = None
+    if members:
+        table = attainment_table(
+            span=month, periods=[month], metrics=[Metric.REVENUE], members=members, team=team, now=now
+        )
+        revenue = {row.user.pk: row.total for row in table.rows if row.user is not None}
+        for row in rows:
+            row.revenue = revenue.get(row.member.pk)
+        team_row = table.team_row(Metric.REVENUE)
+        team_revenue = team_row.total if team_row is not None else None
+    return TeamWeek(
+        team=team,
+        week=week,
+        rows=rows,
+        stalled_deals=stalled,
+        cold_key_customers=cold,
+        month=month,
+        team_revenue=team_revenue,
+    )

@@ -30,7 +30,7 @@ from totonou.customers.models import Customer
 from totonou.deals.models import Deal
 from totonou.insights.selectors.attainment import attainment_for
 from totonou.reports import services
-from totonou.reports.exports import pack_markdown, pack_xlsx
+from totonou.reports.exports import pack_markdown, pack_xlsx, revenue_cells, revenue_headers
 from totonou.reports.history import HISTORY_FIGURES, history_until, member_for_history, report_history
 from totonou.reports.models import WeeklyReport
 from totonou.reports.pack import team_week
@@ -540,6 +540,7 @@ def _team_context(request: HttpRequest) -> dict[str, Any]:
         "data": data,
         "columns": [(name, labels[name]) for name in PACK_FIGURES],
         "pack_rows": _pack_rows(data),
+        "revenue_headers": revenue_headers(),
         "cold_key_customers": _cold_key_customers(key_ids),
         "state_labels": state_labels(),
         # the members' histories are their managers' (and admins') to read
@@ -577,7 +578,14 @@ def _pack_rows(data: Any) -> list[dict[str, Any]]:
         for name in PACK_FIGURES:
             value = row.figures.get(name)
             cells.append("" if value is None else format_money(value) if name == "won_amount" else value)
-        rows.append({"row": row, "state": states.get(row.state, ""), "cells": cells})
+        rows.append(
+            {
+                "row": row,
+                "state": states.get(row.state, ""),
+                "cells": cells,
+                "revenue": revenue_cells(row.revenue),
+            }
+        )
     return rows
 
 
