@@ -153,3 +153,5 @@ def test_the_pack_shows_each_members_revenue_against_target_for_the_month(week):
     assert (rep2.target, rep2.actual) == (None, 0)
     assert revenue_cells(rep2) == ["—", "¥0", "—"]
     assert data.team_revenue is not None and data.team_revenue.actual == 8_000_000
+    # target, actual and attainment: the open pipeline (the forecast) is not read for the pack
+    assert rep1.forecast is None and data.team_revenue.forecast is None

@@ -103,6 +103,41 @@ def test_revenue_across_the_fiscal_year_boundary_per_rep_and_team(history):
     assert won["team"][1].actual == 3
 
 
+def test_without_forecast_the_cells_are_the_same_and_the_open_pipeline_is_not_read(
+    history, django_assert_num_queries
+):
+    """``forecast=False`` (the meeting pack): the same targets and actuals, no forecast, one query less
+    (the open deals expected to close in the period)."""
+    team, manager, rep1, rep2 = history
+    fy, march = parse_period("FY2026"), parse_period("2027-03")
+    arguments = {
+        "span": fy,
+        "periods": [march, fy],
+        "metrics": ["revenue", "won_deals"],
+        "members": [rep1, rep2],
+        "team": team,
+        "team_members": [manager, rep1, rep2],
+        "now": NOW,
+    }
+    with django_assert_num_queries(3):  # targets, won deals, open deals
+        full = attainment_table(**arguments)
+    with django_assert_num_queries(2):  # targets, won deals
+        bare = attainment_table(**arguments, forecast=False)
+    for metric in ("revenue", "won_deals"):
+        with_forecast, without = cells(full, metric), cells(bare, metric)
+        assert with_forecast.keys() == without.keys() == {rep1.pk, rep2.pk, "team"}
+        for owner, row in with_forecast.items():
+            for cell, same in zip(row, without[owner], strict=True):
+                assert (same.target, same.actual, same.pace, same.status) == (
+                    cell.target,
+                    cell.actual,
+                    cell.pace,
+                    cell.status,
+                )
+                assert cell.forecast is not None and same.forecast is None
+    assert cells(bare, "revenue")[rep1.pk][0].actual == 3_000_000
+
+
 def test_a_team_target_of_its_own_wins_over_the_members_sum(history):
     team, manager, rep1, rep2 = history
     target(team=team, metric="revenue", period="FY2026", value=20_000_000)

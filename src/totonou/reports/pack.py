@@ -156,7 +156,13 @@ def team_week(*, team: Team, week: str, now: datetime.datetime | None = None) ->
     team_revenue = None
     if members:
         table = attainment_table(
-            span=month, periods=[month], metrics=[Metric.REVENUE], members=members, team=team, now=now
+            span=month,
+            periods=[month],
+            metrics=[Metric.REVENUE],
+            members=members,
+            team=team,
+            now=now,
+            forecast=False,  # the pack shows target, actual and attainment: no open pipeline read
         )
         revenue = {row.user.pk: row.total for row in table.rows if row.user is not None}
         for row in rows:

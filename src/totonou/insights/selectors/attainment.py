@@ -102,7 +102,8 @@ class Cell:
     target: int | None
     target_source: str | None
     actual: int
-    forecast: float
+    #: None when the table was read without forecasts (``attainment_table(forecast=False)``)
+    forecast: float | None
     pace: float | None
     working_days: int
     elapsed_working_days: int
@@ -184,8 +185,10 @@ def _actuals(
     months: Sequence[FiscalPeriod],
     now: datetime.datetime,
     zone: zoneinfo.ZoneInfo,
+    forecast: bool = True,
 ) -> Buckets:
-    """One grouped query per family of metrics: per member and month."""
+    """One grouped query per family of metrics: per member and month (``forecast``: with the revenue's
+    and won deals' weighted open pipeline, a query of its own)."""
     wanted = set(metrics)
     buckets: Buckets = defaultdict(_Bucket)
     if not user_ids or not months:
@@ -203,6 +206,7 @@ def _actuals(
         for row in won:
             buckets[(Metric.REVENUE, row["owner_id"], row["month"])].actual += row["amount"] or 0
             buckets[(Metric.WON_DEALS, row["owner_id"], row["month"])].actual += row["count"]
+    if wanted & DEAL_WON and forecast:
         first_day, last_day = months[0].first_day, months[-1].last_day
         expected = (
             open_deals(Deal.objects.filter(owner_id__in=user_ids))
@@ -428,27 +432,31 @@ def _cell(
     actual: int,
     extra: Fraction,
     days: _Days,
+    forecast: bool = True,
 ) -> Cell:
     value, source = target
     pace: float | None = None
     if value is not None:
         share = Fraction(days.elapsed, days.working) if days.working else Fraction(1)
         pace = _rounded(metric, value * share)
-    if metric == Metric.NEW_DEALS:
-        forecast = (
+    estimate: Fraction | int | None
+    if not forecast:
+        estimate = None
+    elif metric == Metric.NEW_DEALS:
+        estimate = (
             Fraction(actual) * days.working / days.elapsed
             if days.elapsed and days.elapsed < days.working
             else Fraction(actual)
         )
     else:
-        forecast = actual + extra
+        estimate = actual + extra
     return Cell(
         metric=metric,
         period=period,
         target=value,
         target_source=source,
         actual=actual,
-        forecast=_rounded(metric, forecast),
+        forecast=_rounded(metric, estimate) if estimate is not None else None,
         pace=pace,
         working_days=days.working,
         elapsed_working_days=days.elapsed,
@@ -503,13 +511,15 @@ def attainment_table(
     team_members: Sequence[User] | None = None,
     now: datetime.datetime | None = None,
     targeted_only: bool = False,
+    forecast: bool = True,
 ) -> Table:
     """The cells of ``periods`` (each within ``span``) for ``members`` and, with ``team``, the team total
     over ``team_members`` (default: ``members``). No visibility check: callers pass whom they may show.
     Boundaries in ``team``'s time zone; without a team, in the first member's team's (``table_zone``).
 
     ``targeted_only``: only the metrics that have a target among these owners (My day's card costs one
-    query, and nothing more, for someone without targets)."""
+    query, and nothing more, for someone without targets). ``forecast=False``: the cells' ``forecast`` is
+    None and the open pipeline is not read (the meeting pack shows target, actual and attainment)."""
     now = now or timezone.now()
     zone = table_zone(team, members)
     today = now.astimezone(zone).date()
@@ -530,7 +540,9 @@ def attainment_table(
     )
     if targeted_only:
         metrics = [metric for metric in metrics if any(key[0] == metric for key in values)]
-    buckets = _actuals(metrics=metrics, user_ids=all_ids, months=months, now=now, zone=zone)
+    buckets = _actuals(
+        metrics=metrics, user_ids=all_ids, months=months, now=now, zone=zone, forecast=forecast
+    )
     days = {period.key: _days(period, today) for period in periods}
     indices = {period.key: [month_index[month.key] for month in period.months()] for period in periods}
 
@@ -560,6 +572,7 @@ def attainment_table(
                         actual=actual,
                         extra=extra,
                         days=days[period.key],
+                        forecast=forecast,
                     )
                 )
             rows.append(Row(metric, member, None, cells))
@@ -582,6 +595,7 @@ def attainment_table(
                         actual=actual,
                         extra=extra,
                         days=days[period.key],
+                        forecast=forecast,
                     )
                 )
             rows.append(Row(metric, None, team, cells))

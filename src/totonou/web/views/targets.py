@@ -160,7 +160,11 @@ def targets_page(request: HttpRequest) -> HttpResponse:
         [cell.target for cell in month_cells],
         # The forecast where it says more than the actual: this month and the months ahead.
         [
-            cell.forecast if cell.period.last_day >= table.today and cell.forecast > cell.actual else None
+            cell.forecast
+            if cell.forecast is not None
+            and cell.period.last_day >= table.today
+            and cell.forecast > cell.actual
+            else None
             for cell in month_cells
         ],
     )
