@@ -114,3 +114,16 @@ def test_time_zone_and_language_from_the_environment(tmp_path):
         "from django.conf import settings; print(settings.TIME_ZONE, settings.LANGUAGE_CODE)", tmp_path
     )
     assert default.stdout.split() == ["Asia/Tokyo", "ja"]
+
+
+def test_the_garbage_collector_threshold_comes_from_the_setting(tmp_path):
+    """ADR 0040: every process that sets Django up collects the first generation after 50,000 new
+    objects (or ``TOTONOU_GC_THRESHOLD``); 0 keeps Python's own threshold."""
+    code = "import gc, django; print(gc.get_threshold()[0]); django.setup(); print(gc.get_threshold())"
+    default = run(code, tmp_path)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split("\n")[:2] == ["700", "(50000, 10, 10)"]
+    chosen = run(code, tmp_path, TOTONOU_GC_THRESHOLD="20000")
+    assert chosen.stdout.split("\n")[1] == "(20000, 10, 10)"
+    kept = run(code, tmp_path, TOTONOU_GC_THRESHOLD="0")
+    assert kept.stdout.split("\n")[1] == "(700, 10, 10)"

@@ -238,6 +238,9 @@ if not IS_PRODUCTION:
 
 # --- Background tasks (django-tasks, database backend) ----------------------------------------------
 # The largest file an import accepts (bytes).
+# The garbage collector's first-generation threshold for every process (web, worker, commands); 0 keeps
+# Python's default (700). See docs/adr/0040-fewer-garbage-collections.md.
+TOTONOU_GC_THRESHOLD = int(os.environ.get("TOTONOU_GC_THRESHOLD", "50000"))
 TOTONOU_IMPORT_MAX_BYTES = int(os.environ.get("TOTONOU_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
