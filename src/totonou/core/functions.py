@@ -15,8 +15,10 @@ class Seconds(Func):
     to the millisecond before comparing."""
 
     output_field = FloatField()
-    # EXTRACT answers numeric on PostgreSQL 14+: read as Decimal, thousands of rows cost ~15 ms more
-    template = "CAST(EXTRACT(EPOCH FROM (%(expressions)s)) AS double precision)"
+    # ``date_part`` answers double precision. EXTRACT answers numeric on PostgreSQL 14+: computing it and
+    # casting it was 9.5 ms of SQL for a team's year of stage changes (18,319 rows; date_part 2.3 ms), and
+    # read as Decimal without the cast it cost ~15 ms more in Python.
+    template = "date_part('epoch', %(expressions)s)"
     arg_joiner = " - "
 
     def __init__(self, end: Any, start: Any) -> None:
