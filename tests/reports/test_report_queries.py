@@ -58,3 +58,28 @@ def test_twenty_activities_on_deals_cost_no_query_each(week):
     assert (after, records_after) == (before, records_before)
     assert after <= CEILING
     assert records_after <= RECORDS_CEILING
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_the_weeks_figures_read_the_members_activities_from_their_index_alone(week):
+    """The figures-only read (the meeting pack, the rep's last week) groups the members' activities of the
+    span by day from ``activity_owner_start_idx`` alone: it holds every column the figures compare
+    (status, key customer, planned, original start). With a lookup of each row in the table, a team's two
+    weeks on the large data set (~5,200 activities) took 7.1 ms on SQLite, from the index 4.4 ms."""
+    from totonou.reports.selectors import week_summaries
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as captured:
+        summaries = week_summaries(authors=[week.rep1, week.rep2], week=WEEK, figures_only=True)
+    figures = summaries[week.rep1.pk].figures
+    assert (figures["planned"], figures["done_as_planned"], figures["moved"]) == (6, 3, 1)
+    reads = [query["sql"] for query in captured.captured_queries if 'FROM "activities_activity"' in query["sql"]]
+    assert len(reads) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + reads[0])
+        plan = [str(row[-1]) for row in cursor.fetchall()]
+    assert any(
+        line.startswith("SEARCH activities_activity USING COVERING INDEX activity_owner_start_idx")
+        for line in plan
+    ), plan

@@ -138,9 +138,21 @@ class Activity(VersionedModel):
             # A member's activities by start (id next: the lists' order), and covering for the targets'
             # activity counts (status, key customer, type: a team's year is ~110,000 rows, issue 14) and
             # for the calendar feed's days (``updated_at``: a busy rep's window is ~4,300 rows, read on
-            # every poll of a calendar client).
+            # every poll of a calendar client), and for the weekly figures of a team's or a rep's week
+            # (``planned_at``, ``original_starts_at``: planned, done as planned, moved; the meeting pack's
+            # ~5,200 rows of a team's two weeks: 7.1 -> 4.4 ms on SQLite, which looked each row up).
             models.Index(
-                fields=["owner", "starts_at", "id", "status", "is_key_customer", "type", "updated_at"],
+                fields=[
+                    "owner",
+                    "starts_at",
+                    "id",
+                    "status",
+                    "is_key_customer",
+                    "type",
+                    "updated_at",
+                    "planned_at",
+                    "original_starts_at",
+                ],
                 name="activity_owner_start_idx",
             ),
             models.Index(fields=["customer", "starts_at"], name="activity_customer_start_idx"),
