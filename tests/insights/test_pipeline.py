@@ -221,10 +221,16 @@ def test_stalled_rule_boundaries(world, settings):
     """One day more of quiet makes D10's plan the only thing keeping it off the list; with a longer
     no-activity setting D9 is not stalled any more."""
     deals = Deal.objects.all()
-    settings.TOTONOU_STALLED_NO_ACTIVITY_DAYS = 21
-    assert selectors.stalled_count(deals) == 3
-    settings.TOTONOU_STALLED_NO_ACTIVITY_DAYS = 14
-    assert selectors.stalled_count(deals) == 4
+    owners = sorted(set(deals.values_list("owner_id", flat=True)))
+    assert len(owners) >= 2
+    for days, expected in ((21, 3), (14, 4)):
+        settings.TOTONOU_STALLED_NO_ACTIVITY_DAYS = days
+        assert selectors.stalled_count(deals) == expected
+        # My day's count of one member's deals seeks each deal's plan ahead: the same deals, owner by owner
+        per_owner = [selectors.stalled_count(deals.filter(owner_id=owner)) for owner in owners]
+        one_owner = [selectors.stalled_count(deals.filter(owner_id=owner), one_owner=True) for owner in owners]
+        assert one_owner == per_owner
+        assert sum(one_owner) == expected
 
 
 def test_the_cards_stalled_rule_in_python_equals_the_sql_rule(world, settings):

@@ -140,17 +140,20 @@ def nothing_planned_ahead(now: datetime.datetime, *, hashed: bool | None = None)
     return Q(IsNull(planned_contact_ahead(now, deal=OuterRef("pk")), True))
 
 
-def _no_activity_q(now: datetime.datetime) -> Q:
+def _no_activity_q(now: datetime.datetime, *, hashed: bool | None = None) -> Q:
     limit = now - datetime.timedelta(days=stalled_no_activity_days())
     return (
         Q(last_activity_at__lt=limit) | Q(last_activity_at__isnull=True, created_at__lt=limit)
-    ) & nothing_planned_ahead(now)
+    ) & nothing_planned_ahead(now, hashed=hashed)
 
 
-def stalled_q(now: datetime.datetime, stages: Iterable[Stage] | None = None) -> Q:
-    """The stalled rule as a filter on open deals (see the module docstring)."""
+def stalled_q(
+    now: datetime.datetime, stages: Iterable[Stage] | None = None, *, hashed: bool | None = None
+) -> Q:
+    """The stalled rule as a filter on open deals (see the module docstring); ``hashed`` picks the form
+    of "nothing planned ahead" (``nothing_planned_ahead``: None, by the database)."""
     stages = open_stages() if stages is None else stages
-    return _in_stage_q(now, stages) | _no_activity_q(now)
+    return _in_stage_q(now, stages) | _no_activity_q(now, hashed=hashed)
 
 
 def stalled_reason(now: datetime.datetime, stages: Iterable[Stage] | None = None) -> Case:
@@ -192,9 +195,15 @@ def stalled_deals(
     )
 
 
-def stalled_count(queryset: QuerySet[Deal], *, now: datetime.datetime | None = None) -> int:
+def stalled_count(
+    queryset: QuerySet[Deal], *, now: datetime.datetime | None = None, one_owner: bool = False
+) -> int:
+    """How many deals of ``queryset`` are stalled. ``one_owner``: ``queryset`` holds one member's deals
+    (My day), fewer than the plans ahead on every deal, so each candidate deal seeks its plan
+    (``nothing_planned_ahead(hashed=False)``) on either database: PostgreSQL hashed all ~5,700 plans
+    ahead for a rep's 538 open deals (4–6 ms; seeks 1–2 ms on the large data set)."""
     now = now or timezone.now()
-    return open_deals(queryset).filter(stalled_q(now)).count()
+    return open_deals(queryset).filter(stalled_q(now, hashed=False if one_owner else None)).count()
 
 
 # --- The board and the per-stage pipeline ---------------------------------------------------------------

@@ -528,5 +528,5 @@ def home(request: HttpRequest) -> HttpResponse:
     context["status_message"] = status_message
     context["progress"] = my_day_progress(member=member)  # the targets card
     # The member's stalled deals (the one stalled rule): a count linking to the stalled list.
-    context["stalled_deals"] = stalled_count(Deal.objects.filter(owner=member))
+    context["stalled_deals"] = stalled_count(Deal.objects.filter(owner=member), one_owner=True)
     return render_page(request, "web/home.html", context, fragments={"my-day": "web/_my_day.html"})
