@@ -12,6 +12,8 @@ import random
 from collections import Counter
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CustomerFactory, DealFactory
 from totonou.core.functions import Seconds
@@ -87,3 +89,27 @@ def test_the_funnels_walk_and_the_deal_lists_sql_find_the_same_entries(people, s
         for stage_id, next_stage, spent in history.stage_entry_outcomes(queryset, START, END, stage_ids)
     )
     assert sum(whole.values()) == sum(expected.values())
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.parametrize("analyze", [False, True], ids=["no-statistics", "after-analyze"])
+def test_the_walk_reads_the_changes_in_the_index_order_and_sorts_nothing(people, analyze):
+    """The walk's read (each deal's changes newest first, ties by id) is the order of
+    ``stagechange_deal_stage_idx`` (deal, time, id, stage): SQLite reads it from the index alone and
+    sorts nothing. With the stage before the id it sorted each deal's changes again (a team's year of
+    the large data set, 18,319 changes: 27.7 ms, in the index's order 18.8 ms)."""
+    deals = random_history(people, 1)
+    if analyze:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    stage_ids = list(Stage.objects.filter(kind=Stage.Kind.OPEN).values_list("pk", flat=True))
+    queryset = Deal.objects.filter(owner__in=[people.owner, people.other_rep])
+    with CaptureQueriesContext(connection) as captured:
+        walked = list(history.stage_entry_outcomes(queryset, START, END, stage_ids))
+    assert len(walked) > 40 and len(deals) == 40
+    (query,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+        plan = [str(row[-1]) for row in cursor.fetchall()]
+    assert any("deals_stagechange USING COVERING INDEX stagechange_deal_stage_idx" in line for line in plan), plan
+    assert not any("TEMP B-TREE" in line for line in plan), plan

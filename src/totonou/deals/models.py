@@ -247,8 +247,11 @@ class StageChange(models.Model):
         indexes = [
             # A deal's changes in time order with the stage they went into, read from the index alone: the
             # history's "a later change", "the next change" and "entered again" lookups per change
-            # (``deals.history``) and the period's changes of a set of deals.
-            models.Index(fields=["deal", "changed_at", "to_stage"], name="stagechange_deal_stage_idx"),
+            # (``deals.history``) and the period's changes of a set of deals. The id before the stage: the
+            # funnel walks each deal's changes newest first, ties by id, and in the index's order SQLite
+            # sorts nothing (with the stage second, it sorted each deal's changes again: a team's year,
+            # 18,319 changes, 27.7 -> 18.8 ms).
+            models.Index(fields=["deal", "changed_at", "id", "to_stage"], name="stagechange_deal_stage_idx"),
             models.Index(fields=["to_stage", "changed_at"], name="stagechange_to_idx"),
             # A week's changes of anyone's deals (the weekly report and the meeting pack: the deals that
             # moved in the week): without it PostgreSQL read every change to find a week's (19 → 8 ms).
