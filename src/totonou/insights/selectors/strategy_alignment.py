@@ -25,12 +25,16 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
+    Expression,
     ExpressionWrapper,
     OuterRef,
     Q,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.utils import timezone
 
@@ -159,6 +163,22 @@ def _matching(segment_ids: list[int], keywords: list[str], *, by_subquery: bool 
     return condition
 
 
+def _matches(segment_ids: list[int], keywords: list[str]) -> Expression:
+    """``_matching`` of the activities as a value (a column of the grouped read), with the contact's
+    title looked up only for an activity whose customer is in a target segment: SQLite evaluates both
+    sides of an ``AND`` in a column, so as ``segment AND title`` it ran the title's subquery for every
+    activity (a team's two months on the large data set: 71 -> 49 ms). PostgreSQL stops at the first
+    false side either way."""
+    in_segment = _matching(segment_ids, [], by_subquery=True)
+    if not keywords:
+        return ExpressionWrapper(in_segment, output_field=BooleanField())
+    return Case(
+        When(in_segment, then=ExpressionWrapper(Q(titled_contact__isnull=False), output_field=BooleanField())),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
 def _clipped(periods: list[Period], strategy: Strategy, zone: Any) -> list[Period]:
     clipped = []
     for period in periods:
@@ -232,7 +252,6 @@ def _add_activities(
     """Customer-facing done activities per member and week: all, and those that match. Grouped by
     member, week and "matches" so that the (costly) match is computed once per activity rather than
     once per aggregate that filters on it."""
-    matching = _matching(segment_ids, keywords, by_subquery=True)
     activities = Activity.objects.visible_to(user).filter(
         owner__in=member_ids,
         status=Activity.Status.DONE,
@@ -245,7 +264,7 @@ def _add_activities(
     rows = (
         activities.annotate(
             period=period_index("starts_at", weeks),
-            matches=ExpressionWrapper(matching, output_field=BooleanField()),
+            matches=_matches(segment_ids, keywords),
         )
         .order_by()
         .values("owner_id", "period", "matches")
