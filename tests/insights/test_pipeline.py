@@ -228,7 +228,9 @@ def test_stalled_rule_boundaries(world, settings):
         assert selectors.stalled_count(deals) == expected
         # My day's count of one member's deals seeks each deal's plan ahead: the same deals, owner by owner
         per_owner = [selectors.stalled_count(deals.filter(owner_id=owner)) for owner in owners]
-        one_owner = [selectors.stalled_count(deals.filter(owner_id=owner), one_owner=True) for owner in owners]
+        one_owner = [
+            selectors.stalled_count(deals.filter(owner_id=owner), one_owner=True) for owner in owners
+        ]
         assert one_owner == per_owner
         assert sum(one_owner) == expected
 

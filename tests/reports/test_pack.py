@@ -155,3 +155,52 @@ def test_the_pack_shows_each_members_revenue_against_target_for_the_month(week):
     assert data.team_revenue is not None and data.team_revenue.actual == 8_000_000
     # target, actual and attainment: the open pipeline (the forecast) is not read for the pack
     assert rep1.forecast is None and data.team_revenue.forecast is None
+
+
+#: The pack's list of stalled deals as the template wrote it before ``stalled_items`` (kept to compare).
+STALLED_TEMPLATE = (
+    '{% load i18n totonou %}{% for deal in data.stalled_deals %}<li><a href="{{ deal.get_absolute_url }}">'
+    "{{ deal.title }}</a> · {{ deal.customer_name }} · {{ deal.owner }} · {{ deal.stage.name }} · "
+    '{{ deal.amount|money }}</li>{% empty %}<li class="empty">{% translate "No stalled deals." %}</li>'
+    "{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_stalled_items_are_the_templates_bytes(week, language):
+    """``stalled_items`` writes the list the template loop wrote, byte for byte: titles, customers' and
+    owners' names that need escaping, a deal without amount, several deals of one owner and stage, both
+    languages, and the empty list."""
+    from django.template import engines
+    from django.utils import translation
+
+    from totonou.web.views.reports import stalled_items
+
+    proposal = Stage.objects.get(slug="proposal")
+    week.rep2.display_name = 'O\'Brien <"営業">'
+    week.rep2.save()
+    for title, customer_name, amount in [
+        ("<script>alert(1)</script> & 案件", 'A&B 商事 "本社"', 1_200_000),
+        ("普通の案件", "普通商事", 0),
+        ("it's 'quoted'", "<b>太字</b>", 987_654_321),
+    ]:
+        deal = DealFactory(
+            owner=week.rep2,
+            customer=CustomerFactory(owner=week.rep2, name=customer_name),
+            stage=proposal,
+            title=title,
+            amount=amount,
+        )
+        Deal.objects.filter(pk=deal.pk).update(
+            stage_entered_at=NOW - datetime.timedelta(days=proposal.stagnation_days + 1)
+        )
+    template = engines["django"].from_string(STALLED_TEMPLATE)
+    with translation.override(language):
+        deals = team_week(team=week.team, week=WEEK, now=NOW).stalled_deals
+        assert len(deals) >= 3
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 案件</a>" in str(stalled_items(deals))
+        assert "O&#x27;Brien &lt;&quot;営業&quot;&gt;" in str(stalled_items(deals))
+        assert str(stalled_items(deals)) == template.render({"data": {"stalled_deals": deals}})
+        assert str(stalled_items([])) == template.render({"data": {"stalled_deals": []}})
+        empty = {"en": "No stalled deals.", "ja": "停滞している案件はありません。"}[language]
+        assert str(stalled_items([])) == f'<li class="empty">{empty}</li>'

@@ -74,7 +74,9 @@ def test_the_weeks_figures_read_the_members_activities_from_their_index_alone(we
         summaries = week_summaries(authors=[week.rep1, week.rep2], week=WEEK, figures_only=True)
     figures = summaries[week.rep1.pk].figures
     assert (figures["planned"], figures["done_as_planned"], figures["moved"]) == (6, 3, 1)
-    reads = [query["sql"] for query in captured.captured_queries if 'FROM "activities_activity"' in query["sql"]]
+    reads = [
+        query["sql"] for query in captured.captured_queries if 'FROM "activities_activity"' in query["sql"]
+    ]
     assert len(reads) == 1
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN QUERY PLAN " + reads[0])

@@ -173,7 +173,10 @@ def _matches(segment_ids: list[int], keywords: list[str]) -> Expression:
     if not keywords:
         return ExpressionWrapper(in_segment, output_field=BooleanField())
     return Case(
-        When(in_segment, then=ExpressionWrapper(Q(titled_contact__isnull=False), output_field=BooleanField())),
+        When(
+            in_segment,
+            then=ExpressionWrapper(Q(titled_contact__isnull=False), output_field=BooleanField()),
+        ),
         default=Value(False),
         output_field=BooleanField(),
     )

@@ -640,4 +640,29 @@ def meeting_pack(request: HttpRequest) -> HttpResponse:
         return response
     if fmt:
         raise Http404
+    context["stalled_items"] = stalled_items(context["data"].stalled_deals if context["data"] else [])
     return render_page(request, "reports/pack.html", context)
+
+
+def stalled_items(deals: list[Any]) -> SafeString:
+    """The items of the pack's list of stalled deals (``PackDeal``), written here: as a template loop the
+    fifty deals were 1.9 of the pack's 4.3 ms of template. Each owner's name and stage's name is escaped
+    once."""
+    if not deals:
+        return mark_safe(f'<li class="empty">{activity_card.esc(_("No stalled deals."))}</li>')  # noqa: S308
+    head, tail = url_shape("deals:deal_detail")
+    names: dict[Any, str] = {}
+
+    def name(value: Any) -> str:
+        if value not in names:
+            names[value] = activity_card.esc(value)
+        return names[value]
+
+    return mark_safe(  # noqa: S308 - every value is escaped; the link is ours
+        "".join(
+            f'<li><a href="{head}{deal.pk}{tail}">{activity_card.esc(deal.title)}</a>'
+            f" · {activity_card.esc(deal.customer_name)} · {name(deal.owner)} · {name(deal.stage.name)}"
+            f" · {activity_card.esc(format_money(deal.amount))}</li>"
+            for deal in deals
+        )
+    )
