@@ -271,28 +271,48 @@ def pipeline_analytics(request: HttpRequest) -> HttpResponse:
     }
     context = {
         "win_rate": win_rate,
-        "win_rate_chart": charts.horizontal_bars(
-            [(row.key, row.label, row.win_rate, None) for row in win_rate.rows], scale=1.0
+        "win_rate_chart": pipeline_card.hbar_chart(
+            charts.horizontal_bars(
+                [(row.key, row.label, row.win_rate, None) for row in win_rate.rows], scale=1.0
+            ),
+            chart_id="win-rate-chart",
+            title=_("Win rate per row"),
+            kind="percent",
         ),
         "funnel": funnel,
-        "funnel_chart": charts.horizontal_bars(
-            [(str(row.stage.pk), row.stage.name, row.entered, row.moved_forward) for row in funnel.stages]
+        "funnel_chart": pipeline_card.hbar_chart(
+            charts.horizontal_bars(
+                [(str(row.stage.pk), row.stage.name, row.entered, row.moved_forward) for row in funnel.stages]
+            ),
+            chart_id="funnel-chart",
+            title=_("Deals entered per stage, and how many moved forward"),
+            kind="count",
         ),
         "loss_reasons": loss_rows,
-        "loss_chart": charts.horizontal_bars(
-            [(str(row.reason.pk), row.reason.name, row.count, None) for row in loss_rows]
+        "loss_chart": pipeline_card.hbar_chart(
+            charts.horizontal_bars(
+                [(str(row.reason.pk), row.reason.name, row.count, None) for row in loss_rows]
+            ),
+            chart_id="loss-chart",
+            title=_("Lost deals per loss reason"),
+            kind="count",
         ),
         "lost_deals": lost_deals,
         "loss_notes": pipeline_card.loss_notes(lost_deals),
         "forecast": forecast,
         "forecast_links": forecast_links,
-        "forecast_chart": charts.horizontal_bars(
-            [
-                ("won", _("Won so far"), forecast.won, None),
-                ("weighted", _("Weighted open pipeline"), forecast.weighted_pipeline, None),
-                ("commit", _("Commit"), forecast.commit, None),
-                ("forecast", _("Forecast"), forecast.forecast, forecast.won),
-            ]
+        "forecast_chart": pipeline_card.hbar_chart(
+            charts.horizontal_bars(
+                [
+                    ("won", _("Won so far"), forecast.won, None),
+                    ("weighted", _("Weighted open pipeline"), forecast.weighted_pipeline, None),
+                    ("commit", _("Commit"), forecast.commit, None),
+                    ("forecast", _("Forecast"), forecast.forecast, forecast.won),
+                ]
+            ),
+            chart_id="forecast-chart",
+            title=_("Forecast: won so far, weighted open pipeline and commit"),
+            kind="money",
         ),
         "filters": filters,
         "first_day": first_day,
