@@ -204,3 +204,44 @@ def test_the_stalled_items_are_the_templates_bytes(week, language):
         assert str(stalled_items([])) == template.render({"data": {"stalled_deals": []}})
         empty = {"en": "No stalled deals.", "ja": "停滞している案件はありません。"}[language]
         assert str(stalled_items([])) == f'<li class="empty">{empty}</li>'
+
+
+#: The pack's table body as the template wrote it before ``pack_body`` (kept to compare).
+BODY_TEMPLATE = """    <tbody>
+    {% for line in pack_rows %}{% with row=line.row %}
+      <tr class="pack-row" data-member="{{ row.member.username }}">
+        <th scope="row">{{ row.member }}</th>
+        <td>{{ line.state }}</td>
+        {% for cell in line.cells %}<td class="num">{{ cell }}</td>{% endfor %}
+        {% for cell in line.revenue %}<td class="num">{{ cell }}</td>{% endfor %}
+        <td>{{ row.help_needed|default:"—" }}</td>
+      </tr>
+    {% endwith %}{% endfor %}
+    </tbody>"""
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_pack_body_is_the_templates_bytes(week, language):
+    """``pack_body`` writes the rows the template loop wrote, byte for byte: the team's week with its
+    figures and revenue cells (money, percent, dashes), a member whose name and help request need
+    escaping, and no rows."""
+    from types import SimpleNamespace
+
+    from django.template import engines
+    from django.utils import translation
+
+    from totonou.web.views.reports import _pack_rows, pack_body
+
+    template = engines["django"].from_string(BODY_TEMPLATE)
+    odd = SimpleNamespace(
+        member=UserFactory.build(username="o<b>", display_name='O\'Brien <"営業">'),
+        help_needed="見積の<承認>&値引き",
+    )
+    with translation.override(language):
+        lines = _pack_rows(team_week(team=week.team, week=WEEK, now=NOW))
+        lines.append({"row": odd, "state": "Late & <late>", "cells": [0, 12, "¥1,200,000"], "revenue": ["—"]})
+        assert len(lines) == 4
+        for shown in (lines, []):
+            expected = template.render({"pack_rows": shown})
+            assert f"    <tbody>\n    {pack_body(shown)}\n    </tbody>" == expected
+    assert "見積の&lt;承認&gt;&amp;値引き" in str(pack_body(lines))
