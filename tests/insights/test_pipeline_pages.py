@@ -5,13 +5,14 @@ reason and returns to the board), and a query budget that does not grow with the
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import CustomerFactory, DealFactory
 from tests.insights.test_pipeline import stage, world  # noqa: F401  (the hand-made history)
@@ -368,3 +369,47 @@ def test_the_loss_notes_in_python_are_the_templates_markup(world, language):  # 
     assert got.count("<li ") == 3 and "<script>" not in got and "<b>" not in got
     assert ("重点顧客" if language == "ja" else "Key customer") in got
     assert ("理由の記入なし" if language == "ja" else "No reason given") in got
+
+
+#: The analytics page's four table loops as the template wrote them before ``pipeline_card``'s
+#: ``funnel_rows``, ``win_rate_rows``, ``win_rate_total`` and ``loss_reason_rows`` (one per line).
+TABLES_TEMPLATE = Path(__file__).with_name("analytics_tables_template.html")
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("group_by", ["owner", "month", "loss_reason"])
+def test_the_analytics_tables_in_python_are_the_templates_markup(world, language, group_by):  # noqa: F811
+    """The funnel, win rate (rows and total: a side without deals is not linked) and loss reasons tables
+    of the analytics page, written in Python, equal the template loops they replaced, character for
+    character, in a period with deals and in one without."""
+    from django.template import engines
+
+    from totonou.web import pipeline_card
+
+    manager = world.people.manager
+    engine = engines["django"]
+    before = engine.from_string(TABLES_TEMPLATE.read_text())
+    for period in ({"from": "2026-04-01", "to": "2026-06-30"}, {"from": "2019-01-01", "to": "2019-01-31"}):
+        client = Client(headers={"Accept-Language": language})
+        client.force_login(manager)
+        response = client.get("/insights/pipeline/", {"team": "", **period, "group_by": group_by})
+        context = response.context
+        with translation.override(language):
+            expected = before.render(
+                {
+                    "funnel": context["funnel"],
+                    "win_rate": context["win_rate"],
+                    "loss_reasons": context["loss_reasons"],
+                }
+            ).split("\n")
+            written = [
+                str(pipeline_card.funnel_rows(context["funnel"].stages)),
+                str(pipeline_card.win_rate_rows(context["win_rate"].rows)),
+                str(pipeline_card.win_rate_total(context["win_rate"].total)),
+                str(pipeline_card.loss_reason_rows(context["loss_reasons"])),
+            ]
+        assert written == expected[:4]
+        for part in written:
+            assert part in response.content.decode()
+        if period["from"] == "2026-04-01":
+            assert written[1].count("<tr ") == len(context["win_rate"].rows) > 0

@@ -242,3 +242,84 @@ def hbar_chart(chart: Any, *, chart_id: str, title: str, kind: str) -> SafeStrin
         )
     parts.append("\n</svg>\n")
     return mark_safe("".join(parts))  # noqa: S308 - every value is escaped where it is inserted
+
+
+def _percent(rate: float | None) -> str:
+    """A share as a whole percent, as ``{% widthratio rate 1 100 %}%`` wrote it; a dash for none."""
+    return "–" if rate is None else f"{round(float(rate) * 100)}%"
+
+
+def _figure(figure: str, href: str, text: str) -> str:
+    return f'<a data-figure="{figure}" href="{esc(href)}">{text}</a>'
+
+
+def _number(value: Any) -> str:
+    return esc(formats.localize(value))
+
+
+def _or_dash(value: Any) -> str:
+    return "–" if value is None else _number(value)
+
+
+def funnel_rows(stages: Iterable[Any]) -> SafeString:
+    """The funnel table's rows (``FunnelStage`` with its ``links``), each figure linked to its deals."""
+    return mark_safe(  # noqa: S308 - every value is escaped where it is inserted
+        "".join(
+            f'<tr data-stage="{_number(row.stage.pk)}"><th scope="row">{esc(row.stage.name)}</th>'
+            f'<td class="numeric">{_figure("entered", row.links["entered"], _number(row.entered))}</td>'
+            f'<td class="numeric">{_figure("forward", row.links["forward"], _number(row.moved_forward))}</td>'
+            f'<td class="numeric">{_figure("lost", row.links["lost"], _number(row.lost))}</td>'
+            f'<td class="numeric">{_figure("conversion", row.links["forward"], _percent(row.conversion))}'
+            "</td>"
+            f'<td class="numeric">{_figure("median", row.links["left"], _or_dash(row.median_days))}</td>'
+            "</tr>"
+            for row in stages
+        )
+    )
+
+
+def _win_rate_cells(row: Any) -> str:
+    links = row.links
+    won, lost = _number(row.won), _number(row.lost)
+    amount = esc(format_money(row.won_amount))
+    return (
+        f'<td class="numeric">{_figure("won", links["won"], won) if links["won"] else won}</td>'
+        f'<td class="numeric">{_figure("lost", links["lost"], lost) if links["lost"] else lost}</td>'
+        f'<td class="numeric">{_figure("win_rate", links["closed"], _percent(row.win_rate))}</td>'
+        f'<td class="numeric">{_figure("won_amount", links["won"], amount) if links["won"] else amount}</td>'
+        f'<td class="numeric">{_figure("cycle", links["closed"], _or_dash(row.median_cycle_days))}</td>'
+    )
+
+
+def win_rate_rows(rows: Sequence[Any]) -> SafeString:
+    """The win rate table's rows (``WinRateRow`` with its ``links``: a side without deals has none)."""
+    if not rows:
+        return mark_safe(f'<tr><td colspan="6">{esc(_("No deals closed in this period."))}</td></tr>')  # noqa: S308
+    return mark_safe(  # noqa: S308 - every value is escaped where it is inserted
+        "".join(
+            f'<tr data-key="{esc(row.key)}"><th scope="row">{esc(row.label)}</th>{_win_rate_cells(row)}</tr>'
+            for row in rows
+        )
+    )
+
+
+def win_rate_total(row: Any) -> SafeString:
+    """The win rate table's footer: the total row."""
+    return mark_safe(  # noqa: S308 - every value is escaped where it is inserted
+        f'<tfoot><tr data-key="total"><th scope="row">{esc(_("Total"))}</th>{_win_rate_cells(row)}</tr>'
+        "</tfoot>"
+    )
+
+
+def loss_reason_rows(rows: Sequence[Any]) -> SafeString:
+    """The loss reasons table's rows (count and amount, each linked to the lost deals)."""
+    if not rows:
+        return mark_safe(f'<tr><td colspan="3">{esc(_("No lost deals in this period."))}</td></tr>')  # noqa: S308
+    return mark_safe(  # noqa: S308 - every value is escaped where it is inserted
+        "".join(
+            f'<tr data-reason="{esc(row.reason.slug)}"><th scope="row">{esc(row.reason.name)}</th>'
+            f'<td class="numeric">{_figure("count", row.link, _number(row.count))}</td>'
+            f'<td class="numeric">{_figure("amount", row.link, esc(format_money(row.amount)))}</td></tr>'
+            for row in rows
+        )
+    )
