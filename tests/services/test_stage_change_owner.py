@@ -87,8 +87,9 @@ def test_a_change_moved_or_written_wrongly_is_corrected(team_a):
 
 @pytest.mark.parametrize("by_owner", [True, False])
 def test_the_funnel_read_by_owner_equals_the_read_by_deal(team_a, team_b, by_owner):
-    """A history of two teams' deals (skips, a move back, a loss, a reopening, changes before the period)
-    read for team A's members, for one rep, and for an owner list that holds none of the deals."""
+    """A history of two teams' deals (skips, a move back, a loss, a reopening, changes before the period,
+    two changes at the same moment, an archived deal) read for team A's members, for one rep, for an owner
+    list that holds none of the deals, and for fewer deals than the owners hold (the deals decide)."""
     _, manager_a, reps_a = team_a
     _, manager_b, reps_b = team_b
     start = timezone.now() - datetime.timedelta(days=30)
@@ -108,17 +109,37 @@ def test_the_funnel_read_by_owner_equals_the_read_by_deal(team_a, team_b, by_own
                 StageChange.objects.create(
                     deal=deal, to_stage=stage(slug), changed_at=at + datetime.timedelta(days=3 * step)
                 )
+    # Two changes at one moment (the later id is the later change): proposal, then back to qualified.
+    tied = DealFactory(owner=reps_a[0], stage=stage("qualified"))
+    moment = start + datetime.timedelta(days=5)
+    for slug in ("lead", "proposal", "qualified"):
+        StageChange.objects.create(deal=tied, to_stage=stage(slug), changed_at=moment)
+    # An archived deal counts nowhere.
+    archived = DealFactory(owner=reps_a[0], stage=stage("lead"), archived_at=timezone.now())
+    StageChange.objects.create(deal=archived, to_stage=stage("lead"), changed_at=moment)
     stage_ids = [s.pk for s in Stage.objects.filter(kind=Stage.Kind.OPEN)]
     team = [manager_a.pk, *(rep.pk for rep in reps_a)]
     for owners in (team, [reps_a[0].pk], [manager_b.pk]):
         deals = Deal.objects.filter(owner_id__in=owners)
-        plain = sorted(history.stage_entry_outcomes(deals, start, end, stage_ids, by_owner=False))
+        plain = sorted(history.stage_entry_outcomes(deals, start, end, stage_ids, by_owner=False), key=repr)
         narrowed = sorted(
-            history.stage_entry_outcomes(deals, start, end, stage_ids, owners=owners, by_owner=by_owner)
+            history.stage_entry_outcomes(deals, start, end, stage_ids, owners=owners, by_owner=by_owner),
+            key=repr,
         )
         assert narrowed == plain
+    some = Deal.objects.filter(owner_id__in=team, stage__slug="qualified")  # each deal's stage: its first
+    plain = sorted(history.stage_entry_outcomes(some, start, end, stage_ids, by_owner=False), key=repr)
+    narrowed = history.stage_entry_outcomes(some, start, end, stage_ids, owners=team, by_owner=by_owner)
+    assert sorted(narrowed, key=repr) == plain
+    assert len(plain) == 3 * 1 + 3  # the third path's last entry of negotiation per member; the tied deal's three
     everyone = sorted(
-        history.stage_entry_outcomes(Deal.objects.filter(owner_id__in=team), start, end, stage_ids)
+        history.stage_entry_outcomes(Deal.objects.filter(owner_id__in=team), start, end, stage_ids), key=repr
     )
-    assert len(everyone) == 3 * 5  # three members; per member 2 + 2 + 1 (the last entry of a stage) + 0
+    # three members: per member 2 + 2 + 1 (the last entry of a stage) + 0; the tied deal's three
+    assert len(everyone) == 3 * 5 + 3
+    proposal, qualified = stage("proposal").pk, stage("qualified").pk
+    lead = stage("lead").pk
+    assert sorted(
+        history.stage_entry_outcomes(Deal.objects.filter(pk=tied.pk), start, end, stage_ids), key=repr
+    ) == sorted([(lead, proposal, 0.0), (proposal, qualified, 0.0), (qualified, None, None)], key=repr)
     assert sorted(history.stage_entry_outcomes(Deal.objects.none(), start, end, stage_ids, owners=[])) == []
