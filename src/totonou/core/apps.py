@@ -17,3 +17,9 @@ class CoreConfig(AppConfig):
         threshold = settings.TOTONOU_GC_THRESHOLD
         if threshold > 0:
             gc.set_threshold(threshold, *gc.get_threshold()[1:])
+        # PostgreSQL's timestamps parsed in C, as SQLite's are (``core.postgres``).
+        from django.db.backends.signals import connection_created
+
+        from totonou.core.postgres import register_iso_timestamps
+
+        connection_created.connect(register_iso_timestamps, dispatch_uid="totonou-iso-timestamps")
