@@ -172,6 +172,13 @@ class Customer(VersionedModel):
                 fields=["last_contact_at", "name_kana", "name", "id"], name="customer_contact_name_idx"
             ),
             models.Index(fields=["is_key", "segment"], name="customer_key_idx"),
+            # A member's key customers by last contact, never contacted first (My day's "key customers
+            # due"): a rep's 239 of their ~2,400 customers, in order; by the owner's index both databases
+            # read all ~2,400 rows and sorted them (SQLite 12.7 ms, PostgreSQL 6.6 ms on a slow machine).
+            models.Index(
+                fields=["owner", "is_key", "last_contact_at", "name_kana", "name", "id"],
+                name="customer_owner_key_idx",
+            ),
             models.Index(fields=["segment", "last_contact_at"], name="customer_segment_contact_idx"),
             models.Index(fields=["last_contact_at", "id"], name="customer_contact_idx"),
             # Covers the uncontacted counts and the coverage's key customers: every column they read, owner

@@ -180,7 +180,9 @@ def my_day_key_customers_due(
     rows = list(
         Customer.objects.visible_to(user)
         .active()
-        .filter(owner=member, is_key=True)
+        # ``is_key = true`` as a comparison: ``is_key=True`` is written as the bare column, which SQLite
+        # does not look up in an index, so it read all the member's customers by the owner's index.
+        .filter(owner=member, is_key=Value(True))
         .exclude(status=Customer.Status.INACTIVE)
         .order_by(F("last_contact_at").asc(nulls_first=True), "name_kana", "name", "id")
         .values_list(
