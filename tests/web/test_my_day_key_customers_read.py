@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tests.factories import CustomerFactory, UserFactory
 from totonou.customers.models import Customer
-from totonou.web.selectors import my_day_key_customers_due
+from totonou.web.selectors import my_day_key_customers_due, quick_log_customers
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,14 @@ def test_sqlite_seeks_the_members_key_customers_in_order(rep, analyze):
         for line in plan
     ), plan
     assert not any("TEMP B-TREE" in line for line in plan), plan
+    # the quick log's first 50 (key first, latest contact first) walk the same index, backwards
+    sql, params = quick_log_customers(user=rep, limit=50).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = [str(row[-1]) for row in cursor.fetchall()]
+    assert any(
+        "customers_customer USING INDEX customer_owner_key_idx (owner_id=?)" in line for line in plan
+    ), plan
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")

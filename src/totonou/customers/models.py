@@ -175,6 +175,8 @@ class Customer(VersionedModel):
             # A member's key customers by last contact, never contacted first (My day's "key customers
             # due"): a rep's 239 of their ~2,400 customers, in order; by the owner's index both databases
             # read all ~2,400 rows and sorted them (SQLite 12.7 ms, PostgreSQL 6.6 ms on a slow machine).
+            # The quick log's 50 customers (key first, latest contact first) walk it backwards and stop:
+            # 7.5 -> 0.4 ms on SQLite, 6.9 -> 1.2 ms on PostgreSQL.
             models.Index(
                 fields=["owner", "is_key", "last_contact_at", "name_kana", "name", "id"],
                 name="customer_owner_key_idx",
