@@ -131,7 +131,8 @@ def test_the_funnel_read_by_owner_equals_the_read_by_deal(team_a, team_b, by_own
     plain = sorted(history.stage_entry_outcomes(some, start, end, stage_ids, by_owner=False), key=repr)
     narrowed = history.stage_entry_outcomes(some, start, end, stage_ids, owners=team, by_owner=by_owner)
     assert sorted(narrowed, key=repr) == plain
-    assert len(plain) == 3 * 1 + 3  # the third path's last entry of negotiation per member; the tied deal's three
+    # the third path's last entry of negotiation per member; the tied deal's three
+    assert len(plain) == 3 * 1 + 3
     everyone = sorted(
         history.stage_entry_outcomes(Deal.objects.filter(owner_id__in=team), start, end, stage_ids), key=repr
     )
