@@ -81,7 +81,7 @@ def test_postgresql_seeks_only_the_members_key_customers_in_the_index(rep):
     all the member's customers nor every owner's key customers. It then sorts those few rows: its index
     keeps NULLs last, the list wants never contacted first.
 
-    Which index it picks depends on the table's size: on the large data set (20,000 customers, a rep's 239
+    Which index it picks depends on the table's size: on the large data set (100,000 customers, a rep's 239
     key customers of ~2,400) it seeks this one (6.6 -> 3.7 ms), while on a test's few thousand rows reading
     every owner's key customers through the narrower ``customer_key_idx`` costs it less (that choice made
     an earlier form of this test fail in CI). So the test drops that index, in its transaction, and forbids
