@@ -28,11 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.activities.models import Activity
 from totonou.core.exceptions import ValidationError
+from totonou.core.filters import NotAnIndex
 from totonou.customers.models import Customer
 from totonou.insights.filters import CoverageFilter
 from totonou.insights.selectors.members import insight_members
@@ -161,12 +163,15 @@ def key_customer_coverage(
         for offset in range((period.last_day - period.first_day).days + 1)
     }
     work: dict[int, dict[str, list[int]]] = {}
+    # The status as ``+status`` on SQLite (``NotAnIndex``): with the large data's statistics it read the
+    # period's done activities of every member through the status index; it now seeks each key
+    # customer's (a team's quarter: 41 -> 14 ms, the same rows).
     activities = (
         Activity.objects.visible_to(user)
         .filter(
+            Exact(NotAnIndex("status"), Activity.Status.DONE),
             customer__in=key_customers,
             owner_id=F("customer__owner_id"),
-            status=Activity.Status.DONE,
             starts_at__gte=counted_periods[0].start if counted_periods else end,
             starts_at__lt=end,
         )

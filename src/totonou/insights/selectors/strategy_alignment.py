@@ -36,9 +36,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from totonou.activities.models import Activity
+from totonou.core.filters import NotAnIndex
 from totonou.core.functions import Seconds
 from totonou.customers.models import Contact, Customer
 from totonou.deals import history
@@ -243,9 +245,12 @@ def _add_activities(
     """Customer-facing done activities per member and week: all, and those that match. Grouped by
     member, week and "matches" so that the (costly) match is computed once per activity rather than
     once per aggregate that filters on it."""
+    # The status as ``+status`` on SQLite (``NotAnIndex``): with the large data's statistics it read the
+    # period's done activities of every member through the status index, then kept the team's (a team's
+    # quarter: 142 -> 46 ms through the owner index, the same rows).
     activities = Activity.objects.visible_to(user).filter(
+        Exact(NotAnIndex("status"), Activity.Status.DONE),
         owner__in=member_ids,
-        status=Activity.Status.DONE,
         type__is_customer_facing=True,
         starts_at__gte=low,
         starts_at__lt=high,
