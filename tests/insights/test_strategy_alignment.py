@@ -84,7 +84,7 @@ def world(team_a):
     deal(rep1, s1, created=jst(2026, 3, 1), stage="lost", closed=jst(2026, 4, 16), amount=1000)
     deal(rep1, s1, created=jst(2026, 4, 7))  # before the strategy
     deal(rep1, s1, created=jst(2026, 4, 9))
-    return SimpleNamespace(team=team, manager=manager, rep1=rep1, rep2=rep2, strategy=strategy, s1=s1)
+    return SimpleNamespace(team=team, manager=manager, rep1=rep1, rep2=rep2, strategy=strategy, s1=s1, s2=s2)
 
 
 def numbers(week):
@@ -149,6 +149,17 @@ def test_outcomes_from_matching_and_other_customers(world):
     # deals created from matching / other customers, amount won from matching / other customers
     assert outcomes(first) == (1, 0, 0, 0)
     assert outcomes(second) == (1, 2, 500, 500)
+
+
+def test_a_deal_created_before_the_strategy_counts_only_its_win(world):
+    """Created on Tuesday the 7th (the strategy begins on the 8th, in the same calendar week) and won on
+    the 9th and the 15th: the wins count in their weeks, the creations in none."""
+    deal(world.rep1, world.s1, created=jst(2026, 4, 7), stage="won", closed=jst(2026, 4, 9), amount=300)
+    deal(world.rep1, world.s2, created=jst(2026, 4, 7), stage="won", closed=jst(2026, 4, 15), amount=40)
+    deal(world.rep1, world.s1, created=jst(2026, 4, 7), stage="lost", closed=jst(2026, 4, 10), amount=9)
+    first, second = member(run(world), world.rep1)
+    assert outcomes(first) == (1, 0, 300, 0)
+    assert outcomes(second) == (1, 2, 500, 540)
 
 
 def test_exactly_the_target_share_is_on_track(world):
