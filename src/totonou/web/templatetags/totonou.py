@@ -8,8 +8,9 @@ from typing import Any
 from django import template
 from django.forms import BoundField
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from totonou.web import activity_card, layout
 
@@ -139,3 +140,19 @@ def days_ago(moment: datetime.datetime | None) -> int | None:
     if moment is None:
         return None
     return (timezone.localdate() - timezone.localtime(moment).date()).days
+
+
+@register.simple_tag
+def owner_options(owners: Any, selected: Any = None, you: Any = None) -> SafeString:
+    """The ``<option>`` of each owner of a filter's select, ``selected`` (an owner's id) marked, and the
+    signed-in user (``you``) named "… (you)" when given. In Python rather than a template loop: a team's
+    50 owners were 2 ms of each list page (the deal list's 15.8 on SQLite at the large size)."""
+    you_pk = getattr(you, "pk", None)
+    parts = []
+    for owner in owners:
+        name = str(owner)
+        if you_pk is not None and owner.pk == you_pk:
+            name = _("%(name)s (you)") % {"name": name}
+        mark = " selected" if selected == owner.pk else ""
+        parts.append(f'<option value="{owner.pk}"{mark}>{escape(name)}</option>')
+    return mark_safe("".join(parts))  # noqa: S308 -- every name escaped above, ids are integers

@@ -28,11 +28,10 @@ from totonou.customers.selectors import (
 from totonou.deals.filters import DealFilter
 from totonou.deals.selectors import deal_list
 from totonou.insights.selectors.thresholds import Thresholds, contact_status
-from totonou.users.filters import UserFilter
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
-from totonou.users.selectors import user_list
+from totonou.users.selectors import owner_choices
 from totonou.web.forms.customers import BulkActionForm
 from totonou.web.views.home import plan_visit_url
 
@@ -120,9 +119,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "sort": filters.sort or SORTS[0],
         "bulk_form": BulkActionForm(actor=user) if user.role in {"manager", "admin"} else None,
         "segments": segment_list(user=user),
-        "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
-            "display_name", "username"
-        ),
+        "owners": owner_choices(user=user),
     }
     return CUSTOMERS.render(
         request,

@@ -21,9 +21,8 @@ from totonou.deals.filters import DealFilter
 from totonou.deals.history import deal_stays
 from totonou.deals.models import Stage
 from totonou.deals.selectors import deal_list, deal_stage_history, deal_totals, stage_list
-from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
-from totonou.users.selectors import user_list
+from totonou.users.selectors import owner_choices
 from totonou.web.views.customers import TIMELINE_FRAGMENTS, TIMELINE_MORE, plans_ahead, timeline_page
 from totonou.web.views.deal_edit import stage_panel_context
 
@@ -90,9 +89,7 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "sorts": DEAL_SORTS,
         "stages": stage_list(user=user),
-        "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
-            "display_name", "username"
-        ),
+        "owners": owner_choices(user=user),
         "kinds": Stage.Kind.choices,
         "now": timezone.now(),
         "figure_filters": [

@@ -35,9 +35,8 @@ from totonou.insights import charts
 from totonou.insights.filters import ForecastFilter, PipelineFilter, WinRateFilter
 from totonou.insights.selectors import pipeline as selectors
 from totonou.targets.periods import add_months
-from totonou.users.filters import UserFilter
 from totonou.users.request import signed_in_user
-from totonou.users.selectors import user_list
+from totonou.users.selectors import owner_choices
 from totonou.web import pipeline_card
 from totonou.web.views.insights import _parse, _teams, range_step, scoped_query
 
@@ -58,9 +57,7 @@ def _filters(request: HttpRequest) -> tuple[Any, PipelineFilter, dict[str, list[
 def _choices(user: Any) -> dict[str, Any]:
     return {
         "teams": _teams(user),
-        "owners": user_list(user=user, filters=UserFilter(is_active=True)).order_by(
-            "display_name", "username"
-        ),
+        "owners": owner_choices(user=user),
         "segments": segment_list(user=user),
     }
 
