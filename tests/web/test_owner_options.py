@@ -78,3 +78,18 @@ def test_the_deal_list_shows_the_options(people, client_for):
         (str(manager.pk), False, "Kato (you)"),
         (str(rep2.pk), False, "Sato"),
     ]
+
+
+def test_the_customer_lists_bulk_owner_select_lists_who_may_take_customers(people, client_for):
+    """The bulk action's "New owner": the users the manager may give customers to (the form's queryset,
+    read with only the option's columns), by name, none selected."""
+    manager, rep1, rep2 = people
+    page = client_for(manager).get("/customers/").content.decode()
+    start = page.index('<select id="bulk-owner"')
+    select = page[start : page.index("</select>", start)]
+    assert '<option value="">—</option>' in select
+    assert _options(select) == [
+        (str(rep1.pk), False, "Abe &lt;&amp;&gt; Co"),
+        (str(manager.pk), False, "Kato"),
+        (str(rep2.pk), False, "Sato"),
+    ]
