@@ -706,3 +706,33 @@ def test_only_todays_column_has_the_current_time_line(world, client_for):
         client_for(world.rep), view="week", date=(today + datetime.timedelta(days=7)).isoformat()
     )
     assert "cal-now" not in next_week
+
+
+@pytest.mark.parametrize(
+    ("language", "full", "plan", "holiday"),
+    [
+        ("en", "4/29 (Wed)", "Plan on 4/29 (Wed)", "Showa Day"),
+        ("ja", "4/29 (水)", "4/29 (水) に予定を登録", "昭和の日"),
+    ],
+)
+def test_a_month_day_names_its_date_its_holiday_and_where_to_plan(
+    world, client_for, settings, language, full, plan, holiday
+):
+    """Each day of the month (``activity_card.month_days``): its date linking to the day, the holiday, a
+    "＋" to plan on it with its words for screen readers; days of the next month marked."""
+    settings.LANGUAGE_CODE = language
+    world.rep.language = language
+    world.rep.save(update_fields=["language"])
+    html = page(client_for(world.rep), view="month", date="2026-04-14")
+    (day,) = find_all(html, "data-drop-date", "2026-04-29")
+    assert day.classes == {"cal-day", "is-off", "is-empty"}
+    assert find_one(day.html, "class", "cal-day__full").text == full
+    assert find_one(day.html, "class", "cal-holiday").text == holiday
+    plan_link = find_one(day.html, "class", "cal-day__plan")
+    assert plan_link.text == "＋" + plan
+    assert parse_qs(urlsplit(plan_link.attrs["href"]).query)["starts_at"] == ["2026-04-29T09:00"]
+    day_link = parse_qs(urlsplit(find_one(day.html, "class", "cal-day__date").attrs["href"]).query)
+    assert (day_link["view"], day_link["date"]) == (["day"], ["2026-04-29"])
+    (next_month,) = find_all(html, "data-drop-date", "2026-05-01")
+    assert next_month.classes == {"cal-day", "is-other-month", "is-empty"}
+    assert "cal-today" not in day.html and "cal-holiday" not in next_month.html

@@ -38,6 +38,12 @@ def calendar_slots(context: template.Context, column: Any) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
+def month_days(context: template.Context, weeks: Any) -> SafeString:
+    """The days of the month view, with their cards and "+N more"."""
+    return activity_card.month_days(weeks, _kit(context), show_owner=bool(context.get("show_owner")))
+
+
+@register.simple_tag(takes_context=True)
 def activity_row(
     context: template.Context,
     activity: Any,
