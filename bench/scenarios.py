@@ -344,9 +344,10 @@ SCENARIOS: list[Scenario] = [
             "GET", url("activities:calendar", query=f"view=week&members={_members(ctx)}&date={_week_start()}")
         ),
     ),
+    # In the calendar group since its days are written in Python (2026-12-04: 23.4 / 23.0 ms).
     Scenario(
         "calendar_rep_month",
-        "page",
+        "calendar",
         "manager",
         lambda ctx: Request(
             "GET", url("activities:calendar", query=f"view=month&members={ctx.rep.pk}&date={_today()}")
