@@ -9,6 +9,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import UserFactory, make_team
@@ -93,3 +94,19 @@ def test_the_customer_lists_bulk_owner_select_lists_who_may_take_customers(peopl
         (str(manager.pk), False, "Kato"),
         (str(rep2.pk), False, "Sato"),
     ]
+
+
+def test_the_insights_member_selects_mark_the_chosen_member(people, client_for):
+    """The Insights page's and the uncontacted list's member filter (``insight_members``) through the
+    same tag: the chosen member selected, names escaped."""
+    manager, rep1, rep2 = people
+    for name, select_id in (
+        ("web:insights", "insights-owner"),
+        ("web:insights_uncontacted", "uncontacted-owner"),
+    ):
+        page = client_for(manager).get(reverse(name), {"owner": rep1.pk}).content.decode()
+        start = page.index(f'id="{select_id}"')
+        options = _options(page[start : page.index("</select>", start)])
+        assert (str(rep1.pk), True, "Abe &lt;&amp;&gt; Co") in options, name
+        assert (str(rep2.pk), False, "Sato") in options, name
+        assert [selected for _value, selected, _label in options].count(True) == 1, name
