@@ -114,6 +114,7 @@ def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
     SearchDocument.objects.all().delete()
     Deal.objects.update(last_activity_at=NOW)
     ActivityDayCount.objects.all().delete()  # a restore without the table's rows
+    Customer.objects.update(last_planned_contact_at=NOW)  # a load with the triggers off
 
     out = io.StringIO()
     call_command("rebuild", stdout=out)
@@ -123,6 +124,11 @@ def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
         for pk, at, by in Customer.objects.values_list("pk", "last_contact_at", "last_contact_by")
     }
     assert contacts == expected_contacts
+    assert dict(Customer.objects.values_list("pk", "last_planned_contact_at")) == {
+        key.pk: None,
+        plain.pk: NOW + datetime.timedelta(days=3),
+        never.pk: None,
+    }
     flags = set(Activity.objects.values_list("customer_id", "is_key_customer").distinct())
     assert flags == {(key.pk, True), (plain.pk, False)}
     assert set(SearchDocument.objects.values_list("kind", "object_id")) == expected_documents
@@ -142,8 +148,8 @@ def test_rebuild_restores_what_a_bulk_load_left_behind(team_a):
     assert sorted(key_done for _done, key_done in counts.values()) == [0, 0, 1, 1, 1]
     assert (
         f"Rebuilt: 3 customers' last contacts, 2 deals' last activities, {stale_flags} key flags "
-        f"corrected, {stale_owners} stage changes' deal owners corrected, 5 daily activity counts, 11 search "
-        "documents" in out.getvalue()
+        f"corrected, {stale_owners} stage changes' deal owners corrected, 5 daily activity counts, "
+        "1 customers with a planned contact, 11 search documents" in out.getvalue()
     )
     assert [hit for hit in SearchDocument.objects.filter(title__contains="リプレース")]  # the text is back
 
@@ -165,5 +171,5 @@ def test_rebuild_on_consistent_data_changes_nothing(team_a):
     ) == (documents)
     assert (
         "0 key flags corrected, 0 stage changes' deal owners corrected, 1 daily activity counts, "
-        "2 search documents" in out.getvalue()
+        "0 customers with a planned contact, 2 search documents" in out.getvalue()
     )

@@ -8,6 +8,8 @@ Derived data in Totonou, and what keeps it in step during normal work:
 - ``Activity.is_key_customer`` — the customer's key flag copied onto its activities by triggers
   (ADR 0011);
 - ``ActivityDayCount`` — done activities per owner, UTC day and type, kept by triggers (ADR 0037);
+- ``Customer.last_planned_contact_at`` — the start of the latest planned contact, kept by triggers
+  (ADR 0042);
 - ``StageChange.deal_owner_id`` — the deal's owner copied onto its stage changes by triggers (``deals``
   migration 0014);
 - the search index — fed by the services (ADR 0012);
@@ -22,13 +24,15 @@ index, and statistics again.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 
 from totonou.activities.calendar_feed import UTCDay
 from totonou.activities.models import Activity, ActivityDayCount
+from totonou.activities.selectors import planned_contacts
 from totonou.activities.services.contact import customers_refresh_last_contact, deals_refresh_last_activity
 from totonou.customers.models import Customer
 from totonou.deals.models import Deal, StageChange
@@ -107,6 +111,34 @@ def stage_change_owners_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
         )
 
 
+def latest_planned_contacts(*, using: str = DEFAULT_DB_ALIAS) -> dict[int, datetime.datetime]:
+    """``{customer id: start of its latest planned contact}`` from the plans, by the ORM rule
+    (``planned_contacts``) that the triggers of migration 0020 write in SQL (a test checks that they
+    agree)."""
+    rows = (
+        planned_contacts(activities=Activity.objects.using(using))
+        .values("customer_id")
+        .annotate(latest=Max("starts_at"))
+        .order_by()
+    )
+    return {row["customer_id"]: row["latest"] for row in rows}
+
+
+def planned_contacts_rebuild(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """``Customer.last_planned_contact_at`` recomputed from the plans (after rows were loaded with the
+    triggers off), in one correlated update of every customer. Returns how many have a planned contact."""
+    latest = Subquery(
+        planned_contacts(activities=Activity.objects.using(using))
+        .filter(customer_id=OuterRef("pk"))
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
+    )
+    customers = Customer.objects.using(using)
+    with transaction.atomic(using=using):
+        customers.update(last_planned_contact_at=latest)
+    return customers.filter(last_planned_contact_at__isnull=False).count()
+
+
 def activity_day_counts(*, using: str = DEFAULT_DB_ALIAS) -> dict[tuple[int, str, int], tuple[int, int]]:
     """``{(owner id, UTC day, type id): (done, key_done)}`` computed from the activities: the rule the
     triggers of migration 0017 keep ``ActivityDayCount`` to (a test checks that they agree)."""
@@ -158,6 +190,9 @@ def derived_data_rebuild(
     counts["activity_day_counts"] = activity_counts_rebuild(using=using)
     if progress:
         progress("day counts", counts["activity_day_counts"])
+    counts["customers_with_plans"] = planned_contacts_rebuild(using=using)
+    if progress:
+        progress("planned contacts", counts["customers_with_plans"])
     counts["search_documents"] = sum(documents_rebuild(using=using, progress=progress).values())
     database_analyze(using=using)
     return counts

@@ -155,6 +155,14 @@ class Customer(VersionedModel):
         related_name="+",
         verbose_name=_("last contact by"),
     )
+    # The start of the customer's latest planned contact (a planned activity whose type counts as
+    # contact), past or ahead: a contact is planned ahead at ``now`` exactly when this is ``now`` or
+    # later (``activities.selectors.planned_ahead_q``). Kept by database triggers on the activities and
+    # their types, whatever writes them (ADR 0042), so the uncontacted counts read a column instead of
+    # every plan ahead.
+    last_planned_contact_at = models.DateTimeField(
+        _("latest planned contact"), null=True, blank=True, editable=False
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -183,9 +191,10 @@ class Customer(VersionedModel):
             ),
             models.Index(fields=["segment", "last_contact_at"], name="customer_segment_contact_idx"),
             models.Index(fields=["last_contact_at", "id"], name="customer_contact_idx"),
-            # Covers the uncontacted counts and the coverage's key customers: every column they read, owner
-            # first (a rep's or a team's customers), so both databases scan this narrow index instead of the
-            # wide table (an index-only scan on PostgreSQL).
+            # Covers the uncontacted counts and the coverage's key customers: every column they read (the
+            # latest planned contact for "planned ahead", ADR 0042), owner first (a rep's or a team's
+            # customers), so both databases scan this narrow index instead of the wide table (an
+            # index-only scan on PostgreSQL).
             models.Index(
                 fields=[
                     "owner",
@@ -195,6 +204,7 @@ class Customer(VersionedModel):
                     "status",
                     "archived_at",
                     "last_contact_at",
+                    "last_planned_contact_at",
                     "id",
                 ],
                 name="customer_uncontacted_idx",
@@ -209,6 +219,7 @@ class Customer(VersionedModel):
                     "status",
                     "archived_at",
                     "last_contact_at",
+                    "last_planned_contact_at",
                     "id",
                 ],
                 name="customer_segment_counts_idx",

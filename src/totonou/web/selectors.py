@@ -43,9 +43,11 @@ class Capped:
         return self.total - len(self.rows)
 
 
-def _capped(queryset: QuerySet[Any], limit: int) -> Capped:
-    """Two queries, always: the page stays within the same budget however long the list is."""
-    return Capped(list(queryset[:limit]), queryset.count())
+def _capped(queryset: QuerySet[Any], limit: int, *, owner: User | None = None) -> Capped:
+    """Two queries, always: the page stays within the same budget however long the list is.
+    ``owner``: every row is this member's activity (``_owned``)."""
+    rows = list(queryset[:limit])
+    return Capped(rows if owner is None else _owned(rows, owner), queryset.count())
 
 
 def quick_log_customers(*, user: Any, limit: int) -> QuerySet[Customer]:
@@ -88,6 +90,18 @@ def _activities(user: Any, filters: ActivityFilter) -> QuerySet[Activity]:
     )
 
 
+def _member_activities(user: Any, filters: ActivityFilter) -> QuerySet[Activity]:
+    """``_activities`` of one member (``filters.owner``): the owner is not joined, ``_owned`` sets the
+    member already read on each row (on PostgreSQL, a join less to plan: 1.6 -> ? ms for today's list)."""
+    return _activities(user, filters).select_related(None).select_related("type", "customer", "deal")
+
+
+def _owned(rows: list[Activity], owner: User) -> list[Activity]:
+    for activity in rows:
+        Activity.owner.field.set_cached_value(activity, owner)
+    return rows
+
+
 def my_day_today(
     *, user: Any, member: User, start: datetime.datetime, end: datetime.datetime, limit: int
 ) -> Capped:
@@ -97,7 +111,7 @@ def my_day_today(
     filters = ActivityFilter(owner=member.pk, end=end)
     overnight = Q(ends_at__gt=start, status=Activity.Status.DONE)
     return _capped(
-        _activities(user, filters)
+        _member_activities(user, filters)
         .filter(Q(starts_at__gte=start) | overnight)
         # Implied by the rule, and what makes it one range of the owner's starts (in the list's order):
         # nothing starts before the earliest start of the member's results ending after midnight (a few
@@ -108,6 +122,7 @@ def my_day_today(
         )
         .order_by("starts_at", "id"),
         limit,
+        owner=member,
     )
 
 
@@ -129,7 +144,7 @@ def my_day_waiting(
     oldest first: the queue to turn into results; and how many plans wait for a result in all
     (``my_day_waiting_count``: today's started ones too). The two counts are one query."""
     filters = ActivityFilter(owner=member.pk, status="planned", end=before)
-    rows = list(_activities(user, filters).order_by("starts_at", "id")[:limit])
+    rows = _owned(list(_member_activities(user, filters).order_by("starts_at", "id")[:limit]), member)
     counts = _waiting(user, member.pk, now).aggregate(
         earlier=Count("pk", filter=Q(starts_at__lt=before)), waiting=Count("pk")
     )

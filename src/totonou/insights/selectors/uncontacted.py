@@ -20,15 +20,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
-from django.db.models import BigIntegerField, Case, Count, Q, QuerySet, Sum, Value, When
-from django.db.models.lookups import IsNull
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from totonou.activities.selectors import (
     next_planned_contacts,
-    planned_contact_ahead,
-    planned_contact_customers,
+    planned_ahead_q,
 )
 from totonou.customers.models import Customer, Segment
 from totonou.insights.filters import UncontactedFilter
@@ -220,45 +218,26 @@ def _scope(user: Any, filters: UncontactedFilter) -> QuerySet[Customer]:
 COUNTED = ("uncontacted", "never_contacted", "planned", "never_planned", "key")
 
 
-#: A planned customer adds 1 to ``planned_flags``, a planned never-contacted one ``1 + NEVER_PLANNED``:
-#: the two counts in one sum (the low and the high 32 bits), so the plans' subquery is evaluated once per
-#: customer (two FILTERs would read every coming plan twice).
-NEVER_PLANNED = 1 << 32
-
-
 def _counts(scope: QuerySet[Customer], *, planned: Q, never: Q) -> dict[int | None, dict[str, int]]:
     """Per segment id (None: no segment), the counts of the uncontacted customers in ``scope``.
 
     One pass over the customers grouped by segment: SQLite reads them in segment order from
-    ``customer_segment_counts_idx`` (every column the rule reads), so nothing is sorted to group them and
-    one segment is a range of the index (grouped by an expression, as before, every uncontacted customer
-    went through a temporary B-tree). PostgreSQL hashes the groups."""
-    flag = Case(
-        When(planned, then=Case(When(never, then=Value(1 + NEVER_PLANNED)), default=Value(1))),
-        default=Value(0),
-        output_field=BigIntegerField(),
-    )
+    ``customer_segment_counts_idx`` (every column the rule reads, the latest planned contact included),
+    so nothing is sorted to group them and one segment is a range of the index (grouped by an expression,
+    as before, every uncontacted customer went through a temporary B-tree). PostgreSQL hashes the
+    groups."""
     aggregated = (
         scope.order_by()
         .values("segment_id")
         .annotate(
             uncontacted=Count("pk"),
             never_contacted=Count("pk", filter=never),
-            planned_flags=Sum(flag),
+            planned=Count("pk", filter=planned),
+            never_planned=Count("pk", filter=planned & never),
             key=Count("pk", filter=Q(is_key=True)),
         )
     )
-    counts: dict[int | None, dict[str, int]] = {}
-    for row in aggregated:
-        flags = int(row["planned_flags"] or 0)
-        counts[row["segment_id"]] = {
-            "uncontacted": row["uncontacted"],
-            "never_contacted": row["never_contacted"],
-            "planned": flags % NEVER_PLANNED,
-            "never_planned": flags // NEVER_PLANNED,
-            "key": row["key"],
-        }
-    return counts
+    return {row.pop("segment_id"): row for row in aggregated}
 
 
 def _groups(
@@ -314,15 +293,15 @@ def uncontacted_customers(
         None if filters.days is not None else thresholds_in_force(segments=segments, customers=in_scope)
     )
     scope = in_scope.filter(uncontacted_q(thresholds=thresholds, days=filters.days, today=today, zone=zone))
-    planned = Q(pk__in=planned_contact_customers(now))
+    planned = planned_ahead_q(now)
     never = Q(last_contact_at__isnull=True)
     groups, totals = _groups(segments, filters, _counts(scope, planned=planned, never=never))
     listed = scope.select_related("segment", "owner", "last_contact_by")
     if filters.planned is True:
-        listed = listed.filter(IsNull(planned_contact_ahead(now), False))
+        listed = listed.filter(planned)
         size, never_count = totals.planned, totals.never_planned
     elif filters.planned is False:
-        listed = listed.filter(IsNull(planned_contact_ahead(now), True))
+        listed = listed.exclude(planned)
         size, never_count = totals.unplanned, totals.never_contacted - totals.never_planned
     else:
         size, never_count = totals.uncontacted, totals.never_contacted

@@ -14,8 +14,8 @@ class Command(BaseCommand):
     help = (
         "Recompute derived data after a bulk load or a restore: planner statistics, customers' last "
         "contacts, deals' last activities, the key-customer flag on activities, the deal owner on stage "
-        "changes, the daily activity counts, "
-        "the search index."
+        "changes, the daily activity counts, customers' latest planned "
+        "contacts, the search index."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,6 +33,7 @@ class Command(BaseCommand):
                 f"{counts['key_flags_changed']} key flags corrected, "
                 f"{counts['stage_change_owners_changed']} stage changes' deal owners corrected, "
                 f"{counts['activity_day_counts']} daily activity counts, "
+                f"{counts['customers_with_plans']} customers with a planned contact, "
                 f"{counts['search_documents']} search documents, in {time.perf_counter() - started:.1f} s."
             )
         )
