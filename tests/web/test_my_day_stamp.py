@@ -1,4 +1,4 @@
-"""My day draws its result forms once per list and fills each plan in (``home.PlanStamp``): the page must
+"""My day draws its result forms once per page and fills each plan in (``home.PlanStamp``): the page must
 be the very markup the forms drawn per plan give — ids, URLs, versions, notes and next steps (escaped),
 the suggested new start of a missed plan, the labels — in both lists and both languages, with a manager
 looking at a member's day too."""

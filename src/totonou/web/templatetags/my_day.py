@@ -17,8 +17,8 @@ PLAN_ACTIONS = "web/_plan_actions.html"
 
 @register.simple_tag(takes_context=True)
 def plan_actions(context: template.Context, item: Any) -> SafeString:
-    """The three result forms of a My-day item (``web/_plan_actions.html``), written once per page and
-    list and filled in per plan; the stamps are kept on the request, per language."""
+    """The three result forms of a My-day item (``web/_plan_actions.html``), written once per page
+    and filled in per plan; the stamp is kept on the request, per language."""
     request = context["request"]
     assert context.template is not None  # a tag renders inside a template
     sub = context.template.engine.get_template(PLAN_ACTIONS)

@@ -249,6 +249,8 @@ _MARKERS = {
     "notes": "zqstampnoteszq",
     "next_step": "zqstampnextzq",
     "starts_at": "zqstampstartzq",
+    "list": "zqstamplistzq",
+    "next_url": "zqstampurlzq",
 }
 
 
@@ -263,9 +265,9 @@ def _initial_text(form: ActionForm, name: str, value: Any) -> str:
 
 
 class PlanStamp:
-    """The plan-actions markup of one list of one page, drawn once with markers."""
+    """The plan-actions markup of one page (both lists), drawn once with markers."""
 
-    def __init__(self, render: Any, viewer: User, activity: Activity, list_name: str, next_url: str) -> None:
+    def __init__(self, render: Any, viewer: User, activity: Activity) -> None:
         initial: dict[str, dict[str, Any]] = {
             "complete": {
                 "notes": _MARKERS["notes"],
@@ -278,8 +280,8 @@ class PlanStamp:
         self.forms = plan_forms(viewer, activity, initial=initial, pk=_STAMP_PK)
         stand_in = _StampItem(
             activity=_StampActivity(pk=_STAMP_PK),
-            list_name=list_name,
-            next_url=next_url,
+            list_name=_MARKERS["list"],
+            next_url=_MARKERS["next_url"],
             forms=self.forms,
             label=_MARKERS["label"],
         )
@@ -296,6 +298,8 @@ class PlanStamp:
             _MARKERS["notes"]: str(escape(_initial_text(complete, "notes", activity.notes))),
             _MARKERS["next_step"]: str(escape(_initial_text(complete, "next_step", activity.next_step))),
             _MARKERS["starts_at"]: str(escape(starts_at)),
+            _MARKERS["list"]: str(escape(item.list_name)),
+            _MARKERS["next_url"]: str(escape(item.next_url)),
         }
         return _STAMP_PATTERN.sub(lambda match: values[match.group(0)], self.markup)
 
@@ -329,16 +333,16 @@ class _StampItem:
 
 
 def plan_actions_html(item: PlanItem, *, viewer: User, render: Any, stamps: dict[str, PlanStamp]) -> str:
-    """The item's three result forms: from the page's stamp for its list (made on first use and kept in
-    ``stamps``), or drawn from the item's own forms (``render``: the template with ``item``)."""
+    """The item's three result forms: from the page's stamp (made on first use and kept in ``stamps``; its
+    list and return URL are markers too, so both lists share it), or drawn from the item's own forms
+    (``render``: the template with ``item``)."""
     if item.forms is not None or item.open or item.group_suffix:
         if item.forms is None:
             item.forms = plan_forms(viewer, item.activity)
         return str(render(item))
-    key = f"{item.list_name}\n{item.next_url}"
-    stamp = stamps.get(key)
+    stamp = stamps.get("plan")
     if stamp is None:
-        stamp = stamps[key] = PlanStamp(render, viewer, item.activity, item.list_name, item.next_url)
+        stamp = stamps["plan"] = PlanStamp(render, viewer, item.activity)
     return stamp.fill(item)
 
 
