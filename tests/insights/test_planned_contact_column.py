@@ -55,8 +55,17 @@ def test_the_triggers_follow_every_kind_of_write(team_a, admin_user):
     make_activity(owner=rep1, customer=None, starts_at=utc(2026, 5, 21, 9), status="planned")
     done = make_activity(owner=rep2, customer=two, starts_at=utc(2026, 5, 1, 9))
     internal = ActivityType.objects.get(slug="internal")
+    added: list[Activity] = []
     steps = [
         ("insert", lambda: None, {one.pk: utc(2026, 5, 9, 9)}),
+        (
+            "an earlier plan added",
+            lambda: added.append(
+                make_activity(owner=rep2, customer=one, starts_at=utc(2026, 5, 4, 9), status="planned")
+            ),
+            {one.pk: utc(2026, 5, 9, 9)},
+        ),
+        ("and deleted", lambda: added.pop().delete(), {one.pk: utc(2026, 5, 9, 9)}),
         (
             "the latest moved later",
             lambda: Activity.objects.filter(pk=late.pk).update(

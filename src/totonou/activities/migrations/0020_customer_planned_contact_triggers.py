@@ -3,22 +3,32 @@ activity whose type counts as contact), kept by triggers on ``activities_activit
 ``activities_activitytype`` whatever writes the rows (services, imports, the seed writer, a merge, SQL),
 and filled from the existing plans (ADR 0042).
 
-Each trigger recomputes the affected customers' value from their plans (``LATEST``, the rule of
-``activities.selectors.planned_contacts`` in SQL): an insert or delete of a plan, an update that changes a
-plan's status, start, customer or type, and a type whose "counts as contact" flag changes.
+A new plan moves its customer's value forward when it is later; a deleted plan, an update that changes a
+plan's status, start, customer or type, and a type whose "counts as contact" flag changes recompute the
+affected customers' value from their plans (``LATEST``, the rule of ``activities.selectors.planned_contacts``
+in SQL), writing only a value that changed.
 ``activities.rebuild.planned_contacts_rebuild`` computes the same column with the ORM rule, and a test
 checks that the triggers and the rule agree.
 """
 
 from django.db import migrations
 
-#: The latest planned contact of customer ``{customer}``: the same SQL on SQLite and PostgreSQL.
+#: The latest planned contact of customer ``{customer}``: the same SQL on SQLite and PostgreSQL. One table,
+#: ordered by the customer's start index and stopped at the first match (a ``MAX`` over a join read every
+#: activity of the customer, and a busy customer's plans made each new one slower).
 LATEST = """(
-    SELECT MAX(plan.starts_at) FROM activities_activity plan
-      JOIN activities_activitytype kind ON kind.id = plan.type_id
-     WHERE plan.customer_id = {customer} AND plan.status = 'planned' AND kind.counts_as_contact
+    SELECT plan.starts_at FROM activities_activity plan
+     WHERE plan.customer_id = {customer} AND plan.status = 'planned'
+       AND plan.type_id IN (SELECT kind.id FROM activities_activitytype kind WHERE kind.counts_as_contact)
+     ORDER BY plan.starts_at DESC LIMIT 1
 )"""
-_SQLITE_REFRESH = "UPDATE customers_customer SET last_planned_contact_at = {latest} WHERE id = {customer};"
+#: A new plan moves the value only forward, and only when its type counts as contact: no recompute, and
+#: no write when it is not the latest (a row version and index entries saved).
+_COUNTS = "(SELECT kind.counts_as_contact FROM activities_activitytype kind WHERE kind.id = NEW.type_id)"
+_SQLITE_REFRESH = (
+    "UPDATE customers_customer SET last_planned_contact_at = {latest} "
+    "WHERE id = {customer} AND last_planned_contact_at IS NOT {latest};"
+)
 
 
 def _sqlite_refresh(customer: str) -> str:
@@ -28,8 +38,12 @@ def _sqlite_refresh(customer: str) -> str:
 SQLITE_TRIGGERS = [
     f"""
     CREATE TRIGGER customer_planned_contact_insert AFTER INSERT ON activities_activity
-    WHEN NEW.status = 'planned' AND NEW.customer_id IS NOT NULL
-    BEGIN {_sqlite_refresh("NEW.customer_id")} END
+    WHEN NEW.status = 'planned' AND NEW.customer_id IS NOT NULL AND {_COUNTS}
+    BEGIN
+        UPDATE customers_customer SET last_planned_contact_at = NEW.starts_at
+         WHERE id = NEW.customer_id
+           AND (last_planned_contact_at IS NULL OR last_planned_contact_at < NEW.starts_at);
+    END
     """,
     f"""
     CREATE TRIGGER customer_planned_contact_delete AFTER DELETE ON activities_activity
@@ -66,13 +80,24 @@ SQLITE_DROP = [
 POSTGRES_TRIGGERS = [
     f"""
     CREATE OR REPLACE FUNCTION customer_planned_contact_refresh(customer bigint) RETURNS void AS $$
-        UPDATE customers_customer SET last_planned_contact_at = {LATEST.format(customer="customer")}
-         WHERE id = customer
+        UPDATE customers_customer SET last_planned_contact_at = latest.starts_at
+          FROM (SELECT {LATEST.format(customer="customer")} AS starts_at) latest
+         WHERE id = customer AND last_planned_contact_at IS DISTINCT FROM latest.starts_at
     $$ LANGUAGE sql
     """,
     """
     CREATE OR REPLACE FUNCTION customer_planned_contact() RETURNS trigger AS $$
     BEGIN
+        IF TG_OP = 'INSERT' THEN
+            IF NEW.status = 'planned' AND NEW.customer_id IS NOT NULL AND EXISTS (
+                SELECT 1 FROM activities_activitytype kind WHERE kind.id = NEW.type_id AND kind.counts_as_contact
+            ) THEN
+                UPDATE customers_customer SET last_planned_contact_at = NEW.starts_at
+                 WHERE id = NEW.customer_id
+                   AND (last_planned_contact_at IS NULL OR last_planned_contact_at < NEW.starts_at);
+            END IF;
+            RETURN NULL;
+        END IF;
         IF TG_OP = 'UPDATE' THEN
             IF NOT (OLD.status = 'planned' OR NEW.status = 'planned') OR (
                 OLD.status IS NOT DISTINCT FROM NEW.status
@@ -88,11 +113,9 @@ POSTGRES_TRIGGERS = [
                 PERFORM customer_planned_contact_refresh(OLD.customer_id);
             END IF;
         END IF;
-        IF TG_OP <> 'DELETE' AND NEW.customer_id IS NOT NULL THEN
-            IF (TG_OP = 'INSERT' AND NEW.status = 'planned')
-               OR (TG_OP = 'UPDATE' AND OLD.customer_id IS DISTINCT FROM NEW.customer_id) THEN
-                PERFORM customer_planned_contact_refresh(NEW.customer_id);
-            END IF;
+        IF TG_OP = 'UPDATE' AND NEW.customer_id IS NOT NULL
+           AND OLD.customer_id IS DISTINCT FROM NEW.customer_id THEN
+            PERFORM customer_planned_contact_refresh(NEW.customer_id);
         END IF;
         RETURN NULL;
     END $$ LANGUAGE plpgsql
