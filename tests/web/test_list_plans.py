@@ -265,12 +265,14 @@ def test_the_deal_totals_read_an_index_alone(world, analyze):
     list), their owner's covering range: never every deal's row."""
     _analyze(analyze)
     manager, rep = world["manager"], world["reps"][0]
+    stages = list(Stage.objects.all())  # as the list page passes them
     for filters, index in (
         (DealFilter(kind="open"), "deal_stage_totals_idx"),
         (DealFilter(owner=rep.pk), "deal_owner_totals_idx"),
     ):
         with CaptureQueriesContext(connection) as captured:
-            deal_totals(user=manager, filters=filters)
+            deal_totals(user=manager, filters=filters, stages=stages)
+        assert len(captured) == 1
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[0]["sql"])
             plan = [str(row[-1]) for row in cursor.fetchall()]
@@ -281,3 +283,17 @@ def test_the_deal_totals_read_an_index_alone(world, analyze):
     assert totals.count == mine.count() == 800
     assert totals.amount == sum(deal.amount for deal in mine)
     assert totals.weighted_amount == sum(deal.amount * deal.stage.probability for deal in mine) // 100
+
+
+@pytest.mark.parametrize("kind", [None, "open", "won", "lost"])
+def test_the_totals_are_the_listed_deals_of_every_stage_active_or_not(world, kind):
+    """The totals weigh each stage's amount by its probability in Python (the stages given by id): the
+    same figures as the listed deals summed one by one, a stage no longer active included."""
+    manager = world["manager"]
+    Stage.objects.filter(pk=Deal.objects.values("stage_id")[:1]).update(is_active=False)
+    totals = deal_totals(user=manager, filters=DealFilter(kind=kind), stages=list(Stage.objects.all()))
+    listed = list(deal_list(user=manager, filters=DealFilter(kind=kind)))
+    assert listed and Stage.objects.filter(is_active=False).count() == 1
+    assert totals.count == len(listed)
+    assert totals.amount == sum(deal.amount for deal in listed)
+    assert totals.weighted_amount == sum(deal.amount * deal.stage.probability for deal in listed) // 100

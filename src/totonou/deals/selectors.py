@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BigIntegerField, Count, F, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 
 from totonou.deals.filters import DealFilter
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
 
 
-def stage_list(*, user: Any) -> QuerySet[Stage]:
-    return Stage.objects.visible_to(user).filter(is_active=True).order_by("order", "id")
+def stage_list(*, user: Any, inactive: bool = False) -> QuerySet[Stage]:
+    """The active stages in order (``inactive``: every stage, as totals over old deals need)."""
+    stages = Stage.objects.visible_to(user)
+    return (stages if inactive else stages.filter(is_active=True)).order_by("order", "id")
 
 
 def loss_reason_list(*, user: Any) -> QuerySet[LossReason]:
@@ -53,6 +56,37 @@ def deal_list(*, user: Any, filters: DealFilter | None = None) -> QuerySet[Deal]
     return queryset.order_by(*order)
 
 
+#: What a row of the deal list shows (``web/templates/deals/_deal_results.html``) of a deal, its customer,
+#: owner and stage. The loss reason and the contact are not joined.
+ROW_FIELDS = (
+    "title",
+    "amount",
+    "expected_close_date",
+    "last_activity_at",
+    "stage_entered_at",
+    "customer",
+    "customer__name",
+    "customer__is_key",
+    "owner",
+    *(f"owner__{name}" for name in ("display_name", "first_name", "last_name", "username")),
+    "stage",
+    "stage__kind",
+    "stage__name_ja",
+    "stage__name_en",
+)
+
+
+def deal_rows(*, user: Any, filters: DealFilter) -> QuerySet[Deal]:
+    """``deal_list`` with the columns of ``ROW_FIELDS`` only: PostgreSQL took 2.3 ms to plan a page of
+    25 full rows of five tables (about a hundred columns), 0.4 ms to run it."""
+    return (
+        deal_list(user=user, filters=filters)
+        .select_related(None)
+        .select_related("customer", "owner", "stage")
+        .only(*ROW_FIELDS)
+    )
+
+
 @dataclass(frozen=True)
 class DealTotals:
     """The whole filtered set (not a page): how many deals, their amount and the amount weighted by
@@ -63,24 +97,33 @@ class DealTotals:
     weighted_amount: int
 
 
-def deal_totals(*, user: Any, filters: DealFilter) -> DealTotals:
-    """One aggregate query over the deals ``deal_list`` lists with ``filters`` (the same rows). The kind
-    (open, won, lost) is compared here through the stages it joins, not as the page's ``+stage_id``:
-    each stage of the kind is a range of ``deal_stage_totals_idx``, which holds the archived flag and
-    the amount, so the totals of every open deal read the open deals' index entries and nothing else."""
+def deal_totals(*, user: Any, filters: DealFilter, stages: Iterable[Stage] | None = None) -> DealTotals:
+    """One query over the deals ``deal_list`` lists with ``filters`` (the same rows): the count and amount
+    per stage, from ``deal_stage_totals_idx`` (stage, archived flag, amount) alone. ``stages``: every
+    stage, active or not (read here when None; the list page has them). The kind (open, won, lost) is
+    the stages of that kind by id, not the page's ``+stage_id``: each is a range of the index. The
+    weighting is applied here per stage: joined to the stages in SQL, PostgreSQL scanned all 60,000 deals
+    for the 32,000 open ones (20 ms of SQL; by stage id, an index-only scan, 4 ms)."""
+    every = Stage.objects.all() if stages is None else stages
+    by_id = {stage.pk: stage for stage in every}
     queryset = _filtered(user=user, filters=filters.model_copy(update={"kind": None}))
-    if filters.kind:
+    if filters.kind and filters.closed_from is None and filters.closed_to is None:
+        queryset = queryset.filter(
+            stage_id__in=sorted(pk for pk, stage in by_id.items() if stage.kind == filters.kind)
+        )
+    elif filters.kind:
+        # Closed in a period: the deals are found through their closing stage changes, which join the
+        # stages anyway; by stage id on top, PostgreSQL misjudged the rows and read every change into the
+        # stage (31 ms against 5 for a team's won deals of a year).
         queryset = queryset.filter(stage__kind=filters.kind)
-    row = queryset.order_by().aggregate(
-        total_count=Count("id"),
-        total_amount=Sum("amount"),
-        total_weighted=Sum(F("amount") * F("stage__probability"), output_field=BigIntegerField()),
-    )
-    return DealTotals(
-        count=int(row["total_count"] or 0),
-        amount=int(row["total_amount"] or 0),
-        weighted_amount=int(row["total_weighted"] or 0) // 100,
-    )
+    rows = queryset.order_by().values("stage_id").annotate(deals=Count("*"), amount=Sum("amount"))
+    count = amount = weighted = 0
+    for row in rows:
+        count += row["deals"]
+        amount += int(row["amount"] or 0)
+        stage = by_id.get(row["stage_id"])
+        weighted += int(row["amount"] or 0) * (stage.probability if stage is not None else 0)
+    return DealTotals(count=count, amount=amount, weighted_amount=weighted // 100)
 
 
 def deal_customer_id(*, user: Any, pk: int) -> int | None:

@@ -20,7 +20,7 @@ from totonou.core.list_page import IdsFirst, ListPage
 from totonou.deals.filters import DealFilter
 from totonou.deals.history import deal_stays
 from totonou.deals.models import Stage
-from totonou.deals.selectors import deal_list, deal_stage_history, deal_totals, stage_list
+from totonou.deals.selectors import deal_list, deal_rows, deal_stage_history, deal_totals, stage_list
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import owner_choices
 from totonou.web.views.customers import TIMELINE_FRAGMENTS, TIMELINE_MORE, plans_ahead, timeline_page
@@ -82,13 +82,15 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
     """Deals, most recently changed first, filtered by stage and owner (``DealFilter``)."""
     user = signed_in_user(request)
     filters, errors = DEALS.filters(request, _with_default_owner(request, user))
-    totals = deal_totals(user=user, filters=filters)
+    # Every stage, active or not, for the totals' weighting; the filter offers the active ones.
+    stages = list(stage_list(user=user, inactive=True))
+    totals = deal_totals(user=user, filters=filters, stages=stages)
     # The totals' count pages the list: no second COUNT query.
-    deals = IdsFirst(deal_list(user=user, filters=filters), count=totals.count)
+    deals = IdsFirst(deal_rows(user=user, filters=filters), count=totals.count)
     context = {
         "totals": totals,
         "sorts": DEAL_SORTS,
-        "stages": stage_list(user=user),
+        "stages": [stage for stage in stages if stage.is_active],
         "owners": owner_choices(user=user),
         "kinds": Stage.Kind.choices,
         "now": timezone.now(),
