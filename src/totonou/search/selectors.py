@@ -133,6 +133,7 @@ def matching_ids(*, kind: str, q: str, using: str = DEFAULT_DB_ALIAS) -> RawSQL 
         low=low,
         high=high,
         object_id_mask=MAX_OBJECT_ID,
+        whole_kind=True,
     )
     return RawSQL(sql, params)  # noqa: S611 — constant SQL; the query is a parameter
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from totonou.activities.filters import ActivityFilter
 from totonou.activities.selectors import activity_count, activity_first, activity_timeline
 from totonou.core.htmx import htmx_target, render_page
-from totonou.core.list_page import ListPage
+from totonou.core.list_page import IdsFirst, ListPage
 from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import (
@@ -123,7 +123,9 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     }
     return CUSTOMERS.render(
         request,
-        customer_list(user=user, filters=filters),
+        # The page's ids from the customers alone, then their joined rows: a name search's 1,500 matches
+        # were joined to their owners and segments before 25 were kept.
+        IdsFirst(customer_list(user=user, filters=filters)),
         filters=filters,
         errors=errors,
         context=context,
