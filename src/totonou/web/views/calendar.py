@@ -340,6 +340,7 @@ def _cells(
         by_hour=by_hour,
         by_owner=by_owner,
         shown=shown,
+        owners=selection.members,
     )
     cells = Cells(by_hour=by_hour, by_owner=by_owner, shown=shown, entries={}, counts=counts)
     for activity in activities:
