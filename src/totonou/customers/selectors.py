@@ -36,6 +36,33 @@ def customer_list(*, user: Any, filters: CustomerFilter | None = None) -> QueryS
     return queryset.order_by(*order)
 
 
+#: What a row of the customer list shows (``web/templates/customers/_customer_results.html``) of a customer,
+#: its segment and owner. The last contact's author is not joined.
+ROW_FIELDS = (
+    "name",
+    "name_kana",
+    "is_key",
+    "status",
+    "last_contact_at",
+    "segment",
+    "segment__name",
+    "segment__color",
+    "owner",
+    *(f"owner__{name}" for name in ("display_name", "first_name", "last_name", "username")),
+)
+
+
+def customer_rows(*, user: Any, filters: CustomerFilter) -> QuerySet[Customer]:
+    """``customer_list`` with the columns of ``ROW_FIELDS`` only: a page of 25 customers built three full
+    models each (two of them users with every column)."""
+    return (
+        customer_list(user=user, filters=filters)
+        .select_related(None)
+        .select_related("segment", "owner")
+        .only(*ROW_FIELDS)
+    )
+
+
 def customer_get(*, user: Any, pk: int) -> Customer | None:
     """Customer ``pk`` if the user may see it, else None (the bare row: nothing joined)."""
     return Customer.objects.visible_to(user).filter(pk=pk).first()

@@ -20,8 +20,8 @@ from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import (
     customer_contacts,
-    customer_list,
     customer_records,
+    customer_rows,
     days_since,
     segment_list,
 )
@@ -125,7 +125,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         request,
         # The page's ids from the customers alone, then their joined rows: a name search's 1,500 matches
         # were joined to their owners and segments before 25 were kept.
-        IdsFirst(customer_list(user=user, filters=filters)),
+        IdsFirst(customer_rows(user=user, filters=filters)),
         filters=filters,
         errors=errors,
         context=context,
