@@ -99,6 +99,9 @@ class DealFactory(factory.django.DjangoModelFactory):
     amount = 1_000_000
     stage = factory.LazyFunction(lambda: Stage.objects.get(slug="lead"))
     stage_entered_at = factory.LazyFunction(timezone.now)
+    # A deal in a won or lost stage has a close, as the services write it (ADR 0043: the open deals are the
+    # deals without one).
+    closed_at = factory.LazyAttribute(lambda deal: timezone.now() if deal.stage.kind != "open" else None)
 
     @factory.post_generation
     def closing_change(self, create: bool, extracted: Any, **kwargs: Any) -> None:

@@ -93,6 +93,7 @@ class IdsFirst(Sequence[M]):
         ids = self.queryset.select_related(None).values("pk")[index]
         page = self.queryset.model._default_manager.filter(pk__in=ids)
         page.query.select_related = self.queryset.query.select_related
+        page.query.deferred_loading = self.queryset.query.deferred_loading  # the columns of ``.only()``
         return list(page.order_by(*self.queryset.query.order_by))
 
     def __iter__(self) -> Iterator[M]:

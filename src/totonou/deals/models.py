@@ -93,6 +93,14 @@ class DealQuerySet(OwnedQuerySet):
     pass
 
 
+#: An open deal, as a condition on the deal alone: no close (``closed_at``) and not archived. The services
+#: set ``closed_at`` exactly when a deal enters a won or lost stage and clear it when it is reopened, and a
+#: stage's kind cannot change once deals have been in it, so "no close" is "in an open stage" (ADR 0043;
+#: ``tests/services/test_open_deals.py`` holds the two equal). The deal list's open filter and its partial
+#: indexes use it.
+OPEN_DEAL = Q(closed_at__isnull=True, archived_at__isnull=True)
+
+
 class Deal(VersionedModel):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="deals", verbose_name=_("customer")
@@ -179,6 +187,19 @@ class Deal(VersionedModel):
             ),
             models.Index(fields=["owner", "stage_entered_at", "id"], name="deal_owner_entered_idx"),
             models.Index(fields=["owner", "last_activity_at", "id"], name="deal_owner_activity_idx"),
+            # The same sorts within the open deals (everyone's open deals, the pipeline's list): the deals
+            # without a close, whatever the statistics say (issue 20, ADR 0043). Before ``ANALYZE``,
+            # PostgreSQL guessed two deals per open stage and sorted all 32,000 for each page.
+            *(
+                models.Index(fields=fields, name=name, condition=OPEN_DEAL)
+                for fields, name in (
+                    (["-updated_at", "-id"], "deal_open_recent_idx"),
+                    (["amount", "id"], "deal_open_amount_idx"),
+                    (["expected_close_date", "id"], "deal_open_close_idx"),
+                    (["stage_entered_at", "id"], "deal_open_entered_idx"),
+                    (["last_activity_at", "id"], "deal_open_activity_idx"),
+                )
+            ),
             # The targets' new deals: a member's deals created in a period, from the index alone.
             models.Index(fields=["owner", "created_at"], name="deal_owner_created_idx"),
             # The deal list's totals of a kind (everyone's open deals): a range per stage holding the

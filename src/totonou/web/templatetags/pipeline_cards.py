@@ -9,6 +9,7 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from totonou.web import deal_rows
 from totonou.web.pipeline_card import BoardKit, StalledKit, board_cards, stalled_rows
 
 register = template.Library()
@@ -38,3 +39,9 @@ def stalled_deal_rows(context: template.Context, deals: Any) -> SafeString:
         back = request.get_full_path() if request is not None else ""
         found = context.render_context["stalled_kit"] = StalledKit(back=back)
     return stalled_rows(deals, found)
+
+
+@register.simple_tag
+def deal_list_rows(deals: Any) -> SafeString:
+    """The deal list's rows (``totonou.web.deal_rows``)."""
+    return deal_rows.deal_list_rows(deals)
