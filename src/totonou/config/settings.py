@@ -160,8 +160,13 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "totonou.sqlite3")}
 if _database["ENGINE"] == "django.db.backends.postgresql":
-    # The insight queries cross JIT's cost threshold and pay 100-200 ms to compile for a 10 ms query.
-    _database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # The insight queries cross JIT's cost threshold and pay 100-200 ms to compile for a 10 ms query. No
+    # parallel workers: a page's queries take milliseconds, and starting a worker cost 3-4 ms of them (the
+    # customer-name search's count: 9.4 ms with one worker, 5 without); the app's own processes are what
+    # runs requests side by side (docs/performance.md).
+    _database.setdefault("OPTIONS", {}).setdefault(
+        "options", "-c jit=off -c max_parallel_workers_per_gather=0"
+    )
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["OPTIONS"] = {**SQLITE_OPTIONS, **_database.get("OPTIONS", {})}
     _database["CONN_MAX_AGE"] = 600  # connections are cheap to keep; opening one re-reads the schema
