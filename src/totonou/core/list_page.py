@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, QuerySet, Window
 from django.http import HttpRequest, QueryDict
 from django.template.response import TemplateResponse
 from ninja import FilterSchema
@@ -63,9 +63,26 @@ class IdsFirst(Sequence[M]):
     (issue 20: 128 ms for everyone's open deals). ``count`` (known from totals the page shows anyway)
     saves the paginator's COUNT query; without it ``count()`` asks the database."""
 
-    def __init__(self, queryset: QuerySet[M], *, count: int | None = None) -> None:
+    def __init__(self, queryset: QuerySet[M], *, count: int | None = None, read_whole: bool = False) -> None:
         self.queryset = queryset
         self._count = count
+        #: The database reads every matching row to sort them anyway (a name search's matches): the page's
+        #: ids and the count of the set come from one query (``read_page``), not a COUNT and a page.
+        self.read_whole = read_whole
+        self._read: tuple[int, int, list[Any]] | None = None
+
+    def read_page(self, start: int, stop: int) -> None:
+        """Read the ids of ``self[start:stop]`` and the size of the whole set in one query (a window
+        count, ``COUNT(*) OVER ()``): for a set the database reads whole to sort it anyway. On an empty
+        slice (a page past the end) the size stays unknown and ``count()`` asks the database."""
+        rows = list(
+            self.queryset.select_related(None)
+            .annotate(_set_size=Window(Count("*")))
+            .values_list("pk", "_set_size")[start:stop]
+        )
+        if rows:
+            self._count = rows[0][1]
+            self._read = (start, stop, [pk for pk, _size in rows])
 
     def count(self, value: Any = None) -> int:
         """The number of rows (``Sequence.count``'s signature; the paginator reads ``len``)."""
@@ -90,7 +107,9 @@ class IdsFirst(Sequence[M]):
             return rows[0]
         if index.step not in (None, 1):
             raise ValueError("Only contiguous slices.")
-        ids = self.queryset.select_related(None).values("pk")[index]
+        ids: Any = self.queryset.select_related(None).values("pk")[index]
+        if self._read is not None and (index.start or 0, index.stop) == self._read[:2]:
+            ids = self._read[2]
         page = self.queryset.model._default_manager.filter(pk__in=ids)
         page.query.select_related = self.queryset.query.select_related
         page.query.deferred_loading = self.queryset.query.deferred_loading  # the columns of ``.only()``
@@ -122,6 +141,10 @@ class ListPage(Generic[F]):
         paginator = Paginator(rows, self.page_size)
         if count is not None:
             paginator.count = count
+        elif isinstance(rows, IdsFirst) and rows.read_whole:
+            number = request.GET.get("page")
+            first = (int(number) - 1) * self.page_size if str(number).isdigit() and int(number) > 0 else 0
+            rows.read_page(first, first + self.page_size)
         return paginator.get_page(request.GET.get("page"))
 
     def render(

@@ -9,7 +9,7 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from totonou.web import deal_rows
+from totonou.web import list_rows
 from totonou.web.pipeline_card import BoardKit, StalledKit, board_cards, stalled_rows
 
 register = template.Library()
@@ -43,5 +43,14 @@ def stalled_deal_rows(context: template.Context, deals: Any) -> SafeString:
 
 @register.simple_tag
 def deal_list_rows(deals: Any) -> SafeString:
-    """The deal list's rows (``totonou.web.deal_rows``)."""
-    return deal_rows.deal_list_rows(deals)
+    """The deal list's rows (``totonou.web.list_rows``)."""
+    return list_rows.deal_list_rows(deals)
+
+
+@register.simple_tag(takes_context=True)
+def customer_list_rows(context: template.Context, customers: Any) -> SafeString:
+    """The customer list's rows (``totonou.web.list_rows``), with the bulk action's check boxes when the
+    page has the bulk form and lists customers in use."""
+    filters = context.get("filters")
+    selectable = bool(context.get("bulk_form")) and not getattr(filters, "archived", False)
+    return list_rows.customer_list_rows(customers, selectable=selectable)
