@@ -339,3 +339,35 @@ def test_ids_first_reads_only_the_columns_the_queryset_asks_for(world):
         page = rows[0:25]
         assert [deal.customer.name for deal in page] and all(deal.owner.username for deal in page)
     assert len(captured) == 1
+
+
+@pytest.mark.parametrize("number", ["1", "3", "99", "x"])
+def test_a_set_read_whole_pages_with_its_count_in_one_query(world, rf, number):
+    """``IdsFirst(read_whole=True)`` (a name search: the database reads and sorts every match anyway) reads
+    a page's ids and the size of the set in one query; a page past the end falls back to the last page,
+    counted apart. The pages hold the queryset's rows in its order either way."""
+    from totonou.core.list_page import ListPage
+
+    listing = ListPage(
+        template="unused.html",
+        results_id="r",
+        results_template="unused.html",
+        filter_schema=CustomerFilter,
+        page_size=25,
+    )
+    queryset = customer_list(user=world["manager"], filters=CustomerFilter(segment=world["segments"][0].pk))
+    expected = list(queryset.values_list("pk", flat=True))
+    assert len(expected) == 200
+    rows = IdsFirst(queryset, read_whole=True)
+    with CaptureQueriesContext(connection) as captured:
+        page = listing.page(rf.get("/", {"page": number}), rows)
+        shown = [customer.pk for customer in page.object_list]
+    sqls = [query["sql"] for query in captured.captured_queries]
+    first = {"1": 0, "3": 50, "99": 175, "x": 0}[number]
+    assert shown == expected[first : first + 25]
+    assert page.paginator.count == 200 and page.paginator.num_pages == 8
+    if number == "99":  # past the end: the window read nothing, a COUNT and the last page
+        assert len(sqls) == 3 and "COUNT(*) OVER ()" in sqls[0] and 'COUNT(*) AS "__count"' in sqls[1]
+    else:
+        assert len(sqls) == 2, sqls
+        assert "COUNT(*) OVER ()" in sqls[0] and "OVER" not in sqls[1]
