@@ -137,9 +137,9 @@ def test_delivery_log_filters_and_retry(team_a, django_assert_num_queries):
         assert pump_all() == 3
         client = signed_in(manager)
         client.get(reverse("notifications:delivery_list"))
-        # session, user, count, unread mentions (the header), channels for the filter, deliveries (channel
-        # and event joined), their attempts: the same for any number of rows
-        with django_assert_num_queries(7):
+        # session, user (with the bell's count), count, unread mentions, channels for the filter,
+        # deliveries (channel and event joined), their attempts: the same for any number of rows
+        with django_assert_num_queries(6):
             page = client.get(reverse("notifications:delivery_list"), {"status": "failed"}).content.decode()
         assert page.count("HTTP 400: invalid_payload") == 3
         assert page.count(">Retry<") == 3

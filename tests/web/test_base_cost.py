@@ -20,28 +20,41 @@ from totonou.web.forms.preferences import TimeZoneField, grouped_time_zone_choic
 pytestmark = pytest.mark.django_db
 
 
+def _table(sql: str) -> str:
+    """The table of a query's outermost FROM (a subquery in its select list has a FROM of its own)."""
+    for match in re.finditer(r'FROM "(\w+)"', sql):
+        before = sql[: match.start()]
+        if before.count("(") == before.count(")"):
+            return match.group(1)
+    raise AssertionError(sql)
+
+
 def _tables(captured: CaptureQueriesContext) -> list[str]:
-    return [re.search(r'FROM "(\w+)"', query["sql"]).group(1) for query in captured.captured_queries]
+    return [_table(query["sql"]) for query in captured.captured_queries]
 
 
-def test_the_settings_page_reads_the_session_the_user_with_team_the_bell_and_its_own_two(client_for, team_a):
+def test_the_settings_page_reads_the_session_the_user_with_team_and_bell_and_its_own_two(client_for, team_a):
     _team, _manager, reps = team_a
     rep = reps[0]
+    notification_record(recipient=rep, kind="reminder", title="Visit tomorrow")
     client = client_for(rep)
     client.get(reverse("web:settings"))  # the session's first read may write it
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("web:settings"))
     assert response.status_code == 200
-    assert len(captured) == 5
+    assert len(captured) == 4
     assert _tables(captured) == [
         "django_session",
-        "users_user",  # with the team joined: the page shows it, and no query of its own reads it
+        # with the team joined (the page shows it) and the bell's count: the header needs no query
+        "users_user",
         "users_calendarfeed",
-        "notifications_notification",  # the bell: the header's one query
         "users_apitoken",
     ]
-    assert 'JOIN "users_team"' in captured.captured_queries[1]["sql"]
-    assert f"· {team_a[0].name}" in response.content.decode()
+    user_sql = captured.captured_queries[1]["sql"]
+    assert 'JOIN "users_team"' in user_sql and 'FROM "notifications_notification"' in user_sql
+    html = response.content.decode()
+    assert f"· {team_a[0].name}" in html
+    assert re.search(r'class="mentions-badge__count" data-counter aria-hidden="true">1<', html)
 
 
 def test_the_header_costs_one_query_the_bell(client_for, team_a):

@@ -251,6 +251,8 @@ TOTONOU_IMPORT_MAX_BYTES = int(os.environ.get("TOTONOU_IMPORT_MAX_BYTES", 50 * 1
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Security -------------------------------------------------------------------------------------
+# Django's database sessions, loaded with one plain query (``core.sessions``).
+SESSION_ENGINE = "totonou.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it through the template, not the cookie; kept default-safe

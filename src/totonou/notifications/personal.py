@@ -12,6 +12,7 @@ Recipients are the user model's instances; this module reads only ``pk``, ``is_a
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import zoneinfo
@@ -21,6 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -140,6 +143,7 @@ def notification_record(
         in_app=channels in {Channels.BOTH, Channels.IN_APP},
         digest_pending=digest,
     )
+    _forget_unread(recipient)
     if dedupe_key is not None:
         if Notification.objects.filter(dedupe_key=dedupe_key).exists():
             return None
@@ -288,15 +292,45 @@ def personal_jobs_run(*, now: datetime.datetime | None = None) -> None:
 # --- Reading and marking ----------------------------------------------------------------------------
 
 
+#: The attribute of a user object that carries the bell's number read with the user (the sign-in backend
+#: reads it in the user's own query: ``unread_count_expression``). A change of the user's notifications
+#: through this module drops it, so the same request counts again.
+UNREAD_ATTRIBUTE = "unread_notification_count"
+
+
+def _unread(recipient: Any) -> Any:
+    """The notifications the bell counts: shown in the app and not read (``notification_unread_idx``)."""
+    return Notification.objects.filter(recipient=recipient, in_app=True, read_at__isnull=True)
+
+
+def unread_count_expression() -> Any:
+    """The bell's number as a subquery of a user query (``OuterRef("pk")`` the recipient): the sign-in
+    backend annotates the signed-in user with it, so no page pays a query of its own for the bell."""
+    counted = (
+        _unread(OuterRef("pk")).order_by().values("recipient").annotate(unread=Count("*")).values("unread")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _forget_unread(user: Any) -> None:
+    with contextlib.suppress(AttributeError):
+        delattr(user, UNREAD_ATTRIBUTE)  # through ``request.user``'s lazy wrapper too
+
+
 def unread_count(*, user: Any) -> int:
-    """The bell's number: one count on ``notification_unread_idx``."""
-    return Notification.objects.filter(recipient=user, in_app=True, read_at__isnull=True).count()
+    """The bell's number: read with the user when the request signed them in (``UNREAD_ATTRIBUTE``), else
+    one count on ``notification_unread_idx``."""
+    known = getattr(user, UNREAD_ATTRIBUTE, None)
+    if known is not None:
+        return int(known)
+    return _unread(user).count()
 
 
 def notifications_mark_read(
     *, user: Any, ids: Sequence[int] | None = None, refs: Sequence[str] | None = None, kind: str | None = None
 ) -> int:
     """Mark the user's unread notifications read: all, or those with the given ids / records / kind."""
+    _forget_unread(user)
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))

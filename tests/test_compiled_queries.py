@@ -1,0 +1,97 @@
+"""What every signed-in request reads first, without the ORM's building cost: the session
+(``core.sessions``) and the user with their team and the bell's count (``core.compiled`` through
+``users.backends``). They read exactly what the ORM reads."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import UserFactory
+from totonou.core.compiled import CompiledQuery
+from totonou.notifications.personal import UNREAD_ATTRIBUTE, notification_record, notifications_mark_read
+from totonou.users.backends import SIGNED_IN_USER, ModelBackend, signed_in_user_query
+from totonou.users.models import Team, User
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(instance: object, model: type) -> dict[str, object]:
+    return {field.attname: getattr(instance, field.attname) for field in model._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("with_team", [True, False], ids=["team", "no-team"])
+def test_the_compiled_user_is_the_orms_user(with_team):
+    team = Team.objects.create(name="東京営業部") if with_team else None
+    user = UserFactory(username="compiled", team=team, display_name="山田", time_zone="Asia/Tokyo")
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now() - datetime.timedelta(days=2))
+    other = UserFactory(username="someone_else")
+    notification_record(recipient=user, kind="reminder", title="One")
+    notification_record(recipient=user, kind="reminder", title="Two")
+    read = notification_record(recipient=user, kind="reminder", title="Read")
+    notifications_mark_read(user=user, ids=[read.pk])
+    notification_record(recipient=other, kind="reminder", title="Not theirs")
+
+    expected = signed_in_user_query(user.pk).get()
+    with CaptureQueriesContext(connection) as captured:
+        got = SIGNED_IN_USER.first(user.pk)
+        assert got is not None
+        assert _fields(got, User) == _fields(expected, User)
+        assert isinstance(got.last_login, datetime.datetime) and timezone.is_aware(got.last_login)
+        assert getattr(got, UNREAD_ATTRIBUTE) == getattr(expected, UNREAD_ATTRIBUTE) == 2
+        if with_team:
+            assert _fields(got.team, Team) == _fields(expected.team, Team)
+        else:
+            assert got.team is None
+        assert got._state.db == "default" and not got._state.adding
+    assert len(captured) == 1  # the team (or its absence) came with the user
+    assert SIGNED_IN_USER.first(987654321) is None
+
+
+def test_the_backend_reads_the_compiled_user_and_refuses_what_it_should():
+    backend = ModelBackend()
+    user = UserFactory(username="active_one")
+    assert backend.get_user(user.pk).pk == user.pk
+    assert backend.get_user(str(user.pk)).pk == user.pk  # the session keeps the id as text
+    assert backend.get_user("not a number") is None
+    assert backend.get_user(987654321) is None
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert backend.get_user(user.pk) is None
+
+
+def test_a_compiled_query_takes_its_value_exactly_once():
+    twice = CompiledQuery(lambda value: User.objects.filter(pk=value, id=value))
+    with pytest.raises(ValueError, match="exactly once"):
+        twice.first(1)
+
+
+def test_sessions_are_read_with_one_plain_query_and_expire(client):
+    assert settings.SESSION_ENGINE == "totonou.core.sessions"
+    user = UserFactory(username="session_user")
+    client.force_login(user)
+    settings_url = reverse("web:settings")
+    assert client.get(settings_url).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(settings_url).status_code == 200
+    assert "django_session" in captured.captured_queries[0]["sql"]
+    # An expired session signs nobody in, and a deleted one neither (sign-out elsewhere).
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.get(settings_url).status_code == 302
+    client.force_login(user)
+    Session.objects.filter(session_key=client.session.session_key).delete()
+    assert client.get(settings_url).status_code == 302
+    # Signing in again after all that works, and signing out ends the session in the database.
+    client.force_login(user)
+    assert client.get(settings_url).status_code == 200
+    key = client.session.session_key
+    client.post(reverse("logout"))
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get(settings_url).status_code == 302
