@@ -470,14 +470,15 @@ def queries(client: Client, url: str) -> int:
 @pytest.mark.parametrize(
     ("path", "budget"),
     [
-        (DASHBOARD, 25),
-        (f"{DASHBOARD}?period=month", 25),
+        # (-1 since the bell's count comes with the signed-in user: users/backends.py)
+        (DASHBOARD, 24),
+        (f"{DASHBOARD}?period=month", 24),
         # Periods before the strategy began: its three aggregates (activities, deals created, deals won)
         # are skipped, the rest is the same.
-        (f"{DASHBOARD}?period=week&date=2026-01-07", 22),
-        (f"{DASHBOARD}?from=2026-01-01&to=2026-03-31", 22),  # a custom quarter
-        (UNCONTACTED, 12),
-        (f"{UNCONTACTED}?planned=true", 11),
+        (f"{DASHBOARD}?period=week&date=2026-01-07", 21),
+        (f"{DASHBOARD}?from=2026-01-01&to=2026-03-31", 21),  # a custom quarter
+        (UNCONTACTED, 11),
+        (f"{UNCONTACTED}?planned=true", 10),
     ],
 )
 def test_query_counts_do_not_grow_with_rows(world, path, budget):

@@ -18,11 +18,11 @@ from totonou.activities.models import ActivityEvent
 
 pytestmark = pytest.mark.django_db
 
-# session, user, member / team / type / segment choices, events (with whether a comment mentions the
-# viewer), their activities (with like and comment counts), the badge; a manager also reads the ids of
-# the members they manage (for the review buttons). The comment threads and the mention hints load
-# when an item's comments are opened (see test_feed_comments.py).
-BUDGET = {"rep": 9, "manager": 10}
+# session, user (with the bell's count), member / team / type / segment choices, events (with whether a
+# comment mentions the viewer), their activities (with like and comment counts), the badge; a manager
+# also reads the ids of the members they manage (for the review buttons). The comment threads and the
+# mention hints load when an item's comments are opened (see test_feed_comments.py).
+BUDGET = {"rep": 8, "manager": 9}
 
 
 def add_events(world, count: int) -> None:

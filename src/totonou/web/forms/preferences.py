@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django import forms
@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.choices import BaseChoiceIterator
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from totonou.core.form_renderer import html_attrs
@@ -61,6 +62,30 @@ def _zone_option(zone: str) -> str:
     return f'\n  <option value="{escaped}">{escaped}</option>\n'
 
 
+def _options(groups: Any, chosen: str | None) -> str:
+    """The option groups of a zone select and its end, ``chosen`` marked."""
+    parts = []
+    for group, options in groups:
+        parts.append(f'\n  <optgroup label="{conditional_escape(group)}">')
+        for zone, _label in options:
+            if zone == chosen:
+                escaped = conditional_escape(zone)
+                parts.append(f'\n  <option value="{escaped}" selected>{escaped}</option>\n')
+                chosen = None  # a single select marks the first match only, as Django does
+            else:
+                parts.append(_zone_option(zone))
+        parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+@lru_cache(maxsize=256)
+def _zone_options(current: str, chosen: str | None, language: str | None) -> str:
+    """The ~600 options for one current zone, one chosen zone and one language (the group names are
+    translated): the same for every Settings page of a user, made once per process."""
+    return _options(grouped_time_zone_choices(current), chosen)
+
+
 class _ZoneChoices(BaseChoiceIterator):
     """The grouped zones for one current value, built when read: a form's copy of the field (every
     form instance deep-copies its fields) and Django's normalising never walk ~600 zones."""
@@ -92,21 +117,12 @@ class TimeZoneSelect(forms.Select):
     ) -> SafeString:
         values = self.format_value(value)
         chosen: str | None = values[0] if values else None
-        parts = [
-            f'<select name="{conditional_escape(name)}"{html_attrs(self.build_attrs(self.attrs, attrs))}>'
-        ]
-        for group, options in self.choices:
-            parts.append(f'\n  <optgroup label="{conditional_escape(group)}">')
-            for zone, _label in options:
-                if zone == chosen:
-                    escaped = conditional_escape(zone)
-                    parts.append(f'\n  <option value="{escaped}" selected>{escaped}</option>\n')
-                    chosen = None  # a single select marks the first match only, as Django does
-                else:
-                    parts.append(_zone_option(zone))
-            parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
+        head = f'<select name="{conditional_escape(name)}"{html_attrs(self.build_attrs(self.attrs, attrs))}>'
+        if isinstance(self.choices, _ZoneChoices):
+            options = _zone_options(self.choices.current, chosen, get_language())
+        else:
+            options = _options(self.choices, chosen)
+        return mark_safe(head + options)  # noqa: S308 — every value is escaped in _options
 
 
 class TimeZoneField(forms.ChoiceField):
