@@ -87,6 +87,18 @@ def deal_rows(*, user: Any, filters: DealFilter) -> QuerySet[Deal]:
     )
 
 
+def customer_deals(*, user: Any, customer_id: int) -> QuerySet[Deal]:
+    """A customer's deals as their page lists them (title, stage, amount), most recently changed first:
+    the stage joined, nothing else. The whole ``deal_list`` row (five tables, ~100 columns) was a tenth of
+    the busiest customer's page."""
+    return (
+        deal_list(user=user, filters=DealFilter(customer=customer_id))
+        .select_related(None)
+        .select_related("stage")
+        .only("title", "amount", "stage", "stage__kind", "stage__name_ja", "stage__name_en")
+    )
+
+
 @dataclass(frozen=True)
 class DealTotals:
     """The whole filtered set (not a page): how many deals, their amount and the amount weighted by

@@ -25,8 +25,7 @@ from totonou.customers.selectors import (
     days_since,
     segment_list,
 )
-from totonou.deals.filters import DealFilter
-from totonou.deals.selectors import deal_list
+from totonou.deals.selectors import customer_deals
 from totonou.insights.selectors.thresholds import Thresholds, contact_status
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
@@ -155,7 +154,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "can_change": can_change_owned_by(user, customer.owner_id),
                 "is_manager": user.role in {"manager", "admin"},
                 "map_url": map_url(customer),
-                "deals": deal_list(user=user, filters=DealFilter(customer=customer.pk)),
+                "deals": list(customer_deals(user=user, customer_id=customer.pk)),
                 **plans_ahead(user, ActivityFilter(customer=customer.pk), now),
                 "plan_url": plan_visit_url(customer_id=customer.pk),
                 **_contact_status(customer),
