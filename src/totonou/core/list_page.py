@@ -142,8 +142,8 @@ class ListPage(Generic[F]):
         if count is not None:
             paginator.count = count
         elif isinstance(rows, IdsFirst) and rows.read_whole:
-            number = request.GET.get("page")
-            first = (int(number) - 1) * self.page_size if str(number).isdigit() and int(number) > 0 else 0
+            number = str(request.GET.get("page") or "")
+            first = (int(number) - 1) * self.page_size if number.isdigit() and int(number) > 0 else 0
             rows.read_page(first, first + self.page_size)
         return paginator.get_page(request.GET.get("page"))
 
