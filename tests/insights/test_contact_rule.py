@@ -9,10 +9,12 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from tests.factories import CustomerFactory, SegmentFactory
 from tests.insights.conftest import JST, jst, make_activity
+from totonou.activities.selectors import planned_ahead_q
 from totonou.core.bounds import MAX_DAYS
 from totonou.customers.models import Customer, Segment
 from totonou.insights.selectors.thresholds import (
@@ -21,7 +23,7 @@ from totonou.insights.selectors.thresholds import (
     thresholds_in_force,
     uncontacted_q,
 )
-from totonou.insights.selectors.uncontacted import uncontacted_customers
+from totonou.insights.selectors.uncontacted import _counts, _counts_in_ranges, uncontacted_customers
 from totonou.web.selectors import my_day_key_customers_due
 
 pytestmark = pytest.mark.django_db
@@ -209,6 +211,9 @@ def test_stored_cadences_beyond_the_bound_are_read_as_the_bound_in_both_forms(te
             if days is not None:
                 make_activity(owner=rep, customer=customer, starts_at=_days_ago(days))
             customers[name] = Customer.objects.get(pk=customer.pk)
+    by_rule, in_parts = _counts_both_ways(rep)
+    assert in_parts == by_rule
+    assert by_rule[huge.pk]["uncontacted"] == 9
     thresholds = thresholds_in_force()
     assert thresholds.longest == MAX_DAYS
     in_sql = set(
@@ -228,3 +233,38 @@ def test_stored_cadences_beyond_the_bound_are_read_as_the_bound_in_both_forms(te
         for label in ("never", "3650", "5000")
     }
     assert in_sql == in_python == expected
+
+
+def _counts_both_ways(user):
+    """The uncontacted counts per segment of ``user``'s customers, by the rule's CASE (``_counts``) and
+    read part by part (``_counts_in_ranges``, SQLite's way)."""
+    scope = Customer.objects.visible_to(user).active().exclude(status=Customer.Status.INACTIVE)
+    thresholds = thresholds_in_force(customers=scope)
+    planned = planned_ahead_q(NOW)
+    by_rule = _counts(
+        scope.filter(uncontacted_q(thresholds=thresholds, days=None, today=TODAY, zone=JST)),
+        planned=planned,
+        never=Q(last_contact_at__isnull=True),
+    )
+    in_parts = _counts_in_ranges(scope, thresholds=thresholds, today=TODAY, zone=JST, planned=planned)
+    return by_rule, {segment: counts for segment, counts in in_parts.items() if counts["uncontacted"]}
+
+
+def test_the_counts_read_part_by_part_are_the_counts_of_the_rule(grid, team_a):
+    """Every threshold source, every contact state, a prospect, and customers left out (inactive,
+    archived): the same numbers per segment both ways, and the numbers written out by hand."""
+    _, _, (rep, _) = team_a
+    segment_a = Segment.objects.get(name="a")
+    CustomerFactory(name="prospect", owner=rep, segment=segment_a, status=Customer.Status.PROSPECT)
+    CustomerFactory(name="inactive", owner=rep, segment=segment_a, status=Customer.Status.INACTIVE)
+    CustomerFactory(name="archived", owner=rep, segment=segment_a, archived_at=NOW)
+    by_rule, in_parts = _counts_both_ways(rep)
+    assert in_parts == by_rule
+    segment_b = Segment.objects.get(name="b")
+    # Per source 8 states due, 4 of them never contacted, 1 never contacted with a plan ahead. Segment a:
+    # override, override_key, segment_key, segment_normal and the prospect; b: two sources; none: two.
+    assert by_rule == {
+        segment_a.pk: {"uncontacted": 33, "never_contacted": 17, "planned": 4, "never_planned": 4, "key": 16},
+        segment_b.pk: {"uncontacted": 16, "never_contacted": 8, "planned": 2, "never_planned": 2, "key": 8},
+        None: {"uncontacted": 16, "never_contacted": 8, "planned": 2, "never_planned": 2, "key": 8},
+    }

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from totonou.activities.filters import ActivityFilter, CommentFilter, FeedFilter, MentionFilter
 from totonou.activities.models import Activity, ActivityEvent, ActivityType, Comment, Mention, Reaction
+from totonou.core.functions import set_size
 from totonou.customers.models import Contact
 from totonou.users.permissions import is_signed_in
 
@@ -88,11 +89,6 @@ def activity_next(*, user: Any, filters: ActivityFilter) -> Activity | None:
     return found[0] if found else None
 
 
-def activity_count(*, user: Any, filters: ActivityFilter) -> int:
-    """How many activities ``user`` sees among ``filters``: one COUNT on the bare rows."""
-    return filters.filter(Activity.objects.visible_to(user)).count()
-
-
 def activity_first(*, user: Any, filters: ActivityFilter, limit: int) -> list[Activity]:
     """The first ``limit`` activities by start among ``filters`` (a record page's plans ahead), with
     their relations.
@@ -100,11 +96,26 @@ def activity_first(*, user: Any, filters: ActivityFilter, limit: int) -> list[Ac
     One query: the ids are found on the bare rows in a subquery (on ``activity_customer_start_idx``)
     and only those rows are joined. Joining first and sorting after, as PostgreSQL chose when it misjudged
     a busy customer's future plans, read a thousand rows to show one."""
+    return list(_first(user=user, filters=filters, limit=limit))
+
+
+def activity_first_counted(*, user: Any, filters: ActivityFilter, limit: int) -> tuple[list[Activity], int]:
+    """``activity_first`` and how many activities ``user`` sees among ``filters`` in all, in the same
+    query (the count as a scalar subquery, ``core.functions.set_size``): a record page's plans ahead and
+    their number."""
+    matching = filters.filter(Activity.objects.visible_to(user))
+    first: list[Activity] = list(
+        _first(user=user, filters=filters, limit=limit).annotate(_ahead=set_size(matching))
+    )
+    return first, (getattr(first[0], "_ahead") if first else 0)  # noqa: B009 - an annotation
+
+
+def _first(*, user: Any, filters: ActivityFilter, limit: int) -> QuerySet[Activity]:
     first = filters.filter(Activity.objects.visible_to(user)).order_by("starts_at", "id").values("pk")[:limit]
     rows = (
         activity_list(user=user).select_related(None).select_related(*ITEM_RELATIONS).prefetch_related(None)
     )
-    return list(rows.filter(pk__in=Subquery(first)).order_by("starts_at", "id"))
+    return rows.filter(pk__in=Subquery(first)).order_by("starts_at", "id")
 
 
 def activities_by_id(*, user: Any, ids: Iterable[int]) -> dict[int, Activity]:
@@ -329,13 +340,28 @@ def comment_list(*, user: Any, filters: CommentFilter | None = None) -> QuerySet
     return queryset.order_by("created_at", "id")
 
 
+#: What a comment thread shows (``_comment_thread.html``): the comment, and its author's name
+#: (``User.__str__``), not every column of the author's row.
+THREAD_COLUMNS = (
+    "created_at",
+    "body",
+    "activity_id",
+    "deal_id",
+    "author",
+    "author__username",
+    "author__display_name",
+    "author__first_name",
+    "author__last_name",
+)
+
+
 def comment_thread(*, user: Any, activity: Any = None, deal: Any = None) -> QuerySet[Comment]:
     """The comments on one activity or one deal, oldest first, with their authors: what a record page
     shows under "Comments" (no mention rows, which it does not show)."""
     filters = CommentFilter(
         activity=activity.pk if activity is not None else None, deal=deal.pk if deal is not None else None
     )
-    return comment_list(user=user, filters=filters).prefetch_related(None)
+    return comment_list(user=user, filters=filters).prefetch_related(None).only(*THREAD_COLUMNS)
 
 
 def mention_list(*, user: Any, filters: MentionFilter | None = None) -> QuerySet[Mention]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, FloatField, Func
+from django.db.models import Count, F, FloatField, Func, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 
 class Seconds(Func):
@@ -32,3 +33,20 @@ class Seconds(Func):
             arg_joiner=") - julianday(",
             **extra,
         )
+
+
+def set_size(queryset: QuerySet[Any]) -> Coalesce:
+    """The number of rows of ``queryset``, as an expression another query can carry on its rows: a scalar
+    subquery ``(SELECT COUNT(*) … the same filters)`` with no outer reference, which the database computes
+    once per query (PostgreSQL's InitPlan; SQLite keeps the value of a subquery that refers to nothing
+    outside). A page read with it needs no COUNT query of its own. The count has no joins, no ordering and
+    no annotations of ``queryset``, only its filters."""
+    counted = (
+        queryset.order_by()
+        .select_related(None)
+        .annotate(_counted=Value(1))
+        .values("_counted")
+        .annotate(size=Count("*"))
+        .values("size")
+    )
+    return Coalesce(Subquery(counted), 0)

@@ -46,6 +46,7 @@ from django.template.response import TemplateResponse
 from ninja import FilterSchema
 
 from totonou.core.filters import filters_from_query
+from totonou.core.functions import set_size
 from totonou.core.htmx import render_page
 
 F = TypeVar("F", bound=FilterSchema)
@@ -114,6 +115,79 @@ class IdsFirst(Sequence[M]):
         page.query.select_related = self.queryset.query.select_related
         page.query.deferred_loading = self.queryset.query.deferred_loading  # the columns of ``.only()``
         return list(page.order_by(*self.queryset.query.order_by))
+
+    def __iter__(self) -> Iterator[M]:
+        return iter(self[0 : self.count()])
+
+
+#: The attribute ``with_set_size`` puts on each row: the number of rows in the whole set.
+SET_SIZE = "_set_size"
+
+
+def with_set_size(queryset: QuerySet[M]) -> QuerySet[M]:
+    """``queryset`` with the size of its whole set on every row (``SET_SIZE``; ``functions.set_size``)."""
+    return queryset.annotate(**{SET_SIZE: set_size(queryset)})
+
+
+class CountedRows(Sequence[M]):
+    """The rows of ``queryset`` for a paginator that asks ``count()`` before the page: the page a request
+    asks for (``start``, ``stop``) is read first, with the size of the set on its rows
+    (``with_set_size``), so a page costs one query, not a COUNT and a page. Any other slice, and the count
+    when the page read is empty past the first row (a page number past the end), ask the database."""
+
+    def __init__(self, queryset: QuerySet[M], *, start: int, stop: int) -> None:
+        self.queryset, self.start, self.stop = queryset, start, stop
+        self._rows: list[M] | None = None
+        self._count: int | None = None
+
+    @classmethod
+    def for_page(cls, queryset: QuerySet[M], *, number: Any, per_page: int) -> CountedRows[M]:
+        """The rows for ``Paginator(rows, per_page).get_page(number)``: page ``number`` is read first (the
+        first page when it is missing or not a number, as the paginator does)."""
+        text = str(number or "")
+        first = (int(text) - 1) * per_page if text.isdigit() and int(text) > 0 else 0
+        return cls(queryset, start=first, stop=first + per_page)
+
+    def _read(self) -> list[M]:
+        if self._rows is None:
+            self._rows = list(with_set_size(self.queryset)[self.start : self.stop])
+            if self._rows:
+                self._count = getattr(self._rows[0], SET_SIZE)
+            elif self.start == 0:
+                self._count = 0
+        return self._rows
+
+    def count(self, value: Any = None) -> int:
+        """The number of rows (``Sequence.count``'s signature; the paginator reads ``count``)."""
+        self._read()
+        if self._count is None:
+            self._count = self.queryset.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> M: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[M]: ...
+
+    def __getitem__(self, index: int | slice) -> M | list[M]:
+        if isinstance(index, int):
+            rows = self[index : index + 1]
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        if index.step not in (None, 1):
+            raise ValueError("Only contiguous slices.")
+        start = index.start or 0
+        read = self._read()
+        ends = len(read) < self.stop - self.start  # the set ends within the rows read
+        # The paginator asks the last page as [start:count]: within what was read, the same rows.
+        if start == self.start and (ends or (index.stop is not None and index.stop <= start + len(read))):
+            return read[: None if index.stop is None else index.stop - start]
+        return list(self.queryset[index])
 
     def __iter__(self) -> Iterator[M]:
         return iter(self[0 : self.count()])

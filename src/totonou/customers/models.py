@@ -232,9 +232,20 @@ class Customer(VersionedModel):
             models.Index(
                 fields=["merged_into"], condition=Q(merged_into__isnull=False), name="customer_merged_idx"
             ),
-            # Which override cadences exist, without scanning every customer (uncontacted thresholds).
+            # The customers with an override: which cadences exist (uncontacted thresholds), and their
+            # uncontacted counts (``uncontacted._counts_in_ranges``), without reading the table.
             models.Index(
-                fields=["cadence_days"], condition=Q(cadence_days__isnull=False), name="customer_override_idx"
+                fields=[
+                    "cadence_days",
+                    "is_key",
+                    "segment",
+                    "status",
+                    "archived_at",
+                    "last_contact_at",
+                    "last_planned_contact_at",
+                ],
+                condition=Q(cadence_days__isnull=False),
+                name="customer_override_idx",
             ),
         ]
         constraints = [

@@ -68,6 +68,7 @@ def mention_hint_users(*, user: Any, limit: int) -> list[User]:
         User.objects.filter(is_active=True)
         .filter(Q(team__in=teams) | Q(managed_teams__in=teams))
         .exclude(pk=user.pk)
+        .only("username", "display_name")  # what a hint shows: DISTINCT over three columns, not every one
         .distinct()
         .order_by("username")
     )

@@ -67,10 +67,37 @@ class Thresholds:
         longest = max([self.default, *self.overrides, *(max(pair) for pair in self.segments.values())])
         return clamp_days(longest)
 
+    def ranges(self, day: datetime.date, zone: zoneinfo.ZoneInfo) -> list[CutoffRange]:
+        """The rule of ``cutoff`` for the customers without an override, as ranges: per key flag and
+        cutoff, the segments whose customers have it (``segment_ids`` None: the customers without a
+        segment, on the default). A customer without an override is uncontacted on ``day`` when it was
+        never contacted or its last contact is before the cutoff of its range. An index on (segment,
+        key flag, …, last contact) reads each range as a range, where ``cutoff`` is a CASE computed for
+        every customer (``uncontacted._counts_in_ranges``)."""
+        ranges: list[CutoffRange] = []
+        for is_key, index in ((False, 0), (True, 1)):
+            by_days: dict[int, list[int]] = defaultdict(list)
+            for segment_id, pair in self.segments.items():
+                by_days[clamp_days(pair[index])].append(segment_id)
+            for days, ids in sorted(by_days.items()):
+                ranges.append(CutoffRange(tuple(sorted(ids)), is_key, contact_cutoff(day, days, zone)))
+            ranges.append(CutoffRange(None, is_key, contact_cutoff(day, self.default, zone)))
+        return ranges
+
     def cutoff(self, day: datetime.date, zone: zoneinfo.ZoneInfo, prefix: str = "") -> ThresholdCutoff:
         """Per customer, the instant before which its last contact makes it uncontacted on ``day``.
         ``prefix`` is the path to the customer from another model (``"customer__"`` for activities)."""
         return ThresholdCutoff(self, day, zone, prefix)
+
+
+@dataclass(frozen=True)
+class CutoffRange:
+    """Customers without an override, with this key flag, in these segments (None: without a segment),
+    and the instant before which their last contact makes them uncontacted (``Thresholds.ranges``)."""
+
+    segment_ids: tuple[int, ...] | None
+    is_key: bool
+    cutoff: datetime.datetime
 
 
 class ThresholdCutoff(Expression):

@@ -15,12 +15,15 @@ PostgreSQL (whose indexes keep NULLs last).
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -215,6 +218,7 @@ def _scope(user: Any, filters: UncontactedFilter) -> QuerySet[Customer]:
     return filters.filter(customers)
 
 
+#: The counts of a group, in the order of the counts query's columns after the segment id (``_counted``).
 COUNTED = ("uncontacted", "never_contacted", "planned", "never_planned", "key")
 
 
@@ -226,7 +230,12 @@ def _counts(scope: QuerySet[Customer], *, planned: Q, never: Q) -> dict[int | No
     so nothing is sorted to group them and one segment is a range of the index (grouped by an expression,
     as before, every uncontacted customer went through a temporary B-tree). PostgreSQL hashes the
     groups."""
-    aggregated = (
+    return {row.pop("segment_id"): row for row in _counted(scope, planned=planned, never=never)}
+
+
+def _counted(scope: QuerySet[Customer], *, planned: Q, never: Q) -> QuerySet[Any]:
+    """The counts query of ``scope``: per segment id, the numbers in ``COUNTED_COLUMNS`` order."""
+    return (
         scope.order_by()
         .values("segment_id")
         .annotate(
@@ -237,7 +246,112 @@ def _counts(scope: QuerySet[Customer], *, planned: Q, never: Q) -> dict[int | No
             key=Count("pk", filter=Q(is_key=True)),
         )
     )
-    return {row.pop("segment_id"): row for row in aggregated}
+
+
+@dataclass
+class Part:
+    """One part of ``_counts_in_ranges``: its condition and values, whether its customers are key
+    customers and never contacted, and the table as the FROM clause names it (an index to read)."""
+
+    condition: str
+    params: list[Any]
+    is_key: bool
+    never: bool
+    table: str = ""
+
+
+#: Stands in the compiled counts query for the condition of one part (``_counts_in_ranges``).
+_PART = "totonou_uncontacted_part"
+
+
+def _counts_in_ranges(
+    in_scope: QuerySet[Customer],
+    *,
+    thresholds: Thresholds,
+    today: datetime.date,
+    zone: zoneinfo.ZoneInfo,
+    planned: Q,
+) -> dict[int | None, dict[str, int]]:
+    """``_counts`` of the uncontacted customers in ``in_scope``, read part by part (SQLite).
+
+    With the rule's CASE (``uncontacted_q``) SQLite computes a cutoff for each customer in scope and
+    counts five numbers for each: 35-40 ms for 100,000 customers. Here the customers without an override
+    are read as ranges of ``customer_segment_counts_idx`` (``Thresholds.ranges``: per key flag and
+    cutoff, the segments' customers contacted before the cutoff, then those never contacted), so only
+    the uncontacted ones are read, and each part counts two numbers (all, planned ahead): whether they
+    were never contacted and are key customers is known per part. The few customers with an override go
+    through the CASE (``customer_override_idx``). One query: the counts query is compiled once with a
+    stand-in for a part's condition, and a ``UNION ALL`` repeats it with each part's condition."""
+    template, params = (
+        in_scope.filter(RawSQL(_PART, (), output_field=BooleanField()))  # noqa: S611 - a constant stand-in
+        .order_by()
+        .values("segment_id")
+        .annotate(uncontacted=Count("*"), planned=Count("pk", filter=planned))
+        .query.sql_with_params()
+    )
+    at = template.index(f"({_PART})")
+    position = len(re.findall(r"(?<!%)%s", template[:at]))
+    ops = connection.ops
+    table = ops.quote_name(Customer._meta.db_table)
+
+    def column(name: str) -> str:
+        return f"{table}.{ops.quote_name(name)}"
+
+    statuses = [status for status in Customer.Status.values if status != Customer.Status.INACTIVE]
+    # The statuses as a list (the scope says "not inactive"), so the index reads a range per status.
+    in_status = f"{column('status')} IN ({', '.join(['%s'] * len(statuses))})"
+    parts: list[Part] = []
+    for found in thresholds.ranges(today, zone):
+        segments = (
+            f"{column('segment_id')} IS NULL"
+            if found.segment_ids is None
+            else f"{column('segment_id')} IN ({', '.join(str(int(pk)) for pk in found.segment_ids)})"
+        )
+        common = (
+            f"{segments} AND {column('is_key')} = %s AND {column('cadence_days')} IS NULL AND {in_status}"
+        )
+        cutoff = ops.adapt_datetimefield_value(found.cutoff)
+        before = f"{common} AND {column('last_contact_at')} < %s"
+        parts.append(Part(before, [found.is_key, *statuses, cutoff], is_key=found.is_key, never=False))
+        never = f"{common} AND {column('last_contact_at')} IS NULL"
+        parts.append(Part(never, [found.is_key, *statuses], is_key=found.is_key, never=True))
+    overridden = Customer.objects.filter(
+        uncontacted_q(thresholds=thresholds, days=None, today=today, zone=zone)
+    )
+    rule, rule_params = overridden.query.get_compiler(connection=connection).compile(overridden.query.where)
+    # The customers with an override, from ``customer_override_idx`` (a few thousand index entries).
+    # Without statistics SQLite would read them through ``customer_key_idx``, every key customer's row.
+    overrides = (
+        f"{table} INDEXED BY {ops.quote_name('customer_override_idx')}"
+        if connection.vendor == "sqlite"
+        else table
+    )
+    for is_key in (False, True):
+        common = f"{column('cadence_days')} IS NOT NULL AND {column('is_key')} = %s"
+        contacted = f"{common} AND {column('last_contact_at')} IS NOT NULL AND {rule}"
+        parts.append(Part(contacted, [is_key, *rule_params], is_key=is_key, never=False, table=overrides))
+        never = f"{common} AND {column('last_contact_at')} IS NULL"
+        parts.append(Part(never, [is_key], is_key=is_key, never=True, table=overrides))
+    sql: list[str] = []
+    values: list[Any] = []
+    for part in parts:
+        query = template[:at] + f"({part.condition})" + template[at + len(_PART) + 2 :]
+        # Which part a row counts, as the last column ("GROUP BY 1" names the first).
+        query = query.replace(f" FROM {table} ", f", {len(sql)} FROM {part.table or table} ", 1)
+        sql.append(query)
+        values += [*params[:position], *part.params, *params[position:]]
+    counts: dict[int | None, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql), values)
+        for segment_id, uncontacted, planned_count, index in cursor.fetchall():
+            part = parts[index]
+            into = counts.setdefault(segment_id, dict.fromkeys(COUNTED, 0))
+            into["uncontacted"] += uncontacted
+            into["planned"] += planned_count
+            into["key"] += uncontacted if part.is_key else 0
+            into["never_contacted"] += uncontacted if part.never else 0
+            into["never_planned"] += planned_count if part.never else 0
+    return counts
 
 
 def _groups(
@@ -295,7 +409,11 @@ def uncontacted_customers(
     scope = in_scope.filter(uncontacted_q(thresholds=thresholds, days=filters.days, today=today, zone=zone))
     planned = planned_ahead_q(now)
     never = Q(last_contact_at__isnull=True)
-    groups, totals = _groups(segments, filters, _counts(scope, planned=planned, never=never))
+    if thresholds is not None and connection.vendor == "sqlite":
+        counts = _counts_in_ranges(in_scope, thresholds=thresholds, today=today, zone=zone, planned=planned)
+    else:
+        counts = _counts(scope, planned=planned, never=never)
+    groups, totals = _groups(segments, filters, counts)
     listed = scope.select_related("segment", "owner", "last_contact_by")
     if filters.planned is True:
         listed = listed.filter(planned)

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
-from totonou.activities.selectors import activity_count, activity_first, activity_timeline
+from totonou.activities.selectors import activity_first_counted, activity_timeline
 from totonou.core.htmx import htmx_target, render_page
-from totonou.core.list_page import IdsFirst, ListPage
+from totonou.core.list_page import CountedRows, IdsFirst, ListPage
 from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import (
@@ -55,18 +55,20 @@ def plans_ahead(user: User, filters: ActivityFilter, now: datetime.datetime) -> 
     ``upcoming_more``), how many there are (``ahead_count``) and the first (``next_planned``): two
     queries, whatever the number of plans."""
     filters = filters.model_copy(update={"status": "planned", "start": now})
-    found = activity_first(user=user, filters=filters, limit=PLANS_AHEAD + 1)
+    found, count = activity_first_counted(user=user, filters=filters, limit=PLANS_AHEAD + 1)
     return {
         "upcoming": found[:PLANS_AHEAD],
         "upcoming_more": len(found) > PLANS_AHEAD,
-        "ahead_count": activity_count(user=user, filters=filters),
+        "ahead_count": count,
         "next_planned": found[0] if found else None,
     }
 
 
 def timeline_page(request: HttpRequest, activities: Any) -> Page[Any]:
     """One page of a timeline; "Show more" (htmx) appends the next page in place."""
-    return Paginator(activities, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    rows = CountedRows.for_page(activities, number=number, per_page=TIMELINE_PAGE_SIZE)
+    return Paginator(rows, TIMELINE_PAGE_SIZE).get_page(number)
 
 
 def map_url(customer: Customer) -> str:
