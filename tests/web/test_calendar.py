@@ -347,6 +347,38 @@ def test_a_busy_hour_of_the_week_lists_three_and_links_to_that_day(world, client
     assert "cal-more" not in day
 
 
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Asia/Tokyo",  # whole hours: the cells are the UTC hours of the starts, shifted
+        "Asia/Kolkata",  # +05:30: a local hour spans two UTC hours
+    ],
+)
+def test_a_busy_hour_is_one_cell_in_whole_and_half_hour_zones(world, client_for, zone):
+    """Six activities from 10:00 to 10:55 local are one busy hour (three shown, "+3 more"), and the
+    evening's activity sits at its local hour, whether the zone's offset is whole hours or not."""
+    world.rep.time_zone = zone
+    world.rep.save(update_fields=["time_zone"])
+    local = zoneinfo.ZoneInfo(zone)
+    for minute in (0, 10, 20, 30, 40, 55):
+        ActivityFactory(
+            owner=world.rep,
+            customer=world.customer,
+            starts_at=datetime.datetime(2026, 4, 14, 10, minute, tzinfo=local),
+        )
+    evening = ActivityFactory(
+        owner=world.rep,
+        customer=world.customer,
+        starts_at=datetime.datetime(2026, 4, 14, 23, 40, tzinfo=local),
+    )
+    html = page(client_for(world.rep), view="week", date="2026-04-14")
+    busy = slot_at(html, "2026-04-14", 10)
+    assert busy.html.count("data-activity=") == 3
+    assert find_one(busy.html, "class", "cal-more").text == "+3 more"
+    assert slot_at(html, "2026-04-14", 11).html.count("data-activity=") == 0
+    assert f'data-activity="{evening.pk}"' in slot_at(html, "2026-04-14", 23).html
+
+
 @pytest.mark.parametrize("view", ["week", "month"])
 def test_cells_follow_the_readers_zone_across_a_daylight_saving_change(world, client_for, view):
     """New York moves its clocks on 2026-03-08: cells are still the reader's local days and hours

@@ -25,7 +25,7 @@ from django.db.models import (
     Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncHour
+from django.db.models.functions import Coalesce, RowNumber, Substr, TruncDate, TruncHour
 from django.utils import timezone
 
 from totonou.activities.filters import ActivityFilter, CommentFilter, FeedFilter, MentionFilter
@@ -584,28 +584,47 @@ ROW_FIELDS = (
 CellKey = tuple[datetime.date, int | None, int | None]  # (local day, local hour or None, owner or None)
 
 
-def _bucket(zone: Any, start: datetime.datetime, end: datetime.datetime, *, by_hour: bool) -> Any:
-    """The local hour (or day) of ``starts_at``; on SQLite as text when the zone keeps one UTC offset over
-    the range shown."""
+def _bucket(
+    zone: Any, start: datetime.datetime, end: datetime.datetime, *, by_hour: bool
+) -> tuple[Any, datetime.timedelta | None]:
+    """The local hour (or day) of ``starts_at``, and the zone's offset when the value is a UTC hour
+    (``_bucket_day_hour``); on SQLite as text when the zone keeps one UTC offset over the range shown.
+
+    When that offset is a whole number of hours, the local hours are the UTC hours, shifted: the cell is
+    the first 13 characters of the stored text ("2026-04-14 00"), no date arithmetic per row (a team's
+    week: the ranks 11.9 -> 4.9 ms of SQLite for 4,520 activities). Otherwise SQLite's own strftime with
+    the offset as a modifier, instead of Django's time-zone functions, which call back into Python for
+    every row (20 ms for a team's week)."""
     offset = start.astimezone(zone).utcoffset()
     if (
         connection.vendor == "sqlite"
         and offset is not None
         and offset == (end - datetime.timedelta(microseconds=1)).astimezone(zone).utcoffset()
     ):
-        # SQLite's own strftime with an offset modifier, instead of Django's time-zone functions, which
-        # call back into Python for every row (20 ms for a team's week).
+        seconds = int(offset.total_seconds())
+        if by_hour and seconds % 3600 == 0:
+            return Substr("starts_at", 1, 13, output_field=CharField()), offset
         pattern = "%Y-%m-%d %H" if by_hour else "%Y-%m-%d"
-        modifier = f"{int(offset.total_seconds()):+d} seconds"
-        return Func(
-            Value(pattern), F("starts_at"), Value(modifier), function="strftime", output_field=CharField()
+        strftime = Func(
+            Value(pattern),
+            F("starts_at"),
+            Value(f"{seconds:+d} seconds"),
+            function="strftime",
+            output_field=CharField(),
         )
-    return TruncHour("starts_at", tzinfo=zone) if by_hour else TruncDate("starts_at", tzinfo=zone)
+        return strftime, None
+    return (TruncHour("starts_at", tzinfo=zone) if by_hour else TruncDate("starts_at", tzinfo=zone)), None
 
 
-def _bucket_day_hour(cell: Any, zone: Any) -> tuple[datetime.date, int]:
-    """A bucket's local day and hour: text from SQLite's ``strftime`` ("2026-04-14 09" or "2026-04-14"),
-    else a datetime (an hour, in the zone) or a date."""
+def _bucket_day_hour(
+    cell: Any, zone: Any, utc_offset: datetime.timedelta | None = None
+) -> tuple[datetime.date, int]:
+    """A bucket's local day and hour: text from SQLite (a UTC hour, "2026-04-14 00", with the zone's
+    ``utc_offset``; else "2026-04-14 09" or "2026-04-14" in local time), else a datetime (an hour, in the
+    zone) or a date."""
+    if isinstance(cell, str) and utc_offset is not None:
+        local = datetime.datetime.fromisoformat(f"{cell}:00") + utc_offset
+        return local.date(), local.hour
     if isinstance(cell, str):
         return datetime.date.fromisoformat(cell[:10]), int(cell[11:13] or 0)
     if isinstance(cell, datetime.datetime):
@@ -635,7 +654,7 @@ def calendar_activities(
     hidden). Without ``shown`` every activity is returned and counted here.
     """
     zone = timezone.get_current_timezone()
-    bucket = _bucket(zone, start, end, by_hour=by_hour)
+    bucket, utc_offset = _bucket(zone, start, end, by_hour=by_hour)
     filters = ActivityFilter(owners=owner_ids, start=start, end=end)
     base = filters.filter(Activity.objects.visible_to(user))
     # Only what a calendar item shows: a week reads a few hundred rows, and each unused column (a dozen
@@ -689,6 +708,6 @@ def calendar_activities(
         .order_by()
     )
     for row in grouped:
-        day, hour = _bucket_day_hour(row["cell"], zone)
+        day, hour = _bucket_day_hour(row["cell"], zone, utc_offset)
         counts[key_of(day, hour, row.get("owner_id"))] = CellCount(row["total"], row["key"])
     return activities, counts
