@@ -272,7 +272,8 @@ def _counts_in_ranges(
     zone: zoneinfo.ZoneInfo,
     planned: Q,
 ) -> dict[int | None, dict[str, int]]:
-    """``_counts`` of the uncontacted customers in ``in_scope``, read part by part (SQLite).
+    """``_counts`` of the uncontacted customers in ``in_scope``, read part by part (SQLite, every owner's
+    customers).
 
     With the rule's CASE (``uncontacted_q``) SQLite computes a cutoff for each customer in scope and
     counts five numbers for each: 35-40 ms for 100,000 customers. Here the customers without an override
@@ -409,7 +410,15 @@ def uncontacted_customers(
     scope = in_scope.filter(uncontacted_q(thresholds=thresholds, days=filters.days, today=today, zone=zone))
     planned = planned_ahead_q(now)
     never = Q(last_contact_at__isnull=True)
-    if thresholds is not None and connection.vendor == "sqlite":
+    # The ranges read every owner's customers: a team's or an owner's are read faster through
+    # ``customer_uncontacted_idx`` (owner first) by the rule's CASE (a team of the large data set: 7.6 ms,
+    # against 69 by ranges filtered to the team).
+    if (
+        thresholds is not None
+        and connection.vendor == "sqlite"
+        and filters.owner is None
+        and filters.team is None
+    ):
         counts = _counts_in_ranges(in_scope, thresholds=thresholds, today=today, zone=zone, planned=planned)
     else:
         counts = _counts(scope, planned=planned, never=never)
