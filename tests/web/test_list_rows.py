@@ -43,6 +43,12 @@ def test_the_rows_in_python_are_the_templates_markup(language, zone):
     and lost deals, no dates and dates a few minutes either side of midnight in the viewer's zone, an owner
     with and without a display name: the Python rows equal the template's, character for character."""
     now = timezone.now()
+    # Noon of the viewer's day 1,234 days ago: ``now - 1234 days`` is 1,233 local days in Los Angeles
+    # between 23:00 and midnight, when the summer offset of then differs from the winter offset of now.
+    viewer_zone = zoneinfo.ZoneInfo(zone)
+    entered = datetime.datetime.combine(
+        timezone.localdate(now, viewer_zone) - datetime.timedelta(days=1234), datetime.time(12), viewer_zone
+    )
     owner = UserFactory(username="rep_rows", display_name='山田 "Rep" <b>')
     plain_owner = UserFactory(username="plain_rows", display_name="", first_name="", last_name="")
     key = CustomerFactory(owner=owner, name='"Quote" <i>Mart</i> & 株式会社', is_key=True)
@@ -54,7 +60,7 @@ def test_the_rows_in_python_are_the_templates_markup(language, zone):
             customer=key,
             title="<b>Big</b> & co",
             amount=1_234_567,
-            stage_entered_at=now - datetime.timedelta(days=1234),
+            stage_entered_at=entered,
             expected_close_date=datetime.date(2027, 1, 9),
             last_activity_at=tokyo_midnight - datetime.timedelta(minutes=5),
         ),
