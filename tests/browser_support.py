@@ -57,3 +57,16 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def csp_violations(page: Any) -> list[str]:
     """The violations the current document reported (``page.add_init_script(CSP_LISTENER)`` first)."""
     return [f"{page.url}: {item}" for item in page.evaluate("window.__cspViolations || []")]
+
+
+def settled(page: Any) -> None:
+    """Wait until the current document is styled, before measuring its layout.
+
+    ``expect`` on an element passes as soon as the new document's DOM is parsed, possibly while its
+    stylesheet is still loading; a layout read then (``scrollWidth``, ``getBoundingClientRect``,
+    ``bounding_box`` ...) forces layout without the pending stylesheet and measures an unstyled page,
+    which on a loaded machine is wider than the window. So wait for the document's ``load`` event
+    (stylesheets and images are in) and for its web fonts, and what is measured next is the styled page.
+    """
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")

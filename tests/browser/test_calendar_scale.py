@@ -15,7 +15,7 @@ import zoneinfo
 import pytest
 
 from tests.browser.test_every_page import _axe_violations
-from tests.browser_support import chromium_page
+from tests.browser_support import chromium_page, settled
 from tests.factories import ActivityFactory, CustomerFactory, TeamFactory, UserFactory
 from totonou.users.models import User
 
@@ -56,6 +56,7 @@ def plan(owner: User, start: datetime.datetime, minutes: int, subject: str, **ex
 
 
 def box(page, selector: str) -> dict[str, float]:
+    settled(page)
     found = page.locator(selector).bounding_box()
     assert found is not None, f"{selector} is not drawn"
     return found
@@ -71,6 +72,7 @@ def item(activity) -> str:
 
 def rects(page, selector: str) -> list[dict[str, float]]:
     """The boxes of every element ``selector`` finds, as drawn."""
+    settled(page)
     return page.evaluate(
         """(selector) => Array.from(document.querySelectorAll(selector), (node) => {
             const rect = node.getBoundingClientRect();
@@ -81,6 +83,7 @@ def rects(page, selector: str) -> list[dict[str, float]]:
 
 
 def page_width(page) -> int:
+    settled(page)
     return page.evaluate("document.documentElement.scrollWidth")
 
 

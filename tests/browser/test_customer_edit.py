@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import PHONE, chromium_page
+from tests.browser_support import PHONE, chromium_page, settled
 from tests.factories import ContactFactory, CustomerFactory, DealFactory, UserFactory, make_team
 from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal
@@ -36,6 +36,7 @@ OVERFLOWING = """() => [...document.querySelectorAll('main *')]
 
 
 def no_overflow(page) -> bool:
+    settled(page)
     offenders = page.evaluate(OVERFLOWING)
     assert offenders == [], offenders
     return True

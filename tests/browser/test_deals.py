@@ -13,7 +13,7 @@ import tempfile
 import pytest
 from django.utils import timezone
 
-from tests.browser_support import PHONE, chromium_page
+from tests.browser_support import PHONE, chromium_page, settled
 from tests.factories import CustomerFactory, UserFactory
 from totonou.activities.models import Activity
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
@@ -51,6 +51,7 @@ TEXT = {
 def no_sideways_scroll(page) -> None:
     """Nothing in the page's main content reaches past the window's right edge (the site header is
     another page's business)."""
+    settled(page)
     wider = page.evaluate(
         """() => [...document.querySelectorAll('main *')]
             .filter(e => e.checkVisibility() && e.getBoundingClientRect().right > window.innerWidth + 1)

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import chromium_page
+from tests.browser_support import chromium_page, settled
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 from totonou.core.audit import audit_record
 from totonou.users.models import User
@@ -29,6 +29,7 @@ def sign_in(page, base: str, path: str, username: str) -> None:
 
 
 def no_overflow(page) -> None:
+    settled(page)
     width = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert width <= 0, f"{page.url} is {width}px wider than the screen"
 

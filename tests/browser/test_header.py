@@ -10,7 +10,7 @@ import tempfile
 import pytest
 from django.utils import timezone
 
-from tests.browser_support import chromium_page
+from tests.browser_support import chromium_page, settled
 from tests.factories import make_team
 from totonou.targets.models import Target
 from totonou.targets.periods import month_period, period_zone
@@ -32,6 +32,7 @@ MORE = {
 
 
 def _inside(page, locator, width: int) -> bool:
+    settled(page)
     box = locator.bounding_box()
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
 
@@ -78,6 +79,7 @@ def test_every_page_is_one_tap_or_two_away_at_every_width(live_server, live_refe
             toggle.click()
             # The progress card: nothing wider than the card, each cell named by its period.
             card = page.locator("#targets-progress")
+            settled(page)
             card_box = card.bounding_box()
             assert card_box is not None
             for cell in card.locator("td").all():
@@ -101,4 +103,5 @@ def test_every_page_is_one_tap_or_two_away_at_every_width(live_server, live_refe
             expect(nav.get_by_role("link", name=MORE[language][2], exact=True)).to_have_attribute(
                 "aria-current", "page"
             )
+            settled(page)
             assert page.evaluate("document.documentElement.scrollWidth") <= width

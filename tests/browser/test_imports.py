@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import chromium_page
+from tests.browser_support import chromium_page, settled
 from tests.factories import CustomerFactory, UserFactory
 from totonou.deals.models import Deal, Stage
 from totonou.imports.models import Import
@@ -49,6 +49,7 @@ def sign_in(page, base: str, path: str, username: str) -> None:
 
 
 def no_overflow(page) -> None:
+    settled(page)
     width = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert width <= 0, f"{page.url} is {width}px wider than the screen"
 

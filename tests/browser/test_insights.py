@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.browser_support import PHONE, chromium_page
+from tests.browser_support import PHONE, chromium_page, settled
 from tests.factories import ActivityFactory, CustomerFactory, SegmentFactory, UserFactory, make_team
 from totonou.activities.models import Activity
 
@@ -59,6 +59,7 @@ def test_manager_follows_a_number_and_plans_a_visit(live_server, live_reference_
     # The page counts this week by default: the coverage trend is weekly.
     expect(page.locator("#coverage-chart-title")).to_have_text("Coverage rate per week")
     # Phone width: nothing wider than the screen.
+    settled(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     section.locator(".insight__figure a").click()

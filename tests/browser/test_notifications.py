@@ -13,7 +13,7 @@ import icalendar
 import pytest
 from django.test import Client
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PHONE, settled
 from tests.factories import ActivityFactory, CustomerFactory, make_team
 from totonou.activities import services
 from totonou.notifications.models import Notification
@@ -26,6 +26,7 @@ SHOTS = os.environ.get("TOTONOU_SCREENSHOTS") or tempfile.mkdtemp(prefix="totono
 
 
 def no_overflow(page) -> bool:
+    settled(page)
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import PHONE, chromium_page
+from tests.browser_support import PHONE, chromium_page, settled
 from tests.factories import CustomerFactory, DealFactory, UserFactory
 from totonou.deals.models import Deal, Stage, StageChange
 
@@ -23,6 +23,7 @@ SHOTS = os.environ.get("TOTONOU_SCREENSHOTS") or tempfile.mkdtemp(prefix="totono
 
 
 def no_sideways_scroll(page) -> None:
+    settled(page)
     wider = page.evaluate(
         """() => [...document.querySelectorAll('main *')]
             .filter(e => e.checkVisibility() && !e.closest('.pipeline-board')

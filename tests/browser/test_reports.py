@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import PHONE, chromium_page
+from tests.browser_support import PHONE, chromium_page, settled
 from tests.factories import make_team
 from totonou.activities.models import Comment
 from totonou.reports.models import WeeklyReport
@@ -66,6 +66,7 @@ def test_rep_writes_and_submits_on_a_phone_and_the_manager_reviews(
         expect(page.locator("#save-state")).to_contain_text("Draft saved")
         assert WeeklyReport.objects.get().went_well == "Two new leads"
         page.fill("#reflection-help_needed", "Please join the Friday visit")
+        settled(page)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], width
         page.screenshot(path=f"{SHOTS}/report-phone.png", full_page=True)
@@ -159,6 +160,7 @@ def test_a_figure_opens_the_records_behind_it(live_server, live_reference_data, 
         page.click('#report-figures a[href="#records-activities_done"]')
         expect(group).to_have_attribute("open", "")
         expect(group.locator("[data-activity]")).to_have_count(3)
+        settled(page)
         header = page.locator(".site-header").bounding_box()
         summary = group.locator("summary").bounding_box()
         assert summary["y"] >= header["y"] + header["height"], (summary, header)  # not under the header
@@ -170,6 +172,7 @@ def test_a_figure_opens_the_records_behind_it(live_server, live_reference_data, 
         later.locator("summary").click()
         expect(later.locator("[data-activity]")).to_have_count(1)
         assert later.locator("[data-activity]").get_attribute("data-activity") == str(planned.pk)
+        settled(page)
         width_used = page.evaluate("document.documentElement.scrollWidth")
         assert width_used <= width, width_used
         page.screenshot(path=f"{SHOTS}/report-records-{language}-{width}.png", full_page=True)

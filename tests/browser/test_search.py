@@ -9,7 +9,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.browser_support import PHONE, chromium_page
+from tests.browser_support import PHONE, chromium_page, settled
 from tests.factories import UserFactory
 from totonou.activities.models import ActivityType
 from totonou.activities.services import activity_create
@@ -42,6 +42,7 @@ def test_search_from_the_header_on_a_phone(live_server, live_reference_data, set
         hits = page.locator(".search-hit")
         expect(hits).to_have_count(1)
         expect(hits.locator("mark")).to_have_text("見積")
+        settled(page)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         hits.locator("a").click()
         expect(page).to_have_url(f"{live_server.url}/activities/{quote.pk}/")
@@ -99,6 +100,7 @@ def test_activity_hits_are_cards_without_overflow(
         playwright_sync.expect(other).to_contain_text(internal)
         page.screenshot(path=f"{shots}/search-{language}-{viewport['width']}.png", full_page=True)
         # the results (the header's own width is the header's test)
+        settled(page)
         widest = page.evaluate(
             "Math.max(...[...document.querySelectorAll('#search-results, #search-results *')]"
             ".map(e => e.getBoundingClientRect().right))"

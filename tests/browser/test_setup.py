@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import PHONE, chromium_page
+from tests.browser_support import PHONE, chromium_page, settled
 from tests.factories import SegmentFactory, TeamFactory, UserFactory
 from totonou.users.models import User
 
@@ -36,6 +36,7 @@ def _sign_in(page, url: str, username: str, password: str) -> None:
 def _fits(page) -> bool:
     """Nothing on the page's content reaches past the screen's right edge. (The whole document on a
     phone; at 1366 px the English header's last button overflows on every page, a header matter.)"""
+    settled(page)
     return page.evaluate(
         """() => {
           const width = window.innerWidth;

@@ -11,7 +11,7 @@ import tempfile
 import pytest
 from django.utils import timezone
 
-from tests.browser_support import PHONE, chromium_page
+from tests.browser_support import PHONE, chromium_page, settled
 from tests.factories import make_team
 from totonou.targets.models import Target
 from totonou.targets.periods import fiscal_year_of, period_zone, year_period
@@ -80,9 +80,11 @@ def test_manager_spreads_a_yearly_figure_and_a_rep_sees_progress(live_server, li
         expect(row.locator("td").first.locator(".targets-cell__target")).to_have_text("/ ¥1,000,000")
         # 0 of 1,000,000: behind, or on pace on a month's first days before any working day.
         expect(row.locator(".target-status").first).to_contain_text(re.compile("遅れ|順調"))
+        settled(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=f"{SHOTS}/my-day-phone-ja.png", full_page=True)
         page.goto(f"{live_server.url}/targets/")
         expect(page.locator("h1")).to_have_text("目標")
+        settled(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=f"{SHOTS}/targets-phone-ja.png", full_page=True)

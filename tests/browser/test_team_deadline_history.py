@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import PHONE, chromium_page
+from tests.browser_support import PHONE, chromium_page, settled
 from tests.factories import CustomerFactory, make_team
 from tests.insights.conftest import make_activity
 from totonou.reports.models import WeeklyReport
@@ -43,6 +43,7 @@ def _people(language: str = "en"):
 
 
 def _no_overflow(page, width: int) -> None:
+    settled(page)
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, (page.url, width, scroll)
 

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import chromium_page
+from tests.browser_support import chromium_page, settled
 from tests.factories import make_team
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -20,6 +20,7 @@ SHOTS = os.environ.get("TOTONOU_SCREENSHOTS") or tempfile.mkdtemp(prefix="form-s
 
 
 def _box(page, selector: str) -> dict:
+    settled(page)
     box = page.locator(selector).first.bounding_box()
     assert box is not None, selector
     return box
@@ -63,5 +64,6 @@ def test_record_forms_take_two_columns_on_a_desktop_and_one_on_a_phone(
         page.goto(f"{live_server.url}/activities/new/")
         picker, kind = _box(page, "#customer-field"), _box(page, "#id_type")
         assert kind["y"] > picker["y"] + picker["height"]
+        settled(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=os.path.join(SHOTS, f"activity-form-{language}-390.png"), full_page=True)
