@@ -32,6 +32,7 @@ from totonou.activities.filters import ActivityFilter, CommentFilter, FeedFilter
 from totonou.activities.models import Activity, ActivityEvent, ActivityType, Comment, Mention, Reaction
 from totonou.core.functions import set_size
 from totonou.customers.models import Contact
+from totonou.users.models import NAME_FIELDS
 from totonou.users.permissions import is_signed_in
 
 
@@ -551,7 +552,7 @@ class CellCount:
     key: int
 
 
-OWNER_NAME_FIELDS = ("display_name", "first_name", "last_name", "username", "calendar_color")
+OWNER_NAME_FIELDS = (*NAME_FIELDS, "calendar_color")
 CALENDAR_FIELDS = (
     "owner",
     "type",
@@ -574,7 +575,7 @@ ROW_FIELDS = (
     "notes",
     "next_step",
     "cancel_reason",
-    *(f"owner__{name}" for name in ("display_name", "first_name", "last_name", "username", "calendar_color")),
+    *(f"owner__{name}" for name in OWNER_NAME_FIELDS),
     "type__name_ja",
     "type__name_en",
     "type__slug",

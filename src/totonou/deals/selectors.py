@@ -10,6 +10,7 @@ from django.db.models import Count, F, QuerySet, Sum
 
 from totonou.deals.filters import DealFilter
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
+from totonou.users.models import NAME_FIELDS
 
 
 def stage_list(*, user: Any, inactive: bool = False) -> QuerySet[Stage]:
@@ -68,7 +69,7 @@ ROW_FIELDS = (
     "customer__name",
     "customer__is_key",
     "owner",
-    *(f"owner__{name}" for name in ("display_name", "first_name", "last_name", "username")),
+    *(f"owner__{name}" for name in NAME_FIELDS),
     "stage",
     "stage__kind",
     "stage__name_ja",

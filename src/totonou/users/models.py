@@ -98,6 +98,10 @@ class Team(TimeStampedModel):
         return f"{reverse('activities:feed')}?team={self.pk}"
 
 
+#: The columns ``User.__str__`` reads: a user shown by name is read with these only.
+NAME_FIELDS = ("display_name", "first_name", "last_name", "username")
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         REP = "rep", _("Sales rep")

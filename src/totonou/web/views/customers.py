@@ -20,7 +20,7 @@ from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import (
     customer_contacts,
-    customer_records,
+    customer_page_record,
     customer_rows,
     days_since,
     segment_list,
@@ -140,7 +140,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A customer: details, contacts, deals, the next planned activity, the days since the last real
     contact and who made it, and the whole activity timeline a page at a time."""
     user = signed_in_user(request)
-    customer = get_object_or_404(customer_records(user=user), pk=pk)
+    customer = get_object_or_404(customer_page_record(user=user), pk=pk)
     if customer.merged_into_id is not None:  # merged away: its survivor answers for it
         return redirect("customers:customer_detail", pk=customer.merged_into_id, permanent=True)
     now = timezone.now()
