@@ -8,11 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import CustomerFactory, DealFactory, SegmentFactory, UserFactory
+from tests.factories import ContactFactory, CustomerFactory, DealFactory, SegmentFactory, UserFactory
 from totonou.activities.selectors import comment_thread
 from totonou.activities.services import comment_create
 from totonou.customers.models import Customer
 from totonou.customers.selectors import customer_page_record
+from totonou.deals.models import LossReason, Stage
+from totonou.deals.selectors import deal_page_record
 from totonou.users.models import NAME_FIELDS, User
 from totonou.users.selectors import mention_hint_users
 
@@ -100,3 +102,63 @@ def test_a_user_read_by_its_name_fields_is_named_without_a_query(names, shown):
     with CaptureQueriesContext(connection) as captured:
         name = str(read)
     assert (name, len(captured)) == (shown, 0)
+
+
+def _lost_deal_with_contact(rep):
+    customer = CustomerFactory(owner=rep, name="大阪商事", is_key=True, phone="06-1234-5678")
+    contact = ContactFactory(customer=customer, name="田中 一郎")
+    reason = LossReason.objects.create(name_ja="価格", name_en="Price")
+    return DealFactory(
+        customer=customer,
+        owner=rep,
+        contact=contact,
+        title="春の棚替え",
+        stage=Stage.objects.get(slug="lost"),
+        closed_at=timezone.now(),
+        loss_reason=reason,
+        loss_note="競合が2割安い",
+    )
+
+
+def test_a_deal_page_reads_its_customer_owner_and_contact_by_what_it_shows(team_a):
+    """The record the deal's page reads: the deal, its stage and loss reason whole, its customer's name
+    and key flag, its owner's and contact's names; not the customer's, owner's or contact's other
+    columns."""
+    _, manager, (rep, _) = team_a
+    deal = _lost_deal_with_contact(rep)
+    with CaptureQueriesContext(connection) as captured:
+        record = deal_page_record(user=manager).get(pk=deal.pk)
+        shown = (
+            record.title,
+            record.customer.name,
+            record.customer.is_key,
+            str(record.owner),
+            str(record.contact),
+            record.stage.slug,
+            record.loss_reason.name_en,
+            record.loss_note,
+        )
+    assert len(captured) == 1
+    assert shown == ("春の棚替え", "大阪商事", True, str(rep), "田中 一郎", "lost", "Price", "競合が2割安い")
+    sql = captured.captured_queries[0]["sql"]
+    assert '"users_user"."password"' not in sql and '"customers_customer"."phone"' not in sql
+    assert '"customers_contact"."email"' not in sql
+    assert record.get_deferred_fields() == set() and record.stage.get_deferred_fields() == set()
+    assert record.loss_reason.get_deferred_fields() == set()
+    assert {"phone", "address", "segment_id"} <= record.customer.get_deferred_fields()
+    assert {"email", "phone", "customer_id"} <= record.contact.get_deferred_fields()
+
+
+def test_a_deal_page_shows_its_contact_and_loss_reason_without_a_query_of_their_own(client, team_a):
+    _, _, (rep, _) = team_a
+    deal = _lost_deal_with_contact(rep)
+    client.force_login(rep)
+    client.get(deal.get_absolute_url())
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(deal.get_absolute_url())
+    assert response.status_code == 200
+    # the session, the user, the deal, its history's page, plans ahead, the stage history, comments,
+    # mention hints (a rep may not reopen a lost deal: no stage control): no query for a name
+    assert len(captured) == 8
+    page = response.content.decode()
+    assert "<dd>田中 一郎</dd>" in page and "Price: 競合が2割安い" in page and "大阪商事" in page

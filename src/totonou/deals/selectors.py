@@ -57,6 +57,25 @@ def deal_list(*, user: Any, filters: DealFilter | None = None) -> QuerySet[Deal]
     return queryset.order_by(*order)
 
 
+def deal_page_record(*, user: Any) -> QuerySet[Deal]:
+    """``deal_list`` for the deal's own page: the deal, its stage and loss reason whole, and what the page
+    shows of the rest: its customer's name and key flag, its owner's and its contact's names. The
+    customer, owner and contact read whole were 70 columns the page never shows."""
+    return (
+        _filtered(user=user, filters=None)
+        .select_related("customer", "owner", "stage", "loss_reason", "contact")
+        .only(
+            *(field.attname for field in Deal._meta.concrete_fields),
+            "stage",
+            "loss_reason",
+            "customer__name",
+            "customer__is_key",
+            *(f"owner__{name}" for name in NAME_FIELDS),
+            "contact__name",
+        )
+    )
+
+
 #: What a row of the deal list shows (``web/templates/deals/_deal_results.html``) of a deal, its customer,
 #: owner and stage. The loss reason and the contact are not joined.
 ROW_FIELDS = (

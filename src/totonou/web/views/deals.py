@@ -20,7 +20,13 @@ from totonou.core.list_page import IdsFirst, ListPage
 from totonou.deals.filters import DealFilter
 from totonou.deals.history import deal_stays
 from totonou.deals.models import Stage
-from totonou.deals.selectors import deal_list, deal_rows, deal_stage_history, deal_totals, stage_list
+from totonou.deals.selectors import (
+    deal_page_record,
+    deal_rows,
+    deal_stage_history,
+    deal_totals,
+    stage_list,
+)
 from totonou.users.request import signed_in_user
 from totonou.users.selectors import owner_choices
 from totonou.web.views.customers import TIMELINE_FRAGMENTS, TIMELINE_MORE, plans_ahead, timeline_page
@@ -105,7 +111,7 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A deal (案件): stage, amount, stage history, comments and its activity timeline a page at a time."""
     user = signed_in_user(request)
-    deal = get_object_or_404(deal_list(user=user), pk=pk)
+    deal = get_object_or_404(deal_page_record(user=user), pk=pk)
     now = timezone.now()
     history = activity_timeline(user=user, filters=ActivityFilter(deal=deal.pk), before=now)
     page = timeline_page(request, history)
