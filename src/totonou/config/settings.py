@@ -163,7 +163,9 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
     # The insight queries cross JIT's cost threshold and pay 100-200 ms to compile for a 10 ms query. No
     # parallel workers: a page's queries take milliseconds, and starting a worker cost 3-4 ms of them (the
     # customer-name search's count: 9.4 ms with one worker, 5 without); the app's own processes are what
-    # runs requests side by side (docs/performance.md).
+    # runs requests side by side (docs/performance.md). Parameters stay bound on the client (Django's
+    # default): with server-side binding psycopg prepares a query run five times, and PostgreSQL's generic
+    # plans made the key-customer coverage 4x slower and rare-word search 1.5x (docs/performance.md).
     _database.setdefault("OPTIONS", {}).setdefault(
         "options", "-c jit=off -c max_parallel_workers_per_gather=0"
     )
