@@ -6,11 +6,16 @@ their team and the bell's count; 0.2 ms against 0.02 for the session). ``Compile
 queryset once per connection with a stand-in value, keeps its SQL, and on each read runs that SQL with
 the value and builds the model instances as Django's ``ModelIterable`` does (converters, the rows of
 ``select_related``, annotations). The queryset stays the one definition: its columns follow the models.
+
+``CompiledList`` does the same for a page of rows whose query takes several values and comes in a few
+shapes (a feed with or without a filter, an ``IN`` list of so many ids): each shape is compiled once per
+connection with a stand-in for every value, and each read substitutes the values wherever their stand-ins
+landed in the parameters (a value may be used more than once, as a user's id in two subqueries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -23,14 +28,29 @@ M = TypeVar("M", bound=Model)
 _STAND_IN = -918_273_645_546_372_819
 
 
+def _stand_in(index: int, value: Any) -> Any:
+    """The stand-in of the ``index``-th value: a number or a text no key or parameter holds."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"A compiled query takes numbers and texts as values, not {type(value).__name__}.")
+    return _STAND_IN + index if isinstance(value, int) else f"\x00totonou-stand-in-{index}"
+
+
+def _same(param: Any, stand_in: Any) -> bool:
+    return type(param) is type(stand_in) and bool(param == stand_in)
+
+
 class _Compiled:
-    def __init__(self, queryset: QuerySet[Any], alias: str) -> None:
+    def __init__(
+        self, queryset: QuerySet[Any], alias: str, stand_ins: tuple[Any, ...] = (_STAND_IN,)
+    ) -> None:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()  # also works out the select, klass_info and annotations
-        positions = [index for index, param in enumerate(params) if param == _STAND_IN]
-        if len(positions) != 1:
-            raise ValueError("A compiled query takes its value exactly once.")
-        self.sql, self.params, self.position = sql, list(params), positions[0]
+        self.slots = [
+            [index for index, param in enumerate(params) if _same(param, stand_in)] for stand_in in stand_ins
+        ]
+        if not all(self.slots):
+            raise ValueError("A compiled query must use each of its values.")
+        self.sql, self.params, self.position = sql, list(params), self.slots[0][0]
         self.compiler = compiler
         self.converters = compiler.get_converters(
             [column[0] for column in compiler.select[: compiler.col_count]]
@@ -42,6 +62,15 @@ class _Compiled:
         self.init_list = [column[0].target.attname for column in compiler.select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, compiler.select, alias)
         self.annotations = list(compiler.annotation_col_map.items())
+
+    def instance(self, row: Any, alias: str) -> Any:
+        """The model instance of a converted row, as Django's ``ModelIterable`` builds it."""
+        instance = self.model.from_db(alias, self.init_list, row[self.start : self.end])
+        for populator in self.populators:
+            populator.populate(row, instance)
+        for name, position in self.annotations:
+            setattr(instance, name, row[position])
+        return instance
 
 
 class CompiledQuery(Generic[M]):
@@ -56,6 +85,8 @@ class CompiledQuery(Generic[M]):
         compiled = connection.__dict__.get(self._attribute)
         if compiled is None:
             compiled = _Compiled(self.build(_STAND_IN), alias)
+            if len(compiled.slots[0]) != 1:
+                raise ValueError("A compiled query takes its value exactly once.")
             connection.__dict__[self._attribute] = compiled  # per connection: one per thread
         return compiled
 
@@ -70,9 +101,42 @@ class CompiledQuery(Generic[M]):
             return None
         if compiled.converters:
             row = next(iter(compiled.compiler.apply_converters([row], compiled.converters)))
-        instance: M = compiled.model.from_db(using, compiled.init_list, row[compiled.start : compiled.end])
-        for populator in compiled.populators:
-            populator.populate(row, instance)
-        for name, position in compiled.annotations:
-            setattr(instance, name, row[position])
+        instance: M = compiled.instance(row, using)
         return instance
+
+
+class CompiledList(Generic[M]):
+    """``build(shape, *values)`` is the queryset; ``list(shape, *values)`` its rows, each shape compiled
+    once per connection. ``shape`` is whatever changes the SQL (which filters are set, a limit, how many
+    ids): ``build`` must give the same SQL for the same shape whatever the values, and use every value."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+        self.build = build
+        self._attribute = f"_totonou_compiled_list_{id(self)}"
+
+    def _compiled(self, shape: Hashable, values: tuple[Any, ...], alias: str) -> _Compiled:
+        connection = connections[alias]
+        shapes: dict[Hashable, _Compiled] | None = connection.__dict__.get(self._attribute)
+        if shapes is None:
+            shapes = connection.__dict__[self._attribute] = {}
+        key = (shape, *(type(value) for value in values))
+        compiled = shapes.get(key)
+        if compiled is None:
+            stand_ins = tuple(_stand_in(index, value) for index, value in enumerate(values))
+            compiled = shapes[key] = _Compiled(self.build(shape, *stand_ins), alias, stand_ins)
+        return compiled
+
+    def list(self, shape: Hashable, *values: Any, using: str = DEFAULT_DB_ALIAS) -> list[M]:
+        for value in values:
+            _stand_in(0, value)  # the same types as the stand-ins, so one shape is one SQL
+        compiled = self._compiled(shape, values, using)
+        params = list(compiled.params)
+        for slots, value in zip(compiled.slots, values, strict=True):
+            for position in slots:
+                params[position] = value
+        with connections[using].cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows: Any = cursor.fetchall()
+        if compiled.converters:
+            rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        return [compiled.instance(row, using) for row in rows]

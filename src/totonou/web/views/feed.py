@@ -24,8 +24,8 @@ from totonou.activities.models import ActivityEvent, Reaction
 from totonou.activities.selectors import (
     comment_list,
     feed_event_with_thread,
-    feed_events,
     feed_latest_id,
+    feed_page,
     reacted_attribute,
     reaction_count_attribute,
 )
@@ -198,7 +198,7 @@ def feed(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     filters, errors = filters_from_query(FeedFilter, request.GET)
     filters = filters.model_copy(update={"after": None})
-    rows = list(feed_events(user=user, filters=filters)[: FEED_PAGE_SIZE + 1])
+    rows = feed_page(user=user, filters=filters, limit=FEED_PAGE_SIZE + 1)
     events = prepare_events(rows[:FEED_PAGE_SIZE], viewer=user)
     query = _filter_query(request)
     newest_id = events[0].pk if events else 0
@@ -228,7 +228,7 @@ def feed_new(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest()
     if feed_latest_id(user=user, filters=filters) == 0:
         return HttpResponse(status=204)
-    rows = list(feed_events(user=user, filters=filters)[: FEED_PAGE_SIZE + 1])
+    rows = feed_page(user=user, filters=filters, limit=FEED_PAGE_SIZE + 1)
     events = prepare_events(rows[:FEED_PAGE_SIZE], viewer=user)
     if not events:  # the new ones were deleted between the two queries
         return HttpResponse(status=204)
