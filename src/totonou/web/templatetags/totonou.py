@@ -145,6 +145,22 @@ def days_ago(moment: datetime.datetime | None) -> int | None:
 
 
 @register.simple_tag
+def choice_options(items: Any, selected: Any = None, value: str = "pk", label: str = "") -> SafeString:
+    """The ``<option>`` of each item of a filter's select: its ``value`` attribute (the id by default) as
+    the value, its ``label`` attribute (or the item itself) as the text, ``selected`` marked. In Python
+    rather than a template loop of four nodes per item: the feed's four filters (78 options) were ~2 ms of
+    each feed page."""
+    parts = []
+    for item in items:
+        key = getattr(item, value)
+        mark = " selected" if selected == key else ""
+        parts.append(
+            f'<option value="{escape(key)}"{mark}>{escape(getattr(item, label) if label else item)}</option>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308 -- every value and text escaped above
+
+
+@register.simple_tag
 def owner_options(owners: Any, selected: Any = None, you: Any = None) -> SafeString:
     """The ``<option>`` of each owner of a filter's select, ``selected`` (an owner's id) marked, and the
     signed-in user (``you``) named "… (you)" when given. In Python rather than a template loop: a team's
