@@ -34,7 +34,7 @@ from totonou.core.compiled import CompiledList
 from totonou.core.functions import set_size
 from totonou.customers.models import Contact
 from totonou.users.models import NAME_FIELDS
-from totonou.users.permissions import is_signed_in
+from totonou.users.permissions import is_signed_in, signed_in_reader
 
 
 def waiting_for_result_q(now: datetime.datetime) -> Q:
@@ -563,19 +563,13 @@ def _feed_events_shaped(shape: tuple[int, Any], user_id: int, *values: Any) -> Q
     limit, filter_shape = shape
     given = iter(values)
     update = {name: next(given) if answer is None else answer for name, answer in filter_shape}
-    return _feed_event_rows(user=_as_user(user_id), filters=FeedFilter().model_copy(update=update))[:limit]
+    return _feed_event_rows(user=signed_in_reader(user_id), filters=FeedFilter().model_copy(update=update))[
+        :limit
+    ]
 
 
 def _feed_activities_shaped(count: int, user_id: int, *ids: int) -> QuerySet[Activity]:
-    return _feed_activities(user=_as_user(user_id)).filter(pk__in=ids)
-
-
-def _as_user(user_id: int) -> Any:
-    """A signed-in user with the id ``user_id`` (a stand-in's while compiling): what a signed-in reader
-    sees of the feed depends on their id only (``VisibleQuerySet``: sharing is the point)."""
-    from totonou.users.models import User
-
-    return User(pk=user_id, is_active=True)
+    return _feed_activities(user=signed_in_reader(user_id)).filter(pk__in=ids)
 
 
 _FEED_EVENTS = CompiledList(_feed_events_shaped)

@@ -50,7 +50,7 @@ class _Compiled:
         ]
         if not all(self.slots):
             raise ValueError("A compiled query must use each of its values.")
-        self.sql, self.params, self.position = sql, list(params), self.slots[0][0]
+        self.sql, self.params = sql, list(params)
         self.compiler = compiler
         self.converters = compiler.get_converters(
             [column[0] for column in compiler.select[: compiler.col_count]]
@@ -93,7 +93,7 @@ class CompiledQuery(Generic[M]):
     def first(self, value: Any, *, using: str = DEFAULT_DB_ALIAS) -> M | None:
         compiled = self._compiled(using)
         params = list(compiled.params)
-        params[compiled.position] = value
+        params[compiled.slots[0][0]] = value
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()

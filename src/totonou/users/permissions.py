@@ -97,6 +97,14 @@ def owned_by_q(user: Any, field: str = "owner") -> Q:
     return Q(**{f"{field}_id__in": managed_user_ids(user)})
 
 
+def signed_in_reader(pk: Any = None) -> Any:
+    """An active user with the id ``pk`` and nothing else: the reader a compiled read is built for when,
+    for every signed-in reader, it depends on their id at most (``core.compiled``)."""
+    from totonou.users.models import User
+
+    return User(pk=pk, is_active=True)
+
+
 def visible(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
     """What ``user`` may read: everything for a signed-in user, nothing for anyone else."""
     return queryset if is_signed_in(user) else queryset.none()

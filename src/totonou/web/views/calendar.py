@@ -30,7 +30,7 @@ from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
 from totonou.web import time_grid
 from totonou.web.time_grid import Box, Span
-from totonou.web.views.choices import filter_choices
+from totonou.web.views.choices import member_choices
 
 VIEWS = ("day", "week", "month")
 DEFAULT_VIEW = "week"
@@ -520,7 +520,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     # sales work), unless it is the reader's own.
     members = [
         member
-        for member in filter_choices(user)["members"]
+        for member in member_choices(user)
         if member.pk == user.pk or not (member.role == User.Role.ADMIN and member.team_id is None)
     ]
     selection = _selection(request, user, members)

@@ -33,12 +33,11 @@ from totonou.core.bounds import in_bounds
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
 from totonou.core.i18n import pick
-from totonou.customers.selectors import segment_list
 from totonou.users.models import User
 from totonou.users.permissions import can_review_owned_by
 from totonou.users.request import signed_in_user
 from totonou.web.templatetags.activity_social import feed_time
-from totonou.web.views.choices import filter_choices
+from totonou.web.views.choices import filter_choices, segment_choices
 
 FEED_PAGE_SIZE = 25
 # Seconds between two "anything new?" polls of an open feed (tests shorten it with the setting).
@@ -210,7 +209,7 @@ def feed(request: HttpRequest) -> HttpResponse:
         "poll_url": _poll_url(query, newest_id) if filters.before is None else "",
         "poll_seconds": poll_seconds(),
         "next_url": _feed_url(query),
-        "segments": segment_list(user=user),
+        "segments": segment_choices(user),
         **filter_choices(user),
     }
     return render_page(
