@@ -19,6 +19,7 @@ from totonou.activities.models import Activity, ActivityEvent, Reaction
 from totonou.activities.selectors import _FEED_EVENTS, feed_events, feed_page
 from totonou.core.compiled import CompiledList
 from totonou.users.models import User
+from totonou.web.views.choices import member_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -31,24 +32,28 @@ def _loaded(instance: Model | None) -> dict[str, Any] | None:
     return {name: value for name, value in instance.__dict__.items() if not name.startswith("_")}
 
 
+def _person(user: User | None) -> tuple[int, str, str] | None:
+    """What a card shows of a person: the name and the calendar colour."""
+    return None if user is None else (user.pk, str(user), user.calendar_color)
+
+
 def _event(event: ActivityEvent) -> dict[str, Any]:
     activity = event.activity
     return {
         "event": _loaded(event),
         "deferred": sorted(event.get_deferred_fields()),
-        "actor": _loaded(event.actor),
+        "actor": _person(event.actor),
         "comment": _loaded(event.comment),
-        "comment_author": _loaded(event.comment.author) if event.comment else None,
+        "comment_author": _person(event.comment.author) if event.comment else None,
         "deal": _loaded(event.deal),
         "deal_customer": _loaded(event.deal.customer) if event.deal else None,
-        "deal_owner": _loaded(event.deal.owner) if event.deal else None,
+        "deal_owner": _person(event.deal.owner) if event.deal else None,
         "activity": _loaded(activity),
         "activity_deferred": sorted(activity.get_deferred_fields()) if activity else None,
-        "related": [
-            _loaded(getattr(activity, name)) for name in ("owner", "type", "customer", "deal", "reviewed_by")
-        ]
+        "related": [_loaded(getattr(activity, name)) for name in ("type", "customer", "deal")]
         if activity
         else None,
+        "people": [_person(activity.owner), _person(activity.reviewed_by)] if activity else None,
     }
 
 
@@ -74,6 +79,7 @@ def test_the_compiled_page_is_the_orms_page_for_every_viewer_and_filter(world):
     _world_with_every_kind(world)
     Reaction.objects.create(activity=world.key_activity, user=world.manager, kind=Reaction.Kind.LIKE)
     Reaction.objects.create(activity=world.key_activity, user=world.other_rep, kind=Reaction.Kind.LIKE)
+    everyone = {user.pk: user for user in member_choices(world.manager)}
     pages = 0
     for viewer in (world.manager, world.rep, world.other_rep):
         viewer = User.objects.get(pk=viewer.pk)
@@ -81,12 +87,30 @@ def test_the_compiled_page_is_the_orms_page_for_every_viewer_and_filter(world):
             for limit in (26, 3):
                 expected = [_event(event) for event in feed_events(user=viewer, filters=filters)[:limit]]
                 with CaptureQueriesContext(connection) as captured:
-                    got = feed_page(user=viewer, filters=filters, limit=limit)
-                assert [_event(event) for event in got] == expected, (viewer.username, filters, limit)
+                    got = feed_page(user=viewer, filters=filters, limit=limit, people=everyone)
+                    shown = [_event(event) for event in got]  # no query of its own for a person
+                assert shown == expected, (viewer.username, filters, limit)
                 has_activities = any(event.activity_id for event in got)
                 assert len(captured) == (2 if has_activities else 1)
                 pages += bool(expected)
     assert pages == 3 * 2 * 11  # every combination but the one that matches nothing read rows
+
+
+def test_people_left_out_of_the_members_are_read_in_one_query(world):
+    _world_with_every_kind(world)
+    expected = [_event(event) for event in feed_events(user=world.manager, filters=FeedFilter())[:26]]
+    User.objects.filter(pk=world.rep.pk).update(is_active=False)  # a rep who left: not a member choice
+    members = {user.pk: user for user in member_choices(world.manager)}
+    assert world.rep.pk not in members and world.manager.pk in members
+    for people, queries in ((members, 3), ({}, 3), (None, 3)):
+        with CaptureQueriesContext(connection) as captured:
+            got = [
+                _event(event)
+                for event in feed_page(user=world.manager, filters=FeedFilter(), limit=26, people=people)
+            ]
+        assert got == expected
+        assert len(captured) == queries
+        assert 'FROM "users_user"' in captured.captured_queries[-1]["sql"]
 
 
 def test_the_page_shows_what_the_viewer_did(world):

@@ -4,9 +4,9 @@ fixed number of queries."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import (
@@ -33,7 +33,7 @@ from totonou.activities.models import Activity, ActivityEvent, ActivityType, Com
 from totonou.core.compiled import CompiledList
 from totonou.core.functions import set_size
 from totonou.customers.models import Contact
-from totonou.users.models import NAME_FIELDS
+from totonou.users.models import NAME_FIELDS, User
 from totonou.users.permissions import is_signed_in, signed_in_reader
 
 
@@ -420,6 +420,9 @@ def feed_latest_id(*, user: Any, filters: FeedFilter | None = None) -> int:
     return latest or 0
 
 
+#: What a card reads of a person: the name (``User.__str__``) and the calendar colour.
+OWNER_NAME_FIELDS = (*NAME_FIELDS, "calendar_color")
+
 #: What the feed never shows of the people, customers and deals it joins: left unread (on SQLite each
 #: timestamp is converted in Python, ~1,100 per page before), so a page reads what it shows.
 _FEED_USER_UNREAD = (
@@ -506,9 +509,9 @@ def feed_events(*, user: Any, filters: FeedFilter) -> QuerySet[ActivityEvent]:
     )
 
 
-def _feed_activities(*, user: Any) -> QuerySet[Activity]:
-    """The activities of a feed page: owner, type, customer, deal and reviewer joined, the like counts and
-    the comment count annotated, what a card shows."""
+def _feed_activities(*, user: Any, people: bool = True) -> QuerySet[Activity]:
+    """The activities of a feed page: type, customer, deal (and, with ``people``, owner and reviewer)
+    joined, the like counts and the comment count annotated, what a card shows."""
     comments = (
         Comment.objects.filter(activity_id=OuterRef("pk"))
         .order_by()
@@ -516,30 +519,34 @@ def _feed_activities(*, user: Any) -> QuerySet[Activity]:
         .annotate(count=Count("pk"))
         .values("count")
     )
+    owners = ("owner", "reviewed_by") if people else ()
     return (
         activities_with_reactions(Activity.objects.visible_to(user), user=user)
-        .select_related("owner", "type", "customer", "deal", "reviewed_by")
+        .select_related(*owners, "type", "customer", "deal")
         .annotate(comment_count=Coalesce(Subquery(comments), Value(0)))
-        .defer(*card_unread(owners=("owner", "reviewed_by")))
+        .defer(*card_unread(owners=owners))
         .order_by()
     )
 
 
-def _feed_event_rows(*, user: Any, filters: FeedFilter) -> QuerySet[ActivityEvent]:
-    """The events of a feed page without their activities (``_feed_activities``)."""
+def _feed_event_rows(*, user: Any, filters: FeedFilter, people: bool = True) -> QuerySet[ActivityEvent]:
+    """The events of a feed page without their activities (``_feed_activities``): the comment and a stage
+    change's deal and customer joined, with ``people`` the actor, the comment's author and the deal's
+    owner too."""
     mentioned = Mention.objects.filter(comment_id=OuterRef("comment_id"), user_id=user.pk)
-    return (
+    rows = (
         feed_list(user=user, filters=filters)
-        .select_related("deal__customer", "deal__owner")  # a deal's stage change: joined, no query
         .prefetch_related(None)
         .annotate(viewer_mentioned=Exists(mentioned))
-        .defer(
-            *_unread("actor", _FEED_USER_UNREAD),
-            *_unread("comment__author", _FEED_USER_UNREAD),
-            *_unread("deal__owner", _FEED_USER_UNREAD),
-            *_unread("deal", _FEED_DEAL_UNREAD),
-            *_unread("deal__customer", _FEED_CUSTOMER_UNREAD),
-        )
+    )
+    unread = (*_unread("deal", _FEED_DEAL_UNREAD), *_unread("deal__customer", _FEED_CUSTOMER_UNREAD))
+    if not people:
+        return rows.select_related(None).select_related("comment", "deal__customer").defer(*unread)
+    return rows.select_related("deal__customer", "deal__owner").defer(  # a stage change: joined, no query
+        *_unread("actor", _FEED_USER_UNREAD),
+        *_unread("comment__author", _FEED_USER_UNREAD),
+        *_unread("deal__owner", _FEED_USER_UNREAD),
+        *unread,
     )
 
 
@@ -563,24 +570,29 @@ def _feed_events_shaped(shape: tuple[int, Any], user_id: int, *values: Any) -> Q
     limit, filter_shape = shape
     given = iter(values)
     update = {name: next(given) if answer is None else answer for name, answer in filter_shape}
-    return _feed_event_rows(user=signed_in_reader(user_id), filters=FeedFilter().model_copy(update=update))[
-        :limit
-    ]
+    filters = FeedFilter().model_copy(update=update)
+    return _feed_event_rows(user=signed_in_reader(user_id), filters=filters, people=False)[:limit]
 
 
 def _feed_activities_shaped(count: int, user_id: int, *ids: int) -> QuerySet[Activity]:
-    return _feed_activities(user=signed_in_reader(user_id)).filter(pk__in=ids)
+    return _feed_activities(user=signed_in_reader(user_id), people=False).filter(pk__in=ids)
 
 
 _FEED_EVENTS = CompiledList(_feed_events_shaped)
 _FEED_ACTIVITIES = CompiledList(_feed_activities_shaped)
+_FEED_PEOPLE = CompiledList(lambda count, *ids: User.objects.filter(pk__in=ids).only(*OWNER_NAME_FIELDS))
 
 
-def feed_page(*, user: Any, filters: FeedFilter, limit: int) -> list[ActivityEvent]:
+def feed_page(
+    *, user: Any, filters: FeedFilter, limit: int, people: Mapping[int, Any] | None = None
+) -> list[ActivityEvent]:
     """The first ``limit`` events of ``feed_events``, their activities attached, in two queries compiled
     once per connection for each combination of filters (``core.compiled.CompiledList``): building and
     compiling the two through the ORM cost more than running them (~6 of the feed page's 21 ms on
-    SQLite). ``tests/activities/test_feed_page_compiled.py`` holds them equal to the ORM's."""
+    SQLite). The people (actors, comments' authors, owners, reviewers) are not joined (five joins were
+    2.3 of PostgreSQL's 2.8 ms planning the events): they come from ``people`` (the page's member
+    choices, by id), and whoever is not there from one more query. A person needs the columns of
+    ``OWNER_NAME_FIELDS``. ``tests/web/test_feed_page_compiled.py`` holds the page equal to the ORM's."""
     if not is_signed_in(user):
         return []
     filter_shape, values = _feed_shape(filters)
@@ -591,7 +603,37 @@ def feed_page(*, user: Any, filters: FeedFilter, limit: int) -> list[ActivityEve
     field = ActivityEvent._meta.get_field("activity")
     for event in events:
         field.set_cached_value(event, by_id.get(event.activity_id))  # as the prefetch would
+    _attach_people(events, activities, people or {})
     return events
+
+
+def _attach_people(
+    events: list[ActivityEvent], activities: list[Activity], people: Mapping[int, Any]
+) -> None:
+    """Each event's actor, its comment's author and its deal's owner, each activity's owner and reviewer,
+    from ``people`` or read (one query for all who are missing)."""
+    links: list[tuple[Any, Any, int | None]] = []  # (field, instance, person id)
+    actor, author, deal_owner = (
+        ActivityEvent._meta.get_field("actor"),
+        Comment._meta.get_field("author"),
+        cast(Any, ActivityEvent._meta.get_field("deal").related_model)._meta.get_field("owner"),
+    )
+    owner, reviewer = Activity._meta.get_field("owner"), Activity._meta.get_field("reviewed_by")
+    for event in events:
+        links.append((actor, event, event.actor_id))
+        if event.comment is not None:
+            links.append((author, event.comment, event.comment.author_id))
+        if event.deal is not None:
+            links.append((deal_owner, event.deal, event.deal.owner_id))
+    for activity in activities:
+        links.append((owner, activity, activity.owner_id))
+        links.append((reviewer, activity, activity.reviewed_by_id))
+    known = dict(people)
+    missing = sorted({pk for _field, _instance, pk in links if pk is not None and pk not in known})
+    if missing:
+        known.update((person.pk, person) for person in _FEED_PEOPLE.list(len(missing), *missing))
+    for field, instance, pk in links:
+        field.set_cached_value(instance, known.get(pk) if pk is not None else None)
 
 
 def feed_event_with_thread(*, user: Any) -> QuerySet[ActivityEvent]:
@@ -615,7 +657,6 @@ class CellCount:
     key: int
 
 
-OWNER_NAME_FIELDS = (*NAME_FIELDS, "calendar_color")
 CALENDAR_FIELDS = (
     "owner",
     "type",

@@ -37,7 +37,7 @@ from totonou.users.models import User
 from totonou.users.permissions import can_review_owned_by
 from totonou.users.request import signed_in_user
 from totonou.web.templatetags.activity_social import feed_time
-from totonou.web.views.choices import filter_choices, segment_choices
+from totonou.web.views.choices import filter_choices, member_choices, segment_choices
 
 FEED_PAGE_SIZE = 25
 # Seconds between two "anything new?" polls of an open feed (tests shorten it with the setting).
@@ -197,7 +197,9 @@ def feed(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     filters, errors = filters_from_query(FeedFilter, request.GET)
     filters = filters.model_copy(update={"after": None})
-    rows = feed_page(user=user, filters=filters, limit=FEED_PAGE_SIZE + 1)
+    choices = filter_choices(user)
+    people = {member.pk: member for member in choices["members"]}
+    rows = feed_page(user=user, filters=filters, limit=FEED_PAGE_SIZE + 1, people=people)
     events = prepare_events(rows[:FEED_PAGE_SIZE], viewer=user)
     query = _filter_query(request)
     newest_id = events[0].pk if events else 0
@@ -210,7 +212,7 @@ def feed(request: HttpRequest) -> HttpResponse:
         "poll_seconds": poll_seconds(),
         "next_url": _feed_url(query),
         "segments": segment_choices(user),
-        **filter_choices(user),
+        **choices,
     }
     return render_page(
         request, "activities/feed.html", context, fragments={"feed-results": "activities/_feed_results.html"}
@@ -227,7 +229,8 @@ def feed_new(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest()
     if feed_latest_id(user=user, filters=filters) == 0:
         return HttpResponse(status=204)
-    rows = feed_page(user=user, filters=filters, limit=FEED_PAGE_SIZE + 1)
+    people = {member.pk: member for member in member_choices(user)}
+    rows = feed_page(user=user, filters=filters, limit=FEED_PAGE_SIZE + 1, people=people)
     events = prepare_events(rows[:FEED_PAGE_SIZE], viewer=user)
     if not events:  # the new ones were deleted between the two queries
         return HttpResponse(status=204)
