@@ -95,3 +95,29 @@ def test_sessions_are_read_with_one_plain_query_and_expire(client):
     client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()
     assert client.get(settings_url).status_code == 302
+
+
+def test_the_managed_ids_are_read_compiled_and_per_manager():
+    from totonou.users.permissions import managed_user_ids
+
+    east, west, other = (
+        Team.objects.create(name="East"),
+        Team.objects.create(name="West"),
+        Team.objects.create(name="O"),
+    )
+    boss = UserFactory(username="boss", role=User.Role.MANAGER, team=east)
+    second = UserFactory(username="second", role=User.Role.MANAGER, team=other)
+    east.managers.add(boss), west.managers.add(boss), other.managers.add(second)
+    reps = [
+        UserFactory(username=f"rep{index}", team=team) for index, team in enumerate((east, west, other, None))
+    ]
+    for manager, expected in ((boss, {boss.pk, reps[0].pk, reps[1].pk}), (second, {second.pk, reps[2].pk})):
+        reader = User.objects.get(pk=manager.pk)
+        with CaptureQueriesContext(connection) as captured:
+            assert managed_user_ids(reader) == expected
+            assert managed_user_ids(reader) == expected  # kept on the user for the request
+        assert len(captured) == 1
+    rep = User.objects.get(pk=reps[0].pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert managed_user_ids(rep) == {rep.pk}
+    assert len(captured) == 0

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from totonou.core.compiled import CompiledList
 from totonou.core.exceptions import PermissionDenied
 
 if TYPE_CHECKING:
@@ -42,9 +43,20 @@ def managed_user_ids(user: User) -> set[int]:
 
     ids = {user.pk}
     if user.role == UserModel.Role.MANAGER:
-        ids |= set(UserModel.objects.filter(team__managers=user).values_list("pk", flat=True))
+        ids |= {member.pk for member in _MANAGED.list((), user.pk)}
     user._totonou_managed_ids = ids  # type: ignore[attr-defined]
     return ids
+
+
+def _managed(shape: object, manager_id: int) -> QuerySet[Any]:
+    """The members of the teams ``manager_id`` manages (their ids only): read on most pages of a manager,
+    so compiled once per connection (``core.compiled``)."""
+    from totonou.users.models import User as UserModel
+
+    return UserModel.objects.filter(team__managers=manager_id).only("pk").order_by()
+
+
+_MANAGED = CompiledList(_managed)
 
 
 def can_change_owned_by(user: Any, owner_id: int | None) -> bool:
