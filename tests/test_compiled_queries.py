@@ -121,3 +121,31 @@ def test_the_managed_ids_are_read_compiled_and_per_manager():
     with CaptureQueriesContext(connection) as captured:
         assert managed_user_ids(rep) == {rep.pk}
     assert len(captured) == 0
+
+
+def test_the_settings_pages_own_reads_are_the_orms():
+    from totonou.users.models import ApiToken, CalendarFeed
+    from totonou.users.selectors import api_token_list, api_token_rows
+    from totonou.users.services import (
+        api_token_create,
+        api_token_revoke,
+        calendar_feed_read,
+        calendar_feed_rotate,
+    )
+
+    user, other = UserFactory(username="tokens"), UserFactory(username="other")
+    first, _raw = api_token_create(user=user, name="first")
+    api_token_create(user=user, name="second")
+    api_token_create(user=other, name="not theirs")
+    api_token_revoke(actor=user, token=first)
+    got = api_token_rows(user=user)
+    assert [_fields(token, ApiToken) for token in got] == [
+        _fields(token, ApiToken) for token in api_token_list(user=user)
+    ]
+    assert [token.name for token in got] == ["second", "first"]  # the active one first
+    assert calendar_feed_read(actor=user) == (None, "")
+    calendar_feed_rotate(actor=user)
+    feed, token = calendar_feed_read(actor=user)
+    assert feed is not None and token
+    assert _fields(feed, CalendarFeed) == _fields(CalendarFeed.objects.get(user=user), CalendarFeed)
+    assert calendar_feed_read(actor=other) == (None, "")

@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from totonou.core.audit import audit_record, snapshot
+from totonou.core.compiled import CompiledQuery
 from totonou.core.exceptions import PermissionDenied, ValidationError
 from totonou.core.services import lock, reject_unknown, save_changes
 from totonou.users.colours import member_colour_problem, next_member_colour
@@ -466,10 +467,14 @@ def calendar_feed_revoke(*, actor: User) -> bool:
     return True
 
 
+#: The settings page's read of the reader's feed (one per user), compiled once per connection.
+_OWN_CALENDAR_FEED = CompiledQuery(lambda user_id: CalendarFeed.objects.filter(user=user_id))
+
+
 def calendar_feed_read(*, actor: User) -> tuple[CalendarFeed | None, str]:
     """The actor's feed and its token ("" when there is none). When the secret key changed, the token
     is made anew from the nonce and the stored hash follows it."""
-    feed = CalendarFeed.objects.filter(user=actor).first()
+    feed = _OWN_CALENDAR_FEED.first(actor.pk)
     if feed is None:
         return None, ""
     token = calendar_feed_token(feed)

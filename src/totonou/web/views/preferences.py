@@ -19,7 +19,7 @@ from totonou.core.htmx import render_page
 from totonou.core.links import absolute_url
 from totonou.users.models import User
 from totonou.users.request import signed_in_user
-from totonou.users.selectors import api_token_list
+from totonou.users.selectors import api_token_list, api_token_rows
 from totonou.users.services import api_token_revoke, calendar_feed_read
 from totonou.web.forms.preferences import ApiTokenCreateForm, PreferencesForm
 from totonou.web.views.language import set_language_cookie
@@ -73,9 +73,9 @@ def _render(
     context: dict[str, Any] = {
         "preferences_form": preferences or SettingsPreferencesForm(user=user),
         "token_form": token_form or ApiTokenCreateForm(user=user),
-        "tokens": api_token_list(user=user),
         "new_token": new_token,
         **calendar_feed_context(user),
+        "tokens": api_token_rows(user=user),
         "setup_links": setup_links(user),
     }
     response = render_page(request, "web/settings.html", context, status=status)
