@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from totonou.core.compiled import CompiledList
 from totonou.users.filters import UserFilter
@@ -95,7 +95,10 @@ def user_by_slack_id(slack_user_id: str) -> User | None:
 
 def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
     """``user``'s own API tokens: the active ones first, the newest first."""
-    return ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at")
+    # nulls first on both databases: PostgreSQL sorts NULL last in ascending order, SQLite first
+    return ApiToken.objects.filter(user=user).order_by(
+        F("revoked_at").asc(nulls_first=True), "-created_at", "-pk"
+    )
 
 
 _OWN_API_TOKENS = CompiledList(lambda shape, user_id: api_token_list(user=user_id))
