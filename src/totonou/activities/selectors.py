@@ -31,7 +31,9 @@ from django.utils import timezone
 from totonou.activities.filters import ActivityFilter, CommentFilter, FeedFilter, MentionFilter
 from totonou.activities.models import Activity, ActivityEvent, ActivityType, Comment, Mention, Reaction
 from totonou.core.compiled import CompiledList
+from totonou.core.filters import FilterShape, filter_shape, filters_of_shape
 from totonou.core.functions import set_size
+from totonou.core.list_page import with_set_size
 from totonou.customers.models import Contact
 from totonou.users.models import NAME_FIELDS, User
 from totonou.users.permissions import is_signed_in, signed_in_reader
@@ -104,12 +106,27 @@ def activity_first(*, user: Any, filters: ActivityFilter, limit: int) -> list[Ac
 def activity_first_counted(*, user: Any, filters: ActivityFilter, limit: int) -> tuple[list[Activity], int]:
     """``activity_first`` and how many activities ``user`` sees among ``filters`` in all, in the same
     query (the count as a scalar subquery, ``core.functions.set_size``): a record page's plans ahead and
-    their number."""
-    matching = filters.filter(Activity.objects.visible_to(user))
-    first: list[Activity] = list(
-        _first(user=user, filters=filters, limit=limit).annotate(_ahead=set_size(matching))
-    )
+    their number. Compiled once per connection and shape of the filters (``core.compiled``)."""
+    shaped = filter_shape(filters) if is_signed_in(user) else None
+    if shaped is None:
+        first = list(_first_counted(user=user, filters=filters, limit=limit))
+    else:
+        first = _FIRST_COUNTED.list((shaped[0], limit), *shaped[1])
     return first, (getattr(first[0], "_ahead") if first else 0)  # noqa: B009 - an annotation
+
+
+def _first_counted(*, user: Any, filters: ActivityFilter, limit: int) -> QuerySet[Activity]:
+    matching = filters.filter(Activity.objects.visible_to(user))
+    return _first(user=user, filters=filters, limit=limit).annotate(_ahead=set_size(matching))
+
+
+def _first_counted_shaped(shape: tuple[FilterShape, int], *values: Any) -> QuerySet[Activity]:
+    """What a signed-in reader sees of the activities does not depend on who they are."""
+    filters = filters_of_shape(ActivityFilter, shape[0], values)
+    return _first_counted(user=signed_in_reader(), filters=filters, limit=shape[1])
+
+
+_FIRST_COUNTED = CompiledList(_first_counted_shaped)
 
 
 def _first(*, user: Any, filters: ActivityFilter, limit: int) -> QuerySet[Activity]:
@@ -157,6 +174,31 @@ def activity_timeline(
     if before is not None:
         timeline = timeline.exclude(status=Activity.Status.PLANNED, starts_at__gte=before)
     return timeline
+
+
+def activity_timeline_page(
+    *, user: Any, filters: ActivityFilter, before: datetime.datetime | None, start: int, stop: int
+) -> list[Activity] | None:
+    """Rows ``start`` to ``stop`` of ``activity_timeline``, each with the size of the whole history
+    (``core.list_page.SET_SIZE``), through a query compiled once per connection and shape (the filters
+    set, whether ``before`` is, the page); None when it cannot be compiled (the caller reads the
+    queryset). ``tests/web/test_record_page_compiled.py`` holds it equal to the ORM's."""
+    shaped = filter_shape(filters) if is_signed_in(user) else None
+    if shaped is None or (before is not None and before.tzinfo is None):
+        return None
+    values = (*shaped[1], *(() if before is None else (before,)))
+    return _TIMELINE_PAGE.list((shaped[0], before is not None, start, stop), *values)
+
+
+def _timeline_page_shaped(shape: tuple[FilterShape, bool, int, int], *values: Any) -> QuerySet[Activity]:
+    filter_shape_, has_before, start, stop = shape
+    before = values[-1] if has_before else None
+    filters = filters_of_shape(ActivityFilter, filter_shape_, values[:-1] if has_before else values)
+    timeline = activity_timeline(user=signed_in_reader(), filters=filters, before=before)
+    return with_set_size(timeline)[start:stop]
+
+
+_TIMELINE_PAGE = CompiledList(_timeline_page_shaped)
 
 
 def activity_type_choices(*, user: Any) -> QuerySet[ActivityType]:
@@ -550,27 +592,11 @@ def _feed_event_rows(*, user: Any, filters: FeedFilter, people: bool = True) -> 
     )
 
 
-def _feed_shape(filters: FeedFilter) -> tuple[tuple[tuple[str, bool | None], ...], tuple[Any, ...]]:
-    """The filters that are set, as the SQL's shape (a yes/no filter with its answer, any other filter by
-    name), and the values of those that take one, in the same order."""
-    shape: list[tuple[str, bool | None]] = []
-    values: list[Any] = []
-    for name, value in filters:
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            shape.append((name, value))
-        else:
-            shape.append((name, None))
-            values.append(value)
-    return tuple(shape), tuple(values)
-
-
-def _feed_events_shaped(shape: tuple[int, Any], user_id: int, *values: Any) -> QuerySet[ActivityEvent]:
-    limit, filter_shape = shape
-    given = iter(values)
-    update = {name: next(given) if answer is None else answer for name, answer in filter_shape}
-    filters = FeedFilter().model_copy(update=update)
+def _feed_events_shaped(
+    shape: tuple[int, FilterShape], user_id: int, *values: Any
+) -> QuerySet[ActivityEvent]:
+    limit, filter_shape_ = shape
+    filters = filters_of_shape(FeedFilter, filter_shape_, values)
     return _feed_event_rows(user=signed_in_reader(user_id), filters=filters, people=False)[:limit]
 
 
@@ -595,8 +621,10 @@ def feed_page(
     ``OWNER_NAME_FIELDS``. ``tests/web/test_feed_page_compiled.py`` holds the page equal to the ORM's."""
     if not is_signed_in(user):
         return []
-    filter_shape, values = _feed_shape(filters)
-    events = _FEED_EVENTS.list((limit, filter_shape), user.pk, *values)
+    shaped = filter_shape(filters)
+    if shaped is None:  # FeedFilter's values are all numbers, texts and yes/no: never, but kept honest
+        return list(feed_events(user=user, filters=filters)[:limit])
+    events = _FEED_EVENTS.list((limit, shaped[0]), user.pk, *shaped[1])
     ids = list(dict.fromkeys(event.activity_id for event in events if event.activity_id is not None))
     activities = _FEED_ACTIVITIES.list(len(ids), user.pk, *ids) if ids else []
     by_id: dict[int | None, Activity] = {activity.pk: activity for activity in activities}

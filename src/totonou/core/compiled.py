@@ -15,6 +15,7 @@ landed in the parameters (a value may be used more than once, as a user's id in 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
@@ -28,11 +29,30 @@ M = TypeVar("M", bound=Model)
 _STAND_IN = -918_273_645_546_372_819
 
 
+#: The stand-in for a moment: the epoch and a number of microseconds no real moment of these queries has.
+_MOMENT = datetime.datetime(1970, 1, 1, 0, 0, 0, 918_273, tzinfo=datetime.UTC)
+
+
 def _stand_in(index: int, value: Any) -> Any:
-    """The stand-in of the ``index``-th value: a number or a text no key or parameter holds."""
+    """The stand-in of the ``index``-th value: a number, a text or a moment (an aware datetime) no key or
+    parameter holds."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            raise TypeError("A compiled query takes aware datetimes only.")
+        return _MOMENT + datetime.timedelta(seconds=index)
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise TypeError(f"A compiled query takes numbers and texts as values, not {type(value).__name__}.")
     return _STAND_IN + index if isinstance(value, int) else f"\x00totonou-stand-in-{index}"
+
+
+def _parameter(value: Any, alias: str) -> Any:
+    """``value`` as Django puts it among a query's parameters: a moment adapted by the database's
+    operations, as a ``DateTimeField`` lookup adapts it (a text in UTC on SQLite, the datetime on
+    PostgreSQL); a number or a text as it is. A moment used any other way (a date, an expression's
+    value) is not found among the parameters, and compiling refuses it."""
+    if isinstance(value, datetime.datetime):
+        return connections[alias].ops.adapt_datetimefield_value(value)
+    return value
 
 
 def _same(param: Any, stand_in: Any) -> bool:
@@ -46,7 +66,8 @@ class _Compiled:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()  # also works out the select, klass_info and annotations
         self.slots = [
-            [index for index, param in enumerate(params) if _same(param, stand_in)] for stand_in in stand_ins
+            [index for index, param in enumerate(params) if _same(param, _parameter(stand_in, alias))]
+            for stand_in in stand_ins
         ]
         if not all(self.slots):
             raise ValueError("A compiled query must use each of its values.")
@@ -132,8 +153,9 @@ class CompiledList(Generic[M]):
         compiled = self._compiled(shape, values, using)
         params = list(compiled.params)
         for slots, value in zip(compiled.slots, values, strict=True):
+            parameter = _parameter(value, using)
             for position in slots:
-                params[position] = value
+                params[position] = parameter
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows: Any = cursor.fetchall()

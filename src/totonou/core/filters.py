@@ -73,3 +73,36 @@ def filters_from_query(schema: type[F], query: QueryDict) -> tuple[F, dict[str, 
         return schema(**data), errors
     except PydanticValidationError:
         return schema(), errors
+
+
+#: A filter's shape for a compiled read: each filter that is set, by name, with its answer when it is a
+#: yes/no filter (the answer changes the SQL) and None when it takes a value.
+FilterShape = tuple[tuple[str, bool | None], ...]
+
+
+def filter_shape(filters: FilterSchema) -> tuple[FilterShape, tuple[Any, ...]] | None:
+    """The filters that are set as a compiled read's shape (``core.compiled.CompiledList``), and the values
+    of those that take one, in the same order; None when a value is one a compiled read cannot take (a
+    list of ids, a naive moment): such filters are read through the ORM."""
+    shape: list[tuple[str, bool | None]] = []
+    values: list[Any] = []
+    for name, value in filters:
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            shape.append((name, value))
+        elif isinstance(value, int | str) or (
+            isinstance(value, datetime.datetime) and value.tzinfo is not None
+        ):
+            shape.append((name, None))
+            values.append(value)
+        else:
+            return None
+    return tuple(shape), tuple(values)
+
+
+def filters_of_shape(schema: type[F], shape: FilterShape, values: tuple[Any, ...]) -> F:
+    """The filters ``filter_shape`` took apart, put together again (with stand-ins while compiling)."""
+    given = iter(values)
+    update = {name: next(given) if answer is None else answer for name, answer in shape}
+    return schema().model_copy(update=update)

@@ -135,22 +135,49 @@ class CountedRows(Sequence[M]):
     (``with_set_size``), so a page costs one query, not a COUNT and a page. Any other slice, and the count
     when the page read is empty past the first row (a page number past the end), ask the database."""
 
-    def __init__(self, queryset: QuerySet[M], *, start: int, stop: int) -> None:
-        self.queryset, self.start, self.stop = queryset, start, stop
+    def __init__(
+        self,
+        queryset: QuerySet[M] | Callable[[], QuerySet[M]],
+        *,
+        start: int,
+        stop: int,
+        read: Callable[[int, int], list[M] | None] | None = None,
+    ) -> None:
+        """``queryset`` may be a function that builds it, called only when the rows are read through it;
+        ``read(start, stop)``, when given, reads the page's rows with ``SET_SIZE`` another way (a query
+        compiled once, ``core.compiled``), or None to leave it to the queryset."""
+        self._queryset, self.start, self.stop = queryset, start, stop
+        self._read_page = read
         self._rows: list[M] | None = None
         self._count: int | None = None
 
+    @property
+    def queryset(self) -> QuerySet[M]:
+        if callable(self._queryset) and not isinstance(self._queryset, QuerySet):
+            self._queryset = self._queryset()
+        return self._queryset
+
     @classmethod
-    def for_page(cls, queryset: QuerySet[M], *, number: Any, per_page: int) -> CountedRows[M]:
+    def for_page(
+        cls,
+        queryset: QuerySet[M] | Callable[[], QuerySet[M]],
+        *,
+        number: Any,
+        per_page: int,
+        read: Callable[[int, int], list[M] | None] | None = None,
+    ) -> CountedRows[M]:
         """The rows for ``Paginator(rows, per_page).get_page(number)``: page ``number`` is read first (the
         first page when it is missing or not a number, as the paginator does)."""
         text = str(number or "")
         first = (int(text) - 1) * per_page if text.isdigit() and int(text) > 0 else 0
-        return cls(queryset, start=first, stop=first + per_page)
+        return cls(queryset, start=first, stop=first + per_page, read=read)
 
     def _read(self) -> list[M]:
         if self._rows is None:
-            self._rows = list(with_set_size(self.queryset)[self.start : self.stop])
+            read = self._read_page(self.start, self.stop) if self._read_page is not None else None
+            self._rows = (
+                read if read is not None else list(with_set_size(self.queryset)[self.start : self.stop])
+            )
             if self._rows:
                 self._count = getattr(self._rows[0], SET_SIZE)
             elif self.start == 0:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
-from totonou.activities.selectors import activity_first_counted, activity_timeline
+from totonou.activities.selectors import activity_first_counted, activity_timeline, activity_timeline_page
 from totonou.core.htmx import htmx_target, render_page
 from totonou.core.list_page import CountedRows, IdsFirst, ListPage
 from totonou.customers.filters import CustomerFilter
@@ -64,10 +64,21 @@ def plans_ahead(user: User, filters: ActivityFilter, now: datetime.datetime) -> 
     }
 
 
-def timeline_page(request: HttpRequest, activities: Any) -> Page[Any]:
-    """One page of a timeline; "Show more" (htmx) appends the next page in place."""
+def timeline_page(
+    request: HttpRequest, user: User, filters: ActivityFilter, before: datetime.datetime
+) -> Page[Any]:
+    """One page of a record's history (``activity_timeline`` of ``filters`` before ``before``), read
+    through a query compiled once per shape (``activity_timeline_page``); "Show more" (htmx) appends the
+    next page in place."""
     number = request.GET.get("page")
-    rows = CountedRows.for_page(activities, number=number, per_page=TIMELINE_PAGE_SIZE)
+    rows = CountedRows.for_page(
+        lambda: activity_timeline(user=user, filters=filters, before=before),
+        number=number,
+        per_page=TIMELINE_PAGE_SIZE,
+        read=lambda start, stop: activity_timeline_page(
+            user=user, filters=filters, before=before, start=start, stop=stop
+        ),
+    )
     return Paginator(rows, TIMELINE_PAGE_SIZE).get_page(number)
 
 
@@ -144,8 +155,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if customer.merged_into_id is not None:  # merged away: its survivor answers for it
         return redirect("customers:customer_detail", pk=customer.merged_into_id, permanent=True)
     now = timezone.now()
-    history = activity_timeline(user=user, filters=ActivityFilter(customer=customer.pk), before=now)
-    page = timeline_page(request, history)
+    page = timeline_page(request, user, ActivityFilter(customer=customer.pk), now)
     context: dict[str, Any] = {"customer": customer, "page": page}
     if htmx_target(request) != TIMELINE_MORE:  # "Show more" needs the next page only
         contacts, archived_contacts = customer_contacts(user=user, customer_id=customer.pk)

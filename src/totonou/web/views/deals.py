@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import ActivityFilter
-from totonou.activities.selectors import activity_timeline, comment_thread
+from totonou.activities.selectors import comment_thread
 from totonou.core.bounds import clamp_days
 from totonou.core.htmx import htmx_target, render_page
 from totonou.core.list_page import IdsFirst, ListPage
@@ -113,8 +113,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     deal = get_object_or_404(deal_page_record(user=user), pk=pk)
     now = timezone.now()
-    history = activity_timeline(user=user, filters=ActivityFilter(deal=deal.pk), before=now)
-    page = timeline_page(request, history)
+    page = timeline_page(request, user, ActivityFilter(deal=deal.pk), now)
     context: dict[str, Any] = {"deal": deal, "page": page}
     if htmx_target(request) != TIMELINE_MORE:  # "Show more" needs the next page only
         days_in_stage = (now - deal.stage_entered_at).days
