@@ -149,3 +149,44 @@ def test_the_settings_pages_own_reads_are_the_orms():
     assert feed is not None and token
     assert _fields(feed, CalendarFeed) == _fields(CalendarFeed.objects.get(user=user), CalendarFeed)
     assert calendar_feed_read(actor=other) == (None, "")
+
+
+def test_the_mention_hints_are_the_orms_with_and_without_a_team():
+    from totonou.users.selectors import _mention_hint_query, mention_hint_users
+
+    east, west = Team.objects.create(name="East"), Team.objects.create(name="West")
+    boss = UserFactory(username="boss", role=User.Role.MANAGER, team=east)
+    roaming = UserFactory(username="roaming", role=User.Role.MANAGER, team=None)
+    east.managers.add(boss), west.managers.add(boss, roaming)
+    for index in range(4):
+        UserFactory(username=f"east{index}", team=east)
+        UserFactory(username=f"west{index}", team=west)
+    UserFactory(username="east_gone", team=east, is_active=False)
+    loner = UserFactory(username="loner", team=None)
+    rep, west_rep = User.objects.get(username="east0"), User.objects.get(username="west0")
+    seen = {}
+    for reader in (boss, roaming, loner, rep, west_rep):
+        for limit in (12, 3):
+            expected = list(_mention_hint_query(user=reader)[:limit])
+            with CaptureQueriesContext(connection) as captured:
+                got = mention_hint_users(user=reader, limit=limit)
+            assert len(captured) == 1
+            assert [(u.pk, u.username, u.display_name) for u in got] == [
+                (u.pk, u.username, u.display_name) for u in expected
+            ]
+            seen[(reader.username, limit)] = [u.username for u in got]
+    assert seen[("boss", 12)] == [
+        "east0",
+        "east1",
+        "east2",
+        "east3",
+        "roaming",
+        "west0",
+        "west1",
+        "west2",
+        "west3",
+    ]
+    assert seen[("roaming", 12)] == ["boss", "west0", "west1", "west2", "west3"]
+    assert seen[("east0", 3)] == ["boss", "east1", "east2"]
+    assert seen[("loner", 12)] == []
+    assert seen[("west0", 12)] == ["boss", "roaming", "west1", "west2", "west3"]  # the other team's id read

@@ -63,9 +63,16 @@ def team_member_ids(team_id: int) -> list[int]:
 
 def mention_hint_users(*, user: Any, limit: int) -> list[User]:
     """The people of the user's teams (the one they belong to and those they manage): who a comment
-    most likely @mentions, by username, at most ``limit``. One query."""
+    most likely @mentions, by username, at most ``limit``. One query, compiled once per connection
+    (every page with a comment box reads it)."""
+    if user.team_id is None:
+        return _MENTION_HINTS.list((False, limit), user.pk)
+    return _MENTION_HINTS.list((True, limit), user.team_id, user.pk)
+
+
+def _mention_hint_query(*, user: Any) -> QuerySet[User]:
     teams = Team.objects.filter(Q(pk=user.team_id) | Q(managers=user)).values("pk")
-    people = (
+    return (
         User.objects.filter(is_active=True)
         .filter(Q(team__in=teams) | Q(managed_teams__in=teams))
         .exclude(pk=user.pk)
@@ -73,7 +80,15 @@ def mention_hint_users(*, user: Any, limit: int) -> list[User]:
         .distinct()
         .order_by("username")
     )
-    return list(people[:limit])
+
+
+def _mention_hints_shaped(shape: tuple[bool, int], *values: int) -> QuerySet[User]:
+    has_team, limit = shape
+    reader = User(pk=values[-1], team_id=values[0] if has_team else None)
+    return _mention_hint_query(user=reader)[:limit]
+
+
+_MENTION_HINTS = CompiledList(_mention_hints_shaped)
 
 
 def team_choices(*, user: Any) -> QuerySet[Team]:
