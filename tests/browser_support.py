@@ -70,3 +70,24 @@ def settled(page: Any) -> None:
     """
     page.wait_for_load_state("load")
     page.evaluate("document.fonts.ready.then(() => true)")
+
+
+def screenshot(page: Any, **options: Any) -> None:
+    """Save a screenshot of ``page`` (``page.screenshot``'s options).
+
+    Now and then Chromium answers "Unable to capture screenshot" when its compositor has no frame to
+    give, seen once in CI right after a viewport resize on a loaded machine. The picture is for a person
+    to look at, not an assertion, so wait for two animation frames and take it again (three tries at
+    most); any other error, or a third failure, is raised.
+    """
+    from playwright.sync_api import Error
+
+    for attempt in range(3):
+        try:
+            page.screenshot(**options)
+            return
+        except Error as error:
+            if "Unable to capture screenshot" not in str(error) or attempt == 2:
+                raise
+            page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+            page.wait_for_timeout(250)

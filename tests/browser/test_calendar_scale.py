@@ -15,7 +15,7 @@ import zoneinfo
 import pytest
 
 from tests.browser.test_every_page import _axe_violations
-from tests.browser_support import chromium_page, settled
+from tests.browser_support import chromium_page, screenshot, settled
 from tests.factories import ActivityFactory, CustomerFactory, TeamFactory, UserFactory
 from totonou.users.models import User
 
@@ -123,7 +123,7 @@ def test_a_plan_is_drawn_from_its_start_to_its_end_and_overlaps_sit_side_by_side
         for drawn in (one, two):
             assert drawn["width"] == pytest.approx(thirteen["width"] / 2 - 2, abs=0.5)
         assert two["height"] == pytest.approx(1.5 * hour, abs=0.5)
-        page.screenshot(path=f"{SHOTS}/scale-week-1366-en.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/scale-week-1366-en.png", full_page=True)
         assert _axe_violations(page) == []
 
 
@@ -140,7 +140,7 @@ def test_a_fair_of_days_sits_in_the_strip_and_a_late_dinner_goes_on_after_midnig
     with chromium_page(viewport={"width": 1366, "height": 900}) as page:
         sign_in(page, live_server.url, "rep1")
         page.goto(f"{live_server.url}/calendar/?view=week&date={day:%Y-%m-%d}")
-        page.screenshot(path=f"{SHOTS}/strip-and-midnight-1366-ja.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/strip-and-midnight-1366-ja.png", full_page=True)
         assert _axe_violations(page) == []  # the strip, the continued pieces, the boxes
         midnight = box(page, slot(day, 0))  # the grid widened to the whole day
         strip_item = box(page, item(fair))
@@ -220,7 +220,7 @@ def test_a_managers_team_week_fits_and_a_phone_lists_the_days(live_server, live_
             sign_in(page, live_server.url, "boss")
             page.goto(url)
             assert page_width(page) <= width, f"{width}px: the page scrolls sideways"
-            page.screenshot(path=f"{SHOTS}/team-week-{width}-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/team-week-{width}-{language}.png", full_page=True)
             shown = rects(page, "#calendar .cal-slots .cal-item")
             assert len(shown) >= 10, "the day's boxes are drawn (a few per hour, the rest behind +N more)"
             if width == 390:  # a list of days: each card the column's width, one under the other
@@ -238,7 +238,7 @@ def test_a_managers_team_week_fits_and_a_phone_lists_the_days(live_server, live_
             sign_in(page, live_server.url, "rep0")
             page.goto(f"{live_server.url}/calendar/?view=day&date={day:%Y-%m-%d}&members=me")
             assert page_width(page) <= width
-            page.screenshot(path=f"{SHOTS}/rep-day-{width}-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/rep-day-{width}-{language}.png", full_page=True)
 
 
 def apart(one: dict[str, float], other: dict[str, float]) -> bool:

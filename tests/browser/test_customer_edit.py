@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import PHONE, chromium_page, settled
+from tests.browser_support import PHONE, chromium_page, screenshot, settled
 from tests.factories import ContactFactory, CustomerFactory, DealFactory, UserFactory, make_team
 from totonou.customers.models import Contact, Customer
 from totonou.deals.models import Deal
@@ -64,7 +64,7 @@ def test_rep_on_a_phone_creates_a_customer_past_the_duplicate_warning_and_adds_a
         expect(warning.get_by_role("link", name="株式会社サンプル")).to_have_attribute(
             "href", existing.get_absolute_url()
         )
-        page.screenshot(path=f"{SHOTS}/customer-duplicate-phone.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/customer-duplicate-phone.png", full_page=True)
         assert no_overflow(page)
         warning.get_by_role("button", name="このまま保存").click()
         created = Customer.objects.exclude(pk=existing.pk).get()
@@ -77,7 +77,7 @@ def test_rep_on_a_phone_creates_a_customer_past_the_duplicate_warning_and_adds_a
         page.get_by_role("button", name="担当者を追加").click()
         expect(page.locator(f"#contact-{Contact.objects.get().pk}")).to_contain_text("山田 太郎")
         assert no_overflow(page)
-        page.screenshot(path=f"{SHOTS}/customer-detail-phone.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/customer-detail-phone.png", full_page=True)
     assert (created.owner, created.name_key) == (rep, "サンプル")
 
 
@@ -103,7 +103,7 @@ def test_manager_on_a_desktop_hands_over_and_merges(live_server, live_reference_
         counts = page.locator("[data-counts]")
         expect(counts).to_contain_text("3 customers")
         expect(counts).to_contain_text("1 open deal")
-        page.screenshot(path=f"{SHOTS}/reassign-desktop.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/reassign-desktop.png", full_page=True)
         page.get_by_role("button", name="Hand over").click()
         expect(page.locator("#messages")).to_contain_text("3 customers, 1 open deals and 0 future plans")
         assert no_overflow(page)
@@ -116,7 +116,7 @@ def test_manager_on_a_desktop_hands_over_and_merges(live_server, live_reference_
         expect(page.locator(".record-grid__contacts")).to_contain_text("Moving Contact")
         page.goto(f"{live_server.url}{duplicate.get_absolute_url()}")
         expect(page).to_have_url(f"{live_server.url}{survivor.get_absolute_url()}")
-        page.screenshot(path=f"{SHOTS}/merged-desktop.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/merged-desktop.png", full_page=True)
     assert set(Customer.objects.filter(pk__in=[c.pk for c in book]).values_list("owner_id", flat=True)) == {
         staying.pk
     }
@@ -138,7 +138,7 @@ def test_manager_bulk_bar_on_a_phone(live_server, live_reference_data):
         page.select_option("#bulk-action", "owner")
         page.select_option("#bulk-owner", str(other.pk))
         assert no_overflow(page)
-        page.screenshot(path=f"{SHOTS}/bulk-phone.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/bulk-phone.png", full_page=True)
         page.get_by_role("button", name="Apply to ticked customers").click()
         expect(page.locator("#messages")).to_contain_text("2 customers now belong to")
     assert set(

@@ -13,7 +13,7 @@ import tempfile
 import pytest
 from django.utils import timezone
 
-from tests.browser_support import PHONE, chromium_page, settled
+from tests.browser_support import PHONE, chromium_page, screenshot, settled
 from tests.factories import CustomerFactory, UserFactory
 from totonou.activities.models import Activity
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
@@ -101,7 +101,7 @@ def test_rep_creates_plans_moves_and_loses_a_deal(
         page.fill("#id_amount", "1,200,000")
         page.fill("#id_expected_close_date", "2027-03-31")
         page.fill("#id_next_step", "見積を送る")
-        page.screenshot(path=f"{SHOTS}/{device}-{language}-1-new-deal.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/{device}-{language}-1-new-deal.png", full_page=True)
         page.locator(".deal-form").get_by_role("button", name=text["add"]).click()
 
         expect(page.locator("h1")).to_have_text("春の販促フェア")
@@ -137,7 +137,7 @@ def test_rep_creates_plans_moves_and_loses_a_deal(
         panel = page.locator("#stage-panel")
         expect(panel.locator("form.stage-form--lost")).to_be_visible()
         no_sideways_scroll(page)
-        page.screenshot(path=f"{SHOTS}/{device}-{language}-2-lost-form.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/{device}-{language}-2-lost-form.png", full_page=True)
         panel.get_by_role("button", name=text["lose"]).click()
         expect(panel.locator(".field__errors")).to_contain_text(text["reason_error"])
         deal.refresh_from_db()
@@ -147,18 +147,18 @@ def test_rep_creates_plans_moves_and_loses_a_deal(
         panel.get_by_role("button", name=text["lose"]).click()
         expect(page.locator(".page-head__kicker .stage")).to_have_class(re.compile(r"\bstage--lost\b"))
         no_sideways_scroll(page)
-        page.screenshot(path=f"{SHOTS}/{device}-{language}-3-lost.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/{device}-{language}-3-lost.png", full_page=True)
 
         # 5. The deal list (the rep's own by default) with its totals, and the feed with the deal's items.
         page.goto(f"{base}/deals/")
         expect(page.locator(f'tr[data-deal="{deal.pk}"]')).to_contain_text("¥1,200,000")
         expect(page.locator('dd[data-total="amount"]')).to_have_text("¥1,200,000")
         no_sideways_scroll(page)
-        page.screenshot(path=f"{SHOTS}/{device}-{language}-4-list.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/{device}-{language}-4-list.png", full_page=True)
         page.goto(f"{base}/feed/")
         expect(page.locator(f'li.feed-item--stage[data-deal="{deal.pk}"]')).to_have_count(3)
         no_sideways_scroll(page)
-        page.screenshot(path=f"{SHOTS}/{device}-{language}-5-feed.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/{device}-{language}-5-feed.png", full_page=True)
 
     deal.refresh_from_db()
     assert (deal.stage, deal.loss_reason, deal.loss_note) == (lost, price, "他社が2割安い")

@@ -29,7 +29,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from tests.browser_support import CSP_LISTENER, chromium_page, csp_violations, settled
+from tests.browser_support import CSP_LISTENER, chromium_page, csp_violations, screenshot, settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -248,7 +248,7 @@ def test_every_page_answers_and_fits_every_width(live_server, live_reference_dat
                     settled(page)
                     scroll_width = page.evaluate("document.documentElement.scrollWidth")
                     name = f"{username}-{language}-{url.strip('/').replace('/', '_') or 'home'}-{width}.png"
-                    page.screenshot(path=str(SCREENSHOTS / name))
+                    screenshot(page, path=str(SCREENSHOTS / name))
                     if scroll_width > width:
                         overflowing.append(f"{language} {url} at {width}px: {scroll_width}px wide")
                     if width in (390, 1366):

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import chromium_page, settled
+from tests.browser_support import chromium_page, screenshot, settled
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 from totonou.core.audit import audit_record
 from totonou.users.models import User
@@ -51,19 +51,19 @@ def test_export_links_and_the_audit_page_fit(live_server, live_reference_data, s
             sign_in(page, live_server.url, f"/targets/?team={team.pk}", "boss")
             expect(page.locator("#targets-csv")).to_be_visible()
             no_overflow(page)
-            page.screenshot(path=f"{SHOTS}/targets-{width}-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/targets-{width}-{language}.png", full_page=True)
             page.goto(f"{live_server.url}/reports/team/?team={team.pk}")
             expect(page.locator("#reports-xlsx")).to_be_visible()
             no_overflow(page)
-            page.screenshot(path=f"{SHOTS}/queue-{width}-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/queue-{width}-{language}.png", full_page=True)
             page.goto(f"{live_server.url}/insights/uncontacted/")
             expect(page.locator("a[data-xlsx]")).to_be_visible()
             no_overflow(page)
-            page.screenshot(path=f"{SHOTS}/uncontacted-{width}-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/uncontacted-{width}-{language}.png", full_page=True)
             page.goto(f"{live_server.url}/settings/audit/")
             expect(page.locator("#audit-results tbody tr")).to_have_count(2)
             page.select_option("#id_actor", str(rep.pk))
             expect(page.locator("#audit-results tbody tr")).to_have_count(1)
             expect(page.locator("#audit-csv")).to_have_attribute("href", f"/exports/audit.csv?actor={rep.pk}")
             no_overflow(page)
-            page.screenshot(path=f"{SHOTS}/audit-{width}-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/audit-{width}-{language}.png", full_page=True)

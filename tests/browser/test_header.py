@@ -10,7 +10,7 @@ import tempfile
 import pytest
 from django.utils import timezone
 
-from tests.browser_support import chromium_page, settled
+from tests.browser_support import chromium_page, screenshot, settled
 from tests.factories import make_team
 from totonou.targets.models import Target
 from totonou.targets.periods import month_period, period_zone
@@ -75,7 +75,7 @@ def test_every_page_is_one_tap_or_two_away_at_every_width(live_server, live_refe
                 link = nav.get_by_role("link", name=label, exact=True)
                 expect(link).to_be_visible()
                 assert _inside(page, link, width), (width, label)
-            page.screenshot(path=os.path.join(SHOTS, f"header-{language}-{width}-more.png"))
+            screenshot(page, path=os.path.join(SHOTS, f"header-{language}-{width}-more.png"))
             toggle.click()
             # The progress card: nothing wider than the card, each cell named by its period.
             card = page.locator("#targets-progress")
@@ -86,7 +86,7 @@ def test_every_page_is_one_tap_or_two_away_at_every_width(live_server, live_refe
                 box = cell.bounding_box()
                 assert box is not None and box["x"] + box["width"] <= card_box["x"] + card_box["width"] + 0.5
             assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.screenshot(path=os.path.join(SHOTS, f"header-{language}-{width}-home.png"), full_page=True)
+            screenshot(page, path=os.path.join(SHOTS, f"header-{language}-{width}-home.png"), full_page=True)
 
         toggle = nav.locator(".nav-more__toggle")
         toggle.click()

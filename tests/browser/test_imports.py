@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import chromium_page, settled
+from tests.browser_support import chromium_page, screenshot, settled
 from tests.factories import CustomerFactory, UserFactory
 from totonou.deals.models import Deal, Stage
 from totonou.imports.models import Import
@@ -87,7 +87,7 @@ def test_the_whole_import_flow(live_server, live_reference_data, settings, tmp_p
         expect(unknown).to_have_count(2)
         page.fill("input[name='value:フェーズ:提案中']", "proposal")
         page.check("#create-missing")
-        page.screenshot(path=f"{SHOTS}/mapping-desktop-en.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/mapping-desktop-en.png", full_page=True)
         page.click("button[value=preview]")
 
         # 3. the preview as it will be read, the mapping kept
@@ -119,7 +119,7 @@ def test_the_whole_import_flow(live_server, live_reference_data, settings, tmp_p
         Import.objects.filter(pk=record.pk).update(status="running", total_rows=4, rows_done=2)
         expect(page.locator("#import-bar")).to_have_attribute("value", "50", timeout=10_000)
         expect(page.locator("#import-progress label")).to_have_text("2 of 4 rows")
-        page.screenshot(path=f"{SHOTS}/progress-desktop-en.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/progress-desktop-en.png", full_page=True)
         import_run(record=record)
         expect(page.locator("#import-progress strong")).to_have_text("Done", timeout=10_000)
         expect(page.locator("#import-bar")).to_have_attribute("value", "100")
@@ -190,12 +190,12 @@ def test_the_import_pages_fit_every_screen(live_server, live_reference_data, set
             expect(page.locator("#import-preview")).to_be_visible()
             expect(page.locator("h1")).to_contain_text(heading)
             no_overflow(page)
-            page.screenshot(path=f"{SHOTS}/mapping-{width}-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/mapping-{width}-{language}.png", full_page=True)
             page.goto(f"{live_server.url}/imports/{done.pk}/")
             expect(page.locator("[data-count=failed]")).to_have_text("1")
             no_overflow(page)
-            page.screenshot(path=f"{SHOTS}/result-{width}-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/result-{width}-{language}.png", full_page=True)
             page.goto(f"{live_server.url}/imports/")
             expect(page.locator("table tbody tr")).to_have_count(2)
             no_overflow(page)
-            page.screenshot(path=f"{SHOTS}/list-{width}-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/list-{width}-{language}.png", full_page=True)

@@ -14,7 +14,7 @@ import tempfile
 import pytest
 from django.utils import timezone
 
-from tests.browser_support import chromium_page, settled
+from tests.browser_support import chromium_page, screenshot, settled
 from tests.factories import ActivityFactory, CustomerFactory, SegmentFactory, make_team
 from totonou.activities.models import Activity
 from totonou.strategy.models import Strategy
@@ -112,7 +112,7 @@ def _check_fits(page, width: int, label: str, shot: str) -> None:
     settled(page)
     page.set_viewport_size({"width": width, "height": 900})
     page.wait_for_timeout(50)
-    page.screenshot(path=f"{SHOTS}/{shot}.png", full_page=True)
+    screenshot(page, path=f"{SHOTS}/{shot}.png", full_page=True)
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{label}: the page is {scroll} px wide at {width} px"
     for row in page.evaluate(MEASURE, "#insight-uncontacted tbody th, .insight tbody th"):
@@ -204,7 +204,7 @@ def test_insights_tables_fit_and_the_period_moves(live_server, live_reference_da
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             page.wait_for_timeout(50)
-            page.screenshot(path=f"{SHOTS}/pipeline-{language}-{width}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/pipeline-{language}-{width}.png", full_page=True)
             label = f"pipeline {language} {width}px"
             settled(page)
             scroll = page.evaluate("document.documentElement.scrollWidth")
@@ -234,7 +234,7 @@ def test_insights_tables_fit_and_the_period_moves(live_server, live_reference_da
         for width in (320, *WIDTHS):
             page.set_viewport_size({"width": width, "height": 900})
             page.wait_for_timeout(50)
-            page.screenshot(path=f"{SHOTS}/uncontacted-{language}-{width}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/uncontacted-{language}-{width}.png", full_page=True)
             label = f"uncontacted {language} {width}px"
             settled(page)
             scroll = page.evaluate("document.documentElement.scrollWidth")

@@ -13,7 +13,7 @@ import icalendar
 import pytest
 from django.test import Client
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PHONE, settled
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PHONE, screenshot, settled
 from tests.factories import ActivityFactory, CustomerFactory, make_team
 from totonou.activities import services
 from totonou.notifications.models import Notification
@@ -63,7 +63,7 @@ def test_a_rep_reads_the_bell_and_subscribes_to_the_calendar(
             expect(item).to_contain_text("Please check")
             expect(item.locator(".key-marker")).to_have_text("★")
             assert no_overflow(page)
-            page.screenshot(path=f"{SHOTS}/notifications-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/notifications-{language}.png", full_page=True)
             item.locator(".notification-item__read button").click()  # htmx: list and bell swapped
             expect(page.locator(".notification-item.is-unread")).to_have_count(0)
             expect(page.locator("#notification-bell .mentions-badge__count")).to_have_count(0)
@@ -74,7 +74,7 @@ def test_a_rep_reads_the_bell_and_subscribes_to_the_calendar(
             page.locator("main form button[type=submit]").click()
             expect(page.locator("select[name=kind_like]")).to_have_value("none")
             assert no_overflow(page)
-            page.screenshot(path=f"{SHOTS}/notification-settings-{language}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/notification-settings-{language}.png", full_page=True)
 
             page.goto(f"{live_server.url}/settings/")
             page.locator("#calendar-feed form button[type=submit]").click()

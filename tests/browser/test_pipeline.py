@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import PHONE, chromium_page, settled
+from tests.browser_support import PHONE, chromium_page, screenshot, settled
 from tests.factories import CustomerFactory, DealFactory, UserFactory
 from totonou.deals.models import Deal, Stage, StageChange
 
@@ -81,7 +81,7 @@ def test_drag_to_next_stage_and_drop_on_lost(live_server, live_reference_data, s
         sign_in(page, base)
         page.goto(f"{base}/pipeline/")
         no_sideways_scroll(page)
-        page.screenshot(path=f"{SHOTS}/board-desktop.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/board-desktop.png", full_page=True)
         card = page.locator(f'.pipeline-card[data-deal="{first.pk}"]')
         card.drag_to(page.locator(f'.pipeline-column[data-stage="{qualified.pk}"]'))
         page.wait_for_load_state("networkidle")
@@ -95,7 +95,7 @@ def test_drag_to_next_stage_and_drop_on_lost(live_server, live_reference_data, s
         )
         dialog = page.locator("#pipeline-dialog")
         expect(dialog.get_by_role("button", name="Close as lost")).to_be_visible()
-        page.screenshot(path=f"{SHOTS}/board-lost-form.png")
+        screenshot(page, path=f"{SHOTS}/board-lost-form.png")
         dialog.get_by_role("button", name="Close as lost").click()
         expect(dialog.get_by_text("Give the reason the deal was lost.")).to_be_visible()
         page.wait_for_load_state("networkidle")
@@ -120,7 +120,7 @@ def test_phone_stage_picker(live_server, live_reference_data, settings):
         sign_in(page, base)
         page.goto(f"{base}/pipeline/")
         no_sideways_scroll(page)
-        page.screenshot(path=f"{SHOTS}/board-phone.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/board-phone.png", full_page=True)
         card = page.locator(f'.pipeline-card[data-deal="{first.pk}"]')
         card.locator("select[name=stage]").select_option(str(proposal.pk))
         card.get_by_role("button", name="移動").click()
@@ -173,7 +173,7 @@ def test_analytics_tab_numbers_open_their_deals(live_server, live_reference_data
         )
         for width in (390, 1024, 1366):
             page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(path=f"{SHOTS}/analytics-{language}-{width}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/analytics-{language}-{width}.png", full_page=True)
             no_sideways_scroll(page)
         total = page.locator('#win-rate tr[data-key="total"]')
         expect(total.locator('[data-figure="won"]')).to_have_text("1")
@@ -201,4 +201,4 @@ def test_analytics_tab_numbers_open_their_deals(live_server, live_reference_data
         )
         page.set_viewport_size(PHONE)
         no_sideways_scroll(page)
-        page.screenshot(path=f"{SHOTS}/analytics-notes-{language}-390.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/analytics-notes-{language}-390.png", full_page=True)

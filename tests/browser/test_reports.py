@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import PHONE, chromium_page, settled
+from tests.browser_support import PHONE, chromium_page, screenshot, settled
 from tests.factories import make_team
 from totonou.activities.models import Comment
 from totonou.reports.models import WeeklyReport
@@ -69,7 +69,7 @@ def test_rep_writes_and_submits_on_a_phone_and_the_manager_reviews(
         settled(page)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], width
-        page.screenshot(path=f"{SHOTS}/report-phone.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/report-phone.png", full_page=True)
         page.click("#report-submit")
         expect(page.locator("#report-status")).to_have_text("Submitted")
     report = WeeklyReport.objects.get()
@@ -81,7 +81,7 @@ def test_rep_writes_and_submits_on_a_phone_and_the_manager_reviews(
         first = page.locator("#report-queue > li").first
         expect(first).to_have_attribute("data-member", "hana")  # help needed first
         expect(first).to_contain_text("Please join the Friday visit")
-        page.screenshot(path=f"{SHOTS}/queue-desktop.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/queue-desktop.png", full_page=True)
         first.locator("a:not(.report-queue__history)").click()  # the report, not the member's history
         page.fill("#report-comment", "@hana I will come along")
         page.click("#comments button[type=submit]")
@@ -175,4 +175,4 @@ def test_a_figure_opens_the_records_behind_it(live_server, live_reference_data, 
         settled(page)
         width_used = page.evaluate("document.documentElement.scrollWidth")
         assert width_used <= width, width_used
-        page.screenshot(path=f"{SHOTS}/report-records-{language}-{width}.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/report-records-{language}-{width}.png", full_page=True)

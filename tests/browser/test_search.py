@@ -9,7 +9,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.browser_support import PHONE, chromium_page, settled
+from tests.browser_support import PHONE, chromium_page, screenshot, settled
 from tests.factories import UserFactory
 from totonou.activities.models import ActivityType
 from totonou.activities.services import activity_create
@@ -98,7 +98,7 @@ def test_activity_hits_are_cards_without_overflow(
         other = page.locator(f'[data-activity="{bare.pk}"] .search-hit__title')
         internal = "社内業務" if language == "ja" else "Internal work"
         playwright_sync.expect(other).to_contain_text(internal)
-        page.screenshot(path=f"{shots}/search-{language}-{viewport['width']}.png", full_page=True)
+        screenshot(page, path=f"{shots}/search-{language}-{viewport['width']}.png", full_page=True)
         # the results (the header's own width is the header's test)
         settled(page)
         widest = page.evaluate(

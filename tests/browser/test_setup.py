@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import PHONE, chromium_page, settled
+from tests.browser_support import PHONE, chromium_page, screenshot, settled
 from tests.factories import SegmentFactory, TeamFactory, UserFactory
 from totonou.users.models import User
 
@@ -72,7 +72,7 @@ def test_admin_creates_a_user_who_signs_in_through_the_link(
         if browser_zone != "Asia/Tokyo":
             expect(suggested.locator(f"option[value='{browser_zone}']")).to_have_count(1)
         assert _fits(page)
-        page.screenshot(path=f"{SCREENSHOTS}/user-form-{name}.png", full_page=True)
+        screenshot(page, path=f"{SCREENSHOTS}/user-form-{name}.png", full_page=True)
         page.locator("main form button[type=submit]").first.click()
 
         link_box = page.locator("#set-password-link")
@@ -80,7 +80,7 @@ def test_admin_creates_a_user_who_signs_in_through_the_link(
         link = link_box.input_value()
         assert link.startswith(f"{live_server.url}/accounts/reset/")
         assert _fits(page)
-        page.screenshot(path=f"{SCREENSHOTS}/user-link-{name}.png", full_page=True)
+        screenshot(page, path=f"{SCREENSHOTS}/user-link-{name}.png", full_page=True)
         user = User.objects.get(username="tanaka")
         assert (user.team_id, user.language, user.has_usable_password()) == (team.pk, language, False)
 
@@ -98,9 +98,9 @@ def test_admin_creates_a_user_who_signs_in_through_the_link(
             expect(page.locator("h1")).to_be_visible()
             assert _fits(page), path
         page.goto(f"{live_server.url}/settings/teams/{team.pk}/")
-        page.screenshot(path=f"{SCREENSHOTS}/team-form-{name}.png", full_page=True)
+        screenshot(page, path=f"{SCREENSHOTS}/team-form-{name}.png", full_page=True)
         page.goto(f"{live_server.url}/settings/stages/")
-        page.screenshot(path=f"{SCREENSHOTS}/stages-{name}.png", full_page=True)
+        screenshot(page, path=f"{SCREENSHOTS}/stages-{name}.png", full_page=True)
         page.locator(".account-menu__toggle").click()  # sign out sits in the account menu
         page.locator("form[action='/accounts/logout/'] button").click()
 
@@ -108,7 +108,7 @@ def test_admin_creates_a_user_who_signs_in_through_the_link(
         expect(page.locator("input[name=new_password1]")).to_be_visible()
         page.fill("input[name=new_password1]", "sakura-2026-spring")
         page.fill("input[name=new_password2]", "sakura-2026-spring")
-        page.screenshot(path=f"{SCREENSHOTS}/set-password-{name}.png", full_page=True)
+        screenshot(page, path=f"{SCREENSHOTS}/set-password-{name}.png", full_page=True)
         page.locator("main form button[type=submit]").click()
         expect(page).to_have_url(f"{live_server.url}/accounts/reset/done/")
         _sign_in(page, live_server.url, "tanaka", "sakura-2026-spring")

@@ -11,7 +11,7 @@ import tempfile
 import pytest
 from django.utils import timezone
 
-from tests.browser_support import PHONE, chromium_page, settled
+from tests.browser_support import PHONE, chromium_page, screenshot, settled
 from tests.factories import make_team
 from totonou.targets.models import Target
 from totonou.targets.periods import fiscal_year_of, period_zone, year_period
@@ -58,7 +58,7 @@ def test_manager_spreads_a_yearly_figure_and_a_rep_sees_progress(live_server, li
         expect(page.locator(f"input[name=u{rep.pk}_{first.key}]")).to_have_value("1000000")
         expect(page.locator(f"input[name=u{other.pk}_{last.key}]")).to_have_value("1000000")
         assert Target.objects.count() == 0  # spreading saves nothing
-        page.screenshot(path=f"{SHOTS}/grid-desktop.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/grid-desktop.png", full_page=True)
         page.click("#targets-save")
         expect(page.locator("h1")).to_have_text("Targets")
         expect(page.locator(".messages, [role=status]").first).to_contain_text("36 new")
@@ -68,7 +68,7 @@ def test_manager_spreads_a_yearly_figure_and_a_rep_sees_progress(live_server, li
             page.locator("tr[data-row='team'] td[data-period='" + year.key + "'] .targets-cell__target")
         ).to_contain_text("¥36,000,000")
         expect(page.locator("#targets-svg-title")).to_have_text("Actual, target and forecast per month")
-        page.screenshot(path=f"{SHOTS}/targets-desktop.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/targets-desktop.png", full_page=True)
     assert Target.objects.filter(metric="revenue", user=rep).count() == 12
 
     with chromium_page(viewport=PHONE, locale="ja-JP") as page:
@@ -82,9 +82,9 @@ def test_manager_spreads_a_yearly_figure_and_a_rep_sees_progress(live_server, li
         expect(row.locator(".target-status").first).to_contain_text(re.compile("遅れ|順調"))
         settled(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        page.screenshot(path=f"{SHOTS}/my-day-phone-ja.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/my-day-phone-ja.png", full_page=True)
         page.goto(f"{live_server.url}/targets/")
         expect(page.locator("h1")).to_have_text("目標")
         settled(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        page.screenshot(path=f"{SHOTS}/targets-phone-ja.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/targets-phone-ja.png", full_page=True)

@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import PHONE, chromium_page, settled
+from tests.browser_support import PHONE, chromium_page, screenshot, settled
 from tests.factories import CustomerFactory, make_team
 from tests.insights.conftest import make_activity
 from totonou.reports.models import WeeklyReport
@@ -62,7 +62,7 @@ def test_the_manager_moves_the_deadline(live_server, live_reference_data, settin
         assert page.locator("input[name=name]").count() == 0  # the name and members are the admins'
         page.select_option("select[name=report_deadline_weekday]", "3")
         page.fill("input[name=report_deadline_time]", "12:30")
-        page.screenshot(path=f"{SHOTS}/team-settings-en-1366.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/team-settings-en-1366.png", full_page=True)
         page.click("#team-form button[type=submit]")
         expect(page.locator(f"#team-{team.pk}")).to_contain_text("Thursday 12:30 · Asia/Tokyo")
     team.refresh_from_db()
@@ -73,7 +73,7 @@ def test_the_manager_moves_the_deadline(live_server, live_reference_data, settin
             with chromium_page(viewport={"width": width, "height": 900}) as page:
                 sign_in(page, live_server.url, f"/settings/teams/{team.pk}/", "boss")
                 expect(page.locator("#team-settings")).to_be_visible()
-                page.screenshot(path=f"{SHOTS}/team-settings-{language}-{width}.png", full_page=True)
+                screenshot(page, path=f"{SHOTS}/team-settings-{language}-{width}.png", full_page=True)
                 _no_overflow(page, width)
 
 
@@ -98,13 +98,13 @@ def test_the_rep_opens_the_history_and_a_past_week(live_server, live_reference_d
         expect(row).to_contain_text("Submitted")
         expect(row.locator('[data-figure="activities_done"]')).to_have_text("2")
         _no_overflow(page, PHONE["width"])
-        page.screenshot(path=f"{SHOTS}/history-en-390.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/history-en-390.png", full_page=True)
         row.locator("a").click()
         expect(page.locator("h1")).to_have_text(f"Weekly report {last_week}")
         expect(page.locator("#report-status")).to_have_text("Submitted")
         expect(page.locator('[data-figure="activities_done"] a')).to_have_text("2")
         _no_overflow(page, PHONE["width"])
-        page.screenshot(path=f"{SHOTS}/past-week-en-390.png", full_page=True)
+        screenshot(page, path=f"{SHOTS}/past-week-en-390.png", full_page=True)
     assert WeeklyReport.objects.count() == 1  # reading wrote nothing
 
     rep.language = "ja"
@@ -114,11 +114,11 @@ def test_the_rep_opens_the_history_and_a_past_week(live_server, live_reference_d
             sign_in(page, live_server.url, "/reports/history/", "hana")
             expect(page.locator("h1")).to_have_text("自分の週報")
             _no_overflow(page, width)
-            page.screenshot(path=f"{SHOTS}/history-ja-{width}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/history-ja-{width}.png", full_page=True)
     rep.language = "en"
     rep.save()
     for width in (1024, 1366):
         with chromium_page(viewport={"width": width, "height": 900}) as page:
             sign_in(page, live_server.url, "/reports/history/", "hana")
             _no_overflow(page, width)
-            page.screenshot(path=f"{SHOTS}/history-en-{width}.png", full_page=True)
+            screenshot(page, path=f"{SHOTS}/history-en-{width}.png", full_page=True)

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from tests.browser_support import chromium_page, settled
+from tests.browser_support import chromium_page, screenshot, settled
 from tests.factories import make_team
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -50,13 +50,13 @@ def test_record_forms_take_two_columns_on_a_desktop_and_one_on_a_phone(
         assert card["width"] >= 1000  # the form is no longer a 700 px column on a 1366 px screen
         assert kind["x"] >= picker["x"] + picker["width"]  # type sits right of the customer picker
         assert kind["y"] < picker["y"] + picker["height"]  # …beside it, not under it
-        page.screenshot(path=os.path.join(SHOTS, f"activity-form-{language}-1366.png"), full_page=True)
+        screenshot(page, path=os.path.join(SHOTS, f"activity-form-{language}-1366.png"), full_page=True)
 
         page.goto(f"{live_server.url}/customers/new/")
         name, kana, notes = _box(page, "#id_name"), _box(page, "#id_name_kana"), _box(page, "#id_notes")
         assert kana["x"] > name["x"] + name["width"] and abs(kana["y"] - name["y"]) < 1
         assert notes["width"] > 2 * name["width"]  # long text keeps the full width
-        page.screenshot(path=os.path.join(SHOTS, f"customer-form-{language}-1366.png"), full_page=True)
+        screenshot(page, path=os.path.join(SHOTS, f"customer-form-{language}-1366.png"), full_page=True)
 
         page.set_viewport_size({"width": 390, "height": 844})
         name, kana = _box(page, "#id_name"), _box(page, "#id_name_kana")
@@ -66,4 +66,4 @@ def test_record_forms_take_two_columns_on_a_desktop_and_one_on_a_phone(
         assert kind["y"] > picker["y"] + picker["height"]
         settled(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        page.screenshot(path=os.path.join(SHOTS, f"activity-form-{language}-390.png"), full_page=True)
+        screenshot(page, path=os.path.join(SHOTS, f"activity-form-{language}-390.png"), full_page=True)
