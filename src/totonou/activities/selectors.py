@@ -399,13 +399,31 @@ THREAD_COLUMNS = (
 )
 
 
-def comment_thread(*, user: Any, activity: Any = None, deal: Any = None) -> QuerySet[Comment]:
+def comment_thread(*, user: Any, activity: Any = None, deal: Any = None) -> list[Comment]:
     """The comments on one activity or one deal, oldest first, with their authors: what a record page
-    shows under "Comments" (no mention rows, which it does not show)."""
-    filters = CommentFilter(
-        activity=activity.pk if activity is not None else None, deal=deal.pk if deal is not None else None
+    shows under "Comments" (no mention rows, which it does not show). One query compiled once per
+    connection (``_COMMENT_THREAD``); ``comment_list`` with the record's filter reads the same rows
+    (``tests/web/test_record_page_compiled.py``)."""
+    if not is_signed_in(user):
+        return []
+    if activity is not None:
+        return _COMMENT_THREAD.list("activity", activity.pk)
+    return _COMMENT_THREAD.list("deal", deal.pk)
+
+
+def _comment_thread_shaped(on: str, pk: int) -> QuerySet[Comment]:
+    """The thread of the activity or deal ``pk`` (``on``) as ``comment_list`` reads it for any signed-in
+    reader: a comment is on exactly one activity, deal or weekly report (``comment_on_exactly_one``),
+    and ``CommentQuerySet.visible_to`` hides only weekly reports' comments, so these need no reader."""
+    return (
+        Comment.objects.filter(**{f"{on}_id": pk})
+        .select_related("author")
+        .only(*THREAD_COLUMNS)
+        .order_by("created_at", "id")
     )
-    return comment_list(user=user, filters=filters).prefetch_related(None).only(*THREAD_COLUMNS)
+
+
+_COMMENT_THREAD = CompiledList(_comment_thread_shaped)
 
 
 def mention_list(*, user: Any, filters: MentionFilter | None = None) -> QuerySet[Mention]:

@@ -8,15 +8,26 @@ from typing import Any
 
 from django.db.models import Count, F, QuerySet, Sum
 
+from totonou.core.compiled import CompiledList, CompiledQuery
 from totonou.deals.filters import DealFilter
 from totonou.deals.models import Deal, LossReason, Stage, StageChange
 from totonou.users.models import NAME_FIELDS
+from totonou.users.permissions import is_signed_in, signed_in_reader
 
 
 def stage_list(*, user: Any, inactive: bool = False) -> QuerySet[Stage]:
     """The active stages in order (``inactive``: every stage, as totals over old deals need)."""
     stages = Stage.objects.visible_to(user)
     return (stages if inactive else stages.filter(is_active=True)).order_by("order", "id")
+
+
+def stage_choices(*, user: Any) -> list[Stage]:
+    """``stage_list``'s active stages as a list, read by a query compiled once per connection: what the
+    deal page's stage control offers on every view of a deal."""
+    return _STAGE_CHOICES.list("active") if is_signed_in(user) else []
+
+
+_STAGE_CHOICES = CompiledList(lambda shape: stage_list(user=signed_in_reader()))
 
 
 def loss_reason_list(*, user: Any) -> QuerySet[LossReason]:
@@ -55,6 +66,12 @@ def deal_list(*, user: Any, filters: DealFilter | None = None) -> QuerySet[Deal]
     )
     order = DEAL_ORDERS[(filters.sort if filters is not None else None) or "recent"]
     return queryset.order_by(*order)
+
+
+def deal_page(*, user: Any, pk: int) -> Deal | None:
+    """The deal ``pk`` as its page reads it (``deal_page_record``), or None: one query compiled once
+    per connection (every signed-in user may read every deal)."""
+    return _DEAL_PAGE.first(pk) if is_signed_in(user) else None
 
 
 def deal_page_record(*, user: Any) -> QuerySet[Deal]:
@@ -165,3 +182,14 @@ def deal_customer_id(*, user: Any, pk: int) -> int | None:
 
 def deal_stage_history(*, deal: Deal) -> QuerySet[StageChange]:
     return StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "changed_by")
+
+
+def deal_stage_history_rows(*, deal: Deal) -> list[StageChange]:
+    """``deal_stage_history`` as a list, read by a query compiled once per connection (the deal page)."""
+    return _STAGE_HISTORY.list("deal", deal.pk)
+
+
+_STAGE_HISTORY = CompiledList(lambda shape, pk: deal_stage_history(deal=Deal(pk=pk)))
+
+
+_DEAL_PAGE = CompiledQuery(lambda pk: deal_page_record(user=signed_in_reader()).filter(pk=pk))

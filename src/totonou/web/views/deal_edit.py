@@ -24,7 +24,7 @@ from totonou.core.exceptions import ConflictError
 from totonou.core.htmx import is_htmx, render_page
 from totonou.core.request import safe_next
 from totonou.deals.models import Deal, Stage
-from totonou.deals.selectors import deal_list
+from totonou.deals.selectors import deal_list, stage_choices
 from totonou.deals.services import deal_archive, deal_delete, deal_restore
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by, can_reopen_owned_by
@@ -209,6 +209,10 @@ def stage_panel_context(user: User, deal: Deal, form: DealStageForm | None = Non
     return {
         "deal": deal,
         "stage_form": form or DealStageForm(user=user, deal=deal, initial={"stage": deal.stage_id}),
+        # the control's options (the form's queryset, as a list): read only where the control shows
+        "stages": stage_choices(user=user)
+        if may_move and (target is None or target.kind == Stage.Kind.OPEN)
+        else [],
         "stage_target": target,
         "may_move": may_move,
         "may_change": may_change,

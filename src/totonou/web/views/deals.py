@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -21,9 +20,9 @@ from totonou.deals.filters import DealFilter
 from totonou.deals.history import deal_stays
 from totonou.deals.models import Stage
 from totonou.deals.selectors import (
-    deal_page_record,
+    deal_page,
     deal_rows,
-    deal_stage_history,
+    deal_stage_history_rows,
     deal_totals,
     stage_list,
 )
@@ -111,7 +110,9 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A deal (案件): stage, amount, stage history, comments and its activity timeline a page at a time."""
     user = signed_in_user(request)
-    deal = get_object_or_404(deal_page_record(user=user), pk=pk)
+    deal = deal_page(user=user, pk=pk)
+    if deal is None:
+        raise Http404
     now = timezone.now()
     page = timeline_page(request, user, ActivityFilter(deal=deal.pk), now)
     context: dict[str, Any] = {"deal": deal, "page": page}
@@ -123,7 +124,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "days_in_stage": days_in_stage,
                 "is_stalled": deal.stage.kind == Stage.Kind.OPEN
                 and days_in_stage > clamp_days(deal.stage.stagnation_days),
-                "history": deal_stays(list(deal_stage_history(deal=deal)), now),
+                "history": deal_stays(deal_stage_history_rows(deal=deal), now),
                 "comments": comment_thread(user=user, deal=deal),
                 "plan_url": f"{reverse('activities:activity_create')}?"
                 + urlencode({"deal": str(deal.pk), "mode": "plan", "next": deal.get_absolute_url()}),
