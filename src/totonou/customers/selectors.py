@@ -9,10 +9,12 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from totonou.core.compiled import CompiledList, CompiledQuery
 from totonou.customers.filters import ContactFilter, CustomerFilter
 from totonou.customers.models import Contact, Customer, Segment, phone_key, website_domain
 from totonou.search.text import company_key
 from totonou.users.models import NAME_FIELDS
+from totonou.users.permissions import is_signed_in, signed_in_reader
 
 
 def segment_list(*, user: Any) -> QuerySet[Segment]:
@@ -89,6 +91,12 @@ def customer_records(*, user: Any) -> QuerySet[Customer]:
     )
 
 
+def customer_page(*, user: Any, pk: int) -> Customer | None:
+    """The customer ``pk`` as its page reads it (``customer_page_record``), or None: one query compiled
+    once per connection (every signed-in user may read every customer)."""
+    return _CUSTOMER_PAGE.first(pk) if is_signed_in(user) else None
+
+
 def customer_page_record(*, user: Any) -> QuerySet[Customer]:
     """``customer_records`` for the customer's own page: the customer and its segment whole, its owner
     and its last contact's author by name, and a merged customer's survivor by id only (the page
@@ -152,14 +160,27 @@ def days_since(moment: datetime.datetime | None, today: datetime.date) -> int | 
 
 
 def customer_contacts(*, user: Any, customer_id: int) -> tuple[list[Contact], list[Contact]]:
-    """A customer's contacts in use and its archived ones, read in one query (the customer page)."""
-    rows = list(
+    """A customer's contacts in use and its archived ones, read in one query compiled once per
+    connection (the customer page)."""
+    rows = _CUSTOMER_CONTACTS.list("customer", customer_id) if is_signed_in(user) else []
+    return [c for c in rows if c.archived_at is None], [c for c in rows if c.archived_at is not None]
+
+
+def _customer_contacts_query(*, user: Any, customer_id: int) -> QuerySet[Contact]:
+    return (
         Contact.objects.visible_to(user).filter(customer_id=customer_id).order_by("name_kana", "name", "id")
     )
-    return [c for c in rows if c.archived_at is None], [c for c in rows if c.archived_at is not None]
+
+
+_CUSTOMER_CONTACTS = CompiledList(
+    lambda shape, pk: _customer_contacts_query(user=signed_in_reader(), customer_id=pk)
+)
 
 
 def contact_list(*, user: Any, filters: ContactFilter | None = None) -> QuerySet[Contact]:
     queryset = Contact.objects.visible_to(user).select_related("customer")
     queryset = filters.filter(queryset) if filters is not None else queryset.active()
     return queryset.order_by("customer_id", "name_kana", "name", "id")
+
+
+_CUSTOMER_PAGE = CompiledQuery(lambda pk: customer_page_record(user=signed_in_reader()).filter(pk=pk))

@@ -7,8 +7,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -20,12 +20,12 @@ from totonou.customers.filters import CustomerFilter
 from totonou.customers.models import Customer
 from totonou.customers.selectors import (
     customer_contacts,
-    customer_page_record,
+    customer_page,
     customer_rows,
     days_since,
     segment_list,
 )
-from totonou.deals.selectors import customer_deals
+from totonou.deals.selectors import customer_deal_rows
 from totonou.insights.selectors.thresholds import Thresholds, contact_status
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
@@ -151,7 +151,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A customer: details, contacts, deals, the next planned activity, the days since the last real
     contact and who made it, and the whole activity timeline a page at a time."""
     user = signed_in_user(request)
-    customer = get_object_or_404(customer_page_record(user=user), pk=pk)
+    customer = customer_page(user=user, pk=pk)
+    if customer is None:
+        raise Http404
     if customer.merged_into_id is not None:  # merged away: its survivor answers for it
         return redirect("customers:customer_detail", pk=customer.merged_into_id, permanent=True)
     now = timezone.now()
@@ -166,7 +168,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "can_change": can_change_owned_by(user, customer.owner_id),
                 "is_manager": user.role in {"manager", "admin"},
                 "map_url": map_url(customer),
-                "deals": list(customer_deals(user=user, customer_id=customer.pk)),
+                "deals": customer_deal_rows(user=user, customer_id=customer.pk),
                 **plans_ahead(user, ActivityFilter(customer=customer.pk), now),
                 "plan_url": plan_visit_url(customer_id=customer.pk),
                 **_contact_status(customer),

@@ -1,7 +1,8 @@
-"""The deal page's reads compiled once per connection (``core.compiled``) are the ORM's: the deal
+"""The record pages' reads compiled once per connection (``core.compiled``) are the ORM's: the deal
 (``deal_page`` against ``deal_page_record``), its stage history, the stage control's stages and the
-comment thread of a deal or an activity, for a rep, a manager and an administrator; nobody signed out
-reads any of them. The stage control still lists every active stage where it shows."""
+comment thread of a deal or an activity; the customer (``customer_page``), its contacts and its deals;
+for a rep, a manager and an administrator. Nobody signed out reads any of them. The stage control still
+lists every active stage where it shows."""
 
 from __future__ import annotations
 
@@ -19,8 +20,17 @@ from tests.factories import ActivityFactory, ContactFactory, CustomerFactory, De
 from totonou.activities.filters import CommentFilter
 from totonou.activities.models import Comment
 from totonou.activities.selectors import THREAD_COLUMNS, comment_list, comment_thread
+from totonou.customers.models import Contact, Customer
+from totonou.customers.selectors import (
+    _customer_contacts_query,
+    customer_contacts,
+    customer_page,
+    customer_page_record,
+)
 from totonou.deals.models import Deal, Stage
 from totonou.deals.selectors import (
+    customer_deal_rows,
+    customer_deals,
     deal_page,
     deal_page_record,
     deal_stage_history,
@@ -154,3 +164,39 @@ def test_the_stage_control_lists_every_active_stage_on_the_page_and_after_an_err
     assert 'id="id_stage"' not in won.content.decode() and "stage-form--won" in won.content.decode()
     deal.refresh_from_db()
     assert deal.stage.slug == "qualified"  # neither error moved it
+
+
+@pytest.mark.parametrize("reader", [0, 1, 2], ids=["rep", "manager", "admin"])
+def test_the_compiled_customer_its_contacts_and_deals_are_the_orms(deal_world, reader):
+    user, deal = deal_world["readers"][reader], deal_world["deal"]
+    customer = deal.customer
+    survivor = CustomerFactory(owner=customer.owner, name="大阪商事ホールディングス")
+    Customer.objects.filter(pk=customer.pk).update(last_contact_by=deal_world["readers"][1], merged_into=None)
+    archived = ContactFactory(customer=customer, name="退職 太郎")
+    Contact.objects.filter(pk=archived.pk).update(archived_at=deal.created_at)
+    ContactFactory(customer=survivor, name="別会社 花子")
+    old = DealFactory(customer=customer, owner=customer.owner, title="昨年の案件")
+    Deal.objects.filter(pk=old.pk).update(archived_at=deal.created_at)
+    DealFactory(customer=customer, owner=customer.owner, title="秋の催事")
+    expected = customer_page_record(user=user).get(pk=customer.pk)
+    with CaptureQueriesContext(connection) as captured:
+        got = customer_page(user=user, pk=customer.pk)
+        contacts, archived_contacts = customer_contacts(user=user, customer_id=customer.pk)
+        deals = customer_deal_rows(user=user, customer_id=customer.pk)
+    assert len(captured) == 3
+    assert _loaded(got) == _loaded(expected)
+    rows = list(_customer_contacts_query(user=user, customer_id=customer.pk))
+    assert [_loaded(c) for c in contacts + archived_contacts] == [
+        _loaded(c) for c in rows if c.archived_at is None
+    ] + [_loaded(c) for c in rows if c.archived_at is not None]
+    assert ([c.name for c in contacts], [c.name for c in archived_contacts]) == (["田中 一郎"], ["退職 太郎"])
+    assert [_loaded(d) for d in deals] == [
+        _loaded(d) for d in customer_deals(user=user, customer_id=customer.pk)
+    ]
+    titles = [d.title for d in deals]  # the fixture's other rep's deal too; not the archived one
+    assert len(titles) == 3 and {"春の棚替え", "秋の催事"} <= set(titles) and "昨年の案件" not in titles
+    assert customer_page(user=user, pk=survivor.pk + 1000) is None
+    anonymous = AnonymousUser()
+    assert customer_page(user=anonymous, pk=customer.pk) is None
+    assert customer_contacts(user=anonymous, customer_id=customer.pk) == ([], [])
+    assert customer_deal_rows(user=anonymous, customer_id=customer.pk) == []
