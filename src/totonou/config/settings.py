@@ -169,6 +169,10 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
     _database.setdefault("OPTIONS", {}).setdefault(
         "options", "-c jit=off -c max_parallel_workers_per_gather=0"
     )
+# The hot reads compiled once per connection (``core.compiled``: the session, the user, the feed, record
+# pages) run as prepared statements on PostgreSQL; the rest binds on the client. Turn it off (0) behind a
+# pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
+TOTONOU_PREPARED_READS = os.environ.get("TOTONOU_PREPARED_READS", "1") != "0"
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["OPTIONS"] = {**SQLITE_OPTIONS, **_database.get("OPTIONS", {})}
     _database["CONN_MAX_AGE"] = 600  # connections are cheap to keep; opening one re-reads the schema
