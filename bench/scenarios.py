@@ -365,12 +365,12 @@ SCENARIOS: list[Scenario] = [
     Scenario("import_list", "page", "manager", lambda ctx: Request("GET", url("imports:import_list"))),
     Scenario(
         "customer_detail_long_timeline",
-        "page",
+        "detail",
         "manager",
         lambda ctx: Request("GET", url("customers:customer_detail", ctx.customer.pk)),
     ),
     Scenario(
-        "deal_detail", "page", "manager", lambda ctx: Request("GET", url("deals:deal_detail", ctx.deal.pk))
+        "deal_detail", "detail", "manager", lambda ctx: Request("GET", url("deals:deal_detail", ctx.deal.pk))
     ),
     # The deal list with its totals (count, amount, weighted amount) of the whole filtered set: everyone's
     # open deals as a manager sees them, and a rep's own by last activity (issue 12).

@@ -68,3 +68,39 @@ def test_the_options_are_the_loop_they_replaced(loop):
             cases += 1
     assert cases == 4 * len(lists)
     assert _render(after, items=[], chosen=None) == ""
+
+
+MEMBER_LOOP = (
+    "{% regroup members by team as groups %}{% for group in groups %}"
+    '<div class="member-picker__team"><p class="member-picker__team-name">'
+    '{{ group.grouper.name|default:_("No team") }}</p>{% for member in group.list %}'
+    '<label class="check" style="--member-color: {{ member.calendar_color|member_colour }}">'
+    '<input type="checkbox" name="members" value="{{ member.pk }}"'
+    "{% if member.pk in selected_ids %} checked{% endif %}> "
+    '<span class="cal-member__bar" aria-hidden="true"></span>{{ member }}</label>{% endfor %}</div>'
+    "{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_member_checkboxes_are_the_loops_they_replaced(language):
+    from django.utils import translation
+
+    hostile = "<b>\"A&B\"</b> 'x'"
+    tokyo, osaka = TeamFactory(name=hostile), TeamFactory(name="大阪営業部")
+    members = [
+        UserFactory(username="amy", display_name=hostile, team=tokyo, calendar_color="#e11d48"),
+        UserFactory(username="ken", display_name="山田", team=tokyo, calendar_color="#2563eb"),
+        UserFactory(username="sho", display_name="佐藤", team=osaka),
+        UserFactory(username="solo", display_name="一人", team=None),
+        UserFactory(username="back", display_name="戻り", team=tokyo),  # a team met again: a new group
+    ]
+    selected = [members[1].pk, members[3].pk]
+    with translation.override(language):
+        expected = _render(MEMBER_LOOP, members=members, selected_ids=selected)
+        got = _render("{% member_checkboxes members selected_ids %}", members=members, selected_ids=selected)
+    assert got == expected
+    assert got.count('class="member-picker__team"') == 4 and got.count(" checked") == 2
+    assert ("チームなし" if language == "ja" else "No team") in got
+    assert hostile not in got and "&lt;b&gt;" in got
+    assert _render("{% member_checkboxes members selected_ids %}", members=[], selected_ids=[]) == ""

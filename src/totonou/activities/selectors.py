@@ -784,6 +784,37 @@ def _bucket_day_hour(
     return cell, 0
 
 
+def _calendar_rows(activities: QuerySet[Activity], *, with_owner: bool) -> QuerySet[Activity]:
+    """What a calendar item shows of ``activities``: its columns, the type's names and the customer's
+    name joined, and the owner by name ``with_owner`` (else the caller sets the owners it has read)."""
+    joined = ("owner", "type", "customer") if with_owner else ("type", "customer")
+    return activities.select_related(*joined).only(
+        *CALENDAR_FIELDS,
+        *((f"owner__{name}" for name in OWNER_NAME_FIELDS) if with_owner else ()),
+        "type__name_ja",
+        "type__name_en",
+        "type__slug",
+        "customer__name",
+    )
+
+
+def _calendar_rows_by_id(ids: list[int], *, with_owner: bool) -> list[Activity]:
+    """``_calendar_rows`` of the activities ``ids`` (chosen from those the reader may see) in time order:
+    one query compiled once per connection for each power of two of ids (the list padded with its last
+    id), so weeks of any size share a dozen shapes."""
+    if not ids:
+        return []
+    size = 1 << (len(ids) - 1).bit_length()
+    return _CALENDAR_ROWS.list((size, with_owner), *ids, *[ids[-1]] * (size - len(ids)))
+
+
+_CALENDAR_ROWS = CompiledList(
+    lambda shape, *ids: _calendar_rows(Activity.objects.filter(pk__in=ids), with_owner=shape[1]).order_by(
+        "starts_at", "id"
+    )
+)
+
+
 def calendar_activities(
     *,
     user: Any,
@@ -813,17 +844,8 @@ def calendar_activities(
     # ``owner_ids``): set on the rows instead of joined, a user built per row (a team's week: 225 of the
     # 900 models it built).
     by_id = {owner.pk: owner for owner in owners or ()}
-    joined = ("type", "customer") if by_id else ("owner", "type", "customer")
-    rows = base.select_related(*joined).only(
-        *CALENDAR_FIELDS,
-        *(() if by_id else (f"owner__{name}" for name in OWNER_NAME_FIELDS)),
-        "type__name_ja",
-        "type__name_en",
-        "type__slug",
-        "customer__name",
-    )
     if shown is not None:
-        # Rank narrow rows (no joins) in a subquery; only the chosen few are read in full.
+        # Rank narrow rows (no joins) in a subquery; only the chosen few are read in full, by id.
         partition: list[Any] = [bucket, F("owner_id")] if by_owner else [bucket]
         rank = Window(
             RowNumber(),
@@ -832,14 +854,15 @@ def calendar_activities(
         )
         ranked = base.annotate(cell_rank=rank).filter(cell_rank__lte=shown + 1)
         ranks = dict(ranked.values_list("id", "cell_rank"))
-        rows = rows.filter(pk__in=sorted(ranks))
-    activities = list(rows.order_by("starts_at", "id"))
+        activities = _calendar_rows_by_id(sorted(ranks), with_owner=not by_id)
+    else:
+        activities = list(_calendar_rows(base, with_owner=not by_id).order_by("starts_at", "id"))
     if by_id:
         for activity in activities:
             Activity.owner.field.set_cached_value(activity, by_id[activity.owner_id])
     if shown is not None:
         for activity in activities:
-            activity.cell_rank = ranks[activity.pk]
+            activity.cell_rank = ranks[activity.pk]  # type: ignore[attr-defined]
 
     def key_of(day: datetime.date, hour: int, owner_id: int | None) -> CellKey:
         return (day, hour if by_hour else None, owner_id if by_owner else None)

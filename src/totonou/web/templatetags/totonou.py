@@ -161,6 +161,35 @@ def choice_options(items: Any, selected: Any = None, value: str = "pk", label: s
 
 
 @register.simple_tag
+def member_checkboxes(members: Any, selected_ids: Any) -> SafeString:
+    """The calendar's member picker: a group per team (consecutive members of one team, as ``regroup``
+    groups them; "No team" for none) and a checkbox per member in their colour, ``selected_ids``
+    checked. In Python rather than template loops: a manager's 50 members were ~1.5 ms of each calendar
+    page."""
+    parts: list[str] = []
+    team: Any = object()  # no member's team: the first member opens a group
+    for member in members:
+        if member.team != team:
+            if parts:
+                parts.append("</div>")
+            team = member.team
+            name = getattr(team, "name", "") or _("No team")
+            parts.append(
+                f'<div class="member-picker__team"><p class="member-picker__team-name">{escape(name)}</p>'
+            )
+        mark = " checked" if member.pk in selected_ids else ""
+        colour = escape(activity_card.member_colour(member.calendar_color))
+        parts.append(
+            f'<label class="check" style="--member-color: {colour}">'
+            f'<input type="checkbox" name="members" value="{member.pk}"{mark}> '
+            f'<span class="cal-member__bar" aria-hidden="true"></span>{escape(member)}</label>'
+        )
+    if parts:
+        parts.append("</div>")
+    return mark_safe("".join(parts))  # noqa: S308 -- every name and colour escaped above, ids are integers
+
+
+@register.simple_tag
 def owner_options(owners: Any, selected: Any = None, you: Any = None) -> SafeString:
     """The ``<option>`` of each owner of a filter's select, ``selected`` (an owner's id) marked, and the
     signed-in user (``you``) named "… (you)" when given. In Python rather than a template loop: a team's

@@ -1,0 +1,65 @@
+"""A calendar's chosen activities read by id through a query compiled once per power of two of ids
+(``activities.selectors._calendar_rows_by_id``) are the ORM's: the same rows in time order, the same
+columns, type, customer and owner, whatever the number of ids."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import ActivityFactory, CustomerFactory, UserFactory
+from totonou.activities.models import Activity
+from totonou.activities.selectors import _calendar_rows, _calendar_rows_by_id
+
+pytestmark = pytest.mark.django_db
+
+
+def _loaded(instance: Model | None) -> dict[str, Any] | None:
+    if instance is None:
+        return None
+    return {name: value for name, value in instance.__dict__.items() if not name.startswith("_")}
+
+
+def _row(activity: Activity, with_owner: bool) -> dict[str, Any]:
+    related = ("owner", "type", "customer") if with_owner else ("type", "customer")
+    return {
+        "activity": _loaded(activity),
+        "deferred": sorted(activity.get_deferred_fields()),
+        "related": [_loaded(getattr(activity, name)) for name in related],
+    }
+
+
+@pytest.mark.parametrize("with_owner", [True, False], ids=["owner", "no-owner"])
+def test_the_compiled_rows_are_the_orms_for_every_count(with_owner):
+    rep = UserFactory(username="calendar_rep", display_name="鈴木")
+    customer = CustomerFactory(owner=rep, name="横浜商店")
+    start = timezone.now().replace(microsecond=0)
+    activities = [
+        ActivityFactory(owner=rep, customer=customer, starts_at=start + datetime.timedelta(hours=7 - index))
+        for index in range(7)
+    ]
+    ids = sorted(activity.pk for activity in activities)
+    for count in (1, 2, 3, 4, 5, 7):
+        chosen = ids[:count]
+        expected = list(
+            _calendar_rows(Activity.objects.filter(pk__in=chosen), with_owner=with_owner).order_by(
+                "starts_at", "id"
+            )
+        )
+        with CaptureQueriesContext(connection) as captured:
+            got = _calendar_rows_by_id(chosen, with_owner=with_owner)
+        assert len(captured) == 1
+        assert [_row(a, with_owner) for a in got] == [_row(a, with_owner) for a in expected]
+        assert [a.pk for a in got] == sorted(chosen, key=lambda pk: -pk)  # later ids start earlier
+        padded = 1 << (count - 1).bit_length()
+        listed = re.search(r'"activities_activity"."id" IN \(([^)]*)\)', captured.captured_queries[0]["sql"])
+        assert listed is not None
+        assert [int(pk) for pk in listed.group(1).split(", ")] == chosen + [chosen[-1]] * (padded - count)
+    assert _calendar_rows_by_id([], with_owner=with_owner) == []
