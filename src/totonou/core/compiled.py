@@ -93,7 +93,9 @@ def _maker(model: type[Model], attnames: list[str], alias: str) -> Callable[[Seq
     new = object.__new__
 
     def make(values: Sequence[Any]) -> Model:
-        if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        if (pre_init.receivers or post_init.receivers) and (  # none at all: the common case, checked first
+            pre_init.has_listeners(model) or post_init.has_listeners(model)
+        ):
             return model.from_db(alias, attnames, values)
         instance = new(model)
         state = ModelState()

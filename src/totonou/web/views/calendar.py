@@ -343,8 +343,9 @@ def _cells(
         owners=selection.members,
     )
     cells = Cells(by_hour=by_hour, by_owner=by_owner, shown=shown, entries={}, counts=counts)
+    zone = timezone.get_current_timezone()  # once, not per activity
     for activity in activities:
-        start = timezone.localtime(activity.starts_at)
+        start = timezone.localtime(activity.starts_at, zone)
         entry = Entry(
             activity=activity,
             start=start,
@@ -451,7 +452,7 @@ def _place(
     """An entry's pieces: in the strip of every shown day it covers (24 hours or more), or on its
     day's hours and, past midnight, on the next shown day's."""
     start = entry.start
-    end = entry.end = timezone.localtime(entry.activity.ends_at)
+    end = entry.end = timezone.localtime(entry.activity.ends_at, start.tzinfo)  # the reader's zone
     if time_grid.is_all_day(start, end):
         covered = day
         while (column := by_place.get((covered, owner_id))) is not None and (
