@@ -407,6 +407,7 @@ def _time_grid(
         (span.start, span.drawn_end) for column_pieces in pieces.values() for span, _ in column_pieces
     )
     hours = range(first_hour, last_hour)
+    plan_at = _("Plan at %(time)s, %(day)s")  # translated once, not per slot
     for place, column in by_place.items():
         day, member = column.day, column.member
         day_label = date_format(day, "n/j (D)")
@@ -415,7 +416,7 @@ def _time_grid(
         for hour in hours:
             slot = Slot(start=_local(day, hour), day_value=day.isoformat())
             slot.plan_url = links.plan(slot.start, member)
-            slot.plan_label = _("Plan at %(time)s, %(day)s") % {"time": f"{hour:02}:00", "day": day_label}
+            slot.plan_label = plan_at % {"time": f"{hour:02}:00", "day": day_label}
             slot.plan_label += whose
             slots[hour] = slot
         column.slots = list(slots.values())
