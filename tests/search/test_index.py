@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
 from tests.search.conftest import Corpus, at, found
 from totonou.activities.services import (
@@ -198,6 +199,33 @@ def test_a_rebuild_gives_the_same_index(corpus: Corpus) -> None:
         == rows
     )
     assert {q: found(corpus.rep1, q) for q in queries} == before
+
+
+def _stored_ids() -> list[int]:
+    """The documents' keys in the order the table stores them (PostgreSQL: by physical row address)."""
+    order = "ctid" if connection.vendor == "postgresql" else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM search_document ORDER BY {order}")  # noqa: S608 — constant
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_rebuild_stores_the_documents_in_key_order(corpus: Corpus) -> None:
+    """The newest-first walk of a search reads neighbouring rows: after a rebuild the table holds them
+    in key order, and on PostgreSQL it remembers the key for later ``CLUSTER`` runs."""
+    written = _stored_ids()
+    if connection.vendor == "postgresql":
+        # written by the services in the corpus's order (customers, contacts, deals, activities by day)
+        assert written != sorted(written)
+    documents_rebuild()
+    stored = _stored_ids()
+    assert stored == sorted(stored)
+    assert sorted(stored) == sorted(written)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indisclustered FROM pg_index WHERE indexrelid = 'search_document_pkey'::regclass"
+            )
+            assert cursor.fetchone() == (True,)
 
 
 def test_results_do_not_depend_on_how_far_postgresql_probes(corpus: Corpus, monkeypatch) -> None:

@@ -58,6 +58,22 @@ def install_sql(vendor: str) -> list[str]:
     return []
 
 
+#: PostgreSQL: the table's rows in key order, newest last. A page first walks the newest documents by
+#: key (``page_sql``); in key order those 50,000 rows lie on ~6,000 pages instead of ~44,000 (a search
+#: for a word found nowhere: 44 -> 21 ms for the activities). ``CLUSTER`` orders the rows once; the
+#: table remembers the index, so a later plain ``CLUSTER search_document`` (``totonou rebuild``, or on
+#: its own in a quiet hour) orders them again after months of edits.
+CLUSTER_SQL = (
+    f"ALTER TABLE {TABLE} CLUSTER ON {TABLE}_pkey",
+    f"CLUSTER {TABLE}",
+)
+
+
+def cluster_sql(vendor: str) -> list[str]:
+    """Put the rows in key order: PostgreSQL only (a SQLite table is stored in its integer key's order)."""
+    return list(CLUSTER_SQL) if vendor == "postgresql" else []
+
+
 def uninstall_sql(vendor: str) -> list[str]:
     if vendor == "sqlite":
         return [*SQLITE_DROP_TRIGGERS, f"DROP TABLE IF EXISTS {FTS_TABLE}"]
