@@ -56,7 +56,7 @@ def test_the_member_choices_read_what_the_filters_show(team):
     assert {"password", "email", "time_zone"} <= members[0].get_deferred_fields()
 
 
-@pytest.mark.parametrize(("page", "queries"), [("activities:calendar", 5), ("activities:feed", 7)])
+@pytest.mark.parametrize(("page", "queries"), [("activities:calendar", 4), ("activities:feed", 7)])
 def test_the_team_calendar_and_the_feed_show_the_members_without_a_query_of_their_own(
     client, team, page, queries
 ):
