@@ -832,10 +832,11 @@ def calendar_activities(
     day, or an hour of it; per owner or together), with each cell's counts.
 
     With ``shown`` a cell returns its first ``shown`` activities (key customers first, then by time), or
-    all of them when only one more would be hidden, ranked in SQL with a window function over narrow
-    rows, so a busy team's week costs three small queries (the counts, the ranks, the rows shown) and a
-    few hundred rows however many activities it holds. The view shows them and a "+N more" line from the
-    counts. Without ``shown`` every activity is returned and counted here.
+    all of them when only one more would be hidden: every activity's narrow row (four plain values, in
+    rank order from SQL) is counted and ranked in one pass, then only the rows shown are read in full, so
+    a busy team's week costs two queries and a few hundred full rows however many activities it holds.
+    The view shows them and a "+N more" line from the counts. Without ``shown`` every activity is
+    returned and counted here.
     """
     zone = timezone.get_current_timezone()
     bucket, utc_offset = _bucket(zone, start, end, by_hour=by_hour)
