@@ -121,6 +121,18 @@ def test_the_managed_ids_are_read_compiled_and_per_manager():
     with CaptureQueriesContext(connection) as captured:
         assert managed_user_ids(rep) == {rep.pk}
     assert len(captured) == 0
+    # The signed-in user's own query brings the same ids along (the rule in SQL, ``ManagedIds``): the
+    # same sets for a manager of two teams, of one, of a team without members, and for a rep.
+    empty = Team.objects.create(name="Empty")
+    lonely = UserFactory(username="lonely", role=User.Role.MANAGER, team=None)
+    empty.managers.add(lonely)
+    for person in (boss, second, lonely, reps[0]):
+        plain = managed_user_ids(User.objects.get(pk=person.pk))
+        signed_in = SIGNED_IN_USER.first(person.pk)
+        with CaptureQueriesContext(connection) as captured:
+            assert managed_user_ids(signed_in) == plain
+        assert len(captured) == 0
+    assert managed_user_ids(SIGNED_IN_USER.first(lonely.pk)) == {lonely.pk}
 
 
 def test_the_settings_pages_own_reads_are_the_orms():

@@ -553,8 +553,8 @@ def test_the_team_calendar_costs_the_same_with_10_and_100_activities(world, clie
 
 
 def test_the_team_week_query_baseline(world, client_for):
-    """Session, user, members (with their teams), the members the manager may change (who can be
-    dragged), every activity's narrow row (ranked and counted per hour in Python), the activities shown
+    """Session, user (with the members the manager may change: who can be dragged), members (with their
+    teams), every activity's narrow row (ranked and counted per hour in Python), the activities shown
     (at most a few per hour) — and what the base template asks on every page (the unread mentions badge;
     the bell's count comes with the user). Holidays cost no query."""
     add_week_of_activities(world, 20)
@@ -563,7 +563,7 @@ def test_the_team_week_query_baseline(world, client_for):
         client.get(CALENDAR, {"team": world.rep.team_id})
     activity_queries = [q for q in captured.captured_queries if 'FROM "activities_activity"' in q["sql"]]
     assert len(activity_queries) == 2
-    assert len(captured.captured_queries) == 6
+    assert len(captured.captured_queries) == 5
 
 
 # --- Settings: the first day of the week ------------------------------------------------------------

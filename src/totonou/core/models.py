@@ -68,3 +68,14 @@ class AuditEntry(models.Model):
             "type": type_name,
             "record": self.object_repr,
         }
+
+
+class ReferenceVersion(models.Model):
+    """One row: a number the database raises on every write to a reference table (the lists the filters
+    offer), so each process knows when the lists it keeps are stale (``core.reference``, ADR 0048)."""
+
+    value = models.BigIntegerField(_("version"))
+
+    class Meta:
+        verbose_name = _("reference data version")
+        verbose_name_plural = _("reference data versions")

@@ -1,5 +1,6 @@
-"""The sign-in backend: Django's, reading the signed-in user with their team and the bell's number in one
-query, compiled once per connection (``core.compiled``)."""
+"""The sign-in backend: Django's, reading the signed-in user with their team, the bell's number and the
+reference data version (``core.reference``) in one query, compiled once per connection
+(``core.compiled``)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,22 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from totonou.core.compiled import CompiledQuery
+from totonou.core.reference import version_expression
 from totonou.notifications.personal import UNREAD_ATTRIBUTE, unread_count_expression
 from totonou.users.models import User
+from totonou.users.permissions import MANAGED_IDS_ATTRIBUTE, ManagedIds
 
 
 def signed_in_user_query(user_id: Any) -> QuerySet[User]:
-    """The signed-in user, their team and the bell's number (unread notifications)."""
+    """The signed-in user, their team, the bell's number (unread notifications), the members of the teams
+    they manage (``permissions.managed_user_ids``) and the reference data version
+    (``reference_version``: the filters' lists a page may take from this process's copy)."""
     return (
         User._default_manager.select_related("team")
-        .annotate(**{UNREAD_ATTRIBUTE: unread_count_expression()})
+        .annotate(
+            **{UNREAD_ATTRIBUTE: unread_count_expression(), MANAGED_IDS_ATTRIBUTE: ManagedIds()},
+            reference_version=version_expression(),
+        )
         .filter(pk=user_id)
     )
 
