@@ -160,6 +160,8 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "totonou.sqlite3")}
 if _database["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with a health check that needs no round trip (``core.backends.postgresql``).
+    _database["ENGINE"] = "totonou.core.backends.postgresql"
     # The insight queries cross JIT's cost threshold and pay 100-200 ms to compile for a 10 ms query. No
     # parallel workers: a page's queries take milliseconds, and starting a worker cost 3-4 ms of them (the
     # customer-name search's count: 9.4 ms with one worker, 5 without); the app's own processes are what
