@@ -32,7 +32,9 @@ def _list_queries(captured: CaptureQueriesContext) -> list[str]:
         query["sql"]
         for query in captured.captured_queries
         if query["sql"].startswith(LIST_STARTS)
-        or (query["sql"].startswith('SELECT "users_user".') and 'ORDER BY "users_team"."name"' in query["sql"])
+        or (
+            query["sql"].startswith('SELECT "users_user".') and 'ORDER BY "users_team"."name"' in query["sql"]
+        )
     ]
 
 
@@ -98,7 +100,7 @@ def test_a_write_around_the_services_shows_on_the_next_page(client, team, write)
 
 
 def test_a_sign_in_does_not_raise_the_version_and_a_new_name_does(team):
-    _team, manager, (rep, _other) = team
+    _team, _manager, (rep, _other) = team
     before = ReferenceVersion.objects.get().value
     User.objects.filter(pk=rep.pk).update(last_login=timezone.now())
     assert ReferenceVersion.objects.get().value == before

@@ -79,3 +79,6 @@ class ReferenceVersion(models.Model):
     class Meta:
         verbose_name = _("reference data version")
         verbose_name_plural = _("reference data versions")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -70,7 +70,15 @@ class ManagedIds(Func):
     def __init__(self) -> None:
         super().__init__(F("pk"))
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: Any = None,
+        template: Any = None,
+        arg_joiner: Any = None,
+        **extra_context: Any,
+    ) -> tuple[str, Any]:
         user, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
             aggregate = "string_agg(m.id::text, ',')"
