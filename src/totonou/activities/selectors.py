@@ -589,7 +589,9 @@ def _feed_activities(*, user: Any, people: bool = True) -> QuerySet[Activity]:
     )
 
 
-def _feed_event_rows(*, user: Any, filters: FeedFilter, people: bool = True) -> QuerySet[ActivityEvent]:
+def _feed_event_rows(
+    *, user: Any, filters: FeedFilter | None, people: bool = True
+) -> QuerySet[ActivityEvent]:
     """The events of a feed page without their activities (``_feed_activities``): the comment and a stage
     change's deal and customer joined, with ``people`` the actor, the comment's author and the deal's
     owner too."""
@@ -613,9 +615,16 @@ def _feed_event_rows(*, user: Any, filters: FeedFilter, people: bool = True) -> 
 def _feed_events_shaped(
     shape: tuple[int, FilterShape], user_id: int, *values: Any
 ) -> QuerySet[ActivityEvent]:
+    """The page's events: its ids first (the filters, newest first, the limit), then those rows with what
+    joins and annotations they carry. Over the whole feed PostgreSQL expected millions of rows to
+    annotate and so answered "does a comment mention the viewer" by hashing every mention of the viewer
+    first (1,207 of a manager's, 0.4 of the query's 1.0 ms, growing with every mention); over a page of
+    ids it asks per row."""
     limit, filter_shape_ = shape
     filters = filters_of_shape(FeedFilter, filter_shape_, values)
-    return _feed_event_rows(user=signed_in_reader(user_id), filters=filters, people=False)[:limit]
+    reader = signed_in_reader(user_id)
+    page = _feed_events(user=reader, filters=filters).order_by("-id").values("pk")[:limit]
+    return _feed_event_rows(user=reader, filters=None, people=False).filter(pk__in=page)
 
 
 def _feed_activities_shaped(count: int, user_id: int, *ids: int) -> QuerySet[Activity]:
