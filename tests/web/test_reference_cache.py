@@ -161,3 +161,35 @@ def test_the_version_only_grows_even_after_the_row_is_lost(team):
     assert after > before
     Segment.objects.filter(name="ホームセンター").update(cadence_days=7)
     assert ReferenceVersion.objects.get().value > after
+
+
+@pytest.mark.parametrize("page", ["customers:customer_list", "deals:deal_list", "search:search"])
+def test_the_owner_filters_read_their_lists_once(client, team, page):
+    """The owner filter of the customer list, the deal list and search (and the customer list's
+    segments) come from the kept lists too; a renamed member shows on the next page."""
+    _team, manager, (rep, _other) = team
+    client.force_login(manager)
+
+    def lists() -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse(page), {"q": "x"} if page == "search:search" else {})
+        assert response.status_code == 200
+        owners = [
+            query["sql"]
+            for query in captured.captured_queries
+            if query["sql"].startswith(LIST_STARTS[0])
+            or (  # every active user (not the bulk form's members a manager may give customers to)
+                query["sql"].startswith('SELECT "users_user"."id", "users_user"."username"')
+                and 'WHERE "users_user"."is_active" ORDER BY' in query["sql"]
+            )
+        ]
+        return response.content.decode(), owners
+
+    _html, first = lists()
+    assert first
+    html, second = lists()
+    assert second == []
+    assert str(rep) in html
+    User.objects.filter(pk=rep.pk).update(display_name="ドラッグストア")
+    html, third = lists()
+    assert third and "ドラッグストア" in html

@@ -22,7 +22,7 @@ from totonou.customers.selectors import segment_list
 from totonou.users.filters import UserFilter
 from totonou.users.models import NAME_FIELDS, Team, User
 from totonou.users.permissions import is_signed_in, signed_in_reader
-from totonou.users.selectors import team_choices, user_list
+from totonou.users.selectors import owner_choices, team_choices, user_list
 
 #: What the filters and the calendar read of a member: the name, colour and role, the team's name. Read
 #: whole, a team's 50 members and their teams were two dozen columns each, converted for every request
@@ -50,7 +50,12 @@ def _segments(shape: object) -> QuerySet[Segment]:
     return segment_list(user=signed_in_reader())
 
 
+def _owners(shape: object) -> QuerySet[User]:
+    return owner_choices(user=signed_in_reader())
+
+
 MEMBERS = CompiledList(_members)
+OWNERS = CompiledList(_owners)
 TEAMS = CompiledList(_teams)
 TYPES = CompiledList(_types)
 SEGMENTS = CompiledList(_segments)
@@ -66,6 +71,13 @@ def member_choices(user: User) -> list[User]:
     if not is_signed_in(user):
         return []
     return cached_rows("members", _version(user), lambda: MEMBERS.list(()))
+
+
+def owner_options(user: User) -> list[User]:
+    """The active users an owner filter lists, by name (``users.selectors.owner_choices``)."""
+    if not is_signed_in(user):
+        return []
+    return cached_rows("owners", _version(user), lambda: OWNERS.list(()))
 
 
 def segment_choices(user: User) -> list[Segment]:

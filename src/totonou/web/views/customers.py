@@ -23,15 +23,14 @@ from totonou.customers.selectors import (
     customer_page,
     customer_rows,
     days_since,
-    segment_list,
 )
 from totonou.deals.selectors import customer_deal_rows
 from totonou.insights.selectors.thresholds import Thresholds, contact_status
 from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
-from totonou.users.selectors import owner_choices
 from totonou.web.forms.customers import BulkActionForm
+from totonou.web.views.choices import owner_options, segment_choices
 from totonou.web.views.home import plan_visit_url
 
 CUSTOMER_PAGE_SIZE = 25
@@ -130,8 +129,8 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     context = {
         "sort": filters.sort or SORTS[0],
         "bulk_form": BulkActionForm(actor=user) if user.role in {"manager", "admin"} else None,
-        "segments": segment_list(user=user),
-        "owners": owner_choices(user=user),
+        "segments": segment_choices(user),
+        "owners": owner_options(user),
     }
     return CUSTOMERS.render(
         request,

@@ -27,7 +27,7 @@ from totonou.deals.selectors import (
     stage_list,
 )
 from totonou.users.request import signed_in_user
-from totonou.users.selectors import owner_choices
+from totonou.web.views.choices import owner_options
 from totonou.web.views.customers import TIMELINE_FRAGMENTS, TIMELINE_MORE, plans_ahead, timeline_page
 from totonou.web.views.deal_edit import stage_panel_context
 
@@ -96,7 +96,7 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "sorts": DEAL_SORTS,
         "stages": [stage for stage in stages if stage.is_active],
-        "owners": owner_choices(user=user),
+        "owners": owner_options(user),
         "kinds": Stage.Kind.choices,
         "now": timezone.now(),
         "figure_filters": [

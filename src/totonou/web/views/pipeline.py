@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from totonou.core.list_page import IdsFirst
-from totonou.customers.selectors import segment_list
 from totonou.deals.models import Deal, Stage
 from totonou.deals.selectors import stage_list
 from totonou.insights import charts
@@ -36,8 +35,8 @@ from totonou.insights.filters import ForecastFilter, PipelineFilter, WinRateFilt
 from totonou.insights.selectors import pipeline as selectors
 from totonou.targets.periods import add_months
 from totonou.users.request import signed_in_user
-from totonou.users.selectors import owner_choices
 from totonou.web import pipeline_card
+from totonou.web.views.choices import owner_options, segment_choices
 from totonou.web.views.insights import _parse, _teams, range_step, scoped_query
 
 #: How many cards a column shows before "+N more" (capped in SQL).
@@ -57,8 +56,8 @@ def _filters(request: HttpRequest) -> tuple[Any, PipelineFilter, dict[str, list[
 def _choices(user: Any) -> dict[str, Any]:
     return {
         "teams": _teams(user),
-        "owners": owner_choices(user=user),
-        "segments": segment_list(user=user),
+        "owners": owner_options(user),
+        "segments": segment_choices(user),
     }
 
 

@@ -14,7 +14,7 @@ from totonou.core.htmx import render_page
 from totonou.search.filters import SearchFilter
 from totonou.search.models import Kind
 from totonou.search.selectors import document_title, search
-from totonou.users.selectors import owner_choices
+from totonou.web.views.choices import owner_options
 
 #: Results per type on the page of all types, and on a type's own pages.
 OVERVIEW_PAGE_SIZE = 5
@@ -86,7 +86,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "previous_url": _link(request.GET, page=page - 1) if filters and filters.type and page > 1 else None,
         "kinds": Kind.choices,
         "selected_type": request.GET.get("type", ""),
-        "owners": owner_choices(user=request.user),
+        "owners": owner_options(request.user),
         "customer_name": document_title(kind=Kind.CUSTOMER, object_id=customer_id) if customer_id else None,
         "all_types_url": _link(request.GET, type=None, page=None),
     }
