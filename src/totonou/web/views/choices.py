@@ -73,7 +73,7 @@ def member_choices(user: User) -> list[User]:
     return cached_rows("members", _version(user), lambda: MEMBERS.list(()))
 
 
-def owner_options(user: User) -> list[User]:
+def owner_options(user: Any) -> list[User]:
     """The active users an owner filter lists, by name (``users.selectors.owner_choices``)."""
     if not is_signed_in(user):
         return []
