@@ -26,15 +26,11 @@ def _kit(context: template.Context) -> Kit:
 
 
 @register.simple_tag(takes_context=True)
-def calendar_item(context: template.Context, entry: Any) -> SafeString:
-    """A calendar entry; the owner is named when the page shows several members (``show_owner``)."""
-    return activity_card.calendar_cell(entry, _kit(context), show_owner=bool(context.get("show_owner")))
-
-
-@register.simple_tag(takes_context=True)
-def calendar_slots(context: template.Context, column: Any) -> SafeString:
-    """The hour slots of a time-grid column, with their cards and "+N more"."""
-    return activity_card.calendar_slots(column, _kit(context), show_owner=bool(context.get("show_owner")))
+def calendar_columns(context: template.Context, columns: Any, now_minute: int) -> SafeString:
+    """The columns of the time grid: heads, all-day strips, hour slots and today's line."""
+    return activity_card.time_grid_columns(
+        columns, _kit(context), show_owner=bool(context.get("show_owner")), now_minute=now_minute
+    )
 
 
 @register.simple_tag(takes_context=True)
