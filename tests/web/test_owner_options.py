@@ -14,7 +14,10 @@ from django.utils import translation
 
 from tests.factories import UserFactory, make_team
 from totonou.users.selectors import owner_choices
+from totonou.web.forms.customers import changeable_owners
 from totonou.web.templatetags.totonou import owner_options
+from totonou.web.views import choices
+from totonou.web.views.choices import changeable_owner_options
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +97,29 @@ def test_the_customer_lists_bulk_owner_select_lists_who_may_take_customers(peopl
         (str(manager.pk), False, "Kato"),
         (str(rep2.pk), False, "Sato"),
     ]
+
+
+def test_the_bulk_owners_from_the_kept_list_are_the_forms_changeable_owners(people):
+    """``changeable_owner_options`` narrows the owner filter's list by ``changeable_owners``' rule: for a
+    rep (themselves), a manager (their team, not another team's rep nor the inactive member) and an
+    administrator (everyone active), the same users in the same order as the form's queryset."""
+    manager, rep1, rep2 = people
+    _other_team, other_manager, (other_rep, other_rep2) = make_team("Team B")
+    admin = UserFactory(username="root", role="admin", display_name="Root")
+    for user in (rep1, manager, other_manager, admin):
+        kept = changeable_owner_options(user, choices.owner_options(user))
+        assert [owner.pk for owner in kept] == list(changeable_owners(user).values_list("pk", flat=True))
+    assert [owner.pk for owner in changeable_owner_options(manager, choices.owner_options(manager))] == [
+        rep1.pk,
+        manager.pk,
+        rep2.pk,
+    ]
+    assert [owner.pk for owner in changeable_owner_options(rep1, choices.owner_options(rep1))] == [rep1.pk]
+    everyone = changeable_owner_options(admin, choices.owner_options(admin))
+    assert {owner.pk for owner in everyone} == {
+        *(user.pk for user in (manager, rep1, rep2, admin)),
+        *(user.pk for user in (other_manager, other_rep, other_rep2)),
+    }
 
 
 def test_the_insights_member_selects_mark_the_chosen_member(people, client_for):

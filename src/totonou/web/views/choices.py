@@ -21,7 +21,7 @@ from totonou.customers.models import Segment
 from totonou.customers.selectors import segment_list
 from totonou.users.filters import UserFilter
 from totonou.users.models import NAME_FIELDS, Team, User
-from totonou.users.permissions import is_signed_in, signed_in_reader
+from totonou.users.permissions import is_signed_in, managed_user_ids, signed_in_reader
 from totonou.users.selectors import owner_choices, team_choices, user_list
 
 #: What the filters and the calendar read of a member: the name, colour and role, the team's name. Read
@@ -78,6 +78,17 @@ def owner_options(user: Any) -> list[User]:
     if not is_signed_in(user):
         return []
     return cached_rows("owners", _version(user), lambda: OWNERS.list(()))
+
+
+def changeable_owner_options(user: User, owners: list[User]) -> list[User]:
+    """Of ``owners`` (``owner_options(user)``, the active users by name), those ``user`` may give a record
+    to: the rule of ``web.forms.customers.changeable_owners`` (the people ``user`` manages, everyone for
+    an administrator), applied to the list the process keeps instead of read again (the customer list's
+    bulk "New owner" was a query of its own on every page)."""
+    if user.role == User.Role.ADMIN:
+        return list(owners)
+    managed = managed_user_ids(user)
+    return [owner for owner in owners if owner.pk in managed]
 
 
 def segment_choices(user: User) -> list[Segment]:

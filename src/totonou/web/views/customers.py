@@ -30,7 +30,7 @@ from totonou.users.models import User
 from totonou.users.permissions import can_change_owned_by
 from totonou.users.request import signed_in_user
 from totonou.web.forms.customers import BulkActionForm
-from totonou.web.views.choices import owner_options, segment_choices
+from totonou.web.views.choices import changeable_owner_options, owner_options, segment_choices
 from totonou.web.views.home import plan_visit_url
 
 CUSTOMER_PAGE_SIZE = 25
@@ -126,11 +126,14 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     contact (``CustomerFilter``, the API's filter), with the days since the last real contact."""
     user = signed_in_user(request)
     filters, errors = CUSTOMERS.filters(request)
+    owners = owner_options(user)
+    is_manager = user.role in {"manager", "admin"}
     context = {
         "sort": filters.sort or SORTS[0],
-        "bulk_form": BulkActionForm(actor=user) if user.role in {"manager", "admin"} else None,
+        "bulk_form": BulkActionForm(actor=user) if is_manager else None,
+        "bulk_owners": changeable_owner_options(user, owners) if is_manager else [],
         "segments": segment_choices(user),
-        "owners": owner_options(user),
+        "owners": owners,
     }
     return CUSTOMERS.render(
         request,
