@@ -32,7 +32,7 @@ from totonou.activities.filters import ActivityFilter, CommentFilter, FeedFilter
 from totonou.activities.models import Activity, ActivityEvent, ActivityType, Comment, Mention, Reaction
 from totonou.core.compiled import CompiledList
 from totonou.core.filters import FilterShape, filter_shape, filters_of_shape
-from totonou.core.functions import set_size
+from totonou.core.functions import AnyOf, Ids, set_size
 from totonou.core.list_page import with_set_size
 from totonou.customers.models import Contact
 from totonou.users.models import NAME_FIELDS, User
@@ -811,18 +811,18 @@ def _calendar_rows(activities: QuerySet[Activity], *, with_owner: bool) -> Query
 
 def _calendar_rows_by_id(ids: list[int], *, with_owner: bool) -> list[Activity]:
     """``_calendar_rows`` of the activities ``ids`` (chosen from those the reader may see) in time order:
-    one query compiled once per connection for each power of two of ids (the list padded with its last
-    id), so weeks of any size share a dozen shapes."""
+    one query compiled once per connection, the ids bound as one parameter (``AnyOf``), so weeks of any
+    size share one statement (they were padded to a power of two of placeholders: 256 for a team's
+    week, which psycopg parsed again on every run)."""
     if not ids:
         return []
-    size = 1 << (len(ids) - 1).bit_length()
-    return _CALENDAR_ROWS.list((size, with_owner), *ids, *[ids[-1]] * (size - len(ids)))
+    return _CALENDAR_ROWS.list(with_owner, Ids(ids))
 
 
 _CALENDAR_ROWS = CompiledList(
-    lambda shape, *ids: _calendar_rows(Activity.objects.filter(pk__in=ids), with_owner=shape[1]).order_by(
-        "starts_at", "id"
-    )
+    lambda with_owner, ids: _calendar_rows(
+        Activity.objects.filter(AnyOf("pk", ids)), with_owner=with_owner
+    ).order_by("starts_at", "id")
 )
 
 

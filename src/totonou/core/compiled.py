@@ -35,6 +35,8 @@ from django.db.models.query import get_related_populators  # type: ignore[attr-d
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
+from totonou.core.functions import Ids
+
 M = TypeVar("M", bound=Model)
 
 #: The stand-in for the value while compiling: a number no key or parameter of these queries holds.
@@ -47,7 +49,10 @@ _MOMENT = datetime.datetime(1970, 1, 1, 0, 0, 0, 918_273, tzinfo=datetime.UTC)
 
 def _stand_in(index: int, value: Any) -> Any:
     """The stand-in of the ``index``-th value: a number, a text or a moment (an aware datetime) no key or
-    parameter holds."""
+    parameter holds, or for ids bound as one parameter (``functions.Ids``, the ``AnyOf`` lookup) ids that
+    are that number."""
+    if isinstance(value, Ids):
+        return Ids([_STAND_IN + index])
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
             raise TypeError("A compiled query takes aware datetimes only.")

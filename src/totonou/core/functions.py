@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Func, QuerySet, Subquery, Value
+from django.db.models import Count, F, FloatField, Func, Lookup, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 
@@ -33,6 +34,34 @@ class Seconds(Func):
             arg_joiner=") - julianday(",
             **extra,
         )
+
+
+class Ids(list[int]):
+    """Ids bound as one parameter (``AnyOf``): a list on PostgreSQL (an array), JSON text on SQLite (the
+    ``sqlite3`` module asks a value it cannot bind for ``__conform__``)."""
+
+    def __conform__(self, protocol: Any) -> str:
+        return json.dumps(list(self))
+
+
+class AnyOf(Lookup):
+    """``expression`` is one of ``ids``, the list bound as one parameter: ``= ANY(%s)`` on PostgreSQL,
+    ``IN (SELECT value FROM json_each(%s))`` on SQLite, where ``pk__in`` writes one placeholder per id.
+    One SQL for any number of ids: a compiled query (``core.compiled``) is one prepared statement, and
+    psycopg parses a query of more than 50 parameters again on every run (a team's calendar week read
+    its 150 shown rows with 256 placeholders: 0.5 ms of parsing in Python)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def __init__(self, expression: Any, ids: Any) -> None:
+        super().__init__(F(expression) if isinstance(expression, str) else expression, Ids(ids))
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, self.rhs]  # noqa: S608 -- a column
 
 
 def set_size(queryset: QuerySet[Any]) -> Coalesce:
