@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection
@@ -886,11 +887,12 @@ def calendar_activities(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     ranks: dict[int, int] = {}
-    for (cell, owner_id), group in groupby(rows, key=lambda row: (row[0], row[1] if by_owner else None)):
+    for group_key, group in groupby(rows, key=itemgetter(0, 1) if by_owner else itemgetter(0)):
+        cell, owner_id = group_key if by_owner else (group_key, None)
         members = list(group)
         total = len(members)
         day, hour = _bucket_day_hour(cell, zone, utc_offset)
-        counts[key_of(day, hour, owner_id)] = CellCount(total, sum(1 for row in members if row[2]))
+        counts[key_of(day, hour, owner_id)] = CellCount(total, sum(map(bool, map(_KEY_FLAG, members))))
         for rank, row in enumerate(members[: shown if total > shown + 1 else total], start=1):
             ranks[row[3]] = rank
     activities = _calendar_rows_by_id(sorted(ranks), with_owner=not by_id)
@@ -898,6 +900,9 @@ def calendar_activities(
     for activity in activities:
         activity.cell_rank = ranks[activity.pk]  # type: ignore[attr-defined]
     return activities, counts
+
+
+_KEY_FLAG = itemgetter(2)  # a narrow row's key-customer flag (a bool, or 0 / 1 on SQLite)
 
 
 def _set_owners(activities: list[Activity], by_id: Mapping[int, Any]) -> None:
