@@ -4,7 +4,7 @@ fixed number of queries."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -887,7 +887,8 @@ def calendar_activities(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     ranks: dict[int, int] = {}
-    for group_key, group in groupby(rows, key=itemgetter(0, 1) if by_owner else itemgetter(0)):
+    cell_of: Callable[[Any], Any] = itemgetter(0, 1) if by_owner else _CELL
+    for group_key, group in groupby(rows, key=cell_of):
         cell, owner_id = group_key if by_owner else (group_key, None)
         members = list(group)
         total = len(members)
@@ -902,6 +903,7 @@ def calendar_activities(
     return activities, counts
 
 
+_CELL = itemgetter(0)  # a narrow row's cell
 _KEY_FLAG = itemgetter(2)  # a narrow row's key-customer flag (a bool, or 0 / 1 on SQLite)
 
 
