@@ -1,6 +1,6 @@
-"""A calendar's chosen activities read by id through a query compiled once per power of two of ids
-(``activities.selectors._calendar_rows_by_id``) are the ORM's: the same rows in time order, the same
-columns, type, customer and owner, whatever the number of ids."""
+"""A calendar's chosen activities read by id through one compiled query, the ids bound as one parameter
+(``activities.selectors._calendar_rows_by_id``, ``core.functions.AnyOf``), are the ORM's: the same rows
+in time order, the same columns, type, customer and owner, whatever the number of ids."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import re
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import ActivityFactory, CustomerFactory, UserFactory
 from totonou.activities.models import Activity
-from totonou.activities.selectors import _calendar_rows, _calendar_rows_by_id
+from totonou.activities.selectors import _CALENDAR_ROWS, _calendar_rows, _calendar_rows_by_id
+from totonou.core.functions import Ids
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +59,16 @@ def test_the_compiled_rows_are_the_orms_for_every_count(with_owner):
         assert len(captured) == 1
         assert [_row(a, with_owner) for a in got] == [_row(a, with_owner) for a in expected]
         assert [a.pk for a in got] == sorted(chosen, key=lambda pk: -pk)  # later ids start earlier
-        padded = 1 << (count - 1).bit_length()
-        listed = re.search(r'"activities_activity"."id" IN \(([^)]*)\)', captured.captured_queries[0]["sql"])
-        assert listed is not None
-        assert [int(pk) for pk in listed.group(1).split(", ")] == chosen + [chosen[-1]] * (padded - count)
+        # the ids once, as one parameter: an array on PostgreSQL, JSON text on SQLite
+        sql = captured.captured_queries[0]["sql"]
+        bound = (
+            r'"activities_activity"."id" = ANY\(\'\{([^}]*)\}\''
+            if connection.vendor == "postgresql"
+            else r'"activities_activity"."id" IN \(SELECT value FROM json_each\(\'\[([^\]]*)\]\'\)\)'
+        )
+        listed = re.search(bound, sql)
+        assert listed is not None, sql
+        assert [int(pk) for pk in re.split(r",\s*", listed.group(1))] == chosen
+    shapes = connections[DEFAULT_DB_ALIAS].__dict__[_CALENDAR_ROWS._attribute]
+    assert [key for key in shapes if key[0] == with_owner] == [(with_owner, Ids)]  # one for 1 to 7 ids
     assert _calendar_rows_by_id([], with_owner=with_owner) == []
