@@ -64,23 +64,35 @@ class IdsFirst(Sequence[M]):
     (issue 20: 128 ms for everyone's open deals). ``count`` (known from totals the page shows anyway)
     saves the paginator's COUNT query; without it ``count()`` asks the database."""
 
-    def __init__(self, queryset: QuerySet[M], *, count: int | None = None, read_whole: bool = False) -> None:
+    def __init__(
+        self,
+        queryset: QuerySet[M],
+        *,
+        count: int | None = None,
+        read_whole: bool = False,
+        read_ids: Callable[[int, int], list[tuple[int, int]] | None] | None = None,
+    ) -> None:
         self.queryset = queryset
         self._count = count
         #: The database reads every matching row to sort them anyway (a name search's matches): the page's
         #: ids and the count of the set come from one query (``read_page``), not a COUNT and a page.
-        self.read_whole = read_whole
+        self.read_whole = read_whole or read_ids is not None
+        #: Reads ``(id, size of the set)`` of ``[start:stop]`` in the queryset's order from elsewhere (the
+        #: search index: ``customers.selectors.customer_search_page``); None: the queryset reads them.
+        self.read_ids = read_ids
         self._read: tuple[int, int, list[Any]] | None = None
 
     def read_page(self, start: int, stop: int) -> None:
         """Read the ids of ``self[start:stop]`` and the size of the whole set in one query (a window
         count, ``COUNT(*) OVER ()``): for a set the database reads whole to sort it anyway. On an empty
         slice (a page past the end) the size stays unknown and ``count()`` asks the database."""
-        rows = list(
-            self.queryset.select_related(None)
-            .annotate(_set_size=Window(Count("*")))
-            .values_list("pk", "_set_size")[start:stop]
-        )
+        rows = self.read_ids(start, stop) if self.read_ids is not None else None
+        if rows is None:
+            rows = list(
+                self.queryset.select_related(None)
+                .annotate(_set_size=Window(Count("*")))
+                .values_list("pk", "_set_size")[start:stop]
+            )
         if rows:
             self._count = rows[0][1]
             self._read = (start, stop, [pk for pk, _size in rows])

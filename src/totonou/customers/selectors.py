@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,8 @@ from django.utils import timezone
 from totonou.core.compiled import CompiledList, CompiledQuery
 from totonou.customers.filters import ContactFilter, CustomerFilter
 from totonou.customers.models import Contact, Customer, Segment, phone_key, website_domain
+from totonou.search.models import Kind
+from totonou.search.selectors import matching_in_text_order
 from totonou.search.text import company_key
 from totonou.users.models import NAME_FIELDS
 from totonou.users.permissions import is_signed_in, signed_in_reader
@@ -64,6 +68,32 @@ def customer_rows(*, user: Any, filters: CustomerFilter) -> QuerySet[Customer]:
         .select_related("segment", "owner")
         .only(*ROW_FIELDS)
     )
+
+
+def customer_search_page(
+    *, user: Any, filters: CustomerFilter
+) -> Callable[[int, int], list[tuple[int, int]] | None] | None:
+    """For a name search that is the list's only filter, in the name order: a reader of a page's ids
+    and the number of matches (``start, stop -> [(id, count)]``) from the search index alone. A
+    customer's document holds its name as title and its kana as body (``search_documents``) and only
+    customers in use are indexed, so the documents' text order is ``CUSTOMER_ORDERS["name"]`` (a test
+    checks they agree): the 1,549 customers of a common name are no longer each read to be sorted.
+    None when another filter or order applies (the list's query then reads the page)."""
+    others = filters.model_dump(exclude={"q", "sort", "archived"})
+    if (
+        not filters.q
+        or filters.archived
+        or (filters.sort or "name") != "name"
+        or any(value is not None for value in others.values())
+    ):
+        return None
+    if not is_signed_in(user):  # everyone signed in reads every customer (``VisibleQuerySet``)
+        return None
+    return functools.partial(_search_page, filters.q)
+
+
+def _search_page(q: str, start: int, stop: int) -> list[tuple[int, int]] | None:
+    return matching_in_text_order(kind=Kind.CUSTOMER, q=q, start=start, stop=stop)
 
 
 def customer_get(*, user: Any, pk: int) -> Customer | None:

@@ -116,13 +116,19 @@ def search(
     return _exact_names_first(groups, query.q) if page == 1 else groups
 
 
+def _name_terms(q: str) -> list[text.Term]:
+    """``q``'s terms as a name is searched: a word typed is a prefix (``sam`` finds Sample), a Japanese
+    run is matched anywhere."""
+    return [term if term.is_cjk else text.Term(term.text, False, True) for term in text.query_terms(q)]
+
+
 def matching_ids(*, kind: str, q: str, using: str = DEFAULT_DB_ALIAS) -> RawSQL | None:
     """The ids of the objects of ``kind`` whose document matches ``q``, as a subquery for ``pk__in``
     (a list filtered by name reads its matches through the index, not every row: the customer list's
     search). A word typed is a prefix (``sam`` finds Sample), as a name is typed; a Japanese run is
     matched anywhere in a name or its kana, as ``icontains`` did. None when ``q`` has no term (only
     punctuation): the caller falls back to comparing the text."""
-    query_terms = [term if term.is_cjk else text.Term(term.text, False, True) for term in text.query_terms(q)]
+    query_terms = _name_terms(q)
     if not query_terms:
         return None
     low, high = key_range(kind)
@@ -136,6 +142,27 @@ def matching_ids(*, kind: str, q: str, using: str = DEFAULT_DB_ALIAS) -> RawSQL 
         whole_kind=True,
     )
     return RawSQL(sql, params)  # noqa: S611 — constant SQL; the query is a parameter
+
+
+def matching_in_text_order(
+    *, kind: str, q: str, start: int, stop: int, using: str = DEFAULT_DB_ALIAS
+) -> list[tuple[int, int]] | None:
+    """The object ids ``[start:stop]`` of the documents of ``kind`` that match ``q`` (as ``matching_ids``
+    does), in the documents' text order (body, then title, then object id), each with the number of
+    matches: a list sorted by what its documents hold reads its page and its count from the index
+    alone (the customer list's name search: ``customers.selectors.customer_search_page``). None when
+    ``q`` has no term."""
+    query_terms = _name_terms(q)
+    if not query_terms:
+        return None
+    low, high = key_range(kind)
+    connection = connections[using]
+    sql, params = backend.matching_in_text_order_sql(
+        connection, kind=kind, query_terms=query_terms, low=low, high=high
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, max(stop - start, 0), start])
+        return [(object_id, size) for object_id, size in cursor.fetchall()]
 
 
 def _exact_names_first(groups: list[Group], q: str) -> list[Group]:

@@ -22,6 +22,7 @@ from totonou.customers.selectors import (
     customer_contacts,
     customer_page,
     customer_rows,
+    customer_search_page,
     days_since,
 )
 from totonou.deals.selectors import customer_deal_rows
@@ -140,7 +141,12 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         # The page's ids from the customers alone, then their joined rows: a name search's 1,500 matches
         # were joined to their owners and segments before 25 were kept. A search reads and sorts all its
         # matches anyway: the page's ids and their count come from one query.
-        IdsFirst(customer_rows(user=user, filters=filters), read_whole=bool(filters.q)),
+        # A search that is the only filter reads even those from the search index alone.
+        IdsFirst(
+            customer_rows(user=user, filters=filters),
+            read_whole=bool(filters.q),
+            read_ids=customer_search_page(user=user, filters=filters),
+        ),
         filters=filters,
         errors=errors,
         context=context,
