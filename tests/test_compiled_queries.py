@@ -72,6 +72,33 @@ def test_a_compiled_query_takes_its_value_exactly_once():
         twice.first(1)
 
 
+def test_the_compiled_token_user_is_the_orms_user_with_the_tokens_id_and_last_use():
+    """A compiled query that takes a text (an API token's hash, ``takes=str``)."""
+    from totonou.users.backends import TOKEN_USER, token_user_query
+    from totonou.users.models import ApiToken
+    from totonou.users.services import api_token_create
+
+    team = Team.objects.create(name="東京営業部")
+    user = UserFactory(username="token_user", team=team)
+    token, _raw = api_token_create(user=user, name="calendar")
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - datetime.timedelta(hours=3))
+    expected = token_user_query(token.key_hash).get()
+    with CaptureQueriesContext(connection) as captured:
+        got = TOKEN_USER.first(token.key_hash)
+        assert got is not None
+        assert _fields(got, User) == _fields(expected, User) and _fields(got.team, Team) == _fields(
+            team, Team
+        )
+        assert got.api_token_id == expected.api_token_id == token.pk
+        assert got.api_token_last_used_at == expected.api_token_last_used_at
+        assert timezone.is_aware(got.api_token_last_used_at)
+        assert got.reference_version == expected.reference_version
+    assert len(captured) == 1
+    assert TOKEN_USER.first("not a hash") is None
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert TOKEN_USER.first(token.key_hash) is None
+
+
 def test_sessions_are_read_with_one_plain_query_and_expire(client):
     assert settings.SESSION_ENGINE == "totonou.core.sessions"
     user = UserFactory(username="session_user")

@@ -39,6 +39,7 @@ from totonou.activities.schemas import (
     ReactionOut,
 )
 from totonou.activities.selectors import (
+    active_types,
     activity_api_list,
     activity_as_created,
     comment_list,
@@ -131,9 +132,13 @@ def delete_activity_type(request: HttpRequest, type_key: str) -> Status[None]:
 def _activity_references(user: Any, data: dict[str, Any], activity: Activity | None = None) -> None:
     """Ids and the type slug to records. Inactive types are refused, except the one the activity has."""
     references = References(user)
-    current_type = Q(pk=activity.type_id) if activity is not None else Q(pk__in=[])
-    types = ActivityType.objects.filter(Q(is_active=True) | current_type)
-    references.replace(data, "type", types, lookup="slug")
+    kept = {kind.slug: kind for kind in active_types(user)} if data.get("type") is not None else {}
+    if data.get("type") in kept:  # an active type: the process's copy (no query)
+        data["type"] = kept[data["type"]]
+    else:
+        current_type = Q(pk=activity.type_id) if activity is not None else Q(pk__in=[])
+        types = ActivityType.objects.filter(Q(is_active=True) | current_type)
+        references.replace(data, "type", types, lookup="slug")
     references.replace(data, "owner", assignable_users(user=user))
     references.replace(data, "customer", Customer.objects.all())
     references.replace(data, "deal", Deal.objects.all())

@@ -35,6 +35,7 @@ from totonou.core.compiled import CompiledList
 from totonou.core.filters import FilterShape, filter_shape, filters_of_shape
 from totonou.core.functions import AnyOf, Ids, set_size
 from totonou.core.list_page import with_set_size
+from totonou.core.reference import cached_rows, version_of
 from totonou.customers.models import Contact
 from totonou.users.models import NAME_FIELDS, User
 from totonou.users.permissions import is_signed_in, signed_in_reader
@@ -205,6 +206,21 @@ _TIMELINE_PAGE = CompiledList(_timeline_page_shaped)
 def activity_type_choices(*, user: Any) -> QuerySet[ActivityType]:
     """The activity types a form offers: the active ones, in their order."""
     return ActivityType.objects.visible_to(user).filter(is_active=True).order_by("order", "id")
+
+
+def _active_types(shape: object) -> QuerySet[ActivityType]:
+    return activity_type_choices(user=signed_in_reader())
+
+
+ACTIVE_TYPES = CompiledList(_active_types)
+
+
+def active_types(user: Any) -> list[ActivityType]:
+    """``activity_type_choices`` as the process keeps it (reference data, ADR 0048): the copy read at the
+    version the signed-in user's query (a session's or an API token's) brought along, else read now."""
+    if not is_signed_in(user):
+        return []
+    return cached_rows("types", version_of(user), lambda: ACTIVE_TYPES.list(()))
 
 
 def activity_type_by_word(word: str) -> ActivityType | None:

@@ -243,17 +243,19 @@ class _Compiled:
 
 
 class CompiledQuery(Generic[M]):
-    """``build(value)`` is the queryset; ``first(value)`` its first row, compiled once per connection."""
+    """``build(value)`` is the queryset; ``first(value)`` its first row, compiled once per connection.
+    ``takes``: the type of the value (a number, or ``str`` for a text: an API token's hash)."""
 
-    def __init__(self, build: Callable[[Any], QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[[Any], QuerySet[M]], *, takes: type[int | str] = int) -> None:
         self.build = build
+        self.stand_in = _stand_in(0, takes())
         self._attribute = f"_totonou_compiled_{id(self)}"
 
     def _compiled(self, alias: str) -> _Compiled:
         connection = connections[alias]
         compiled = connection.__dict__.get(self._attribute)
         if compiled is None:
-            compiled = _Compiled(self.build(_STAND_IN), alias)
+            compiled = _Compiled(self.build(self.stand_in), alias, (self.stand_in,))
             if len(compiled.slots[0]) != 1:
                 raise ValueError("A compiled query takes its value exactly once.")
             connection.__dict__[self._attribute] = compiled  # per connection: one per thread

@@ -107,6 +107,15 @@ def version_expression() -> Subquery:
     return Subquery(ReferenceVersion.objects.filter(pk=ROW).values("value")[:1])
 
 
+#: The attribute the signed-in user's query puts the version on (``users.backends``).
+VERSION_ATTRIBUTE = "reference_version"
+
+
+def version_of(user: Any) -> int | None:
+    """The version read with the signed-in user (None for a user read otherwise: nothing is kept)."""
+    return getattr(user, VERSION_ATTRIBUTE, None)
+
+
 M = TypeVar("M", bound=Model)
 
 #: (alias, name) -> (version, rows): one process's rows of each list, as read at that version.

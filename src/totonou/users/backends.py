@@ -8,10 +8,10 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from totonou.core.compiled import CompiledQuery
-from totonou.core.reference import version_expression
+from totonou.core.reference import VERSION_ATTRIBUTE, version_expression
 from totonou.notifications.personal import UNREAD_ATTRIBUTE, unread_count_expression
 from totonou.users.models import User
 from totonou.users.permissions import MANAGED_IDS_ATTRIBUTE, ManagedIds
@@ -25,13 +25,39 @@ def signed_in_user_query(user_id: Any) -> QuerySet[User]:
         User._default_manager.select_related("team")
         .annotate(
             **{UNREAD_ATTRIBUTE: unread_count_expression(), MANAGED_IDS_ATTRIBUTE: ManagedIds()},
-            reference_version=version_expression(),
+            **{VERSION_ATTRIBUTE: version_expression()},
         )
         .filter(pk=user_id)
     )
 
 
 SIGNED_IN_USER = CompiledQuery(signed_in_user_query)
+
+#: What ``token_user_query`` puts on the user: the token's id and its last use.
+TOKEN_ID_ATTRIBUTE = "api_token_id"  # noqa: S105 - an attribute name
+TOKEN_LAST_USED_ATTRIBUTE = "api_token_last_used_at"  # noqa: S105 - an attribute name
+
+
+def token_user_query(key_hash: Any) -> QuerySet[User]:
+    """The active user behind a live API token (by its key's hash), read as ``signed_in_user_query`` reads
+    a signed-in user (their team, the members they manage, the reference data version; no bell: the API
+    shows none), with the token's id and last use: an API request's one query before its own, and the
+    activity types it names taken from the process's copy (``core.reference``)."""
+    return (
+        User._default_manager.select_related("team")
+        .filter(api_tokens__key_hash=key_hash, api_tokens__revoked_at__isnull=True, is_active=True)
+        .annotate(
+            **{
+                MANAGED_IDS_ATTRIBUTE: ManagedIds(),
+                TOKEN_ID_ATTRIBUTE: F("api_tokens__id"),
+                TOKEN_LAST_USED_ATTRIBUTE: F("api_tokens__last_used_at"),
+            },
+            **{VERSION_ATTRIBUTE: version_expression()},
+        )
+    )
+
+
+TOKEN_USER = CompiledQuery(token_user_query, takes=str)
 
 
 class ModelBackend(DjangoModelBackend):

@@ -395,17 +395,16 @@ def api_token_authenticate(raw: str) -> User | None:
     """The active user behind a raw bearer token, or None. Touches ``last_used_at`` at most once a minute."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
+    from totonou.users.backends import TOKEN_ID_ATTRIBUTE, TOKEN_LAST_USED_ATTRIBUTE, TOKEN_USER
+
+    user = TOKEN_USER.first(_hash(raw))
+    if user is None:
         return None
     now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    last_used_at = getattr(user, TOKEN_LAST_USED_ATTRIBUTE)
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=getattr(user, TOKEN_ID_ATTRIBUTE)).update(last_used_at=now)
+    return user
 
 
 # --- The personal calendar feed -----------------------------------------------------------------------

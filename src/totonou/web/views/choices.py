@@ -13,10 +13,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from totonou.activities.models import ActivityType
-from totonou.activities.selectors import activity_type_choices
+from totonou.activities.selectors import active_types
 from totonou.core.compiled import CompiledList
-from totonou.core.reference import cached_rows
+from totonou.core.reference import cached_rows, version_of
 from totonou.customers.models import Segment
 from totonou.customers.selectors import segment_list
 from totonou.users.filters import UserFilter
@@ -42,10 +41,6 @@ def _teams(shape: object) -> QuerySet[Team]:
     return team_choices(user=signed_in_reader())
 
 
-def _types(shape: object) -> QuerySet[ActivityType]:
-    return activity_type_choices(user=signed_in_reader())
-
-
 def _segments(shape: object) -> QuerySet[Segment]:
     return segment_list(user=signed_in_reader())
 
@@ -57,27 +52,21 @@ def _owners(shape: object) -> QuerySet[User]:
 MEMBERS = CompiledList(_members)
 OWNERS = CompiledList(_owners)
 TEAMS = CompiledList(_teams)
-TYPES = CompiledList(_types)
 SEGMENTS = CompiledList(_segments)
-
-
-def _version(user: User) -> int | None:
-    """The reference data version read with the signed-in user (None for a user read otherwise)."""
-    return getattr(user, "reference_version", None)
 
 
 def member_choices(user: User) -> list[User]:
     """The active members, by team and name (nobody's for a reader who is not signed in)."""
     if not is_signed_in(user):
         return []
-    return cached_rows("members", _version(user), lambda: MEMBERS.list(()))
+    return cached_rows("members", version_of(user), lambda: MEMBERS.list(()))
 
 
 def owner_options(user: Any) -> list[User]:
     """The active users an owner filter lists, by name (``users.selectors.owner_choices``)."""
     if not is_signed_in(user):
         return []
-    return cached_rows("owners", _version(user), lambda: OWNERS.list(()))
+    return cached_rows("owners", version_of(user), lambda: OWNERS.list(()))
 
 
 def changeable_owner_options(user: User, owners: list[User]) -> list[User]:
@@ -94,16 +83,16 @@ def changeable_owner_options(user: User, owners: list[User]) -> list[User]:
 def segment_choices(user: User) -> list[Segment]:
     if not is_signed_in(user):
         return []
-    return cached_rows("segments", _version(user), lambda: SEGMENTS.list(()))
+    return cached_rows("segments", version_of(user), lambda: SEGMENTS.list(()))
 
 
 def filter_choices(user: User) -> dict[str, Any]:
     """The choices of the member / team / type filters shared by the feed and the calendar."""
     if not is_signed_in(user):
         return {"members": [], "teams": [], "types": []}
-    version = _version(user)
+    version = version_of(user)
     return {
         "members": cached_rows("members", version, lambda: MEMBERS.list(())),
         "teams": cached_rows("teams", version, lambda: TEAMS.list(())),
-        "types": cached_rows("types", version, lambda: TYPES.list(())),
+        "types": active_types(user),
     }
