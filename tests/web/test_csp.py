@@ -9,7 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
+from csp.decorators import csp, csp_exempt, csp_replace, csp_update
+from csp.exceptions import CSPNonceError
 from django.contrib.staticfiles import finders
+from django.http import HttpResponse
 from django.test import Client
 
 from tests.factories import UserFactory
@@ -130,3 +133,107 @@ def test_the_settings_title_is_only_text():
     html = client.get("/settings/").content.decode()
     title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     assert "<" not in title and "script" not in title
+
+
+# --- The policy written once (core.middleware.ContentSecurityPolicyMiddleware) ----------------------
+
+
+def _both(rf, response_for, path="/feed/", **request_attributes):
+    """The answer of django-csp's middleware and of ours to the same request and response."""
+    from csp.middleware import CSPMiddleware
+
+    from totonou.core.middleware import ContentSecurityPolicyMiddleware
+
+    answers = []
+    for middleware_class in (CSPMiddleware, ContentSecurityPolicyMiddleware):
+        request = rf.get(path)
+        for name, value in request_attributes.items():
+            setattr(request, name, value)
+        middleware = middleware_class(lambda request: response_for(request))
+        answers.append((request, middleware(request)))
+    return answers
+
+
+def _plain(request):
+    return HttpResponse("<p>ok</p>")
+
+
+def test_the_kept_policy_is_django_csps(rf):
+    (_, theirs), (request, ours) = _both(rf, _plain)
+    assert ours["Content-Security-Policy"] == theirs["Content-Security-Policy"]
+    assert policy_of(ours) == POLICY
+    with pytest.raises(CSPNonceError):  # a nonce asked for after the header is written
+        str(request.csp_nonce)
+
+
+@pytest.mark.parametrize(
+    ("decorate", "expected"),
+    [
+        (
+            csp_update({"img-src": ["https://maps.example"]}),
+            ("main", "img-src 'self' data: https://maps.example"),
+        ),
+        (csp_replace({"img-src": ["https://maps.example"]}), ("main", "img-src https://maps.example")),
+        (csp({"default-src": ["'none'"]}), ("main", "default-src 'none'")),
+        (
+            csp({"img-src": ["https://maps.example"]}, REPORT_ONLY=True),
+            ("report-only", "https://maps.example"),
+        ),
+        (csp_exempt(), ("none", "")),
+    ],
+    ids=["update", "replace", "config", "report-only", "exempt"],
+)
+def test_a_response_with_a_policy_of_its_own_gets_django_csps(rf, decorate, expected):
+    (_, theirs), (_, ours) = _both(rf, decorate(_plain))
+    for header in ("Content-Security-Policy", "Content-Security-Policy-Report-Only"):
+        assert ours.get(header) == theirs.get(header)
+    which, fragment = expected
+    if which == "main":
+        assert (
+            fragment in ours["Content-Security-Policy"]
+            and ours["Content-Security-Policy"] != policy_of_setting()
+        )
+    elif which == "report-only":
+        assert fragment in ours["Content-Security-Policy-Report-Only"]
+    else:
+        assert "Content-Security-Policy" not in ours
+
+
+def policy_of_setting() -> str:
+    from csp.utils import build_policy
+
+    return build_policy()
+
+
+def test_a_page_that_used_a_nonce_gets_it_in_its_policy(rf):
+    from totonou.core.middleware import ContentSecurityPolicyMiddleware
+
+    nonces = []
+
+    def view(request):
+        nonces.append(str(request.csp_nonce))
+        return HttpResponse("<script nonce=x></script>")
+
+    response = ContentSecurityPolicyMiddleware(view)(rf.get("/feed/"))
+    assert nonces and f"'nonce-{nonces[0]}'" not in policy_of_setting()
+    assert response["Content-Security-Policy"] == policy_of_setting()  # script-src has no NONCE: kept out
+
+
+def test_a_changed_setting_writes_the_new_policy(rf, settings):
+    from totonou.core.middleware import ContentSecurityPolicyMiddleware
+
+    middleware = ContentSecurityPolicyMiddleware(_plain)
+    assert policy_of(middleware(rf.get("/feed/"))) == POLICY
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {"default-src": ["'none'"]},
+        "EXCLUDE_URL_PREFIXES": ["/x"],
+    }
+    assert middleware(rf.get("/feed/"))["Content-Security-Policy"] == policy_of_setting()
+    assert "default-src 'none'" in policy_of_setting()
+    assert "Content-Security-Policy" not in middleware(rf.get("/x/y"))  # an excluded prefix
+
+
+def test_the_debug_pages_are_left_as_django_csp_leaves_them(rf, settings):
+    settings.DEBUG = True
+    (_, theirs), (_, ours) = _both(rf, lambda request: HttpResponse(status=404))
+    assert "Content-Security-Policy" not in theirs and "Content-Security-Policy" not in ours
