@@ -151,9 +151,10 @@ def test_every_item_has_likes_and_a_comment_box(world, client_for):
     item = item_for(html, event)
     assert 'aria-pressed="true"' in item.html  # the manager liked it
     assert '<span class="reaction__count">1</span>' in item.html
-    assert reverse("activities:comment_create", args=[activity.pk]) in item.html
+    assert reverse("activities:comment_create", args=[activity.pk]) not in item.html  # the form loads with the thread
     assert f'<span class="count" id="e{event.pk}-count">1</span>' in item.html
-    assert f'<label for="e{event.pk}-comment-body">' in item.html
+    box = find_one(item.html, "id", f"e{event.pk}-comments")  # thread and form come when it is opened
+    assert box.attrs["hx-get"] == reverse("activities:feed_comments", args=[event.pk])
     rep_item = item_for(client_for(world.rep).get(FEED).content.decode(), event)
     assert 'aria-pressed="false"' in rep_item.html
 
@@ -340,7 +341,7 @@ def test_a_reviewed_plan_is_one_item_whose_thread_opens(world, client_for):
     html = client.get(FEED).content.decode()
     assert event_ids(html) == [review.pk]
     item = item_for(html, review)
-    thread = find_one(item.html, "id", f"e{review.pk}-thread")
+    box = find_one(item.html, "id", f"e{review.pk}-comments")
     url = reverse("activities:feed_comments", args=[planned_event.pk])
-    assert thread.attrs["hx-get"] == url
+    assert box.attrs["hx-get"] == url
     assert client.get(url, headers=HTMX).status_code == 200

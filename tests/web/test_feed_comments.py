@@ -1,10 +1,11 @@
-"""The feed's comment boxes load their thread lazily: the page shows each item's comment count and form,
-and the thread (with the @mention hints) comes from ``activities:feed_comments`` when the box is first
-opened; without JavaScript the box links to the activity page, where the thread is."""
+"""The feed's comment boxes load lazily: the page shows each item's comment count, and the thread with
+the comment form and the @mention hints comes from ``activities:feed_comments`` when the box is first
+opened; without JavaScript the box links to the activity page, where the thread and its form are."""
 
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -51,19 +52,30 @@ def test_the_feed_item_loads_its_thread_when_opened_and_links_to_the_activity_wi
     html = client_for(world.manager).get(FEED).content.decode()
     item = find_one(html, "data-event", str(event.pk))
 
-    thread = find_one(item.html, "id", f"e{event.pk}-thread")
-    assert thread.attrs["hx-get"] == thread_url(event)
-    assert thread.attrs["hx-trigger"] == "toggle once from:closest details"
-    assert thread.attrs["hx-swap"] == "outerHTML"
+    box = find_one(item.html, "id", f"e{event.pk}-comments")
+    assert box.attrs["hx-get"] == thread_url(event)
+    assert box.attrs["hx-trigger"] == "toggle once from:closest details"
+    assert box.attrs["hx-swap"] == "outerHTML"
+    thread = find_one(box.html, "id", f"e{event.pk}-thread")
     fallback = find_one(thread.html, "href", f"{activity.get_absolute_url()}#page-comments")
     assert "Read the comments on the activity page" in fallback.text  # the no-JS way to the thread
-    assert "Call me" not in thread.html  # the thread is not rendered with the page (the event line quotes it)
+    assert "Call me" not in box.html  # the thread is not rendered with the page (the event line quotes it)
     assert not find_all(item.html, "class", "mention-hint")  # nor are the hints, per item
-    assert find_all(item.html, "id", f"e{event.pk}-hints")  # the slot they come into
+    assert "<form" not in box.html and "<textarea" not in item.html  # nor the comment form
+    assert "csrfmiddlewaretoken" not in box.html
     assert f'<span class="count" id="e{event.pk}-count">1</span>' in item.html
 
 
-def test_the_thread_comes_with_the_hints_and_the_count(world, client_for):
+def test_the_page_carries_no_comment_form(world, client_for):
+    """Every item's box is a link until it is opened: 25 items, no comment form, no textarea."""
+    for _ in range(3):
+        plan(world)
+    html = client_for(world.manager).get(FEED).content.decode()
+    assert len(find_all(html, "class", "comment-box")) == 3
+    assert 'class="comment-form"' not in html and "<textarea" not in html
+
+
+def test_the_box_comes_with_its_thread_form_hints_and_count(world, client_for):
     activity = plan(world)
     mine = services.comment_create(actor=world.manager, body=f"Good @{world.rep.username}", activity=activity)
     theirs = services.comment_create(actor=world.rep, body="<b>Thanks</b>", activity=activity)
@@ -84,8 +96,21 @@ def test_the_thread_comes_with_the_hints_and_the_count(world, client_for):
     assert 'name="next" value="/feed/?team=1"' in html
     count = find_one(html, "id", f"e{event.pk}-count")
     assert count.attrs["hx-swap-oob"] == "true" and count.text == "2"
-    hints = find_one(html, "id", f"e{event.pk}-hints")
-    assert hints.attrs["hx-swap-oob"] == "true" and hints.attrs["role"] == "group"
+    # the whole box replaces the page's (outerHTML): the thread, then the form that posts into it
+    box = find_one(html, "id", f"e{event.pk}-comments")
+    assert html.strip().startswith('<div class="comment-box" id="e' + str(event.pk) + '-comments">')
+    form = find_one(box.html, "class", "comment-form")
+    comment_url = reverse("activities:comment_create", args=[activity.pk])
+    assert (form.attrs["action"], form.attrs["hx-post"]) == (comment_url, comment_url)
+    assert form.attrs["hx-target"] == f"#e{event.pk}-comments"
+    assert f'<input type="hidden" name="box" value="e{event.pk}">' in form.html
+    assert '<input type="hidden" name="in_feed" value="1">' in form.html
+    assert '<input type="hidden" name="next" value="/feed/?team=1">' in form.html
+    assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="\w{64}">', form.html)
+    assert f'<label for="e{event.pk}-comment-body">' in form.html
+    assert find_one(form.html, "id", f"e{event.pk}-comment-body").attrs["maxlength"] == "4000"
+    hints = find_one(form.html, "class", "mention-hints")
+    assert hints.attrs["role"] == "group" and "hx-swap-oob" not in hints.attrs
     assert find_all(hints.html, "value", world.rep.username)
     assert "<html" not in html
 

@@ -1,5 +1,7 @@
 """A feed item, written in Python: the event line, the activity card and the social controls (like,
-review, the comment box), or a deal's stage change (ADR 0019).
+review, the comment box), or a deal's stage change (ADR 0019). The comment box holds only a link to the
+activity page's comments: its thread and form load together when it is first opened
+(``activities:feed_comments``), so a page of 25 items carries no comment forms.
 
 As a Django template (``activities/_feed_item.html`` once held the loop inline) an item cost about
 1.5 ms (~150 template nodes, ~25 ``{% translate %}``, three ``{% csrf_token %}``), most of the feed
@@ -58,9 +60,6 @@ class FeedKit:
         self.mark_reviewed = esc(_("Mark reviewed"))
         self.comments = esc(_("Comments"))
         self.read_comments = esc(_("Read the comments on the activity page"))
-        self.your_comment = esc(_("Your comment"))
-        self.mention_help = esc(_("Mention someone with @username: they see it in their mentions."))
-        self.post_comment = esc(_("Post comment"))
         self.added_deal = esc(_("added a deal"))
         self.reopened_deal = esc(_("reopened a deal"))
         self.won_deal = esc(_("won a deal"))
@@ -197,32 +196,17 @@ def _social(event: Any, activity: Any, k: FeedKit, csrf: str, next_url: str) -> 
             '<span aria-hidden="true">✓</span>'
             f" {k.mark_reviewed}</button>\n    </form>\n    "
         )
-    comment = esc(urls["comment"])
     parts.append(
         '\n    <details class="social__comments">\n'
         f'      <summary>{k.comments} <span class="count" id="{box}-count">{activity.comment_count}</span>'
         "</summary>\n"
-        f'      <div class="comment-box" id="{box}-comments">\n'
-        f'        <ol class="comments" id="{box}-thread" hx-get="{esc(event.thread_url)}"'
+        f'      <div class="comment-box" id="{box}-comments" hx-get="{esc(event.thread_url)}"'
         ' hx-trigger="toggle once from:closest details" hx-swap="outerHTML">\n'
+        f'        <ol class="comments" id="{box}-thread">\n'
         f'          <li class="comments__fallback"><a href="{esc(urls["detail"])}#page-comments">'
         f"{k.read_comments}"
         "</a></li>\n        </ol>\n"
-        f'        <form class="comment-form" method="post" action="{comment}" hx-post="{comment}"'
-        f' hx-target="#{box}-comments" hx-swap="outerHTML">\n'
-        f"          {csrf}\n"
-        f'          <input type="hidden" name="box" value="{box}">\n'
-        f'          <input type="hidden" name="next" value="{next_url}">\n'
-        '          <input type="hidden" name="in_feed" value="1">\n'
-        '          <div class="field">\n'
-        f'            <label for="{box}-comment-body">{k.your_comment}</label>\n'
-        f'            <textarea id="{box}-comment-body" name="body" rows="2" maxlength="4000" required'
-        f' aria-describedby="{box}-comment-help"></textarea>\n'
-        f'            <p class="field__help" id="{box}-comment-help">{k.mention_help}</p>\n'
-        "          </div>\n"
-        f'          <div id="{box}-hints" hidden></div>\n'
-        '          <button type="submit" class="button button--small button--primary">'
-        f"{k.post_comment}</button>\n        </form>\n      </div>\n    </details>\n  </div>\n  "
+        "      </div>\n    </details>\n  </div>\n  "
     )
     return "".join(parts)
 
