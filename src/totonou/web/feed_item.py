@@ -86,9 +86,9 @@ def feed_kit(holder: Any, card: Kit) -> FeedKit:
 
 
 def _moment(value: datetime.datetime, k: FeedKit) -> str:
-    """A move's time as ``<time>``: ``n/j (D) H:i`` in the viewer's zone (the ``date`` and ``time``
-    filters of the template it replaced)."""
-    local = timezone.localtime(value)
+    """A move's time as ``<time>``: ``n/j (D) H:i``, ``value`` already in the viewer's zone
+    (``prepare_events``; the ``date`` and ``time`` filters of the template it replaced)."""
+    local = value
     return (
         f'<time datetime="{esc(local.isoformat())}">{local.month}/{local.day}'
         f" ({esc(k.weekdays[local.weekday()])})"

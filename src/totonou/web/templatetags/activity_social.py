@@ -51,17 +51,40 @@ def with_mentions(body: str) -> SafeString:
     return mark_safe(linebreaks(marked))  # noqa: S308 - the body is escaped above
 
 
+class FeedClock:
+    """The viewer's time zone and today, read once for a page of times: ``feed_time`` read both (and the
+    weekday's name) for every call, through the thread-local state of the time zone and translation."""
+
+    def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
+        self.today = timezone.localtime(timezone.now(), self.zone).date()
+        self.yesterday = self.today - datetime.timedelta(days=1)
+        self._weekdays: dict[int, str] = {}
+
+    def local(self, value: datetime.datetime) -> datetime.datetime:
+        """``value`` in the viewer's zone (``timezone.localtime``)."""
+        return timezone.localtime(value, self.zone)
+
+    def label(self, local: datetime.datetime) -> str:
+        """``feed_time`` of a time already in the viewer's zone (``local``)."""
+        clock = f"{local.hour:02}:{local.minute:02}"
+        day = local.date()
+        if day == self.today:
+            return clock
+        if day == self.yesterday:
+            return _("Yesterday %(time)s") % {"time": clock}
+        # The ``n/j (D)`` of ``date_format`` written directly: its two calls were a tenth of a feed page.
+        weekday = local.weekday()
+        name = self._weekdays.get(weekday)
+        if name is None:
+            name = self._weekdays[weekday] = str(WEEKDAYS_ABBR[weekday])
+        return f"{local.month}/{local.day} ({name}) {clock}"
+
+
 @register.filter
 def feed_time(value: datetime.datetime | None) -> str:
     """When something happened, in the viewer's zone: "14:05" today, "Yesterday 14:05", else the date."""
     if value is None:
         return ""
-    local = timezone.localtime(value)
-    today = timezone.localdate()
-    clock = f"{local.hour:02}:{local.minute:02}"
-    if local.date() == today:
-        return clock
-    if local.date() == today - datetime.timedelta(days=1):
-        return _("Yesterday %(time)s") % {"time": clock}
-    # The ``n/j (D)`` of ``date_format`` written directly: its two calls were a tenth of a feed page.
-    return f"{local.month}/{local.day} ({WEEKDAYS_ABBR[local.weekday()]}) {clock}"
+    clock = FeedClock()
+    return clock.label(clock.local(value))

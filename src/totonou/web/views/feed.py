@@ -16,7 +16,6 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from totonou.activities.filters import CommentFilter, FeedFilter
@@ -33,10 +32,11 @@ from totonou.core.bounds import in_bounds
 from totonou.core.filters import filters_from_query
 from totonou.core.htmx import is_htmx, render_page
 from totonou.core.i18n import pick
+from totonou.core.links import url_shape
 from totonou.users.models import User
 from totonou.users.permissions import can_review_owned_by
 from totonou.users.request import signed_in_user
-from totonou.web.templatetags.activity_social import feed_time
+from totonou.web.templatetags.activity_social import FeedClock
 from totonou.web.views.choices import filter_choices, member_choices, segment_choices
 
 FEED_PAGE_SIZE = 25
@@ -46,26 +46,23 @@ FEED_POLL_SECONDS = 15
 WINDOW_PARAMETERS = ("after", "before")
 
 
-def _moment(value: Any) -> datetime.datetime | None:
-    """A datetime from an event's JSON (ISO 8601, UTC); None when it is missing, malformed or outside
-    the input bounds (an old event may hold one that no time zone can show)."""
+def _moment(value: Any, clock: FeedClock) -> datetime.datetime | None:
+    """A datetime from an event's JSON (ISO 8601, UTC), in the viewer's zone; None when it is missing,
+    malformed or outside the input bounds (an old event may hold one that no time zone can show)."""
     if not isinstance(value, str):
         return None
     try:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None and in_bounds(moment) else None
-
-
-_URL_SENTINEL = 987654321
+    return clock.local(moment) if moment.tzinfo is not None and in_bounds(moment) else None
 
 
 def _pk_url(name: str) -> Callable[[int], str]:
-    """``reverse(name, args=[pk])`` for many pks at the cost of one ``reverse``: the URL of a sentinel
-    pk, split around it (the feed builds five URLs per item)."""
-    prefix, suffix = reverse(name, args=[_URL_SENTINEL]).split(str(_URL_SENTINEL), 1)
-    return lambda pk: f"{prefix}{pk}{suffix}"
+    """``reverse(name, args=[pk])`` for many pks without a reverse (``core.links.url_shape``; the feed
+    builds five URLs per item)."""
+    head, tail = url_shape(name)
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[ActivityEvent]:
@@ -88,10 +85,11 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
         )
     )
     deal_url = _pk_url("deals:deal_detail")
+    clock = FeedClock()
     for event in prepared:
         activity = event.activity
         if activity is None:  # a deal's stage change (ADR 0019)
-            _prepare_deal_event(event, deal_url)
+            _prepare_deal_event(event, deal_url, clock)
             continue
         activity.urls = {  # type: ignore[attr-defined]
             "detail": detail_url(activity.pk),
@@ -99,11 +97,7 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
             "review": review_url(activity.pk),
             "comment": comment_url(activity.pk),
         }
-        created = {
-            "iso": timezone.localtime(event.created_at).isoformat(),
-            "label": feed_time(event.created_at),
-        }
-        event.created = created  # type: ignore[attr-defined]
+        event.created = _created(event, clock)  # type: ignore[attr-defined]
         event.thread_url = thread_url(event.pk)  # type: ignore[attr-defined]  # an activity may have several events
         activity.like = {  # type: ignore[attr-defined]  # the annotations of activities_with_reactions
             "count": getattr(activity, reaction_count_attribute(like), 0),
@@ -111,8 +105,8 @@ def prepare_events(events: Iterable[ActivityEvent], *, viewer: User) -> list[Act
         }
         # the rule of ``reviewable_by`` (the managed ids are cached per request user)
         activity.can_review = may_review and can_review_owned_by(viewer, activity.owner_id)  # type: ignore[attr-defined]
-        event.moved_from = _moment(event.data.get("from"))  # type: ignore[attr-defined]
-        event.moved_to = _moment(event.data.get("to"))  # type: ignore[attr-defined]
+        event.moved_from = _moment(event.data.get("from"), clock)  # type: ignore[attr-defined]
+        event.moved_to = _moment(event.data.get("to"), clock)  # type: ignore[attr-defined]
         event.mentions_viewer = event.comment_id is not None and event.viewer_mentioned  # type: ignore[attr-defined]
         event.item_class = f"feed-item--{event.kind}"  # type: ignore[attr-defined]
         event.has_notes = event.kind != ActivityEvent.Kind.REVIEWED  # type: ignore[attr-defined]
@@ -151,13 +145,16 @@ def _stage_name(names: Any) -> str:
     return pick(ja=str(names.get("ja", "")), en=str(names.get("en", ""))) if isinstance(names, dict) else ""
 
 
-def _prepare_deal_event(event: ActivityEvent, deal_url: Callable[[int], str]) -> None:
+def _created(event: ActivityEvent, clock: FeedClock) -> dict[str, str]:
+    """When the event happened, in the viewer's zone: ``<time datetime>`` and its ``feed_time`` label."""
+    local = clock.local(event.created_at)
+    return {"iso": local.isoformat(), "label": clock.label(local)}
+
+
+def _prepare_deal_event(event: ActivityEvent, deal_url: Callable[[int], str], clock: FeedClock) -> None:
     """A deal's stage change: the stage names as they were, in the reader's language, and the deal's URL."""
     data = event.data if isinstance(event.data, dict) else {}
-    event.created = {  # type: ignore[attr-defined]
-        "iso": timezone.localtime(event.created_at).isoformat(),
-        "label": feed_time(event.created_at),
-    }
+    event.created = _created(event, clock)  # type: ignore[attr-defined]
     event.deal_url = deal_url(event.deal_id) if event.deal_id else ""  # type: ignore[attr-defined]
     event.stage_from = _stage_name(data.get("from"))  # type: ignore[attr-defined]
     event.stage_to = _stage_name(data.get("to"))  # type: ignore[attr-defined]
