@@ -6,12 +6,16 @@ ways."""
 from __future__ import annotations
 
 import datetime
+import os
 import re
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+from tests.browser_support import screenshot
 from tests.factories import CustomerFactory, activity_type, make_team
 from totonou.activities import services
 from totonou.activities.models import Activity, Comment, Mention
@@ -196,3 +200,32 @@ def test_a_new_activity_appears_in_the_open_feed_without_a_reload(live_server, b
     expect(page.locator("#feed-list > li.feed-item").first).to_have_attribute("data-activity", str(logged.pk))
     expect(page.locator("#feed-live")).to_have_text("1 new item in the feed")
     assert page.evaluate("window.stillTheSamePage") is True
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_an_opened_comment_box_fits_every_width(live_server, browser, team, language):
+    """The box loads its thread and form when first opened (ADR 0050): at a phone's, a laptop's and a
+    desktop's width, in both languages, it shows the comment, the form's words in the reader's language,
+    the @mention hints, and nothing wider than the screen. Screenshots in $TOTONOU_SCREENSHOTS."""
+    manager, rep, activity = team
+    services.comment_create(actor=rep, body="Samples went well — 試食の評判が良かった", activity=activity)
+    manager.language = language
+    manager.save(update_fields=["language"])
+    words = {"ja": ("コメントを書く", "コメントを投稿"), "en": ("Your comment", "Post comment")}
+    label, post = words[language]
+    folder = Path(os.environ.get("TOTONOU_SCREENSHOTS") or tempfile.mkdtemp(prefix="totonou-feed-"))
+    for width in (390, 1024, 1366):
+        page = signed_in(browser, live_server, manager, {"width": width, "height": 900})
+        page.goto(f"{live_server.url}/feed/")
+        item = feed_item(page, activity)
+        expect(item.locator("textarea")).to_have_count(0)  # not on the page until the box is opened
+        item.locator(".social__comments summary").click()
+        expect(item.get_by_label(label)).to_be_visible()
+        expect(item.locator(".comments .comment")).to_contain_text("試食の評判が良かった")
+        expect(item.locator(".mention-hint", has_text=f"@{rep.username}")).to_be_visible()
+        expect(item.get_by_role("button", name=post)).to_be_visible()
+        htmx_idle(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{width}px {language}: {overflow}px wider than the screen"
+        screenshot(item, path=str(folder / f"feed-comment-box-{language}-{width}.png"))
+        page.context.close()
